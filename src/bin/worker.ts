@@ -1,0 +1,23 @@
+// `npm run worker`: one worker process for a cluster (TEMPORAL_ADDRESS + DATABASE_URL).
+import { loadConfig, requireClusterConfig } from '../config.js';
+import { migrate } from '../db/migrate.js';
+import { createPool } from '../db/pool.js';
+import { createLogger } from '../logger.js';
+import { startWorkerRole } from '../roles.js';
+import { installTemporalRuntime } from '../temporal/runtime.js';
+import { exitOnError, stopOnSignals } from './shutdown.js';
+
+async function main() {
+  const config = requireClusterConfig(loadConfig());
+  const logger = createLogger(config.LOG_LEVEL, 'bookbell-worker');
+  installTemporalRuntime(logger);
+  const pool = createPool(config.DATABASE_URL, logger);
+  await migrate(pool);
+  const worker = await startWorkerRole({ config, temporalAddress: config.TEMPORAL_ADDRESS, pool, logger });
+  stopOnSignals(logger, async () => {
+    await worker.stop();
+    await pool.end();
+  });
+}
+
+main().catch(exitOnError);

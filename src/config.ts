@@ -1,0 +1,60 @@
+import { z } from 'zod';
+
+const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const optionalString = z
+  .string()
+  .trim()
+  .transform((value) => value || undefined)
+  .optional();
+
+/** Every environment variable bookbell reads, parsed once. Only entry points call `loadConfig`. */
+const ConfigSchema = z.object({
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** A running Temporal cluster (host:port). Unset: `npm start` and the tests run a local dev server. */
+  TEMPORAL_ADDRESS: optionalString,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('bookbell'),
+  /** Path to a `temporal` CLI binary to run the dev server with. */
+  TEMPORAL_CLI: optionalString,
+  TEMPORAL_PORT: port(7233),
+  TEMPORAL_UI_PORT: port(8233),
+  /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
+  DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  /** Port of the embedded PostgreSQL (only used without DATABASE_URL). */
+  EMBEDDED_PG_PORT: port(5433),
+  DATA_DIR: z.string().min(1).default('.data'),
+  /** Tenant used until API keys exist (see README, "Tenants"). */
+  DEFAULT_TENANT: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", up to 63 characters')
+    .default('dev'),
+});
+
+export type Config = z.infer<typeof ConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses the environment; a bad variable throws a `ConfigError` that names it. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const parsed = ConfigSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}
+
+/** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
+export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string } {
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL'] as const).filter((name) => !config[name]);
+  if (missing.length > 0) {
+    throw new ConfigError(
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (use \`npm start\` for embedded defaults)`).join('\n')}`,
+    );
+  }
+  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
+}

@@ -1,0 +1,73 @@
+import type { Server } from 'node:http';
+import { Client, Connection } from '@temporalio/client';
+import type { WorkflowBundle } from '@temporalio/worker';
+import { createApp } from './api/app.js';
+import type { Config } from './config.js';
+import type { Pool } from './db/pool.js';
+import type { Logger } from './logger.js';
+import { createBookWorker } from './temporal/worker.js';
+
+/** A running role: `stop()` finishes in-flight work, then releases its connections. */
+export interface Role {
+  stop(): Promise<void>;
+}
+
+export async function startWorkerRole(opts: {
+  config: Config;
+  temporalAddress: string;
+  pool: Pool;
+  logger: Logger;
+  workflowBundle?: WorkflowBundle;
+}): Promise<Role> {
+  const { worker, close } = await createBookWorker({
+    address: opts.temporalAddress,
+    namespace: opts.config.TEMPORAL_NAMESPACE,
+    taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    pool: opts.pool,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+  });
+  const running = worker.run().finally(close);
+  running.catch((err: unknown) => opts.logger.fatal({ err }, 'worker stopped unexpectedly'));
+  opts.logger.info({ taskQueue: opts.config.TEMPORAL_TASK_QUEUE }, 'worker running');
+  return {
+    stop: async () => {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+    },
+  };
+}
+
+export async function startApiRole(opts: {
+  config: Config;
+  temporalAddress: string;
+  pool: Pool;
+  logger: Logger;
+}): Promise<Role & { url: string }> {
+  const { config } = opts;
+  const connection = await Connection.connect({ address: opts.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = createApp({
+    pool: opts.pool,
+    temporal,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    logger: opts.logger,
+    tenantId: config.DEFAULT_TENANT,
+  });
+  const server = await new Promise<Server>((resolve, reject) => {
+    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST}:${port}`;
+  opts.logger.info({ url }, 'API listening');
+  return {
+    url,
+    stop: async () => {
+      // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await closed;
+      await connection.close();
+    },
+  };
+}

@@ -1,0 +1,42 @@
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
+import type { Pool } from '../db/pool.js';
+
+/** The workflow bundle's entry: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
+export function workflowsPath(): string {
+  const candidates = ['../../workflows/index.ts', '../../workflows/index.js'].map((rel) =>
+    fileURLToPath(new URL(rel, import.meta.url)),
+  );
+  const found = candidates.find((path) => existsSync(path));
+  if (!found) throw new Error(`bookbell: workflow sources not found at ${candidates.join(' or ')}`);
+  return found;
+}
+
+export interface BookWorkerOptions {
+  address: string;
+  namespace: string;
+  taskQueue: string;
+  pool: Pool;
+  /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
+  workflowBundle?: WorkflowBundle;
+}
+
+/** A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connection. */
+export async function createBookWorker(options: BookWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+  const connection = await NativeConnection.connect({ address: options.address });
+  try {
+    const worker = await Worker.create({
+      connection,
+      namespace: options.namespace,
+      taskQueue: options.taskQueue,
+      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+      activities: createActivities({ pool: options.pool }),
+    });
+    return { worker, close: () => connection.close() };
+  } catch (err) {
+    await connection.close();
+    throw err;
+  }
+}

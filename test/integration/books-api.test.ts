@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  bookStateQuery,
+  BookStatusAttribute,
+  BookUuidAttribute,
+  bookWorkflowId,
+  TenantIdAttribute,
+} from '../../workflows/book-contract.js';
+import { eventually, request } from '../support/http.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+const api = (method: string, path: string, body?: unknown) => request(system.apiUrl, method, path, body);
+
+beforeAll(async () => {
+  system = await startTestSystem();
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
+  it('starts one workflow per book, visible with its search attributes, and answers from its query', async () => {
+    const bookUuid = randomUUID();
+    const created = await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Q3 statements', metadata: { loan: 'L-1' } });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('location')).toBe(`/v1/books/${bookUuid}`);
+    expect(created.body).toMatchObject({ book_uuid: bookUuid, name: 'Q3 statements', metadata: { loan: 'L-1' } });
+
+    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    const state = await handle.query(bookStateQuery);
+    expect(state).toMatchObject({ bookUuid, tenantId: system.tenantId, name: 'Q3 statements', status: 'OPEN' });
+
+    const description = await eventually(async () => {
+      const d = await handle.describe();
+      expect(d.typedSearchAttributes.get(BookStatusAttribute)).toBe('OPEN');
+      return d;
+    });
+    expect(description.status.name).toBe('RUNNING');
+    expect(description.taskQueue).toBe(system.taskQueue);
+    expect(description.typedSearchAttributes.get(BookUuidAttribute)).toBe(bookUuid);
+    expect(description.typedSearchAttributes.get(TenantIdAttribute)).toBe(system.tenantId);
+
+    // The workflow's activity mirrored its status into Postgres.
+    await eventually(async () => {
+      const row = await system.pool.query('select status from books where tenant_id = $1 and book_uuid = $2', [
+        system.tenantId,
+        bookUuid,
+      ]);
+      expect(row.rows).toEqual([{ status: 'OPEN' }]);
+    });
+
+    const read = await api('GET', `/v1/books/${bookUuid}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toEqual({ ...created.body, status: 'OPEN' });
+  });
+
+  it('assigns a book_uuid when none is given', async () => {
+    const created = await api('POST', '/v1/books', { name: 'Pay stubs' });
+    expect(created.status).toBe(201);
+    expect(created.body.book_uuid).toMatch(/^[0-9a-f-]{36}$/);
+    const read = await eventually(async () => {
+      const r = await api('GET', `/v1/books/${created.body.book_uuid}`);
+      expect(r.body.status).toBe('OPEN');
+      return r;
+    });
+    expect(read.body.name).toBe('Pay stubs');
+  });
+
+  it('treats a repeated create as the same book and the same workflow run', async () => {
+    const body = { book_uuid: randomUUID(), name: 'Repeat me', metadata: { a: 1, b: 'two' } };
+    const first = await api('POST', '/v1/books', body);
+    const firstRun = (await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe()).runId;
+    const again = await api('POST', '/v1/books', { ...body, metadata: { b: 'two', a: 1 } });
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    const run = (await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe()).runId;
+    expect(run).toBe(firstRun);
+  });
+
+  it('refuses the same book_uuid with a different body with a 409 and changes nothing', async () => {
+    const bookUuid = randomUUID();
+    await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Original' });
+    const clash = await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Different' });
+    expect(clash.status).toBe(409);
+    expect(clash.headers.get('content-type')).toContain('application/problem+json');
+    expect(clash.body).toMatchObject({ status: 409, title: 'Conflict' });
+    expect(clash.body.detail).toContain(bookUuid);
+    expect((await api('GET', `/v1/books/${bookUuid}`)).body.name).toBe('Original');
+  });
+});
+
+describe('bad requests get problem+json and change nothing', () => {
+  const countBooks = async () =>
+    Number((await system.pool.query('select count(*) from books where tenant_id = $1', [system.tenantId])).rows[0].count);
+
+  it.each([
+    ['a missing name', { metadata: {} }, 'name', 'is required'],
+    ['an empty name', { name: '   ' }, 'name', 'must not be empty'],
+    ['an unknown field', { name: 'x', colour: 'red' }, 'colour', 'is not a known field'],
+    ['a malformed book_uuid', { name: 'x', book_uuid: 'not-a-uuid' }, 'book_uuid', 'must be a UUID'],
+    ['nested metadata', { name: 'x', metadata: { a: { b: 1 } } }, 'metadata.a', 'Invalid input'],
+  ])('400 for %s, naming the field', async (_case, body, field, message) => {
+    const before = await countBooks();
+    const response = await api('POST', '/v1/books', body);
+    expect(response.status).toBe(400);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+    expect(response.body.errors).toEqual(expect.arrayContaining([{ field, message: expect.stringContaining(message) }]));
+    expect(await countBooks()).toBe(before);
+  });
+
+  it('400 for malformed JSON', async () => {
+    const response = await api('POST', '/v1/books', '{"name": "x"');
+    expect(response.status).toBe(400);
+    expect(response.body).toMatchObject({ title: 'Invalid JSON', status: 400 });
+  });
+
+  it('400 for a malformed id and 404 for an unknown book', async () => {
+    const malformed = await api('GET', '/v1/books/..%2F..%2Fetc');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.errors).toEqual([{ field: 'book_uuid', message: expect.stringContaining('must be a UUID') }]);
+    const unknown = randomUUID();
+    const missing = await api('GET', `/v1/books/${unknown}`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toMatchObject({ status: 404, detail: `Book ${unknown} does not exist.` });
+  });
+
+  it('404 problem for an unknown route', async () => {
+    const response = await api('GET', '/v1/nothing-here');
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toContain('application/problem+json');
+  });
+});

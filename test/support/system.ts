@@ -1,0 +1,59 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { inject } from 'vitest';
+import { loadConfig } from '../../src/config.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
+import { createLogger } from '../../src/logger.js';
+import { startApiRole, startWorkerRole } from '../../src/roles.js';
+import { workflowsPath } from '../../src/temporal/worker.js';
+
+let bundle: Promise<WorkflowBundle> | undefined;
+
+/** Bundles `workflows/` once per test process (webpack takes seconds). */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  if (!bundle) {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+  }
+  return bundle;
+}
+
+export interface TestSystem {
+  apiUrl: string;
+  /** A Temporal client for checking workflows directly. */
+  client: Client;
+  pool: Pool;
+  tenantId: string;
+  taskQueue: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * A real worker and a real intake API on a random port, against the run's Temporal dev server and database.
+ * Each system gets its own tenant and task queue, so test files never see each other's books.
+ */
+export async function startTestSystem(): Promise<TestSystem> {
+  const temporalAddress = inject('temporalAddress');
+  const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
+  const tenantId = `t-${randomUUID().slice(0, 8)}`;
+  const taskQueue = `bookbell-test-${tenantId}`;
+  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, DEFAULT_TENANT: tenantId });
+  const pool = createPool(inject('databaseUrl'), logger);
+  const worker = await startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: await workflowBundle() });
+  const api = await startApiRole({ config, temporalAddress, pool, logger });
+  const connection = await Connection.connect({ address: temporalAddress });
+  return {
+    apiUrl: api.url,
+    client: new Client({ connection }),
+    pool,
+    tenantId,
+    taskQueue,
+    stop: async () => {
+      await api.stop();
+      await worker.stop();
+      await connection.close();
+      await pool.end();
+    },
+  };
+}

@@ -1,0 +1,2 @@
+// The worker's workflow bundle entry: every workflow type bookbell registers.
+export { bookWorkflow } from './book-workflow.js';
