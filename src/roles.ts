@@ -9,7 +9,7 @@ import { createBookWorker } from './temporal/worker.js';
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
 export interface Role {
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 export async function startWorkerRole(opts: {

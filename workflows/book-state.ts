@@ -16,5 +16,5 @@ export interface BookState extends BookWorkflowInput {
 
 /** The book's state machine. Pure: no Temporal import, unit-tested without a server. */
 export function initialBookState(input: BookWorkflowInput): BookState {
-  return { ...input, status: 'OPEN' };
+  return { ...input, status: 'UPLOAD' };
 }

@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { problemMiddleware } from './problem.js';
+import type { AppState } from './state.js';
 
 // A caller's own request id is kept when it is short and plain, so it can be searched in logs.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -22,9 +23,9 @@ export interface AppDeps {
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
-export function createApp(deps: AppDeps): Koa {
-  const app = new Koa();
-  const router = new Router();
+export function createApp(deps: AppDeps): Koa<AppState> {
+  const app = new Koa<AppState>();
+  const router = new Router<AppState>();
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -39,12 +40,19 @@ export function createApp(deps: AppDeps): Koa {
   app.use(async (ctx, next) => {
     const started = performance.now();
     const given = ctx.get('X-Request-Id');
-    ctx.state.requestId = REQUEST_ID.test(given) ? given : randomUUID();
-    ctx.set('X-Request-Id', ctx.state.requestId);
+    const requestId = REQUEST_ID.test(given) ? given : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.set('X-Request-Id', requestId);
     ctx.state.tenantId = deps.tenantId;
     await next();
     deps.logger.info(
-      { requestId: ctx.state.requestId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(performance.now() - started) },
+      {
+        requestId: ctx.state.requestId,
+        method: ctx.method,
+        path: ctx.path,
+        status: ctx.status,
+        ms: Math.round(performance.now() - started),
+      },
       'request',
     );
   });

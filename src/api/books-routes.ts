@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type Router from '@koa/router';
+import type { AppState } from './state.js';
 import type { Client } from '@temporalio/client';
 import { BookUuidSchema, CreateBookRequestSchema, type Book } from '../contract/book.js';
 import { findBook, insertBook, type BookRow } from '../db/books.js';
@@ -34,12 +35,12 @@ const workflowInput = (row: BookRow) => ({
   createdAt: row.created_at.toISOString(),
 });
 
-export function registerBookRoutes(router: Router, deps: BooksRouteDeps): void {
+export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDeps): void {
   const { pool, temporal, taskQueue } = deps;
 
   router.post('/v1/books', async (ctx) => {
     const body = parseInput(CreateBookRequestSchema, ctx.request.body, 'request body');
-    const tenantId: string = ctx.state.tenantId;
+    const { tenantId } = ctx.state;
     const bookUuid = body.book_uuid ?? randomUUID();
     const metadata = body.metadata ?? {};
     const { row, created } = await insertBook(pool, { tenantId, bookUuid, name: body.name, metadata });
@@ -55,7 +56,7 @@ export function registerBookRoutes(router: Router, deps: BooksRouteDeps): void {
 
   router.get('/v1/books/:book_uuid', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
-    const tenantId: string = ctx.state.tenantId;
+    const { tenantId } = ctx.state;
     const row = await findBook(pool, tenantId, bookUuid);
     if (!row) throw notFound(`Book ${bookUuid} does not exist.`);
     let state;

@@ -2,9 +2,9 @@ import { z } from 'zod';
 
 /**
  * The book contract shared by the API, the workflow and the activities.
- * CREATED: accepted and stored, workflow not yet running. OPEN: the workflow runs and accepts uploads.
+ * CREATED: accepted and stored, workflow not yet running. UPLOAD: the workflow runs and accepts uploads (Ocrolus' book status names).
  */
-export const BOOK_STATUSES = ['CREATED', 'OPEN'] as const;
+export const BOOK_STATUSES = ['CREATED', 'UPLOAD'] as const;
 export const BookStatusSchema = z.enum(BOOK_STATUSES);
 export type BookStatus = z.infer<typeof BookStatusSchema>;
 

@@ -8,7 +8,7 @@ export interface PostgresServer {
   url: string;
   /** Where the database came from, for the start-up banner. */
   source: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 const USER = 'postgres';

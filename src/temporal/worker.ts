@@ -24,7 +24,9 @@ export interface BookWorkerOptions {
 }
 
 /** A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connection. */
-export async function createBookWorker(options: BookWorkerOptions): Promise<{ worker: Worker; close(): Promise<void> }> {
+export async function createBookWorker(
+  options: BookWorkerOptions,
+): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const connection = await NativeConnection.connect({ address: options.address });
   try {
     const worker = await Worker.create({

@@ -23,18 +23,22 @@ afterAll(async () => {
 describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
   it('starts one workflow per book, visible with its search attributes, and answers from its query', async () => {
     const bookUuid = randomUUID();
-    const created = await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Q3 statements', metadata: { loan: 'L-1' } });
+    const created = await api('POST', '/v1/books', {
+      book_uuid: bookUuid,
+      name: 'Q3 statements',
+      metadata: { loan: 'L-1' },
+    });
     expect(created.status).toBe(201);
     expect(created.headers.get('location')).toBe(`/v1/books/${bookUuid}`);
     expect(created.body).toMatchObject({ book_uuid: bookUuid, name: 'Q3 statements', metadata: { loan: 'L-1' } });
 
     const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
     const state = await handle.query(bookStateQuery);
-    expect(state).toMatchObject({ bookUuid, tenantId: system.tenantId, name: 'Q3 statements', status: 'OPEN' });
+    expect(state).toMatchObject({ bookUuid, tenantId: system.tenantId, name: 'Q3 statements', status: 'UPLOAD' });
 
     const description = await eventually(async () => {
       const d = await handle.describe();
-      expect(d.typedSearchAttributes.get(BookStatusAttribute)).toBe('OPEN');
+      expect(d.typedSearchAttributes.get(BookStatusAttribute)).toBe('UPLOAD');
       return d;
     });
     expect(description.status.name).toBe('RUNNING');
@@ -48,12 +52,12 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
         system.tenantId,
         bookUuid,
       ]);
-      expect(row.rows).toEqual([{ status: 'OPEN' }]);
+      expect(row.rows).toEqual([{ status: 'UPLOAD' }]);
     });
 
     const read = await api('GET', `/v1/books/${bookUuid}`);
     expect(read.status).toBe(200);
-    expect(read.body).toEqual({ ...created.body, status: 'OPEN' });
+    expect(read.body).toEqual({ ...created.body, status: 'UPLOAD' });
   });
 
   it('assigns a book_uuid when none is given', async () => {
@@ -62,7 +66,7 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     expect(created.body.book_uuid).toMatch(/^[0-9a-f-]{36}$/);
     const read = await eventually(async () => {
       const r = await api('GET', `/v1/books/${created.body.book_uuid}`);
-      expect(r.body.status).toBe('OPEN');
+      expect(r.body.status).toBe('UPLOAD');
       return r;
     });
     expect(read.body.name).toBe('Pay stubs');
@@ -71,12 +75,15 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
   it('treats a repeated create as the same book and the same workflow run', async () => {
     const body = { book_uuid: randomUUID(), name: 'Repeat me', metadata: { a: 1, b: 'two' } };
     const first = await api('POST', '/v1/books', body);
-    const firstRun = (await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe()).runId;
+    const firstRun = (
+      await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe()
+    ).runId;
     const again = await api('POST', '/v1/books', { ...body, metadata: { b: 'two', a: 1 } });
     expect(first.status).toBe(201);
     expect(again.status).toBe(200);
     expect(again.body).toEqual(first.body);
-    const run = (await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe()).runId;
+    const run = (await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, body.book_uuid)).describe())
+      .runId;
     expect(run).toBe(firstRun);
   });
 
@@ -94,7 +101,9 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
 
 describe('bad requests get problem+json and change nothing', () => {
   const countBooks = async () =>
-    Number((await system.pool.query('select count(*) from books where tenant_id = $1', [system.tenantId])).rows[0].count);
+    Number(
+      (await system.pool.query('select count(*) from books where tenant_id = $1', [system.tenantId])).rows[0].count,
+    );
 
   it.each([
     ['a missing name', { metadata: {} }, 'name', 'is required'],
@@ -107,7 +116,9 @@ describe('bad requests get problem+json and change nothing', () => {
     const response = await api('POST', '/v1/books', body);
     expect(response.status).toBe(400);
     expect(response.headers.get('content-type')).toContain('application/problem+json');
-    expect(response.body.errors).toEqual(expect.arrayContaining([{ field, message: expect.stringContaining(message) }]));
+    expect(response.body.errors).toEqual(
+      expect.arrayContaining([{ field, message: expect.stringContaining(message) }]),
+    );
     expect(await countBooks()).toBe(before);
   });
 

@@ -26,7 +26,7 @@ export interface TestSystem {
   pool: Pool;
   tenantId: string;
   taskQueue: string;
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
@@ -40,7 +40,13 @@ export async function startTestSystem(): Promise<TestSystem> {
   const taskQueue = `bookbell-test-${tenantId}`;
   const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, DEFAULT_TENANT: tenantId });
   const pool = createPool(inject('databaseUrl'), logger);
-  const worker = await startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: await workflowBundle() });
+  const worker = await startWorkerRole({
+    config,
+    temporalAddress,
+    pool,
+    logger,
+    workflowBundle: await workflowBundle(),
+  });
   const api = await startApiRole({ config, temporalAddress, pool, logger });
   const connection = await Connection.connect({ address: temporalAddress });
   return {

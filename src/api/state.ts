@@ -1,0 +1,5 @@
+/** What the middleware puts on `ctx.state` for the routes. */
+export interface AppState {
+  requestId: string;
+  tenantId: string;
+}

@@ -1,0 +1,101 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import { PROJECT_ROOT } from '../../src/paths.js';
+import { freePort } from '../support/free-port.js';
+import { eventually, request } from '../support/http.js';
+
+interface Started {
+  child: ChildProcess;
+  api: string;
+  ui: string;
+  output: () => string;
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-start-'));
+// Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
+chmodSync(dataDir, 0o755);
+const children: ChildProcess[] = [];
+
+/** Runs `npm start`'s entry point as a user would and waits for its banner. */
+async function start(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
+    cwd: PROJECT_ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let output = '';
+  const banner = new Promise<{ api: string; ui: string }>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no banner after 90 s:\n${output}`)), 90_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const api = /^API: (\S+)$/m.exec(output)?.[1];
+      const ui = /^Temporal UI: (\S+)$/m.exec(output)?.[1];
+      if (api && ui) {
+        clearTimeout(timer);
+        resolve({ api, ui });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`npm start exited with ${code}:\n${output}`));
+    });
+  });
+  return { child, ...(await banner), output: () => output };
+}
+
+async function stop(started: Started): Promise<number | null> {
+  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
+  started.child.kill('SIGTERM');
+  return exited;
+}
+
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('npm start', () => {
+  it('runs the whole system, prints both URLs, stops cleanly and finds the same books after a restart', async () => {
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(await freePort()),
+      TEMPORAL_PORT: String(await freePort()),
+      TEMPORAL_UI_PORT: String(await freePort()),
+      EMBEDDED_PG_PORT: String(await freePort()),
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      // With DATABASE_URL given to the test run, use the run's fresh database rather than the user's.
+      ...(process.env.DATABASE_URL ? { DATABASE_URL: inject('databaseUrl') } : {}),
+    };
+    const first = await start(env);
+    expect(first.api).toBe(`http://127.0.0.1:${env.PORT}`);
+    expect(first.ui).toBe(`http://127.0.0.1:${env.TEMPORAL_UI_PORT}`);
+    expect(first.output()).toContain(`curl -s -X POST ${first.api}/v1/books`);
+    const ui = await eventually(() => fetch(first.ui));
+    expect(ui.status).toBe(200);
+
+    const bookUuid = randomUUID();
+    const created = await request(first.api, 'POST', '/v1/books', { book_uuid: bookUuid, name: 'Survives restarts' });
+    expect(created.status).toBe(201);
+    await eventually(async () =>
+      expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`)).body.status).toBe('UPLOAD'),
+    );
+    expect(await stop(first)).toBe(0);
+
+    const second = await start(env);
+    const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`);
+    expect(read.status).toBe(200);
+    expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });
+    expect(await stop(second)).toBe(0);
+    await expect(fetch(second.api)).rejects.toThrow();
+  }, 240_000);
+});

@@ -1,0 +1,24 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { Worker } from '@temporalio/worker';
+import { describe, expect, it } from 'vitest';
+import { fromRoot } from '../../src/paths.js';
+import { workflowBundle } from '../support/system.js';
+
+const dir = fromRoot('test/replay/histories');
+const histories = readdirSync(dir).filter((file) => file.endsWith('.json'));
+
+// Every recorded history must replay on today's workflow code: a change that would break running books fails here.
+// Record new ones with `npx tsx test/replay/record-history.ts <name>`; never edit or delete old ones.
+describe('replay of recorded book histories', () => {
+  it('has histories to replay', () => {
+    expect(histories.length).toBeGreaterThan(0);
+  });
+
+  it.each(histories)('%s replays deterministically', async (file) => {
+    const history = historyFromJSON(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')));
+    await expect(
+      Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, '')),
+    ).resolves.toBeUndefined();
+  });
+});
