@@ -5,6 +5,7 @@ import { createApp } from './api/app.js';
 import type { Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { createBookWorker } from './temporal/worker.js';
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
@@ -45,6 +46,8 @@ export async function startApiRole(opts: {
 }): Promise<Role & { url: string }> {
   const { config } = opts;
   const connection = await Connection.connect({ address: opts.temporalAddress });
+  const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = createApp({
     pool: opts.pool,
