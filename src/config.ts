@@ -1,6 +1,8 @@
 import { z } from 'zod';
 
-const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+const PORT_ERROR = 'must be a port number from 0 to 65535';
+const port = (fallback: number) =>
+  z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
 const optionalString = z
   .string()
   .trim()
