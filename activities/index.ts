@@ -1,4 +1,6 @@
 import type { Pool } from '../src/db/pool.js';
+import { analyzeBook } from './analyze-book.js';
+import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
 export interface ActivityDeps {
@@ -9,5 +11,7 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     recordBookStatus: recordBookStatus(deps.pool),
+    recordBookChanges: recordBookChanges(deps.pool),
+    analyzeBook: analyzeBook(deps.pool),
   };
 }

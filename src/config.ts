@@ -27,6 +27,8 @@ const ConfigSchema = z.object({
   /** Port of the embedded PostgreSQL (only used without DATABASE_URL). */
   EMBEDDED_PG_PORT: port(5433),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
+  BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /** Tenant used until API keys exist (see README, "Tenants"). */
   DEFAULT_TENANT: z
     .string()

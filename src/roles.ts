@@ -55,6 +55,7 @@ export async function startApiRole(opts: {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: opts.logger,
     tenantId: config.DEFAULT_TENANT,
+    historyLimit: config.BOOK_HISTORY_LIMIT,
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);

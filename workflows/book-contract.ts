@@ -1,5 +1,7 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import { defineQuery } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { DocumentStatus } from '../src/contract/book.js';
+import type { StatementFields } from '../src/contract/statement-fields.js';
 import type { BookState } from './book-state.js';
 
 /**
@@ -16,8 +18,37 @@ export function bookWorkflowId(tenantId: string, bookUuid: string): string {
 export const BookUuidAttribute = defineSearchAttributeKey('BookUuid', SearchAttributeType.KEYWORD);
 export const TenantIdAttribute = defineSearchAttributeKey('TenantId', SearchAttributeType.KEYWORD);
 export const BookStatusAttribute = defineSearchAttributeKey('BookStatus', SearchAttributeType.KEYWORD);
-/** Registered on the dev server at start (`--search-attribute`) and checked on external clusters. */
-export const SEARCH_ATTRIBUTES = [BookUuidAttribute, TenantIdAttribute, BookStatusAttribute];
+export const DocumentCountAttribute = defineSearchAttributeKey('DocumentCount', SearchAttributeType.INT);
+export const FailedDocumentCountAttribute = defineSearchAttributeKey('FailedDocumentCount', SearchAttributeType.INT);
+/** Registered on the dev server at start (`--search-attribute`) and by the API on other clusters. */
+export const SEARCH_ATTRIBUTES = [
+  BookUuidAttribute,
+  TenantIdAttribute,
+  BookStatusAttribute,
+  DocumentCountAttribute,
+  FailedDocumentCountAttribute,
+];
+
+/** The failure type of an upload refused by the workflow (sealed book): the API answers 409. */
+export const UPLOAD_REFUSED = 'UploadRefused';
+
+/** Registers a document; answered only once the workflow accepted it (or refused it: sealed book). */
+export const uploadDocumentUpdate = defineUpdate<{ docUuid: string; status: DocumentStatus }, [{ docUuid: string }]>(
+  'uploadDocument',
+);
+
+export interface VerificationSignal {
+  docUuid: string;
+  result: 'SUCCEEDED' | 'FAILED';
+  reason?: string;
+  /** Normalised (money in integer cents). */
+  fields?: StatementFields;
+}
+/** A document's verification finished; only the first result per document counts. */
+export const verificationSignal = defineSignal<[VerificationSignal]>('verificationFinished');
+
+/** No more uploads. */
+export const sealSignal = defineSignal('seal');
 
 /** The book as the workflow sees it now. */
 export const bookStateQuery = defineQuery<BookState>('bookState');

@@ -1,4 +1,12 @@
-import type { BookStatus, Metadata } from '../src/contract/book.js';
+import type { BookStatus, DocumentCounts, DocumentStatus, EventType, Metadata } from '../src/contract/book.js';
+import type { StatementFields } from '../src/contract/statement-fields.js';
+
+/**
+ * The book's state machine: (state, input, time) → effects. Deterministic, no I/O and no Temporal import, so every
+ * rule is unit-tested without a server; `book-workflow.ts` wires it to signals, updates, timers and activities.
+ * It updates the state it is given in place: copying a 10,000-document map on every event would make a big book
+ * quadratic.
+ */
 
 /** What the API hands the workflow when a book is created. */
 export interface BookWorkflowInput {
@@ -8,13 +16,207 @@ export interface BookWorkflowInput {
   metadata: Metadata;
   /** ISO-8601; from the API so that the creation time is the request's, not the worker's. */
   createdAt: string;
+  /** Seal by itself after this many ms without uploads or results. */
+  sealAfterMs?: number;
+  /** Continue as new once a run's history reaches this many events (Temporal may suggest it sooner). */
+  historyLimit?: number;
+  /** The state carried over by continue-as-new. */
+  carried?: BookState;
 }
 
-export interface BookState extends BookWorkflowInput {
-  status: BookStatus;
+/** A result that did not change the book, kept (bounded) so it is visible in the book's state. */
+export interface IgnoredInput {
+  at: string;
+  docUuid: string;
+  kind: 'verification';
+  reason: string;
 }
 
-/** The book's state machine. Pure: no Temporal import, unit-tested without a server. */
+export interface BookState {
+  tenantId: string;
+  bookUuid: string;
+  name: string;
+  createdAt: string;
+  status: Exclude<BookStatus, 'CREATED'>;
+  sealAfterMs?: number;
+  sealedAt?: string;
+  /** SEAL request, seal_after timer. */
+  sealedBy?: 'request' | 'seal_after';
+  completedAt?: string;
+  analyzedAt?: string;
+  /** Every document of the book and its status (the only per-document data: a 10,000-document book stays small). */
+  docs: Record<string, DocumentStatus>;
+  counts: DocumentCounts;
+  ignored: IgnoredInput[];
+  ignoredCount: number;
+}
+
+export const MAX_IGNORED_KEPT = 20;
+
+/** An event the book emitted; recorded in Postgres (with its full body) by an activity before any delivery. */
+export interface EmittedEvent {
+  eventId: string;
+  type: EventType;
+  occurredAt: string;
+  docUuid?: string;
+  result?: 'SUCCEEDED' | 'FAILED';
+  reason?: string;
+  fields?: StatementFields;
+  /** The book's status and counts right after this event, mirrored into Postgres with it. */
+  bookStatus: BookState['status'];
+  counts: DocumentCounts;
+}
+
+export type Effect =
+  | { type: 'record_event'; event: EmittedEvent }
+  | { type: 'record_status'; status: BookState['status']; counts: DocumentCounts }
+  | { type: 'run_analytics' };
+
+export type BookInput =
+  | { type: 'upload'; docUuid: string }
+  | {
+      type: 'verification';
+      docUuid: string;
+      result: 'SUCCEEDED' | 'FAILED';
+      reason?: string | undefined;
+      fields?: StatementFields | undefined;
+    }
+  | { type: 'seal'; by: 'request' | 'seal_after' }
+  | { type: 'analytics_done' };
+
+/** Stable event ids: the same book, type and document always give the same id (the deliveries' dedup key). */
+export function eventId(bookUuid: string, type: EventType, docUuid?: string): string {
+  const short = { VERIFICATION_COMPLETE: 'vc', BOOK_COMPLETE: 'bc', ANALYTICS_COMPLETED: 'ac' }[type];
+  const compact = (uuid: string) => uuid.replace(/-/g, '');
+  return `evt_${short}_${compact(bookUuid)}${docUuid ? `_${compact(docUuid)}` : ''}`;
+}
+
 export function initialBookState(input: BookWorkflowInput): BookState {
-  return { ...input, status: 'UPLOAD' };
+  return {
+    tenantId: input.tenantId,
+    bookUuid: input.bookUuid,
+    name: input.name,
+    createdAt: input.createdAt,
+    status: 'UPLOAD',
+    ...(input.sealAfterMs ? { sealAfterMs: input.sealAfterMs } : {}),
+    docs: {},
+    counts: { total: 0, verifying: 0, verified: 0, rejected: 0 },
+    ignored: [],
+    ignoredCount: 0,
+  };
+}
+
+/** Why an upload is refused, or undefined when it is accepted (a repeated upload of a known document is accepted). */
+export function uploadRefusal(state: BookState, docUuid: string): string | undefined {
+  if (state.docs[docUuid] !== undefined) return undefined;
+  if (state.status !== 'UPLOAD')
+    return `Book ${state.bookUuid} is ${state.status.toLowerCase()}: it takes no more uploads.`;
+  return undefined;
+}
+
+/**
+ * Applies one input at time `at` (ISO-8601, the workflow's clock) to `state` and returns what must happen next.
+ * Never throws: refusals are decided before (see `uploadRefusal`).
+ */
+export function applyBookInput(state: BookState, input: BookInput, at: string): Effect[] {
+  switch (input.type) {
+    case 'upload':
+      return upload(state, input.docUuid);
+    case 'verification':
+      return verification(state, input, at);
+    case 'seal':
+      return seal(state, input.by, at);
+    case 'analytics_done':
+      return analyticsDone(state, at);
+  }
+}
+
+function upload(state: BookState, docUuid: string): Effect[] {
+  if (state.docs[docUuid] === undefined && !uploadRefusal(state, docUuid)) setDoc(state, docUuid, 'VERIFYING');
+  return [];
+}
+
+function verification(state: BookState, input: Extract<BookInput, { type: 'verification' }>, at: string): Effect[] {
+  const current = state.docs[input.docUuid];
+  if (current !== undefined && current !== 'VERIFYING') {
+    const first = current === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
+    const kind = first === input.result ? 'repeated' : 'conflicting';
+    return ignore(state, input.docUuid, at, `${kind} result ${input.result} after ${first}: the first result stands`);
+  }
+  if (current === undefined && (state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE')) {
+    return ignore(state, input.docUuid, at, 'result for a document the completed book does not hold');
+  }
+  setDoc(state, input.docUuid, input.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED');
+  const event: EmittedEvent = {
+    eventId: eventId(state.bookUuid, 'VERIFICATION_COMPLETE', input.docUuid),
+    type: 'VERIFICATION_COMPLETE',
+    occurredAt: at,
+    docUuid: input.docUuid,
+    result: input.result,
+    ...(input.reason !== undefined ? { reason: input.reason } : {}),
+    ...(input.fields !== undefined ? { fields: input.fields } : {}),
+    bookStatus: state.status,
+    counts: { ...state.counts },
+  };
+  return [{ type: 'record_event', event }, ...completeIfDone(state, at)];
+}
+
+function seal(state: BookState, by: 'request' | 'seal_after', at: string): Effect[] {
+  if (state.status !== 'UPLOAD') return [];
+  state.status = 'SEALED';
+  state.sealedAt = at;
+  state.sealedBy = by;
+  const completion = completeIfDone(state, at);
+  // When sealing completes the book, BOOK_COMPLETE carries the status; otherwise record SEALED by itself.
+  return completion.length > 0
+    ? completion
+    : [{ type: 'record_status', status: 'SEALED', counts: { ...state.counts } }];
+}
+
+/** BOOK_COMPLETE once the book is sealed and no document is still verifying (a sealed empty book completes at once). */
+function completeIfDone(state: BookState, at: string): Effect[] {
+  if (state.status !== 'SEALED' || state.counts.verifying > 0) return [];
+  state.status = 'COMPLETE';
+  state.completedAt = at;
+  const event: EmittedEvent = {
+    eventId: eventId(state.bookUuid, 'BOOK_COMPLETE'),
+    type: 'BOOK_COMPLETE',
+    occurredAt: at,
+    bookStatus: 'COMPLETE',
+    counts: { ...state.counts },
+  };
+  return [{ type: 'record_event', event }, { type: 'run_analytics' }];
+}
+
+function analyticsDone(state: BookState, at: string): Effect[] {
+  if (state.status !== 'COMPLETE') return [];
+  state.status = 'ANALYTICS_COMPLETE';
+  state.analyzedAt = at;
+  const event: EmittedEvent = {
+    eventId: eventId(state.bookUuid, 'ANALYTICS_COMPLETED'),
+    type: 'ANALYTICS_COMPLETED',
+    occurredAt: at,
+    bookStatus: 'ANALYTICS_COMPLETE',
+    counts: { ...state.counts },
+  };
+  return [{ type: 'record_event', event }];
+}
+
+function setDoc(state: BookState, docUuid: string, status: DocumentStatus): void {
+  const previous = state.docs[docUuid];
+  if (previous === undefined) state.counts.total += 1;
+  else state.counts[countKey(previous)] -= 1;
+  state.counts[countKey(status)] += 1;
+  state.docs[docUuid] = status;
+}
+
+function countKey(status: DocumentStatus): 'verifying' | 'verified' | 'rejected' {
+  return status === 'VERIFYING' ? 'verifying' : status === 'VERIFICATION_COMPLETE' ? 'verified' : 'rejected';
+}
+
+function ignore(state: BookState, docUuid: string, at: string, reason: string): Effect[] {
+  state.ignored.push({ at, docUuid, kind: 'verification', reason });
+  if (state.ignored.length > MAX_IGNORED_KEPT) state.ignored.shift();
+  state.ignoredCount += 1;
+  return [];
 }

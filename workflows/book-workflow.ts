@@ -1,21 +1,151 @@
-import { condition, proxyActivities, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  ApplicationFailure,
+  condition,
+  continueAsNew,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { bookStateQuery, BookStatusAttribute } from './book-contract.js';
-import { initialBookState, type BookWorkflowInput } from './book-state.js';
+import {
+  bookStateQuery,
+  BookStatusAttribute,
+  DocumentCountAttribute,
+  FailedDocumentCountAttribute,
+  sealSignal,
+  UPLOAD_REFUSED,
+  uploadDocumentUpdate,
+  verificationSignal,
+} from './book-contract.js';
+import { takeBatch } from './effect-batches.js';
+import {
+  applyBookInput,
+  initialBookState,
+  uploadRefusal,
+  type BookInput,
+  type BookState,
+  type BookWorkflowInput,
+  type Effect,
+} from './book-state.js';
 
-const { recordBookStatus } = proxyActivities<ReturnType<typeof createActivities>>({
-  startToCloseTimeout: '30 seconds',
+type Activities = ReturnType<typeof createActivities>;
+
+// Database activities retry until they succeed: a book must never lose an event because Postgres was down.
+const ACTIVITY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '1 minute',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+};
+const { recordBookStatus, recordBookChanges, analyzeBook } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
-/** One durable workflow per book: holds its state and answers `bookStateQuery`. */
-export async function bookWorkflow(input: BookWorkflowInput): Promise<void> {
-  const state = initialBookState(input);
+/** Temporal refuses more than 2,000 updates in one run; continue as new well before. */
+const MAX_UPDATES_PER_RUN = 1500;
+const DEFAULT_HISTORY_LIMIT = 10_000;
+
+/**
+ * One durable workflow per book. Uploads (an update: the API must hear "sealed" at once), verification results and
+ * seal (signals) go through the pure state machine in `book-state.ts`; this function runs its effects — recording
+ * events in Postgres, analytics — keeps the search attributes current and continues as new before the history grows
+ * too long. It returns the final state once ANALYTICS_COMPLETED is recorded.
+ */
+export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState> {
+  const state = input.carried ?? initialBookState(input);
+  const pending: Effect[] = [];
+  let updatesThisRun = 0;
+  let lastInputAt = Date.now();
+  const apply = (message: BookInput) => {
+    pending.push(...applyBookInput(state, message, new Date().toISOString()));
+    lastInputAt = Date.now();
+  };
+
   setHandler(bookStateQuery, () => state);
+  setHandler(
+    uploadDocumentUpdate,
+    ({ docUuid }) => {
+      updatesThisRun += 1;
+      apply({ type: 'upload', docUuid });
+      return { docUuid, status: state.docs[docUuid] ?? 'VERIFYING' };
+    },
+    {
+      validator: ({ docUuid }: { docUuid: string }) => {
+        const refusal = uploadRefusal(state, docUuid);
+        if (refusal) throw ApplicationFailure.create({ type: UPLOAD_REFUSED, message: refusal, nonRetryable: true });
+      },
+    },
+  );
+  setHandler(verificationSignal, (signal) => apply({ type: 'verification', ...signal }));
+  setHandler(sealSignal, () => apply({ type: 'seal', by: 'request' }));
 
-  upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
-  await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
+  if (!input.carried) {
+    // The first version's start sequence, unchanged so that books it started still replay.
+    upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
+    await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
+  }
 
-  // The book stays open for document events (added with the document signals); nothing ends it yet.
-  await condition(() => false);
+  const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
+  const mustContinueAsNew = () =>
+    workflowInfo().continueAsNewSuggested ||
+    workflowInfo().historyLength >= historyLimit ||
+    updatesThisRun >= MAX_UPDATES_PER_RUN;
+  let published = '';
+
+  for (;;) {
+    const ready = () => pending.length > 0 || mustContinueAsNew();
+    if (state.status === 'UPLOAD' && state.sealAfterMs) {
+      const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
+      const woke = await condition(ready, Math.max(quietLeft, 1));
+      if (!woke && state.status === 'UPLOAD' && Date.now() - lastInputAt >= state.sealAfterMs) {
+        apply({ type: 'seal', by: 'seal_after' });
+      }
+    } else {
+      await condition(ready);
+    }
+
+    while (pending.length > 0) {
+      const batch = takeBatch(pending);
+      if (batch.status) {
+        await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [
+          { tenantId: state.tenantId, bookUuid: state.bookUuid, events: batch.events, ...batch.status },
+        ]);
+      }
+      if (batch.runAnalytics) {
+        await analyzeBook({ tenantId: state.tenantId, bookUuid: state.bookUuid });
+        apply({ type: 'analytics_done' });
+      }
+    }
+    published = publish(state, published);
+
+    if (state.status === 'ANALYTICS_COMPLETE') {
+      await condition(allHandlersFinished);
+      return state;
+    }
+    if (mustContinueAsNew()) {
+      // Let running handlers finish; new signals arriving meanwhile are handled before the history is cut.
+      await condition(allHandlersFinished);
+      if (pending.length === 0) {
+        await continueAsNew<typeof bookWorkflow>({ ...input, carried: state });
+      }
+    }
+  }
+}
+
+/** Keeps the search attributes and the UI's current details in step with the book; returns what it published. */
+function publish(state: BookState, previous: string): string {
+  const { status, counts } = state;
+  const snapshot = `${status}|${counts.total}|${counts.rejected}|${counts.verified}`;
+  if (snapshot === previous) return previous;
+  upsertSearchAttributes([
+    { key: BookStatusAttribute, value: status },
+    { key: DocumentCountAttribute, value: counts.total },
+    { key: FailedDocumentCountAttribute, value: counts.rejected },
+  ]);
+  setCurrentDetails(
+    `**${status}** — ${counts.total} documents: ${counts.verified} verified, ${counts.rejected} rejected, ` +
+      `${counts.verifying} verifying` +
+      (state.ignoredCount > 0 ? ` (${state.ignoredCount} repeated or conflicting results ignored)` : ''),
+  );
+  return snapshot;
 }

@@ -6,6 +6,7 @@ import Koa from 'koa';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
+import { registerDocumentRoutes } from './documents-routes.js';
 import { problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -20,6 +21,9 @@ export interface AppDeps {
   /** Every request acts for this tenant until API keys exist. */
   tenantId: string;
   queryTimeoutMs?: number;
+  updateTimeoutMs?: number;
+  /** Continue-as-new threshold handed to new books. */
+  historyLimit?: number | undefined;
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
@@ -30,12 +34,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  registerBookRoutes(router, {
+  const bookDeps = {
     pool: deps.pool,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
-    queryTimeoutMs: deps.queryTimeoutMs ?? 5000,
-  });
+    historyLimit: deps.historyLimit,
+  };
+  registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
+  registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
 
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -1,39 +1,34 @@
 import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type Router from '@koa/router';
+import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '../contract/book.js';
+import { findBookAnalytics } from '../db/analytics.js';
+import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
+import { listDocuments } from '../db/documents.js';
+import { listBookEvents } from '../db/events.js';
+import { queryBookState, signalSeal, startBookWorkflow } from '../temporal/books.js';
+import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { toBookSummary, toBookView } from './book-view.js';
+import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
-import type { Client } from '@temporalio/client';
-import { BookUuidSchema, CreateBookRequestSchema, type Book } from '../contract/book.js';
-import { findBook, insertBook, type BookRow } from '../db/books.js';
-import type { Pool } from '../db/pool.js';
-import { queryBookState, startBookWorkflow } from '../temporal/books.js';
-import { conflict, HttpProblem, notFound, parseInput } from './problem.js';
 
-export interface BooksRouteDeps {
-  pool: Pool;
-  temporal: Client;
-  taskQueue: string;
+export interface BooksRouteDeps extends BookDeps {
   /** How long a GET waits for the workflow's answer before a 503. */
   queryTimeoutMs: number;
 }
 
-function toBook(row: BookRow, status = row.status): Book {
-  return {
-    book_uuid: row.book_uuid,
-    name: row.name,
-    metadata: row.metadata,
-    status,
-    created_at: row.created_at.toISOString(),
-  };
+const encodeCursor = (cursor: BookPageCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+function decodeCursor(value: string): BookPageCursor {
+  try {
+    const cursor = JSON.parse(Buffer.from(value, 'base64url').toString()) as BookPageCursor;
+    if (!Number.isNaN(Date.parse(cursor.createdAt)) && BookUuidSchema.safeParse(cursor.bookUuid).success) return cursor;
+  } catch {
+    // falls through to the 400
+  }
+  throw new HttpProblem(400, 'Invalid request', 'The cursor is invalid: pass next_cursor from a previous page.', [
+    { field: 'cursor', message: 'is not a cursor this API issued' },
+  ]);
 }
-
-const workflowInput = (row: BookRow) => ({
-  tenantId: row.tenant_id,
-  bookUuid: row.book_uuid,
-  name: row.name,
-  metadata: row.metadata,
-  createdAt: row.created_at.toISOString(),
-});
 
 export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDeps): void {
   const { pool, temporal, taskQueue } = deps;
@@ -43,22 +38,46 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const { tenantId } = ctx.state;
     const bookUuid = body.book_uuid ?? randomUUID();
     const metadata = body.metadata ?? {};
-    const { row, created } = await insertBook(pool, { tenantId, bookUuid, name: body.name, metadata });
-    if (!created && (row.name !== body.name || !isDeepStrictEqual(row.metadata, metadata))) {
-      throw conflict(`Book ${bookUuid} already exists with a different name or metadata.`);
+    const { row, created } = await insertBook(pool, {
+      tenantId,
+      bookUuid,
+      name: body.name,
+      metadata,
+      sealAfterMs: body.seal_after,
+    });
+    const sameSealAfter = (row.seal_after_ms === null ? undefined : Number(row.seal_after_ms)) === body.seal_after;
+    if (!created && (row.name !== body.name || !isDeepStrictEqual(row.metadata, metadata) || !sameSealAfter)) {
+      throw conflict(`Book ${bookUuid} already exists with a different name, metadata or seal_after.`);
     }
     // The row is stored first, so a retry after a failed start finds it and starts the same workflow.
-    await startBookWorkflow(temporal, taskQueue, workflowInput(row));
+    await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/v1/books/${bookUuid}`);
-    ctx.body = toBook(row);
+    ctx.body = toBookView(row, undefined, [], [], undefined);
+  });
+
+  router.get('/v1/books', async (ctx) => {
+    const query = parseInput(ListBooksQuerySchema, ctx.query, 'query string');
+    const rows = await listBooks(pool, ctx.state.tenantId, {
+      status: query.status,
+      limit: query.limit + 1,
+      after: query.cursor ? decodeCursor(query.cursor) : undefined,
+    });
+    const page = rows.slice(0, query.limit);
+    const last = page.at(-1);
+    ctx.body = {
+      data: page.map((row) => toBookSummary(row)),
+      next_cursor:
+        rows.length > query.limit && last
+          ? encodeCursor({ createdAt: last.cursor_at, bookUuid: last.book_uuid })
+          : null,
+    };
   });
 
   router.get('/v1/books/:book_uuid', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
     const { tenantId } = ctx.state;
-    const row = await findBook(pool, tenantId, bookUuid);
-    if (!row) throw notFound(`Book ${bookUuid} does not exist.`);
+    const row = await requireBook(pool, tenantId, bookUuid);
     let state;
     try {
       state = await queryBookState(temporal, tenantId, bookUuid, deps.queryTimeoutMs);
@@ -67,12 +86,25 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
         cause: err,
       });
     }
-    if (!state) {
+    if (!state && row.status === 'CREATED') {
       // Stored but never started (the start failed after the insert): start it now, as the create would have.
-      await startBookWorkflow(temporal, taskQueue, workflowInput(row));
-      ctx.body = toBook(row);
-      return;
+      await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));
     }
-    ctx.body = toBook(row, state.status);
+    const [docs, events, analytics] = await Promise.all([
+      listDocuments(pool, tenantId, bookUuid),
+      listBookEvents(pool, tenantId, bookUuid),
+      findBookAnalytics(pool, tenantId, bookUuid),
+    ]);
+    ctx.body = toBookView(row, state, docs, events, analytics);
+  });
+
+  router.post('/v1/books/:book_uuid/seal', async (ctx) => {
+    const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
+    const { tenantId } = ctx.state;
+    const row = await requireBook(pool, tenantId, bookUuid);
+    // A finished workflow means the book is complete, so sealed already: the request is satisfied either way.
+    await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid));
+    ctx.status = 202;
+    ctx.body = { book_uuid: bookUuid, seal_requested: true };
   });
 }

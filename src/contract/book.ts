@@ -1,15 +1,28 @@
 import { z } from 'zod';
+import { StatementFieldsSchema } from './statement-fields.js';
 
 /**
- * The book contract shared by the API, the workflow and the activities.
- * CREATED: accepted and stored, workflow not yet running. UPLOAD: the workflow runs and accepts uploads (Ocrolus' book status names).
+ * The book contract shared by the API, the workflow and the activities. Statuses follow Ocrolus' names:
+ * CREATED (stored, workflow not yet running) → UPLOAD (accepting documents) → SEALED (no more uploads, documents
+ * still verifying) → COMPLETE (BOOK_COMPLETE emitted) → ANALYTICS_COMPLETE (ANALYTICS_COMPLETED emitted).
  */
-export const BOOK_STATUSES = ['CREATED', 'UPLOAD'] as const;
+export const BOOK_STATUSES = ['CREATED', 'UPLOAD', 'SEALED', 'COMPLETE', 'ANALYTICS_COMPLETE'] as const;
 export const BookStatusSchema = z.enum(BOOK_STATUSES);
 export type BookStatus = z.infer<typeof BookStatusSchema>;
 
+/** VERIFYING until the first verification result; then VERIFICATION_COMPLETE (succeeded) or REJECTED (failed). */
+export const DOCUMENT_STATUSES = ['VERIFYING', 'VERIFICATION_COMPLETE', 'REJECTED'] as const;
+export const DocumentStatusSchema = z.enum(DOCUMENT_STATUSES);
+export type DocumentStatus = z.infer<typeof DocumentStatusSchema>;
+
+export const EVENT_TYPES = ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'] as const;
+export const EventTypeSchema = z.enum(EVENT_TYPES);
+export type EventType = z.infer<typeof EventTypeSchema>;
+
 export const TenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
-export const BookUuidSchema = z.uuid({ error: 'must be a UUID, e.g. 6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c' });
+const uuid = (name: string) => z.uuid({ error: `${name} must be a UUID, e.g. 6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c` });
+export const BookUuidSchema = uuid('book_uuid');
+export const DocUuidSchema = uuid('doc_uuid');
 
 const MetadataValue = z.union([z.string().max(1024), z.number().finite(), z.boolean(), z.null()]);
 export const MetadataSchema = z
@@ -17,18 +30,79 @@ export const MetadataSchema = z
   .refine((value) => Object.keys(value).length <= 50, { error: 'at most 50 keys' });
 export type Metadata = z.infer<typeof MetadataSchema>;
 
+const DURATION = /^(\d{1,6})(s|m|h|d)$/;
+const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+const MAX_SEAL_AFTER_MS = 90 * UNIT_MS.d;
+/** "30s", "15m", "2h", "7d" → milliseconds (at least 1 s, at most 90 days). */
+export const DurationSchema = z
+  .string()
+  .regex(DURATION, { error: 'must be a duration such as "30s", "15m", "2h" or "7d"' })
+  .transform((value) => {
+    const [, amount, unit] = DURATION.exec(value) as unknown as [string, string, keyof typeof UNIT_MS];
+    return Number(amount) * UNIT_MS[unit];
+  })
+  .refine((ms) => ms >= 1000 && ms <= MAX_SEAL_AFTER_MS, { error: 'must be between 1s and 90d' });
+
+const name = z.string().trim().min(1, { error: 'must not be empty' }).max(255);
+
 export const CreateBookRequestSchema = z.strictObject({
   book_uuid: BookUuidSchema.optional(),
-  name: z.string().trim().min(1, { error: 'must not be empty' }).max(255),
+  name,
   metadata: MetadataSchema.optional(),
+  /** Seal the book by itself after this long without uploads or verification results. */
+  seal_after: DurationSchema.optional(),
 });
 export type CreateBookRequest = z.infer<typeof CreateBookRequestSchema>;
 
-export const BookSchema = z.object({
+export const UploadDocumentRequestSchema = z.strictObject({
+  doc_uuid: DocUuidSchema.optional(),
+  name,
+  mime_type: z
+    .string()
+    .max(127)
+    .regex(/^[\w.+-]+\/[\w.+-]+$/, { error: 'must be a media type such as "application/pdf"' })
+    .optional(),
+  size_bytes: z
+    .number()
+    .int()
+    .min(0)
+    .max(10 * 1024 ** 3)
+    .optional(),
+});
+export type UploadDocumentRequest = z.infer<typeof UploadDocumentRequestSchema>;
+
+export const VERIFICATION_RESULTS = ['SUCCEEDED', 'FAILED'] as const;
+export const VerificationRequestSchema = z.strictObject({
+  result: z.enum(VERIFICATION_RESULTS, { error: 'must be "SUCCEEDED" or "FAILED"' }),
+  reason: z.string().trim().min(1).max(1000).optional(),
+  fields: StatementFieldsSchema.optional(),
+});
+export type VerificationRequest = z.infer<typeof VerificationRequestSchema>;
+
+export const ListBooksQuerySchema = z.strictObject({
+  status: BookStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(/^[\w-]+$/, { error: 'must be a next_cursor value from a previous page' })
+    .optional(),
+});
+
+export const DocumentCountsSchema = z.object({
+  total: z.number().int(),
+  verifying: z.number().int(),
+  verified: z.number().int(),
+  rejected: z.number().int(),
+});
+export type DocumentCounts = z.infer<typeof DocumentCountsSchema>;
+
+export const BookSummarySchema = z.object({
   book_uuid: BookUuidSchema,
   name: z.string(),
   metadata: MetadataSchema,
   status: BookStatusSchema,
   created_at: z.iso.datetime(),
+  document_counts: DocumentCountsSchema,
 });
-export type Book = z.infer<typeof BookSchema>;
+export type BookSummary = z.infer<typeof BookSummarySchema>;

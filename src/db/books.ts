@@ -1,5 +1,5 @@
-import type { BookStatus, Metadata } from '../contract/book.js';
-import type { Pool } from './pool.js';
+import type { BookStatus, DocumentCounts, Metadata } from '../contract/book.js';
+import type { Pool, PoolClient } from './pool.js';
 
 export interface BookRow {
   tenant_id: string;
@@ -7,10 +7,15 @@ export interface BookRow {
   name: string;
   metadata: Metadata;
   status: BookStatus;
+  seal_after_ms: string | null;
+  document_count: number;
+  verified_count: number;
+  rejected_count: number;
   created_at: Date;
 }
 
-const COLUMNS = 'tenant_id, book_uuid, name, metadata, status, created_at';
+const COLUMNS =
+  'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, created_at';
 
 /**
  * Inserts the book unless (tenant, book_uuid) exists. Returns the stored row and whether this call created it,
@@ -18,14 +23,14 @@ const COLUMNS = 'tenant_id, book_uuid, name, metadata, status, created_at';
  */
 export async function insertBook(
   pool: Pool,
-  book: { tenantId: string; bookUuid: string; name: string; metadata: Metadata },
+  book: { tenantId: string; bookUuid: string; name: string; metadata: Metadata; sealAfterMs?: number | undefined },
 ): Promise<{ row: BookRow; created: boolean }> {
   const inserted = await pool.query<BookRow>(
-    `insert into books (tenant_id, book_uuid, name, metadata)
-     values ($1::text, $2::uuid, $3::text, $4::jsonb)
+    `insert into books (tenant_id, book_uuid, name, metadata, seal_after_ms)
+     values ($1::text, $2::uuid, $3::text, $4::jsonb, $5::bigint)
      on conflict (tenant_id, book_uuid) do nothing
      returning ${COLUMNS}`,
-    [book.tenantId, book.bookUuid, book.name, JSON.stringify(book.metadata)],
+    [book.tenantId, book.bookUuid, book.name, JSON.stringify(book.metadata), book.sealAfterMs ?? null],
   );
   if (inserted.rows[0]) return { row: inserted.rows[0], created: true };
   const existing = await findBook(pool, book.tenantId, book.bookUuid);
@@ -47,4 +52,54 @@ export async function updateBookStatus(pool: Pool, tenantId: string, bookUuid: s
      where tenant_id = $1::text and book_uuid = $2::uuid and status is distinct from $3::text`,
     [tenantId, bookUuid, status],
   );
+}
+
+/** Mirrors the workflow's status and counts (for listing). Idempotent. */
+export async function updateBookProgress(
+  client: PoolClient,
+  tenantId: string,
+  bookUuid: string,
+  status: BookStatus,
+  counts: DocumentCounts,
+): Promise<{ name: string }> {
+  const result = await client.query<{ name: string }>(
+    `update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
+       rejected_count = $6::int, updated_at = now()
+     where tenant_id = $1::text and book_uuid = $2::uuid
+     returning name`,
+    [tenantId, bookUuid, status, counts.total, counts.verified, counts.rejected],
+  );
+  if (!result.rows[0]) throw new Error(`book ${bookUuid} of tenant ${tenantId} is not in the database`);
+  return result.rows[0];
+}
+
+export interface BookPageCursor {
+  createdAt: string;
+  bookUuid: string;
+}
+
+/** A tenant's books, newest first, keyset-paginated (stable under concurrent inserts). */
+export async function listBooks(
+  pool: Pool,
+  tenantId: string,
+  options: { status?: BookStatus | undefined; limit: number; after?: BookPageCursor | undefined },
+): Promise<Array<BookRow & { cursor_at: string }>> {
+  // The cursor keeps Postgres' microseconds: a JavaScript Date would round them and skip or repeat rows.
+  const result = await pool.query<BookRow & { cursor_at: string }>(
+    `select ${COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+     from books
+     where tenant_id = $1::text
+       and ($2::text is null or status = $2::text)
+       and ($3::timestamptz is null or (created_at, book_uuid) < ($3::timestamptz, $4::uuid))
+     order by created_at desc, book_uuid desc
+     limit $5::int`,
+    [
+      tenantId,
+      options.status ?? null,
+      options.after?.createdAt ?? null,
+      options.after?.bookUuid ?? null,
+      options.limit,
+    ],
+  );
+  return result.rows;
 }

@@ -1,22 +1,47 @@
-import { WorkflowNotFoundError, type Client } from '@temporalio/client';
+import {
+  isGrpcServiceError,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type Client,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import type { DocumentStatus } from '../contract/book.js';
 import {
   BOOK_WORKFLOW_TYPE,
   bookStateQuery,
   BookStatusAttribute,
   BookUuidAttribute,
   bookWorkflowId,
+  sealSignal,
   TenantIdAttribute,
+  UPLOAD_REFUSED,
+  uploadDocumentUpdate,
+  verificationSignal,
+  type VerificationSignal,
 } from '../../workflows/book-contract.js';
 import type { BookState, BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 
-/** Starts the book's workflow, or finds the running one: safe to call again for the same book. */
+/**
+ * Starts the book's workflow, or finds the running one: safe to call again for the same book. A finished book is
+ * never started again (its id is not reusable).
+ */
 export async function startBookWorkflow(client: Client, taskQueue: string, input: BookWorkflowInput): Promise<void> {
+  try {
+    await startOnce(client, taskQueue, input);
+  } catch (err) {
+    if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+  }
+}
+
+async function startOnce(client: Client, taskQueue: string, input: BookWorkflowInput): Promise<void> {
   await client.workflow.start<typeof bookWorkflow>(BOOK_WORKFLOW_TYPE, {
     taskQueue,
     workflowId: bookWorkflowId(input.tenantId, input.bookUuid),
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
     typedSearchAttributes: [
       { key: BookUuidAttribute, value: input.bookUuid },
       { key: TenantIdAttribute, value: input.tenantId },
@@ -26,7 +51,7 @@ export async function startBookWorkflow(client: Client, taskQueue: string, input
   });
 }
 
-/** The book's live state from its workflow, or undefined when no workflow exists for it. */
+/** The book's live state from its workflow (running or closed), or undefined when no workflow exists for it. */
 export async function queryBookState(
   client: Client,
   tenantId: string,
@@ -38,6 +63,73 @@ export async function queryBookState(
     return await client.withDeadline(Date.now() + timeoutMs, () => handle.query(bookStateQuery));
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return undefined;
+    throw err;
+  }
+}
+
+export type UploadOutcome =
+  | { kind: 'accepted'; status: DocumentStatus }
+  | { kind: 'refused'; message: string }
+  /** No running workflow: never started, or finished (the book is complete). */
+  | { kind: 'not_running' };
+
+const GRPC_RESOURCE_EXHAUSTED = 8;
+// Temporal admits a handful of in-flight updates per workflow; a burst of uploads to one book waits its turn.
+const BUSY_RETRIES = 8;
+const isBusy = (err: unknown) =>
+  [err, (err as { cause?: unknown }).cause].some(
+    (e) => isGrpcServiceError(e) && Number(e.code) === GRPC_RESOURCE_EXHAUSTED,
+  );
+
+/** Registers a document through the workflow's update; answers once the workflow accepted or refused it. */
+export async function uploadDocument(
+  client: Client,
+  tenantId: string,
+  bookUuid: string,
+  docUuid: string,
+  timeoutMs: number,
+): Promise<UploadOutcome> {
+  const handle = client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const result = await client.withDeadline(Date.now() + timeoutMs, () =>
+        handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] }),
+      );
+      return { kind: 'accepted', status: result.status };
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return { kind: 'not_running' };
+      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+        if (err.cause.type === UPLOAD_REFUSED) return { kind: 'refused', message: err.cause.message };
+      }
+      if (!isBusy(err) || attempt >= BUSY_RETRIES) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
+
+/** Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running. */
+export async function signalVerification(
+  client: Client,
+  tenantId: string,
+  bookUuid: string,
+  signal: VerificationSignal,
+): Promise<boolean> {
+  return sendSignal(() =>
+    client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(verificationSignal, signal),
+  );
+}
+
+/** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */
+export async function signalSeal(client: Client, tenantId: string, bookUuid: string): Promise<boolean> {
+  return sendSignal(() => client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(sealSignal));
+}
+
+async function sendSignal(send: () => Promise<void>): Promise<boolean> {
+  try {
+    await send();
+    return true;
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return false;
     throw err;
   }
 }

@@ -10,7 +10,10 @@ const { IndexedValueType } = proto.temporal.api.enums.v1;
  * Registers bookbell's search attributes on a cluster that lacks them (the dev server gets them at start).
  * Where the operator API is not allowed (e.g. Temporal Cloud), the error says what to register by hand.
  */
-export async function ensureSearchAttributes(connection: Connection | NativeConnection, namespace: string): Promise<string[]> {
+export async function ensureSearchAttributes(
+  connection: Connection | NativeConnection,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = { ...existing.customAttributes, ...existing.systemAttributes };
   const missing = SEARCH_ATTRIBUTES.filter((key) => !(key.name in known));

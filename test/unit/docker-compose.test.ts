@@ -33,7 +33,9 @@ describe('docker-compose.yml', () => {
 
   it('registers every search attribute the workflow uses, with the SQLite pragmas', () => {
     const command: string[] = services.temporal.command;
-    for (const key of SEARCH_ATTRIBUTES) expect(command).toContain(`--search-attribute=${key.name}=Keyword`);
+    const cliType = { KEYWORD: 'Keyword', INT: 'Int' } as Record<string, string>;
+    for (const key of SEARCH_ATTRIBUTES)
+      expect(command).toContain(`--search-attribute=${key.name}=${cliType[key.type]}`);
     expect(command).toEqual(
       expect.arrayContaining(['--sqlite-pragma=journal_mode=WAL', '--sqlite-pragma=synchronous=OFF']),
     );

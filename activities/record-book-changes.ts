@@ -1,0 +1,66 @@
+import type { BookStatus, DocumentCounts } from '../src/contract/book.js';
+import { findBookAnalytics } from '../src/db/analytics.js';
+import { updateBookProgress } from '../src/db/books.js';
+import { listDocuments, recordVerification } from '../src/db/documents.js';
+import { insertEvent } from '../src/db/events.js';
+import type { Pool } from '../src/db/pool.js';
+import { withClient } from '../src/db/pool.js';
+import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
+import type { EmittedEvent } from '../workflows/book-state.js';
+
+export interface RecordBookChangesInput {
+  tenantId: string;
+  bookUuid: string;
+  /** In the order the book emitted them. */
+  events: EmittedEvent[];
+  status: Exclude<BookStatus, 'CREATED'>;
+  counts: DocumentCounts;
+}
+
+/**
+ * Records what the book decided, in one transaction: each document's first verification result, each event with the
+ * full body subscribers will receive, and the book's status and counts. Idempotent: a retry rewrites the same values
+ * and inserts no event twice.
+ */
+export function recordBookChanges(pool: Pool) {
+  return (input: RecordBookChangesInput): Promise<void> =>
+    withClient(pool, async (client) => {
+      await client.query('begin');
+      try {
+        const { name: bookName } = await updateBookProgress(
+          client,
+          input.tenantId,
+          input.bookUuid,
+          input.status,
+          input.counts,
+        );
+        for (const event of input.events) {
+          const context: PayloadContext = { bookName };
+          if (event.type === 'VERIFICATION_COMPLETE') {
+            const doc = await recordVerification(client, {
+              tenantId: input.tenantId,
+              bookUuid: input.bookUuid,
+              docUuid: event.docUuid as string,
+              status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
+              result: event.result as 'SUCCEEDED' | 'FAILED',
+              reason: event.reason,
+              fields: event.fields,
+              verifiedAt: event.occurredAt,
+            });
+            context.docName = doc.name;
+          } else if (event.type === 'BOOK_COMPLETE') {
+            const docs = await listDocuments(client, input.tenantId, input.bookUuid);
+            context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
+          } else {
+            context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
+            if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
+          }
+          await insertEvent(client, input.tenantId, input.bookUuid, buildEventPayload(input.bookUuid, event, context));
+        }
+        await client.query('commit');
+      } catch (err) {
+        await client.query('rollback');
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,44 @@
+import type { Client } from '@temporalio/client';
+import { findBook, type BookRow } from '../db/books.js';
+import type { Pool } from '../db/pool.js';
+import { startBookWorkflow } from '../temporal/books.js';
+import type { BookWorkflowInput } from '../../workflows/book-state.js';
+import { notFound } from './problem.js';
+
+export interface BookDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  /** Continue-as-new threshold handed to new books (see BOOK_HISTORY_LIMIT). */
+  historyLimit?: number | undefined;
+}
+
+/** The tenant's book or a 404: every book route starts here, so another tenant's book is never found. */
+export async function requireBook(pool: Pool, tenantId: string, bookUuid: string): Promise<BookRow> {
+  const row = await findBook(pool, tenantId, bookUuid);
+  if (!row) throw notFound(`Book ${bookUuid} does not exist.`);
+  return row;
+}
+
+export function workflowInput(row: BookRow, historyLimit?: number): BookWorkflowInput {
+  return {
+    tenantId: row.tenant_id,
+    bookUuid: row.book_uuid,
+    name: row.name,
+    metadata: row.metadata,
+    createdAt: row.created_at.toISOString(),
+    ...(row.seal_after_ms ? { sealAfterMs: Number(row.seal_after_ms) } : {}),
+    ...(historyLimit ? { historyLimit } : {}),
+  };
+}
+
+/**
+ * Sends a message to the book's workflow. A book stored but never started (its start failed after the insert) is
+ * started and the message sent again; `false` means the workflow has finished (the book is complete).
+ */
+export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
+  if (await send()) return true;
+  if (row.status !== 'CREATED') return false;
+  await startBookWorkflow(deps.temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+  return send();
+}

@@ -1,0 +1,120 @@
+import type { BookAnalytics } from '../analytics/bank-statements.js';
+import type { BookStatus, BookSummary, DocumentCounts, DocumentStatus } from '../contract/book.js';
+import type { BookRow } from '../db/books.js';
+import type { DocumentRow } from '../db/documents.js';
+import type { EventRow } from '../db/events.js';
+import type { BookState } from '../../workflows/book-state.js';
+
+/** What `GET /v1/books/:book_uuid` answers: everything a CRM needs without reading Temporal. */
+export interface BookView extends BookSummary {
+  seal_after: string | null;
+  sealed_at: string | null;
+  sealed_by: 'request' | 'seal_after' | null;
+  completed_at: string | null;
+  analyzed_at: string | null;
+  documents: Array<{
+    doc_uuid: string;
+    name: string | null;
+    mime_type: string | null;
+    size_bytes: number | null;
+    status: DocumentStatus;
+    result: 'SUCCEEDED' | 'FAILED' | null;
+    reason: string | null;
+    uploaded_at: string | null;
+    verified_at: string | null;
+  }>;
+  events: Array<{
+    event_id: string;
+    event_name: string;
+    doc_uuid: string | null;
+    occurred_at: string;
+    status: string;
+    severity: string;
+    notification_reason: string;
+  }>;
+  analytics: BookAnalytics | null;
+  ignored_results: { count: number; recent: BookState['ignored'] };
+}
+
+const UNITS: Array<[string, number]> = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['m', 60_000],
+  ['s', 1000],
+];
+
+/** 7200000 → "2h": the largest unit that divides the duration, in the format `seal_after` is written in. */
+export function formatDuration(ms: number): string {
+  const [unit, size] = UNITS.find(([, unitMs]) => ms % unitMs === 0) ?? ['s', 1000];
+  return `${ms / size}${unit}`;
+}
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+export function toBookSummary(row: BookRow, status: BookStatus = row.status, counts?: DocumentCounts): BookSummary {
+  const total = row.document_count;
+  return {
+    book_uuid: row.book_uuid,
+    name: row.name,
+    metadata: row.metadata,
+    status,
+    created_at: row.created_at.toISOString(),
+    document_counts: counts ?? {
+      total,
+      verified: row.verified_count,
+      rejected: row.rejected_count,
+      verifying: total - row.verified_count - row.rejected_count,
+    },
+  };
+}
+
+/**
+ * The workflow's state is the truth for statuses; Postgres adds what the workflow does not keep (names, reasons,
+ * event bodies, analytics). A document the workflow knows but Postgres not yet shows with its status only.
+ */
+export function toBookView(
+  row: BookRow,
+  state: BookState | undefined,
+  docs: DocumentRow[],
+  events: EventRow[],
+  analytics: BookAnalytics | undefined,
+): BookView {
+  const stored = new Map(docs.map((doc) => [doc.doc_uuid, doc]));
+  const statuses = state?.docs ?? Object.fromEntries(docs.map((doc) => [doc.doc_uuid, doc.status]));
+  const ordered = [...docs.map((doc) => doc.doc_uuid), ...Object.keys(statuses).filter((id) => !stored.has(id))];
+  return {
+    ...toBookSummary(row, state?.status ?? row.status, state?.counts),
+    seal_after: row.seal_after_ms ? formatDuration(Number(row.seal_after_ms)) : null,
+    sealed_at: state?.sealedAt ?? null,
+    sealed_by: state?.sealedBy ?? null,
+    completed_at: state?.completedAt ?? null,
+    analyzed_at: state?.analyzedAt ?? null,
+    documents: ordered
+      .filter((docUuid) => statuses[docUuid] !== undefined)
+      .map((docUuid) => {
+        const doc = stored.get(docUuid);
+        return {
+          doc_uuid: docUuid,
+          name: doc?.name ?? null,
+          mime_type: doc?.mime_type ?? null,
+          size_bytes: doc?.size_bytes ? Number(doc.size_bytes) : null,
+          status: statuses[docUuid] as DocumentStatus,
+          result: doc?.result ?? null,
+          reason: doc?.reason ?? null,
+          uploaded_at: iso(doc?.uploaded_at ?? null),
+          verified_at: iso(doc?.verified_at ?? null),
+        };
+      }),
+    events: events.map((event) => ({
+      event_id: event.event_id,
+      event_name: event.event_type,
+      doc_uuid: event.doc_uuid,
+      occurred_at: event.occurred_at.toISOString(),
+      status: event.payload.status,
+      severity: event.payload.severity,
+      notification_reason: event.payload.notification_reason,
+    })),
+    analytics: analytics ?? null,
+    ignored_results: { count: state?.ignoredCount ?? 0, recent: state?.ignored ?? [] },
+  };
+}

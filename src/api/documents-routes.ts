@@ -1,0 +1,86 @@
+import { randomUUID } from 'node:crypto';
+import type Router from '@koa/router';
+import {
+  BookUuidSchema,
+  DocUuidSchema,
+  UploadDocumentRequestSchema,
+  VerificationRequestSchema,
+} from '../contract/book.js';
+import { upsertUploadedDocument } from '../db/documents.js';
+import { signalVerification, startBookWorkflow, uploadDocument } from '../temporal/books.js';
+import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { conflict, HttpProblem, parseInput } from './problem.js';
+import type { AppState } from './state.js';
+
+export interface DocumentRouteDeps extends BookDeps {
+  /** How long an upload waits for the workflow to accept it before a 503. */
+  updateTimeoutMs: number;
+}
+
+const completeBook = (bookUuid: string) =>
+  conflict(`Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
+
+export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentRouteDeps): void {
+  const { pool, temporal } = deps;
+
+  router.post('/v1/books/:book_uuid/documents', async (ctx) => {
+    const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
+    const body = parseInput(UploadDocumentRequestSchema, ctx.request.body, 'request body');
+    const { tenantId } = ctx.state;
+    const row = await requireBook(pool, tenantId, bookUuid);
+    const docUuid = body.doc_uuid ?? randomUUID();
+    const upload = () => uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs);
+    let outcome;
+    try {
+      outcome = await upload();
+      if (outcome.kind === 'not_running' && row.status === 'CREATED') {
+        await startBookWorkflow(temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+        outcome = await upload();
+      }
+    } catch (err) {
+      throw new HttpProblem(
+        503,
+        'Service Unavailable',
+        `The book did not accept the document in time; retry with the same doc_uuid (${docUuid}).`,
+        undefined,
+        { cause: err },
+      );
+    }
+    if (outcome.kind === 'refused') throw conflict(outcome.message);
+    if (outcome.kind === 'not_running') throw completeBook(bookUuid);
+    // The workflow accepted the document; its details go to Postgres (a repeat of the same upload changes nothing).
+    const stored = await upsertUploadedDocument(pool, {
+      tenantId,
+      bookUuid,
+      docUuid,
+      name: body.name,
+      ...(body.mime_type ? { mimeType: body.mime_type } : {}),
+      ...(body.size_bytes !== undefined ? { sizeBytes: body.size_bytes } : {}),
+    });
+    if (stored.name !== body.name) {
+      throw conflict(`Document ${docUuid} already exists in book ${bookUuid} with the name '${stored.name}'.`);
+    }
+    ctx.status = 202;
+    ctx.set('Location', `/v1/books/${bookUuid}`);
+    ctx.body = { doc_uuid: docUuid, status: outcome.status };
+  });
+
+  router.post('/v1/books/:book_uuid/documents/:doc_uuid/verification', async (ctx) => {
+    const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
+    const docUuid = parseInput(DocUuidSchema, ctx.params.doc_uuid, 'doc_uuid');
+    const body = parseInput(VerificationRequestSchema, ctx.request.body, 'request body');
+    const { tenantId } = ctx.state;
+    const row = await requireBook(pool, tenantId, bookUuid);
+    const signal = {
+      docUuid,
+      result: body.result,
+      ...(body.reason !== undefined ? { reason: body.reason } : {}),
+      ...(body.fields !== undefined ? { fields: body.fields } : {}),
+    };
+    // 202 only once Temporal has durably accepted the signal; the workflow decides whether it is the first result.
+    const accepted = await sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal));
+    if (!accepted) throw completeBook(bookUuid);
+    ctx.status = 202;
+    ctx.body = { doc_uuid: docUuid, accepted: true };
+  });
+}

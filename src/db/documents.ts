@@ -1,0 +1,100 @@
+import type { DocumentStatus } from '../contract/book.js';
+import type { StatementFields } from '../contract/statement-fields.js';
+import type { Pool, PoolClient } from './pool.js';
+
+export interface DocumentRow {
+  doc_uuid: string;
+  name: string | null;
+  mime_type: string | null;
+  size_bytes: string | null;
+  status: DocumentStatus;
+  result: 'SUCCEEDED' | 'FAILED' | null;
+  reason: string | null;
+  uploaded_at: Date | null;
+  verified_at: Date | null;
+}
+
+/**
+ * Stores an upload's details. A row made earlier by a verification result gets them filled in; a repeat of the same
+ * upload changes nothing. Returns the stored name so a caller can detect a different repeat.
+ */
+export async function upsertUploadedDocument(
+  pool: Pool,
+  doc: { tenantId: string; bookUuid: string; docUuid: string; name: string; mimeType?: string; sizeBytes?: number },
+): Promise<{ name: string }> {
+  const result = await pool.query<{ name: string }>(
+    `insert into documents (tenant_id, book_uuid, doc_uuid, name, mime_type, size_bytes, uploaded_at)
+     values ($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, now())
+     on conflict (tenant_id, book_uuid, doc_uuid) do update
+       set name = coalesce(documents.name, excluded.name),
+           mime_type = coalesce(documents.mime_type, excluded.mime_type),
+           size_bytes = coalesce(documents.size_bytes, excluded.size_bytes),
+           uploaded_at = coalesce(documents.uploaded_at, excluded.uploaded_at)
+     returning name`,
+    [doc.tenantId, doc.bookUuid, doc.docUuid, doc.name, doc.mimeType ?? null, doc.sizeBytes ?? null],
+  );
+  return result.rows[0] as { name: string };
+}
+
+/** Records a document's first verification result (the workflow decided it is the first). Idempotent. */
+export async function recordVerification(
+  client: PoolClient,
+  doc: {
+    tenantId: string;
+    bookUuid: string;
+    docUuid: string;
+    status: DocumentStatus;
+    result: 'SUCCEEDED' | 'FAILED';
+    reason: string | undefined;
+    fields: StatementFields | undefined;
+    verifiedAt: string;
+  },
+): Promise<{ name: string | null }> {
+  const result = await client.query<{ name: string | null }>(
+    `insert into documents (tenant_id, book_uuid, doc_uuid, status, result, reason, fields, verified_at)
+     values ($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, $7::jsonb, $8::timestamptz)
+     on conflict (tenant_id, book_uuid, doc_uuid) do update
+       set status = excluded.status, result = excluded.result, reason = excluded.reason,
+           fields = excluded.fields, verified_at = excluded.verified_at
+     returning name`,
+    [
+      doc.tenantId,
+      doc.bookUuid,
+      doc.docUuid,
+      doc.status,
+      doc.result,
+      doc.reason ?? null,
+      doc.fields ? JSON.stringify(doc.fields) : null,
+      doc.verifiedAt,
+    ],
+  );
+  return result.rows[0] as { name: string | null };
+}
+
+export async function listDocuments(
+  pool: Pool | PoolClient,
+  tenantId: string,
+  bookUuid: string,
+): Promise<DocumentRow[]> {
+  const result = await pool.query<DocumentRow>(
+    `select doc_uuid, name, mime_type, size_bytes, status, result, reason, uploaded_at, verified_at
+     from documents where tenant_id = $1::text and book_uuid = $2::uuid
+     order by coalesce(uploaded_at, verified_at), doc_uuid`,
+    [tenantId, bookUuid],
+  );
+  return result.rows;
+}
+
+/** The verified bank statements of a book, for analytics. */
+export async function listVerifiedStatements(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+): Promise<Array<{ doc_uuid: string; fields: StatementFields }>> {
+  const result = await pool.query<{ doc_uuid: string; fields: StatementFields }>(
+    `select doc_uuid, fields from documents
+     where tenant_id = $1::text and book_uuid = $2::uuid and status = 'VERIFICATION_COMPLETE' and fields is not null`,
+    [tenantId, bookUuid],
+  );
+  return result.rows;
+}

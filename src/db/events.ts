@@ -1,0 +1,35 @@
+import type { EventType } from '../contract/book.js';
+import type { EventPayload } from '../events/payloads.js';
+import type { Pool, PoolClient } from './pool.js';
+
+export interface EventRow {
+  event_id: string;
+  event_type: EventType;
+  doc_uuid: string | null;
+  occurred_at: Date;
+  payload: EventPayload;
+}
+
+/** Stores an event once: a retried activity inserts nothing new. */
+export async function insertEvent(
+  client: PoolClient,
+  tenantId: string,
+  bookUuid: string,
+  payload: EventPayload,
+): Promise<void> {
+  await client.query(
+    `insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
+     values ($1::text, $2::text, $3::uuid, $4::text, $5::uuid, $6::timestamptz, $7::jsonb)
+     on conflict (tenant_id, event_id) do nothing`,
+    [tenantId, payload.event_id, bookUuid, payload.event_name, payload.doc_uuid ?? null, payload.occurred_at, payload],
+  );
+}
+
+export async function listBookEvents(pool: Pool, tenantId: string, bookUuid: string): Promise<EventRow[]> {
+  const result = await pool.query<EventRow>(
+    `select event_id, event_type, doc_uuid, occurred_at, payload from events
+     where tenant_id = $1::text and book_uuid = $2::uuid order by occurred_at, event_id`,
+    [tenantId, bookUuid],
+  );
+  return result.rows;
+}

@@ -1,0 +1,42 @@
+import type { DocumentCounts } from '../src/contract/book.js';
+import type { BookState, Effect, EmittedEvent } from './book-state.js';
+
+/** Events recorded by one activity call: large enough for a 10,000-document burst, small enough for one payload. */
+export const MAX_EVENTS_PER_BATCH = 200;
+
+export interface EffectBatch {
+  events: EmittedEvent[];
+  /** The book's status and counts after this batch, mirrored into Postgres with its events. */
+  status?: { status: BookState['status']; counts: DocumentCounts };
+  /** Analytics run after this batch is recorded (BOOK_COMPLETE is always recorded first). */
+  runAnalytics: boolean;
+  /** A one-line label for the activity in the Temporal UI. */
+  summary: string;
+}
+
+/** Removes the next batch from the front of `pending`, in order: up to a run of analytics or the size limit. */
+export function takeBatch(pending: Effect[]): EffectBatch {
+  const batch: EffectBatch = { events: [], runAnalytics: false, summary: '' };
+  while (pending.length > 0 && batch.events.length < MAX_EVENTS_PER_BATCH) {
+    const effect = pending.shift() as Effect;
+    if (effect.type === 'run_analytics') {
+      batch.runAnalytics = true;
+      break;
+    }
+    if (effect.type === 'record_event') {
+      batch.events.push(effect.event);
+      batch.status = { status: effect.event.bookStatus, counts: effect.event.counts };
+    } else {
+      batch.status = { status: effect.status, counts: effect.counts };
+    }
+  }
+  batch.summary = summarize(batch);
+  return batch;
+}
+
+function summarize(batch: EffectBatch): string {
+  const byType = new Map<string, number>();
+  for (const event of batch.events) byType.set(event.type, (byType.get(event.type) ?? 0) + 1);
+  const events = [...byType].map(([type, count]) => (count > 1 ? `${type} ×${count}` : type)).join(', ');
+  return `record ${events || 'no events'} → book ${batch.status?.status ?? 'unchanged'}`;
+}
