@@ -112,7 +112,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
         ]);
       }
       if (batch.runAnalytics) {
-        await analyzeBook({ tenantId: state.tenantId, bookUuid: state.bookUuid });
+        await analyzeBook.executeWithOptions(
+          { ...ACTIVITY_OPTIONS, summary: `analytics over the ${state.counts.verified} verified documents` },
+          [{ tenantId: state.tenantId, bookUuid: state.bookUuid }],
+        );
         apply({ type: 'analytics_done' });
       }
     }

@@ -1,23 +1,65 @@
-// Records a book's workflow history for the replay tests:
-//   npx tsx test/replay/record-history.ts <name>
-// Runs a dev server and a worker, drives one representative book, and saves test/replay/histories/<name>.json.
+// Records book workflow histories for the replay tests:
+//   npx tsx test/replay/record-history.ts <scenario> <name>
+// Runs a dev server and a worker, drives one representative book through the workflow's own messages, and saves
+// test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
+// seal, analytics), continued-book (the first run of a book that continued as new). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { Client, Connection } from '@temporalio/client';
-import { fromRoot } from '../../src/paths.js';
-import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
-import { startBookWorkflow } from '../../src/temporal/books.js';
-import { bookWorkflowId } from '../../workflows/book-contract.js';
-import { createBookWorker } from '../../src/temporal/worker.js';
-import { createPool } from '../../src/db/pool.js';
+import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
+import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
+import { fromRoot } from '../../src/paths.js';
+import { startBookWorkflow } from '../../src/temporal/books.js';
+import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
+import { createBookWorker } from '../../src/temporal/worker.js';
+import { bookWorkflowId, sealSignal, uploadDocumentUpdate, verificationSignal } from '../../workflows/book-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
 
+type Scenario = (handle: WorkflowHandle) => Promise<void>;
+
+const fields = {
+  account_id: 'CHK-1',
+  period_start: '2026-01-01',
+  period_end: '2026-01-31',
+  starting_balance: 10000,
+  ending_balance: 12000,
+  total_deposits: 5000,
+  total_withdrawals: 3000,
+  nsf_count: 0,
+};
+
+const scenarios: Record<string, { historyLimit?: number; run: Scenario }> = {
+  'complete-book': {
+    run: async (handle) => {
+      const [a, b, early] = [randomUUID(), randomUUID(), randomUUID()];
+      await handle.signal(verificationSignal, { docUuid: early, result: 'SUCCEEDED' });
+      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid: a }] });
+      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid: b }] });
+      await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', fields });
+      await handle.signal(verificationSignal, { docUuid: a, result: 'FAILED', reason: 'late' });
+      await handle.signal(sealSignal);
+      await handle.signal(verificationSignal, { docUuid: b, result: 'FAILED', reason: 'blurry' });
+      await handle.result();
+    },
+  },
+  'continued-book': {
+    historyLimit: 200,
+    run: async (handle) => {
+      const docs = Array.from({ length: 80 }, () => randomUUID());
+      for (const docUuid of docs) await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
+      for (const docUuid of docs) await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
+      await handle.signal(sealSignal);
+      await handle.result();
+    },
+  },
+};
+
 async function main() {
-  const name = process.argv[2];
-  if (!name) throw new Error('usage: record-history.ts <name>');
+  const [scenarioName, name] = process.argv.slice(2);
+  const scenario = scenarios[scenarioName ?? ''];
+  if (!scenario || !name) throw new Error(`usage: record-history.ts <${Object.keys(scenarios).join('|')}> <name>`);
   const temporal = await startTemporal({ namespace: 'default' });
   const postgres = await startTestPostgres();
   const pool = createPool(postgres.url, createLogger('silent'));
@@ -32,6 +74,7 @@ async function main() {
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
   const bookUuid = randomUUID();
+  const workflowId = bookWorkflowId('acme', bookUuid);
   await worker.runUntil(async () => {
     await pool.query(`insert into books (tenant_id, book_uuid, name) values ('acme', $1, 'Recorded book')`, [bookUuid]);
     await startBookWorkflow(client, taskQueue, {
@@ -40,33 +83,22 @@ async function main() {
       name: 'Recorded book',
       metadata: {},
       createdAt: new Date().toISOString(),
+      ...(scenario.historyLimit ? { historyLimit: scenario.historyLimit } : {}),
     });
-    // Let the workflow reach its waiting point (its status activity done).
-    for (let i = 0; i < 100; i++) {
-      const { rows } = await pool.query('select status from books where book_uuid = $1', [bookUuid]);
-      if (rows[0]?.status !== 'CREATED') break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await scenario.run(client.workflow.getHandle(workflowId));
   });
+  // The first run: for a continued book it is the one that ends in continue-as-new.
+  const description = await client.workflow.getHandle(workflowId).describe();
+  const firstExecutionRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
   // The CLI's JSON export is the format `historyFromJSON` reads (the same as the Temporal UI's download).
   const cli = resolveTemporalCli(process.env.TEMPORAL_CLI);
   if (!cli) throw new Error('no Temporal CLI: run npm install');
-  const args = [
-    'workflow',
-    'show',
-    '--address',
-    temporal.address,
-    '-w',
-    bookWorkflowId('acme', bookUuid),
-    '--output',
-    'json',
-  ];
-  const shown = spawnSync(cli, args, { encoding: 'utf8' });
+  const args = ['workflow', 'show', '--address', temporal.address, '-w', workflowId, '-r', firstExecutionRunId];
+  const shown = spawnSync(cli, [...args, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (shown.status !== 0) throw new Error(shown.stderr);
   const file = fromRoot(`test/replay/histories/${name}.json`);
   writeFileSync(file, shown.stdout);
-  console.log(`saved ${JSON.parse(shown.stdout).events.length} events to ${file}`);
+  console.log(`saved ${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events to ${file}`);
   await connection.close();
   await close();
   await pool.end();

@@ -5,7 +5,7 @@ import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
-import { startApiRole, startWorkerRole } from '../../src/roles.js';
+import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { workflowsPath } from '../../src/temporal/worker.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -26,6 +26,9 @@ export interface TestSystem {
   pool: Pool;
   tenantId: string;
   taskQueue: string;
+  /** Stops the worker (books keep accepting signals; nothing runs until `startWorker`). */
+  stopWorker: () => Promise<void>;
+  startWorker: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -33,31 +36,35 @@ export interface TestSystem {
  * A real worker and a real intake API on a random port, against the run's Temporal dev server and database.
  * Each system gets its own tenant and task queue, so test files never see each other's books.
  */
-export async function startTestSystem(): Promise<TestSystem> {
+export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
   const temporalAddress = inject('temporalAddress');
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
-  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, DEFAULT_TENANT: tenantId });
+  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, DEFAULT_TENANT: tenantId, ...env });
   const pool = createPool(inject('databaseUrl'), logger);
-  const worker = await startWorkerRole({
-    config,
-    temporalAddress,
-    pool,
-    logger,
-    workflowBundle: await workflowBundle(),
-  });
+  const bundle = await workflowBundle();
+  const runWorker = () => startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: bundle });
+  let worker: Role | undefined = await runWorker();
   const api = await startApiRole({ config, temporalAddress, pool, logger });
   const connection = await Connection.connect({ address: temporalAddress });
+  const stopWorker = async () => {
+    await worker?.stop();
+    worker = undefined;
+  };
   return {
     apiUrl: api.url,
     client: new Client({ connection }),
     pool,
     tenantId,
     taskQueue,
+    stopWorker,
+    startWorker: async () => {
+      worker ??= await runWorker();
+    },
     stop: async () => {
       await api.stop();
-      await worker.stop();
+      await stopWorker();
       await connection.close();
       await pool.end();
     },

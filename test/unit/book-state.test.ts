@@ -692,9 +692,7 @@ describe('a 1,000-document book', () => {
     expect(bc[0]?.counts).toEqual(state.counts);
     expect(vc.filter((event) => event.result === 'FAILED')).toHaveLength(rejected);
     expect(Object.values(state.docs).filter((status) => status === 'REJECTED')).toHaveLength(rejected);
-    expect(Object.values(state.docs).filter((status) => status === 'VERIFICATION_COMPLETE')).toHaveLength(
-      N - rejected,
-    );
+    expect(Object.values(state.docs).filter((status) => status === 'VERIFICATION_COMPLETE')).toHaveLength(N - rejected);
     expect(state.ignoredCount).toBe(N / 100);
     expect(state.ignored).toHaveLength(Math.min(N / 100, MAX_IGNORED_KEPT));
 

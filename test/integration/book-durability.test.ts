@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { crm, inParallel } from '../support/books.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+let api: ReturnType<typeof crm>;
+
+// A low history limit makes books continue as new after a few hundred events, as 10,000-document books do.
+beforeAll(async () => {
+  system = await startTestSystem({ BOOK_HISTORY_LIMIT: '200' });
+  api = crm(system.apiUrl);
+});
+afterAll(async () => {
+  await system?.stop();
+});
+
+async function countEvents(bookUuid: string) {
+  const { rows } = await system.pool.query(
+    `select event_type, count(*)::int as n, count(distinct doc_uuid)::int as docs from events
+     where tenant_id = $1 and book_uuid = $2 group by event_type order by event_type`,
+    [system.tenantId, bookUuid],
+  );
+  return Object.fromEntries(rows.map((row) => [row.event_type, { n: row.n, docs: row.docs }]));
+}
+
+describe('a book larger than one run', () => {
+  it('continues as new, carrying every document, and emits each event exactly once', async () => {
+    const bookUuid = await api.createBook({ name: 'Big book' });
+    const docs = Array.from({ length: 150 }, () => randomUUID());
+    // Concurrent uploads: more than Temporal's in-flight update limit per workflow.
+    await inParallel(docs, 16, (docUuid) => api.upload(bookUuid, docUuid));
+    await inParallel(docs, 16, (docUuid, i = docs.indexOf(docUuid)) =>
+      api.verify(bookUuid, docUuid, i % 10 === 0 ? 'FAILED' : 'SUCCEEDED'),
+    );
+    await api.seal(bookUuid);
+    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE', 60_000);
+
+    expect(book.document_counts).toEqual({ total: 150, verifying: 0, verified: 135, rejected: 15 });
+    expect(await countEvents(bookUuid)).toEqual({
+      ANALYTICS_COMPLETED: { n: 1, docs: 0 },
+      BOOK_COMPLETE: { n: 1, docs: 0 },
+      VERIFICATION_COMPLETE: { n: 150, docs: 150 },
+    });
+    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    const description = await handle.describe();
+    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
+    expect(Number(description.historyLength)).toBeLessThan(400);
+  });
+});
+
+describe('a worker that stops in the middle of a book', () => {
+  it('loses nothing: results accepted while no worker ran are applied when one returns', async () => {
+    const bookUuid = await api.createBook({ name: 'Interrupted' });
+    const docs = [await api.upload(bookUuid), await api.upload(bookUuid), await api.upload(bookUuid)];
+    await api.verify(bookUuid, docs[0] as string, 'SUCCEEDED');
+
+    await system.stopWorker();
+    // Signals are durable in Temporal: the API answers 202 with no worker running.
+    await api.verify(bookUuid, docs[1] as string, 'SUCCEEDED');
+    await api.verify(bookUuid, docs[2] as string, 'FAILED');
+    await api.seal(bookUuid);
+    await system.startWorker();
+
+    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    expect(book.document_counts).toEqual({ total: 3, verifying: 0, verified: 2, rejected: 1 });
+    expect(await countEvents(bookUuid)).toEqual({
+      ANALYTICS_COMPLETED: { n: 1, docs: 0 },
+      BOOK_COMPLETE: { n: 1, docs: 0 },
+      VERIFICATION_COMPLETE: { n: 3, docs: 3 },
+    });
+  });
+});
