@@ -22,6 +22,8 @@ export interface BookWorkflowInput {
   historyLimit?: number;
   /** The state carried over by continue-as-new. */
   carried?: BookState;
+  /** Effects decided but not yet run when the previous run continued as new. */
+  carriedEffects?: Effect[];
 }
 
 /** A result that did not change the book, kept (bounded) so it is visible in the book's state. */

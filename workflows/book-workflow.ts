@@ -41,8 +41,9 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
 };
 const { recordBookStatus, recordBookChanges, analyzeBook } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
-/** Temporal refuses more than 2,000 updates in one run; continue as new well before. */
+/** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
+const MAX_SIGNALS_PER_RUN = 5000;
 const DEFAULT_HISTORY_LIMIT = 10_000;
 
 /**
@@ -53,8 +54,9 @@ const DEFAULT_HISTORY_LIMIT = 10_000;
  */
 export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState> {
   const state = input.carried ?? initialBookState(input);
-  const pending: Effect[] = [];
+  const pending: Effect[] = [...(input.carriedEffects ?? [])];
   let updatesThisRun = 0;
+  let signalsThisRun = 0;
   let lastInputAt = Date.now();
   const apply = (message: BookInput) => {
     pending.push(...applyBookInput(state, message, new Date().toISOString()));
@@ -76,8 +78,14 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
       },
     },
   );
-  setHandler(verificationSignal, (signal) => apply({ type: 'verification', ...signal }));
-  setHandler(sealSignal, () => apply({ type: 'seal', by: 'request' }));
+  setHandler(verificationSignal, (signal) => {
+    signalsThisRun += 1;
+    apply({ type: 'verification', ...signal });
+  });
+  setHandler(sealSignal, () => {
+    signalsThisRun += 1;
+    apply({ type: 'seal', by: 'request' });
+  });
 
   if (!input.carried) {
     // The first version's start sequence, unchanged so that books it started still replay.
@@ -89,7 +97,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
   const mustContinueAsNew = () =>
     workflowInfo().continueAsNewSuggested ||
     workflowInfo().historyLength >= historyLimit ||
-    updatesThisRun >= MAX_UPDATES_PER_RUN;
+    updatesThisRun >= MAX_UPDATES_PER_RUN ||
+    signalsThisRun >= MAX_SIGNALS_PER_RUN;
   let published = '';
 
   for (;;) {
@@ -126,11 +135,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
       return state;
     }
     if (mustContinueAsNew()) {
-      // Let running handlers finish; new signals arriving meanwhile are handled before the history is cut.
+      // Let running handlers finish. Effects of messages that arrive meanwhile travel with the state, so a steady
+      // stream of results cannot hold the book in a run that keeps growing.
       await condition(allHandlersFinished);
-      if (pending.length === 0) {
-        await continueAsNew<typeof bookWorkflow>({ ...input, carried: state });
-      }
+      await continueAsNew<typeof bookWorkflow>({ ...input, carried: state, carriedEffects: pending });
     }
   }
 }

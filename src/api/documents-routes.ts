@@ -9,6 +9,7 @@ import {
 import { upsertUploadedDocument } from '../db/documents.js';
 import { signalVerification, startBookWorkflow, uploadDocument } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { KeyedLimiter } from './keyed-limiter.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -17,11 +18,15 @@ export interface DocumentRouteDeps extends BookDeps {
   updateTimeoutMs: number;
 }
 
+// Below Temporal's default of 10 in-flight updates per workflow, leaving room for a second API node.
+const UPLOADS_IN_FLIGHT_PER_BOOK = 6;
+
 const completeBook = (bookUuid: string) =>
   conflict(`Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
 
 export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentRouteDeps): void {
   const { pool, temporal } = deps;
+  const perBook = new KeyedLimiter(UPLOADS_IN_FLIGHT_PER_BOOK);
 
   router.post('/v1/books/:book_uuid/documents', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
@@ -29,7 +34,10 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     const docUuid = body.doc_uuid ?? randomUUID();
-    const upload = () => uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs);
+    const upload = () =>
+      perBook.run(`${tenantId}/${bookUuid}`, () =>
+        uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs),
+      );
     let outcome;
     try {
       outcome = await upload();

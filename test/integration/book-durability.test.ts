@@ -10,7 +10,7 @@ let api: ReturnType<typeof crm>;
 // A low history limit makes books continue as new after a few hundred events, as 10,000-document books do.
 beforeAll(async () => {
   system = await startTestSystem({ BOOK_HISTORY_LIMIT: '200' });
-  api = crm(system.apiUrl);
+  api = crm(system);
 });
 afterAll(async () => {
   await system?.stop();
@@ -35,7 +35,7 @@ describe('a book larger than one run', () => {
       api.verify(bookUuid, docUuid, i % 10 === 0 ? 'FAILED' : 'SUCCEEDED'),
     );
     await api.seal(bookUuid);
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE', 60_000);
+    const book = await api.finished(bookUuid);
 
     expect(book.document_counts).toEqual({ total: 150, verifying: 0, verified: 135, rejected: 15 });
     expect(await countEvents(bookUuid)).toEqual({
@@ -43,10 +43,13 @@ describe('a book larger than one run', () => {
       BOOK_COMPLETE: { n: 1, docs: 0 },
       VERIFICATION_COMPLETE: { n: 150, docs: 150 },
     });
-    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
-    const description = await handle.describe();
-    expect(description.runId).not.toBe(description.raw.workflowExecutionInfo?.firstRunId);
-    expect(Number(description.historyLength)).toBeLessThan(400);
+    const runs = [];
+    const query = `WorkflowId = '${bookWorkflowId(system.tenantId, bookUuid)}'`;
+    for await (const run of system.client.workflow.list({ query })) runs.push(run.historyLength);
+    expect(runs.length).toBeGreaterThan(1);
+    // A run continues as new at its first workflow task past the limit (200), carrying pending effects; it overshoots
+    // only by what arrived during that one task (seen up to ~220 more under a loaded CI machine).
+    expect(Math.max(...runs)).toBeLessThan(600);
   });
 });
 
@@ -63,7 +66,7 @@ describe('a worker that stops in the middle of a book', () => {
     await api.seal(bookUuid);
     await system.startWorker();
 
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
     expect(book.document_counts).toEqual({ total: 3, verifying: 0, verified: 2, rejected: 1 });
     expect(await countEvents(bookUuid)).toEqual({
       ANALYTICS_COMPLETED: { n: 1, docs: 0 },

@@ -14,7 +14,7 @@ let api: ReturnType<typeof crm>;
 
 beforeAll(async () => {
   system = await startTestSystem();
-  api = crm(system.apiUrl);
+  api = crm(system);
 });
 afterAll(async () => {
   await system?.stop();
@@ -40,7 +40,7 @@ describe('a user uploads one document and hears when it is verified', () => {
     });
     await api.verify(bookUuid, docUuid, 'SUCCEEDED', { fields });
     await api.seal(bookUuid);
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
 
     expect(book.document_counts).toEqual({ total: 1, verifying: 0, verified: 1, rejected: 0 });
     expect(book.documents).toMatchObject([
@@ -110,7 +110,7 @@ describe('a user tracks many bank statements in one book, some failing', () => {
     for (const docUuid of failed) await api.verify(bookUuid, docUuid, 'FAILED', { reason: 'Image unreadable' });
     await api.seal(bookUuid);
 
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
     expect(book.document_counts).toEqual({ total: 10, verifying: 0, verified: 8, rejected: 2 });
     expect(book.documents.filter((d: { status: string }) => d.status === 'REJECTED')).toEqual(
       failed.map((docUuid) => expect.objectContaining({ doc_uuid: docUuid, reason: 'Image unreadable' })),
@@ -180,7 +180,7 @@ describe('duplicate, conflicting and out-of-order results', () => {
     expect(late.body).toEqual({ doc_uuid: early, status: 'VERIFICATION_COMPLETE' });
 
     await api.seal(bookUuid);
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
     expect(book.documents).toEqual(
       expect.arrayContaining([
         expect.objectContaining({ doc_uuid: early, name: 'late.pdf', status: 'VERIFICATION_COMPLETE' }),
@@ -222,7 +222,7 @@ describe('sealing', () => {
     expect(repeat.status).toBe(202);
 
     await api.verify(bookUuid, second, 'FAILED');
-    const done = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const done = await api.finished(bookUuid);
     expect(Date.parse(done.completed_at)).toBeGreaterThanOrEqual(Date.parse(done.sealed_at));
     const afterwards = await api.call('POST', `/v1/books/${bookUuid}/documents/${randomUUID()}/verification`, {
       result: 'SUCCEEDED',
@@ -236,7 +236,7 @@ describe('sealing', () => {
     const bookUuid = await api.createBook({ seal_after: '2s' });
     const docUuid = await api.upload(bookUuid);
     await api.verify(bookUuid, docUuid, 'SUCCEEDED');
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
     expect(book).toMatchObject({ seal_after: '2s', sealed_by: 'seal_after' });
     expect(Date.parse(book.sealed_at) - Date.parse(book.documents[0].verified_at)).toBeGreaterThanOrEqual(1900);
   });
@@ -244,7 +244,7 @@ describe('sealing', () => {
   it('completes a sealed empty book at once, with empty analytics', async () => {
     const bookUuid = await api.createBook({ name: 'Nothing here' });
     await api.seal(bookUuid);
-    const book = await api.waitFor(bookUuid, 'ANALYTICS_COMPLETE');
+    const book = await api.finished(bookUuid);
     expect(book.documents).toEqual([]);
     expect(book.analytics).toMatchObject({ statement_count: 0, account_count: 0, accounts: [] });
     const [bc] = await storedEvents(bookUuid);
@@ -298,7 +298,7 @@ describe('refusals', () => {
     const body = { book_uuid: randomUUID(), name: 'Finished' };
     await api.createBook(body);
     await api.seal(body.book_uuid);
-    await api.waitFor(body.book_uuid, 'ANALYTICS_COMPLETE');
+    await api.finished(body.book_uuid);
     const repeat = await api.call('POST', '/v1/books', body);
     expect(repeat.status).toBe(200);
     expect((await api.get(body.book_uuid)).status).toBe('ANALYTICS_COMPLETE');
@@ -309,11 +309,11 @@ describe('GET /v1/books', () => {
   it('lists the tenant’s books newest first, by status, a page at a time', async () => {
     const other = await startTestSystem();
     try {
-      const client = crm(other.apiUrl);
+      const client = crm(other);
       const books = [];
       for (let i = 0; i < 5; i++) books.push(await client.createBook({ name: `Book ${i}` }));
       await client.seal(books[0] as string);
-      await client.waitFor(books[0] as string, 'ANALYTICS_COMPLETE');
+      await client.finished(books[0] as string);
 
       const first = await client.call('GET', '/v1/books?limit=2');
       expect(first.body.data.map((b: { book_uuid: string }) => b.book_uuid)).toEqual([books[4], books[3]]);

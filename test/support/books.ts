@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
 import { expect } from 'vitest';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { eventually, request } from './http.js';
 
 /** A small CRM client for the tests: every call asserts the status a CRM would rely on. */
-export function crm(apiUrl: string) {
+export function crm({ apiUrl, client, tenantId }: { apiUrl: string; client: Client; tenantId: string }) {
   const call = (method: string, path: string, body?: unknown) => request(apiUrl, method, path, body);
   return {
     call,
@@ -42,6 +44,13 @@ export function crm(apiUrl: string) {
       const response = await call('GET', `/v1/books/${bookUuid}`);
       expect(response.status, JSON.stringify(response.body)).toBe(200);
       return response.body;
+    },
+    /** Waits until the book's workflow has finished (every event recorded) and returns the book. */
+    async finished(bookUuid: string) {
+      await client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).result();
+      const book = await this.get(bookUuid);
+      expect(book.status).toBe('ANALYTICS_COMPLETE');
+      return book;
     },
     /** Waits until the book reaches `status` and returns it. */
     async waitFor(bookUuid: string, status: string, timeoutMs = 30_000) {
