@@ -149,18 +149,13 @@ function verification(state: BookState, input: Extract<BookInput, { type: 'verif
     return ignore(state, input.docUuid, at, 'result for a document the completed book does not hold');
   }
   setDoc(state, input.docUuid, input.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED');
-  const event: EmittedEvent = {
-    eventId: eventId(state.bookUuid, 'VERIFICATION_COMPLETE', input.docUuid),
-    type: 'VERIFICATION_COMPLETE',
-    occurredAt: at,
+  const verified = emit(state, 'VERIFICATION_COMPLETE', at, {
     docUuid: input.docUuid,
     result: input.result,
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.fields !== undefined ? { fields: input.fields } : {}),
-    bookStatus: state.status,
-    counts: { ...state.counts },
-  };
-  return [{ type: 'record_event', event }, ...completeIfDone(state, at)];
+  });
+  return [verified, ...completeIfDone(state, at)];
 }
 
 function seal(state: BookState, by: 'request' | 'seal_after', at: string): Effect[] {
@@ -180,28 +175,32 @@ function completeIfDone(state: BookState, at: string): Effect[] {
   if (state.status !== 'SEALED' || state.counts.verifying > 0) return [];
   state.status = 'COMPLETE';
   state.completedAt = at;
-  const event: EmittedEvent = {
-    eventId: eventId(state.bookUuid, 'BOOK_COMPLETE'),
-    type: 'BOOK_COMPLETE',
-    occurredAt: at,
-    bookStatus: 'COMPLETE',
-    counts: { ...state.counts },
-  };
-  return [{ type: 'record_event', event }, { type: 'run_analytics' }];
+  return [emit(state, 'BOOK_COMPLETE', at), { type: 'run_analytics' }];
 }
 
 function analyticsDone(state: BookState, at: string): Effect[] {
   if (state.status !== 'COMPLETE') return [];
   state.status = 'ANALYTICS_COMPLETE';
   state.analyzedAt = at;
+  return [emit(state, 'ANALYTICS_COMPLETED', at)];
+}
+
+/** An event as of now: its stable id, and the book's status and counts (a copy) right after it. */
+function emit(
+  state: BookState,
+  type: EventType,
+  at: string,
+  document: Pick<EmittedEvent, 'docUuid' | 'result' | 'reason' | 'fields'> = {},
+): Effect {
   const event: EmittedEvent = {
-    eventId: eventId(state.bookUuid, 'ANALYTICS_COMPLETED'),
-    type: 'ANALYTICS_COMPLETED',
+    eventId: eventId(state.bookUuid, type, document.docUuid),
+    type,
     occurredAt: at,
-    bookStatus: 'ANALYTICS_COMPLETE',
+    ...document,
+    bookStatus: state.status,
     counts: { ...state.counts },
   };
-  return [{ type: 'record_event', event }];
+  return { type: 'record_event', event };
 }
 
 function setDoc(state: BookState, docUuid: string, status: DocumentStatus): void {
