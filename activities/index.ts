@@ -1,17 +1,25 @@
+import type { Client } from '@temporalio/client';
 import type { Pool } from '../src/db/pool.js';
+import type { RetryPolicy } from '../src/delivery/retry-schedule.js';
 import { analyzeBook } from './analyze-book.js';
+import { deliverEvent } from './deliver-event.js';
 import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
 export interface ActivityDeps {
   pool: Pool;
+  /** For fanning events out to the endpoints' delivery workflows. */
+  temporal: Client;
+  taskQueue: string;
+  delivery: { retryPolicy: RetryPolicy; timeoutMs: number };
 }
 
 /** Every activity, bound to its dependencies once by the worker (tests pass real ones). */
 export function createActivities(deps: ActivityDeps) {
   return {
     recordBookStatus: recordBookStatus(deps.pool),
-    recordBookChanges: recordBookChanges(deps.pool),
+    recordBookChanges: recordBookChanges(deps),
     analyzeBook: analyzeBook(deps.pool),
+    deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
   };
 }

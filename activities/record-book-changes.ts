@@ -3,10 +3,10 @@ import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
 import { listDocuments, recordVerification } from '../src/db/documents.js';
 import { insertEvent } from '../src/db/events.js';
-import type { Pool } from '../src/db/pool.js';
 import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
+import { fanOut, type FanOutDeps } from './fan-out.js';
 
 export interface RecordBookChangesInput {
   tenantId: string;
@@ -19,12 +19,13 @@ export interface RecordBookChangesInput {
 
 /**
  * Records what the book decided, in one transaction: each document's first verification result, each event with the
- * full body subscribers will receive, and the book's status and counts. Idempotent: a retry rewrites the same values
- * and inserts no event twice.
+ * full body subscribers will receive, and the book's status and counts; then hands the events to their subscribers'
+ * deliveries. Idempotent: a retry rewrites the same values and inserts no event or delivery twice.
  */
-export function recordBookChanges(pool: Pool) {
-  return (input: RecordBookChangesInput): Promise<void> =>
-    withClient(pool, async (client) => {
+export function recordBookChanges(deps: FanOutDeps) {
+  const { pool } = deps;
+  return async (input: RecordBookChangesInput): Promise<void> => {
+    await withClient(pool, async (client) => {
       await client.query('begin');
       try {
         const { name: bookName } = await updateBookProgress(
@@ -63,4 +64,8 @@ export function recordBookChanges(pool: Pool) {
         throw err;
       }
     });
+    // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent).
+    const events = input.events.map((event) => ({ eventId: event.eventId, type: event.type }));
+    await fanOut(deps, input.tenantId, input.bookUuid, events);
+  };
 }

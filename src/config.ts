@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from './delivery/retry-schedule.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -8,6 +9,31 @@ const optionalString = z
   .trim()
   .transform((value) => value || undefined)
   .optional();
+
+const duration = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseDuration(value);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+const durationList = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return value.split(',').map(parseDuration);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
 
 /** Every environment variable bookbell reads, parsed once. Only entry points call `loadConfig`. */
 const ConfigSchema = z.object({
@@ -29,6 +55,14 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
+  /** Delays before each delivery attempt (Svix's schedule); after the list, daily. */
+  DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h'),
+  /** A delivery gives up once its next attempt would start later than this after the event. */
+  DELIVERY_WINDOW: duration('3d'),
+  /** A receiver must answer within this. */
+  DELIVERY_TIMEOUT: duration('15s'),
+  /** After a rotation, the old secret keeps signing alongside the new one this long. */
+  SECRET_ROTATION_GRACE: duration('24h'),
   /** Tenant used until API keys exist (see README, "Tenants"). */
   DEFAULT_TENANT: z
     .string()
@@ -61,4 +95,9 @@ export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRES
     );
   }
   return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
+}
+
+/** The delivery retry policy the configuration asks for. */
+export function retryPolicy(config: Config): RetryPolicy {
+  return { ...DEFAULT_RETRY_POLICY, scheduleMs: config.DELIVERY_RETRY_SCHEDULE, windowMs: config.DELIVERY_WINDOW };
 }

@@ -1,2 +1,3 @@
 // The worker's workflow bundle entry: every workflow type bookbell registers.
 export { bookWorkflow } from './book-workflow.js';
+export { endpointDeliveriesWorkflow } from './endpoint-deliveries-workflow.js';

@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
+import { registerWebhookRoutes } from './webhooks-routes.js';
 import { problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -22,6 +23,8 @@ export interface AppDeps {
   tenantId: string;
   queryTimeoutMs?: number;
   updateTimeoutMs?: number;
+  /** How long an old webhook secret keeps signing after a rotation. */
+  rotationGraceMs?: number;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
 }
@@ -42,6 +45,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   };
   registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
+  registerWebhookRoutes(router, { pool: deps.pool, rotationGraceMs: deps.rotationGraceMs ?? 86_400_000 });
 
   app.use(async (ctx, next) => {
     const started = performance.now();

@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { Pool } from '../db/pool.js';
+import type { RetryPolicy } from '../delivery/retry-schedule.js';
+import { Client, Connection } from '@temporalio/client';
 
 /** The workflow bundle's entry: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
 export function workflowsPath(): string {
@@ -19,6 +21,7 @@ export interface BookWorkerOptions {
   namespace: string;
   taskQueue: string;
   pool: Pool;
+  delivery: { retryPolicy: RetryPolicy; timeoutMs: number };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
 }
@@ -28,17 +31,28 @@ export async function createBookWorker(
   options: BookWorkerOptions,
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
   const connection = await NativeConnection.connect({ address: options.address });
+  // Activities signal the delivery workflows through a client of their own.
+  const clientConnection = await Connection.connect({ address: options.address });
+  const close = async () => {
+    await clientConnection.close();
+    await connection.close();
+  };
   try {
     const worker = await Worker.create({
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
-      activities: createActivities({ pool: options.pool }),
+      activities: createActivities({
+        pool: options.pool,
+        temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
+        taskQueue: options.taskQueue,
+        delivery: options.delivery,
+      }),
     });
-    return { worker, close: () => connection.close() };
+    return { worker, close };
   } catch (err) {
-    await connection.close();
+    await close();
     throw err;
   }
 }

@@ -9,6 +9,7 @@ import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
+import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { createLogger } from '../../src/logger.js';
 import { fromRoot } from '../../src/paths.js';
 import { startBookWorkflow } from '../../src/temporal/books.js';
@@ -70,6 +71,7 @@ async function main() {
     namespace: 'default',
     taskQueue,
     pool,
+    delivery: { retryPolicy: DEFAULT_RETRY_POLICY, timeoutMs: 15_000 },
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });

@@ -16,7 +16,7 @@ export async function request(
 }
 
 /** Retries `check` until it stops throwing (for outcomes that arrive asynchronously), then returns its value. */
-export async function eventually<T>(check: () => Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
+export async function eventually<T>(check: () => T | Promise<T>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     try {

@@ -1,0 +1,98 @@
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { findDelivery, finishDelivery, recordAttempt } from '../src/db/deliveries.js';
+import type { Pool } from '../src/db/pool.js';
+import { disableWebhook, findWebhookWithSecrets } from '../src/db/webhooks.js';
+import { nextDelayMs, type RetryPolicy } from '../src/delivery/retry-schedule.js';
+import { sendAttempt } from '../src/delivery/send.js';
+import { signatureHeaders } from '../src/delivery/signing.js';
+
+export interface DeliveryDeps {
+  pool: Pool;
+  retryPolicy: RetryPolicy;
+  timeoutMs: number;
+}
+
+export interface DeliverEventInput {
+  tenantId: string;
+  eventId: string;
+  webhookId: string;
+}
+
+export type DeliveryStatus = 'DELIVERED' | 'FAILED';
+
+/**
+ * One attempt to deliver an event to an endpoint, signed with the endpoint's secrets (loaded here by id: secrets
+ * never enter Temporal). A retryable failure throws with the next delay (`nextRetryDelay`) so Temporal's activity
+ * retries drive the schedule — retries cost no history — and gives up, returning FAILED, past the delivery window.
+ * Idempotent: a finished delivery is not sent again; the `webhook-id` is the event id on every attempt.
+ */
+export function deliverEvent(deps: DeliveryDeps) {
+  return async (input: DeliverEventInput): Promise<DeliveryStatus> => {
+    const key = input;
+    const delivery = await findDelivery(deps.pool, input.tenantId, input.eventId, input.webhookId);
+    if (!delivery) return 'FAILED'; // its endpoint was deleted
+    if (delivery.status !== 'PENDING') return delivery.status;
+    const webhook = await findWebhookWithSecrets(deps.pool, input.tenantId, input.webhookId);
+    if (!webhook || !webhook.active) {
+      await finishDelivery(
+        deps.pool,
+        key,
+        'FAILED',
+        `endpoint disabled${webhook?.disabled_reason ? `: ${webhook.disabled_reason}` : ''}`,
+      );
+      return 'FAILED';
+    }
+
+    const attempt = Context.current().info.attempt;
+    const body = JSON.stringify(delivery.payload);
+    const graceOver = !webhook.previous_secret_expires_at || webhook.previous_secret_expires_at.getTime() < Date.now();
+    const headers = signatureHeaders(
+      {
+        scheme: webhook.signature_scheme,
+        secret: webhook.secret,
+        previousSecret: graceOver ? undefined : (webhook.previous_secret ?? undefined),
+      },
+      input.eventId,
+      new Date(),
+      body,
+    );
+    const result = await sendAttempt(webhook.url, body, headers, deps.timeoutMs);
+    const { outcome } = result;
+    const logged = {
+      number: attempt,
+      statusCode: 'statusCode' in outcome ? outcome.statusCode : undefined,
+      durationMs: result.durationMs,
+      error:
+        result.error ??
+        (outcome.kind === 'delivered' ? undefined : `HTTP ${'statusCode' in outcome ? outcome.statusCode : ''}`.trim()),
+      responseSnippet: result.responseSnippet,
+    };
+
+    switch (outcome.kind) {
+      case 'delivered':
+        await recordAttempt(deps.pool, key, logged, 'DELIVERED');
+        return 'DELIVERED';
+      case 'gone':
+        await recordAttempt(deps.pool, key, logged, 'FAILED');
+        await disableWebhook(deps.pool, input.tenantId, input.webhookId, 'the endpoint answered 410 Gone');
+        return 'FAILED';
+      case 'rejected':
+        await recordAttempt(deps.pool, key, logged, 'FAILED');
+        return 'FAILED';
+      case 'retry': {
+        const elapsedMs = Date.now() - delivery.created_at.getTime();
+        const delay = nextDelayMs(deps.retryPolicy, attempt, elapsedMs, outcome.retryAfterMs);
+        if (delay === undefined) {
+          await recordAttempt(deps.pool, key, logged, 'FAILED');
+          return 'FAILED';
+        }
+        await recordAttempt(deps.pool, key, logged);
+        throw ApplicationFailure.create({
+          type: 'DeliveryAttemptFailed',
+          message: `attempt ${attempt}: ${logged.error ?? 'failed'}; next in ${Math.round(delay / 1000)} s`,
+          nextRetryDelay: delay,
+        });
+      }
+    }
+  };
+}

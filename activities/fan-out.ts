@@ -1,0 +1,53 @@
+import type { Client } from '@temporalio/client';
+import type { EventType } from '../src/contract/book.js';
+import { insertDeliveries } from '../src/db/deliveries.js';
+import type { Pool } from '../src/db/pool.js';
+import { subscribedWebhooks } from '../src/db/webhooks.js';
+import {
+  ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
+  endpointDeliveriesWorkflowId,
+  enqueueDeliveriesSignal,
+} from '../workflows/endpoint-deliveries-contract.js';
+import type { endpointDeliveriesWorkflow } from '../workflows/endpoint-deliveries-workflow.js';
+
+export interface FanOutDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+}
+
+/**
+ * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's mailbox
+ * for this book (started on first use). Idempotent: deliveries are inserted once and mailboxes ignore events they hold.
+ */
+export async function fanOut(
+  deps: FanOutDeps,
+  tenantId: string,
+  bookUuid: string,
+  events: Array<{ eventId: string; type: EventType }>,
+): Promise<void> {
+  if (events.length === 0) return;
+  const webhooks = await subscribedWebhooks(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
+  for (const webhook of webhooks) {
+    const wanted = events.filter((event) => webhook.events.includes(event.type));
+    if (wanted.length === 0) continue;
+    await insertDeliveries(
+      deps.pool,
+      tenantId,
+      bookUuid,
+      wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, webhookId: webhook.id })),
+    );
+    const host = new URL(webhook.url).host;
+    await deps.temporal.workflow.signalWithStart<typeof endpointDeliveriesWorkflow, [typeof wanted]>(
+      ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
+      {
+        taskQueue: deps.taskQueue,
+        workflowId: endpointDeliveriesWorkflowId(tenantId, webhook.id, bookUuid),
+        args: [{ tenantId, webhookId: webhook.id, bookUuid, endpointLabel: host }],
+        signal: enqueueDeliveriesSignal,
+        signalArgs: [wanted],
+        staticSummary: `Deliveries of book ${bookUuid} to ${host}`,
+      },
+    );
+  }
+}

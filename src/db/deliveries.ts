@@ -1,0 +1,134 @@
+import type { EventType } from '../contract/book.js';
+import type { EventPayload } from '../events/payloads.js';
+import type { Pool, PoolClient } from './pool.js';
+
+export interface DeliveryRow {
+  event_id: string;
+  webhook_id: string;
+  book_uuid: string;
+  event_type: EventType;
+  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  attempts: number;
+  last_status_code: number | null;
+  last_error: string | null;
+  created_at: Date;
+  finished_at: Date | null;
+}
+
+/** One delivery per (event, endpoint); creating it again changes nothing. */
+export async function insertDeliveries(
+  client: Pick<PoolClient, 'query'>,
+  tenantId: string,
+  bookUuid: string,
+  rows: Array<{ eventId: string; eventType: EventType; webhookId: string }>,
+): Promise<void> {
+  if (rows.length === 0) return;
+  await client.query(
+    `insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type)
+     select $1::text, event_id, webhook_id, $2::uuid, event_type
+     from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, webhook_id, event_type)
+     on conflict do nothing`,
+    [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.webhookId), rows.map((r) => r.eventType)],
+  );
+}
+
+/** The delivery with the body to send. */
+export async function findDelivery(
+  pool: Pool,
+  tenantId: string,
+  eventId: string,
+  webhookId: string,
+): Promise<(DeliveryRow & { payload: EventPayload }) | undefined> {
+  const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
+    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+            d.last_error, d.created_at, d.finished_at, e.payload
+     from deliveries d join events e using (tenant_id, event_id)
+     where d.tenant_id = $1::text and d.event_id = $2::text and d.webhook_id = $3::uuid`,
+    [tenantId, eventId, webhookId],
+  );
+  return result.rows[0];
+}
+
+/** Logs one attempt (once: a repeated log of the same attempt number is dropped) and the delivery's latest state. */
+export async function recordAttempt(
+  pool: Pool,
+  key: { tenantId: string; eventId: string; webhookId: string },
+  attempt: {
+    number: number;
+    statusCode?: number | undefined;
+    durationMs: number;
+    error?: string | undefined;
+    responseSnippet?: string | undefined;
+  },
+  finish?: 'DELIVERED' | 'FAILED',
+): Promise<void> {
+  await pool.query(
+    `with logged as (
+       insert into delivery_attempts
+         (tenant_id, event_id, webhook_id, attempt, status_code, duration_ms, error, response_snippet)
+       values ($1::text, $2::text, $3::uuid, $4::int, $5::int, $6::int, $7::text, $8::text)
+       on conflict do nothing
+     )
+     update deliveries set attempts = greatest(attempts, $4::int), last_status_code = $5::int, last_error = $7::text,
+       status = coalesce($9::text, status), finished_at = case when $9::text is null then null else now() end
+     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid`,
+    [
+      key.tenantId,
+      key.eventId,
+      key.webhookId,
+      attempt.number,
+      attempt.statusCode ?? null,
+      attempt.durationMs,
+      attempt.error ?? null,
+      attempt.responseSnippet ?? null,
+      finish ?? null,
+    ],
+  );
+}
+
+/** Ends a delivery without an attempt (its endpoint was deleted or disabled). */
+export async function finishDelivery(
+  pool: Pool,
+  key: { tenantId: string; eventId: string; webhookId: string },
+  status: 'DELIVERED' | 'FAILED',
+  error: string,
+): Promise<void> {
+  await pool.query(
+    `update deliveries set status = $4::text, last_error = $5::text, finished_at = now()
+     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'`,
+    [key.tenantId, key.eventId, key.webhookId, status, error],
+  );
+}
+
+export interface AttemptRow {
+  attempt: number;
+  attempted_at: Date;
+  status_code: number | null;
+  duration_ms: number;
+  error: string | null;
+  response_snippet: string | null;
+}
+
+/** An endpoint's latest deliveries (newest first) with their attempts. */
+export async function listWebhookDeliveries(
+  pool: Pool,
+  tenantId: string,
+  webhookId: string,
+  options: { status?: DeliveryRow['status'] | undefined; limit: number },
+): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
+  const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
+    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+            d.last_error, d.created_at, d.finished_at,
+            coalesce((select json_agg(a order by a.attempt) from (
+              select attempt, attempted_at, status_code, duration_ms, error, response_snippet
+              from delivery_attempts a
+              where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
+              '[]'::json) as attempt_log
+     from deliveries d
+     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and ($3::text is null or d.status = $3::text)
+     order by d.created_at desc, d.event_id
+     limit $4::int`,
+    [tenantId, webhookId, options.status ?? null, options.limit],
+  );
+  return result.rows;
+}

@@ -1,0 +1,163 @@
+import type { EventType } from '../contract/book.js';
+import type { Pool } from './pool.js';
+
+export interface WebhookRow {
+  tenant_id: string;
+  id: string;
+  url: string;
+  events: EventType[];
+  description: string | null;
+  signature_scheme: 'standard' | 'ocrolus';
+  active: boolean;
+  disabled_reason: string | null;
+  previous_secret_expires_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What signing needs; only the delivery activity and the secret-returning routes read it. */
+export interface WebhookSecrets {
+  secret: string;
+  previous_secret: string | null;
+  previous_secret_expires_at: Date | null;
+}
+
+const COLUMNS =
+  'tenant_id, id, url, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, created_at, updated_at';
+
+export class DuplicateUrlError extends Error {
+  override name = 'DuplicateUrlError';
+}
+
+function rethrowDuplicate(err: unknown): never {
+  if ((err as { code?: string }).code === '23505') throw new DuplicateUrlError('url already registered');
+  throw err;
+}
+
+export async function insertWebhook(
+  pool: Pool,
+  webhook: {
+    tenantId: string;
+    id: string;
+    url: string;
+    events: EventType[];
+    description?: string | undefined;
+    scheme: 'standard' | 'ocrolus';
+    secret: string;
+  },
+): Promise<WebhookRow> {
+  const result = await pool
+    .query<WebhookRow>(
+      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text)
+       returning ${COLUMNS}`,
+      [
+        webhook.tenantId,
+        webhook.id,
+        webhook.url,
+        webhook.events,
+        webhook.description ?? null,
+        webhook.scheme,
+        webhook.secret,
+      ],
+    )
+    .catch(rethrowDuplicate);
+  return result.rows[0] as WebhookRow;
+}
+
+export async function listWebhooks(pool: Pool, tenantId: string): Promise<WebhookRow[]> {
+  const result = await pool.query<WebhookRow>(
+    `select ${COLUMNS} from webhooks where tenant_id = $1::text order by created_at, id`,
+    [tenantId],
+  );
+  return result.rows;
+}
+
+export async function findWebhook(pool: Pool, tenantId: string, id: string): Promise<WebhookRow | undefined> {
+  const result = await pool.query<WebhookRow>(
+    `select ${COLUMNS} from webhooks where tenant_id = $1::text and id = $2::uuid`,
+    [tenantId, id],
+  );
+  return result.rows[0];
+}
+
+export async function findWebhookWithSecrets(
+  pool: Pool,
+  tenantId: string,
+  id: string,
+): Promise<(WebhookRow & WebhookSecrets) | undefined> {
+  const result = await pool.query<WebhookRow & WebhookSecrets>(
+    `select ${COLUMNS}, secret, previous_secret from webhooks where tenant_id = $1::text and id = $2::uuid`,
+    [tenantId, id],
+  );
+  return result.rows[0];
+}
+
+export async function updateWebhook(
+  pool: Pool,
+  tenantId: string,
+  id: string,
+  changes: {
+    url?: string | undefined;
+    events?: EventType[] | undefined;
+    description?: string | undefined;
+    active?: boolean | undefined;
+  },
+): Promise<WebhookRow | undefined> {
+  const result = await pool
+    .query<WebhookRow>(
+      `update webhooks set url = coalesce($3::text, url), events = coalesce($4::text[], events),
+         description = coalesce($5::text, description), active = coalesce($6::boolean, active),
+         disabled_reason = case when $6::boolean then null else disabled_reason end, updated_at = now()
+       where tenant_id = $1::text and id = $2::uuid
+       returning ${COLUMNS}`,
+      [tenantId, id, changes.url ?? null, changes.events ?? null, changes.description ?? null, changes.active ?? null],
+    )
+    .catch(rethrowDuplicate);
+  return result.rows[0];
+}
+
+export async function deleteWebhook(pool: Pool, tenantId: string, id: string): Promise<boolean> {
+  const result = await pool.query('delete from webhooks where tenant_id = $1::text and id = $2::uuid', [tenantId, id]);
+  return (result.rowCount ?? 0) > 0;
+}
+
+/** Replaces the secret; the old one keeps signing alongside it until `graceMs` from now. */
+export async function rotateWebhookSecret(
+  pool: Pool,
+  tenantId: string,
+  id: string,
+  secret: string,
+  graceMs: number,
+): Promise<WebhookRow | undefined> {
+  const result = await pool.query<WebhookRow>(
+    `update webhooks set previous_secret = secret, secret = $3::text,
+       previous_secret_expires_at = now() + $4::int * interval '1 millisecond', updated_at = now()
+     where tenant_id = $1::text and id = $2::uuid
+     returning ${COLUMNS}`,
+    [tenantId, id, secret, graceMs],
+  );
+  return result.rows[0];
+}
+
+/** Turns an endpoint off (410 Gone, or failing too long); it stays listed with the reason. */
+export async function disableWebhook(pool: Pool, tenantId: string, id: string, reason: string): Promise<void> {
+  await pool.query(
+    `update webhooks set active = false, disabled_reason = $3::text, updated_at = now()
+     where tenant_id = $1::text and id = $2::uuid and active`,
+    [tenantId, id, reason],
+  );
+}
+
+/** The tenant's active endpoints subscribed to any of `types`. */
+export async function subscribedWebhooks(
+  pool: Pick<Pool, 'query'>,
+  tenantId: string,
+  types: EventType[],
+): Promise<Array<{ id: string; url: string; events: EventType[] }>> {
+  const result = await pool.query<{ id: string; url: string; events: EventType[] }>(
+    `select id, url, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`,
+    [tenantId, types],
+  );
+  return result.rows;
+}

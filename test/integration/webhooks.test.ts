@@ -1,0 +1,216 @@
+import { createHmac } from 'node:crypto';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { crm } from '../support/books.js';
+import { eventually } from '../support/http.js';
+import { startReceiver, type Reply } from '../support/receiver.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+// Short retries so a test sees several attempts; the real default is Svix's schedule over 3 days.
+const FAST_RETRIES = { DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms', DELIVERY_WINDOW: '60s' };
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A fresh tenant (so endpoints of other tests never receive this test's books) and receivers. */
+async function setup() {
+  const system: TestSystem = await startTestSystem(FAST_RETRIES);
+  cleanups.push(system.stop);
+  const api = crm(system);
+  const receiver = async (reply?: Parameters<typeof startReceiver>[0]) => {
+    const started = await startReceiver(reply);
+    cleanups.push(started.close);
+    return started;
+  };
+  const register = async (body: Record<string, unknown>) => {
+    const response = await api.call('POST', '/v1/webhooks', {
+      events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+      ...body,
+    });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    return response.body as { id: string; secret: string };
+  };
+  /** A book with `docs` verified documents, sealed. */
+  const runBook = async (docs: number) => {
+    const bookUuid = await api.createBook({ name: 'Webhook book' });
+    for (let i = 0; i < docs; i++) await api.verify(bookUuid, await api.upload(bookUuid), 'SUCCEEDED');
+    await api.seal(bookUuid);
+    return bookUuid;
+  };
+  const deliveries = async (webhookId: string) =>
+    (await api.call('GET', `/v1/webhooks/${webhookId}/deliveries`)).body.data as Array<any>;
+  return { system, api, receiver, register, runBook, deliveries };
+}
+
+const names = (requests: Array<{ json: { event_name: string } }>) => requests.map((r) => r.json.event_name);
+
+describe('webhook endpoints', () => {
+  it('registers, lists, updates and deletes endpoints, refusing bad input by field', async () => {
+    const { api, register } = await setup();
+    const created = await register({ url: 'http://127.0.0.1:9/a', description: 'CRM inbox' });
+    expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
+    expect(created).toMatchObject({ signature_scheme: 'standard', active: true, description: 'CRM inbox' });
+
+    const duplicate = await api.call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/a',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(duplicate.status).toBe(409);
+    const bad = await api.call('POST', '/v1/webhooks', {
+      url: 'ftp://example',
+      events: ['BOOK_COMPLETE', 'BOOK_COMPLETE', 'NOPE'],
+      description: 'ab',
+    });
+    expect(bad.status).toBe(400);
+    expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'events.2', 'url']);
+    const repeated = await api.call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/c',
+      events: ['BOOK_COMPLETE', 'BOOK_COMPLETE'],
+    });
+    expect(repeated.body.errors).toEqual([{ field: 'events', message: 'must not repeat an event' }]);
+    expect((await api.call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/b', events: [] })).body.errors).toEqual([
+      { field: 'events', message: 'must name at least one event' },
+    ]);
+
+    const listed = await api.call('GET', '/v1/webhooks');
+    expect(listed.body.data).toEqual([expect.objectContaining({ id: created.id })]);
+    expect(JSON.stringify(listed.body)).not.toContain(created.secret);
+    const paused = await api.call('PATCH', `/v1/webhooks/${created.id}`, { active: false, events: ['BOOK_COMPLETE'] });
+    expect(paused.body).toMatchObject({ active: false, events: ['BOOK_COMPLETE'] });
+    expect((await api.call('DELETE', `/v1/webhooks/${created.id}`)).status).toBe(204);
+    expect((await api.call('GET', `/v1/webhooks/${created.id}`)).status).toBe(404);
+    expect((await api.call('GET', '/v1/webhooks/not-a-uuid')).status).toBe(400);
+  });
+});
+
+describe('delivering', () => {
+  it('signs every event (Standard Webhooks) and delivers a book in causal order', async () => {
+    const { receiver, register, runBook, deliveries } = await setup();
+    // VERIFICATION_COMPLETE answers slowly: BOOK_COMPLETE must still wait for all of them.
+    const inbox = await receiver((request) => ({
+      status: 200,
+      delayMs: request.json.event_name === 'VERIFICATION_COMPLETE' ? 400 : 0,
+    }));
+    const endpoint = await register({ url: inbox.url });
+    const bookUuid = await runBook(3);
+    await eventually(() => expect(inbox.requests).toHaveLength(5), 30_000);
+
+    expect(names(inbox.requests).slice(0, 3)).toEqual(Array(3).fill('VERIFICATION_COMPLETE'));
+    expect(names(inbox.requests).slice(3)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    const [vc1, vc2, vc3, bc, ac] = inbox.requests as [any, any, any, any, any];
+    expect(bc.receivedAt).toBeGreaterThanOrEqual(Math.max(vc1.answeredAt, vc2.answeredAt, vc3.answeredAt));
+    expect(ac.receivedAt).toBeGreaterThanOrEqual(bc.answeredAt);
+    for (const request of inbox.requests) {
+      expect(new Webhook(endpoint.secret).verify(request.body, request.headers as Record<string, string>)).toEqual(
+        request.json,
+      );
+      expect(request.headers['webhook-id']).toBe(request.json.event_id);
+      expect(request.json.book_uuid).toBe(bookUuid);
+    }
+    await eventually(async () => {
+      const log = await deliveries(endpoint.id);
+      expect(log).toHaveLength(5);
+      for (const delivery of log)
+        expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: [{ status_code: 200 }] });
+    });
+  });
+
+  it('signs the Ocrolus way when asked', async () => {
+    const { receiver, register, runBook } = await setup();
+    const inbox = await receiver();
+    const secret = 'an-ocrolus-secret-of-32-chars!!!';
+    await register({ url: inbox.url, signature_scheme: 'ocrolus', secret, events: ['BOOK_COMPLETE'] });
+    await runBook(0);
+    await eventually(() => expect(inbox.requests).toHaveLength(1));
+    const [request] = inbox.requests as [any];
+    const {
+      'webhook-request-id': id,
+      'webhook-timestamp': timestamp,
+      'webhook-signature': signature,
+    } = request.headers;
+    expect(id).toBe(request.json.event_id);
+    expect(signature).toBe(createHmac('sha256', secret).update(`${timestamp}.${id}.${request.body}`).digest('hex'));
+  });
+
+  it('retries a failing receiver with the same webhook-id until it answers 2xx, logging each attempt', async () => {
+    const { receiver, register, runBook, deliveries } = await setup();
+    const inbox = await receiver((_request, index) => ({ status: index < 2 ? 500 : 200 }));
+    const endpoint = await register({ url: inbox.url, events: ['BOOK_COMPLETE'] });
+    await runBook(0);
+    await eventually(() => expect(inbox.requests).toHaveLength(3));
+    expect(new Set(inbox.requests.map((r) => r.headers['webhook-id'])).size).toBe(1);
+    await eventually(async () => {
+      const [delivery] = await deliveries(endpoint.id);
+      expect(delivery.status).toBe('DELIVERED');
+      expect(delivery.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 200]);
+    });
+  });
+
+  it('honours Retry-After', async () => {
+    const { receiver, register, runBook } = await setup();
+    const inbox = await receiver((_request, index): Reply =>
+      index === 0 ? { status: 429, headers: { 'Retry-After': '2' } } : { status: 200 },
+    );
+    await register({ url: inbox.url, events: ['BOOK_COMPLETE'] });
+    await runBook(0);
+    await eventually(() => expect(inbox.requests).toHaveLength(2));
+    const [first, second] = inbox.requests as [any, any];
+    expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('stops on 400 and disables the endpoint on 410', async () => {
+    const { api, receiver, register, runBook, deliveries } = await setup();
+    const refusing = await receiver(() => ({ status: 400 }));
+    const gone = await receiver(() => ({ status: 410 }));
+    const refusingEndpoint = await register({ url: refusing.url, events: ['BOOK_COMPLETE'] });
+    const goneEndpoint = await register({ url: gone.url, events: ['BOOK_COMPLETE'] });
+    await runBook(0);
+    await eventually(async () => {
+      expect((await deliveries(refusingEndpoint.id))[0]).toMatchObject({
+        status: 'FAILED',
+        attempts: [{ status_code: 400 }],
+      });
+      expect((await deliveries(goneEndpoint.id))[0]).toMatchObject({
+        status: 'FAILED',
+        attempts: [{ status_code: 410 }],
+      });
+    });
+    expect(refusing.requests).toHaveLength(1);
+    expect((await api.call('GET', `/v1/webhooks/${goneEndpoint.id}`)).body).toMatchObject({
+      active: false,
+      disabled_reason: 'the endpoint answered 410 Gone',
+    });
+    expect((await api.call('GET', `/v1/webhooks/${refusingEndpoint.id}`)).body.active).toBe(true);
+  });
+
+  it('does not let a dead endpoint delay a healthy one', async () => {
+    const { receiver, register, runBook } = await setup();
+    const dead = await receiver(() => ({ status: 503 }));
+    const healthy = await receiver();
+    await register({ url: dead.url });
+    await register({ url: healthy.url });
+    await runBook(2);
+    await eventually(() => expect(names(healthy.requests)).toContain('ANALYTICS_COMPLETED'), 30_000);
+    // The dead endpoint is still being retried on its VERIFICATION_COMPLETE deliveries, nothing later.
+    expect(names(dead.requests)).not.toContain('BOOK_COMPLETE');
+    expect(dead.requests.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('signs with both secrets during a rotation', async () => {
+    const { api, receiver, register, runBook } = await setup();
+    const inbox = await receiver();
+    const endpoint = await register({ url: inbox.url, events: ['BOOK_COMPLETE'] });
+    const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`);
+    expect(rotated.status).toBe(200);
+    expect(rotated.body.secret).not.toBe(endpoint.secret);
+    expect(Date.parse(rotated.body.previous_secret_expires_at)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
+    await runBook(0);
+    await eventually(() => expect(inbox.requests).toHaveLength(1));
+    const [request] = inbox.requests as [any];
+    expect(request.headers['webhook-signature'].split(' ')).toHaveLength(2);
+    for (const secret of [endpoint.secret, rotated.body.secret]) {
+      expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(request.json);
+    }
+  });
+});

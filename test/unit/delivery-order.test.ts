@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import type { EventType } from '../../src/contract/book.js';
+import {
+  enqueue,
+  isFinished,
+  nextToStart,
+  type DeliveryPhase,
+  type MailboxState,
+} from '../../workflows/delivery-order.js';
+
+const BOOK = '6f1c2a9e8d2b4c1e9b7a3f5d4e6a7b8c';
+
+const vc = (n: number) => `evt_vc_${BOOK}_${String(n).padStart(32, '0')}`;
+const BC = `evt_bc_${BOOK}`;
+const AC = `evt_ac_${BOOK}`;
+
+/** A mailbox with the given deliveries, in this arrival order. */
+function mailbox(deliveries: Array<[eventId: string, type: EventType, phase: DeliveryPhase]> = []): MailboxState {
+  return {
+    tenantId: 'acme',
+    webhookId: 'wh_1',
+    bookUuid: BOOK,
+    deliveries: Object.fromEntries(deliveries.map(([eventId, type, phase]) => [eventId, { type, phase }])),
+  };
+}
+
+/** n VERIFICATION_COMPLETE deliveries, all in `phase`. */
+function verifications(n: number, phase: DeliveryPhase, from = 1): Array<[string, EventType, DeliveryPhase]> {
+  return Array.from({ length: n }, (_, i) => [vc(from + i), 'VERIFICATION_COMPLETE', phase]);
+}
+
+describe('enqueue', () => {
+  it('adds new events as queued, in arrival order', () => {
+    const state = mailbox();
+    enqueue(state, [
+      { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
+      { eventId: vc(1), type: 'VERIFICATION_COMPLETE' },
+    ]);
+    enqueue(state, [{ eventId: BC, type: 'BOOK_COMPLETE' }]);
+
+    expect(state.deliveries).toEqual({
+      [vc(2)]: { type: 'VERIFICATION_COMPLETE', phase: 'queued' },
+      [vc(1)]: { type: 'VERIFICATION_COMPLETE', phase: 'queued' },
+      [BC]: { type: 'BOOK_COMPLETE', phase: 'queued' },
+    });
+    expect(Object.keys(state.deliveries)).toEqual([vc(2), vc(1), BC]);
+  });
+
+  it('ignores events it already holds, whatever their phase', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'running'],
+      [vc(3), 'VERIFICATION_COMPLETE', 'FAILED'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+    ]);
+    const before = structuredClone(state);
+
+    // A repeated fan-out of the same events.
+    enqueue(state, [
+      { eventId: vc(1), type: 'VERIFICATION_COMPLETE' },
+      { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
+      { eventId: vc(3), type: 'VERIFICATION_COMPLETE' },
+      { eventId: BC, type: 'BOOK_COMPLETE' },
+    ]);
+    expect(state).toEqual(before);
+
+    // Even a repeat that names another type does not overwrite what is held.
+    enqueue(state, [{ eventId: BC, type: 'ANALYTICS_COMPLETED' }]);
+    expect(state).toEqual(before);
+  });
+
+  it('ignores duplicates within one batch, and still adds the new events of a partly repeated batch', () => {
+    const state = mailbox([[vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED']]);
+    enqueue(state, [
+      { eventId: vc(1), type: 'VERIFICATION_COMPLETE' },
+      { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
+      { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
+    ]);
+    expect(state.deliveries).toEqual({
+      [vc(1)]: { type: 'VERIFICATION_COMPLETE', phase: 'DELIVERED' },
+      [vc(2)]: { type: 'VERIFICATION_COMPLETE', phase: 'queued' },
+    });
+  });
+});
+
+describe('nextToStart: VERIFICATION_COMPLETE deliveries', () => {
+  it('start in parallel, in arrival order, up to maxInFlight', () => {
+    const state = mailbox(verifications(5, 'queued'));
+    expect(nextToStart(state, 20)).toEqual([vc(1), vc(2), vc(3), vc(4), vc(5)]);
+    expect(nextToStart(state, 3)).toEqual([vc(1), vc(2), vc(3)]);
+    expect(nextToStart(state, 1)).toEqual([vc(1)]);
+  });
+
+  it('count the ones already running against maxInFlight', () => {
+    const state = mailbox([...verifications(2, 'running'), ...verifications(3, 'queued', 3)]);
+    expect(nextToStart(state, 3)).toEqual([vc(3)]);
+    expect(nextToStart(state, 4)).toEqual([vc(3), vc(4)]);
+    expect(nextToStart(state, 2)).toEqual([]);
+  });
+
+  it('start nothing when more are running than maxInFlight allows', () => {
+    const state = mailbox([...verifications(4, 'running'), ...verifications(2, 'queued', 5)]);
+    expect(nextToStart(state, 3)).toEqual([]);
+    expect(nextToStart(state, 0)).toEqual([]);
+  });
+
+  it('skip the ones already finished', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'FAILED'],
+      [vc(3), 'VERIFICATION_COMPLETE', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([vc(3)]);
+  });
+
+  it('return nothing for an empty or fully finished mailbox', () => {
+    expect(nextToStart(mailbox(), 20)).toEqual([]);
+    expect(nextToStart(mailbox([...verifications(2, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'FAILED']]), 20)).toEqual([]);
+  });
+});
+
+describe('nextToStart: BOOK_COMPLETE', () => {
+  it('waits while any VERIFICATION_COMPLETE is queued', () => {
+    const state = mailbox([...verifications(2, 'queued'), [BC, 'BOOK_COMPLETE', 'queued']]);
+    expect(nextToStart(state, 20)).toEqual([vc(1), vc(2)]);
+    expect(nextToStart(state, 20)).not.toContain(BC);
+  });
+
+  it('waits while any VERIFICATION_COMPLETE is running, even with room to start', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'running'],
+      [vc(3), 'VERIFICATION_COMPLETE', 'FAILED'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([]);
+  });
+
+  it('waits for a VERIFICATION_COMPLETE still queued because maxInFlight is full', () => {
+    const state = mailbox([
+      ...verifications(2, 'running'),
+      [vc(3), 'VERIFICATION_COMPLETE', 'queued'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+    ]);
+    expect(nextToStart(state, 2)).toEqual([]);
+    expect(nextToStart(state, 3)).toEqual([vc(3)]);
+  });
+
+  it('starts once every VERIFICATION_COMPLETE is delivered or failed', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'FAILED'],
+      [vc(3), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([BC]);
+  });
+
+  it('starts at once for a book with no verified documents', () => {
+    expect(nextToStart(mailbox([[BC, 'BOOK_COMPLETE', 'queued']]), 20)).toEqual([BC]);
+  });
+});
+
+describe('nextToStart: ANALYTICS_COMPLETED', () => {
+  it('waits while BOOK_COMPLETE is queued or running', () => {
+    const done = verifications(2, 'DELIVERED');
+    const queued = mailbox([...done, [BC, 'BOOK_COMPLETE', 'queued'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
+    expect(nextToStart(queued, 20)).toEqual([BC]);
+    const running = mailbox([...done, [BC, 'BOOK_COMPLETE', 'running'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
+    expect(nextToStart(running, 20)).toEqual([]);
+  });
+
+  it('waits while verifications are still open, even behind a queued BOOK_COMPLETE', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'running'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+      [AC, 'ANALYTICS_COMPLETED', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([]);
+  });
+
+  it.each(['DELIVERED', 'FAILED'] as const)('starts once BOOK_COMPLETE is %s', (phase) => {
+    const state = mailbox([
+      ...verifications(2, 'DELIVERED'),
+      [BC, 'BOOK_COMPLETE', phase],
+      [AC, 'ANALYTICS_COMPLETED', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([AC]);
+  });
+});
+
+describe('isFinished', () => {
+  it('is false until ANALYTICS_COMPLETED has been delivered or given up', () => {
+    expect(isFinished(mailbox())).toBe(false);
+    expect(isFinished(mailbox(verifications(3, 'DELIVERED')))).toBe(false);
+    expect(isFinished(mailbox([...verifications(3, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'DELIVERED']]))).toBe(false);
+    for (const phase of ['queued', 'running'] as const) {
+      const state = mailbox([
+        [BC, 'BOOK_COMPLETE', 'DELIVERED'],
+        [AC, 'ANALYTICS_COMPLETED', phase],
+      ]);
+      expect(isFinished(state)).toBe(false);
+    }
+  });
+
+  it.each(['DELIVERED', 'FAILED'] as const)('is true once ANALYTICS_COMPLETED is %s', (phase) => {
+    const state = mailbox([
+      ...verifications(2, 'DELIVERED'),
+      [BC, 'BOOK_COMPLETE', 'DELIVERED'],
+      [AC, 'ANALYTICS_COMPLETED', phase],
+    ]);
+    expect(isFinished(state)).toBe(true);
+  });
+});
+
+describe('a whole mailbox, driven the way the workflow drives it', () => {
+  it('delivers every verification first, then BOOK_COMPLETE, then ANALYTICS_COMPLETED, never over maxInFlight', () => {
+    const maxInFlight = 3;
+    const state = mailbox();
+    enqueue(
+      state,
+      Array.from({ length: 7 }, (_, i) => ({ eventId: vc(i + 1), type: 'VERIFICATION_COMPLETE' as const })),
+    );
+    enqueue(state, [{ eventId: BC, type: 'BOOK_COMPLETE' }]);
+    enqueue(state, [{ eventId: AC, type: 'ANALYTICS_COMPLETED' }]);
+
+    const started: string[] = [];
+    for (let step = 0; step < 100 && !isFinished(state); step += 1) {
+      for (const eventId of nextToStart(state, maxInFlight)) {
+        (state.deliveries[eventId] as { phase: DeliveryPhase }).phase = 'running';
+        started.push(eventId);
+      }
+      const running = Object.entries(state.deliveries).filter(([, d]) => d.phase === 'running');
+      expect(running.length).toBeLessThanOrEqual(maxInFlight);
+      // The oldest running delivery finishes; every third one fails for good.
+      const [first] = running;
+      if (!first) break;
+      first[1].phase = started.indexOf(first[0]) % 3 === 2 ? 'FAILED' : 'DELIVERED';
+    }
+
+    expect(isFinished(state)).toBe(true);
+    expect(started).toEqual([vc(1), vc(2), vc(3), vc(4), vc(5), vc(6), vc(7), BC, AC]);
+    expect(Object.values(state.deliveries).every((d) => d.phase === 'DELIVERED' || d.phase === 'FAILED')).toBe(true);
+  });
+});

@@ -1,0 +1,48 @@
+import type { EventType } from '../src/contract/book.js';
+
+/**
+ * Causal order of one book's deliveries to one endpoint, as a pure function: VERIFICATION_COMPLETE deliveries run in
+ * parallel; BOOK_COMPLETE starts only when every VERIFICATION_COMPLETE delivery has finished (delivered or finally
+ * failed); ANALYTICS_COMPLETED only after BOOK_COMPLETE.
+ */
+export type DeliveryPhase = 'queued' | 'running' | 'DELIVERED' | 'FAILED';
+
+export interface MailboxState {
+  tenantId: string;
+  webhookId: string;
+  bookUuid: string;
+  /** Event id → its type and where its delivery is, in arrival order. */
+  deliveries: Record<string, { type: EventType; phase: DeliveryPhase }>;
+}
+
+const RANK: Record<EventType, number> = { VERIFICATION_COMPLETE: 0, BOOK_COMPLETE: 1, ANALYTICS_COMPLETED: 2 };
+
+/** Adds events not seen before (a repeated fan-out changes nothing). */
+export function enqueue(state: MailboxState, events: Array<{ eventId: string; type: EventType }>): void {
+  for (const { eventId, type } of events) state.deliveries[eventId] ??= { type, phase: 'queued' };
+}
+
+/** The deliveries that may start now, at most `maxInFlight` running at once. */
+export function nextToStart(state: MailboxState, maxInFlight: number): string[] {
+  const entries = Object.entries(state.deliveries);
+  const open = entries.filter(([, d]) => d.phase === 'queued' || d.phase === 'running');
+  if (open.length === 0) return [];
+  const lowestOpenRank = Math.min(...open.map(([, d]) => RANK[d.type]));
+  const running = open.filter(([, d]) => d.phase === 'running').length;
+  return open
+    .filter(([, d]) => d.phase === 'queued' && RANK[d.type] === lowestOpenRank)
+    .slice(0, Math.max(0, maxInFlight - running))
+    .map(([eventId]) => eventId);
+}
+
+/** Some delivery is still queued or running. */
+export function hasOpen(state: MailboxState): boolean {
+  return Object.values(state.deliveries).some((d) => d.phase === 'queued' || d.phase === 'running');
+}
+
+/** The book's last event has been delivered (or given up): nothing more will come for this endpoint. */
+export function isFinished(state: MailboxState): boolean {
+  return Object.values(state.deliveries).some(
+    (d) => d.type === 'ANALYTICS_COMPLETED' && (d.phase === 'DELIVERED' || d.phase === 'FAILED'),
+  );
+}

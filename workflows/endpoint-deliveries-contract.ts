@@ -1,0 +1,23 @@
+import { defineSignal } from '@temporalio/workflow';
+import type { EventType } from '../src/contract/book.js';
+import type { MailboxState } from './delivery-order.js';
+
+/** The endpoint-deliveries workflow's contract, shared by the fan-out activity, the workflow and the tests. */
+export const ENDPOINT_DELIVERIES_WORKFLOW_TYPE = 'endpointDeliveriesWorkflow';
+
+export interface EndpointDeliveriesInput {
+  tenantId: string;
+  webhookId: string;
+  bookUuid: string;
+  /** The endpoint's host, to label deliveries in the Temporal UI (never a secret). */
+  endpointLabel: string;
+  carried?: MailboxState;
+}
+
+/** More events for this endpoint and book, in the order the book emitted them. */
+export const enqueueDeliveriesSignal = defineSignal<[Array<{ eventId: string; type: EventType }>]>('enqueueDeliveries');
+
+/** One mailbox per (tenant, endpoint, book): a dead endpoint delays only its own mailbox. */
+export function endpointDeliveriesWorkflowId(tenantId: string, webhookId: string, bookUuid: string): string {
+  return `deliveries:${tenantId}:${webhookId}:${bookUuid}`;
+}

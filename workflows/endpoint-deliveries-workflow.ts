@@ -1,0 +1,78 @@
+import {
+  condition,
+  continueAsNew,
+  log,
+  proxyActivities,
+  setHandler,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { createActivities } from '../activities/index.js';
+import { enqueue, hasOpen, isFinished, nextToStart, type MailboxState } from './delivery-order.js';
+import { enqueueDeliveriesSignal, type EndpointDeliveriesInput } from './endpoint-deliveries-contract.js';
+
+type Activities = ReturnType<typeof createActivities>;
+
+// Bounds pending activities per mailbox far below Temporal's 2,000, even with the endpoint down for days.
+const MAX_IN_FLIGHT = 20;
+const HISTORY_LIMIT = 8_000;
+const IDLE_CLOSE = '1 hour';
+
+const DELIVERY_OPTIONS: ActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  // Unlimited attempts: the activity itself gives up past the delivery window, and sets each retry's delay.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 day' },
+};
+const { deliverEvent } = proxyActivities<Activities>(DELIVERY_OPTIONS);
+
+/** Delivers one book's events to one endpoint in causal order, with retries for days, then finishes. */
+export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput): Promise<void> {
+  const state: MailboxState = input.carried ?? {
+    tenantId: input.tenantId,
+    webhookId: input.webhookId,
+    bookUuid: input.bookUuid,
+    deliveries: {},
+  };
+  let changes = 0;
+  let running = 0;
+  setHandler(enqueueDeliveriesSignal, (events) => {
+    enqueue(state, events);
+    changes += 1;
+  });
+
+  for (;;) {
+    for (const eventId of nextToStart(state, MAX_IN_FLIGHT)) {
+      const delivery = state.deliveries[eventId] as MailboxState['deliveries'][string];
+      delivery.phase = 'running';
+      running += 1;
+      deliverEvent
+        .executeWithOptions({ ...DELIVERY_OPTIONS, summary: `POST ${delivery.type} → ${input.endpointLabel}` }, [
+          { tenantId: state.tenantId, eventId, webhookId: state.webhookId },
+        ])
+        .then(
+          (status) => (delivery.phase = status),
+          (err: unknown) => {
+            log.error('delivery ended without a result', { eventId, err });
+            delivery.phase = 'FAILED';
+          },
+        )
+        .finally(() => {
+          running -= 1;
+          changes += 1;
+        });
+    }
+    const open = hasOpen(state);
+    if (!open && isFinished(state)) return;
+    if (running === 0 && workflowInfo().historyLength >= HISTORY_LIMIT) {
+      await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: state });
+    }
+    const seen = changes;
+    if (open) {
+      await condition(() => changes !== seen);
+    } else if (!(await condition(() => changes !== seen, IDLE_CLOSE))) {
+      // Nothing to do for a while (an endpoint not subscribed to ANALYTICS_COMPLETED never hears the book's end):
+      // close. A later event starts a new run of this mailbox; everything before it is already finished.
+      return;
+    }
+  }
+}
