@@ -3,13 +3,14 @@ import { findDelivery, finishDelivery, recordAttempt } from '../src/db/deliverie
 import type { Pool } from '../src/db/pool.js';
 import { disableWebhook, findWebhookWithSecrets } from '../src/db/webhooks.js';
 import { nextDelayMs, type RetryPolicy } from '../src/delivery/retry-schedule.js';
-import { sendAttempt } from '../src/delivery/send.js';
+import type { WebhookSender } from '../src/delivery/send.js';
 import { signatureHeaders } from '../src/delivery/signing.js';
 
 export interface DeliveryDeps {
   pool: Pool;
   retryPolicy: RetryPolicy;
   timeoutMs: number;
+  sender: WebhookSender;
 }
 
 export interface DeliverEventInput {
@@ -56,7 +57,7 @@ export function deliverEvent(deps: DeliveryDeps) {
       new Date(),
       body,
     );
-    const result = await sendAttempt(webhook.url, body, headers, deps.timeoutMs);
+    const result = await deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
     const { outcome } = result;
     const logged = {
       number: attempt,
@@ -77,6 +78,7 @@ export function deliverEvent(deps: DeliveryDeps) {
         await disableWebhook(deps.pool, input.tenantId, input.webhookId, 'the endpoint answered 410 Gone');
         return 'FAILED';
       case 'rejected':
+      case 'forbidden':
         await recordAttempt(deps.pool, key, logged, 'FAILED');
         return 'FAILED';
       case 'retry': {

@@ -63,6 +63,19 @@ const ConfigSchema = z.object({
   DELIVERY_TIMEOUT: duration('15s'),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h'),
+  /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
+  WEBHOOK_ALLOWED_HOSTS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((host) => host.trim())
+        .filter(Boolean),
+    ),
+  /** Plain-http webhook URLs; off in production (NODE_ENV=production) unless set. */
+  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  NODE_ENV: z.string().optional(),
   /** Tenant used until API keys exist (see README, "Tenants"). */
   DEFAULT_TENANT: z
     .string()
@@ -100,4 +113,9 @@ export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRES
 /** The delivery retry policy the configuration asks for. */
 export function retryPolicy(config: Config): RetryPolicy {
   return { ...DEFAULT_RETRY_POLICY, scheduleMs: config.DELIVERY_RETRY_SCHEDULE, windowMs: config.DELIVERY_WINDOW };
+}
+
+/** Whether webhook URLs may be plain http. */
+export function allowHttpWebhooks(config: Config): boolean {
+  return config.WEBHOOK_ALLOW_HTTP ? config.WEBHOOK_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
 }

@@ -2,7 +2,7 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createApp } from './api/app.js';
-import { retryPolicy, type Config } from './config.js';
+import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
@@ -25,7 +25,11 @@ export async function startWorkerRole(opts: {
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
     pool: opts.pool,
-    delivery: { retryPolicy: retryPolicy(opts.config), timeoutMs: opts.config.DELIVERY_TIMEOUT },
+    delivery: {
+      retryPolicy: retryPolicy(opts.config),
+      timeoutMs: opts.config.DELIVERY_TIMEOUT,
+      allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
+    },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
   const running = worker.run().finally(close);
@@ -58,6 +62,8 @@ export async function startApiRole(opts: {
     tenantId: config.DEFAULT_TENANT,
     historyLimit: config.BOOK_HISTORY_LIMIT,
     rotationGraceMs: config.SECRET_ROTATION_GRACE,
+    webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
+    allowHttpWebhooks: allowHttpWebhooks(config),
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);

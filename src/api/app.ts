@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes } from './webhooks-routes.js';
+import { DestinationPolicy } from '../delivery/ssrf.js';
 import { problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -23,6 +24,9 @@ export interface AppDeps {
   tenantId: string;
   queryTimeoutMs?: number;
   updateTimeoutMs?: number;
+  /** Private or local webhook destinations allowed all the same (WEBHOOK_ALLOWED_HOSTS). */
+  webhookAllowedHosts?: string[];
+  allowHttpWebhooks?: boolean;
   /** How long an old webhook secret keeps signing after a rotation. */
   rotationGraceMs?: number;
   /** Continue-as-new threshold handed to new books. */
@@ -45,7 +49,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   };
   registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
-  registerWebhookRoutes(router, { pool: deps.pool, rotationGraceMs: deps.rotationGraceMs ?? 86_400_000 });
+  registerWebhookRoutes(router, {
+    pool: deps.pool,
+    rotationGraceMs: deps.rotationGraceMs ?? 86_400_000,
+    destinations: new DestinationPolicy(deps.webhookAllowedHosts ?? []),
+    allowHttp: deps.allowHttpWebhooks ?? true,
+  });
 
   app.use(async (ctx, next) => {
     const started = performance.now();

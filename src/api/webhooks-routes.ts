@@ -15,11 +15,14 @@ import {
   type WebhookRow,
 } from '../db/webhooks.js';
 import { generateSecret } from '../delivery/secrets.js';
-import { conflict, notFound, parseInput } from './problem.js';
+import type { DestinationPolicy } from '../delivery/ssrf.js';
+import { conflict, HttpProblem, notFound, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface WebhookRouteDeps {
   pool: Pool;
+  destinations: DestinationPolicy;
+  allowHttp: boolean;
   /** How long the old secret keeps signing after a rotation. */
   rotationGraceMs: number;
 }
@@ -46,6 +49,20 @@ const DeliveriesQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(100).default(50),
 });
 
+/** SSRF protection at the door: a URL leading to this host's private side is refused with a 400 naming `url`. */
+async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<void> {
+  const parsed = new URL(url);
+  const refusal =
+    parsed.protocol === 'http:' && !deps.allowHttp
+      ? 'must be https'
+      : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `must not lead to ${reason}`);
+  if (refusal) {
+    throw new HttpProblem(400, 'Invalid request', `The request body is invalid: url: ${refusal}`, [
+      { field: 'url', message: refusal },
+    ]);
+  }
+}
+
 const urlTaken = (url: string | undefined) => conflict(`An endpoint with the url ${url ?? ''} already exists.`);
 
 export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRouteDeps): void {
@@ -59,6 +76,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 
   router.post('/v1/webhooks', async (ctx) => {
     const body = parseInput(CreateWebhookRequestSchema, ctx.request.body, 'request body');
+    await checkDestination(deps, body.url);
     const secret = body.secret ?? generateSecret(body.signature_scheme);
     const row = await insertWebhook(pool, {
       tenantId: ctx.state.tenantId,
@@ -87,6 +105,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.patch('/v1/webhooks/:id', async (ctx) => {
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const body = parseInput(UpdateWebhookRequestSchema, ctx.request.body, 'request body');
+    if (body.url) await checkDestination(deps, body.url);
     const row = await updateWebhook(pool, ctx.state.tenantId, existing.id, body).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url) : err;
     });

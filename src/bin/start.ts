@@ -13,7 +13,8 @@ import { startTemporal } from '../temporal/server.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
-  const config = loadConfig();
+  // One machine, one developer: webhooks may reach this machine's own receivers unless told otherwise.
+  const config = loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env });
   const logger = createLogger(config.LOG_LEVEL);
   installTemporalRuntime(logger);
   const dataDir = fromRoot(config.DATA_DIR);
@@ -63,6 +64,7 @@ async function main() {
         `Temporal UI: ${temporal.uiUrl ?? `(external cluster ${temporal.address}: use its own UI)`}`,
         `Temporal: ${temporal.address}, namespace ${temporal.namespace} (${temporal.source})`,
         `PostgreSQL: ${postgres.source}`,
+        `Webhooks may reach private addresses: ${config.WEBHOOK_ALLOWED_HOSTS.join(', ') || 'none'} (WEBHOOK_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back:',
         `  curl -s -X POST ${api.url}/v1/books -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

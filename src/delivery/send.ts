@@ -1,3 +1,7 @@
+import { isIP } from 'node:net';
+import { Agent, fetch as undiciFetch } from 'undici';
+import { ForbiddenDestinationError, type DestinationPolicy } from './ssrf.js';
+
 /** How a receiver's answer is taken, for the retry decision and the attempt log. */
 export type AttemptOutcome =
   | { kind: 'delivered'; statusCode: number }
@@ -5,6 +9,8 @@ export type AttemptOutcome =
   | { kind: 'gone'; statusCode: number }
   /** 3xx (never followed) and 4xx other than 408/429: retrying would not help. */
   | { kind: 'rejected'; statusCode: number }
+  /** The URL leads to a private or local address (SSRF protection): never sent. */
+  | { kind: 'forbidden' }
   /** 408, 429, 5xx, timeouts and connection errors; `retryAfterMs` from the receiver's Retry-After. */
   | { kind: 'retry'; statusCode?: number; retryAfterMs?: number };
 
@@ -59,32 +65,52 @@ async function readSnippet(response: Response): Promise<string> {
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES));
 }
 
-/** POSTs one signed body; never follows redirects, never throws. */
-export async function sendAttempt(
-  url: string,
-  body: string,
-  headers: Record<string, string>,
-  timeoutMs: number,
-): Promise<AttemptResult> {
-  const started = performance.now();
-  try {
-    const response = await fetch(url, {
-      method: 'POST',
-      body,
-      headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
-      redirect: 'manual',
-      signal: AbortSignal.timeout(timeoutMs),
-    });
-    const text = await readSnippet(response);
-    return {
-      outcome: classify(response.status, response.headers.get('retry-after')),
-      durationMs: Math.round(performance.now() - started),
-      responseSnippet: text.slice(0, RESPONSE_SNIPPET_BYTES),
-    };
-  } catch (err) {
-    const error = err as Error & { cause?: { code?: string } };
-    const reason =
-      error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error.cause?.code ?? error.message);
-    return { outcome: { kind: 'retry' }, durationMs: Math.round(performance.now() - started), error: reason };
+/**
+ * Sends signed webhook bodies, only to destinations the policy allows: names are resolved and checked by the policy's
+ * lookup, and the connection goes to the address that was checked.
+ */
+export class WebhookSender {
+  private readonly agent: Agent;
+
+  constructor(private readonly destinations: DestinationPolicy) {
+    this.agent = new Agent({ connect: { lookup: destinations.lookup }, keepAliveTimeout: 10_000 });
+  }
+
+  /** POSTs one signed body; never follows redirects, never throws. */
+  async send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    // IP literals skip the lookup: check them here.
+    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
+    const literalRefusal = isIP(hostname) ? this.destinations.refusal(hostname, hostname) : undefined;
+    if (literalRefusal) return { outcome: { kind: 'forbidden' }, durationMs: 0, error: literalRefusal };
+    try {
+      const response = await undiciFetch(url, {
+        method: 'POST',
+        body,
+        headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
+        redirect: 'manual',
+        signal: AbortSignal.timeout(timeoutMs),
+        dispatcher: this.agent,
+      });
+      const text = await readSnippet(response);
+      return {
+        outcome: classify(response.status, response.headers.get('retry-after')),
+        durationMs: elapsed(),
+        responseSnippet: text,
+      };
+    } catch (err) {
+      const error = err as Error & { cause?: Error & { code?: string } };
+      if (error.cause instanceof ForbiddenDestinationError) {
+        return { outcome: { kind: 'forbidden' }, durationMs: elapsed(), error: error.cause.message };
+      }
+      const reason =
+        error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error.cause?.code ?? error.message);
+      return { outcome: { kind: 'retry' }, durationMs: elapsed(), error: reason };
+    }
+  }
+
+  close(): Promise<void> {
+    return this.agent.close();
   }
 }

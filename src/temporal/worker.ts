@@ -4,6 +4,8 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import { createActivities } from '../../activities/index.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
+import { WebhookSender } from '../delivery/send.js';
+import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
 
 /** The workflow bundle's entry: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
@@ -21,7 +23,8 @@ export interface BookWorkerOptions {
   namespace: string;
   taskQueue: string;
   pool: Pool;
-  delivery: { retryPolicy: RetryPolicy; timeoutMs: number };
+  /** `allowedHosts`: private or local destinations webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS). */
+  delivery: { retryPolicy: RetryPolicy; timeoutMs: number; allowedHosts: string[] };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
 }
@@ -33,7 +36,9 @@ export async function createBookWorker(
   const connection = await NativeConnection.connect({ address: options.address });
   // Activities signal the delivery workflows through a client of their own.
   const clientConnection = await Connection.connect({ address: options.address });
+  const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
   const close = async () => {
+    await sender.close();
     await clientConnection.close();
     await connection.close();
   };
@@ -47,7 +52,7 @@ export async function createBookWorker(
         pool: options.pool,
         temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
         taskQueue: options.taskQueue,
-        delivery: options.delivery,
+        delivery: { retryPolicy: options.delivery.retryPolicy, timeoutMs: options.delivery.timeoutMs, sender },
       }),
     });
     return { worker, close };

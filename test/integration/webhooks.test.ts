@@ -7,7 +7,12 @@ import { startReceiver, type Reply } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 // Short retries so a test sees several attempts; the real default is Svix's schedule over 3 days.
-const FAST_RETRIES = { DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms', DELIVERY_WINDOW: '60s' };
+// The receivers are on loopback, which is refused unless allowed (SSRF protection).
+const FAST_RETRIES = {
+  DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms',
+  DELIVERY_WINDOW: '60s',
+  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+};
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
@@ -81,6 +86,36 @@ describe('webhook endpoints', () => {
     expect((await api.call('DELETE', `/v1/webhooks/${created.id}`)).status).toBe(204);
     expect((await api.call('GET', `/v1/webhooks/${created.id}`)).status).toBe(404);
     expect((await api.call('GET', '/v1/webhooks/not-a-uuid')).status).toBe(400);
+  });
+});
+
+describe('SSRF protection', () => {
+  it('refuses endpoints on this host or its private side, naming the url', async () => {
+    const system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '' });
+    cleanups.push(system.stop);
+    const api = crm(system);
+    for (const url of [
+      'http://localhost:3000/hook',
+      'http://127.0.0.1/hook',
+      'http://[::1]/hook',
+      'http://169.254.169.254/latest/meta-data',
+      'http://10.0.0.7/hook',
+    ]) {
+      const response = await api.call('POST', '/v1/webhooks', { url, events: ['BOOK_COMPLETE'] });
+      expect(response.status, url).toBe(400);
+      expect(response.body.errors).toEqual([{ field: 'url', message: expect.stringContaining('private or local') }]);
+    }
+    expect((await api.call('GET', '/v1/webhooks')).body.data).toEqual([]);
+  });
+
+  it('refuses plain http in production unless allowed', async () => {
+    const system = await startTestSystem({ NODE_ENV: 'production', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    cleanups.push(system.stop);
+    const response = await crm(system).call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/hook',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(response.body.errors).toEqual([{ field: 'url', message: 'must be https' }]);
   });
 });
 
