@@ -44,7 +44,9 @@ export function deliverEvent(deps: DeliveryDeps) {
       return 'FAILED';
     }
 
-    const attempt = Context.current().info.attempt;
+    // Numbering continues across redeliveries; the retry schedule restarts with each round.
+    const roundAttempt = Context.current().info.attempt;
+    const attempt = delivery.round_base + roundAttempt;
     const body = JSON.stringify(delivery.payload);
     const graceOver = !webhook.previous_secret_expires_at || webhook.previous_secret_expires_at.getTime() < Date.now();
     const headers = signatureHeaders(
@@ -82,8 +84,8 @@ export function deliverEvent(deps: DeliveryDeps) {
         await recordAttempt(deps.pool, key, logged, 'FAILED');
         return 'FAILED';
       case 'retry': {
-        const elapsedMs = Date.now() - delivery.created_at.getTime();
-        const delay = nextDelayMs(deps.retryPolicy, attempt, elapsedMs, outcome.retryAfterMs);
+        const elapsedMs = Date.now() - delivery.round_started_at.getTime();
+        const delay = nextDelayMs(deps.retryPolicy, roundAttempt, elapsedMs, outcome.retryAfterMs);
         if (delay === undefined) {
           await recordAttempt(deps.pool, key, logged, 'FAILED');
           return 'FAILED';

@@ -3,12 +3,7 @@ import type { EventType } from '../src/contract/book.js';
 import { insertDeliveries } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import { subscribedWebhooks } from '../src/db/webhooks.js';
-import {
-  ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
-  endpointDeliveriesWorkflowId,
-  enqueueDeliveriesSignal,
-} from '../workflows/endpoint-deliveries-contract.js';
-import type { endpointDeliveriesWorkflow } from '../workflows/endpoint-deliveries-workflow.js';
+import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 
 export interface FanOutDeps {
   pool: Pool;
@@ -37,17 +32,11 @@ export async function fanOut(
       bookUuid,
       wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, webhookId: webhook.id })),
     );
-    const host = new URL(webhook.url).host;
-    await deps.temporal.workflow.signalWithStart<typeof endpointDeliveriesWorkflow, [typeof wanted]>(
-      ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
-      {
-        taskQueue: deps.taskQueue,
-        workflowId: endpointDeliveriesWorkflowId(tenantId, webhook.id, bookUuid),
-        args: [{ tenantId, webhookId: webhook.id, bookUuid, endpointLabel: host }],
-        signal: enqueueDeliveriesSignal,
-        signalArgs: [wanted],
-        staticSummary: `Deliveries of book ${bookUuid} to ${host}`,
-      },
+    await enqueueDeliveries(
+      deps.temporal,
+      deps.taskQueue,
+      { tenantId, webhookId: webhook.id, webhookUrl: webhook.url, bookUuid },
+      wanted,
     );
   }
 }

@@ -5,6 +5,8 @@ import { createApp } from './api/app.js';
 import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { WebhookSender } from './delivery/send.js';
+import { DestinationPolicy } from './delivery/ssrf.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { createBookWorker } from './temporal/worker.js';
 
@@ -54,6 +56,8 @@ export async function startApiRole(opts: {
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
+  const sender = new WebhookSender(destinations);
   const app = createApp({
     pool: opts.pool,
     temporal,
@@ -61,9 +65,13 @@ export async function startApiRole(opts: {
     logger: opts.logger,
     tenantId: config.DEFAULT_TENANT,
     historyLimit: config.BOOK_HISTORY_LIMIT,
-    rotationGraceMs: config.SECRET_ROTATION_GRACE,
-    webhookAllowedHosts: config.WEBHOOK_ALLOWED_HOSTS,
-    allowHttpWebhooks: allowHttpWebhooks(config),
+    webhooks: {
+      destinations,
+      sender,
+      allowHttp: allowHttpWebhooks(config),
+      timeoutMs: config.DELIVERY_TIMEOUT,
+      rotationGraceMs: config.SECRET_ROTATION_GRACE,
+    },
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);
@@ -79,6 +87,7 @@ export async function startApiRole(opts: {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       await closed;
+      await sender.close();
       await connection.close();
     },
   };

@@ -17,9 +17,16 @@ export interface MailboxState {
 
 const RANK: Record<EventType, number> = { VERIFICATION_COMPLETE: 0, BOOK_COMPLETE: 1, ANALYTICS_COMPLETED: 2 };
 
-/** Adds events not seen before (a repeated fan-out changes nothing). */
-export function enqueue(state: MailboxState, events: Array<{ eventId: string; type: EventType }>): void {
-  for (const { eventId, type } of events) state.deliveries[eventId] ??= { type, phase: 'queued' };
+/** Adds events not seen before (a repeated fan-out changes nothing); `redeliver` reopens a finished one. */
+export function enqueue(
+  state: MailboxState,
+  events: Array<{ eventId: string; type: EventType; redeliver?: boolean }>,
+): void {
+  for (const { eventId, type, redeliver } of events) {
+    const known = state.deliveries[eventId];
+    if (!known) state.deliveries[eventId] = { type, phase: 'queued' };
+    else if (redeliver && (known.phase === 'DELIVERED' || known.phase === 'FAILED')) known.phase = 'queued';
+  }
 }
 
 /** The deliveries that may start now, at most `maxInFlight` running at once. */

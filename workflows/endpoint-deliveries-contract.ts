@@ -14,8 +14,15 @@ export interface EndpointDeliveriesInput {
   carried?: MailboxState;
 }
 
+/** An event to deliver; `redeliver` reopens one already delivered or given up (a manual retry or recovery). */
+export interface MailboxItem {
+  eventId: string;
+  type: EventType;
+  redeliver?: boolean;
+}
+
 /** More events for this endpoint and book, in the order the book emitted them. */
-export const enqueueDeliveriesSignal = defineSignal<[Array<{ eventId: string; type: EventType }>]>('enqueueDeliveries');
+export const enqueueDeliveriesSignal = defineSignal<[MailboxItem[]]>('enqueueDeliveries');
 
 /** One mailbox per (tenant, endpoint, book): a dead endpoint delays only its own mailbox. */
 export function endpointDeliveriesWorkflowId(tenantId: string, webhookId: string, bookUuid: string): string {

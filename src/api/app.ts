@@ -7,8 +7,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
-import { registerWebhookRoutes } from './webhooks-routes.js';
-import { DestinationPolicy } from '../delivery/ssrf.js';
+import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -24,11 +23,8 @@ export interface AppDeps {
   tenantId: string;
   queryTimeoutMs?: number;
   updateTimeoutMs?: number;
-  /** Private or local webhook destinations allowed all the same (WEBHOOK_ALLOWED_HOSTS). */
-  webhookAllowedHosts?: string[];
-  allowHttpWebhooks?: boolean;
-  /** How long an old webhook secret keeps signing after a rotation. */
-  rotationGraceMs?: number;
+  /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
+  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
 }
@@ -51,9 +47,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
   registerWebhookRoutes(router, {
     pool: deps.pool,
-    rotationGraceMs: deps.rotationGraceMs ?? 86_400_000,
-    destinations: new DestinationPolicy(deps.webhookAllowedHosts ?? []),
-    allowHttp: deps.allowHttpWebhooks ?? true,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    ...deps.webhooks,
   });
 
   app.use(async (ctx, next) => {

@@ -5,10 +5,12 @@ import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '.
 import { findBookAnalytics } from '../db/analytics.js';
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
 import { listDocuments } from '../db/documents.js';
+import { listBookDeliveries } from '../db/deliveries.js';
 import { listBookEvents } from '../db/events.js';
 import { queryBookState, signalSeal, startBookWorkflow } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
 import { toBookSummary, toBookView } from './book-view.js';
+import { toDelivery } from './delivery-view.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -96,6 +98,26 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
       findBookAnalytics(pool, tenantId, bookUuid),
     ]);
     ctx.body = toBookView(row, state, docs, events, analytics);
+  });
+
+  router.get('/v1/books/:book_uuid/events', async (ctx) => {
+    const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
+    const { tenantId } = ctx.state;
+    await requireBook(pool, tenantId, bookUuid);
+    const [events, deliveries] = await Promise.all([
+      listBookEvents(pool, tenantId, bookUuid),
+      listBookDeliveries(pool, tenantId, bookUuid),
+    ]);
+    ctx.body = {
+      data: events.map((event) => ({
+        event_id: event.event_id,
+        event_name: event.event_type,
+        doc_uuid: event.doc_uuid,
+        occurred_at: event.occurred_at.toISOString(),
+        payload: event.payload,
+        deliveries: deliveries.filter((d) => d.event_id === event.event_id).map(toDelivery),
+      })),
+    };
   });
 
   router.post('/v1/books/:book_uuid/seal', async (ctx) => {

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { CreateWebhookRequestSchema, UpdateWebhookRequestSchema, WebhookIdSchema } from '../contract/webhooks.js';
-import { listWebhookDeliveries } from '../db/deliveries.js';
+import { listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
+import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
 import {
+  findWebhookWithSecrets,
   deleteWebhook,
   DuplicateUrlError,
   findWebhook,
@@ -15,12 +17,22 @@ import {
   type WebhookRow,
 } from '../db/webhooks.js';
 import { generateSecret } from '../delivery/secrets.js';
+import type { WebhookSender } from '../delivery/send.js';
+import { signatureHeaders } from '../delivery/signing.js';
+import { enqueueDeliveries } from '../temporal/deliveries.js';
+import type { EventType } from '../contract/book.js';
+import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
 import { conflict, HttpProblem, notFound, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface WebhookRouteDeps {
   pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  /** Sends test events (the same SSRF policy as deliveries). */
+  sender: WebhookSender;
+  timeoutMs: number;
   destinations: DestinationPolicy;
   allowHttp: boolean;
   /** How long the old secret keeps signing after a rotation. */
@@ -42,6 +54,10 @@ function toWebhook(row: WebhookRow) {
     updated_at: row.updated_at.toISOString(),
   };
 }
+
+const RecoverRequestSchema = z.strictObject({
+  since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time' }),
+});
 
 const RotateRequestSchema = z.strictObject({ secret: z.string().min(16).max(128).optional() }).optional();
 const DeliveriesQuerySchema = z.strictObject({
@@ -132,16 +148,93 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const query = parseInput(DeliveriesQuerySchema, ctx.query, 'query string');
     const rows = await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, query);
+    ctx.body = { data: rows.map(toDelivery) };
+  });
+
+  router.post('/v1/webhooks/:id/test', async (ctx) => {
+    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+    const webhook = await findWebhookWithSecrets(pool, ctx.state.tenantId, existing.id);
+    if (!webhook) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
+    const eventId = `evt_test_${randomUUID().replace(/-/g, '')}`;
+    const body = JSON.stringify({
+      event_id: eventId,
+      event_name: 'TEST',
+      occurred_at: new Date().toISOString(),
+      status: 'TEST',
+      notification_type: 'STATUS',
+      severity: 'LOW',
+      notification_reason: 'A test event from bookbell: this endpoint is reachable and verifies signatures.',
+    });
+    const headers = signatureHeaders(
+      { scheme: webhook.signature_scheme, secret: webhook.secret },
+      eventId,
+      new Date(),
+      body,
+    );
+    const attempt = await deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
     ctx.body = {
-      data: rows.map((row) => ({
-        event_id: row.event_id,
-        event_type: row.event_type,
-        book_uuid: row.book_uuid,
-        status: row.status,
-        attempts: row.attempt_log,
-        created_at: row.created_at.toISOString(),
-        finished_at: row.finished_at?.toISOString() ?? null,
-      })),
+      event_id: eventId,
+      delivered: attempt.outcome.kind === 'delivered',
+      status_code: 'statusCode' in attempt.outcome ? attempt.outcome.statusCode : null,
+      duration_ms: attempt.durationMs,
+      error: attempt.error ?? null,
+      response_snippet: attempt.responseSnippet ?? null,
     };
   });
+
+  router.post('/v1/webhooks/:id/recover', async (ctx) => {
+    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+    const { since } = parseInput(RecoverRequestSchema, ctx.request.body, 'request body');
+    const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, failedSince: since });
+    await redeliver(deps, ctx.state.tenantId, existing, reopened);
+    ctx.status = 202;
+    ctx.body = { redelivering: reopened.length };
+  });
+
+  router.post('/v1/deliveries/:id/retry', async (ctx) => {
+    const [eventId, rawWebhookId] = splitDeliveryId(ctx.params.id as string);
+    const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
+    const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, eventId });
+    if (reopened.length === 0) {
+      const pending = (await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, { limit: 100 })).some(
+        (row) => row.event_id === eventId,
+      );
+      if (!pending) throw notFound(`Delivery ${ctx.params.id as string} does not exist.`);
+      throw conflict(`Delivery ${ctx.params.id as string} is still being attempted.`);
+    }
+    await redeliver(deps, ctx.state.tenantId, existing, reopened);
+    ctx.status = 202;
+    ctx.body = { id: ctx.params.id, status: 'PENDING' };
+  });
+}
+
+/** Delivery ids are `<event_id>.<webhook_id>`. */
+function splitDeliveryId(id: string): [string, string] {
+  const dot = id.lastIndexOf('.');
+  if (dot <= 0 || !/^evt_[a-z]+_[0-9a-f_]+$/.test(id.slice(0, dot))) {
+    throw new HttpProblem(400, 'Invalid request', 'The delivery id is invalid: use the id a delivery listing gave.', [
+      { field: 'id', message: 'is not a delivery id' },
+    ]);
+  }
+  return [id.slice(0, dot), id.slice(dot + 1)];
+}
+
+/** Sends reopened deliveries again through their books' delivery workflows, keeping their `webhook-id`. */
+async function redeliver(
+  deps: WebhookRouteDeps,
+  tenantId: string,
+  webhook: WebhookRow,
+  reopened: Array<{ event_id: string; event_type: EventType; book_uuid: string }>,
+): Promise<void> {
+  const byBook = new Map<string, typeof reopened>();
+  for (const row of reopened) byBook.set(row.book_uuid, [...(byBook.get(row.book_uuid) ?? []), row]);
+  for (const [bookUuid, rows] of byBook) {
+    await enqueueDeliveries(
+      deps.temporal,
+      deps.taskQueue,
+      { tenantId, webhookId: webhook.id, webhookUrl: webhook.url, bookUuid },
+      rows.map((row) => ({ eventId: row.event_id, type: row.event_type })),
+      true,
+    );
+  }
 }

@@ -13,6 +13,9 @@ export interface DeliveryRow {
   last_error: string | null;
   created_at: Date;
   finished_at: Date | null;
+  /** Attempts made in earlier rounds (before the last redelivery). */
+  round_base: number;
+  round_started_at: Date;
 }
 
 /** One delivery per (event, endpoint); creating it again changes nothing. */
@@ -41,7 +44,7 @@ export async function findDelivery(
 ): Promise<(DeliveryRow & { payload: EventPayload }) | undefined> {
   const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
     `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at, e.payload
+            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, e.payload
      from deliveries d join events e using (tenant_id, event_id)
      where d.tenant_id = $1::text and d.event_id = $2::text and d.webhook_id = $3::uuid`,
     [tenantId, eventId, webhookId],
@@ -118,7 +121,7 @@ export async function listWebhookDeliveries(
 ): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
   const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
     `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at,
+            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
             coalesce((select json_agg(a order by a.attempt) from (
               select attempt, attempted_at, status_code, duration_ms, error, response_snippet
               from delivery_attempts a
@@ -129,6 +132,48 @@ export async function listWebhookDeliveries(
      order by d.created_at desc, d.event_id
      limit $4::int`,
     [tenantId, webhookId, options.status ?? null, options.limit],
+  );
+  return result.rows;
+}
+
+/**
+ * Starts a new round for finished deliveries (a redelivery): back to PENDING, attempt numbers continuing, the retry
+ * window counted from now. Returns the deliveries that were reopened (a pending one is left as it is).
+ */
+export async function reopenDeliveries(
+  pool: Pool,
+  tenantId: string,
+  filter: { eventId?: string; webhookId: string; failedSince?: string },
+): Promise<Array<{ event_id: string; event_type: EventType; book_uuid: string }>> {
+  const result = await pool.query<{ event_id: string; event_type: EventType; book_uuid: string }>(
+    `update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
+     where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+       and ($3::text is null or event_id = $3::text)
+       and ($4::timestamptz is null or (status = 'FAILED' and finished_at >= $4::timestamptz))
+     returning event_id, event_type, book_uuid`,
+    [tenantId, filter.webhookId, filter.eventId ?? null, filter.failedSince ?? null],
+  );
+  return result.rows;
+}
+
+/** A book's events with each delivery and its attempts. */
+export async function listBookDeliveries(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
+  const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
+    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
+            coalesce((select json_agg(a order by a.attempt) from (
+              select attempt, attempted_at, status_code, duration_ms, error, response_snippet
+              from delivery_attempts a
+              where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
+              '[]'::json) as attempt_log
+     from deliveries d
+     where d.tenant_id = $1::text and d.book_uuid = $2::uuid
+     order by d.created_at, d.event_id, d.webhook_id`,
+    [tenantId, bookUuid],
   );
   return result.rows;
 }

@@ -249,3 +249,78 @@ describe('delivering', () => {
     }
   });
 });
+
+describe('testing, tracing and redelivering', () => {
+  it('sends a signed test event now and shows the attempt', async () => {
+    const { api, receiver, register } = await setup();
+    const inbox = await receiver(() => ({ status: 204 }));
+    const endpoint = await register({ url: inbox.url });
+    const response = await api.call('POST', `/v1/webhooks/${endpoint.id}/test`);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ delivered: true, status_code: 204, error: null });
+    expect(response.body.duration_ms).toBeGreaterThanOrEqual(0);
+    const [request] = inbox.requests as [any];
+    expect(new Webhook(endpoint.secret).verify(request.body, request.headers)).toMatchObject({ event_name: 'TEST' });
+  });
+
+  it('shows a book’s events with every delivery and attempt', async () => {
+    const { api, receiver, register, runBook } = await setup();
+    const inbox = await receiver();
+    const endpoint = await register({ url: inbox.url, events: ['BOOK_COMPLETE', 'ANALYTICS_COMPLETED'] });
+    const bookUuid = await runBook(1);
+    await eventually(() => expect(inbox.requests).toHaveLength(2));
+    const events = await eventually(async () => {
+      const response = await api.call('GET', `/v1/books/${bookUuid}/events`);
+      expect(response.body.data.filter((e: any) => e.deliveries[0]?.status === 'DELIVERED')).toHaveLength(2);
+      return response.body.data;
+    });
+    expect(events.map((e: any) => e.event_name)).toEqual([
+      'VERIFICATION_COMPLETE',
+      'BOOK_COMPLETE',
+      'ANALYTICS_COMPLETED',
+    ]);
+    expect(events[0].deliveries).toEqual([]); // not subscribed
+    expect(events[1].deliveries[0]).toMatchObject({
+      id: `${events[1].event_id}.${endpoint.id}`,
+      webhook_id: endpoint.id,
+      attempts: [{ attempt: 1, status_code: 200 }],
+    });
+  });
+
+  it('redelivers one delivery, and recovers every failed one since a time, keeping the webhook-id', async () => {
+    const { api, receiver, register, runBook, deliveries } = await setup();
+    let healthy = false;
+    const inbox = await receiver(() => ({ status: healthy ? 200 : 400 }));
+    const endpoint = await register({ url: inbox.url, events: ['BOOK_COMPLETE', 'ANALYTICS_COMPLETED'] });
+    const since = new Date(Date.now() - 1000).toISOString();
+    await runBook(0);
+    await eventually(async () => {
+      const log = await deliveries(endpoint.id);
+      expect(log.map((d) => d.status)).toEqual(['FAILED', 'FAILED']);
+    });
+    healthy = true;
+
+    const [newest] = await deliveries(endpoint.id);
+    const retried = await api.call('POST', `/v1/deliveries/${newest.id}/retry`);
+    expect(retried.status).toBe(202);
+    await eventually(async () => expect((await deliveries(endpoint.id))[0].status).toBe('DELIVERED'));
+    expect((await api.call('POST', `/v1/deliveries/${newest.id}/retry`)).status).toBe(202);
+    expect((await api.call('POST', '/v1/deliveries/not-an-id/retry')).status).toBe(400);
+
+    const recovered = await api.call('POST', `/v1/webhooks/${endpoint.id}/recover`, { since });
+    expect(recovered.body).toEqual({ redelivering: 1 });
+    await eventually(async () => {
+      const log = await deliveries(endpoint.id);
+      expect(log.every((d) => d.status === 'DELIVERED')).toBe(true);
+    });
+    const byEvent = new Map<string, Set<string>>();
+    for (const request of inbox.requests) {
+      const ids = byEvent.get(request.json.event_id) ?? new Set();
+      ids.add(String(request.headers['webhook-id']));
+      byEvent.set(request.json.event_id, ids);
+    }
+    for (const [eventId, ids] of byEvent) expect([...ids]).toEqual([eventId]);
+    const attempts = (await deliveries(endpoint.id)).map((d) => d.attempts.map((a: any) => a.attempt));
+    expect(attempts).toContainEqual([1, 2]);
+  });
+});

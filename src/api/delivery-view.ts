@@ -1,0 +1,19 @@
+import type { AttemptRow, DeliveryRow } from '../db/deliveries.js';
+
+/** A delivery's id in the API: its event and its endpoint. */
+export const deliveryId = (row: { event_id: string; webhook_id: string }) => `${row.event_id}.${row.webhook_id}`;
+
+/** The API form of a delivery and its attempts. */
+export function toDelivery(row: DeliveryRow & { attempt_log: AttemptRow[] }) {
+  return {
+    id: deliveryId(row),
+    event_id: row.event_id,
+    event_type: row.event_type,
+    webhook_id: row.webhook_id,
+    book_uuid: row.book_uuid,
+    status: row.status,
+    attempts: row.attempt_log,
+    created_at: row.created_at.toISOString(),
+    finished_at: row.finished_at?.toISOString() ?? null,
+  };
+}

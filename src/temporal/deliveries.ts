@@ -1,0 +1,37 @@
+import type { Client } from '@temporalio/client';
+import type { EventType } from '../contract/book.js';
+import {
+  ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
+  endpointDeliveriesWorkflowId,
+  enqueueDeliveriesSignal,
+  type MailboxItem,
+} from '../../workflows/endpoint-deliveries-contract.js';
+import type { endpointDeliveriesWorkflow } from '../../workflows/endpoint-deliveries-workflow.js';
+
+/**
+ * Hands events to the delivery workflow of one endpoint and book, starting it when none runs. Safe to repeat: the
+ * workflow ignores events it already holds, unless `redeliver` asks for a new round.
+ */
+export async function enqueueDeliveries(
+  client: Client,
+  taskQueue: string,
+  target: { tenantId: string; webhookId: string; webhookUrl: string; bookUuid: string },
+  events: Array<{ eventId: string; type: EventType }>,
+  redeliver = false,
+): Promise<void> {
+  const host = new URL(target.webhookUrl).host;
+  const items: MailboxItem[] = events.map((event) => ({ ...event, ...(redeliver ? { redeliver } : {}) }));
+  await client.workflow.signalWithStart<typeof endpointDeliveriesWorkflow, [MailboxItem[]]>(
+    ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
+    {
+      taskQueue,
+      workflowId: endpointDeliveriesWorkflowId(target.tenantId, target.webhookId, target.bookUuid),
+      args: [
+        { tenantId: target.tenantId, webhookId: target.webhookId, bookUuid: target.bookUuid, endpointLabel: host },
+      ],
+      signal: enqueueDeliveriesSignal,
+      signalArgs: [items],
+      staticSummary: `Deliveries of book ${target.bookUuid} to ${host}`,
+    },
+  );
+}
