@@ -1,9 +1,12 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findDelivery, finishDelivery, recordAttempt } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
-import { disableWebhook, findWebhookWithSecrets } from '../src/db/webhooks.js';
+import { disableWebhook, findWebhookWithSecrets, type WebhookRow, type WebhookSecrets } from '../src/db/webhooks.js';
 import { nextDelayMs, type RetryPolicy } from '../src/delivery/retry-schedule.js';
-import type { WebhookSender } from '../src/delivery/send.js';
+import { renderEmail } from '../src/delivery/email-content.js';
+import type { Mailer } from '../src/delivery/mailer.js';
+import type { AttemptResult, WebhookSender } from '../src/delivery/send.js';
+import type { EventPayload } from '../src/events/payloads.js';
 import { signatureHeaders } from '../src/delivery/signing.js';
 
 export interface DeliveryDeps {
@@ -11,6 +14,35 @@ export interface DeliveryDeps {
   retryPolicy: RetryPolicy;
   timeoutMs: number;
   sender: WebhookSender;
+  /** Absent without SMTP_URL: e-mail deliveries then retry until it is configured. */
+  mailer?: Mailer | undefined;
+}
+
+/** Signs the body with the endpoint's secrets (both during a rotation's grace period) and POSTs it. */
+function sendWebhook(
+  deps: DeliveryDeps,
+  webhook: WebhookRow & WebhookSecrets & { url: string },
+  eventId: string,
+  payload: EventPayload,
+): Promise<AttemptResult> {
+  const body = JSON.stringify(payload);
+  const graceOver = !webhook.previous_secret_expires_at || webhook.previous_secret_expires_at.getTime() < Date.now();
+  const headers = signatureHeaders(
+    {
+      scheme: webhook.signature_scheme,
+      secret: webhook.secret,
+      previousSecret: graceOver ? undefined : (webhook.previous_secret ?? undefined),
+    },
+    eventId,
+    new Date(),
+    body,
+  );
+  return deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
+}
+
+async function sendMail(deps: DeliveryDeps, to: string, payload: EventPayload): Promise<AttemptResult> {
+  if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
+  return deps.mailer.send(to, { ...renderEmail(payload), eventId: payload.event_id }, deps.timeoutMs);
 }
 
 export interface DeliverEventInput {
@@ -47,19 +79,14 @@ export function deliverEvent(deps: DeliveryDeps) {
     // Numbering continues across redeliveries; the retry schedule restarts with each round.
     const roundAttempt = Context.current().info.attempt;
     const attempt = delivery.round_base + roundAttempt;
-    const body = JSON.stringify(delivery.payload);
-    const graceOver = !webhook.previous_secret_expires_at || webhook.previous_secret_expires_at.getTime() < Date.now();
-    const headers = signatureHeaders(
-      {
-        scheme: webhook.signature_scheme,
-        secret: webhook.secret,
-        previousSecret: graceOver ? undefined : (webhook.previous_secret ?? undefined),
-      },
-      input.eventId,
-      new Date(),
-      body,
-    );
-    const result = await deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
+    const result = webhook.email
+      ? await sendMail(deps, webhook.email, delivery.payload)
+      : await sendWebhook(
+          deps,
+          webhook as WebhookRow & WebhookSecrets & { url: string },
+          input.eventId,
+          delivery.payload,
+        );
     const { outcome } = result;
     const logged = {
       number: attempt,

@@ -3,6 +3,7 @@ import type { EventType } from '../src/contract/book.js';
 import { insertDeliveries } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import { subscribedWebhooks } from '../src/db/webhooks.js';
+import { endpointLabel } from '../src/delivery/email-content.js';
 import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 
 export interface FanOutDeps {
@@ -35,7 +36,7 @@ export async function fanOut(
     await enqueueDeliveries(
       deps.temporal,
       deps.taskQueue,
-      { tenantId, webhookId: webhook.id, webhookUrl: webhook.url, bookUuid },
+      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid },
       wanted,
     );
   }

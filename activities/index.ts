@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../src/db/pool.js';
 import type { RetryPolicy } from '../src/delivery/retry-schedule.js';
+import type { Mailer } from '../src/delivery/mailer.js';
 import type { WebhookSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
@@ -12,7 +13,7 @@ export interface ActivityDeps {
   /** For fanning events out to the endpoints' delivery workflows. */
   temporal: Client;
   taskQueue: string;
-  delivery: { retryPolicy: RetryPolicy; timeoutMs: number; sender: WebhookSender };
+  delivery: { retryPolicy: RetryPolicy; timeoutMs: number; sender: WebhookSender; mailer?: Mailer | undefined };
 }
 
 /** Every activity, bound to its dependencies once by the worker (tests pass real ones). */

@@ -76,6 +76,9 @@ const ConfigSchema = z.object({
   /** Plain-http webhook URLs; off in production (NODE_ENV=production) unless set. */
   WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
+  /** SMTP server for e-mail subscriptions, e.g. smtp://user:pass@mail.example.com:587; unset, they are refused. */
+  SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
+  MAIL_FROM: z.string().min(3).default('bookbell <notifications@bookbell.invalid>'),
   /** Tenant used until API keys exist (see README, "Tenants"). */
   DEFAULT_TENANT: z
     .string()

@@ -5,6 +5,7 @@ import { createApp } from './api/app.js';
 import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { Mailer } from './delivery/mailer.js';
 import { WebhookSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
@@ -31,6 +32,8 @@ export async function startWorkerRole(opts: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
       allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
+      smtpUrl: opts.config.SMTP_URL,
+      mailFrom: opts.config.MAIL_FROM,
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
@@ -58,6 +61,7 @@ export async function startApiRole(opts: {
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
   const sender = new WebhookSender(destinations);
+  const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
   const app = createApp({
     pool: opts.pool,
     temporal,
@@ -68,6 +72,7 @@ export async function startApiRole(opts: {
     webhooks: {
       destinations,
       sender,
+      mailer,
       allowHttp: allowHttpWebhooks(config),
       timeoutMs: config.DELIVERY_TIMEOUT,
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
@@ -88,6 +93,7 @@ export async function startApiRole(opts: {
       server.closeIdleConnections();
       await closed;
       await sender.close();
+      mailer?.close();
       await connection.close();
     },
   };

@@ -17,8 +17,10 @@ import {
   type WebhookRow,
 } from '../db/webhooks.js';
 import { generateSecret } from '../delivery/secrets.js';
+import type { Mailer } from '../delivery/mailer.js';
 import type { WebhookSender } from '../delivery/send.js';
 import { signatureHeaders } from '../delivery/signing.js';
+import { endpointLabel } from '../delivery/email-content.js';
 import { enqueueDeliveries } from '../temporal/deliveries.js';
 import type { EventType } from '../contract/book.js';
 import type { Client } from '@temporalio/client';
@@ -32,6 +34,8 @@ export interface WebhookRouteDeps {
   taskQueue: string;
   /** Sends test events (the same SSRF policy as deliveries). */
   sender: WebhookSender;
+  /** Absent without SMTP_URL: e-mail subscriptions are then refused. */
+  mailer?: Mailer | undefined;
   timeoutMs: number;
   destinations: DestinationPolicy;
   allowHttp: boolean;
@@ -44,6 +48,7 @@ function toWebhook(row: WebhookRow) {
   return {
     id: row.id,
     url: row.url,
+    email: row.email,
     events: row.events,
     description: row.description,
     signature_scheme: row.signature_scheme,
@@ -79,7 +84,8 @@ async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<vo
   }
 }
 
-const urlTaken = (url: string | undefined) => conflict(`An endpoint with the url ${url ?? ''} already exists.`);
+const urlTaken = (destination: string | undefined) =>
+  conflict(`An endpoint for ${destination ?? 'that destination'} already exists.`);
 
 export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRouteDeps): void {
   const { pool } = deps;
@@ -92,22 +98,29 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 
   router.post('/v1/webhooks', async (ctx) => {
     const body = parseInput(CreateWebhookRequestSchema, ctx.request.body, 'request body');
-    await checkDestination(deps, body.url);
+    if (body.url) await checkDestination(deps, body.url);
+    if (body.email && !deps.mailer) {
+      throw new HttpProblem(400, 'Invalid request', 'E-mail subscriptions need SMTP_URL configured on this server.', [
+        { field: 'email', message: 'is not available: no SMTP server is configured' },
+      ]);
+    }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
     const row = await insertWebhook(pool, {
       tenantId: ctx.state.tenantId,
       id: randomUUID(),
       url: body.url,
+      email: body.email,
       events: body.events,
       description: body.description,
       scheme: body.signature_scheme,
       secret,
     }).catch((err: unknown) => {
-      throw err instanceof DuplicateUrlError ? urlTaken(body.url) : err;
+      throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     ctx.status = 201;
     ctx.set('Location', `/v1/webhooks/${row.id}`);
-    ctx.body = { ...toWebhook(row), secret };
+    // Only webhooks sign; an e-mail subscription has no secret to keep.
+    ctx.body = { ...toWebhook(row), secret: row.url ? secret : null };
   });
 
   router.get('/v1/webhooks', async (ctx) => {
@@ -122,8 +135,13 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const body = parseInput(UpdateWebhookRequestSchema, ctx.request.body, 'request body');
     if (body.url) await checkDestination(deps, body.url);
+    if ((body.url && existing.email) || (body.email && existing.url)) {
+      throw new HttpProblem(400, 'Invalid request', 'A webhook keeps a url and an e-mail subscription an email.', [
+        { field: body.url ? 'url' : 'email', message: 'cannot change the kind of endpoint' },
+      ]);
+    }
     const row = await updateWebhook(pool, ctx.state.tenantId, existing.id, body).catch((err: unknown) => {
-      throw err instanceof DuplicateUrlError ? urlTaken(body.url) : err;
+      throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
     ctx.body = toWebhook(row);
@@ -165,13 +183,18 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       severity: 'LOW',
       notification_reason: 'A test event from bookbell: this endpoint is reachable and verifies signatures.',
     });
-    const headers = signatureHeaders(
-      { scheme: webhook.signature_scheme, secret: webhook.secret },
-      eventId,
-      new Date(),
-      body,
-    );
-    const attempt = await deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
+    const attempt = webhook.url
+      ? await deps.sender.send(
+          webhook.url,
+          body,
+          signatureHeaders({ scheme: webhook.signature_scheme, secret: webhook.secret }, eventId, new Date(), body),
+          deps.timeoutMs,
+        )
+      : await (deps.mailer as Mailer).send(
+          webhook.email as string,
+          { subject: 'bookbell test notification', text: 'This address receives bookbell notifications.', eventId },
+          deps.timeoutMs,
+        );
     ctx.body = {
       event_id: eventId,
       delivered: attempt.outcome.kind === 'delivered',
@@ -232,7 +255,7 @@ async function redeliver(
     await enqueueDeliveries(
       deps.temporal,
       deps.taskQueue,
-      { tenantId, webhookId: webhook.id, webhookUrl: webhook.url, bookUuid },
+      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid },
       rows.map((row) => ({ eventId: row.event_id, type: row.event_type })),
       true,
     );

@@ -17,9 +17,12 @@ const description = z.string().trim().min(3).max(255);
 /** Standard Webhooks secrets are `whsec_` + base64 of 24–64 bytes; Ocrolus takes 16–128 characters. */
 const secret = z.string().min(16).max(128);
 
+const email = z.email({ error: 'must be an e-mail address' }).max(254);
+
 export const CreateWebhookRequestSchema = z
   .strictObject({
-    url,
+    url: url.optional(),
+    email: email.optional(),
     events,
     description: description.optional(),
     signature_scheme: z.enum(SIGNATURE_SCHEMES).default('standard'),
@@ -37,11 +40,14 @@ export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequestSchema>;
 export const UpdateWebhookRequestSchema = z
   .strictObject({
     url: url.optional(),
+    email: email.optional(),
     events: events.optional(),
     description: description.optional(),
     active: z.boolean().optional(),
   })
-  .refine((body) => Object.keys(body).length > 0, { error: 'name at least one of url, events, description, active' });
+  .refine((body) => Object.keys(body).length > 0, {
+    error: 'name at least one of url, email, events, description, active',
+  });
 export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
 
 export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' });

@@ -4,7 +4,9 @@ import type { Pool } from './pool.js';
 export interface WebhookRow {
   tenant_id: string;
   id: string;
-  url: string;
+  /** A webhook has a URL, an e-mail subscription an address; never both. */
+  url: string | null;
+  email: string | null;
   events: EventType[];
   description: string | null;
   signature_scheme: 'standard' | 'ocrolus';
@@ -23,7 +25,7 @@ export interface WebhookSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -39,7 +41,8 @@ export async function insertWebhook(
   webhook: {
     tenantId: string;
     id: string;
-    url: string;
+    url?: string | undefined;
+    email?: string | undefined;
     events: EventType[];
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
@@ -48,17 +51,18 @@ export async function insertWebhook(
 ): Promise<WebhookRow> {
   const result = await pool
     .query<WebhookRow>(
-      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text)
+      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret, email)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
        returning ${COLUMNS}`,
       [
         webhook.tenantId,
         webhook.id,
-        webhook.url,
+        webhook.url ?? null,
         webhook.events,
         webhook.description ?? null,
         webhook.scheme,
         webhook.secret,
+        webhook.email ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -99,6 +103,7 @@ export async function updateWebhook(
   id: string,
   changes: {
     url?: string | undefined;
+    email?: string | undefined;
     events?: EventType[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
@@ -106,12 +111,22 @@ export async function updateWebhook(
 ): Promise<WebhookRow | undefined> {
   const result = await pool
     .query<WebhookRow>(
-      `update webhooks set url = coalesce($3::text, url), events = coalesce($4::text[], events),
+      `update webhooks set url = case when email is null then coalesce($3::text, url) end,
+         email = case when url is null then coalesce($7::text, email) end,
+         events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
          disabled_reason = case when $6::boolean then null else disabled_reason end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
        returning ${COLUMNS}`,
-      [tenantId, id, changes.url ?? null, changes.events ?? null, changes.description ?? null, changes.active ?? null],
+      [
+        tenantId,
+        id,
+        changes.url ?? null,
+        changes.events ?? null,
+        changes.description ?? null,
+        changes.active ?? null,
+        changes.email ?? null,
+      ],
     )
     .catch(rethrowDuplicate);
   return result.rows[0];
@@ -154,9 +169,9 @@ export async function subscribedWebhooks(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<{ id: string; url: string; events: EventType[] }>> {
-  const result = await pool.query<{ id: string; url: string; events: EventType[] }>(
-    `select id, url, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`,
+): Promise<Array<{ id: string; url: string | null; email: string | null; events: EventType[] }>> {
+  const result = await pool.query<{ id: string; url: string | null; email: string | null; events: EventType[] }>(
+    `select id, url, email, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`,
     [tenantId, types],
   );
   return result.rows;

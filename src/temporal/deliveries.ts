@@ -15,11 +15,10 @@ import type { endpointDeliveriesWorkflow } from '../../workflows/endpoint-delive
 export async function enqueueDeliveries(
   client: Client,
   taskQueue: string,
-  target: { tenantId: string; webhookId: string; webhookUrl: string; bookUuid: string },
+  target: { tenantId: string; webhookId: string; label: string; bookUuid: string },
   events: Array<{ eventId: string; type: EventType }>,
   redeliver = false,
 ): Promise<void> {
-  const host = new URL(target.webhookUrl).host;
   const items: MailboxItem[] = events.map((event) => ({ ...event, ...(redeliver ? { redeliver } : {}) }));
   await client.workflow.signalWithStart<typeof endpointDeliveriesWorkflow, [MailboxItem[]]>(
     ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
@@ -27,11 +26,16 @@ export async function enqueueDeliveries(
       taskQueue,
       workflowId: endpointDeliveriesWorkflowId(target.tenantId, target.webhookId, target.bookUuid),
       args: [
-        { tenantId: target.tenantId, webhookId: target.webhookId, bookUuid: target.bookUuid, endpointLabel: host },
+        {
+          tenantId: target.tenantId,
+          webhookId: target.webhookId,
+          bookUuid: target.bookUuid,
+          endpointLabel: target.label,
+        },
       ],
       signal: enqueueDeliveriesSignal,
       signalArgs: [items],
-      staticSummary: `Deliveries of book ${target.bookUuid} to ${host}`,
+      staticSummary: `Deliveries of book ${target.bookUuid} to ${target.label}`,
     },
   );
 }

@@ -4,6 +4,7 @@ import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worke
 import { createActivities } from '../../activities/index.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
+import { Mailer } from '../delivery/mailer.js';
 import { WebhookSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
@@ -24,7 +25,13 @@ export interface BookWorkerOptions {
   taskQueue: string;
   pool: Pool;
   /** `allowedHosts`: private or local destinations webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS). */
-  delivery: { retryPolicy: RetryPolicy; timeoutMs: number; allowedHosts: string[] };
+  delivery: {
+    retryPolicy: RetryPolicy;
+    timeoutMs: number;
+    allowedHosts: string[];
+    smtpUrl?: string | undefined;
+    mailFrom: string;
+  };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
 }
@@ -37,7 +44,10 @@ export async function createBookWorker(
   // Activities signal the delivery workflows through a client of their own.
   const clientConnection = await Connection.connect({ address: options.address });
   const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
+  const { smtpUrl, mailFrom } = options.delivery;
+  const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom) : undefined;
   const close = async () => {
+    mailer?.close();
     await sender.close();
     await clientConnection.close();
     await connection.close();
@@ -52,7 +62,7 @@ export async function createBookWorker(
         pool: options.pool,
         temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
         taskQueue: options.taskQueue,
-        delivery: { retryPolicy: options.delivery.retryPolicy, timeoutMs: options.delivery.timeoutMs, sender },
+        delivery: { retryPolicy: options.delivery.retryPolicy, timeoutMs: options.delivery.timeoutMs, sender, mailer },
       }),
     });
     return { worker, close };

@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { crm } from '../support/books.js';
+import { eventually } from '../support/http.js';
+import { startSmtpServer } from '../support/smtp.js';
+import { startTestSystem } from '../support/system.js';
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A tenant whose server mails through a real SMTP server on loopback. */
+async function setup(refuse?: (index: number) => number | undefined) {
+  const smtp = await startSmtpServer(refuse);
+  cleanups.push(smtp.close);
+  const system = await startTestSystem({
+    SMTP_URL: smtp.url,
+    MAIL_FROM: 'bookbell <notify@bookbell.test>',
+    DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
+    DELIVERY_WINDOW: '60s',
+  });
+  cleanups.push(system.stop);
+  const api = crm(system);
+  const subscribe = async (email: string, events: string[]) => {
+    const response = await api.call('POST', '/v1/webhooks', { email, events, description: 'Loan officer' });
+    expect(response.status, JSON.stringify(response.body)).toBe(201);
+    expect(response.body).toMatchObject({ email, url: null, secret: null });
+    return response.body as { id: string };
+  };
+  return { smtp, system, api, subscribe };
+}
+
+describe('e-mail subscriptions', () => {
+  it('mails a user when their one document is verified', async () => {
+    const { smtp, api, subscribe } = await setup();
+    await subscribe('officer@lender.test', ['VERIFICATION_COMPLETE']);
+    const bookUuid = await api.createBook({ name: 'One pay stub' });
+    const docUuid = await api.upload(bookUuid, undefined, 'paystub.pdf');
+    await api.verify(bookUuid, docUuid, 'SUCCEEDED');
+    await eventually(() => expect(smtp.mails).toHaveLength(1));
+    const [mail] = smtp.mails as [(typeof smtp.mails)[number]];
+    expect(mail.to).toEqual(['officer@lender.test']);
+    expect(mail.subject).toBe("Document 'paystub.pdf' was verified");
+    expect(mail.raw).toContain('Book: One pay stub');
+    // Long header values are folded onto the next line.
+    expect(mail.raw).toMatch(/X-Bookbell-Event-Id:\s+evt_vc_/i);
+  });
+
+  it('mails the end of a book of many statements with its counts', async () => {
+    const { smtp, api, subscribe } = await setup();
+    await subscribe('team@lender.test', ['BOOK_COMPLETE']);
+    const bookUuid = await api.createBook({ name: 'Q3 statements' });
+    for (const result of ['SUCCEEDED', 'SUCCEEDED', 'FAILED'] as const) {
+      await api.verify(bookUuid, await api.upload(bookUuid), result);
+    }
+    await api.seal(bookUuid);
+    await eventually(() => expect(smtp.mails).toHaveLength(1));
+    expect(smtp.mails[0]?.subject).toBe("Book 'Q3 statements' is complete: 2 verified, 1 failed");
+  });
+
+  it('retries a temporary SMTP refusal and stops at a permanent one, logging every attempt', async () => {
+    const { smtp, api, subscribe } = await setup((index) => (index < 2 ? 451 : undefined));
+    const subscription = await subscribe('ops@lender.test', ['BOOK_COMPLETE']);
+    const bookUuid = await api.createBook();
+    await api.seal(bookUuid);
+    await eventually(() => expect(smtp.mails).toHaveLength(1));
+    const delivered = await eventually(async () => {
+      const [delivery] = (await api.call('GET', `/v1/webhooks/${subscription.id}/deliveries`)).body.data;
+      expect(delivery.status).toBe('DELIVERED');
+      return delivery;
+    });
+    expect(delivered.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([451, 451, 250]);
+
+    const refusing = await setup(() => 550);
+    const refused = await refusing.subscribe('nobody@lender.test', ['BOOK_COMPLETE']);
+    const other = await refusing.api.createBook();
+    await refusing.api.seal(other);
+    await eventually(async () => {
+      const [delivery] = (await refusing.api.call('GET', `/v1/webhooks/${refused.id}/deliveries`)).body.data;
+      expect(delivery).toMatchObject({ status: 'FAILED', attempts: [{ status_code: 550 }] });
+    });
+  });
+
+  it('refuses e-mail subscriptions where no SMTP server is configured', async () => {
+    const system = await startTestSystem();
+    cleanups.push(system.stop);
+    const response = await crm(system).call('POST', '/v1/webhooks', {
+      email: 'a@lender.test',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(response.status).toBe(400);
+    expect(response.body.errors).toEqual([{ field: 'email', message: expect.stringContaining('no SMTP server') }]);
+  });
+});
