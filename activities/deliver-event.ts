@@ -9,6 +9,8 @@ import type { AttemptResult, WebhookSender } from '../src/delivery/send.js';
 import type { EventPayload } from '../src/events/payloads.js';
 import { signatureHeaders } from '../src/delivery/signing.js';
 
+const HEARTBEAT_INTERVAL_MS = 1000;
+
 export interface DeliveryDeps {
   pool: Pool;
   retryPolicy: RetryPolicy;
@@ -79,14 +81,14 @@ export function deliverEvent(deps: DeliveryDeps) {
     // Numbering continues across redeliveries; the retry schedule restarts with each round.
     const roundAttempt = Context.current().info.attempt;
     const attempt = delivery.round_base + roundAttempt;
-    const result = webhook.email
-      ? await sendMail(deps, webhook.email, delivery.payload)
-      : await sendWebhook(
-          deps,
-          webhook as WebhookRow & WebhookSecrets & { url: string },
-          input.eventId,
-          delivery.payload,
-        );
+    // Heartbeats while the receiver thinks: a worker that dies mid-request has its attempt retried within seconds.
+    const context = Context.current();
+    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    const result = await (
+      webhook.email
+        ? sendMail(deps, webhook.email, delivery.payload)
+        : sendWebhook(deps, webhook as WebhookRow & WebhookSecrets & { url: string }, input.eventId, delivery.payload)
+    ).finally(() => clearInterval(heartbeat));
     const { outcome } = result;
     const logged = {
       number: attempt,

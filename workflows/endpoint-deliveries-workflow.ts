@@ -20,6 +20,8 @@ const IDLE_CLOSE = '1 hour';
 
 const DELIVERY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  // The activity heartbeats every second while it waits on a receiver: a dead worker's attempt is retried soon.
+  heartbeatTimeout: '5 seconds',
   // Unlimited attempts: the activity itself gives up past the delivery window, and sets each retry's delay.
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 day' },
 };
