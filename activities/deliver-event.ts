@@ -1,7 +1,14 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { findDelivery, finishDelivery, recordAttempt } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
-import { disableWebhook, findWebhookWithSecrets, type WebhookRow, type WebhookSecrets } from '../src/db/webhooks.js';
+import {
+  disableWebhook,
+  findWebhookWithSecrets,
+  operationalSubscribers,
+  recordEndpointHealth,
+  type WebhookRow,
+  type WebhookSecrets,
+} from '../src/db/webhooks.js';
 import { nextDelayMs, type RetryPolicy } from '../src/delivery/retry-schedule.js';
 import { renderEmail } from '../src/delivery/email-content.js';
 import type { Mailer } from '../src/delivery/mailer.js';
@@ -18,6 +25,28 @@ export interface DeliveryDeps {
   sender: WebhookSender;
   /** Absent without SMTP_URL: e-mail deliveries then retry until it is configured. */
   mailer?: Mailer | undefined;
+  /** An endpoint failing without a break this long is disabled. */
+  disableAfterMs: number;
+}
+
+/**
+ * Disables an endpoint, records `webhook.disabled` and mails the tenant's subscribers to it (one attempt each: the
+ * event stays listed in GET /v1/operational-events whatever the mail does).
+ */
+async function disableEndpoint(deps: DeliveryDeps, tenantId: string, webhookId: string, reason: string) {
+  const event = await disableWebhook(deps.pool, tenantId, webhookId, reason);
+  if (!event || !deps.mailer) return;
+  for (const email of await operationalSubscribers(deps.pool, tenantId, 'webhook.disabled')) {
+    await deps.mailer.send(
+      email,
+      {
+        subject: `bookbell disabled a webhook endpoint: ${reason}`.slice(0, 200),
+        text: `Endpoint ${webhookId} (${String(event.url ?? event.email)}) was disabled: ${reason}.\nEnable it again with PATCH /v1/webhooks/${webhookId} {"active": true}, then recover its failed deliveries with POST /v1/webhooks/${webhookId}/recover.\n-- bookbell`,
+        eventId: `opevt_disabled_${webhookId.replace(/-/g, '')}`,
+      },
+      deps.timeoutMs,
+    );
+  }
 }
 
 /** Signs the body with the endpoint's secrets (both during a rotation's grace period) and POSTs it. */
@@ -100,13 +129,30 @@ export function deliverEvent(deps: DeliveryDeps) {
       responseSnippet: result.responseSnippet,
     };
 
+    const failingSince = await recordEndpointHealth(
+      deps.pool,
+      input.tenantId,
+      input.webhookId,
+      outcome.kind === 'delivered',
+    );
+    if (failingSince && Date.now() - failingSince.getTime() >= deps.disableAfterMs) {
+      await recordAttempt(deps.pool, key, logged, 'FAILED');
+      await disableEndpoint(
+        deps,
+        input.tenantId,
+        input.webhookId,
+        `failing without a break since ${failingSince.toISOString()}`,
+      );
+      return 'FAILED';
+    }
+
     switch (outcome.kind) {
       case 'delivered':
         await recordAttempt(deps.pool, key, logged, 'DELIVERED');
         return 'DELIVERED';
       case 'gone':
         await recordAttempt(deps.pool, key, logged, 'FAILED');
-        await disableWebhook(deps.pool, input.tenantId, input.webhookId, 'the endpoint answered 410 Gone');
+        await disableEndpoint(deps, input.tenantId, input.webhookId, 'the endpoint answered 410 Gone');
         return 'FAILED';
       case 'rejected':
       case 'forbidden':

@@ -13,7 +13,13 @@ export interface ActivityDeps {
   /** For fanning events out to the endpoints' delivery workflows. */
   temporal: Client;
   taskQueue: string;
-  delivery: { retryPolicy: RetryPolicy; timeoutMs: number; sender: WebhookSender; mailer?: Mailer | undefined };
+  delivery: {
+    retryPolicy: RetryPolicy;
+    timeoutMs: number;
+    disableAfterMs: number;
+    sender: WebhookSender;
+    mailer?: Mailer | undefined;
+  };
 }
 
 /** Every activity, bound to its dependencies once by the worker (tests pass real ones). */

@@ -61,6 +61,8 @@ const ConfigSchema = z.object({
   DELIVERY_WINDOW: duration('3d'),
   /** A receiver must answer within this. */
   DELIVERY_TIMEOUT: duration('15s'),
+  /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
+  DISABLE_AFTER: duration('5d'),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h'),
   /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */

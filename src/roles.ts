@@ -31,6 +31,7 @@ export async function startWorkerRole(opts: {
     delivery: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
+      disableAfterMs: opts.config.DISABLE_AFTER,
       allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,

@@ -7,6 +7,7 @@ import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
 import {
   findWebhookWithSecrets,
+  listOperationalEvents,
   deleteWebhook,
   DuplicateUrlError,
   findWebhook,
@@ -59,6 +60,10 @@ function toWebhook(row: WebhookRow) {
     updated_at: row.updated_at.toISOString(),
   };
 }
+
+const OperationalEventsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
 
 const RecoverRequestSchema = z.strictObject({
   since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time' }),
@@ -202,6 +207,20 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       duration_ms: attempt.durationMs,
       error: attempt.error ?? null,
       response_snippet: attempt.responseSnippet ?? null,
+    };
+  });
+
+  router.get('/v1/operational-events', async (ctx) => {
+    const { limit } = parseInput(OperationalEventsQuerySchema, ctx.query, 'query string');
+    const rows = await listOperationalEvents(pool, ctx.state.tenantId, limit);
+    ctx.body = {
+      data: rows.map((row) => ({
+        id: row.id,
+        event_type: row.event_type,
+        webhook_id: row.webhook_id,
+        occurred_at: row.occurred_at.toISOString(),
+        payload: row.payload,
+      })),
     };
   });
 

@@ -9,8 +9,11 @@ const url = z
   .refine((value) => !new URL(value).username && !new URL(value).password, {
     error: 'must not carry credentials; use the signature to authenticate bookbell',
   });
+/** Book events, and operational events about the tenant's own endpoints. */
+export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'webhook.disabled'] as const;
+export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 const events = z
-  .array(z.enum(EVENT_TYPES, { error: `must be one of ${EVENT_TYPES.join(', ')}` }))
+  .array(z.enum(SUBSCRIBABLE_EVENTS, { error: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }))
   .min(1, { error: 'must name at least one event' })
   .refine((list) => new Set(list).size === list.length, { error: 'must not repeat an event' });
 const description = z.string().trim().min(3).max(255);

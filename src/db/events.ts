@@ -28,7 +28,7 @@ export async function insertEvent(
 export async function listBookEvents(pool: Pool, tenantId: string, bookUuid: string): Promise<EventRow[]> {
   const result = await pool.query<EventRow>(
     `select event_id, event_type, doc_uuid, occurred_at, payload from events
-     where tenant_id = $1::text and book_uuid = $2::uuid order by occurred_at, event_id`,
+     where tenant_id = $1::text and book_uuid = $2::uuid order by seq`,
     [tenantId, bookUuid],
   );
   return result.rows;

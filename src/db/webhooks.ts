@@ -1,4 +1,5 @@
 import type { EventType } from '../contract/book.js';
+import type { SubscribableEvent } from '../contract/webhooks.js';
 import type { Pool } from './pool.js';
 
 export interface WebhookRow {
@@ -7,7 +8,7 @@ export interface WebhookRow {
   /** A webhook has a URL, an e-mail subscription an address; never both. */
   url: string | null;
   email: string | null;
-  events: EventType[];
+  events: SubscribableEvent[];
   description: string | null;
   signature_scheme: 'standard' | 'ocrolus';
   active: boolean;
@@ -43,7 +44,7 @@ export async function insertWebhook(
     id: string;
     url?: string | undefined;
     email?: string | undefined;
-    events: EventType[];
+    events: SubscribableEvent[];
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
     secret: string;
@@ -104,7 +105,7 @@ export async function updateWebhook(
   changes: {
     url?: string | undefined;
     email?: string | undefined;
-    events?: EventType[] | undefined;
+    events?: SubscribableEvent[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
   },
@@ -155,13 +156,78 @@ export async function rotateWebhookSecret(
   return result.rows[0];
 }
 
-/** Turns an endpoint off (410 Gone, or failing too long); it stays listed with the reason. */
-export async function disableWebhook(pool: Pool, tenantId: string, id: string, reason: string): Promise<void> {
-  await pool.query(
-    `update webhooks set active = false, disabled_reason = $3::text, updated_at = now()
-     where tenant_id = $1::text and id = $2::uuid and active`,
+/**
+ * Turns an endpoint off (410 Gone, or failing too long) and records a `webhook.disabled` operational event, once:
+ * returns the event's payload when this call disabled it, undefined when it was off already.
+ */
+export async function disableWebhook(
+  pool: Pool,
+  tenantId: string,
+  id: string,
+  reason: string,
+): Promise<Record<string, unknown> | undefined> {
+  const result = await pool.query<{ payload: Record<string, unknown> }>(
+    `with disabled as (
+       update webhooks set active = false, disabled_reason = $3::text, updated_at = now()
+       where tenant_id = $1::text and id = $2::uuid and active
+       returning id, url, email
+     )
+     insert into operational_events (tenant_id, id, event_type, webhook_id, payload)
+     select $1::text, gen_random_uuid(), 'webhook.disabled', id,
+            jsonb_build_object('event_name', 'webhook.disabled', 'webhook_id', id, 'url', url, 'email', email,
+                               'reason', $3::text, 'occurred_at', now())
+     from disabled
+     returning payload`,
     [tenantId, id, reason],
   );
+  return result.rows[0]?.payload;
+}
+
+/**
+ * Tracks an endpoint's failure streak: a success ends it; a failure starts it (or keeps it). Returns since when the
+ * endpoint has been failing without a break, or null.
+ */
+export async function recordEndpointHealth(
+  pool: Pool,
+  tenantId: string,
+  id: string,
+  succeeded: boolean,
+): Promise<Date | null> {
+  const result = await pool.query<{ failing_since: Date | null }>(
+    `update webhooks set failing_since = case when $3::boolean then null else coalesce(failing_since, now()) end
+     where tenant_id = $1::text and id = $2::uuid
+     returning failing_since`,
+    [tenantId, id, succeeded],
+  );
+  return result.rows[0]?.failing_since ?? null;
+}
+
+/** The tenant's active e-mail subscriptions to operational events of `type`. */
+export async function operationalSubscribers(pool: Pool, tenantId: string, type: string): Promise<string[]> {
+  const result = await pool.query<{ email: string }>(
+    `select email from webhooks where tenant_id = $1::text and active and email is not null and $2::text = any(events)`,
+    [tenantId, type],
+  );
+  return result.rows.map((row) => row.email);
+}
+
+export async function listOperationalEvents(
+  pool: Pool,
+  tenantId: string,
+  limit: number,
+): Promise<Array<{ id: string; event_type: string; webhook_id: string | null; occurred_at: Date; payload: unknown }>> {
+  const result = await pool.query<{
+    id: string;
+    event_type: string;
+    webhook_id: string | null;
+    occurred_at: Date;
+    payload: unknown;
+  }>(
+    `select id, event_type, webhook_id, occurred_at, payload from operational_events
+     where tenant_id = $1::text order by occurred_at desc, id limit $2::int`,
+    [tenantId, limit],
+  );
+  return result.rows;
 }
 
 /** The tenant's active endpoints subscribed to any of `types`. */
@@ -169,10 +235,15 @@ export async function subscribedWebhooks(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<{ id: string; url: string | null; email: string | null; events: EventType[] }>> {
-  const result = await pool.query<{ id: string; url: string | null; email: string | null; events: EventType[] }>(
-    `select id, url, email, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`,
-    [tenantId, types],
-  );
+): Promise<Array<{ id: string; url: string | null; email: string | null; events: SubscribableEvent[] }>> {
+  const result = await pool.query<{
+    id: string;
+    url: string | null;
+    email: string | null;
+    events: SubscribableEvent[];
+  }>(`select id, url, email, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`, [
+    tenantId,
+    types,
+  ]);
   return result.rows;
 }

@@ -28,6 +28,7 @@ export interface BookWorkerOptions {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    disableAfterMs: number;
     allowedHosts: string[];
     smtpUrl?: string | undefined;
     mailFrom: string;
@@ -62,7 +63,13 @@ export async function createBookWorker(
         pool: options.pool,
         temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
         taskQueue: options.taskQueue,
-        delivery: { retryPolicy: options.delivery.retryPolicy, timeoutMs: options.delivery.timeoutMs, sender, mailer },
+        delivery: {
+          retryPolicy: options.delivery.retryPolicy,
+          timeoutMs: options.delivery.timeoutMs,
+          disableAfterMs: options.delivery.disableAfterMs,
+          sender,
+          mailer,
+        },
       }),
     });
     return { worker, close };

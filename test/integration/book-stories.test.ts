@@ -22,7 +22,7 @@ afterAll(async () => {
 
 async function storedEvents(bookUuid: string) {
   const { rows } = await system.pool.query(
-    'select event_id, event_type, doc_uuid, payload from events where tenant_id = $1 and book_uuid = $2 order by occurred_at, event_id',
+    'select event_id, event_type, doc_uuid, payload from events where tenant_id = $1 and book_uuid = $2 order by seq',
     [system.tenantId, bookUuid],
   );
   return rows;

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { crm } from '../support/books.js';
 import { eventually } from '../support/http.js';
+import { startReceiver } from '../support/receiver.js';
 import { startSmtpServer } from '../support/smtp.js';
 import { startTestSystem } from '../support/system.js';
 
@@ -10,7 +11,7 @@ afterEach(async () => {
 });
 
 /** A tenant whose server mails through a real SMTP server on loopback. */
-async function setup(refuse?: (index: number) => number | undefined) {
+async function setup(refuse?: (index: number) => number | undefined, env: Record<string, string> = {}) {
   const smtp = await startSmtpServer(refuse);
   cleanups.push(smtp.close);
   const system = await startTestSystem({
@@ -18,6 +19,7 @@ async function setup(refuse?: (index: number) => number | undefined) {
     MAIL_FROM: 'bookbell <notify@bookbell.test>',
     DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
     DELIVERY_WINDOW: '60s',
+    ...env,
   });
   cleanups.push(system.stop);
   const api = crm(system);
@@ -79,6 +81,40 @@ describe('e-mail subscriptions', () => {
       const [delivery] = (await refusing.api.call('GET', `/v1/webhooks/${refused.id}/deliveries`)).body.data;
       expect(delivery).toMatchObject({ status: 'FAILED', attempts: [{ status_code: 550 }] });
     });
+  });
+
+  it('disables an endpoint failing without a break for DISABLE_AFTER, records and mails webhook.disabled', async () => {
+    const { smtp, api, subscribe } = await setup(undefined, {
+      DISABLE_AFTER: '1s',
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      DELIVERY_RETRY_SCHEDULE: '0s,400ms,400ms,400ms,400ms,400ms,400ms',
+    });
+    const down = await startReceiver(() => ({ status: 503 }));
+    cleanups.push(down.close);
+    const endpoint = (await api.call('POST', '/v1/webhooks', { url: down.url, events: ['BOOK_COMPLETE'] })).body;
+    await subscribe('admin@lender.test', ['webhook.disabled']);
+    const bookUuid = await api.createBook();
+    await api.seal(bookUuid);
+
+    await eventually(async () => {
+      const webhook = (await api.call('GET', `/v1/webhooks/${endpoint.id}`)).body;
+      expect(webhook).toMatchObject({
+        active: false,
+        disabled_reason: expect.stringContaining('failing without a break'),
+      });
+    });
+    const events = (await api.call('GET', '/v1/operational-events')).body.data;
+    expect(events).toEqual([
+      expect.objectContaining({
+        event_type: 'webhook.disabled',
+        webhook_id: endpoint.id,
+        payload: expect.objectContaining({ url: down.url }),
+      }),
+    ]);
+    await eventually(() =>
+      expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringContaining('disabled a webhook endpoint')]),
+    );
+    expect(down.requests.length).toBeGreaterThanOrEqual(2);
   });
 
   it('refuses e-mail subscriptions where no SMTP server is configured', async () => {

@@ -71,7 +71,13 @@ async function main() {
     namespace: 'default',
     taskQueue,
     pool,
-    delivery: { retryPolicy: DEFAULT_RETRY_POLICY, timeoutMs: 15_000, allowedHosts: [], mailFrom: 'bookbell@test' },
+    delivery: {
+      retryPolicy: DEFAULT_RETRY_POLICY,
+      timeoutMs: 15_000,
+      disableAfterMs: 5 * 86_400_000,
+      allowedHosts: [],
+      mailFrom: 'bookbell@test',
+    },
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
