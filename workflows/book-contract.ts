@@ -20,6 +20,10 @@ export const TenantIdAttribute = defineSearchAttributeKey('TenantId', SearchAttr
 export const BookStatusAttribute = defineSearchAttributeKey('BookStatus', SearchAttributeType.KEYWORD);
 export const DocumentCountAttribute = defineSearchAttributeKey('DocumentCount', SearchAttributeType.INT);
 export const FailedDocumentCountAttribute = defineSearchAttributeKey('FailedDocumentCount', SearchAttributeType.INT);
+/** Delivery workflows: which endpoint, which event types they carry, and how their deliveries stand. */
+export const EndpointIdAttribute = defineSearchAttributeKey('EndpointId', SearchAttributeType.KEYWORD);
+export const EventTypeAttribute = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD_LIST);
+export const DeliveryStatusAttribute = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
 /** Registered on the dev server at start (`--search-attribute`) and by the API on other clusters. */
 export const SEARCH_ATTRIBUTES = [
   BookUuidAttribute,
@@ -27,6 +31,9 @@ export const SEARCH_ATTRIBUTES = [
   BookStatusAttribute,
   DocumentCountAttribute,
   FailedDocumentCountAttribute,
+  EndpointIdAttribute,
+  EventTypeAttribute,
+  DeliveryStatusAttribute,
 ];
 
 /** The failure type of an upload refused by the workflow (sealed book): the API answers 409. */

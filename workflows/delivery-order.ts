@@ -53,3 +53,11 @@ export function isFinished(state: MailboxState): boolean {
     (d) => d.type === 'ANALYTICS_COMPLETED' && (d.phase === 'DELIVERED' || d.phase === 'FAILED'),
   );
 }
+
+/** How the mailbox stands, for the DeliveryStatus search attribute: DELIVERING while any is open, then FAILED when
+ * any delivery was given up, else DELIVERED. */
+export function mailboxStatus(state: MailboxState): 'DELIVERING' | 'FAILED' | 'DELIVERED' {
+  const phases = Object.values(state.deliveries).map((d) => d.phase);
+  if (phases.some((p) => p === 'queued' || p === 'running')) return 'DELIVERING';
+  return phases.includes('FAILED') ? 'FAILED' : 'DELIVERED';
+}

@@ -4,11 +4,13 @@ import {
   log,
   proxyActivities,
   setHandler,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
-import { enqueue, hasOpen, isFinished, nextToStart, type MailboxState } from './delivery-order.js';
+import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
+import { enqueue, hasOpen, isFinished, mailboxStatus, nextToStart, type MailboxState } from './delivery-order.js';
 import { enqueueDeliveriesSignal, type EndpointDeliveriesInput } from './endpoint-deliveries-contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
@@ -42,7 +44,21 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     changes += 1;
   });
 
+  let published = '';
+  const publish = () => {
+    const status = mailboxStatus(state);
+    const types = [...new Set(Object.values(state.deliveries).map((d) => d.type))].sort();
+    const snapshot = `${status}|${types.join(',')}`;
+    if (snapshot === published) return;
+    published = snapshot;
+    upsertSearchAttributes([
+      { key: DeliveryStatusAttribute, value: status },
+      { key: EventTypeAttribute, value: types },
+    ]);
+  };
+
   for (;;) {
+    publish();
     for (const eventId of nextToStart(state, MAX_IN_FLIGHT)) {
       const delivery = state.deliveries[eventId] as MailboxState['deliveries'][string];
       delivery.phase = 'running';
@@ -64,6 +80,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
         });
     }
     const open = hasOpen(state);
+    if (!open) publish();
     if (!open && isFinished(state)) return;
     if (running === 0 && workflowInfo().historyLength >= HISTORY_LIMIT) {
       await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: state });

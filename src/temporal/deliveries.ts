@@ -1,6 +1,12 @@
 import type { Client } from '@temporalio/client';
 import type { EventType } from '../contract/book.js';
 import {
+  BookUuidAttribute,
+  DeliveryStatusAttribute,
+  EndpointIdAttribute,
+  TenantIdAttribute,
+} from '../../workflows/book-contract.js';
+import {
   ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
   endpointDeliveriesWorkflowId,
   enqueueDeliveriesSignal,
@@ -36,6 +42,12 @@ export async function enqueueDeliveries(
       signal: enqueueDeliveriesSignal,
       signalArgs: [items],
       staticSummary: `Deliveries of book ${target.bookUuid} to ${target.label}`,
+      typedSearchAttributes: [
+        { key: TenantIdAttribute, value: target.tenantId },
+        { key: BookUuidAttribute, value: target.bookUuid },
+        { key: EndpointIdAttribute, value: target.webhookId },
+        { key: DeliveryStatusAttribute, value: 'DELIVERING' },
+      ],
     },
   );
 }

@@ -121,7 +121,7 @@ describe('SSRF protection', () => {
 
 describe('delivering', () => {
   it('signs every event (Standard Webhooks) and delivers a book in causal order', async () => {
-    const { receiver, register, runBook, deliveries } = await setup();
+    const { system, receiver, register, runBook, deliveries } = await setup();
     // VERIFICATION_COMPLETE answers slowly: BOOK_COMPLETE must still wait for all of them.
     const inbox = await receiver((request) => ({
       status: 200,
@@ -148,6 +148,13 @@ describe('delivering', () => {
       expect(log).toHaveLength(5);
       for (const delivery of log)
         expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: [{ status_code: 200 }] });
+    });
+    // Operators find the delivery workflow in the Temporal UI by endpoint, status and event type.
+    const query = `EndpointId = '${endpoint.id}' AND DeliveryStatus = 'DELIVERED' AND EventType = 'BOOK_COMPLETE'`;
+    await eventually(async () => {
+      const found = [];
+      for await (const workflow of system.client.workflow.list({ query })) found.push(workflow.workflowId);
+      expect(found).toEqual([expect.stringContaining(endpoint.id)]);
     });
   });
 

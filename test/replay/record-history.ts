@@ -2,13 +2,16 @@
 //   npx tsx test/replay/record-history.ts <scenario> <name>
 // Runs a dev server and a worker, drives one representative book through the workflow's own messages, and saves
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
-// seal, analytics), continued-book (the first run of a book that continued as new). Never edit recorded files.
+// seal, analytics), continued-book (the first run of a book that continued as new), delivered-book (the delivery
+// workflow of one endpoint for a whole book). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
-import { createPool } from '../../src/db/pool.js';
+import { createPool, type Pool } from '../../src/db/pool.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { createLogger } from '../../src/logger.js';
 import { fromRoot } from '../../src/paths.js';
@@ -16,9 +19,11 @@ import { startBookWorkflow } from '../../src/temporal/books.js';
 import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
 import { createBookWorker } from '../../src/temporal/worker.js';
 import { bookWorkflowId, sealSignal, uploadDocumentUpdate, verificationSignal } from '../../workflows/book-contract.js';
+import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
 
-type Scenario = (handle: WorkflowHandle) => Promise<void>;
+/** Drives the book; returns the id of the workflow to record when it is not the book's own. */
+type Scenario = (handle: WorkflowHandle, context: { pool: Pool; bookUuid: string }) => Promise<string | void>;
 
 const fields = {
   account_id: 'CHK-1',
@@ -32,6 +37,30 @@ const fields = {
 };
 
 const scenarios: Record<string, { historyLimit?: number; run: Scenario }> = {
+  'delivered-book': {
+    // The delivery workflow of one endpoint: two VERIFICATION_COMPLETE, then BOOK_COMPLETE, then ANALYTICS_COMPLETED.
+    run: async (handle, { pool, bookUuid }) => {
+      const receiver = createServer((_req, res) => res.end('ok'));
+      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+      const port = (receiver.address() as AddressInfo).port;
+      const webhookId = randomUUID();
+      await pool.query(
+        `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret)
+         values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3)`,
+        [webhookId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+      );
+      for (const docUuid of [randomUUID(), randomUUID()]) {
+        await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
+        await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
+      }
+      await handle.signal(sealSignal);
+      await handle.result();
+      const mailbox = endpointDeliveriesWorkflowId('acme', webhookId, bookUuid);
+      await handle.client.getHandle(mailbox).result();
+      receiver.close();
+      return mailbox;
+    },
+  },
   'complete-book': {
     run: async (handle) => {
       const [a, b, early] = [randomUUID(), randomUUID(), randomUUID()];
@@ -75,7 +104,7 @@ async function main() {
       retryPolicy: DEFAULT_RETRY_POLICY,
       timeoutMs: 15_000,
       disableAfterMs: 5 * 86_400_000,
-      allowedHosts: [],
+      allowedHosts: ['127.0.0.1'],
       mailFrom: 'bookbell@test',
     },
   });
@@ -83,6 +112,7 @@ async function main() {
   const client = new Client({ connection });
   const bookUuid = randomUUID();
   const workflowId = bookWorkflowId('acme', bookUuid);
+  let recorded = workflowId;
   await worker.runUntil(async () => {
     await pool.query(`insert into books (tenant_id, book_uuid, name) values ('acme', $1, 'Recorded book')`, [bookUuid]);
     await startBookWorkflow(client, taskQueue, {
@@ -93,15 +123,16 @@ async function main() {
       createdAt: new Date().toISOString(),
       ...(scenario.historyLimit ? { historyLimit: scenario.historyLimit } : {}),
     });
-    await scenario.run(client.workflow.getHandle(workflowId));
+    recorded = (await scenario.run(client.workflow.getHandle(workflowId), { pool, bookUuid })) ?? workflowId;
+    await client.workflow.getHandle(recorded).result();
   });
   // The first run: for a continued book it is the one that ends in continue-as-new.
-  const description = await client.workflow.getHandle(workflowId).describe();
+  const description = await client.workflow.getHandle(recorded).describe();
   const firstExecutionRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
   // The CLI's JSON export is the format `historyFromJSON` reads (the same as the Temporal UI's download).
   const cli = resolveTemporalCli(process.env.TEMPORAL_CLI);
   if (!cli) throw new Error('no Temporal CLI: run npm install');
-  const args = ['workflow', 'show', '--address', temporal.address, '-w', workflowId, '-r', firstExecutionRunId];
+  const args = ['workflow', 'show', '--address', temporal.address, '-w', recorded, '-r', firstExecutionRunId];
   const shown = spawnSync(cli, [...args, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (shown.status !== 0) throw new Error(shown.stderr);
   const file = fromRoot(`test/replay/histories/${name}.json`);

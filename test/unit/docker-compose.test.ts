@@ -33,7 +33,7 @@ describe('docker-compose.yml', () => {
 
   it('registers every search attribute the workflow uses, with the SQLite pragmas', () => {
     const command: string[] = services.temporal.command;
-    const cliType = { KEYWORD: 'Keyword', INT: 'Int' } as Record<string, string>;
+    const cliType = { KEYWORD: 'Keyword', INT: 'Int', KEYWORD_LIST: 'KeywordList' } as Record<string, string>;
     for (const key of SEARCH_ATTRIBUTES)
       expect(command).toContain(`--search-attribute=${key.name}=${cliType[key.type]}`);
     expect(command).toEqual(
