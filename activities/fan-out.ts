@@ -10,6 +10,8 @@ export interface FanOutDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
+  /** Handed to new delivery workflows (BOOK_HISTORY_LIMIT). */
+  historyLimit?: number | undefined;
 }
 
 /**
@@ -36,7 +38,7 @@ export async function fanOut(
     await enqueueDeliveries(
       deps.temporal,
       deps.taskQueue,
-      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid },
+      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid, historyLimit: deps.historyLimit },
       wanted,
     );
   }

@@ -13,6 +13,7 @@ export interface ActivityDeps {
   /** For fanning events out to the endpoints' delivery workflows. */
   temporal: Client;
   taskQueue: string;
+  historyLimit?: number | undefined;
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;

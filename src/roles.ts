@@ -28,6 +28,7 @@ export async function startWorkerRole(opts: {
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
     pool: opts.pool,
+    historyLimit: opts.config.BOOK_HISTORY_LIMIT,
     delivery: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,

@@ -34,9 +34,10 @@ import {
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Database activities retry until they succeed: a book must never lose an event because Postgres was down.
+// Database activities retry until they succeed: a book must never lose an event because Postgres was down. They take
+// milliseconds; a short timeout retries one lost with a killed worker within seconds.
 const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '1 minute',
+  startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
 const { recordBookStatus, recordBookChanges, analyzeBook } = proxyActivities<Activities>(ACTIVITY_OPTIONS);

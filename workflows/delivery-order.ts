@@ -12,7 +12,7 @@ export interface MailboxState {
   webhookId: string;
   bookUuid: string;
   /** Event id → its type and where its delivery is, in arrival order. */
-  deliveries: Record<string, { type: EventType; phase: DeliveryPhase }>;
+  deliveries: Record<string, { type: EventType; phase: DeliveryPhase; again?: boolean }>;
 }
 
 const RANK: Record<EventType, number> = { VERIFICATION_COMPLETE: 0, BOOK_COMPLETE: 1, ANALYTICS_COMPLETED: 2 };
@@ -26,6 +26,8 @@ export function enqueue(
     const known = state.deliveries[eventId];
     if (!known) state.deliveries[eventId] = { type, phase: 'queued' };
     else if (redeliver && (known.phase === 'DELIVERED' || known.phase === 'FAILED')) known.phase = 'queued';
+    // Still running (its database row may already say finished): deliver it again once this attempt ends.
+    else if (redeliver && known.phase === 'running') known.again = true;
   }
 }
 
@@ -60,4 +62,12 @@ export function mailboxStatus(state: MailboxState): 'DELIVERING' | 'FAILED' | 'D
   const phases = Object.values(state.deliveries).map((d) => d.phase);
   if (phases.some((p) => p === 'queued' || p === 'running')) return 'DELIVERING';
   return phases.includes('FAILED') ? 'FAILED' : 'DELIVERED';
+}
+
+/** Records how a delivery ended; one asked to be redelivered meanwhile goes back in the queue. */
+export function finish(state: MailboxState, eventId: string, phase: 'DELIVERED' | 'FAILED'): void {
+  const delivery = state.deliveries[eventId];
+  if (!delivery) return;
+  delivery.phase = delivery.again ? 'queued' : phase;
+  delete delivery.again;
 }

@@ -11,6 +11,8 @@ export interface EndpointDeliveriesInput {
   bookUuid: string;
   /** The endpoint's host, to label deliveries in the Temporal UI (never a secret). */
   endpointLabel: string;
+  /** Continue as new once a run's history reaches this many events (BOOK_HISTORY_LIMIT). */
+  historyLimit?: number | undefined;
   carried?: MailboxState;
 }
 

@@ -10,14 +10,22 @@ import {
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
-import { enqueue, hasOpen, isFinished, mailboxStatus, nextToStart, type MailboxState } from './delivery-order.js';
+import {
+  enqueue,
+  finish,
+  hasOpen,
+  isFinished,
+  mailboxStatus,
+  nextToStart,
+  type MailboxState,
+} from './delivery-order.js';
 import { enqueueDeliveriesSignal, type EndpointDeliveriesInput } from './endpoint-deliveries-contract.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
 // Bounds pending activities per mailbox far below Temporal's 2,000, even with the endpoint down for days.
 const MAX_IN_FLIGHT = 20;
-const HISTORY_LIMIT = 8_000;
+const DEFAULT_HISTORY_LIMIT = 8_000;
 const IDLE_CLOSE = '1 hour';
 
 const DELIVERY_OPTIONS: ActivityOptions = {
@@ -59,19 +67,25 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
 
   for (;;) {
     publish();
-    for (const eventId of nextToStart(state, MAX_IN_FLIGHT)) {
+    // Past the history limit, start nothing new: let the running deliveries finish, then continue as new.
+    const draining = workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
+    for (const eventId of draining ? [] : nextToStart(state, MAX_IN_FLIGHT)) {
       const delivery = state.deliveries[eventId] as MailboxState['deliveries'][string];
       delivery.phase = 'running';
       running += 1;
       deliverEvent
-        .executeWithOptions({ ...DELIVERY_OPTIONS, summary: `POST ${delivery.type} → ${input.endpointLabel}` }, [
-          { tenantId: state.tenantId, eventId, webhookId: state.webhookId },
-        ])
+        .executeWithOptions(
+          {
+            ...DELIVERY_OPTIONS,
+            summary: `${input.endpointLabel.startsWith('mail ') ? '' : 'POST '}${delivery.type} → ${input.endpointLabel}`,
+          },
+          [{ tenantId: state.tenantId, eventId, webhookId: state.webhookId }],
+        )
         .then(
-          (status) => (delivery.phase = status),
+          (status) => finish(state, eventId, status),
           (err: unknown) => {
             log.error('delivery ended without a result', { eventId, err });
-            delivery.phase = 'FAILED';
+            finish(state, eventId, 'FAILED');
           },
         )
         .finally(() => {
@@ -82,7 +96,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     const open = hasOpen(state);
     if (!open) publish();
     if (!open && isFinished(state)) return;
-    if (running === 0 && workflowInfo().historyLength >= HISTORY_LIMIT) {
+    if (running === 0 && draining) {
       await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: state });
     }
     const seen = changes;

@@ -21,7 +21,7 @@ import type { endpointDeliveriesWorkflow } from '../../workflows/endpoint-delive
 export async function enqueueDeliveries(
   client: Client,
   taskQueue: string,
-  target: { tenantId: string; webhookId: string; label: string; bookUuid: string },
+  target: { tenantId: string; webhookId: string; label: string; bookUuid: string; historyLimit?: number | undefined },
   events: Array<{ eventId: string; type: EventType }>,
   redeliver = false,
 ): Promise<void> {
@@ -37,6 +37,7 @@ export async function enqueueDeliveries(
           webhookId: target.webhookId,
           bookUuid: target.bookUuid,
           endpointLabel: target.label,
+          historyLimit: target.historyLimit,
         },
       ],
       signal: enqueueDeliveriesSignal,

@@ -24,6 +24,8 @@ export interface BookWorkerOptions {
   namespace: string;
   taskQueue: string;
   pool: Pool;
+  /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
+  historyLimit?: number | undefined;
   /** `allowedHosts`: private or local destinations webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS). */
   delivery: {
     retryPolicy: RetryPolicy;
@@ -63,6 +65,7 @@ export async function createBookWorker(
         pool: options.pool,
         temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
         taskQueue: options.taskQueue,
+        historyLimit: options.historyLimit,
         delivery: {
           retryPolicy: options.delivery.retryPolicy,
           timeoutMs: options.delivery.timeoutMs,

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import { crm, inParallel } from '../support/books.js';
+import { eventually } from '../support/http.js';
+import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -9,7 +12,7 @@ let api: ReturnType<typeof crm>;
 
 // A low history limit makes books continue as new after a few hundred events, as 10,000-document books do.
 beforeAll(async () => {
-  system = await startTestSystem({ BOOK_HISTORY_LIMIT: '200' });
+  system = await startTestSystem({ BOOK_HISTORY_LIMIT: '200', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
   api = crm(system);
 });
 afterAll(async () => {
@@ -26,7 +29,10 @@ async function countEvents(bookUuid: string) {
 }
 
 describe('a book larger than one run', () => {
-  it('continues as new, carrying every document, and emits each event exactly once', async () => {
+  it('continues as new, carrying every document, and emits and delivers each event exactly once', async () => {
+    const inbox = await startReceiver();
+    const endpoint = (await api.call('POST', '/v1/webhooks', { url: inbox.url, events: ['VERIFICATION_COMPLETE'] }))
+      .body;
     const bookUuid = await api.createBook({ name: 'Big book' });
     const docs = Array.from({ length: 150 }, () => randomUUID());
     // Concurrent uploads: more than Temporal's in-flight update limit per workflow.
@@ -47,6 +53,22 @@ describe('a book larger than one run', () => {
     const query = `WorkflowId = '${bookWorkflowId(system.tenantId, bookUuid)}'`;
     for await (const run of system.client.workflow.list({ query })) runs.push(run.historyLength);
     expect(runs.length).toBeGreaterThan(1);
+    // The endpoint's delivery workflow, too, continued as new (it drains its running deliveries first).
+    await eventually(async () => {
+      const { rows } = await system.pool.query(
+        `select count(*)::int as n from deliveries where tenant_id = $1 and webhook_id = $2 and status = 'DELIVERED'`,
+        [system.tenantId, endpoint.id],
+      );
+      expect(rows[0].n).toBe(150);
+    }, 60_000);
+    expect(new Set(inbox.requests.map((r) => r.json.event_id)).size).toBe(150);
+    for (const request of inbox.requests) expect(request.headers['webhook-id']).toBe(request.json.event_id);
+    const mailboxRuns = [];
+    const mailboxQuery = `WorkflowId = '${endpointDeliveriesWorkflowId(system.tenantId, endpoint.id, bookUuid)}'`;
+    for await (const run of system.client.workflow.list({ query: mailboxQuery })) mailboxRuns.push(run.historyLength);
+    expect(mailboxRuns.length).toBeGreaterThan(1);
+    await inbox.close();
+
     // A run continues as new at its first workflow task past the limit (200), carrying pending effects; it overshoots
     // only by what arrived during that one task (seen up to ~220 more under a loaded CI machine).
     expect(Math.max(...runs)).toBeLessThan(600);

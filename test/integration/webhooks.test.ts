@@ -1,7 +1,9 @@
 import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { crm } from '../support/books.js';
+import { freePort } from '../support/free-port.js';
 import { eventually } from '../support/http.js';
 import { startReceiver, type Reply } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
@@ -187,6 +189,28 @@ describe('delivering', () => {
       expect(delivery.status).toBe('DELIVERED');
       expect(delivery.attempts.map((a: { status_code: number }) => a.status_code)).toEqual([500, 500, 200]);
     });
+  });
+
+  it('keeps trying while the receiver is down (connection refused) and delivers once it is back', async () => {
+    const { register, runBook, deliveries } = await setup();
+    const port = await freePort();
+    const endpoint = await register({ url: `http://127.0.0.1:${port}/hooks`, events: ['BOOK_COMPLETE'] });
+    await runBook(0);
+    await eventually(async () => expect((await deliveries(endpoint.id))[0]?.attempts.length).toBeGreaterThanOrEqual(2));
+    const received: string[] = [];
+    const server = createServer((req, res) => {
+      received.push(String(req.headers['webhook-id']));
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    cleanups.push(() => new Promise<void>((resolve) => server.close(() => resolve())));
+    const [delivery] = await eventually(async () => {
+      const log = await deliveries(endpoint.id);
+      expect(log[0].status).toBe('DELIVERED');
+      return log;
+    });
+    expect(delivery.attempts.slice(0, -1).every((a: any) => a.status_code === null && a.error)).toBe(true);
+    expect(received).toEqual([delivery.event_id]);
   });
 
   it('honours Retry-After', async () => {

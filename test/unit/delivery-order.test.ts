@@ -243,3 +243,19 @@ describe('a whole mailbox, driven the way the workflow drives it', () => {
     expect(Object.values(state.deliveries).every((d) => d.phase === 'DELIVERED' || d.phase === 'FAILED')).toBe(true);
   });
 });
+
+describe('redelivery while an attempt is still running', () => {
+  it('delivers again once the running attempt ends', async () => {
+    const { enqueue: add, finish: end, nextToStart: next } = await import('../../workflows/delivery-order.js');
+    const state = { tenantId: 't', webhookId: 'w', bookUuid: 'b', deliveries: {} };
+    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const }]);
+    expect(next(state, 5)).toEqual(['evt_bc_1']);
+    (state.deliveries as Record<string, { phase: string }>)['evt_bc_1']!.phase = 'running';
+    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const, redeliver: true }]);
+    expect(next(state, 5)).toEqual([]);
+    end(state, 'evt_bc_1', 'FAILED');
+    expect(next(state, 5)).toEqual(['evt_bc_1']);
+    end(state, 'evt_bc_1', 'DELIVERED');
+    expect(state.deliveries).toEqual({ evt_bc_1: { type: 'BOOK_COMPLETE', phase: 'DELIVERED' } });
+  });
+});
