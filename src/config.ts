@@ -81,11 +81,6 @@ const ConfigSchema = z.object({
   /** SMTP server for e-mail subscriptions, e.g. smtp://user:pass@mail.example.com:587; unset, they are refused. */
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
   MAIL_FROM: z.string().min(3).default('bookbell <notifications@bookbell.invalid>'),
-  /** Tenant used until API keys exist (see README, "Tenants"). */
-  DEFAULT_TENANT: z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'lowercase letters, digits, "-" and "_", up to 63 characters')
-    .default('dev'),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -69,7 +69,6 @@ export async function startApiRole(opts: {
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: opts.logger,
-    tenantId: config.DEFAULT_TENANT,
     historyLimit: config.BOOK_HISTORY_LIMIT,
     webhooks: {
       destinations,

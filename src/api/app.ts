@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
+import { requireApiKey } from './auth.js';
 import { problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -19,8 +20,6 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  /** Every request acts for this tenant until API keys exist. */
-  tenantId: string;
   queryTimeoutMs?: number;
   updateTimeoutMs?: number;
   /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
@@ -58,7 +57,6 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
-    ctx.state.tenantId = deps.tenantId;
     await next();
     deps.logger.info(
       {
@@ -72,6 +70,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     );
   });
   app.use(problemMiddleware(deps.logger));
+  app.use(requireApiKey(deps.pool));
   app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));

@@ -49,7 +49,12 @@ function validationProblem(error: ZodError, where: string): HttpProblem {
   return new HttpProblem(400, 'Invalid request', `The ${where} is invalid: ${detail}`, errors);
 }
 
-const STATUS_TITLES: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 405: 'Method Not Allowed' };
+const STATUS_TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+};
 
 /** Maps every error to problem+json: 4xx carry their message, 5xx never leak internals. */
 export function problemMiddleware(logger: Logger) {

@@ -24,6 +24,7 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
 
 /** The last line of every entry point. */
 export function exitOnError(err: unknown): never {
-  console.error(err instanceof Error && err.name === 'ConfigError' ? err.message : err);
+  // Configuration and usage errors are for people: their message, not a stack.
+  console.error(err instanceof Error && (err.name === 'ConfigError' || err.constructor === Error) ? err.message : err);
   process.exit(1);
 }

@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
+import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
@@ -50,6 +51,7 @@ async function main() {
     const pool = createPool(postgres.url, logger);
     stops.push(() => pool.end());
     await migrate(pool);
+    const apiKey = await ensureDevApiKey(pool, dataDir);
 
     const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
     stops.push(worker.stop);
@@ -61,14 +63,15 @@ async function main() {
         '',
         'bookbell is running.',
         `API: ${api.url}`,
+        `API key: ${apiKey}`,
         `Temporal UI: ${temporal.uiUrl ?? `(external cluster ${temporal.address}: use its own UI)`}`,
         `Temporal: ${temporal.address}, namespace ${temporal.namespace} (${temporal.source})`,
         `PostgreSQL: ${postgres.source}`,
         `Webhooks may reach private addresses: ${config.WEBHOOK_ALLOWED_HOSTS.join(', ') || 'none'} (WEBHOOK_ALLOWED_HOSTS)`,
         '',
-        'Create a book and read it back:',
-        `  curl -s -X POST ${api.url}/v1/books -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,
-        `  curl -s ${api.url}/v1/books/<book_uuid>`,
+        'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
+        `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,
+        `  curl -s ${api.url}/v1/books/<book_uuid> -H 'authorization: Bearer ${apiKey}'`,
         'List the workflows: npm run temporal -- workflow list --address ' + temporal.address,
         'Ctrl-C stops everything; data stays in ' + dataDir + '.',
         '',

@@ -57,8 +57,13 @@ export async function startEmbeddedPostgres(options: {
     await admin.end();
   }
   return {
-    url: `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`,
+    url: embeddedDatabaseUrl(port, database),
     source: `embedded PostgreSQL in ${dataDir}`,
     stop: () => server.stop(),
   };
+}
+
+/** Where the embedded PostgreSQL of `npm start` listens (for `npm run keys` next to a running system). */
+export function embeddedDatabaseUrl(port: number, database = 'bookbell'): string {
+  return `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/${database}`;
 }

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../../src/config.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
@@ -36,12 +37,14 @@ async function main() {
   const postgres = await startTestPostgres();
   const pool = createPool(postgres.url, logger, 20);
   await migrate(pool);
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'warn', DEFAULT_TENANT: 'bench' });
+  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'warn' });
+  const { key } = await createApiKey(pool, 'bench', 'bench');
   const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
   const api = await startApiRole({ config, temporalAddress: temporal.address, pool, logger });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });
-  const call = (method: string, path: string, body?: unknown) => request(api.url, method, path, body);
+  const call = (method: string, path: string, body?: unknown) =>
+    request(api.url, method, path, body, { authorization: `Bearer ${key}` });
 
   const rows: Array<{ size: number; seconds: number; msPerDoc: number; runs: number; maxHistory: number }> = [];
   try {

@@ -11,7 +11,8 @@ import { eventually, request } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
-const api = (method: string, path: string, body?: unknown) => request(system.apiUrl, method, path, body);
+const api = (method: string, path: string, body?: unknown) =>
+  request(system.apiUrl, method, path, body, { authorization: `Bearer ${system.apiKey}` });
 
 beforeAll(async () => {
   system = await startTestSystem();

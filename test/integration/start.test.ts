@@ -13,6 +13,7 @@ interface Started {
   child: ChildProcess;
   api: string;
   ui: string;
+  key: string;
   output: () => string;
 }
 
@@ -30,15 +31,16 @@ async function start(env: NodeJS.ProcessEnv): Promise<Started> {
   });
   children.push(child);
   let output = '';
-  const banner = new Promise<{ api: string; ui: string }>((resolve, reject) => {
+  const banner = new Promise<{ api: string; ui: string; key: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner after 90 s:\n${output}`)), 90_000);
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const api = /^API: (\S+)$/m.exec(output)?.[1];
       const ui = /^Temporal UI: (\S+)$/m.exec(output)?.[1];
-      if (api && ui) {
+      const key = /^API key: (\S+)$/m.exec(output)?.[1];
+      if (api && ui && key) {
         clearTimeout(timer);
-        resolve({ api, ui });
+        resolve({ api, ui, key });
       }
     };
     child.stdout.on('data', onData);
@@ -83,16 +85,26 @@ describe('npm start', () => {
     const ui = await eventually(() => fetch(first.ui));
     expect(ui.status).toBe(200);
 
+    expect(first.key).toMatch(/^bb_[0-9A-Za-z]{32}$/);
+    const auth = { authorization: `Bearer ${first.key}` };
+    expect((await request(first.api, 'GET', '/v1/books')).status).toBe(401);
     const bookUuid = randomUUID();
-    const created = await request(first.api, 'POST', '/v1/books', { book_uuid: bookUuid, name: 'Survives restarts' });
+    const created = await request(
+      first.api,
+      'POST',
+      '/v1/books',
+      { book_uuid: bookUuid, name: 'Survives restarts' },
+      auth,
+    );
     expect(created.status).toBe(201);
     await eventually(async () =>
-      expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`)).body.status).toBe('UPLOAD'),
+      expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth)).body.status).toBe('UPLOAD'),
     );
     expect(await stop(first)).toBe(0);
 
     const second = await start(env);
-    const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`);
+    expect(second.key).toBe(first.key);
+    const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });
     expect(await stop(second)).toBe(0);

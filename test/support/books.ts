@@ -5,8 +5,19 @@ import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { eventually, request } from './http.js';
 
 /** A small CRM client for the tests: every call asserts the status a CRM would rely on. */
-export function crm({ apiUrl, client, tenantId }: { apiUrl: string; client: Client; tenantId: string }) {
-  const call = (method: string, path: string, body?: unknown) => request(apiUrl, method, path, body);
+export function crm({
+  apiUrl,
+  apiKey,
+  client,
+  tenantId,
+}: {
+  apiUrl: string;
+  apiKey: string;
+  client: Client;
+  tenantId: string;
+}) {
+  const call = (method: string, path: string, body?: unknown) =>
+    request(apiUrl, method, path, body, { authorization: `Bearer ${apiKey}` });
   return {
     call,
     async createBook(body: Record<string, unknown> = {}): Promise<string> {

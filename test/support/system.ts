@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
+import { createApiKey } from '../../src/db/api-keys.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
@@ -21,6 +22,8 @@ export function workflowBundle(): Promise<WorkflowBundle> {
 
 export interface TestSystem {
   apiUrl: string;
+  /** A key of this system's own tenant. */
+  apiKey: string;
   /** A Temporal client for checking workflows directly. */
   client: Client;
   pool: Pool;
@@ -41,8 +44,9 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
-  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, DEFAULT_TENANT: tenantId, ...env });
+  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, ...env });
   const pool = createPool(inject('databaseUrl'), logger);
+  const { key: apiKey } = await createApiKey(pool, tenantId, 'tests');
   const bundle = await workflowBundle();
   const runWorker = () => startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: bundle });
   let worker: Role | undefined = await runWorker();
@@ -54,6 +58,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   };
   return {
     apiUrl: api.url,
+    apiKey,
     client: new Client({ connection }),
     pool,
     tenantId,

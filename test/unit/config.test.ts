@@ -11,7 +11,6 @@ describe('loadConfig', () => {
       TEMPORAL_NAMESPACE: 'default',
       TEMPORAL_TASK_QUEUE: 'bookbell',
       DATA_DIR: '.data',
-      DEFAULT_TENANT: 'dev',
     });
     expect(config.TEMPORAL_ADDRESS).toBeUndefined();
     expect(config.DATABASE_URL).toBeUndefined();
@@ -26,7 +25,6 @@ describe('loadConfig', () => {
     ['TEMPORAL_UI_PORT', '70000', 'TEMPORAL_UI_PORT:'],
     ['DATABASE_URL', 'mysql://localhost/db', 'DATABASE_URL:'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL:'],
-    ['DEFAULT_TENANT', 'Acme Corp', 'DEFAULT_TENANT:'],
   ])('names the bad variable %s', (name, value, expected) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(expected);

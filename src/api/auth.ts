@@ -1,0 +1,31 @@
+import type { Context, Next } from 'koa';
+import { isApiKeyShaped } from '../auth/api-keys.js';
+import { tenantOfKey } from '../db/api-keys.js';
+import type { Pool } from '../db/pool.js';
+import { HttpProblem } from './problem.js';
+import type { AppState } from './state.js';
+
+const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
+
+/**
+ * Every /v1 route acts for the tenant of the request's API key (`Authorization: Bearer bb_…`); anything else is a
+ * 401 before any other work. A key never reaches the logs: only the tenant it resolves to does.
+ */
+export function requireApiKey(pool: Pool) {
+  return async (ctx: Context & { state: AppState }, next: Next): Promise<void> => {
+    if (!ctx.path.startsWith('/v1/') && ctx.path !== '/v1') {
+      await next();
+      return;
+    }
+    const header = ctx.get('Authorization');
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    ctx.set('WWW-Authenticate', 'Bearer realm="bookbell"');
+    if (!match) throw unauthorized('Send your API key as "Authorization: Bearer <key>".');
+    const key = match[1] as string;
+    const tenantId = isApiKeyShaped(key) ? await tenantOfKey(pool, key) : undefined;
+    if (!tenantId) throw unauthorized('The API key is not valid (unknown or revoked).');
+    ctx.remove('WWW-Authenticate');
+    ctx.state.tenantId = tenantId;
+    await next();
+  };
+}
