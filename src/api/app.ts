@@ -36,6 +36,26 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
+  // Ready when both dependencies answer: load balancers route traffic here only then.
+  router.get('/readyz', async (ctx) => {
+    const check = async (probe: () => Promise<unknown>) => {
+      try {
+        await probe();
+        return 'ok';
+      } catch {
+        return 'unreachable';
+      }
+    };
+    const [postgres, temporal] = await Promise.all([
+      check(() => deps.pool.query('select 1')),
+      check(() =>
+        deps.temporal.withDeadline(Date.now() + 2000, () => deps.temporal.connection.workflowService.getSystemInfo({})),
+      ),
+    ]);
+    const ready = postgres === 'ok' && temporal === 'ok';
+    ctx.status = ready ? 200 : 503;
+    ctx.body = { status: ready ? 'ready' : 'not ready', postgres, temporal };
+  });
   const bookDeps = {
     pool: deps.pool,
     temporal: deps.temporal,

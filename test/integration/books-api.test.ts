@@ -1,4 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { createApp } from '../../src/api/app.js';
+import { createPool } from '../../src/db/pool.js';
+import { WebhookSender } from '../../src/delivery/send.js';
+import { DestinationPolicy } from '../../src/delivery/ssrf.js';
+import { createLogger } from '../../src/logger.js';
+import { freePort } from '../support/free-port.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   bookStateQuery,
@@ -137,6 +144,43 @@ describe('bad requests get problem+json and change nothing', () => {
     const missing = await api('GET', `/v1/books/${unknown}`);
     expect(missing.status).toBe(404);
     expect(missing.body).toMatchObject({ status: 404, detail: `Book ${unknown} does not exist.` });
+  });
+
+  it('answers /healthz and /readyz without a key', async () => {
+    expect((await request(system.apiUrl, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
+    const ready = await request(system.apiUrl, 'GET', '/readyz');
+    expect(ready.status).toBe(200);
+    expect(ready.body).toEqual({ status: 'ready', postgres: 'ok', temporal: 'ok' });
+  });
+
+  it('is not ready while PostgreSQL is unreachable', async () => {
+    const logger = createLogger('silent');
+    const deadPool = createPool(`postgres://nobody@127.0.0.1:${await freePort()}/none`, logger);
+    const destinations = new DestinationPolicy();
+    const app = createApp({
+      pool: deadPool,
+      temporal: system.client,
+      taskQueue: system.taskQueue,
+      logger,
+      webhooks: {
+        destinations,
+        sender: new WebhookSender(destinations),
+        allowHttp: true,
+        timeoutMs: 1000,
+        rotationGraceMs: 1000,
+      },
+    });
+    const server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const response = await request(`http://127.0.0.1:${port}`, 'GET', '/readyz');
+      expect(response.status).toBe(503);
+      expect(response.body).toEqual({ status: 'not ready', postgres: 'unreachable', temporal: 'ok' });
+    } finally {
+      server.close();
+      await deadPool.end();
+    }
   });
 
   it('404 problem for an unknown route', async () => {
