@@ -9,11 +9,27 @@ import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { requireApiKey } from './auth.js';
-import { problemMiddleware } from './problem.js';
+import { idempotentPosts } from './idempotency.js';
+import { HttpProblem, problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
 // A caller's own request id is kept when it is short and plain, so it can be searched in logs.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
+
+const MAX_BODY = '1mb';
+
+/** A request that carries a body must carry JSON: anything else is a 415, before it is read. */
+async function requireJsonBodies(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
+  if (hasBody && !ctx.is('application/json', '+json')) {
+    throw new HttpProblem(
+      415,
+      'Unsupported Media Type',
+      'Send the request body as JSON (Content-Type: application/json).',
+    );
+  }
+  await next();
+}
 
 export interface AppDeps {
   pool: Pool;
@@ -91,7 +107,9 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   app.use(problemMiddleware(deps.logger));
   app.use(requireApiKey(deps.pool));
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: '1mb' }));
+  app.use(requireJsonBodies);
+  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY }));
+  app.use(idempotentPosts(deps.pool));
   app.use(router.routes());
   app.use(router.allowedMethods({ throw: true }));
   return app;

@@ -54,6 +54,9 @@ const STATUS_TITLES: Record<number, string> = {
   401: 'Unauthorized',
   404: 'Not Found',
   405: 'Method Not Allowed',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
 };
 
 /** Maps every error to problem+json: 4xx carry their message, 5xx never leak internals. */

@@ -183,6 +183,48 @@ describe('bad requests get problem+json and change nothing', () => {
     }
   });
 
+  it('replays the first answer to a POST repeated with the same Idempotency-Key', async () => {
+    const headers = { authorization: `Bearer ${system.apiKey}`, 'idempotency-key': `create-${randomUUID()}` };
+    const first = await request(system.apiUrl, 'POST', '/v1/books', { name: 'Retried by a CRM' }, headers);
+    const again = await request(system.apiUrl, 'POST', '/v1/books', { name: 'Retried by a CRM' }, headers);
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.book_uuid).toBe(first.body.book_uuid);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.headers.get('location')).toBe(`/v1/books/${first.body.book_uuid}`);
+    const other = await request(system.apiUrl, 'POST', '/v1/books', { name: 'Something else' }, headers);
+    expect(other.status).toBe(422);
+
+    // An upload without a doc_uuid, retried with its key, registers one document.
+    const bookUuid = first.body.book_uuid;
+    const uploadHeaders = { ...headers, 'idempotency-key': `upload-${randomUUID()}` };
+    const path = `/v1/books/${bookUuid}/documents`;
+    const upload = await request(system.apiUrl, 'POST', path, { name: 'july.pdf' }, uploadHeaders);
+    const retried = await request(system.apiUrl, 'POST', path, { name: 'july.pdf' }, uploadHeaders);
+    expect(retried.body.doc_uuid).toBe(upload.body.doc_uuid);
+    expect((await api('GET', `/v1/books/${bookUuid}`)).body.document_counts.total).toBe(1);
+  });
+
+  it('415 for a body that is not JSON and 413 for one over 1 MB, changing nothing', async () => {
+    const auth = { authorization: `Bearer ${system.apiKey}` };
+    const text = await fetch(`${system.apiUrl}/v1/books`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'text/plain' },
+      body: 'name=x',
+    });
+    expect(text.status).toBe(415);
+    expect(text.headers.get('content-type')).toContain('application/problem+json');
+    const huge = await request(
+      system.apiUrl,
+      'POST',
+      '/v1/books',
+      { name: 'x', metadata: { a: 'y'.repeat(2_000_000) } },
+      auth,
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body).toMatchObject({ status: 413, title: 'Payload Too Large' });
+  });
+
   it('404 problem for an unknown route', async () => {
     const response = await api('GET', '/v1/nothing-here');
     expect(response.status).toBe(404);

@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import type { Context, Next } from 'koa';
+import { claimIdempotencyKey, releaseIdempotencyKey, storeIdempotentResponse } from '../db/idempotency.js';
+import type { Pool } from '../db/pool.js';
+import { HttpProblem } from './problem.js';
+import type { AppState } from './state.js';
+
+const KEY = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` on a POST: the first answer (any status below 500) is stored and replayed for a repeat of the
+ * same request within 24 hours, with `Idempotent-Replayed: true`. The same key with a different request is a 422;
+ * while the first is still running, a 409. A 5xx or an error frees the key so the client's retry runs again.
+ */
+export function idempotentPosts(pool: Pool) {
+  return async (ctx: Context & { state: AppState }, next: Next): Promise<void> => {
+    const key = ctx.get('Idempotency-Key');
+    if (ctx.method !== 'POST' || !key || !ctx.state.tenantId) {
+      await next();
+      return;
+    }
+    if (!KEY.test(key)) {
+      throw new HttpProblem(400, 'Invalid request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', [
+        { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
+      ]);
+    }
+    const { tenantId } = ctx.state;
+    const requestHash = createHash('sha256')
+      .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
+      .digest('hex');
+    const earlier = await claimIdempotencyKey(pool, tenantId, key, requestHash);
+    if (earlier) {
+      if (earlier.request_hash !== requestHash) {
+        throw new HttpProblem(422, 'Unprocessable Content', 'This Idempotency-Key was used for a different request.');
+      }
+      if (earlier.status === null) {
+        throw new HttpProblem(
+          409,
+          'Conflict',
+          'A request with this Idempotency-Key is still being handled; retry shortly.',
+        );
+      }
+      ctx.status = earlier.status;
+      ctx.body = earlier.response;
+      if (earlier.location) ctx.set('Location', earlier.location);
+      ctx.set('Idempotent-Replayed', 'true');
+      return;
+    }
+    try {
+      await next();
+    } catch (err) {
+      await releaseIdempotencyKey(pool, tenantId, key);
+      throw err;
+    }
+    if (ctx.status >= 500) await releaseIdempotencyKey(pool, tenantId, key);
+    else
+      await storeIdempotentResponse(pool, tenantId, key, {
+        status: ctx.status,
+        body: ctx.body,
+        location: ctx.response.get('Location') || undefined,
+      });
+  };
+}

@@ -1,0 +1,54 @@
+import type { Pool } from './pool.js';
+
+export interface StoredResponse {
+  request_hash: string;
+  status: number | null;
+  response: unknown;
+  location: string | null;
+}
+
+/** Claims a key for a new request; returns the earlier request's record when the key was used in the last 24 h. */
+export async function claimIdempotencyKey(
+  pool: Pool,
+  tenantId: string,
+  key: string,
+  requestHash: string,
+): Promise<StoredResponse | undefined> {
+  // A key older than 24 hours is free again.
+  await pool.query(
+    `delete from idempotency_keys where tenant_id = $1::text and key = $2::text and created_at < now() - interval '24 hours'`,
+    [tenantId, key],
+  );
+  const claimed = await pool.query(
+    `insert into idempotency_keys (tenant_id, key, request_hash) values ($1::text, $2::text, $3::text)
+     on conflict do nothing`,
+    [tenantId, key, requestHash],
+  );
+  if ((claimed.rowCount ?? 0) > 0) return undefined;
+  const existing = await pool.query<StoredResponse>(
+    'select request_hash, status, response, location from idempotency_keys where tenant_id = $1::text and key = $2::text',
+    [tenantId, key],
+  );
+  return existing.rows[0];
+}
+
+export async function storeIdempotentResponse(
+  pool: Pool,
+  tenantId: string,
+  key: string,
+  response: { status: number; body: unknown; location: string | undefined },
+): Promise<void> {
+  await pool.query(
+    `update idempotency_keys set status = $3::int, response = $4::jsonb, location = $5::text
+     where tenant_id = $1::text and key = $2::text`,
+    [tenantId, key, response.status, JSON.stringify(response.body ?? null), response.location ?? null],
+  );
+}
+
+/** Frees a key whose request failed on our side, so the client's retry runs again. */
+export async function releaseIdempotencyKey(pool: Pool, tenantId: string, key: string): Promise<void> {
+  await pool.query('delete from idempotency_keys where tenant_id = $1::text and key = $2::text and status is null', [
+    tenantId,
+    key,
+  ]);
+}
