@@ -3,49 +3,15 @@
 // each size's per-document cost as a ratio to the 1,000-document book measured in the same run (flat ≈ 1.0),
 // plus the longest history of any run (Temporal's limit is 51,200 events) and the worker's memory.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../../src/config.js';
-import { createApiKey } from '../../src/db/api-keys.js';
-import { migrate } from '../../src/db/migrate.js';
-import { createPool } from '../../src/db/pool.js';
-import { createLogger } from '../../src/logger.js';
-import { startApiRole, startWorkerRole } from '../../src/roles.js';
-import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import { startTemporal } from '../../src/temporal/server.js';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { inParallel } from '../support/books.js';
-import { request } from '../support/http.js';
-import { startTestPostgres } from '../support/postgres.js';
+import { expectStatus, startBenchSystem } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
 
-async function expectStatus(response: Promise<{ status: number; body: unknown }>, status: number) {
-  const { status: got, body } = await response;
-  if (got !== status) throw new Error(`expected ${status}, got ${got}: ${JSON.stringify(body)}`);
-  return body as Record<string, unknown>;
-}
-
 async function main() {
-  const logger = createLogger('warn');
-  installTemporalRuntime(logger);
-  const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-bench-'));
-  const temporal = await startTemporal({ namespace: 'default', dbFilename: join(dataDir, 'temporal.sqlite') });
-  const postgres = await startTestPostgres();
-  const pool = createPool(postgres.url, logger, 20);
-  await migrate(pool);
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'warn' });
-  const { key } = await createApiKey(pool, 'bench', 'bench');
-  const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
-  const api = await startApiRole({ config, temporalAddress: temporal.address, pool, logger });
-  const connection = await Connection.connect({ address: temporal.address });
-  const client = new Client({ connection });
-  const call = (method: string, path: string, body?: unknown) =>
-    request(api.url, method, path, body, { authorization: `Bearer ${key}` });
-
+  const { call, client, stop } = await startBenchSystem();
   const rows: Array<{ size: number; seconds: number; msPerDoc: number; runs: number; maxHistory: number }> = [];
   try {
     for (const size of SIZES) {
@@ -76,13 +42,7 @@ async function main() {
       console.log(`book of ${size}: BOOK_COMPLETE → ANALYTICS_COMPLETED in ${seconds.toFixed(1)} s`);
     }
   } finally {
-    await api.stop();
-    await worker.stop();
-    await connection.close();
-    await pool.end();
-    await temporal.stop();
-    await postgres.stop();
-    rmSync(dataDir, { recursive: true, force: true });
+    await stop();
   }
 
   const baseline = rows[0] as (typeof rows)[number];
