@@ -112,6 +112,17 @@ export interface AttemptRow {
   response_snippet: string | null;
 }
 
+/** Deliveries (`d`) with their attempts in order, as `attempt_log`; callers add the where and order clauses. */
+const DELIVERIES_WITH_ATTEMPTS = `
+  select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+         d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
+         coalesce((select json_agg(a order by a.attempt) from (
+           select attempt, attempted_at, status_code, duration_ms, error, response_snippet
+           from delivery_attempts a
+           where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
+           '[]'::json) as attempt_log
+  from deliveries d`;
+
 /** An endpoint's latest deliveries (newest first) with their attempts. */
 export async function listWebhookDeliveries(
   pool: Pool,
@@ -120,14 +131,7 @@ export async function listWebhookDeliveries(
   options: { status?: DeliveryRow['status'] | undefined; limit: number },
 ): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
   const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
-    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
-            coalesce((select json_agg(a order by a.attempt) from (
-              select attempt, attempted_at, status_code, duration_ms, error, response_snippet
-              from delivery_attempts a
-              where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
-              '[]'::json) as attempt_log
-     from deliveries d
+    `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.webhook_id = $2::uuid and ($3::text is null or d.status = $3::text)
      order by d.created_at desc, d.event_id
      limit $4::int`,
@@ -163,14 +167,7 @@ export async function listBookDeliveries(
   bookUuid: string,
 ): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
   const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
-    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
-            coalesce((select json_agg(a order by a.attempt) from (
-              select attempt, attempted_at, status_code, duration_ms, error, response_snippet
-              from delivery_attempts a
-              where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
-              '[]'::json) as attempt_log
-     from deliveries d
+    `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.book_uuid = $2::uuid
      order by d.created_at, d.event_id, d.webhook_id`,
     [tenantId, bookUuid],

@@ -4,8 +4,7 @@
 // plus the longest history of any run (Temporal's limit is 51,200 events) and the worker's memory.
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
-import { inParallel } from '../support/books.js';
-import { expectStatus, startBenchSystem } from './harness.js';
+import { expectStatus, fillBook, startBenchSystem } from './harness.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? '1000,5000,10000').split(',').map(Number);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 32);
@@ -19,15 +18,7 @@ async function main() {
       const book = await expectStatus(call('POST', '/v1/books', { name: `Bench ${size}` }), 201);
       const bookUuid = book.book_uuid as string;
       const docs = Array.from({ length: size }, () => randomUUID());
-      await inParallel(docs, CONCURRENCY, (docUuid) =>
-        expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
-      );
-      await inParallel(docs, CONCURRENCY, (docUuid) =>
-        expectStatus(
-          call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'SUCCEEDED' }),
-          202,
-        ),
-      );
+      await fillBook(call, bookUuid, docs, CONCURRENCY);
       await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
       const handle = client.workflow.getHandle(bookWorkflowId('bench', bookUuid));
       await handle.result();

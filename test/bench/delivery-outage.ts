@@ -6,8 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
-import { inParallel } from '../support/books.js';
-import { expectStatus, startBenchSystem } from './harness.js';
+import { expectStatus, fillBook, startBenchSystem } from './harness.js';
 
 const DOCS = Number(process.env.BENCH_OUTAGE_DOCS ?? 10_000);
 const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60) * 1000;
@@ -43,15 +42,7 @@ async function main() {
     const bookUuid = book.book_uuid as string;
     const docs = Array.from({ length: DOCS }, () => randomUUID());
     const outageStarted = Date.now();
-    await inParallel(docs, CONCURRENCY, (docUuid) =>
-      expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
-    );
-    await inParallel(docs, CONCURRENCY, (docUuid) =>
-      expectStatus(
-        call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'SUCCEEDED' }),
-        202,
-      ),
-    );
+    await fillBook(call, bookUuid, docs, CONCURRENCY);
     await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
 
     const mailbox = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, endpoint.id as string, bookUuid));

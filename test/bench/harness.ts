@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole } from '../../src/roles.js';
 import { installTemporalRuntime } from '../../src/temporal/runtime.js';
 import { startTemporal } from '../../src/temporal/server.js';
+import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 
@@ -61,4 +62,14 @@ export async function expectStatus(response: ReturnType<typeof request>, status:
   const { status: got, body } = await response;
   if (got !== status) throw new Error(`expected ${status}, got ${got}: ${JSON.stringify(body)}`);
   return body as Record<string, unknown>;
+}
+
+/** Uploads `docs` to a book and verifies each (SUCCEEDED), `concurrency` requests at a time, as a busy CRM would. */
+export async function fillBook(call: BenchSystem['call'], bookUuid: string, docs: string[], concurrency: number) {
+  await inParallel(docs, concurrency, (docUuid) =>
+    expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
+  );
+  await inParallel(docs, concurrency, (docUuid) =>
+    expectStatus(call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'SUCCEEDED' }), 202),
+  );
 }
