@@ -9,7 +9,9 @@ import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { requireApiKey } from './auth.js';
+import { DOCS_PAGE } from './docs-page.js';
 import { idempotentPosts } from './idempotency.js';
+import { openApiDocument } from './openapi.js';
 import { HttpProblem, problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -51,6 +53,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
+  });
+  const openApi = openApiDocument();
+  router.get('/openapi.json', (ctx) => {
+    ctx.body = openApi;
+  });
+  router.get('/docs', (ctx) => {
+    ctx.type = 'html';
+    ctx.body = DOCS_PAGE;
   });
   // Ready when both dependencies answer: load balancers route traffic here only then.
   router.get('/readyz', async (ctx) => {

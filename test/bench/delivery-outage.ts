@@ -41,9 +41,10 @@ async function main() {
     const book = await expectStatus(call('POST', '/v1/books', { name: `Outage ${DOCS}` }), 201);
     const bookUuid = book.book_uuid as string;
     const docs = Array.from({ length: DOCS }, () => randomUUID());
-    const outageStarted = Date.now();
     await fillBook(call, bookUuid, docs, CONCURRENCY);
     await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
+    // The outage runs from here: every event of the book is waiting for the endpoint.
+    const outageStarted = Date.now();
 
     const mailbox = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, endpoint.id as string, bookUuid));
     let maxPending = 0;
