@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -94,6 +95,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
     await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
   }
 
+  // Books started before this change keep running their effects to the end before continuing as new.
+  const effectsTravel = patched('continue-as-new-before-effects');
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const mustContinueAsNew = () =>
     workflowInfo().continueAsNewSuggested ||
@@ -114,7 +117,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
       await condition(ready);
     }
 
-    while (pending.length > 0) {
+    // A burst can leave thousands of effects; continuing as new is not held up by them (they travel along).
+    while (pending.length > 0 && !(effectsTravel && mustContinueAsNew())) {
       const batch = takeBatch(pending);
       if (batch.status) {
         await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [
