@@ -71,3 +71,17 @@ export function finish(state: MailboxState, eventId: string, phase: 'DELIVERED' 
   delivery.phase = delivery.again ? 'queued' : phase;
   delete delivery.again;
 }
+
+/**
+ * The state a new run needs: open deliveries, and the book-level ones (for the order and the end). Finished
+ * VERIFICATION_COMPLETE deliveries are dropped — 10,000 of them would crowd the 2 MB input — which is safe: a repeated
+ * hand-over of one finds its row finished in the database and sends nothing.
+ */
+export function compact(state: MailboxState): MailboxState {
+  const deliveries = Object.fromEntries(
+    Object.entries(state.deliveries).filter(
+      ([, d]) => d.type !== 'VERIFICATION_COMPLETE' || d.phase === 'queued' || d.phase === 'running',
+    ),
+  );
+  return { ...state, deliveries };
+}

@@ -11,6 +11,7 @@ import {
 import type { createActivities } from '../activities/index.js';
 import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
 import {
+  compact,
   enqueue,
   finish,
   hasOpen,
@@ -97,7 +98,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     if (!open) publish();
     if (!open && isFinished(state)) return;
     if (running === 0 && draining) {
-      await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: state });
+      await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: compact(state) });
     }
     const seen = changes;
     if (open) {

@@ -259,3 +259,22 @@ describe('redelivery while an attempt is still running', () => {
     expect(state.deliveries).toEqual({ evt_bc_1: { type: 'BOOK_COMPLETE', phase: 'DELIVERED' } });
   });
 });
+
+describe('compact', () => {
+  it('keeps open deliveries and the book-level ones, drops finished VERIFICATION_COMPLETE ones', async () => {
+    const { compact: shrink } = await import('../../workflows/delivery-order.js');
+    const state = {
+      tenantId: 't',
+      webhookId: 'w',
+      bookUuid: 'b',
+      deliveries: {
+        vc1: { type: 'VERIFICATION_COMPLETE' as const, phase: 'DELIVERED' as const },
+        vc2: { type: 'VERIFICATION_COMPLETE' as const, phase: 'FAILED' as const },
+        vc3: { type: 'VERIFICATION_COMPLETE' as const, phase: 'queued' as const },
+        bc: { type: 'BOOK_COMPLETE' as const, phase: 'DELIVERED' as const },
+      },
+    };
+    expect(Object.keys(shrink(state).deliveries)).toEqual(['vc3', 'bc']);
+    expect(Object.keys(state.deliveries)).toHaveLength(4);
+  });
+});
