@@ -7,8 +7,8 @@ import {
   VerificationRequestSchema,
 } from '../contract/book.js';
 import { upsertUploadedDocument } from '../db/documents.js';
-import { signalVerification, startBookWorkflow, uploadDocument } from '../temporal/books.js';
-import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { signalVerification, uploadDocument, type UploadOutcome } from '../temporal/books.js';
+import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { KeyedLimiter } from './keyed-limiter.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
@@ -38,13 +38,13 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
       perBook.run(`${tenantId}/${bookUuid}`, () =>
         uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs),
       );
-    let outcome;
+    // Set inside the send below (TypeScript does not follow assignments in closures).
+    let outcome = { kind: 'not_running' } as UploadOutcome;
     try {
-      outcome = await upload();
-      if (outcome.kind === 'not_running' && row.status === 'CREATED') {
-        await startBookWorkflow(temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+      await sendToBook(deps, row, async () => {
         outcome = await upload();
-      }
+        return outcome.kind !== 'not_running';
+      });
     } catch (err) {
       throw new HttpProblem(
         503,
