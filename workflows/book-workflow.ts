@@ -139,7 +139,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
     }
     published = publish(state, published);
 
-    if (state.status === 'ANALYTICS_COMPLETE') {
+    // Finished only once every effect ran: effects left for a continue-as-new must run in the next run first.
+    if (state.status === 'ANALYTICS_COMPLETE' && pending.length === 0) {
       await condition(allHandlersFinished);
       return state;
     }
