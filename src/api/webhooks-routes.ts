@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import { z } from 'zod';
 import { CreateWebhookRequestSchema, UpdateWebhookRequestSchema, WebhookIdSchema } from '../contract/webhooks.js';
-import { listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
+import { findDelivery, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
 import {
@@ -175,9 +175,9 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 
   router.post('/v1/webhooks/:id/test', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
-    const webhook = await findWebhookWithSecrets(pool, ctx.state.tenantId, existing.id);
-    if (!webhook) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
+    const id = parseInput(WebhookIdSchema, ctx.params.id, 'id');
+    const webhook = await findWebhookWithSecrets(pool, ctx.state.tenantId, id);
+    if (!webhook) throw notFound(`Webhook endpoint ${id} does not exist.`);
     const eventId = `evt_test_${randomUUID().replace(/-/g, '')}`;
     const body = JSON.stringify({
       event_id: eventId,
@@ -238,9 +238,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
     const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, eventId });
     if (reopened.length === 0) {
-      const pending = (await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, { limit: 100 })).some(
-        (row) => row.event_id === eventId,
-      );
+      const pending = await findDelivery(pool, ctx.state.tenantId, eventId, existing.id);
       if (!pending) throw notFound(`Delivery ${ctx.params.id as string} does not exist.`);
       throw conflict(`Delivery ${ctx.params.id as string} is still being attempted.`);
     }
