@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDuration } from '../delivery/retry-schedule.js';
 import { StatementFieldsSchema } from './statement-fields.js';
 
 /**
@@ -31,16 +32,12 @@ export const MetadataSchema = z
 export type Metadata = z.infer<typeof MetadataSchema>;
 
 const DURATION = /^(\d{1,6})(s|m|h|d)$/;
-const UNIT_MS = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
-const MAX_SEAL_AFTER_MS = 90 * UNIT_MS.d;
+const MAX_SEAL_AFTER_MS = parseDuration('90d');
 /** "30s", "15m", "2h", "7d" → milliseconds (at least 1 s, at most 90 days). */
 export const DurationSchema = z
   .string()
   .regex(DURATION, { error: 'must be a duration such as "30s", "15m", "2h" or "7d"' })
-  .transform((value) => {
-    const [, amount, unit] = DURATION.exec(value) as unknown as [string, string, keyof typeof UNIT_MS];
-    return Number(amount) * UNIT_MS[unit];
-  })
+  .transform(parseDuration)
   .refine((ms) => ms >= 1000 && ms <= MAX_SEAL_AFTER_MS, { error: 'must be between 1s and 90d' });
 
 const name = z.string().trim().min(1, { error: 'must not be empty' }).max(255);
