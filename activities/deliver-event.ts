@@ -1,5 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { findDelivery, finishDelivery, recordAttempt } from '../src/db/deliveries.js';
+import { findDelivery, finishDelivery, recordAttempt, type DeliveryRow } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import {
   disableWebhook,
@@ -14,6 +14,7 @@ import { renderEmail } from '../src/delivery/email-content.js';
 import type { Mailer } from '../src/delivery/mailer.js';
 import type { AttemptResult, WebhookSender } from '../src/delivery/send.js';
 import type { EventPayload } from '../src/events/payloads.js';
+import { countFinishedDelivery, observeDeliveryAttempt } from '../src/metrics/delivery-metrics.js';
 import { signatureHeaders } from '../src/delivery/signing.js';
 
 const HEARTBEAT_INTERVAL_MS = 1000;
@@ -80,9 +81,135 @@ export interface DeliverEventInput {
   tenantId: string;
   eventId: string;
   webhookId: string;
+  /** Attempts this round already made elsewhere (by a batch's one attempt, see deliver-events.ts). */
+  attemptsBefore?: number;
 }
 
 export type DeliveryStatus = 'DELIVERED' | 'FAILED';
+
+/** What one attempt decided: the delivery finished, or it is tried again after `delayMs`. */
+export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string };
+
+export type DeliveryKey = { tenantId: string; eventId: string; webhookId: string };
+export type LoggedAttempt = Parameters<typeof recordAttempt>[2];
+
+/** How an attempt writes its outcome: one statement each, or (a batch) one for all its attempts. */
+export interface AttemptWrites {
+  /** The endpoint's failure streak after this attempt (see recordEndpointHealth). */
+  health: (delivered: boolean) => Promise<Date | null>;
+  /** Logs the attempt, finishing the delivery when told. */
+  log: (key: DeliveryKey, attempt: LoggedAttempt, finish?: DeliveryStatus) => Promise<void>;
+}
+
+const writeEach = (deps: DeliveryDeps, key: DeliveryKey): AttemptWrites => ({
+  health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
+  log: (attemptKey, attempt, finish) => recordAttempt(deps.pool, attemptKey, attempt, finish),
+});
+
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+export const willSend = (
+  delivery: DeliveryRow | undefined,
+  webhook: (WebhookRow & WebhookSecrets) | undefined,
+): boolean => delivery?.status === 'PENDING' && webhook?.active === true;
+
+/**
+ * Attempt `roundAttempt` (1-based, within the delivery's round) of one delivery: sends it unless it is finished or
+ * its endpoint is gone or disabled, logs the attempt, keeps the endpoint's health, and decides what comes next.
+ */
+export async function attemptDelivery(
+  deps: DeliveryDeps,
+  key: DeliveryKey,
+  delivery: (DeliveryRow & { payload: EventPayload }) | undefined,
+  webhook: (WebhookRow & WebhookSecrets) | undefined,
+  roundAttempt: number,
+  writes: AttemptWrites = writeEach(deps, key),
+): Promise<AttemptDecision> {
+  if (!delivery) return { status: 'FAILED' }; // its endpoint was deleted
+  if (delivery.status !== 'PENDING') return { status: delivery.status };
+  if (!webhook || !webhook.active) {
+    await finishDelivery(
+      deps.pool,
+      key,
+      'FAILED',
+      `endpoint disabled${webhook?.disabled_reason ? `: ${webhook.disabled_reason}` : ''}`,
+    );
+    countFinishedDelivery('FAILED');
+    return { status: 'FAILED' };
+  }
+
+  // Numbering continues across redeliveries; the retry schedule restarts with each round.
+  const attempt = delivery.round_base + roundAttempt;
+  const result = await (webhook.email
+    ? sendMail(deps, webhook.email, delivery.payload)
+    : sendWebhook(deps, webhook as WebhookRow & WebhookSecrets & { url: string }, key.eventId, delivery.payload));
+  const { outcome } = result;
+  const logged = {
+    number: attempt,
+    statusCode: 'statusCode' in outcome ? outcome.statusCode : undefined,
+    durationMs: result.durationMs,
+    error:
+      result.error ??
+      (outcome.kind === 'delivered' ? undefined : `HTTP ${'statusCode' in outcome ? outcome.statusCode : ''}`.trim()),
+    responseSnippet: result.responseSnippet,
+  };
+  const channel = webhook.email ? 'email' : 'webhook';
+  // Logs the attempt (finishing the delivery when told), then counts it in /metrics.
+  const record = async (finish?: DeliveryStatus) => {
+    await writes.log(key, logged, finish);
+    observeDeliveryAttempt({ channel, outcome: outcome.kind, durationMs: result.durationMs, finish, delivery });
+  };
+
+  const failingSince = await writes.health(outcome.kind === 'delivered');
+  if (failingSince && Date.now() - failingSince.getTime() >= deps.disableAfterMs) {
+    await record('FAILED');
+    await disableEndpoint(
+      deps,
+      key.tenantId,
+      key.webhookId,
+      `failing without a break since ${failingSince.toISOString()}`,
+    );
+    return { status: 'FAILED' };
+  }
+
+  switch (outcome.kind) {
+    case 'delivered':
+      await record('DELIVERED');
+      return { status: 'DELIVERED' };
+    case 'gone':
+      await record('FAILED');
+      await disableEndpoint(deps, key.tenantId, key.webhookId, 'the endpoint answered 410 Gone');
+      return { status: 'FAILED' };
+    case 'rejected':
+    case 'forbidden':
+      await record('FAILED');
+      return { status: 'FAILED' };
+    case 'retry': {
+      const elapsedMs = Date.now() - delivery.round_started_at.getTime();
+      const delayMs = nextDelayMs(deps.retryPolicy, roundAttempt, elapsedMs, outcome.retryAfterMs);
+      if (delayMs === undefined) {
+        await record('FAILED');
+        return { status: 'FAILED' };
+      }
+      await record();
+      return {
+        delayMs,
+        message: `attempt ${attempt}: ${logged.error ?? 'failed'}; next in ${Math.round(delayMs / 1000)} s`,
+      };
+    }
+  }
+}
+
+/** Heartbeats while `work` runs: a worker that dies mid-request has its attempt retried within seconds. */
+export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const context = Context.current();
+  if (context.info.isLocal) return work(); // a local activity has no heartbeat: its workflow task stands for it
+  const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(heartbeat);
+  }
+}
 
 /**
  * One attempt to deliver an event to an endpoint, signed with the endpoint's secrets (loaded here by id: secrets
@@ -92,86 +219,18 @@ export type DeliveryStatus = 'DELIVERED' | 'FAILED';
  */
 export function deliverEvent(deps: DeliveryDeps) {
   return async (input: DeliverEventInput): Promise<DeliveryStatus> => {
-    const key = input;
-    const delivery = await findDelivery(deps.pool, input.tenantId, input.eventId, input.webhookId);
-    if (!delivery) return 'FAILED'; // its endpoint was deleted
-    if (delivery.status !== 'PENDING') return delivery.status;
-    const webhook = await findWebhookWithSecrets(deps.pool, input.tenantId, input.webhookId);
-    if (!webhook || !webhook.active) {
-      await finishDelivery(
-        deps.pool,
-        key,
-        'FAILED',
-        `endpoint disabled${webhook?.disabled_reason ? `: ${webhook.disabled_reason}` : ''}`,
-      );
-      return 'FAILED';
-    }
-
-    // Numbering continues across redeliveries; the retry schedule restarts with each round.
-    const roundAttempt = Context.current().info.attempt;
-    const attempt = delivery.round_base + roundAttempt;
-    // Heartbeats while the receiver thinks: a worker that dies mid-request has its attempt retried within seconds.
-    const context = Context.current();
-    const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
-    const result = await (
-      webhook.email
-        ? sendMail(deps, webhook.email, delivery.payload)
-        : sendWebhook(deps, webhook as WebhookRow & WebhookSecrets & { url: string }, input.eventId, delivery.payload)
-    ).finally(() => clearInterval(heartbeat));
-    const { outcome } = result;
-    const logged = {
-      number: attempt,
-      statusCode: 'statusCode' in outcome ? outcome.statusCode : undefined,
-      durationMs: result.durationMs,
-      error:
-        result.error ??
-        (outcome.kind === 'delivered' ? undefined : `HTTP ${'statusCode' in outcome ? outcome.statusCode : ''}`.trim()),
-      responseSnippet: result.responseSnippet,
-    };
-
-    const failingSince = await recordEndpointHealth(
-      deps.pool,
-      input.tenantId,
-      input.webhookId,
-      outcome.kind === 'delivered',
-    );
-    if (failingSince && Date.now() - failingSince.getTime() >= deps.disableAfterMs) {
-      await recordAttempt(deps.pool, key, logged, 'FAILED');
-      await disableEndpoint(
-        deps,
-        input.tenantId,
-        input.webhookId,
-        `failing without a break since ${failingSince.toISOString()}`,
-      );
-      return 'FAILED';
-    }
-
-    switch (outcome.kind) {
-      case 'delivered':
-        await recordAttempt(deps.pool, key, logged, 'DELIVERED');
-        return 'DELIVERED';
-      case 'gone':
-        await recordAttempt(deps.pool, key, logged, 'FAILED');
-        await disableEndpoint(deps, input.tenantId, input.webhookId, 'the endpoint answered 410 Gone');
-        return 'FAILED';
-      case 'rejected':
-      case 'forbidden':
-        await recordAttempt(deps.pool, key, logged, 'FAILED');
-        return 'FAILED';
-      case 'retry': {
-        const elapsedMs = Date.now() - delivery.round_started_at.getTime();
-        const delay = nextDelayMs(deps.retryPolicy, roundAttempt, elapsedMs, outcome.retryAfterMs);
-        if (delay === undefined) {
-          await recordAttempt(deps.pool, key, logged, 'FAILED');
-          return 'FAILED';
-        }
-        await recordAttempt(deps.pool, key, logged);
-        throw ApplicationFailure.create({
-          type: 'DeliveryAttemptFailed',
-          message: `attempt ${attempt}: ${logged.error ?? 'failed'}; next in ${Math.round(delay / 1000)} s`,
-          nextRetryDelay: delay,
-        });
-      }
-    }
+    const key = { tenantId: input.tenantId, eventId: input.eventId, webhookId: input.webhookId };
+    const [delivery, webhook] = await Promise.all([
+      findDelivery(deps.pool, input.tenantId, input.eventId, input.webhookId),
+      findWebhookWithSecrets(deps.pool, input.tenantId, input.webhookId),
+    ]);
+    const roundAttempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
+    const decision = await heartbeating(() => attemptDelivery(deps, key, delivery, webhook, roundAttempt));
+    if ('status' in decision) return decision.status;
+    throw ApplicationFailure.create({
+      type: 'DeliveryAttemptFailed',
+      message: decision.message,
+      nextRetryDelay: decision.delayMs,
+    });
   };
 }

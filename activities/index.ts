@@ -5,6 +5,7 @@ import type { Mailer } from '../src/delivery/mailer.js';
 import type { WebhookSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
+import { deliverEvents } from './deliver-events.js';
 import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
@@ -30,5 +31,6 @@ export function createActivities(deps: ActivityDeps) {
     recordBookChanges: recordBookChanges(deps),
     analyzeBook: analyzeBook(deps.pool),
     deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
+    deliverEvents: deliverEvents({ pool: deps.pool, ...deps.delivery }),
   };
 }

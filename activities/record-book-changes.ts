@@ -1,10 +1,11 @@
-import type { BookStatus, DocumentCounts } from '../src/contract/book.js';
+import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
 import { listDocuments, recordVerification } from '../src/db/documents.js';
 import { insertEvent } from '../src/db/events.js';
 import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
+import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
 import { fanOut, type FanOutDeps } from './fan-out.js';
 
@@ -26,6 +27,7 @@ export function recordBookChanges(deps: FanOutDeps) {
   const { pool } = deps;
   return async (input: RecordBookChangesInput): Promise<void> => {
     await withClient(pool, async (client) => {
+      const inserted: EventType[] = []; // a retry inserts nothing twice, so counts nothing twice
       await client.query('begin');
       try {
         const { name: bookName } = await updateBookProgress(
@@ -56,9 +58,11 @@ export function recordBookChanges(deps: FanOutDeps) {
             context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
             if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
           }
-          await insertEvent(client, input.tenantId, input.bookUuid, buildEventPayload(input.bookUuid, event, context));
+          const payload = buildEventPayload(input.bookUuid, event, context);
+          if (await insertEvent(client, input.tenantId, input.bookUuid, payload)) inserted.push(event.type);
         }
         await client.query('commit');
+        countEmittedEvents(inserted);
       } catch (err) {
         await client.query('rollback');
         throw err;

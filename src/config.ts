@@ -48,8 +48,29 @@ const ConfigSchema = z.object({
   TEMPORAL_CLI: optionalString,
   TEMPORAL_PORT: port(7233),
   TEMPORAL_UI_PORT: port(8233),
+  /** Connect to Temporal over TLS; implied by TEMPORAL_API_KEY and the certificate options. */
+  TEMPORAL_TLS: optionalString.pipe(z.enum(['true', 'false']).optional()),
+  /** mTLS (e.g. Temporal Cloud with certificates): PEM files of this client's certificate and its key. */
+  TEMPORAL_TLS_CERT: optionalString,
+  TEMPORAL_TLS_KEY: optionalString,
+  /** PEM file of the CA that signed the server's certificate, when the system's roots do not include it. */
+  TEMPORAL_TLS_CA: optionalString,
+  /** Name to check the server's certificate against, when it is not the host of TEMPORAL_ADDRESS. */
+  TEMPORAL_TLS_SERVER_NAME: optionalString,
+  /** Temporal Cloud API key (sent as a bearer token over TLS). */
+  TEMPORAL_API_KEY: optionalString,
+  /** The Temporal Web UI the console links workflows to; `npm start` defaults it to its dev server's UI. */
+  TEMPORAL_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /** `npm run worker`: serve /metrics on HOST:METRICS_PORT (the API serves its own /metrics on PORT). */
+  METRICS_PORT: optionalString.pipe(
+    z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
+  ),
+  /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
+  STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
   DATABASE_URL: optionalString.pipe(z.url({ protocol: /^postgres(ql)?$/ }).optional()),
+  /** Connections each process keeps to PostgreSQL (a worker's activities share them). */
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
   /** Port of the embedded PostgreSQL (only used without DATABASE_URL). */
   EMBEDDED_PG_PORT: port(5433),
   DATA_DIR: z.string().min(1).default('.data'),
@@ -85,13 +106,31 @@ const ConfigSchema = z.object({
 
 export type Config = z.infer<typeof ConfigSchema>;
 
+/** Settings that only make sense together. */
+const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
+  if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
+    const [missing, given] = config.TEMPORAL_TLS_CERT
+      ? ['TEMPORAL_TLS_KEY', 'TEMPORAL_TLS_CERT']
+      : ['TEMPORAL_TLS_CERT', 'TEMPORAL_TLS_KEY'];
+    ctx.addIssue({ code: 'custom', path: [missing], message: `required when ${given} is set` });
+  }
+  const tlsOff = config.TEMPORAL_TLS === 'false';
+  if (tlsOff && (config.TEMPORAL_API_KEY || config.TEMPORAL_TLS_CERT || config.TEMPORAL_TLS_CA)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['TEMPORAL_TLS'],
+      message: 'cannot be false with an API key or certificates',
+    });
+  }
+});
+
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
 /** Parses the environment; a bad variable throws a `ConfigError` that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = ConfigSchema.safeParse(env);
+  const parsed = CheckedConfigSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -2,13 +2,17 @@ import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { createApp } from './api/app.js';
+import { answerClientError } from './api/problem.js';
+import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { Mailer } from './delivery/mailer.js';
 import { WebhookSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
+import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
+import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { createBookWorker } from './temporal/worker.js';
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
@@ -24,7 +28,7 @@ export async function startWorkerRole(opts: {
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
   const { worker, close } = await createBookWorker({
-    address: opts.temporalAddress,
+    ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
     pool: opts.pool,
@@ -57,19 +61,26 @@ export async function startApiRole(opts: {
   logger: Logger;
 }): Promise<Role & { url: string }> {
   const { config } = opts;
-  const connection = await Connection.connect({ address: opts.temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config, opts.temporalAddress));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    interceptors: { workflow: [requestIdClientInterceptor] },
+  });
   const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
   const sender = new WebhookSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
+  const hub = new BookChangeHub(opts.pool, opts.logger);
   const app = createApp({
     pool: opts.pool,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: opts.logger,
     historyLimit: config.BOOK_HISTORY_LIMIT,
+    stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
+    console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     webhooks: {
       destinations,
       sender,
@@ -81,6 +92,7 @@ export async function startApiRole(opts: {
   });
   const server = await new Promise<Server>((resolve, reject) => {
     const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);
+    listening.on('clientError', answerClientError);
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -89,8 +101,10 @@ export async function startApiRole(opts: {
   return {
     url,
     stop: async () => {
-      // Stop accepting, let in-flight requests finish, then drop idle keep-alive sockets.
+      // Stop accepting, end the open book streams (clients reconnect elsewhere with Last-Event-ID), let in-flight
+      // requests finish, then drop idle keep-alive sockets.
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await hub.close();
       server.closeIdleConnections();
       await closed;
       await sender.close();

@@ -53,6 +53,11 @@ export interface VerificationSignal {
 }
 /** A document's verification finished; only the first result per document counts. */
 export const verificationSignal = defineSignal<[VerificationSignal]>('verificationFinished');
+/**
+ * Several results in one signal, in the order they arrived: the API sends the results that reach it while a signal to
+ * the same book is in flight together (see src/temporal/group-commit.ts). Workers must know it before an API sends it.
+ */
+export const verificationsSignal = defineSignal<[VerificationSignal[]]>('verificationsFinished');
 
 /** No more uploads. */
 export const sealSignal = defineSignal('seal');

@@ -5,11 +5,13 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
@@ -21,6 +23,7 @@ import {
   UPLOAD_REFUSED,
   uploadDocumentUpdate,
   verificationSignal,
+  verificationsSignal,
 } from './book-contract.js';
 import { takeBatch } from './effect-batches.js';
 import {
@@ -42,6 +45,14 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
 const { recordBookStatus, recordBookChanges, analyzeBook } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
+// Recording and analytics run as local activities in books that reach them since (patch 'local-book-effects'): inside
+// the workflow task that decided them, without an activity task's round trips through the server (README, "Tuning").
+// Same timeout and retries; still idempotent.
+const LOCAL_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: ACTIVITY_OPTIONS.startToCloseTimeout,
+  retry: ACTIVITY_OPTIONS.retry,
+};
+const local = proxyLocalActivities<Activities>(LOCAL_OPTIONS);
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -86,6 +97,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
     signalsThisRun += 1;
     apply({ type: 'verification', ...signal });
   });
+  setHandler(verificationsSignal, (signals) => {
+    signalsThisRun += 1;
+    for (const signal of signals) apply({ type: 'verification', ...signal });
+  });
   setHandler(sealSignal, () => {
     signalsThisRun += 1;
     apply({ type: 'seal', by: 'request' });
@@ -125,15 +140,21 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
     while (pending.length > 0 && !canCarryRest()) {
       const batch = takeBatch(pending);
       if (batch.status) {
-        await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [
-          { tenantId: state.tenantId, bookUuid: state.bookUuid, events: batch.events, ...batch.status },
-        ]);
+        const changes = { tenantId: state.tenantId, bookUuid: state.bookUuid, events: batch.events, ...batch.status };
+        if (patched('local-book-effects')) {
+          await local.recordBookChanges.executeWithOptions({ ...LOCAL_OPTIONS, summary: batch.summary }, [changes]);
+        } else {
+          await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [changes]);
+        }
       }
       if (batch.runAnalytics) {
-        await analyzeBook.executeWithOptions(
-          { ...ACTIVITY_OPTIONS, summary: `analytics over the ${state.counts.verified} verified documents` },
-          [{ tenantId: state.tenantId, bookUuid: state.bookUuid }],
-        );
+        const summary = `analytics over the ${state.counts.verified} verified documents`;
+        const book = { tenantId: state.tenantId, bookUuid: state.bookUuid };
+        if (patched('local-book-effects')) {
+          await local.analyzeBook.executeWithOptions({ ...LOCAL_OPTIONS, summary }, [book]);
+        } else {
+          await analyzeBook.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [book]);
+        }
         apply({ type: 'analytics_done' });
       }
     }

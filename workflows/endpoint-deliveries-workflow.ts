@@ -2,11 +2,15 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   proxyActivities,
+  proxyLocalActivities,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
@@ -37,6 +41,13 @@ const DELIVERY_OPTIONS: ActivityOptions = {
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 day' },
 };
 const { deliverEvent } = proxyActivities<Activities>(DELIVERY_OPTIONS);
+// A batch makes one attempt at each delivery, so it runs as a local activity: inside the workflow task, without an
+// activity task's round trips through the server. Retried (a crash, the database away) like any activity.
+const BATCH_OPTIONS: LocalActivityOptions = {
+  startToCloseTimeout: '2 minutes',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+};
+const { deliverEvents } = proxyLocalActivities<Activities>(BATCH_OPTIONS);
 
 /** Delivers one book's events to one endpoint in causal order, with retries for days, then finishes. */
 export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput): Promise<void> {
@@ -66,34 +77,60 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     ]);
   };
 
+  const label = (what: string) =>
+    `${input.endpointLabel.startsWith('mail ') ? '' : 'POST '}${what} → ${input.endpointLabel}`;
+  const finished = (eventId: string, status: 'DELIVERED' | 'FAILED') => {
+    finish(state, eventId, status);
+    changes += 1;
+  };
+  const failed = (eventIds: string[]) => (err: unknown) => {
+    log.error('delivery ended without a result', { eventIds, err });
+    for (const eventId of eventIds) if (state.deliveries[eventId]?.phase === 'running') finished(eventId, 'FAILED');
+  };
+  /** One delivery, on the retry schedule (after `attemptsBefore` attempts a batch made). */
+  const deliverOne = (eventId: string, attemptsBefore = 0) =>
+    deliverEvent
+      .executeWithOptions({ ...DELIVERY_OPTIONS, summary: label(state.deliveries[eventId]?.type ?? 'event') }, [
+        {
+          tenantId: state.tenantId,
+          eventId,
+          webhookId: state.webhookId,
+          ...(attemptsBefore ? { attemptsBefore } : {}),
+        },
+      ])
+      .then((status) => finished(eventId, status), failed([eventId]));
+  /** Deliveries in one local activity, one attempt each; those to retry go on one by one after its delay. */
+  const deliverBatch = async (eventIds: string[]) => {
+    const type = state.deliveries[eventIds[0] as string]?.type ?? 'event';
+    const result = await deliverEvents
+      .executeWithOptions({ ...BATCH_OPTIONS, summary: label(`${eventIds.length} × ${type}`) }, [
+        { tenantId: state.tenantId, webhookId: state.webhookId, eventIds },
+      ])
+      .catch(failed(eventIds));
+    if (!result) return;
+    for (const [eventId, status] of Object.entries(result.finished)) finished(eventId, status);
+    if (result.retry.eventIds.length === 0) return;
+    await sleep(result.retry.inMs);
+    await Promise.all(result.retry.eventIds.map((eventId) => deliverOne(eventId, result.retry.attemptsMade)));
+  };
+  // Runs started before batching keep one activity per delivery, as their histories recorded.
+  const batched = patched('batched-deliveries');
+  const track = (work: Promise<void>) => {
+    running += 1;
+    void work.finally(() => {
+      running -= 1;
+      changes += 1;
+    });
+  };
+
   for (;;) {
     publish();
     // Past the history limit, start nothing new: let the running deliveries finish, then continue as new.
     const draining = workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    for (const eventId of draining ? [] : nextToStart(state, MAX_IN_FLIGHT)) {
-      const delivery = state.deliveries[eventId] as MailboxState['deliveries'][string];
-      delivery.phase = 'running';
-      running += 1;
-      deliverEvent
-        .executeWithOptions(
-          {
-            ...DELIVERY_OPTIONS,
-            summary: `${input.endpointLabel.startsWith('mail ') ? '' : 'POST '}${delivery.type} → ${input.endpointLabel}`,
-          },
-          [{ tenantId: state.tenantId, eventId, webhookId: state.webhookId }],
-        )
-        .then(
-          (status) => finish(state, eventId, status),
-          (err: unknown) => {
-            log.error('delivery ended without a result', { eventId, err });
-            finish(state, eventId, 'FAILED');
-          },
-        )
-        .finally(() => {
-          running -= 1;
-          changes += 1;
-        });
-    }
+    const ready = draining ? [] : nextToStart(state, MAX_IN_FLIGHT);
+    for (const eventId of ready) (state.deliveries[eventId] as MailboxState['deliveries'][string]).phase = 'running';
+    if (batched && ready.length > 0) track(deliverBatch(ready));
+    else for (const eventId of ready) track(deliverOne(eventId));
     const open = hasOpen(state);
     if (!open) publish();
     if (!open && isFinished(state)) return;

@@ -8,12 +8,19 @@ import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
+import { registerStreamRoutes } from './stream-routes.js';
+import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
+import { serveConsole, type ConsoleOptions } from './console-routes.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { idempotentPosts } from './idempotency.js';
+import { isJsonRequest, refuseUnreadableBody, refuseUnsafeInput } from './safe-input.js';
+import { httpMetrics } from '../metrics/http-metrics.js';
+import { serveMetrics } from '../metrics/exposition.js';
 import { openApiDocument } from './openapi.js';
 import { HttpProblem, problemMiddleware } from './problem.js';
 import type { AppState } from './state.js';
+import { runWithRequestId } from '../temporal/request-id.js';
 
 // A caller's own request id is kept when it is short and plain, so it can be searched in logs.
 const REQUEST_ID = /^[\w.:-]{1,128}$/;
@@ -44,6 +51,10 @@ export interface AppDeps {
   webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
+  /** Book streams: the process's change listener and the keep-alive interval. */
+  stream: { hub: BookChangeHub; heartbeatMs: number };
+  /** The web console at /console: where the Temporal UI is, for links to workflows. */
+  console?: ConsoleOptions;
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
@@ -54,6 +65,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
+  router.get('/metrics', serveMetrics);
   const openApi = openApiDocument();
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
@@ -90,6 +102,13 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   };
   registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
   registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
+  registerStreamRoutes(router, {
+    ...bookDeps,
+    hub: deps.stream.hub,
+    logger: deps.logger,
+    queryTimeoutMs: deps.queryTimeoutMs ?? 5000,
+    heartbeatMs: deps.stream.heartbeatMs,
+  });
   registerWebhookRoutes(router, {
     pool: deps.pool,
     temporal: deps.temporal,
@@ -97,13 +116,15 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     ...deps.webhooks,
   });
 
+  app.use(httpMetrics(router));
   app.use(async (ctx, next) => {
     const started = performance.now();
     const given = ctx.get('X-Request-Id');
     const requestId = REQUEST_ID.test(given) ? given : randomUUID();
     ctx.state.requestId = requestId;
     ctx.set('X-Request-Id', requestId);
-    await next();
+    // Every workflow start, signal and update made for this request carries its id (see request-id.ts).
+    await runWithRequestId(requestId, next);
     deps.logger.info(
       {
         requestId: ctx.state.requestId,
@@ -116,11 +137,27 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     );
   });
   app.use(problemMiddleware(deps.logger));
+  app.use(serveConsole(deps.console));
   app.use(requireApiKey(deps.pool));
   app.use(requireJsonBodies);
-  app.use(bodyParser({ enableTypes: ['json'], jsonLimit: MAX_BODY }));
+  app.use(
+    bodyParser({
+      enableTypes: ['json'],
+      jsonLimit: MAX_BODY,
+      // Every body the 415 gate lets through is read (the parser alone skips +json types such as problem+json).
+      detectJSON: isJsonRequest,
+      onError: refuseUnreadableBody,
+    }),
+  );
+  app.use(refuseUnsafeInput);
   app.use(idempotentPosts(deps.pool));
   app.use(router.routes());
-  app.use(router.allowedMethods({ throw: true }));
+  app.use(
+    router.allowedMethods({
+      throw: true,
+      // A method no route implements (PROPFIND, TRACE…) is the client's error, not a 501.
+      notImplemented: () => new HttpProblem(405, 'Method Not Allowed', 'This API does not implement that method.'),
+    }),
+  );
   return app;
 }

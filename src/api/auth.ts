@@ -13,7 +13,8 @@ const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', de
  */
 export function requireApiKey(pool: Pool) {
   return async (ctx: Context & { state: AppState }, next: Next): Promise<void> => {
-    if (!ctx.path.startsWith('/v1/') && ctx.path !== '/v1') {
+    // The router matches paths case-insensitively, so /V1/books is a /v1 route too.
+    if (!/^\/v1(?:\/|$)/i.test(ctx.path)) {
       await next();
       return;
     }

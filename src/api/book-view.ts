@@ -1,4 +1,5 @@
 import type { BookAnalytics } from '../analytics/bank-statements.js';
+import type { BookView } from '../contract/book-view.js';
 import type { BookStatus, BookSummary, DocumentCounts, DocumentStatus } from '../contract/book.js';
 import type { BookRow } from '../db/books.js';
 import type { DocumentRow } from '../db/documents.js';
@@ -6,35 +7,7 @@ import type { EventRow } from '../db/events.js';
 import type { BookState } from '../../workflows/book-state.js';
 
 /** What `GET /v1/books/:book_uuid` answers: everything a CRM needs without reading Temporal. */
-export interface BookView extends BookSummary {
-  seal_after: string | null;
-  sealed_at: string | null;
-  sealed_by: 'request' | 'seal_after' | null;
-  completed_at: string | null;
-  analyzed_at: string | null;
-  documents: Array<{
-    doc_uuid: string;
-    name: string | null;
-    mime_type: string | null;
-    size_bytes: number | null;
-    status: DocumentStatus;
-    result: 'SUCCEEDED' | 'FAILED' | null;
-    reason: string | null;
-    uploaded_at: string | null;
-    verified_at: string | null;
-  }>;
-  events: Array<{
-    event_id: string;
-    event_name: string;
-    doc_uuid: string | null;
-    occurred_at: string;
-    status: string;
-    severity: string;
-    notification_reason: string;
-  }>;
-  analytics: BookAnalytics | null;
-  ignored_results: { count: number; recent: BookState['ignored'] };
-}
+export type { BookView };
 
 const UNITS: Array<[string, number]> = [
   ['d', 86_400_000],
@@ -50,6 +23,47 @@ export function formatDuration(ms: number): string {
 }
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+type DocumentView = BookView['documents'][number];
+
+/** A document as the book view and the stream show it; `status` defaults to the stored one. */
+export function toDocumentView(doc: DocumentRow, status: DocumentStatus = doc.status): DocumentView {
+  return {
+    doc_uuid: doc.doc_uuid,
+    name: doc.name,
+    mime_type: doc.mime_type,
+    size_bytes: doc.size_bytes ? Number(doc.size_bytes) : null,
+    status,
+    result: doc.result,
+    reason: doc.reason,
+    uploaded_at: iso(doc.uploaded_at),
+    verified_at: iso(doc.verified_at),
+  };
+}
+
+/** A document the workflow knows of before Postgres does: its status only. */
+const UNSTORED_DOCUMENT = {
+  name: null,
+  mime_type: null,
+  size_bytes: null,
+  result: null,
+  reason: null,
+  uploaded_at: null,
+  verified_at: null,
+};
+
+/** An emitted event as the book view and the stream show it (the body itself is in GET …/events). */
+export function toEventView(event: EventRow): BookView['events'][number] {
+  return {
+    event_id: event.event_id,
+    event_name: event.event_type,
+    doc_uuid: event.doc_uuid,
+    occurred_at: event.occurred_at.toISOString(),
+    status: event.payload.status,
+    severity: event.payload.severity,
+    notification_reason: event.payload.notification_reason,
+  };
+}
 
 export function toBookSummary(row: BookRow, status: BookStatus = row.status, counts?: DocumentCounts): BookSummary {
   const total = row.document_count;
@@ -93,28 +107,14 @@ export function toBookView(
       .filter((docUuid) => statuses[docUuid] !== undefined)
       .map((docUuid) => {
         const doc = stored.get(docUuid);
-        return {
-          doc_uuid: docUuid,
-          name: doc?.name ?? null,
-          mime_type: doc?.mime_type ?? null,
-          size_bytes: doc?.size_bytes ? Number(doc.size_bytes) : null,
-          status: statuses[docUuid] as DocumentStatus,
-          result: doc?.result ?? null,
-          reason: doc?.reason ?? null,
-          uploaded_at: iso(doc?.uploaded_at ?? null),
-          verified_at: iso(doc?.verified_at ?? null),
-        };
+        const status = statuses[docUuid] as DocumentStatus;
+        return doc ? toDocumentView(doc, status) : { ...UNSTORED_DOCUMENT, doc_uuid: docUuid, status };
       }),
-    events: events.map((event) => ({
-      event_id: event.event_id,
-      event_name: event.event_type,
-      doc_uuid: event.doc_uuid,
-      occurred_at: event.occurred_at.toISOString(),
-      status: event.payload.status,
-      severity: event.payload.severity,
-      notification_reason: event.payload.notification_reason,
-    })),
+    events: events.map(toEventView),
     analytics: analytics ?? null,
-    ignored_results: { count: state?.ignoredCount ?? 0, recent: state?.ignored ?? [] },
+    ignored_results: {
+      count: state?.ignoredCount ?? 0,
+      recent: (state?.ignored ?? []).map(({ docUuid, ...rest }) => ({ ...rest, doc_uuid: docUuid })),
+    },
   };
 }

@@ -2,13 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { isDeepStrictEqual } from 'node:util';
 import type Router from '@koa/router';
 import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '../contract/book.js';
-import { findBookAnalytics } from '../db/analytics.js';
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
-import { listDocuments } from '../db/documents.js';
 import { listBookDeliveries } from '../db/deliveries.js';
 import { listBookEvents } from '../db/events.js';
-import { queryBookState, signalSeal, startBookWorkflow } from '../temporal/books.js';
+import { signalSeal, startBookWorkflow } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { loadBookView } from './book-snapshot.js';
 import { toBookSummary, toBookView } from './book-view.js';
 import { toDelivery } from './delivery-view.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
@@ -20,10 +19,19 @@ export interface BooksRouteDeps extends BookDeps {
 }
 
 const encodeCursor = (cursor: BookPageCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
+// The form listBooks issues. Date.parse alone also takes "1" or "March 7", which PostgreSQL refuses (a 500).
+const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
+/** A real time in that form: no February 30th, no year 0. */
+function isCursorTime(value: unknown): boolean {
+  if (typeof value !== 'string' || !CURSOR_TIME.test(value) || value < '0001') return false;
+  const time = new Date(value);
+  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === value.slice(0, 19);
+}
+
 function decodeCursor(value: string): BookPageCursor {
   try {
     const cursor = JSON.parse(Buffer.from(value, 'base64url').toString()) as BookPageCursor;
-    if (!Number.isNaN(Date.parse(cursor.createdAt)) && BookUuidSchema.safeParse(cursor.bookUuid).success) return cursor;
+    if (isCursorTime(cursor.createdAt) && BookUuidSchema.safeParse(cursor.bookUuid).success) return cursor;
   } catch {
     // falls through to the 400
   }
@@ -62,6 +70,7 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const query = parseInput(ListBooksQuerySchema, ctx.query, 'query string');
     const rows = await listBooks(pool, ctx.state.tenantId, {
       status: query.status,
+      q: query.q,
       limit: query.limit + 1,
       after: query.cursor ? decodeCursor(query.cursor) : undefined,
     });
@@ -79,25 +88,7 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
   router.get('/v1/books/:book_uuid', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
     const { tenantId } = ctx.state;
-    const row = await requireBook(pool, tenantId, bookUuid);
-    let state;
-    try {
-      state = await queryBookState(temporal, tenantId, bookUuid, deps.queryTimeoutMs);
-    } catch (err) {
-      throw new HttpProblem(503, 'Service Unavailable', 'The book did not answer in time; retry shortly.', undefined, {
-        cause: err,
-      });
-    }
-    if (!state && row.status === 'CREATED') {
-      // Stored but never started (the start failed after the insert): start it now, as the create would have.
-      await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));
-    }
-    const [docs, events, analytics] = await Promise.all([
-      listDocuments(pool, tenantId, bookUuid),
-      listBookEvents(pool, tenantId, bookUuid),
-      findBookAnalytics(pool, tenantId, bookUuid),
-    ]);
-    ctx.body = toBookView(row, state, docs, events, analytics);
+    ctx.body = await loadBookView(deps, await requireBook(pool, tenantId, bookUuid));
   });
 
   router.get('/v1/books/:book_uuid/events', async (ctx) => {

@@ -52,7 +52,9 @@ export function idempotentPosts(pool: Pool) {
       await releaseIdempotencyKey(pool, tenantId, key);
       throw err;
     }
-    if (ctx.status >= 500) await releaseIdempotencyKey(pool, tenantId, key);
+    // No route answered (Koa's bare 404, made a problem further out): there is no answer to keep for the key.
+    const unanswered = ctx.status === 404 && ctx.body == null;
+    if (ctx.status >= 500 || unanswered) await releaseIdempotencyKey(pool, tenantId, key);
     else
       await storeIdempotentResponse(pool, tenantId, key, {
         status: ctx.status,

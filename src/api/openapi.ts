@@ -1,7 +1,6 @@
 import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { z } from 'zod';
 import {
-  BookSummarySchema,
   BookUuidSchema,
   CreateBookRequestSchema,
   DocUuidSchema,
@@ -9,112 +8,185 @@ import {
   UploadDocumentRequestSchema,
   VerificationRequestSchema,
 } from '../contract/book.js';
-import { CreateWebhookRequestSchema, UpdateWebhookRequestSchema, WebhookIdSchema } from '../contract/webhooks.js';
-
-/** RFC 9457 problem details, the body of every error. */
-const ProblemSchema = z
-  .object({
-    type: z.string(),
-    title: z.string(),
-    status: z.number().int(),
-    detail: z.string(),
-    instance: z.string().optional(),
-    errors: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-  })
-  .meta({ id: 'Problem' });
+import {
+  BookPageSchema,
+  BookViewSchema,
+  SealRequestedSchema,
+  UploadAcceptedSchema,
+  VerificationAcceptedSchema,
+} from '../contract/book-view.js';
+import {
+  BookEventListSchema,
+  DeliveryListSchema,
+  RedeliveringSchema,
+  RetryAcceptedSchema,
+} from '../contract/deliveries.js';
+import { EventPayloadSchema, TestEventPayloadSchema } from '../contract/event-payload.js';
+import { HealthSchema, ReadinessSchema } from '../contract/health.js';
+import { ProblemSchema } from '../contract/problem.js';
+import { BookStatusChangeSchema, DeliveryChangeSchema, LastEventIdSchema } from '../contract/stream.js';
+import {
+  CreateWebhookRequestSchema,
+  DeliveriesQuerySchema,
+  OperationalEventListSchema,
+  OperationalEventsQuerySchema,
+  RecoverRequestSchema,
+  RotateSecretRequestSchema,
+  UpdateWebhookRequestSchema,
+  WebhookIdSchema,
+  WebhookListSchema,
+  WebhookSchema,
+  WebhookTestResultSchema,
+  WebhookWithSecretSchema,
+} from '../contract/webhooks.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
 const problem = (description: string) => ({
   description,
   content: { 'application/problem+json': { schema: ProblemSchema } },
 });
-/** Responses whose body schema is not yet a zod contract are documented as JSON objects. */
-const object = (description: string) => json(z.looseObject({}), description);
 
 const bookParams = { path: z.object({ book_uuid: BookUuidSchema }) };
 const webhookParams = { path: z.object({ id: WebhookIdSchema }) };
-const authErrors = {
-  '401': problem('Missing, unknown or revoked API key'),
-  '404': problem('Not found for this tenant'),
-};
-const body = (schema: z.ZodType) => ({ content: { 'application/json': { schema } } });
+const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
+const idempotencyKey = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,255}$/)
+  .optional()
+  .meta({ description: 'A repeat of the same POST within 24 hours gets the first answer again' });
 
+/** Every /v1 operation needs a key and may name something that is not the tenant's; input may be invalid. */
 function op(summary: string, operation: Omit<ZodOpenApiOperationObject, 'summary'>): ZodOpenApiOperationObject {
-  return { summary, ...operation, responses: { ...operation.responses, ...authErrors } };
+  const takesInput = operation.requestParams !== undefined || operation.requestBody !== undefined;
+  return {
+    summary,
+    ...operation,
+    responses: {
+      ...(takesInput ? { '400': problem('Invalid input: `errors` names each field') } : {}),
+      ...operation.responses,
+      '401': problem('Missing, unknown or revoked API key'),
+      '404': problem('Not found for this tenant'),
+    },
+  };
 }
+
+/** A POST: also takes an Idempotency-Key. */
+function post(summary: string, operation: Omit<ZodOpenApiOperationObject, 'summary'>): ZodOpenApiOperationObject {
+  return op(summary, {
+    ...operation,
+    requestParams: { ...operation.requestParams, header: z.object({ 'Idempotency-Key': idempotencyKey }) },
+    responses: { ...operation.responses, '422': problem('Idempotency-Key already used for a different request') },
+  });
+}
+
+const STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): the book as it changes, for a live view.
+The stream starts with \`retry: 2000\`. Without a Last-Event-ID it first sends the snapshot, then every change in
+commit order; each message has an \`id:\` to resume from. A \`: keep-alive\` comment comes every 15 s.
+
+| \`event:\` | \`data:\` (JSON) |
+| --- | --- |
+| \`book\` | the snapshot: BookView, the same body as GET /v1/books/{book_uuid} |
+| \`document\` | DocumentView: a document was uploaded or verified |
+| \`book.status\` | BookStatusChange: the book's status and document counts |
+| \`event\` | EventView: the book emitted an event |
+| \`delivery\` | DeliveryChange: a delivery's state after an attempt |
+| \`analytics\` | BookAnalytics |
+
+A change may repeat what the snapshot already showed: apply each as "replace the item with this key" (doc_uuid,
+event_id, delivery id).`;
+
+const resume = {
+  ...bookParams,
+  header: z.object({ 'Last-Event-ID': LastEventIdSchema.optional() }),
+  query: z.object({ last_event_id: LastEventIdSchema.optional() }),
+};
 
 const paths: ZodOpenApiPathsObject = {
   '/v1/books': {
-    post: op('Create a book (starts its workflow)', {
+    post: post('Create a book (starts its workflow)', {
       requestBody: body(CreateBookRequestSchema),
       responses: {
-        '201': object('The book'),
-        '200': object('The same book, created before'),
-        '400': problem('Invalid body'),
+        '201': json(BookViewSchema, 'The book'),
+        '200': json(BookViewSchema, 'The same book, created before'),
         '409': problem('Same book_uuid, different body'),
       },
     }),
     get: op("List the tenant's books, newest first", {
       requestParams: { query: ListBooksQuerySchema },
-      responses: {
-        '200': json(
-          z.object({ data: z.array(BookSummarySchema), next_cursor: z.string().nullable() }),
-          'A page of books',
-        ),
-      },
+      responses: { '200': json(BookPageSchema, 'A page of books') },
     }),
   },
   '/v1/books/{book_uuid}': {
     get: op('A book: status, documents, events, analytics', {
       requestParams: bookParams,
-      responses: { '200': object('The book') },
+      responses: {
+        '200': json(BookViewSchema, 'The book'),
+        '503': problem('The book did not answer in time; retry'),
+      },
+    }),
+  },
+  '/v1/books/{book_uuid}/stream': {
+    get: op("The book's changes, live (Server-Sent Events)", {
+      description: STREAM_DESCRIPTION,
+      requestParams: resume,
+      responses: {
+        '200': {
+          description: 'An endless text/event-stream; see the table above for its messages',
+          content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
+        },
+        '503': problem('The book did not answer in time; retry'),
+      },
     }),
   },
   '/v1/books/{book_uuid}/events': {
     get: op("A book's events with their deliveries and attempts", {
       requestParams: bookParams,
-      responses: { '200': object('Events') },
+      responses: { '200': json(BookEventListSchema, 'The events, oldest first') },
     }),
   },
   '/v1/books/{book_uuid}/seal': {
-    post: op('Seal the book: no more uploads', {
+    post: post('Seal the book: no more uploads', {
       requestParams: bookParams,
-      responses: { '202': object('Seal requested') },
+      responses: { '202': json(SealRequestedSchema, 'Seal requested') },
     }),
   },
   '/v1/books/{book_uuid}/documents': {
-    post: op('Upload a document', {
+    post: post('Upload a document', {
       requestParams: bookParams,
       requestBody: body(UploadDocumentRequestSchema),
       responses: {
-        '202': object('Accepted by the book'),
+        '202': json(UploadAcceptedSchema, 'Accepted by the book'),
         '409': problem('Sealed or complete book, or another document under this doc_uuid'),
+        '503': problem('The book did not accept it in time; retry with the same doc_uuid'),
       },
     }),
   },
   '/v1/books/{book_uuid}/documents/{doc_uuid}/verification': {
-    post: op("A document's verification result", {
+    post: post("A document's verification result", {
       requestParams: { path: z.object({ book_uuid: BookUuidSchema, doc_uuid: DocUuidSchema }) },
       requestBody: body(VerificationRequestSchema),
-      responses: { '202': object('Durably accepted'), '409': problem('The book is complete') },
+      responses: {
+        '202': json(VerificationAcceptedSchema, 'Durably accepted'),
+        '409': problem('The book is complete'),
+      },
     }),
   },
   '/v1/webhooks': {
-    post: op('Register a webhook endpoint or an e-mail subscription', {
+    post: post('Register a webhook endpoint or an e-mail subscription', {
       requestBody: body(CreateWebhookRequestSchema),
       responses: {
-        '201': object('The endpoint and its secret, shown once'),
+        '201': json(WebhookWithSecretSchema, 'The endpoint and its secret, shown once'),
         '409': problem('Destination already registered'),
       },
     }),
-    get: op("List the tenant's endpoints", { responses: { '200': object('Endpoints') } }),
+    get: op("List the tenant's endpoints", { responses: { '200': json(WebhookListSchema, 'Endpoints') } }),
   },
   '/v1/webhooks/{id}': {
-    get: op('An endpoint', { requestParams: webhookParams, responses: { '200': object('The endpoint') } }),
+    get: op('An endpoint', { requestParams: webhookParams, responses: { '200': json(WebhookSchema, 'The endpoint') } }),
     patch: op('Change an endpoint', {
       requestParams: webhookParams,
       requestBody: body(UpdateWebhookRequestSchema),
-      responses: { '200': object('The endpoint') },
+      responses: { '200': json(WebhookSchema, 'The endpoint'), '409': problem('Destination already registered') },
     }),
     delete: op('Delete an endpoint', {
       requestParams: webhookParams,
@@ -122,48 +194,69 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   '/v1/webhooks/{id}/rotate-secret': {
-    post: op('Rotate the signing secret (the old one signs too for a grace period)', {
+    post: post('Rotate the signing secret (the old one signs too for a grace period)', {
       requestParams: webhookParams,
-      responses: { '200': object('The endpoint and its new secret') },
+      requestBody: body(RotateSecretRequestSchema, false),
+      responses: { '200': json(WebhookWithSecretSchema, 'The endpoint and its new secret, shown once') },
     }),
   },
   '/v1/webhooks/{id}/test': {
-    post: op('Send a signed test event now', {
+    post: post('Send a signed test event now', {
       requestParams: webhookParams,
-      responses: { '200': object('The attempt') },
+      responses: { '200': json(WebhookTestResultSchema, 'The attempt') },
     }),
   },
   '/v1/webhooks/{id}/deliveries': {
     get: op("An endpoint's deliveries with their attempts", {
-      requestParams: webhookParams,
-      responses: { '200': object('Deliveries') },
+      requestParams: { ...webhookParams, query: DeliveriesQuerySchema },
+      responses: { '200': json(DeliveryListSchema, 'Deliveries, newest first') },
     }),
   },
   '/v1/webhooks/{id}/recover': {
-    post: op('Redeliver every delivery that failed since a time', {
+    post: post('Redeliver every delivery that failed since a time', {
       requestParams: webhookParams,
-      requestBody: body(z.object({ since: z.iso.datetime({ offset: true }) })),
-      responses: { '202': object('Redelivering') },
+      requestBody: body(RecoverRequestSchema),
+      responses: { '202': json(RedeliveringSchema, 'Redelivering') },
     }),
   },
   '/v1/deliveries/{id}/retry': {
-    post: op('Redeliver one delivery, keeping its webhook-id', {
-      requestParams: { path: z.object({ id: z.string() }) },
-      responses: { '202': object('Redelivering'), '409': problem('Still being attempted') },
+    post: post('Redeliver one delivery, keeping its webhook-id', {
+      requestParams: { path: z.object({ id: z.string().meta({ description: '<event_id>.<webhook_id>' }) }) },
+      responses: { '202': json(RetryAcceptedSchema, 'Redelivering'), '409': problem('Still being attempted') },
     }),
   },
   '/v1/operational-events': {
-    get: op('Operational events (webhook.disabled)', { responses: { '200': object('Events') } }),
+    get: op('Operational events (webhook.disabled)', {
+      requestParams: { query: OperationalEventsQuerySchema },
+      responses: { '200': json(OperationalEventListSchema, 'Events, newest first') },
+    }),
   },
-  '/healthz': { get: { summary: 'The process is up', security: [], responses: { '200': object('ok') } } },
+  '/healthz': { get: { summary: 'The process is up', security: [], responses: { '200': json(HealthSchema, 'Up') } } },
   '/readyz': {
     get: {
       summary: 'PostgreSQL and Temporal answer',
       security: [],
-      responses: { '200': object('ready'), '503': object('not ready') },
+      responses: { '200': json(ReadinessSchema, 'Ready'), '503': json(ReadinessSchema, 'Not ready') },
+    },
+  },
+  '/metrics': {
+    get: {
+      summary: 'Prometheus metrics (text exposition format)',
+      security: [],
+      responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },
     },
   },
 };
+
+const SIGNED = 'Signed as the endpoint chose (standard: webhook-id, webhook-timestamp, webhook-signature headers).';
+const delivered = (summary: string, schema: z.ZodType) => ({
+  post: {
+    summary,
+    description: `${SIGNED} Answer 2xx within the timeout; anything else is retried.`,
+    requestBody: body(schema),
+    responses: { '200': { description: 'Received (any 2xx)' } },
+  },
+});
 
 /** The OpenAPI 3.1 document of the intake API, generated from its zod contracts. */
 export function openApiDocument() {
@@ -175,7 +268,15 @@ export function openApiDocument() {
       description: 'Books of documents, their verification events, and signed webhook and e-mail deliveries.',
     },
     security: [{ bearer: [] }],
-    components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: bb_…' } } },
     paths,
+    webhooks: {
+      bookEvent: delivered('VERIFICATION_COMPLETE, BOOK_COMPLETE or ANALYTICS_COMPLETED', EventPayloadSchema),
+      testEvent: delivered('A TEST event (POST /v1/webhooks/{id}/test)', TestEventPayloadSchema),
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: bb_…' } },
+      // The stream's messages are text, not JSON bodies: named here so its description can point at them.
+      schemas: { BookStatusChange: BookStatusChangeSchema, DeliveryChange: DeliveryChangeSchema },
+    },
   });
 }

@@ -1,3 +1,4 @@
+import type { Socket } from 'node:net';
 import type { Context, Next } from 'koa';
 import { ZodError, type z } from 'zod';
 import type { Logger } from '../logger.js';
@@ -101,4 +102,27 @@ function toProblem(err: unknown): HttpProblem {
     return new HttpProblem(httpError.status, title, httpError.expose ? String(httpError.message) : title);
   }
   return new HttpProblem(500, 'Internal Server Error', 'Something went wrong on our side; it has been logged.');
+}
+
+const CLIENT_ERRORS: Record<string, [number, string]> = {
+  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
+  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+};
+
+/**
+ * For the server's `clientError`: a request node's HTTP parser refuses before the app sees it (bytes that are not
+ * HTTP, headers over 16 KB) is answered with problem+json too. Like node's own handler, it answers only on a
+ * connection nothing was written to yet, and closes it.
+ */
+export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
+    const [status, title] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
+    const body = JSON.stringify({ type: 'about:blank', title, status, detail: 'The request is not valid HTTP/1.1.' });
+    socket.end(
+      `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+    return;
+  }
+  socket.destroy();
 }

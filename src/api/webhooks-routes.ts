@@ -1,7 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
-import { z } from 'zod';
-import { CreateWebhookRequestSchema, UpdateWebhookRequestSchema, WebhookIdSchema } from '../contract/webhooks.js';
+import {
+  CreateWebhookRequestSchema,
+  DeliveriesQuerySchema,
+  OperationalEventsQuerySchema,
+  RecoverRequestSchema,
+  RotateSecretRequestSchema,
+  UpdateWebhookRequestSchema,
+  WebhookIdSchema,
+  type Webhook,
+  type WebhookTestResult,
+} from '../contract/webhooks.js';
 import { findDelivery, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
@@ -45,7 +54,7 @@ export interface WebhookRouteDeps {
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
-function toWebhook(row: WebhookRow) {
+function toWebhook(row: WebhookRow): Webhook {
   return {
     id: row.id,
     url: row.url,
@@ -60,20 +69,6 @@ function toWebhook(row: WebhookRow) {
     updated_at: row.updated_at.toISOString(),
   };
 }
-
-const OperationalEventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
-
-const RecoverRequestSchema = z.strictObject({
-  since: z.iso.datetime({ offset: true, error: 'must be an ISO-8601 time' }),
-});
-
-const RotateRequestSchema = z.strictObject({ secret: z.string().min(16).max(128).optional() }).optional();
-const DeliveriesQuerySchema = z.strictObject({
-  status: z.enum(['PENDING', 'DELIVERED', 'FAILED']).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
 
 /** SSRF protection at the door: a URL leading to this host's private side is refused with a 400 naming `url`. */
 async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<void> {
@@ -160,7 +155,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 
   router.post('/v1/webhooks/:id/rotate-secret', async (ctx) => {
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
-    const body = parseInput(RotateRequestSchema, ctx.request.body, 'request body');
+    const body = parseInput(RotateSecretRequestSchema.optional(), ctx.request.body, 'request body');
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
     const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
     if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
@@ -203,11 +198,11 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     ctx.body = {
       event_id: eventId,
       delivered: attempt.outcome.kind === 'delivered',
-      status_code: 'statusCode' in attempt.outcome ? attempt.outcome.statusCode : null,
+      status_code: 'statusCode' in attempt.outcome ? (attempt.outcome.statusCode ?? null) : null,
       duration_ms: attempt.durationMs,
       error: attempt.error ?? null,
       response_snippet: attempt.responseSnippet ?? null,
-    };
+    } satisfies WebhookTestResult;
   });
 
   router.get('/v1/operational-events', async (ctx) => {

@@ -9,7 +9,7 @@ import { exitOnError, stopOnSignals } from './shutdown.js';
 async function main() {
   const config = requireClusterConfig(loadConfig());
   const logger = createLogger(config.LOG_LEVEL, 'bookbell-api');
-  const pool = createPool(config.DATABASE_URL, logger);
+  const pool = createPool(config.DATABASE_URL, logger, config.DATABASE_POOL_SIZE);
   await migrate(pool);
   const api = await startApiRole({ config, temporalAddress: config.TEMPORAL_ADDRESS, pool, logger });
   stopOnSignals(logger, async () => {

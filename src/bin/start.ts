@@ -17,7 +17,7 @@ async function main() {
   // One machine, one developer: webhooks may reach this machine's own receivers unless told otherwise.
   const config = loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env });
   const logger = createLogger(config.LOG_LEVEL);
-  installTemporalRuntime(logger);
+  await installTemporalRuntime(logger);
   const dataDir = fromRoot(config.DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
 
@@ -48,14 +48,19 @@ async function main() {
     });
     stops.push(temporal.stop);
 
-    const pool = createPool(postgres.url, logger);
+    const pool = createPool(postgres.url, logger, config.DATABASE_POOL_SIZE);
     stops.push(() => pool.end());
     await migrate(pool);
     const apiKey = await ensureDevApiKey(pool, dataDir);
 
     const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
     stops.push(worker.stop);
-    const api = await startApiRole({ config, temporalAddress: temporal.address, pool, logger });
+    const api = await startApiRole({
+      config: { ...config, TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? temporal.uiUrl },
+      temporalAddress: temporal.address,
+      pool,
+      logger,
+    });
     stops.push(api.stop);
 
     console.log(
@@ -63,6 +68,7 @@ async function main() {
         '',
         'bookbell is running.',
         `API: ${api.url}`,
+        `Console: ${api.url}/console/ (sign in with the API key)`,
         `API key: ${apiKey}`,
         `Temporal UI: ${temporal.uiUrl ?? `(external cluster ${temporal.address}: use its own UI)`}`,
         `Temporal: ${temporal.address}, namespace ${temporal.namespace} (${temporal.source})`,

@@ -3,6 +3,7 @@ import { loadConfig, requireClusterConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
+import { startMetricsServer } from '../metrics/server.js';
 import { startWorkerRole } from '../roles.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
@@ -10,12 +11,17 @@ import { exitOnError, stopOnSignals } from './shutdown.js';
 async function main() {
   const config = requireClusterConfig(loadConfig());
   const logger = createLogger(config.LOG_LEVEL, 'bookbell-worker');
-  installTemporalRuntime(logger);
-  const pool = createPool(config.DATABASE_URL, logger);
+  await installTemporalRuntime(logger);
+  const pool = createPool(config.DATABASE_URL, logger, config.DATABASE_POOL_SIZE);
   await migrate(pool);
   const worker = await startWorkerRole({ config, temporalAddress: config.TEMPORAL_ADDRESS, pool, logger });
+  const metrics =
+    config.METRICS_PORT === undefined
+      ? undefined
+      : await startMetricsServer({ host: config.HOST, port: config.METRICS_PORT, logger });
   stopOnSignals(logger, async () => {
     await worker.stop();
+    await metrics?.stop();
     await pool.end();
   });
 }

@@ -21,7 +21,11 @@ export const EventTypeSchema = z.enum(EVENT_TYPES);
 export type EventType = z.infer<typeof EventTypeSchema>;
 
 export const TenantIdSchema = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/);
-const uuid = (name: string) => z.uuid({ error: `${name} must be a UUID, e.g. 6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c` });
+// Lower-cased: Postgres compares uuids in any case, Temporal workflow ids are plain strings; one spelling for both.
+const uuid = (name: string) =>
+  z
+    .uuid({ error: `${name} must be a UUID, e.g. 6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c` })
+    .overwrite((value) => value.toLowerCase());
 export const BookUuidSchema = uuid('book_uuid');
 export const DocUuidSchema = uuid('doc_uuid');
 
@@ -84,22 +88,40 @@ export const ListBooksQuerySchema = z.strictObject({
     .max(200)
     .regex(/^[\w-]+$/, { error: 'must be a next_cursor value from a previous page' })
     .optional(),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .meta({ description: 'Only books whose name contains this (any case) or whose book_uuid starts with it' }),
 });
 
-export const DocumentCountsSchema = z.object({
-  total: z.number().int(),
-  verifying: z.number().int(),
-  verified: z.number().int(),
-  rejected: z.number().int(),
-});
+export const DocumentCountsSchema = z
+  .strictObject({
+    total: z.int().min(0),
+    verifying: z.int().min(0).meta({ description: 'Waiting for their first verification result' }),
+    verified: z.int().min(0).meta({ description: 'Verified successfully (VERIFICATION_COMPLETE)' }),
+    rejected: z.int().min(0).meta({ description: 'Failed verification (REJECTED)' }),
+  })
+  .meta({
+    id: 'DocumentCounts',
+    description: "The book's documents by status; total = verifying + verified + rejected",
+  });
 export type DocumentCounts = z.infer<typeof DocumentCountsSchema>;
 
-export const BookSummarySchema = z.object({
-  book_uuid: BookUuidSchema,
-  name: z.string(),
-  metadata: MetadataSchema,
-  status: BookStatusSchema,
-  created_at: z.iso.datetime(),
-  document_counts: DocumentCountsSchema,
-});
+export const BookSummarySchema = z
+  .strictObject({
+    book_uuid: BookUuidSchema,
+    name: z.string(),
+    metadata: MetadataSchema.meta({ description: 'What the book was created with; {} when none' }),
+    status: BookStatusSchema.meta({
+      description:
+        'CREATED (stored, workflow not yet running) → UPLOAD (accepting documents) → SEALED (no more uploads) → ' +
+        'COMPLETE (BOOK_COMPLETE emitted) → ANALYTICS_COMPLETE (ANALYTICS_COMPLETED emitted)',
+    }),
+    created_at: z.iso.datetime(),
+    document_counts: DocumentCountsSchema,
+  })
+  .meta({ id: 'BookSummary', description: 'A book as lists show it' });
 export type BookSummary = z.infer<typeof BookSummarySchema>;

@@ -1,12 +1,14 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './book.js';
+import { DeliveryStatusSchema } from './deliveries.js';
 
 export const SIGNATURE_SCHEMES = ['standard', 'ocrolus'] as const;
 
 const url = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
   .max(2048)
-  .refine((value) => !new URL(value).username && !new URL(value).password, {
+  // Runs even when the URL check failed: an unparsable value must not throw here.
+  .refine((value) => !URL.canParse(value) || (!new URL(value).username && !new URL(value).password), {
     error: 'must not carry credentials; use the signature to authenticate bookbell',
   });
 /** Book events, and operational events about the tenant's own endpoints. */
@@ -53,4 +55,102 @@ export const UpdateWebhookRequestSchema = z
   });
 export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
 
-export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' });
+export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' }).overwrite((value) => value.toLowerCase());
+
+export const RotateSecretRequestSchema = z
+  .strictObject({
+    secret: secret.optional().meta({ description: 'Your own new secret; without one, bookbell makes one' }),
+  })
+  .meta({ id: 'RotateSecretRequest' });
+
+export const RecoverRequestSchema = z
+  .strictObject({
+    since: z.iso
+      .datetime({ offset: true, error: 'must be an ISO-8601 time' })
+      // PostgreSQL takes offsets up to ±15:59 and no year 0: it gets the same instant in UTC, years 1 to 9999.
+      .transform((value) => new Date(value).toISOString())
+      .refine((value) => /^(?!0000)\d{4}-/.test(value), { error: 'must be a time from year 1 to 9999' })
+      .meta({ description: 'Redeliver the deliveries that failed at or after this time' }),
+  })
+  .meta({ id: 'RecoverRequest' });
+
+export const DeliveriesQuerySchema = z.strictObject({
+  status: DeliveryStatusSchema.optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+export const OperationalEventsQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).default(50),
+});
+
+const time = z.iso.datetime();
+
+export const WebhookSchema = z
+  .strictObject({
+    id: WebhookIdSchema,
+    url: z.string().nullable().meta({ description: 'Where a webhook POSTs; null for an e-mail subscription' }),
+    email: z.string().nullable().meta({ description: 'Where an e-mail subscription mails; null for a webhook' }),
+    events: z.array(z.enum(SUBSCRIBABLE_EVENTS)),
+    description: z.string().nullable(),
+    signature_scheme: z.enum(SIGNATURE_SCHEMES).meta({
+      description:
+        'standard: Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature); ocrolus: Ocrolus HMAC headers',
+    }),
+    active: z.boolean().meta({ description: 'false once paused, or disabled after failing too long (410 Gone)' }),
+    disabled_reason: z.string().nullable().meta({ description: 'Why bookbell disabled it; null otherwise' }),
+    previous_secret_expires_at: time
+      .nullable()
+      .meta({ description: 'After a rotation, the old secret also signs until then' }),
+    created_at: time,
+    updated_at: time,
+  })
+  .meta({ id: 'Webhook', description: 'A webhook endpoint or an e-mail subscription; its secret is never shown here' });
+export type Webhook = z.infer<typeof WebhookSchema>;
+
+export const WebhookWithSecretSchema = z
+  .strictObject({
+    ...WebhookSchema.shape,
+    secret: z.string().nullable().meta({
+      description: 'The signing secret, shown only now: keep it. null for an e-mail subscription (nothing to sign)',
+    }),
+  })
+  .meta({ id: 'WebhookWithSecret', description: 'An endpoint with its signing secret, shown once' });
+
+export const WebhookListSchema = z.strictObject({ data: z.array(WebhookSchema) }).meta({ id: 'WebhookList' });
+
+export const WebhookTestResultSchema = z
+  .strictObject({
+    event_id: z.string(),
+    delivered: z.boolean().meta({ description: 'The endpoint answered 2xx (or the mail server took the mail)' }),
+    status_code: z.int().nullable(),
+    duration_ms: z.int().min(0),
+    error: z.string().nullable(),
+    response_snippet: z.string().nullable().meta({ description: "The start of the endpoint's answer" }),
+  })
+  .meta({ id: 'WebhookTestResult', description: 'The one attempt to send a signed TEST event' });
+export type WebhookTestResult = z.infer<typeof WebhookTestResultSchema>;
+
+export const WebhookDisabledPayloadSchema = z
+  .strictObject({
+    event_name: z.literal('webhook.disabled'),
+    webhook_id: WebhookIdSchema,
+    url: z.string().nullable(),
+    email: z.string().nullable(),
+    reason: z.string(),
+    occurred_at: z.iso.datetime({ offset: true }),
+  })
+  .meta({ id: 'WebhookDisabledPayload' });
+
+export const OperationalEventSchema = z
+  .strictObject({
+    id: z.uuid(),
+    event_type: z.literal('webhook.disabled'),
+    webhook_id: WebhookIdSchema.nullable(),
+    occurred_at: time,
+    payload: WebhookDisabledPayloadSchema,
+  })
+  .meta({ id: 'OperationalEvent', description: "An event about the tenant's own endpoints" });
+
+export const OperationalEventListSchema = z
+  .strictObject({ data: z.array(OperationalEventSchema).meta({ description: 'Newest first' }) })
+  .meta({ id: 'OperationalEventList' });

@@ -82,7 +82,13 @@ export interface BookPageCursor {
 export async function listBooks(
   pool: Pool,
   tenantId: string,
-  options: { status?: BookStatus | undefined; limit: number; after?: BookPageCursor | undefined },
+  options: {
+    status?: BookStatus | undefined;
+    limit: number;
+    after?: BookPageCursor | undefined;
+    /** Name contains (any case) or book_uuid starts with: a search box, not a pattern. */
+    q?: string | undefined;
+  },
 ): Promise<Array<BookRow & { cursor_at: string }>> {
   // The cursor keeps Postgres' microseconds: a JavaScript Date would round them and skip or repeat rows.
   const result = await pool.query<BookRow & { cursor_at: string }>(
@@ -91,6 +97,8 @@ export async function listBooks(
      where tenant_id = $1::text
        and ($2::text is null or status = $2::text)
        and ($3::timestamptz is null or (created_at, book_uuid) < ($3::timestamptz, $4::uuid))
+       and ($6::text is null or strpos(lower(name), lower($6::text)) > 0
+            or starts_with(book_uuid::text, lower($6::text)))
      order by created_at desc, book_uuid desc
      limit $5::int`,
     [
@@ -99,6 +107,7 @@ export async function listBooks(
       options.after?.createdAt ?? null,
       options.after?.bookUuid ?? null,
       options.limit,
+      options.q ?? null,
     ],
   );
   return result.rows;

@@ -52,6 +52,23 @@ export async function findDelivery(
   return result.rows[0];
 }
 
+/** Several deliveries of one endpoint with their bodies (one query for a batch); missing ones are left out. */
+export async function findDeliveries(
+  pool: Pool,
+  tenantId: string,
+  webhookId: string,
+  eventIds: string[],
+): Promise<Array<DeliveryRow & { payload: EventPayload }>> {
+  const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
+    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, e.payload
+     from deliveries d join events e using (tenant_id, event_id)
+     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = any($3::text[])`,
+    [tenantId, webhookId, eventIds],
+  );
+  return result.rows;
+}
+
 /** Logs one attempt (once: a repeated log of the same attempt number is dropped) and the delivery's latest state. */
 export async function recordAttempt(
   pool: Pool,
@@ -89,6 +106,43 @@ export async function recordAttempt(
   );
 }
 
+/** `recordAttempt` for several deliveries of one endpoint in one statement (a batch's attempts). */
+export async function recordAttempts(
+  pool: Pool,
+  tenantId: string,
+  webhookId: string,
+  attempts: Array<{ eventId: string; attempt: Parameters<typeof recordAttempt>[2]; finish?: 'DELIVERED' | 'FAILED' }>,
+): Promise<void> {
+  if (attempts.length === 0) return;
+  await pool.query(
+    `with a as (
+       select * from unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
+         as a(event_id, attempt, status_code, duration_ms, error, response_snippet, finish)
+     ), logged as (
+       insert into delivery_attempts
+         (tenant_id, event_id, webhook_id, attempt, status_code, duration_ms, error, response_snippet)
+       select $1::text, event_id, $2::uuid, attempt, status_code, duration_ms, error, response_snippet from a
+       on conflict do nothing
+     )
+     update deliveries d set attempts = greatest(d.attempts, a.attempt), last_status_code = a.status_code,
+       last_error = a.error, status = coalesce(a.finish, d.status),
+       finished_at = case when a.finish is null then null else now() end
+     from a
+     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = a.event_id`,
+    [
+      tenantId,
+      webhookId,
+      attempts.map((a) => a.eventId),
+      attempts.map((a) => a.attempt.number),
+      attempts.map((a) => a.attempt.statusCode ?? null),
+      attempts.map((a) => a.attempt.durationMs),
+      attempts.map((a) => a.attempt.error ?? null),
+      attempts.map((a) => a.attempt.responseSnippet ?? null),
+      attempts.map((a) => a.finish ?? null),
+    ],
+  );
+}
+
 /** Ends a delivery without an attempt (its endpoint was deleted or disabled). */
 export async function finishDelivery(
   pool: Pool,
@@ -105,7 +159,8 @@ export async function finishDelivery(
 
 export interface AttemptRow {
   attempt: number;
-  attempted_at: Date;
+  /** ISO-8601 text: attempts arrive through json_agg, which pg does not turn into Dates. */
+  attempted_at: string;
   status_code: number | null;
   duration_ms: number;
   error: string | null;

@@ -14,6 +14,9 @@ export interface DocumentRow {
   verified_at: Date | null;
 }
 
+export const DOCUMENT_COLUMNS =
+  'doc_uuid, name, mime_type, size_bytes, status, result, reason, uploaded_at, verified_at';
+
 /**
  * Stores an upload's details. A row made earlier by a verification result gets them filled in; a repeat of the same
  * upload changes nothing. Returns the stored name so a caller can detect a different repeat.
@@ -77,7 +80,7 @@ export async function listDocuments(
   bookUuid: string,
 ): Promise<DocumentRow[]> {
   const result = await pool.query<DocumentRow>(
-    `select doc_uuid, name, mime_type, size_bytes, status, result, reason, uploaded_at, verified_at
+    `select ${DOCUMENT_COLUMNS}
      from documents where tenant_id = $1::text and book_uuid = $2::uuid
      order by coalesce(uploaded_at, verified_at), doc_uuid`,
     [tenantId, bookUuid],

@@ -10,19 +10,20 @@ export interface EventRow {
   payload: EventPayload;
 }
 
-/** Stores an event once: a retried activity inserts nothing new. */
+/** Stores an event once: a retried activity inserts nothing new. Returns whether this call inserted it. */
 export async function insertEvent(
   client: PoolClient,
   tenantId: string,
   bookUuid: string,
   payload: EventPayload,
-): Promise<void> {
-  await client.query(
+): Promise<boolean> {
+  const result = await client.query(
     `insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
      values ($1::text, $2::text, $3::uuid, $4::text, $5::uuid, $6::timestamptz, $7::jsonb)
      on conflict (tenant_id, event_id) do nothing`,
     [tenantId, payload.event_id, bookUuid, payload.event_name, payload.doc_uuid ?? null, payload.occurred_at, payload],
   );
+  return (result.rowCount ?? 0) > 0;
 }
 
 export async function listBookEvents(pool: Pool, tenantId: string, bookUuid: string): Promise<EventRow[]> {

@@ -14,9 +14,12 @@ export async function claimIdempotencyKey(
   key: string,
   requestHash: string,
 ): Promise<StoredResponse | undefined> {
-  // A key older than 24 hours is free again.
+  // A key older than 24 hours is free again; so is one claimed 30 s ago and never answered: its API process died
+  // mid-request (requests end well within that), and the client's retries would otherwise get 409 for a day. Should a
+  // slow first request still be running, the retry repeats it, which the ids in every request make harmless.
   await pool.query(
-    `delete from idempotency_keys where tenant_id = $1::text and key = $2::text and created_at < now() - interval '24 hours'`,
+    `delete from idempotency_keys where tenant_id = $1::text and key = $2::text
+       and (created_at < now() - interval '24 hours' or (status is null and created_at < now() - interval '30 seconds'))`,
     [tenantId, key],
   );
   const claimed = await pool.query(

@@ -193,10 +193,18 @@ export async function recordEndpointHealth(
   id: string,
   succeeded: boolean,
 ): Promise<Date | null> {
+  // Writes only when the streak starts or ends: every delivery to a healthy endpoint would otherwise rewrite (and
+  // lock) the same row, which serialises a burst of deliveries to one endpoint.
   const result = await pool.query<{ failing_since: Date | null }>(
-    `update webhooks set failing_since = case when $3::boolean then null else coalesce(failing_since, now()) end
-     where tenant_id = $1::text and id = $2::uuid
-     returning failing_since`,
+    `with changed as (
+       update webhooks set failing_since = case when $3::boolean then null else now() end
+       where tenant_id = $1::text and id = $2::uuid and (failing_since is null) <> $3::boolean
+       returning failing_since
+     )
+     select failing_since from changed
+     union all
+     select failing_since from webhooks
+     where tenant_id = $1::text and id = $2::uuid and not exists (select from changed)`,
     [tenantId, id, succeeded],
   );
   return result.rows[0]?.failing_since ?? null;

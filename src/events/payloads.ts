@@ -1,31 +1,10 @@
 import type { BookAnalytics } from '../analytics/bank-statements.js';
-import type { DocumentCounts, DocumentStatus, EventType } from '../contract/book.js';
+import type { DocumentStatus } from '../contract/book.js';
+import type { EventPayload } from '../contract/event-payload.js';
 import type { EmittedEvent } from '../../workflows/book-state.js';
 
-/**
- * The body every subscriber receives, Ocrolus-compatible (`event_name`, `status`, `book_uuid`, `book_name`,
- * `doc_uuid`, `uploaded_docs`, `notification_type`, `severity`, `notification_reason`) plus bookbell's own fields
- * (`event_id`, `occurred_at`, `result`, counts, analytics). Built once, stored with the event, sent as is.
- */
-export interface EventPayload {
-  event_id: string;
-  event_name: EventType;
-  occurred_at: string;
-  status: string;
-  notification_type: 'STATUS';
-  severity: 'LOW' | 'MODERATE' | 'HIGH';
-  notification_reason: string;
-  book_uuid: string;
-  book_name: string;
-  doc_uuid?: string;
-  uploaded_doc_uuid?: string;
-  doc_name?: string | null;
-  result?: 'SUCCEEDED' | 'FAILED';
-  reason?: string | null;
-  uploaded_docs?: Array<{ uuid: string; status: DocumentStatus }>;
-  document_counts?: DocumentCounts;
-  analytics?: BookAnalytics;
-}
+/** The body every subscriber receives, built once, stored with the event, sent as is (see the contract's schema). */
+export type { EventPayload };
 
 export interface PayloadContext {
   bookName: string;

@@ -18,10 +18,12 @@ import {
   UPLOAD_REFUSED,
   uploadDocumentUpdate,
   verificationSignal,
+  verificationsSignal,
   type VerificationSignal,
 } from '../../workflows/book-contract.js';
 import type { BookState, BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
+import { GroupCommit } from './group-commit.js';
 
 /**
  * Starts the book's workflow, or finds the running one: safe to call again for the same book. A finished book is
@@ -132,16 +134,32 @@ export async function uploadDocument(
   }
 }
 
-/** Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running. */
+// One group commit per client: results for a book that arrive while its last signal is in flight go in one signal.
+const verificationBatches = new WeakMap<Client, GroupCommit<VerificationSignal, boolean>>();
+
+/**
+ * Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running.
+ * Under a burst, the results for one book are sent together (one signal instead of one each; see README, "Tuning").
+ */
 export async function signalVerification(
   client: Client,
   tenantId: string,
   bookUuid: string,
   signal: VerificationSignal,
 ): Promise<boolean> {
-  return sendSignal(() =>
-    client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(verificationSignal, signal),
-  );
+  let batches = verificationBatches.get(client);
+  if (!batches) {
+    batches = new GroupCommit((workflowId, signals) => {
+      const handle = client.workflow.getHandle(workflowId);
+      return sendSignal(() =>
+        signals.length === 1
+          ? handle.signal(verificationSignal, signals[0] as VerificationSignal)
+          : handle.signal(verificationsSignal, signals),
+      );
+    });
+    verificationBatches.set(client, batches);
+  }
+  return batches.submit(bookWorkflowId(tenantId, bookUuid), signal);
 }
 
 /** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { NativeConnection, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
@@ -8,10 +8,12 @@ import { Mailer } from '../delivery/mailer.js';
 import { WebhookSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
+import type { TemporalConnectionOptions } from './connection-options.js';
+import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
 
-/** The workflow bundle's entry: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
-export function workflowsPath(): string {
-  const candidates = ['../../workflows/index.ts', '../../workflows/index.js'].map((rel) =>
+/** A file of `workflows/`: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
+function workflowsFile(name: string): string {
+  const candidates = [`../../workflows/${name}.ts`, `../../workflows/${name}.js`].map((rel) =>
     fileURLToPath(new URL(rel, import.meta.url)),
   );
   const found = candidates.find((path) => existsSync(path));
@@ -19,8 +21,27 @@ export function workflowsPath(): string {
   return found;
 }
 
+/** The workflow bundle's entry. */
+export const workflowsPath = (): string => workflowsFile('index');
+
+/** Workflow interceptor modules, bundled with the workflows (pass them to `bundleWorkflowCode` too). */
+export const workflowInterceptorModules = (): string[] => [workflowsFile('request-id-interceptors')];
+
+/**
+ * The worker options bookbell runs with beyond the SDK's defaults; the benchmark's floor runs with the same ones, so
+ * the two are measured alike (README, "Tuning" says what each did).
+ */
+export const WORKER_TUNING: Partial<WorkerOptions> = {
+  // The SDK's defaults measured best here: more workflow-task slots and pollers (100 / 20), a second workflow thread
+  // and eager activity dispatch changed nothing beyond noise on a 2-core machine, where CPU is the limit. What
+  // moved bookbell past its floor was doing less per event (README, "Tuning").
+};
+
 export interface BookWorkerOptions {
   address: string;
+  /** TLS and API key for a secured cluster or Temporal Cloud (see connection-options.ts). */
+  tls?: TemporalConnectionOptions['tls'];
+  apiKey?: string | undefined;
   namespace: string;
   taskQueue: string;
   pool: Pool;
@@ -43,9 +64,14 @@ export interface BookWorkerOptions {
 export async function createBookWorker(
   options: BookWorkerOptions,
 ): Promise<{ worker: Worker; close: () => Promise<void> }> {
-  const connection = await NativeConnection.connect({ address: options.address });
+  const target = {
+    address: options.address,
+    ...(options.tls ? { tls: options.tls } : {}),
+    ...(options.apiKey ? { apiKey: options.apiKey } : {}),
+  };
+  const connection = await NativeConnection.connect(target);
   // Activities signal the delivery workflows through a client of their own.
-  const clientConnection = await Connection.connect({ address: options.address });
+  const clientConnection = await Connection.connect(target);
   const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
   const { smtpUrl, mailFrom } = options.delivery;
   const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom) : undefined;
@@ -57,13 +83,24 @@ export async function createBookWorker(
   };
   try {
     const worker = await Worker.create({
+      ...WORKER_TUNING,
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
-      ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath: workflowsPath() }),
+      // A pre-built bundle has the workflow interceptors in it already (see workflowInterceptorModules).
+      ...(options.workflowBundle
+        ? { workflowBundle: options.workflowBundle, interceptors: { activity: [requestIdActivityInterceptor] } }
+        : {
+            workflowsPath: workflowsPath(),
+            interceptors: { workflowModules: workflowInterceptorModules(), activity: [requestIdActivityInterceptor] },
+          }),
       activities: createActivities({
         pool: options.pool,
-        temporal: new Client({ connection: clientConnection, namespace: options.namespace }),
+        temporal: new Client({
+          connection: clientConnection,
+          namespace: options.namespace,
+          interceptors: { workflow: [requestIdClientInterceptor] },
+        }),
         taskQueue: options.taskQueue,
         historyLimit: options.historyLimit,
         delivery: {

@@ -6,10 +6,10 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
-import { expectStatus, fillBook, startBenchSystem } from './harness.js';
+import { benchNumber, expectStatus, fillBook, startBenchSystem } from './harness.js';
 
-const DOCS = Number(process.env.BENCH_OUTAGE_DOCS ?? 10_000);
-const OUTAGE_MS = Number(process.env.BENCH_OUTAGE_SECONDS ?? 60) * 1000;
+const DOCS = benchNumber('BENCH_OUTAGE_DOCS', 10_000, 200);
+const OUTAGE_MS = benchNumber('BENCH_OUTAGE_SECONDS', 60, 10) * 1000;
 const CONCURRENCY = 32;
 
 async function main() {

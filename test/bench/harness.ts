@@ -2,57 +2,120 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
-import { startApiRole, startWorkerRole } from '../../src/roles.js';
-import { installTemporalRuntime } from '../../src/temporal/runtime.js';
-import { startTemporal } from '../../src/temporal/server.js';
+import { startTemporal, type TemporalServer } from '../../src/temporal/server.js';
 import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
+import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 
-export interface BenchSystem {
-  call: (method: string, path: string, body?: unknown) => ReturnType<typeof request>;
+/** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
+const ROLE_ENV = Object.fromEntries(
+  (process.env.BENCH_ROLE_ENV ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+);
+
+/** What every benchmark runs on: the file-backed dev server `npm start` runs (same SQLite pragmas) and PostgreSQL. */
+export interface BenchInfra {
+  temporalAddress: string;
+  databaseUrl: string;
+  /** The dev server's process, for its RSS. */
+  temporalPid: () => number | undefined;
+  /** The port of the embedded PostgreSQL whose CPU time is this run's alone (undefined on a shared server). */
+  postgresPort: number | undefined;
   client: Client;
   pool: Pool;
-  tenantId: string;
+  /** Environment for `npm run worker` / `npm run api` processes against this infrastructure. */
+  roleEnv: (taskQueue: string, env?: Record<string, string>) => Record<string, string>;
+  /** Stops the dev server (its SQLite file stays); `startTemporal` starts it again on the same port and file. */
+  stopTemporal: () => Promise<void>;
+  startTemporal: () => Promise<void>;
   stop: () => Promise<void>;
 }
 
 /**
- * The whole system as `npm start` runs it — file-backed dev server with its SQLite pragmas, a worker, the API — on a
- * fresh embedded PostgreSQL, for the benchmarks. `env` adds configuration (e.g. a fast retry schedule).
+ * A fresh dev server (SQLite in a temp folder, as `npm start` keeps it in `.data/`) and a fresh database (embedded
+ * PostgreSQL, or a throwaway database on DATABASE_URL's server when that is set) unless `databaseUrl` names one.
  */
-export async function startBenchSystem(env: Record<string, string> = {}): Promise<BenchSystem> {
-  const logger = createLogger('warn');
-  installTemporalRuntime(logger);
+export async function startBenchInfra(options: { databaseUrl?: string } = {}): Promise<BenchInfra> {
   const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-bench-'));
-  const temporal = await startTemporal({ namespace: 'default', dbFilename: join(dataDir, 'temporal.sqlite') });
-  const postgres = await startTestPostgres();
-  const pool = createPool(postgres.url, logger, 20);
+  const dbFilename = join(dataDir, 'temporal.sqlite');
+  // TEMPORAL_ADDRESS: measure against that server instead (e.g. one started by hand with other flags).
+  const startServer = (port?: number) =>
+    startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port });
+  let temporal: TemporalServer = await startServer();
+  const port = Number(temporal.address.split(':').pop());
+  // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
+  const postgres = options.databaseUrl ? { url: options.databaseUrl, stop: async () => {} } : await startTestPostgres();
+  const pool = createPool(postgres.url, createLogger('warn'), 10);
   await migrate(pool);
-  const config = loadConfig({ PORT: '0', LOG_LEVEL: 'warn', ...env });
-  const tenantId = 'bench';
-  const { key } = await createApiKey(pool, tenantId, 'bench');
-  const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
-  const api = await startApiRole({ config, temporalAddress: temporal.address, pool, logger });
   const connection = await Connection.connect({ address: temporal.address });
   return {
-    call: (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` }),
+    temporalAddress: temporal.address,
+    databaseUrl: postgres.url,
+    temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
+    postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
     client: new Client({ connection }),
     pool,
-    tenantId,
+    roleEnv: (taskQueue, env = {}) => ({
+      TEMPORAL_ADDRESS: temporal.address,
+      DATABASE_URL: postgres.url,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      ...ROLE_ENV,
+      ...env,
+    }),
+    stopTemporal: () => temporal.stop(),
+    startTemporal: async () => {
+      temporal = await startServer(port);
+    },
     stop: async () => {
-      await api.stop();
-      await worker.stop();
       await connection.close();
       await pool.end();
       await temporal.stop();
       await postgres.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type Call = (method: string, path: string, body?: unknown) => ReturnType<typeof request>;
+
+export interface BenchSystem extends BenchInfra {
+  call: Call;
+  tenantId: string;
+  worker: RoleProcess;
+  api: RoleProcess & { url: string };
+  /** The worker's resident memory now and at its peak (MiB). */
+  workerMemory: () => { rssMiB: number; peakMiB: number } | undefined;
+}
+
+/**
+ * The whole system as a cluster runs it: the infrastructure above, `npm run worker` and `npm run api` as processes of
+ * their own, and a key of the `bench` tenant. `env` adds configuration (e.g. a fast retry schedule).
+ */
+export async function startBenchSystem(env: Record<string, string> = {}): Promise<BenchSystem> {
+  const infra = await startBenchInfra();
+  const roleEnv = infra.roleEnv('bookbell-bench', env);
+  const [worker, api] = await Promise.all([startWorkerProcess(roleEnv), startApiProcess(roleEnv)]);
+  const tenantId = 'bench';
+  const { key } = await createApiKey(infra.pool, tenantId, 'bench');
+  return {
+    ...infra,
+    call: (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` }),
+    tenantId,
+    worker,
+    api,
+    workerMemory: () => memoryOf(worker.pid),
+    stop: async () => {
+      await api.stop();
+      await worker.stop();
+      await infra.stop();
     },
   };
 }
@@ -65,11 +128,37 @@ export async function expectStatus(response: ReturnType<typeof request>, status:
 }
 
 /** Uploads `docs` to a book and verifies each (SUCCEEDED), `concurrency` requests at a time, as a busy CRM would. */
-export async function fillBook(call: BenchSystem['call'], bookUuid: string, docs: string[], concurrency: number) {
+export async function fillBook(call: Call, bookUuid: string, docs: string[], concurrency: number) {
   await inParallel(docs, concurrency, (docUuid) =>
     expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
   );
   await inParallel(docs, concurrency, (docUuid) =>
     expectStatus(call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'SUCCEEDED' }), 202),
   );
+}
+
+/** `BENCH_QUICK=1` shrinks every benchmark to a smoke run (checks the code, measures nothing worth quoting). */
+export const QUICK = process.env.BENCH_QUICK === '1';
+
+/** A number from the environment, or the full-size default (or the quick one under BENCH_QUICK). */
+export function benchNumber(name: string, full: number, quick: number): number {
+  const value = process.env[name];
+  return value ? Number(value) : QUICK ? quick : full;
+}
+
+/** Percentile (0–100) of `values` by nearest rank. */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return Number.NaN;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))] as number;
+}
+
+/** Prints rows as an aligned plain-text table: the first `leftColumns` columns are text, the rest numbers. */
+export function printTable(header: string[], rows: string[][], leftColumns = 1): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i < leftColumns ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0)));
+  console.log(line(header).join('  '));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row).join('  '));
 }

@@ -16,6 +16,7 @@ import {
 } from '../../workflows/book-contract.js';
 import { eventually, request } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
+import { BookChangeHub } from '../../src/stream/book-change-hub.js';
 
 let system: TestSystem;
 const api = (method: string, path: string, body?: unknown) =>
@@ -97,6 +98,26 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     expect(run).toBe(firstRun);
   });
 
+  it('reads an upper-case book_uuid or doc_uuid as the same id, in the path and in bodies', async () => {
+    const bookUuid = randomUUID();
+    const upper = bookUuid.toUpperCase();
+    expect((await api('POST', '/v1/books', { book_uuid: upper, name: 'Shouting' })).body.book_uuid).toBe(bookUuid);
+    const docUuid = randomUUID();
+    const upload = await api('POST', `/v1/books/${upper}/documents`, {
+      doc_uuid: docUuid.toUpperCase(),
+      name: 'a.pdf',
+    });
+    expect(upload.status).toBe(202);
+    expect(upload.body.doc_uuid).toBe(docUuid);
+    expect((await api('POST', `/v1/books/${upper}/seal`)).status).toBe(202);
+    const book = await eventually(async () => {
+      const read = await api('GET', `/v1/books/${upper}`);
+      expect(read.body.status).toBe('SEALED');
+      return read.body;
+    });
+    expect(book.documents.map((d: { doc_uuid: string }) => d.doc_uuid)).toEqual([docUuid]);
+  });
+
   it('refuses the same book_uuid with a different body with a 409 and changes nothing', async () => {
     const bookUuid = randomUUID();
     await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Original' });
@@ -171,6 +192,7 @@ describe('bad requests get problem+json and change nothing', () => {
         timeoutMs: 1000,
         rotationGraceMs: 1000,
       },
+      stream: { hub: new BookChangeHub(deadPool, logger), heartbeatMs: 1000 },
     });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));

@@ -100,6 +100,21 @@ describe('npm start', () => {
     await eventually(async () =>
       expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth)).body.status).toBe('UPLOAD'),
     );
+    // One /metrics for the one process: bookbell's own metrics and the worker's Temporal SDK metrics.
+    const metrics = await (await fetch(`${first.api}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^bookbell_http_request_duration_seconds_count\{method="POST",route="\/v1\/books",status="201"\} 1$/m,
+    );
+    expect(metrics).toMatch(/^temporal_\w+\{.*task_queue="bookbell"/m);
+    // The console it announces is served, linking workflows to the dev server's UI.
+    const consoleUrl = /^Console: (\S+)/m.exec(first.output())?.[1];
+    expect(consoleUrl).toBe(`${first.api}/console/`);
+    const page = await fetch(consoleUrl as string);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(first.ui.replace(/\/$/, ''));
+    // An open book stream ends with the process: SIGTERM must not wait for it.
+    const stream = await fetch(`${first.api}/v1/books/${bookUuid}/stream`, { headers: auth });
+    expect(stream.status).toBe(200);
     expect(await stop(first)).toBe(0);
 
     const second = await start(env);

@@ -7,7 +7,7 @@ import { createApiKey } from '../../src/db/api-keys.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
-import { workflowsPath } from '../../src/temporal/worker.js';
+import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
@@ -15,7 +15,11 @@ let bundle: Promise<WorkflowBundle> | undefined;
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!bundle) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
-    bundle = bundleWorkflowCode({ workflowsPath: workflowsPath(), logger: new DefaultLogger('WARN') });
+    bundle = bundleWorkflowCode({
+      workflowsPath: workflowsPath(),
+      workflowInterceptorModules: workflowInterceptorModules(),
+      logger: new DefaultLogger('WARN'),
+    });
   }
   return bundle;
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -5,17 +6,72 @@ import { loadConfig, requireClusterConfig } from '../../src/config.js';
 import { fromRoot } from '../../src/paths.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 
-// No Docker engine runs here: check the compose file against what the code expects instead.
-// Compose resolves YAML merge keys (`<<: *anchor`); so must the check.
-const compose = parse(readFileSync(fromRoot('docker-compose.yml'), 'utf8'), { merge: true });
+// No Docker engine runs here: check the compose file against what the code expects instead, and let `docker compose
+// config` validate it where the compose plugin is installed. Compose resolves YAML merge keys (`<<: *anchor`) and
+// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults).
+const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
+const interpolate = (value: unknown): unknown => {
+  if (typeof value === 'string') {
+    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (whole, _name: string, fallback?: string) =>
+      whole === '$$' ? '$' : (fallback ?? ''),
+    );
+  }
+  if (Array.isArray(value)) return value.map(interpolate);
+  if (value && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, interpolate(inner)]));
+  }
+  return value;
+};
+const compose = interpolate(parse(text, { merge: true })) as Record<string, any>;
 const services = compose.services as Record<string, any>;
+const hasComposePlugin = spawnSync('docker', ['compose', 'version']).status === 0;
 
 describe('docker-compose.yml', () => {
-  it('runs postgres, temporal, a worker and the API', () => {
-    expect(Object.keys(services).sort()).toEqual(['api', 'postgres', 'temporal', 'worker']);
+  it('runs PostgreSQL, Temporal on it with its setup jobs and UI, the API and the worker', () => {
+    expect(Object.keys(services).sort()).toEqual([
+      'api',
+      'postgres',
+      'temporal',
+      'temporal-schema',
+      'temporal-setup',
+      'temporal-ui',
+      'worker',
+    ]);
+    for (const name of ['postgres', 'temporal', 'temporal-schema', 'temporal-setup', 'temporal-ui']) {
+      expect(services[name].image, name).toMatch(/^(postgres|temporalio\/(server|admin-tools|ui)):\d/);
+    }
   });
 
-  it.each(['worker', 'api'])('gives the %s role a valid cluster configuration', (role) => {
+  it('keeps Temporal on the same PostgreSQL, its schema set up before the server starts', () => {
+    const db = services.postgres.environment;
+    expect(services.temporal.environment).toMatchObject({
+      DB: 'postgres12',
+      POSTGRES_SEEDS: 'postgres',
+      POSTGRES_USER: db.POSTGRES_USER,
+      POSTGRES_PWD: db.POSTGRES_PASSWORD,
+    });
+    expect(services.temporal.depends_on['temporal-schema']).toEqual({ condition: 'service_completed_successfully' });
+    const schema = services['temporal-schema'];
+    expect(schema.depends_on.postgres).toEqual({ condition: 'service_healthy' });
+    expect(schema.environment.SQL_PASSWORD).toBe(db.POSTGRES_PASSWORD);
+    expect(schema.command[0]).toContain(`--ep postgres -p 5432 -u ${db.POSTGRES_USER}`);
+    for (const store of ['temporal', 'visibility']) {
+      expect(schema.command[0]).toContain(`/etc/temporal/schema/postgresql/v12/${store}/versioned`);
+    }
+  });
+
+  it('registers every search attribute the workflows use, and the namespace', () => {
+    const setup = services['temporal-setup'];
+    const cliType: Record<string, string> = { KEYWORD: 'Keyword', INT: 'Int', KEYWORD_LIST: 'KeywordList' };
+    expect(setup.environment.SEARCH_ATTRIBUTES.split(/\s+/).sort()).toEqual(
+      SEARCH_ATTRIBUTES.map((key) => `${key.name}=${cliType[key.type]}`).sort(),
+    );
+    expect(setup.environment.NAMESPACE).toBe(services.api.environment.TEMPORAL_NAMESPACE);
+    expect(setup.command[0]).toContain('temporal operator search-attribute create');
+    expect(setup.command[0]).toContain('temporal operator namespace create');
+  });
+
+  it.each(['worker', 'api'])('gives the %s role a valid cluster configuration, once Temporal is set up', (role) => {
     const config = requireClusterConfig(loadConfig(services[role].environment));
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
     const db = new URL(config.DATABASE_URL);
@@ -24,26 +80,51 @@ describe('docker-compose.yml', () => {
     expect(db.password).toBe(services.postgres.environment.POSTGRES_PASSWORD);
     expect(db.pathname).toBe(`/${services.postgres.environment.POSTGRES_DB}`);
     expect(services[role].command).toEqual(['node', `dist/src/bin/${role}.js`]);
-    expect(Object.keys(services[role].depends_on).sort()).toEqual(['postgres', 'temporal']);
+    expect(services[role].depends_on).toEqual({
+      postgres: { condition: 'service_healthy' },
+      'temporal-setup': { condition: 'service_completed_successfully' },
+    });
   });
 
-  it('publishes the API port it configures', () => {
-    expect(services.api.ports).toContain(`${services.api.environment.PORT}:${services.api.environment.PORT}`);
-  });
-
-  it('registers every search attribute the workflow uses, with the SQLite pragmas', () => {
-    const command: string[] = services.temporal.command;
-    const cliType = { KEYWORD: 'Keyword', INT: 'Int', KEYWORD_LIST: 'KeywordList' } as Record<string, string>;
-    for (const key of SEARCH_ATTRIBUTES)
-      expect(command).toContain(`--search-attribute=${key.name}=${cliType[key.type]}`);
-    expect(command).toEqual(
-      expect.arrayContaining(['--sqlite-pragma=journal_mode=WAL', '--sqlite-pragma=synchronous=OFF']),
+  it('sets only variables the README documents', () => {
+    const documented = new Set(
+      [...readFileSync(fromRoot('README.md'), 'utf8').matchAll(/^\| `([A-Z_]+)`/gm)].map((m) => m[1]),
     );
+    for (const role of ['worker', 'api']) {
+      for (const name of Object.keys(services[role].environment))
+        expect(documented, `${role}: ${name}`).toContain(name);
+    }
+  });
+
+  it('checks the health of every long-running service', () => {
+    for (const name of ['postgres', 'temporal', 'api', 'worker'])
+      expect(services[name].healthcheck?.test, name).toBeTruthy();
+    expect(services.worker.healthcheck.test.join(' ')).toContain(
+      `:${services.worker.environment.METRICS_PORT}/metrics`,
+    );
+    expect(services.api.healthcheck.test.join(' ')).toContain(`:${services.api.environment.PORT}/readyz`);
+  });
+
+  it('lets the worker scale (`--scale worker=N`): no fixed name, no published port', () => {
+    expect(services.worker.container_name).toBeUndefined();
+    expect(services.worker.ports).toBeUndefined();
+  });
+
+  it('publishes the API and the Temporal UI', () => {
+    expect(services.api.ports).toContain(`${services.api.environment.PORT}:${services.api.environment.PORT}`);
+    expect(services['temporal-ui'].ports).toContain('8233:8080');
+    expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://localhost:8233');
   });
 
   it('builds an image that holds the compiled roles and the migrations', () => {
     const dockerfile = readFileSync(fromRoot('Dockerfile'), 'utf8');
     expect(dockerfile).toContain('RUN npm run build');
     expect(dockerfile).toContain('COPY --from=build /app/src/db/migrations src/db/migrations');
+  });
+
+  it.skipIf(!hasComposePlugin)('passes `docker compose config`', () => {
+    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    expect(result.stderr.toString()).toBe('');
+    expect(result.status).toBe(0);
   });
 });

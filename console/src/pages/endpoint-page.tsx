@@ -1,0 +1,262 @@
+import { useState } from 'preact/hooks';
+import { ApiError, useApi } from '../api.js';
+import type { DeliveryList, Redelivering, TestAttempt, Webhook } from '../api-types.js';
+import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
+import { DeliveryLog } from '../delivery-log.js';
+import { formatDateTime } from '../format.js';
+import { Link } from '../router.js';
+import { useLoad } from '../use-load.js';
+import { endpointState } from './endpoints-page.js';
+
+const asApiError = (err: unknown) =>
+  err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message);
+
+/** One endpoint: its settings, pause/resume, secret rotation, a test event, and its delivery log. */
+export function EndpointPage({ id }: { id: string }) {
+  const api = useApi();
+  const endpoint = useLoad((signal) => api.get<Webhook>(`/v1/webhooks/${encodeURIComponent(id)}`, signal), [id]);
+  const [recovered, setRecovered] = useState(0);
+
+  if (endpoint.error?.status === 404 || endpoint.error?.status === 400) {
+    return (
+      <>
+        <PageTitle title="Endpoint not found">Endpoint not found</PageTitle>
+        <p class="notice notice-bad" role="alert">
+          No endpoint <code>{id}</code> in your tenant.
+        </p>
+        <Link href="/endpoints">Back to the endpoints</Link>
+      </>
+    );
+  }
+  if (endpoint.error) return <ErrorNotice error={endpoint.error} action="Loading the endpoint" />;
+  if (!endpoint.data) return <Loading what="the endpoint" />;
+  const webhook = endpoint.data;
+  const state = endpointState(webhook);
+  const destination = webhook.url ?? webhook.email ?? webhook.id;
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" class="breadcrumb">
+        <Link href="/endpoints">Endpoints</Link> <span aria-hidden="true">/</span> {destination}
+      </nav>
+      <div class="page-head">
+        <PageTitle title={destination}>{destination}</PageTitle>
+        <Badge tone={state.tone}>{state.label}</Badge>
+      </div>
+      {webhook.disabled_reason && (
+        <p class="notice notice-bad">
+          Disabled: {webhook.disabled_reason}. Resume it once the receiver works again, then recover what failed.
+        </p>
+      )}
+      <dl class="facts facts-inline">
+        <dt>Endpoint id</dt>
+        <dd class="id">{webhook.id}</dd>
+        <dt>Events</dt>
+        <dd>{webhook.events.join(', ')}</dd>
+        <dt>Signature</dt>
+        <dd>{webhook.signature_scheme}</dd>
+        {webhook.description && (
+          <>
+            <dt>Description</dt>
+            <dd>{webhook.description}</dd>
+          </>
+        )}
+        <dt>Created</dt>
+        <dd>{formatDateTime(webhook.created_at)}</dd>
+        {webhook.previous_secret_expires_at && (
+          <>
+            <dt>Previous secret</dt>
+            <dd>still signs until {formatDateTime(webhook.previous_secret_expires_at)}</dd>
+          </>
+        )}
+      </dl>
+      <EndpointActions webhook={webhook} onChange={endpoint.reload} />
+      <section aria-labelledby="deliveries-heading">
+        <h2 id="deliveries-heading">Deliveries</h2>
+        <RecoverSince webhookId={webhook.id} onRecovered={() => setRecovered((n) => n + 1)} />
+        <DeliveryLog
+          reloadSignal={recovered}
+          load={async (status, signal) => {
+            const query = new URLSearchParams({ limit: '100', ...(status ? { status } : {}) });
+            const page = await api.get<DeliveryList>(`/v1/webhooks/${webhook.id}/deliveries?${query}`, signal);
+            return page.data;
+          }}
+          describe={(delivery) => (
+            <>
+              for book <Link href={`/books/${delivery.book_uuid}`}>{delivery.book_uuid.slice(0, 8)}</Link>
+            </>
+          )}
+        />
+      </section>
+    </>
+  );
+}
+
+function EndpointActions({ webhook, onChange }: { webhook: Webhook; onChange: () => void }) {
+  const api = useApi();
+  const [busy, setBusy] = useState<string>();
+  const [error, setError] = useState<{ action: string; error: ApiError }>();
+  const [secret, setSecret] = useState<string>();
+  const [test, setTest] = useState<TestAttempt>();
+  const [confirmRotate, setConfirmRotate] = useState(false);
+
+  const run = async (action: string, call: () => Promise<void>) => {
+    setBusy(action);
+    setError(undefined);
+    try {
+      await call();
+    } catch (err) {
+      setError({ action, error: asApiError(err) });
+    } finally {
+      setBusy(undefined);
+    }
+  };
+  const setActive = (active: boolean) =>
+    run(active ? 'Resume' : 'Pause', async () => {
+      await api.patch(`/v1/webhooks/${webhook.id}`, { active });
+      onChange();
+    });
+  const rotate = () =>
+    run('Rotate secret', async () => {
+      const rotated = await api.post<{ secret: string }>(`/v1/webhooks/${webhook.id}/rotate-secret`, {});
+      setSecret(rotated.secret);
+      setConfirmRotate(false);
+      onChange();
+    });
+  const sendTest = () =>
+    run('Test event', async () => {
+      setTest(await api.post<TestAttempt>(`/v1/webhooks/${webhook.id}/test`));
+    });
+
+  return (
+    <section aria-labelledby="actions-heading" class="card">
+      <h2 id="actions-heading">Actions</h2>
+      <div class="actions">
+        {webhook.active ? (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void setActive(false)}>
+            Pause
+          </button>
+        ) : (
+          <button type="button" disabled={!!busy} onClick={() => void setActive(true)}>
+            Resume
+          </button>
+        )}
+        {webhook.url && (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => setConfirmRotate(true)}>
+            Rotate secret
+          </button>
+        )}
+        <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void sendTest()}>
+          {busy === 'Test event' ? 'Sending…' : 'Send test event'}
+        </button>
+      </div>
+      {confirmRotate && (
+        <div class="notice notice-info" role="group" aria-label="Confirm the rotation">
+          <p>A new secret signs from now on; the old one keeps signing alongside it for a grace period.</p>
+          <button type="button" onClick={() => void rotate()} disabled={!!busy}>
+            Rotate now
+          </button>{' '}
+          <button type="button" class="button-quiet" onClick={() => setConfirmRotate(false)}>
+            Cancel
+          </button>
+        </div>
+      )}
+      {secret && (
+        <div class="notice notice-good" role="status">
+          <p>
+            <strong>New signing secret</strong>, shown only this once:
+          </p>
+          <p class="secret">
+            <label for="rotated-secret">Signing secret</label>
+            <input id="rotated-secret" readOnly value={secret} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={secret} label="Copy secret" />
+          </p>
+        </div>
+      )}
+      {test && <TestResult test={test} />}
+      {error && <ErrorNotice error={error.error} action={error.action} />}
+    </section>
+  );
+}
+
+function TestResult({ test }: { test: TestAttempt }) {
+  return (
+    <div class={`notice ${test.delivered ? 'notice-good' : 'notice-bad'}`} role="status">
+      <p>
+        <strong>Test event {test.delivered ? 'delivered' : 'not delivered'}</strong>{' '}
+        <span class="id">{test.event_id}</span>
+      </p>
+      <dl class="facts facts-inline">
+        <dt>Status code</dt>
+        <dd>{test.status_code ?? 'none'}</dd>
+        <dt>Duration</dt>
+        <dd>{test.duration_ms} ms</dd>
+        {test.error && (
+          <>
+            <dt>Error</dt>
+            <dd>{test.error}</dd>
+          </>
+        )}
+        {test.response_snippet && (
+          <>
+            <dt>Response</dt>
+            <dd>
+              <code class="snippet">{test.response_snippet}</code>
+            </dd>
+          </>
+        )}
+      </dl>
+    </div>
+  );
+}
+
+/** Local "YYYY-MM-DDTHH:mm" for a datetime-local input. */
+function localInputValue(date: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+}
+
+/** Delivers again every delivery of the endpoint that failed since a time (after an outage, say). */
+function RecoverSince({ webhookId, onRecovered }: { webhookId: string; onRecovered: () => void }) {
+  const api = useApi();
+  const [since, setSince] = useState(() => localInputValue(new Date(Date.now() - 24 * 3600_000)));
+  const [result, setResult] = useState<string>();
+  const [error, setError] = useState<ApiError>();
+  const submit = async (event: Event) => {
+    event.preventDefault();
+    setError(undefined);
+    setResult(undefined);
+    try {
+      const { redelivering } = await api.post<Redelivering>(`/v1/webhooks/${webhookId}/recover`, {
+        since: new Date(since).toISOString(),
+      });
+      setResult(
+        redelivering === 0
+          ? 'No delivery failed since then.'
+          : `Delivering ${redelivering} failed ${redelivering === 1 ? 'delivery' : 'deliveries'} again.`,
+      );
+      onRecovered();
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+  return (
+    <form class="toolbar recover" onSubmit={(event) => void submit(event)}>
+      <div class="field">
+        <label for="recover-since">Failed since</label>
+        <input
+          id="recover-since"
+          type="datetime-local"
+          required
+          value={since}
+          onInput={(e) => setSince(e.currentTarget.value)}
+        />
+      </div>
+      <button type="submit" class="button-secondary">
+        Recover failed deliveries
+      </button>
+      <span role="status">{result}</span>
+      {error && <ErrorNotice error={error} action="Recover" />}
+    </form>
+  );
+}

@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { BookAnalyticsSchema } from './analytics.js';
+import {
+  BookSummarySchema,
+  BookUuidSchema,
+  DocumentStatusSchema,
+  DocUuidSchema,
+  EventTypeSchema,
+  VERIFICATION_RESULTS,
+} from './book.js';
+import { EVENT_SEVERITIES, EVENT_STATUSES } from './event-payload.js';
+
+/** What the book routes answer (`src/api/book-view.ts` builds them; its types are these schemas'). */
+
+const time = z.iso.datetime();
+
+export const DocumentViewSchema = z
+  .strictObject({
+    doc_uuid: DocUuidSchema,
+    name: z.string().nullable().meta({ description: 'null while only a verification result has named the document' }),
+    mime_type: z.string().nullable(),
+    size_bytes: z.int().min(0).nullable(),
+    status: DocumentStatusSchema.meta({
+      description: 'VERIFYING until the first result; then VERIFICATION_COMPLETE (succeeded) or REJECTED (failed)',
+    }),
+    result: z.enum(VERIFICATION_RESULTS).nullable().meta({ description: 'The first verification result, if any' }),
+    reason: z.string().nullable().meta({ description: 'The reason sent with the first result' }),
+    uploaded_at: time.nullable(),
+    verified_at: time.nullable(),
+  })
+  .meta({ id: 'DocumentView', description: 'A document of the book and its state' });
+
+export const EventViewSchema = z
+  .strictObject({
+    event_id: z.string().meta({
+      description: 'Stable: evt_vc_<book>_<doc>, evt_bc_<book>, evt_ac_<book>; deliveries send it as webhook-id',
+    }),
+    event_name: EventTypeSchema,
+    doc_uuid: DocUuidSchema.nullable().meta({ description: 'The document of a VERIFICATION_COMPLETE; else null' }),
+    occurred_at: time,
+    status: z.enum(EVENT_STATUSES),
+    severity: z.enum(EVENT_SEVERITIES),
+    notification_reason: z.string().meta({ description: 'One human-readable sentence' }),
+  })
+  .meta({ id: 'EventView', description: 'An event the book emitted; GET …/events has its full body and deliveries' });
+
+export const IgnoredResultSchema = z
+  .strictObject({
+    at: time,
+    doc_uuid: DocUuidSchema,
+    kind: z.literal('verification'),
+    reason: z.string().meta({ description: 'Why it changed nothing, e.g. a repeated or conflicting result' }),
+  })
+  .meta({ id: 'IgnoredResult', description: 'A verification result that did not change the book' });
+
+export const BookViewSchema = z
+  .strictObject({
+    ...BookSummarySchema.shape,
+    seal_after: z
+      .string()
+      .nullable()
+      .meta({ description: 'Seals by itself after this long without uploads or results, e.g. "2h"' }),
+    sealed_at: time.nullable(),
+    sealed_by: z.enum(['request', 'seal_after']).nullable(),
+    completed_at: time.nullable().meta({ description: 'When BOOK_COMPLETE was emitted' }),
+    analyzed_at: time.nullable().meta({ description: 'When ANALYTICS_COMPLETED was emitted' }),
+    documents: z.array(DocumentViewSchema),
+    events: z.array(EventViewSchema).meta({ description: 'In the order they were recorded' }),
+    analytics: BookAnalyticsSchema.nullable().meta({ description: 'Once ANALYTICS_COMPLETED was emitted; else null' }),
+    ignored_results: z.strictObject({
+      count: z.int().min(0),
+      recent: z.array(IgnoredResultSchema).meta({ description: 'The latest ones (at most 20), oldest first' }),
+    }),
+  })
+  .meta({ id: 'BookView', description: 'A book with its documents, events and analytics' });
+export type BookView = z.infer<typeof BookViewSchema>;
+
+export const BookPageSchema = z
+  .strictObject({
+    data: z.array(BookSummarySchema),
+    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }),
+  })
+  .meta({ id: 'BookPage', description: 'A page of books, newest first' });
+
+export const UploadAcceptedSchema = z
+  .strictObject({ doc_uuid: DocUuidSchema, status: DocumentStatusSchema })
+  .meta({ id: 'UploadAccepted', description: 'The book accepted the document (a repeat gives its current status)' });
+
+export const VerificationAcceptedSchema = z.strictObject({ doc_uuid: DocUuidSchema, accepted: z.literal(true) }).meta({
+  id: 'VerificationAccepted',
+  description: "Temporal durably holds the result; only a document's first result counts",
+});
+
+export const SealRequestedSchema = z
+  .strictObject({ book_uuid: BookUuidSchema, seal_requested: z.literal(true) })
+  .meta({ id: 'SealRequested', description: 'The book seals (idempotent); its status shows SEALED once it has' });

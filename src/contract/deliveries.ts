@@ -1,0 +1,66 @@
+import { z } from 'zod';
+import { BookUuidSchema, DocUuidSchema, EventTypeSchema } from './book.js';
+import { EventPayloadSchema } from './event-payload.js';
+
+/** Deliveries of events to endpoints, as `src/api/delivery-view.ts` builds them (its types are these schemas'). */
+
+export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES).meta({
+  description: 'PENDING while being attempted (or waiting to be); DELIVERED on a 2xx; FAILED once retries ran out',
+});
+
+const deliveryId = z.string().meta({ description: '<event_id>.<webhook_id>; POST /v1/deliveries/{id}/retry takes it' });
+
+export const AttemptSchema = z
+  .strictObject({
+    attempt: z.int().min(1).meta({ description: '1, 2, …; a redelivery continues the numbering' }),
+    attempted_at: z.iso.datetime({ offset: true }),
+    status_code: z.int().nullable().meta({ description: "The endpoint's HTTP status; null if none was received" }),
+    duration_ms: z.int().min(0),
+    error: z.string().nullable().meta({ description: 'Why the attempt failed (timeout, refused, non-2xx…)' }),
+    response_snippet: z.string().nullable().meta({ description: "The start of the endpoint's answer" }),
+  })
+  .meta({ id: 'Attempt', description: 'One attempt to deliver an event' });
+export type Attempt = z.infer<typeof AttemptSchema>;
+
+export const DeliverySchema = z
+  .strictObject({
+    id: deliveryId,
+    event_id: z.string(),
+    event_type: EventTypeSchema,
+    webhook_id: z.uuid(),
+    book_uuid: BookUuidSchema,
+    status: DeliveryStatusSchema,
+    attempts: z.array(AttemptSchema).meta({ description: 'Every attempt, oldest first' }),
+    created_at: z.iso.datetime(),
+    finished_at: z.iso.datetime().nullable().meta({ description: 'When it was DELIVERED or FAILED; null if PENDING' }),
+  })
+  .meta({ id: 'Delivery', description: 'An event on its way to one endpoint, with its attempts' });
+export type Delivery = z.infer<typeof DeliverySchema>;
+
+export const DeliveryListSchema = z
+  .strictObject({ data: z.array(DeliverySchema).meta({ description: 'Newest first' }) })
+  .meta({ id: 'DeliveryList' });
+
+export const BookEventSchema = z
+  .strictObject({
+    event_id: z.string(),
+    event_name: EventTypeSchema,
+    doc_uuid: DocUuidSchema.nullable(),
+    occurred_at: z.iso.datetime(),
+    payload: EventPayloadSchema,
+    deliveries: z.array(DeliverySchema).meta({ description: 'One per subscribed endpoint' }),
+  })
+  .meta({ id: 'BookEvent', description: 'An event of the book, the body subscribers receive, and its deliveries' });
+
+export const BookEventListSchema = z
+  .strictObject({ data: z.array(BookEventSchema).meta({ description: 'In the order they were recorded' }) })
+  .meta({ id: 'BookEventList' });
+
+export const RedeliveringSchema = z
+  .strictObject({ redelivering: z.int().min(0).meta({ description: 'Failed deliveries sent again' }) })
+  .meta({ id: 'Redelivering' });
+
+export const RetryAcceptedSchema = z
+  .strictObject({ id: deliveryId, status: z.literal('PENDING') })
+  .meta({ id: 'RetryAccepted', description: 'The delivery is attempted again, with the same webhook-id' });

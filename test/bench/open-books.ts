@@ -1,0 +1,83 @@
+// `npm run bench`, open books: what one worker holds when BENCH_OPEN_BOOKS (10,000) books are open at once — created
+// over HTTP, each a running workflow waiting for documents. Prints the worker's RSS (idle after the creates, and at
+// its peak), its sticky cache (workflows kept in memory; the rest are replayed from history when they next wake),
+// the dev server's RSS, and that every book still answers: one document each is uploaded afterwards.
+import { randomUUID } from 'node:crypto';
+import { inParallel } from '../support/books.js';
+import { freePort } from '../support/free-port.js';
+import { benchNumber, expectStatus, printTable, startBenchSystem } from './harness.js';
+import { memoryOf } from './processes.js';
+
+const BOOKS = benchNumber('BENCH_OPEN_BOOKS', 10_000, 300);
+const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
+
+/** A gauge of the worker's Temporal SDK metrics (served on METRICS_PORT), e.g. its sticky cache size. */
+async function sdkGauge(metricsUrl: string, name: string): Promise<number | undefined> {
+  const text = await (await fetch(metricsUrl)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+  return line ? Number(line.split(' ').pop()) : undefined;
+}
+
+async function main() {
+  const metricsPort = await freePort();
+  const system = await startBenchSystem({ METRICS_PORT: String(metricsPort) });
+  const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  try {
+    const baseline = system.workerMemory();
+    const started = performance.now();
+    const books: string[] = [];
+    await inParallel(
+      Array.from({ length: BOOKS }, (_, n) => n),
+      CONCURRENCY,
+      async (n) => {
+        const book = await expectStatus(system.call('POST', '/v1/books', { name: `Open ${n}` }), 201);
+        books.push(book.book_uuid as string);
+        if (books.length % 1000 === 0) console.log(`${books.length} books open`);
+      },
+    );
+    const createSeconds = (performance.now() - started) / 1000;
+    // Let the last starts settle (their first activity records the status) before reading memory.
+    await new Promise((resolve) => setTimeout(resolve, 5000));
+    const idle = system.workerMemory();
+    const cached = await sdkGauge(metricsUrl, 'temporal_sticky_cache_size');
+    const serverMiB = memoryOf(system.temporalPid() ?? 0)?.rssMiB ?? Number.NaN;
+
+    const touched = performance.now();
+    await inParallel(books, CONCURRENCY, (bookUuid) =>
+      expectStatus(
+        system.call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: randomUUID(), name: 'late.pdf' }),
+        202,
+      ),
+    );
+    const touchSeconds = (performance.now() - touched) / 1000;
+    const after = system.workerMemory();
+    const { rows } = await system.pool.query<{ n: number }>(
+      `select count(*)::int as n from documents where tenant_id = $1`,
+      [system.tenantId],
+    );
+
+    console.log(`\n${BOOKS} open books held by one worker:\n`);
+    const mib = (value: number | undefined) => (value === undefined ? '?' : value.toFixed(0));
+    printTable(
+      ['', 'value'],
+      [
+        ['books created (s), over HTTP', createSeconds.toFixed(1)],
+        ['worker RSS before the books (MiB)', mib(baseline?.rssMiB)],
+        ['worker RSS with every book open, idle (MiB)', mib(idle?.rssMiB)],
+        ['workflows in the sticky cache', String(cached ?? '?')],
+        ['worker RSS after one upload to each book (MiB)', mib(after?.rssMiB)],
+        ['worker RSS peak (MiB)', mib(after?.peakMiB)],
+        ['Temporal server RSS (MiB)', mib(serverMiB)],
+        ['one upload to each book (s)', touchSeconds.toFixed(1)],
+        ['documents recorded (one per book expected)', String(rows[0]?.n ?? 0)],
+      ],
+    );
+  } finally {
+    await system.stop();
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,108 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { Webhook } from 'standardwebhooks';
+
+/** One request that reached the receiver. */
+export interface Arrival {
+  /** `webhook-id` header (bookbell) or the body's `id` (the floor). */
+  webhookId: string;
+  /** The body's event id, event name, book and document (bookbell). */
+  eventId: string;
+  eventName: string;
+  bookUuid: string;
+  docUuid: string | undefined;
+  /** performance.now() in this process, comparable with the load generator's clock. */
+  at: number;
+}
+
+/**
+ * A CRM's webhook receiver on loopback: checks each Standard Webhooks signature (once `secret` is set), records every
+ * arrival, answers 204. `mode` scripts outages: `down` answers 503, `closed` refuses connections.
+ */
+export class BenchReceiver {
+  readonly arrivals: Arrival[] = [];
+  /** Requests whose signature did not verify (answered 401; they must stay 0). */
+  forged = 0;
+  private verifier: Webhook | undefined;
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  /** The port it listens on (kept across `close()`, so `listen(port)` comes back at the same URL). */
+  port = 0;
+  private onArrival: Array<() => void> = [];
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}/hooks`;
+  }
+
+  /** Signatures are checked from now on with this endpoint secret. */
+  set secret(secret: string) {
+    this.verifier = new Webhook(secret);
+  }
+
+  mode: 'up' | 'down' = 'up';
+
+  async listen(port = 0): Promise<void> {
+    const server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (chunk: Buffer) => chunks.push(chunk));
+      req.on('end', () => {
+        const at = performance.now();
+        if (this.mode === 'down') return void res.writeHead(503).end('down for the drill');
+        const body = Buffer.concat(chunks).toString();
+        const headers = req.headers as Record<string, string>;
+        if (this.verifier) {
+          try {
+            this.verifier.verify(body, headers);
+          } catch {
+            this.forged += 1;
+            return void res.writeHead(401).end();
+          }
+        }
+        const json = JSON.parse(body) as Record<string, string | undefined>;
+        this.arrivals.push({
+          webhookId: headers['webhook-id'] ?? json.id ?? '',
+          eventId: json.event_id ?? json.id ?? '',
+          eventName: json.event_name ?? 'FLOOR',
+          bookUuid: json.book_uuid ?? '',
+          docUuid: json.doc_uuid,
+          at,
+        });
+        for (const wake of this.onArrival.splice(0)) wake();
+        res.writeHead(204).end();
+      });
+    });
+    server.on('connection', (socket) => {
+      this.sockets.add(socket);
+      socket.once('close', () => this.sockets.delete(socket));
+    });
+    await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+    this.port = (server.address() as AddressInfo).port;
+    this.server = server;
+  }
+
+  /** Stops listening and drops open connections: senders see connection errors until `listen()` again. */
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    if (!server) return;
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const socket of this.sockets) socket.destroy();
+    await closed;
+  }
+
+  /** Resolves once `done()` holds after some arrival, or rejects after `timeoutMs` without it. */
+  async until(done: () => boolean, timeoutMs: number, what: string): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (!done()) {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`receiver: ${what} not reached within ${timeoutMs} ms`);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, Math.min(left, 1000));
+        this.onArrival.push(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+      });
+    }
+  }
+}

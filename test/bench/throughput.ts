@@ -1,0 +1,345 @@
+// `npm run bench`, first part: bookbell against the floor, measured in the same run on the same dev server.
+//   floor    — a bare workflow per book; each signal becomes one activity doing one HTTP POST to the receiver.
+//   bookbell — books created, documents uploaded (before the burst), then a burst of verification results and seals
+//              over HTTP; every event recorded in PostgreSQL and delivered, signed, in causal order, to a receiver
+//              that checks each signature.
+// Both get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients), the same server flags and the same
+// worker options (WORKER_TUNING), each worker in a process of its own. Latency runs from the answer to the request
+// that caused the event (the signal's return; the API's 202) to the event's arrival at the receiver.
+import { randomUUID } from 'node:crypto';
+import { createApiKey } from '../../src/db/api-keys.js';
+import { inParallel } from '../support/books.js';
+import { request } from '../support/http.js';
+import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
+import {
+  benchNumber,
+  expectStatus,
+  percentile,
+  printTable,
+  QUICK,
+  startBenchInfra,
+  type BenchInfra,
+  type Call,
+} from './harness.js';
+import {
+  cpuSecondsOf,
+  postgresCpuSeconds,
+  sampleMemory,
+  spawnRole,
+  startApiProcess,
+  startWorkerProcess,
+} from './processes.js';
+import { BenchReceiver } from './receiver.js';
+import { printStages } from './stages.js';
+
+const BOOKS = benchNumber('BENCH_BOOKS', 50, 5);
+const EVENTS_PER_BOOK = 20; // 18 VERIFICATION_COMPLETE, BOOK_COMPLETE, ANALYTICS_COMPLETED
+const DOCS_PER_BOOK = EVENTS_PER_BOOK - 2;
+const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
+const ROUNDS = benchNumber('BENCH_ROUNDS', 1, 1);
+const TIMEOUT_MS = 10 * 60_000;
+
+interface PhaseResult {
+  delivered: number;
+  seconds: number;
+  perSecond: number;
+  p50: number;
+  p99: number;
+  duplicates: number;
+  workerMiB: number;
+  serverMiB: number;
+  apiMiB?: number;
+  /** How long the API took to answer a verification result (its own log), p50 and p99 in ms. */
+  apiMs?: { p50: number; p99: number };
+  /** Seconds from the burst's first request to the answer to its last one. */
+  sendSeconds: number;
+  /** History events of every workflow the phase ran (books and deliveries; the floor's workflows), per event. */
+  historyPerEvent: number;
+  /** CPU seconds spent during the burst by the worker, the dev server, the API and this process (load + receiver). */
+  cpu: { worker: number; server: number; api: number; postgres: number; driver: number };
+}
+
+/** CPU seconds each process spends from now until `stop()`. */
+function measureCpu(pids: { worker: number; server: number | undefined; api?: number; postgresPort?: number }) {
+  const read = () => ({
+    driver: ((usage) => (usage.user + usage.system) / 1e6)(process.cpuUsage()),
+    worker: cpuSecondsOf(pids.worker),
+    server: cpuSecondsOf(pids.server),
+    api: cpuSecondsOf(pids.api),
+    postgres: postgresCpuSeconds(pids.postgresPort),
+  });
+  const before = read();
+  return () => {
+    const after = read();
+    return {
+      worker: after.worker - before.worker,
+      server: after.server - before.server,
+      api: after.api - before.api,
+      postgres: after.postgres - before.postgres,
+      driver: after.driver - before.driver,
+    };
+  };
+}
+
+/** Rate and latency over a burst: `sentAt` maps each expected arrival's key to when its request was answered. */
+function summarize(
+  receiver: BenchReceiver,
+  keyOf: (arrival: BenchReceiver['arrivals'][number]) => string,
+  sentAt: Map<string, number>,
+  startedAt: number,
+): Omit<PhaseResult, 'workerMiB' | 'serverMiB' | 'cpu' | 'sendSeconds' | 'historyPerEvent'> {
+  const firstArrival = new Map<string, number>();
+  for (const arrival of receiver.arrivals) {
+    const key = keyOf(arrival);
+    if (!firstArrival.has(key)) firstArrival.set(key, arrival.at);
+  }
+  const latencies = [...firstArrival].map(([key, at]) => at - (sentAt.get(key) ?? Number.NaN));
+  const lastArrival = Math.max(...firstArrival.values());
+  const seconds = (lastArrival - startedAt) / 1000;
+  return {
+    delivered: firstArrival.size,
+    seconds,
+    perSecond: firstArrival.size / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    duplicates: receiver.arrivals.length - new Set(receiver.arrivals.map((a) => a.webhookId)).size,
+  };
+}
+
+async function runFloor(infra: BenchInfra, round: number): Promise<PhaseResult> {
+  const receiver = new BenchReceiver();
+  await receiver.listen();
+  const taskQueue = `floor-${round}-${randomUUID().slice(0, 8)}`;
+  const worker = spawnRole('test/bench/floor/worker.ts', infra.roleEnv(taskQueue));
+  try {
+    await worker.waitFor(/"msg":"worker running"/);
+    const handles = await Promise.all(
+      Array.from({ length: BOOKS }, (_, book) =>
+        infra.client.workflow.start<typeof floorWorkflow>('floorWorkflow', {
+          taskQueue,
+          workflowId: `${taskQueue}-${book}`,
+          args: [{ url: receiver.url, expected: EVENTS_PER_BOOK }],
+        }),
+      ),
+    );
+    const signals = handles.flatMap((handle, book) =>
+      Array.from({ length: EVENTS_PER_BOOK }, (_, n) => ({ handle, id: `${book}-${n}` })),
+    );
+    const sentAt = new Map<string, number>();
+    const workerMemory = sampleMemory(() => worker.pid);
+    const serverMemory = sampleMemory(infra.temporalPid);
+    const cpu = measureCpu({ worker: worker.pid, server: infra.temporalPid() });
+    const startedAt = performance.now();
+    await inParallel(signals, CONCURRENCY, async ({ handle, id }) => {
+      await handle.signal(floorEventSignal, id);
+      sentAt.set(id, performance.now());
+    });
+    const sendSeconds = (performance.now() - startedAt) / 1000;
+    await receiver.until(() => receiver.arrivals.length >= signals.length, TIMEOUT_MS, 'every floor event');
+    const cpuUsed = cpu();
+    const result = summarize(receiver, (a) => a.webhookId, sentAt, startedAt);
+    await Promise.all(handles.map((handle) => handle.result()));
+    if (process.env.BENCH_STAGES === '1') await printStages(infra.client, taskQueue);
+    return {
+      ...result,
+      sendSeconds,
+      historyPerEvent: await historyPerEvent(infra, taskQueue, signals.length),
+      workerMiB: workerMemory.stop(),
+      serverMiB: serverMemory.stop(),
+      cpu: cpuUsed,
+    };
+  } finally {
+    await worker.stop();
+    await receiver.close();
+  }
+}
+
+async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResult & { uploadSeconds: number }> {
+  const receiver = new BenchReceiver();
+  await receiver.listen();
+  const tenantId = `bench-${round}-${randomUUID().slice(0, 8)}`;
+  const taskQueue = `bookbell-${tenantId}`;
+  const env = infra.roleEnv(taskQueue);
+  const [worker, api] = await Promise.all([startWorkerProcess(env), startApiProcess(env)]);
+  try {
+    const { key } = await createApiKey(infra.pool, tenantId, 'bench');
+    const call: Call = (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` });
+    const endpoint = await expectStatus(
+      call('POST', '/v1/webhooks', {
+        url: receiver.url,
+        events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+      }),
+      201,
+    );
+    receiver.secret = endpoint.secret as string;
+
+    // Before the burst: the books and their documents, as a CRM uploads them during the day.
+    const uploadStarted = performance.now();
+    const books = await Promise.all(
+      Array.from({ length: BOOKS }, async (_, n) => {
+        const book = await expectStatus(call('POST', '/v1/books', { name: `Burst ${n}` }), 201);
+        return { bookUuid: book.book_uuid as string, docs: Array.from({ length: DOCS_PER_BOOK }, () => randomUUID()) };
+      }),
+    );
+    const uploads = books.flatMap(({ bookUuid, docs }) => docs.map((docUuid) => ({ bookUuid, docUuid })));
+    await inParallel(uploads, CONCURRENCY, ({ bookUuid, docUuid }) =>
+      expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
+    );
+    const uploadSeconds = (performance.now() - uploadStarted) / 1000;
+
+    // The burst: every document's verification result, then each book's seal.
+    const requests = books.flatMap(({ bookUuid, docs }) => [
+      ...docs.map((docUuid) => ({ bookUuid, docUuid })),
+      { bookUuid, docUuid: undefined },
+    ]);
+    const sentAt = new Map<string, number>();
+    const workerMemory = sampleMemory(() => worker.pid);
+    const serverMemory = sampleMemory(infra.temporalPid);
+    const apiMemory = sampleMemory(() => api.pid);
+    const cpu = measureCpu({
+      worker: worker.pid,
+      server: infra.temporalPid(),
+      api: api.pid,
+      postgresPort: infra.postgresPort,
+    });
+    const startedAt = performance.now();
+    await inParallel(requests, CONCURRENCY, async ({ bookUuid, docUuid }) => {
+      if (docUuid) {
+        const path = `/v1/books/${bookUuid}/documents/${docUuid}/verification`;
+        await expectStatus(call('POST', path, { result: 'SUCCEEDED' }), 202);
+        sentAt.set(docUuid, performance.now());
+      } else {
+        await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
+        sentAt.set(`BOOK_COMPLETE ${bookUuid}`, performance.now());
+        sentAt.set(`ANALYTICS_COMPLETED ${bookUuid}`, performance.now());
+      }
+    });
+    const sendSeconds = (performance.now() - startedAt) / 1000;
+    const expected = BOOKS * EVENTS_PER_BOOK;
+    await receiver.until(() => receiver.arrivals.length >= expected, TIMEOUT_MS, 'every bookbell event');
+    const cpuUsed = cpu();
+    const result = summarize(
+      receiver,
+      (a) => (a.eventName === 'VERIFICATION_COMPLETE' ? (a.docUuid ?? '') : `${a.eventName} ${a.bookUuid}`),
+      sentAt,
+      startedAt,
+    );
+    if (receiver.forged > 0) throw new Error(`${receiver.forged} deliveries failed the signature check`);
+    // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    if (process.env.BENCH_STAGES === '1') await printStages(infra.client, taskQueue);
+    return {
+      ...result,
+      sendSeconds,
+      historyPerEvent: await historyPerEvent(infra, taskQueue, expected),
+      uploadSeconds,
+      workerMiB: workerMemory.stop(),
+      serverMiB: serverMemory.stop(),
+      apiMiB: apiMemory.stop(),
+      apiMs: answerTimes(api.log),
+      cpu: cpuUsed,
+    };
+  } finally {
+    await api.stop();
+    await worker.stop();
+    await receiver.close();
+  }
+}
+
+/**
+ * History events of every workflow that ran on `taskQueue`, per delivered event. BENCH_BREAKDOWN=1 also prints them
+ * by workflow and event type (it reads every history: slow).
+ */
+async function historyPerEvent(infra: BenchInfra, taskQueue: string, events: number): Promise<number> {
+  let total = 0;
+  const byType = new Map<string, number>();
+  for await (const run of infra.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    total += run.historyLength;
+    if (process.env.BENCH_BREAKDOWN !== '1') continue;
+    const history = await infra.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      const key = `${run.type} ${String(event.eventType)}`;
+      byType.set(key, (byType.get(key) ?? 0) + 1);
+    }
+  }
+  for (const [key, count] of [...byType].sort((a, b) => b[1] - a[1])) {
+    console.log(`  ${(count / events).toFixed(2).padStart(6)} per event  ${key}`);
+  }
+  return total / events;
+}
+
+/** The API's own time to answer verification results, from its request log lines. */
+function answerTimes(log: string[]): { p50: number; p99: number } {
+  const ms = log
+    .filter((line) => line.includes('"msg":"request"') && line.includes('/verification'))
+    .map((line) => (JSON.parse(line) as { ms: number }).ms);
+  return { p50: percentile(ms, 50), p99: percentile(ms, 99) };
+}
+
+const median = (values: number[]) => percentile(values, 50);
+const fixed = (value: number, digits = 0) => value.toFixed(digits);
+
+async function main() {
+  const infra = await startBenchInfra();
+  const floors: PhaseResult[] = [];
+  const bookbells: Array<PhaseResult & { uploadSeconds: number }> = [];
+  try {
+    for (let round = 1; round <= ROUNDS; round++) {
+      floors.push(await runFloor(infra, round));
+      console.log(`round ${round}: floor ${fixed(floors.at(-1)!.perSecond)} events/s`);
+      bookbells.push(await runBookbell(infra, round));
+      console.log(`round ${round}: bookbell ${fixed(bookbells.at(-1)!.perSecond)} events/s`);
+    }
+  } finally {
+    await infra.stop();
+  }
+
+  const floor = (pick: (r: PhaseResult) => number) => median(floors.map(pick));
+  const bell = (pick: (r: PhaseResult) => number) => median(bookbells.map(pick));
+  const row = (name: string, pick: (r: PhaseResult) => number, digits = 0) => [
+    name,
+    fixed(floor(pick), digits),
+    fixed(bell(pick), digits),
+    floor(pick) > 0 ? `${(bell(pick) / floor(pick)).toFixed(2)}×` : '—',
+  ];
+  console.log(
+    `\nA burst of ${BOOKS * EVENTS_PER_BOOK} events over ${BOOKS} books (${DOCS_PER_BOOK} verification results and a ` +
+      `seal each), ${CONCURRENCY} concurrent clients, ${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
+      `${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:\n`,
+  );
+  printTable(
+    ['', 'floor', 'bookbell', 'bookbell/floor'],
+    [
+      row('delivered events/s', (r) => r.perSecond),
+      row('burst → last arrival (s)', (r) => r.seconds, 1),
+      row('burst → last request answered (s)', (r) => r.sendSeconds, 1),
+      row('Temporal history events per event', (r) => r.historyPerEvent, 1),
+      row('p50 latency, answer → arrival (ms)', (r) => r.p50),
+      row('p99 latency, answer → arrival (ms)', (r) => r.p99),
+      row('worker RSS, peak in burst (MiB)', (r) => r.workerMiB),
+      row('Temporal server RSS, peak in burst (MiB)', (r) => r.serverMiB),
+      row('CPU s in burst: worker', (r) => r.cpu.worker, 1),
+      row('CPU s in burst: Temporal server', (r) => r.cpu.server, 1),
+      row('CPU s in burst: API', (r) => r.cpu.api, 1),
+      row('CPU s in burst: PostgreSQL', (r) => r.cpu.postgres, 1),
+      row('CPU s in burst: load + receiver', (r) => r.cpu.driver, 1),
+      row('CPU s in burst: all of these', (r) => Object.values(r.cpu).reduce((a, b) => a + b, 0), 1),
+      row('repeated deliveries', (r) => r.duplicates),
+    ],
+  );
+  const perSecond = bell((r) => r.perSecond) / floor((r) => r.perSecond);
+  const p99 = bell((r) => r.p99) / floor((r) => r.p99);
+  console.log(
+    `\nbookbell API: RSS peak ${fixed(median(bookbells.map((r) => r.apiMiB ?? 0)))} MiB, answered a result in ` +
+      `${fixed(median(bookbells.map((r) => r.apiMs?.p50 ?? 0)))} ms (p50), ` +
+      `${fixed(median(bookbells.map((r) => r.apiMs?.p99 ?? 0)))} ms (p99); uploading the ` +
+      `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s.` +
+      `\ntarget: events/s ≥ 1.0× the floor's (${perSecond.toFixed(2)}×: ${perSecond >= 1 ? 'met' : 'NOT met'}), ` +
+      `p99 ≤ 1.5× the floor's (${p99.toFixed(2)}×: ${p99 <= 1.5 ? 'met' : 'NOT met'}).`,
+  );
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

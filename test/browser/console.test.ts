@@ -1,0 +1,259 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApiKey, revokeApiKey } from '../../src/db/api-keys.js';
+import { fromRoot } from '../../src/paths.js';
+import { crm, statement } from '../support/books.js';
+import { laptopContext, launchChromium, see } from '../support/browser.js';
+import { request } from '../support/http.js';
+import { startReceiver } from '../support/receiver.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+// The console as a person uses it: real chromium, the real API and worker, a real receiver on loopback.
+const SCREENSHOTS = fromRoot('docs/screenshots');
+const TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
+
+describe('console', () => {
+  let system: TestSystem;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let receiverDown = true;
+  let browser: Browser;
+  let context: BrowserContext;
+  let page: Page;
+  let api: ReturnType<typeof crm>;
+  let liveBook: string;
+  /** Uncaught exceptions and Content-Security-Policy refusals in the page: there should be none. */
+  const pageProblems: string[] = [];
+
+  beforeAll(async () => {
+    receiver = await startReceiver(() => ({ status: receiverDown ? 503 : 200 }));
+    [system, browser] = await Promise.all([
+      startTestSystem({
+        WEBHOOK_ALLOW_HTTP: 'true',
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        // Two quick attempts, then the delivery gives up: a failed delivery within a second.
+        DELIVERY_RETRY_SCHEDULE: '0s,300ms',
+        DELIVERY_WINDOW: '1s',
+        TEMPORAL_UI_URL,
+      }),
+      launchChromium(),
+    ]);
+    api = crm(system);
+    context = await laptopContext(browser, system.apiUrl);
+    page = await context.newPage();
+    page.on('pageerror', (error) => pageProblems.push(error.message));
+    page.on('console', (message) => {
+      if (/Content.Security.Policy/i.test(message.text())) pageProblems.push(message.text());
+    });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await system?.stop();
+    await receiver?.close();
+  });
+
+  it('is served at /console without a key: the page for every console path, hashed assets cached for good', async () => {
+    const redirect = await fetch(`${system.apiUrl}/console`, { redirect: 'manual' });
+    expect([redirect.status, redirect.headers.get('location')]).toEqual([301, '/console/']);
+    const html = await fetch(`${system.apiUrl}/console/books/${randomUUID()}`);
+    expect(html.status).toBe(200);
+    expect(html.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(html.headers.get('cache-control')).toBe('no-cache');
+    expect(html.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const page = await html.text();
+    expect(page).toContain(`"temporalUiUrl":"${TEMPORAL_UI_URL}"`);
+    const script = /src="(\/console\/assets\/[\w.-]+\.js)"/.exec(page)?.[1];
+    const asset = await fetch(`${system.apiUrl}${script}`);
+    expect(asset.headers.get('content-type')).toBe('text/javascript; charset=utf-8');
+    expect(asset.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    const missing = await fetch(`${system.apiUrl}/console/assets/nope.js`);
+    expect([missing.status, missing.headers.get('content-type')]).toEqual([404, 'application/problem+json']);
+    // Nothing outside the bundle can be named: these get the page, never a file or an error.
+    for (const path of ['/console/assets/..', '/console/assets/..%2F..%2Fpackage.json']) {
+      const answer = await fetch(`${system.apiUrl}${path}`);
+      expect([answer.status, answer.headers.get('content-type')]).toEqual([200, 'text/html; charset=utf-8']);
+    }
+  });
+
+  it('refuses a wrong or revoked key with a clear message, and signs in with a valid one', async () => {
+    await page.goto('/console/');
+    await see(page.getByRole('heading', { name: 'Sign in to the bookbell console' }));
+
+    await page.getByLabel('API key').fill('bb_not_a_real_key_at_all_0000000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    const alert = await see(page.getByRole('alert'));
+    expect(await alert.textContent()).toMatch(/That API key was not accepted: The API key is not valid/);
+
+    const revoked = await createApiKey(system.pool, system.tenantId, 'revoked in a test');
+    await revokeApiKey(system.pool, revoked.row.id);
+    await page.getByLabel('API key').fill(revoked.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await see(page.getByRole('alert').getByText(/unknown or revoked/));
+
+    await page.getByLabel('API key').fill(system.apiKey);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await see(page.getByRole('heading', { name: 'Books', level: 1 }));
+    // The key lives in the tab's session only, never in the address.
+    expect(page.url()).not.toContain(system.apiKey);
+    expect(await page.evaluate("sessionStorage.getItem('bookbell.apiKey')")).toBe(system.apiKey);
+  });
+
+  it('adds an endpoint and shows its secret once, with a copy button', async () => {
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await see(page.getByRole('heading', { name: 'Endpoints', level: 1 }));
+    await page.getByLabel('Endpoint URL').fill(receiver.url);
+    await page.getByLabel('Description (optional)').fill('CRM receiver');
+    expect(await page.getByRole('checkbox', { name: /BOOK_COMPLETE/ }).isChecked()).toBe(true);
+    await page.getByRole('button', { name: 'Add endpoint' }).click();
+
+    await see(page.getByText('Endpoint created.'));
+    const secret = await page.getByLabel('Signing secret').inputValue();
+    expect(secret).toMatch(/^whsec_/);
+    await page.getByRole('button', { name: 'Copy secret' }).click();
+    await see(page.getByText('Copied.'));
+    expect(await page.evaluate('navigator.clipboard.readText()')).toBe(secret);
+    await see(page.getByRole('row', { name: new RegExp(receiver.url) }).getByText('Active'));
+  });
+
+  it("shows a book's documents turn verified or failed live, then BOOK_COMPLETE and the analytics", async () => {
+    liveBook = await api.createBook({ name: 'Q3 statements', metadata: { loan: 'L-1042' } });
+    const docs = {
+      july: await api.upload(liveBook, randomUUID(), 'july.pdf'),
+      august: await api.upload(liveBook, randomUUID(), 'august.pdf'),
+      september: await api.upload(liveBook, randomUUID(), 'september.pdf'),
+    };
+    await page.getByRole('link', { name: 'Books' }).click();
+    await page.getByRole('link', { name: 'Q3 statements' }).click();
+    await see(page.getByRole('heading', { name: 'Q3 statements', level: 1 }));
+    await see(page.getByRole('status').getByText('Live'));
+    const row = (name: string) => page.getByRole('row', { name: new RegExp(name) });
+    await see(row('july.pdf').getByText('Pending'));
+    // Marks this document: a reload would lose the mark.
+    await page.evaluate('window.sameDocument = true');
+
+    await api.verify(liveBook, docs.july, 'SUCCEEDED', {
+      fields: statement('CHK-1', '2026-07-01', '2026-07-31', {
+        start: '1000.00',
+        end: '1250.00',
+        deposits: '3000.00',
+        withdrawals: '2750.00',
+      }),
+    });
+    await see(row('july.pdf').getByText('Verified'));
+    await api.verify(liveBook, docs.august, 'FAILED', { reason: 'Image unreadable' });
+    await see(row('august.pdf').getByText('Failed'));
+    await see(row('august.pdf').getByText('Image unreadable'));
+    await api.verify(liveBook, docs.september, 'SUCCEEDED', {
+      fields: statement('CHK-1', '2026-09-01', '2026-09-30', {
+        start: '1400.00',
+        end: '900.00',
+        deposits: '2100.00',
+        withdrawals: '2600.00',
+        nsf: 2,
+      }),
+    });
+    await see(row('september.pdf').getByText('Verified'));
+    await api.seal(liveBook);
+
+    await see(page.getByRole('row', { name: /BOOK_COMPLETE/ }));
+    await see(page.getByText('Analytics complete'));
+    await see(page.getByRole('heading', { name: /Account CHK-1/ }));
+    await see(page.getByText('1 balance break'));
+    await see(page.getByRole('heading', { name: 'Balance continuity breaks' }));
+    const chart = await see(page.getByRole('img', { name: /Deposits and withdrawals per month, account CHK-1/ }));
+    expect(await chart.getAttribute('aria-label')).toContain('Jul 2026 deposits 3,000.00');
+    expect(await page.evaluate('window.sameDocument')).toBe(true);
+
+    await see(page.getByRole('article', { name: /ANALYTICS_COMPLETED/ }).getByText('Failed'), 20_000);
+    await page.screenshot({ path: `${SCREENSHOTS}/book-live.png`, fullPage: true });
+  });
+
+  it("lists an endpoint's failed deliveries with their attempts; Retry after the receiver recovers delivers", async () => {
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: receiver.url }).click();
+    const delivery = page.getByRole('article', { name: /BOOK_COMPLETE/ });
+    await see(delivery.getByText('Failed'));
+    await see(delivery.getByRole('row', { name: /503/ }));
+    await see(delivery.getByText(/^\d+ attempts?$/));
+
+    receiverDown = false;
+    await delivery.getByRole('button', { name: /Retry/ }).click();
+    await see(delivery.getByText('Delivered'));
+    // The retry sent the same event again: one webhook-id, so the receiver can tell it is a repeat.
+    const bookComplete = receiver.requests.filter((r) => r.json.event_name === 'BOOK_COMPLETE');
+    expect(bookComplete.length).toBeGreaterThanOrEqual(2);
+    expect(new Set(bookComplete.map((r) => r.headers['webhook-id'])).size).toBe(1);
+
+    await delivery.getByText(/^\d+ attempts$/).click(); // shows the 503 and then the 200
+    await see(delivery.getByRole('row', { name: /200/ }));
+    await page.screenshot({ path: `${SCREENSHOTS}/delivery-log.png`, fullPage: true });
+
+    await page.getByRole('button', { name: 'Recover failed deliveries' }).click();
+    await see(page.getByText(/Delivering \d+ failed deliveries again/));
+    await see(page.getByRole('article', { name: /ANALYTICS_COMPLETED/ }).getByText('Delivered'), 20_000);
+    await page.getByLabel('Show deliveries').selectOption('FAILED');
+    await see(page.getByText('No delivery with that status.'), 20_000);
+    await page.getByLabel('Show deliveries').selectOption('');
+    await see(page.getByRole('article', { name: /BOOK_COMPLETE/ }));
+  });
+
+  it('pauses, resumes, rotates the secret and sends a test event', async () => {
+    await page.getByRole('button', { name: 'Send test event' }).click();
+    await see(page.getByText('Test event delivered'));
+    await page.getByRole('button', { name: 'Pause' }).click();
+    await see(page.getByText('Paused'));
+    await page.getByRole('button', { name: 'Resume' }).click();
+    await see(page.getByRole('button', { name: 'Pause' }));
+    await page.getByRole('button', { name: 'Rotate secret' }).click();
+    await page.getByRole('button', { name: 'Rotate now' }).click();
+    await see(page.getByText('New signing secret'));
+    expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
+  });
+
+  it('lists and searches the books, newest first, with their counts', async () => {
+    const q4 = await api.createBook({ name: 'Q4 statements' });
+    const q4Doc = await api.upload(q4, randomUUID(), 'october.pdf');
+    await api.upload(q4, randomUUID(), 'november.pdf');
+    await api.verify(q4, q4Doc, 'SUCCEEDED');
+    await api.createBook({ name: 'Pay stubs 2026' });
+    await api.waitFor(q4, 'UPLOAD');
+
+    await page.getByRole('link', { name: 'Books' }).click();
+    const rows = page.getByRole('row');
+    await see(page.getByRole('row', { name: /Q4 statements/ }).getByText('Accepting uploads'));
+    const names = await rows.locator('th[scope=row] a').allTextContents();
+    expect(names.slice(0, 3)).toEqual(['Pay stubs 2026', 'Q4 statements', 'Q3 statements']);
+    await page.screenshot({ path: `${SCREENSHOTS}/books-list.png`, fullPage: true });
+
+    await page.getByLabel('Search by name or book id').fill('Q3');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await see(page.getByRole('row', { name: /Q3 statements/ }));
+    await page.getByRole('row', { name: /Pay stubs/ }).waitFor({ state: 'detached' });
+    await page.getByLabel('Search by name or book id').fill(liveBook.slice(0, 8));
+    await page.getByRole('button', { name: 'Search' }).click();
+    await see(page.getByRole('row', { name: /Q3 statements/ }));
+    await page.getByRole('row', { name: /Q4 statements/ }).waitFor({ state: 'detached' });
+  });
+
+  it("shows another tenant's book as not found", async () => {
+    const other = await createApiKey(system.pool, `other-${randomUUID().slice(0, 8)}`, 'another tenant');
+    const created = await request(
+      system.apiUrl,
+      'POST',
+      '/v1/books',
+      { name: 'Not yours' },
+      {
+        authorization: `Bearer ${other.key}`,
+      },
+    );
+    expect(created.status).toBe(201);
+    await page.goto(`/console/books/${created.body.book_uuid}`);
+    await see(page.getByRole('heading', { name: 'Book not found' }));
+    await see(page.getByRole('alert').getByText(/belongs to another tenant/));
+    expect(await page.getByText('Not yours').count()).toBe(0);
+    expect(pageProblems).toEqual([]);
+  });
+});

@@ -1,0 +1,100 @@
+import { randomUUID } from 'node:crypto';
+import { inParallel } from '../support/books.js';
+
+/** One book of a drill: its id and its documents' ids, chosen by the CRM so every retry is the same request. */
+export interface DrillBook {
+  bookUuid: string;
+  docs: string[];
+}
+
+/** What the CRM saw: answers by status, and requests it had to send again (no answer, 5xx, 409 "in flight"). */
+export interface CrmTally {
+  answered: Map<number, number>;
+  retried: number;
+  /** Requests still unanswered when the CRM gave up (each one's events would count as lost). */
+  abandoned: number;
+}
+
+/**
+ * A careful CRM: it picks its own book and document ids and sends an `Idempotency-Key` with every POST, so a request
+ * the API did not answer (connection refused or cut, a 5xx, a 409 while its first try is still in flight) is simply
+ * sent again until it is answered — by whichever API process is up.
+ */
+export class DrillCrm {
+  readonly tally: CrmTally = { answered: new Map(), retried: 0, abandoned: 0 };
+
+  constructor(
+    private readonly apiUrl: string,
+    private readonly apiKey: string,
+    private readonly giveUpAfterMs = 120_000,
+  ) {}
+
+  /** POSTs until answered; returns the final status. 4xx other than an in-flight 409 are answers too. */
+  async post(path: string, body: unknown, idempotencyKey: string): Promise<number> {
+    const deadline = Date.now() + this.giveUpAfterMs;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${this.apiUrl}${path}`, {
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${this.apiKey}`,
+            'content-type': 'application/json',
+            'idempotency-key': idempotencyKey,
+          },
+          body: JSON.stringify(body ?? {}),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const text = await response.text();
+        const inFlight = response.status === 409 && text.includes('still being handled');
+        if (response.status < 500 && !inFlight) {
+          this.tally.answered.set(response.status, (this.tally.answered.get(response.status) ?? 0) + 1);
+          return response.status;
+        }
+      } catch {
+        // no answer: the API is down, restarting, or cut the connection
+      }
+      this.tally.retried += 1;
+      if (Date.now() > deadline) {
+        this.tally.abandoned += 1;
+        return 0;
+      }
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1000)));
+    }
+  }
+
+  /** Books of `docs` documents each, with their ids. */
+  static plan(books: number, docs: number): DrillBook[] {
+    return Array.from({ length: books }, () => ({
+      bookUuid: randomUUID(),
+      docs: Array.from({ length: docs }, () => randomUUID()),
+    }));
+  }
+
+  /** Creates the books and uploads their documents, `concurrency` requests at a time. */
+  async prepare(books: DrillBook[], concurrency: number): Promise<void> {
+    await inParallel(books, concurrency, ({ bookUuid }) =>
+      this.post('/v1/books', { book_uuid: bookUuid, name: `Drill ${bookUuid.slice(0, 8)}` }, `create-${bookUuid}`),
+    );
+    const uploads = books.flatMap(({ bookUuid, docs }) => docs.map((docUuid) => ({ bookUuid, docUuid })));
+    await inParallel(uploads, concurrency, ({ bookUuid, docUuid }) =>
+      this.post(`/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }, `upload-${docUuid}`),
+    );
+  }
+
+  /** The burst: every document's verification result, then each book's seal. */
+  async finish(books: DrillBook[], concurrency: number): Promise<void> {
+    const requests = books.flatMap(({ bookUuid, docs }) => [
+      ...docs.map((docUuid) => ({ bookUuid, docUuid })),
+      { bookUuid, docUuid: undefined },
+    ]);
+    await inParallel(requests, concurrency, ({ bookUuid, docUuid }) =>
+      docUuid
+        ? this.post(
+            `/v1/books/${bookUuid}/documents/${docUuid}/verification`,
+            { result: 'SUCCEEDED' },
+            `verify-${docUuid}`,
+          )
+        : this.post(`/v1/books/${bookUuid}/seal`, {}, `seal-${bookUuid}`),
+    );
+  }
+}

@@ -1,0 +1,120 @@
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { inject } from 'vitest';
+import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
+import { bookWorkflowId, sealSignal, uploadDocumentUpdate, verificationSignal } from '../../workflows/book-contract.js';
+import type { BookWorkflowInput } from '../../workflows/book-state.js';
+import type { bookWorkflow } from '../../workflows/book-workflow.js';
+import { workflowBundle } from '../support/system.js';
+
+/**
+ * The book workflow's loop against a real server, with recording stand-ins for its database activities: a history
+ * limit far below the real one forces a continue-as-new with effects still pending at nearly every turn, which the
+ * end-to-end tests only hit when timing lines up. (Finishing with an effect still pending, a bug once, fails it.)
+ */
+const taskQueue = `book-can-${randomUUID().slice(0, 8)}`;
+const recorded: RecordBookChangesInput[] = [];
+const analyzed: string[] = [];
+let worker: Worker;
+let running: Promise<void>;
+let client: Client;
+let connections: Array<{ close: () => Promise<void> }> = [];
+
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  const bundle = await workflowBundle(); // installs the SDK runtime first
+  const nativeConnection = await NativeConnection.connect({ address });
+  const connection = await Connection.connect({ address });
+  connections = [nativeConnection, connection];
+  client = new Client({ connection });
+  const slowly = () => new Promise((resolve) => setTimeout(resolve, 20));
+  worker = await Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: {
+      recordBookStatus: () => Promise.resolve(),
+      // Slow enough that signals pile up behind each batch and travel with continue-as-new.
+      recordBookChanges: async (input: RecordBookChangesInput) => {
+        await slowly();
+        recorded.push(input);
+      },
+      analyzeBook: async ({ bookUuid }: { bookUuid: string }) => {
+        await slowly();
+        analyzed.push(bookUuid);
+      },
+    },
+  });
+  running = worker.run();
+});
+
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  for (const connection of connections) await connection.close();
+});
+
+describe('book workflow under constant continue-as-new', () => {
+  it('records every event exactly once, in order, and finishes only after ANALYTICS_COMPLETED', async () => {
+    const bookUuid = randomUUID();
+    const tenantId = 'can-test';
+    const handle = await client.workflow.start<typeof bookWorkflow>('bookWorkflow', {
+      taskQueue,
+      workflowId: bookWorkflowId(tenantId, bookUuid),
+      args: [{ tenantId, bookUuid, name: 'CAN', metadata: {}, createdAt: new Date().toISOString(), historyLimit: 10 }],
+    });
+    const docs = Array.from({ length: 120 }, () => randomUUID());
+    for (const docUuid of docs) {
+      // An update is refused while the run is continuing as new; the API retries the same way.
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
+          break;
+        } catch (err) {
+          if (attempt > 50) throw err;
+          await new Promise((resolve) => setTimeout(resolve, 50));
+        }
+      }
+    }
+    await Promise.all(
+      docs.map((docUuid, i) =>
+        handle.signal(verificationSignal, { docUuid, result: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED' }),
+      ),
+    );
+    await handle.signal(sealSignal);
+    const final = await handle.result();
+
+    expect(final.status).toBe('ANALYTICS_COMPLETE');
+    const events = recorded.filter((r) => r.bookUuid === bookUuid).flatMap((r) => r.events);
+    const ids = events.map((e) => e.eventId);
+    expect(new Set(ids).size).toBe(ids.length);
+    const verified = events.filter((e) => e.type === 'VERIFICATION_COMPLETE').map((e) => e.docUuid);
+    expect(new Set(verified)).toEqual(new Set(docs));
+    expect(events.filter((e) => e.type !== 'VERIFICATION_COMPLETE').map((e) => e.type)).toEqual([
+      'BOOK_COMPLETE',
+      'ANALYTICS_COMPLETED',
+    ]);
+    expect(events.at(-1)?.type).toBe('ANALYTICS_COMPLETED');
+    expect(analyzed.filter((id) => id === bookUuid)).toHaveLength(1);
+
+    // It did continue as new, many times, and effects travelled in the inputs.
+    let carried = 0;
+    let runs = 1;
+    for (let runId: string | undefined = handle.firstExecutionRunId; runId !== undefined; runs++) {
+      const history: temporal.api.history.v1.IHistory = await client.workflow
+        .getHandle(handle.workflowId, runId)
+        .fetchHistory();
+      const continued = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
+      if (!continued) break;
+      const next = defaultPayloadConverter.fromPayload<BookWorkflowInput>(continued.input?.payloads?.[0] as Payload);
+      carried += next.carriedEffects?.length ?? 0;
+      runId = continued.newExecutionRunId ?? undefined;
+    }
+    expect(runs).toBeGreaterThan(3);
+    expect(carried).toBeGreaterThan(0);
+  });
+});

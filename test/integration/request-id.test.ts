@@ -1,0 +1,89 @@
+import { randomUUID } from 'node:crypto';
+import { defaultPayloadConverter } from '@temporalio/common';
+import type { temporal } from '@temporalio/proto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REQUEST_ID_HEADER } from '../../workflows/request-id-header.js';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { crm } from '../support/books.js';
+import { eventually, request } from '../support/http.js';
+import { startReceiver } from '../support/receiver.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+let system: TestSystem;
+let receiver: Awaited<ReturnType<typeof startReceiver>>;
+
+beforeAll(async () => {
+  system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+  receiver = await startReceiver();
+});
+afterAll(async () => {
+  await system?.stop();
+  await receiver?.close();
+});
+
+type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
+
+/** The request id an event of a workflow's history carries in its header, if any. */
+function requestIdOf(event: HistoryEvent): string | undefined {
+  const attributes =
+    event.workflowExecutionStartedEventAttributes ??
+    event.workflowExecutionSignaledEventAttributes ??
+    event.activityTaskScheduledEventAttributes ??
+    event.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input;
+  const payload = attributes?.header?.fields?.[REQUEST_ID_HEADER];
+  return payload ? defaultPayloadConverter.fromPayload<string>(payload) : undefined;
+}
+
+const history = async (workflowId: string) =>
+  (await system.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+
+describe('request ids', () => {
+  it('follow an API request into the workflow history, its activities and the deliveries they cause', async () => {
+    const api = crm(system);
+    const webhook = await api.call('POST', '/v1/webhooks', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] });
+    expect(webhook.status).toBe(201);
+    const call = (method: string, path: string, requestId: string, body?: unknown) =>
+      request(system.apiUrl, method, path, body, {
+        authorization: `Bearer ${system.apiKey}`,
+        'x-request-id': requestId,
+      });
+
+    const created = await call('POST', '/v1/books', 'req-create-1', { name: 'Traced book' });
+    expect(created.status).toBe(201);
+    expect(created.headers.get('x-request-id')).toBe('req-create-1');
+    const bookUuid = created.body.book_uuid as string;
+    const docUuid = randomUUID();
+    expect(
+      (await call('POST', `/v1/books/${bookUuid}/documents`, 'req-upload-1', { doc_uuid: docUuid, name: 'a.pdf' }))
+        .status,
+    ).toBe(202);
+    expect(
+      (
+        await call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, 'req-verify-1', {
+          result: 'SUCCEEDED',
+        })
+      ).status,
+    ).toBe(202);
+    await eventually(() => expect(receiver.requests).toHaveLength(1));
+
+    const bookEvents = await history(bookWorkflowId(system.tenantId, bookUuid));
+    const started = bookEvents.find((e) => e.workflowExecutionStartedEventAttributes);
+    expect(started && requestIdOf(started)).toBe('req-create-1');
+    const signaled = bookEvents.find((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(signaled && requestIdOf(signaled)).toBe('req-verify-1');
+    // The (local) activity that recorded VERIFICATION_COMPLETE ran for the verification request: it signalled the
+    // endpoint's delivery workflow under that id. A local activity's header is not in the history; its effect is.
+    const deliveryRuns = await eventually(async () => {
+      const runs = [];
+      for await (const run of system.client.workflow.list({ query: `WorkflowType = 'endpointDeliveriesWorkflow'` })) {
+        if (run.taskQueue === system.taskQueue) runs.push(run);
+      }
+      expect(runs).toHaveLength(1);
+      return runs;
+    });
+    const deliveryEvents = await history((deliveryRuns[0] as { workflowId: string }).workflowId);
+    const enqueued = deliveryEvents.filter((e) => e.workflowExecutionSignaledEventAttributes);
+    expect(enqueued.length).toBeGreaterThan(0);
+    expect(enqueued.map(requestIdOf)).toEqual(enqueued.map(() => 'req-verify-1'));
+  });
+});
