@@ -7,6 +7,7 @@ import { createApiKey } from '../../src/db/api-keys.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
+import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
 import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -44,7 +45,8 @@ export interface TestSystem {
  * Each system gets its own tenant and task queue, so test files never see each other's books.
  */
 export async function startTestSystem(env: Record<string, string> = {}): Promise<TestSystem> {
-  const temporalAddress = inject('temporalAddress');
+  // TEMPORAL_ADDRESS in `env` points this system elsewhere (e.g. a TLS proxy in front of the run's server).
+  const temporalAddress = env.TEMPORAL_ADDRESS ?? inject('temporalAddress');
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
@@ -55,7 +57,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const runWorker = () => startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: bundle });
   let worker: Role | undefined = await runWorker();
   const api = await startApiRole({ config, temporalAddress, pool, logger });
-  const connection = await Connection.connect({ address: temporalAddress });
+  const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
   const stopWorker = async () => {
     await worker?.stop();
     worker = undefined;
