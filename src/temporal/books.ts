@@ -24,6 +24,7 @@ import {
 import type { BookState, BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { GroupCommit } from './group-commit.js';
+import { currentRequestId, runWithRequestId } from './request-id.js';
 
 /**
  * Starts the book's workflow, or finds the running one: safe to call again for the same book. A finished book is
@@ -135,11 +136,16 @@ export async function uploadDocument(
 }
 
 // One group commit per client: results for a book that arrive while its last signal is in flight go in one signal.
-const verificationBatches = new WeakMap<Client, GroupCommit<VerificationSignal, boolean>>();
+const verificationBatches = new WeakMap<Client, GroupCommit<Queued, boolean>>();
+interface Queued {
+  signal: VerificationSignal;
+  requestId: string | undefined;
+}
 
 /**
  * Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running.
- * Under a burst, the results for one book are sent together (one signal instead of one each; see README, "Tuning").
+ * Under a burst, the results for one book are sent together (one signal instead of one each; see README, "Tuning"),
+ * and that signal carries the request ids of all of them, space-separated.
  */
 export async function signalVerification(
   client: Client,
@@ -149,17 +155,21 @@ export async function signalVerification(
 ): Promise<boolean> {
   let batches = verificationBatches.get(client);
   if (!batches) {
-    batches = new GroupCommit((workflowId, signals) => {
+    batches = new GroupCommit((workflowId, queued) => {
       const handle = client.workflow.getHandle(workflowId);
-      return sendSignal(() =>
-        signals.length === 1
-          ? handle.signal(verificationSignal, signals[0] as VerificationSignal)
-          : handle.signal(verificationsSignal, signals),
-      );
+      const signals = queued.map((entry) => entry.signal);
+      const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
+      const send = () =>
+        sendSignal(() =>
+          signals.length === 1
+            ? handle.signal(verificationSignal, signals[0] as VerificationSignal)
+            : handle.signal(verificationsSignal, signals),
+        );
+      return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
     });
     verificationBatches.set(client, batches);
   }
-  return batches.submit(bookWorkflowId(tenantId, bookUuid), signal);
+  return batches.submit(bookWorkflowId(tenantId, bookUuid), { signal, requestId: currentRequestId() });
 }
 
 /** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */

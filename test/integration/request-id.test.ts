@@ -86,4 +86,33 @@ describe('request ids', () => {
     expect(enqueued.length).toBeGreaterThan(0);
     expect(enqueued.map(requestIdOf)).toEqual(enqueued.map(() => 'req-verify-1'));
   });
+
+  it('are all kept when a burst of results to one book is sent as one signal', async () => {
+    const api = crm(system);
+    const bookUuid = await api.createBook({ name: 'Burst' });
+    const docs = Array.from({ length: 24 }, () => randomUUID());
+    for (const docUuid of docs) await api.upload(bookUuid, docUuid);
+    const requestIds = docs.map((_, i) => `req-burst-${i}`);
+    const answers = await Promise.all(
+      docs.map((docUuid, i) =>
+        request(
+          system.apiUrl,
+          'POST',
+          `/v1/books/${bookUuid}/documents/${docUuid}/verification`,
+          { result: 'SUCCEEDED' },
+          { authorization: `Bearer ${system.apiKey}`, 'x-request-id': requestIds[i] as string },
+        ),
+      ),
+    );
+    expect(answers.map((a) => a.status)).toEqual(docs.map(() => 202));
+    // However the results were grouped into signals, every request's id is on the signal that carried it. (A signal
+    // that arrives during a workflow task enters the history when that task completes: hence eventually.)
+    await eventually(async () => {
+      const signaled = (await history(bookWorkflowId(system.tenantId, bookUuid))).filter(
+        (e) => e.workflowExecutionSignaledEventAttributes,
+      );
+      const carried = signaled.flatMap((e) => (requestIdOf(e) ?? '').split(' '));
+      expect(new Set(carried)).toEqual(new Set(requestIds));
+    });
+  });
 });
