@@ -11,7 +11,9 @@ import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 // The console as a person uses it: real chromium, the real API and worker, a real receiver on loopback.
-const SCREENSHOTS = fromRoot('docs/screenshots');
+// Every run takes the screenshots; UPDATE_SCREENSHOTS=1 writes them over the README's in docs/, otherwise they go to
+// test-results/ (ignored by git) so a test run leaves the tree clean.
+const SCREENSHOTS = fromRoot(process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots');
 const TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
 describe('console', () => {
