@@ -1,5 +1,11 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
-import { findDelivery, finishDelivery, recordAttempt, type DeliveryRow } from '../src/db/deliveries.js';
+import {
+  findDelivery,
+  finishDelivery,
+  recordAttempt,
+  type DeliveryRow,
+  type LoggedAttempt,
+} from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import {
   disableWebhook,
@@ -91,7 +97,6 @@ export type DeliveryStatus = 'DELIVERED' | 'FAILED';
 export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string };
 
 export type DeliveryKey = { tenantId: string; eventId: string; webhookId: string };
-export type LoggedAttempt = Parameters<typeof recordAttempt>[2];
 
 /** How an attempt writes its outcome: one statement each, or (a batch) one for all its attempts. */
 export interface AttemptWrites {

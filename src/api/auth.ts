@@ -7,6 +7,9 @@ import type { AppState } from './state.js';
 
 const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
 
+/** The key of `Authorization: Bearer <key>`, if the request sent one in that form. */
+export const bearerKey = (ctx: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
+
 /**
  * Every /v1 route acts for the tenant of the request's API key (`Authorization: Bearer bb_…`); anything else is a
  * 401 before any other work. A key never reaches the logs: only the tenant it resolves to does.
@@ -18,11 +21,9 @@ export function requireApiKey(pool: Pool) {
       await next();
       return;
     }
-    const header = ctx.get('Authorization');
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    const key = bearerKey(ctx);
     ctx.set('WWW-Authenticate', 'Bearer realm="bookbell"');
-    if (!match) throw unauthorized('Send your API key as "Authorization: Bearer <key>".');
-    const key = match[1] as string;
+    if (!key) throw unauthorized('Send your API key as "Authorization: Bearer <key>".');
     const tenantId = isApiKeyShaped(key) ? await tenantOfKey(pool, key) : undefined;
     if (!tenantId) throw unauthorized('The API key is not valid (unknown or revoked).');
     ctx.remove('WWW-Authenticate');

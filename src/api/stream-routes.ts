@@ -6,6 +6,7 @@ import type { Logger } from '../logger.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { BookStream, formatMessage } from '../stream/book-stream.js';
 import { formatCursor, parseCursor, type ChangeCursor } from '../stream/change-cursor.js';
+import { bearerKey } from './auth.js';
 import { requireBook, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
 import { HttpProblem, parseInput } from './problem.js';
@@ -40,7 +41,7 @@ export function registerStreamRoutes(router: Router<AppState>, deps: StreamRoute
     const resume = resumeCursor(ctx.get('Last-Event-ID'), ctx.query.last_event_id);
     const { tenantId } = ctx.state;
     // requireApiKey has checked it; the stream checks it again at each heartbeat.
-    const apiKey = ctx.get('Authorization').replace(/^Bearer\s+/i, '');
+    const apiKey = bearerKey(ctx) as string;
     const row = await requireBook(deps.pool, tenantId, bookUuid);
     let after = resume;
     let first = `retry: ${RETRY_MS}\n\n`;

@@ -13,9 +13,12 @@ import { DeliveryStatusSchema } from './deliveries.js';
  * `Last-Event-ID` / `last_event_id`: the `id:` of the last message a client saw, "<xid>-<id>" (a position in the
  * book's change log; clients treat it as opaque and only send it back).
  */
+/** "<xid>-<id>": the writing transaction (xid8, up to 20 digits) and the change's row (bigint, up to 19). */
+export const LAST_EVENT_ID = /^(\d{1,20})-(\d{1,19})$/;
+
 export const LastEventIdSchema = z
   .string()
-  .regex(/^\d{1,20}-\d{1,19}$/, { error: 'must be the id of a message this stream sent' })
+  .regex(LAST_EVENT_ID, { error: 'must be the id of a message this stream sent' })
   .meta({ description: 'Resume after this message id: the changes after it are replayed, without a snapshot' });
 
 export const BookStatusChangeSchema = z

@@ -42,14 +42,7 @@ export async function findDelivery(
   eventId: string,
   webhookId: string,
 ): Promise<(DeliveryRow & { payload: EventPayload }) | undefined> {
-  const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
-    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, e.payload
-     from deliveries d join events e using (tenant_id, event_id)
-     where d.tenant_id = $1::text and d.event_id = $2::text and d.webhook_id = $3::uuid`,
-    [tenantId, eventId, webhookId],
-  );
-  return result.rows[0];
+  return (await findDeliveries(pool, tenantId, webhookId, [eventId]))[0];
 }
 
 /** Several deliveries of one endpoint with their bodies (one query for a batch); missing ones are left out. */
@@ -69,49 +62,32 @@ export async function findDeliveries(
   return result.rows;
 }
 
+export interface LoggedAttempt {
+  number: number;
+  statusCode?: number | undefined;
+  durationMs: number;
+  error?: string | undefined;
+  responseSnippet?: string | undefined;
+}
+
 /** Logs one attempt (once: a repeated log of the same attempt number is dropped) and the delivery's latest state. */
 export async function recordAttempt(
   pool: Pool,
   key: { tenantId: string; eventId: string; webhookId: string },
-  attempt: {
-    number: number;
-    statusCode?: number | undefined;
-    durationMs: number;
-    error?: string | undefined;
-    responseSnippet?: string | undefined;
-  },
+  attempt: LoggedAttempt,
   finish?: 'DELIVERED' | 'FAILED',
 ): Promise<void> {
-  await pool.query(
-    `with logged as (
-       insert into delivery_attempts
-         (tenant_id, event_id, webhook_id, attempt, status_code, duration_ms, error, response_snippet)
-       values ($1::text, $2::text, $3::uuid, $4::int, $5::int, $6::int, $7::text, $8::text)
-       on conflict do nothing
-     )
-     update deliveries set attempts = greatest(attempts, $4::int), last_status_code = $5::int, last_error = $7::text,
-       status = coalesce($9::text, status), finished_at = case when $9::text is null then null else now() end
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid`,
-    [
-      key.tenantId,
-      key.eventId,
-      key.webhookId,
-      attempt.number,
-      attempt.statusCode ?? null,
-      attempt.durationMs,
-      attempt.error ?? null,
-      attempt.responseSnippet ?? null,
-      finish ?? null,
-    ],
-  );
+  await recordAttempts(pool, key.tenantId, key.webhookId, [
+    { eventId: key.eventId, attempt, ...(finish ? { finish } : {}) },
+  ]);
 }
 
-/** `recordAttempt` for several deliveries of one endpoint in one statement (a batch's attempts). */
+/** `recordAttempt` for several deliveries of one endpoint in one statement (a batch's attempts); the one statement both use. */
 export async function recordAttempts(
   pool: Pool,
   tenantId: string,
   webhookId: string,
-  attempts: Array<{ eventId: string; attempt: Parameters<typeof recordAttempt>[2]; finish?: 'DELIVERED' | 'FAILED' }>,
+  attempts: Array<{ eventId: string; attempt: LoggedAttempt; finish?: 'DELIVERED' | 'FAILED' }>,
 ): Promise<void> {
   if (attempts.length === 0) return;
   await pool.query(

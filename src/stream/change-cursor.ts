@@ -1,3 +1,5 @@
+import { LAST_EVENT_ID } from '../contract/stream.js';
+
 /**
  * A position in a book's change log: the writing transaction's id and the row's id, compared in that order. Sent as
  * the SSE `id:` ("<xid>-<id>") and taken back as Last-Event-ID.
@@ -7,7 +9,6 @@ export interface ChangeCursor {
   id: bigint;
 }
 
-const CURSOR = /^(\d{1,20})-(\d{1,19})$/;
 const MAX_XID = 2n ** 64n - 1n;
 const MAX_ID = 2n ** 63n - 1n;
 
@@ -15,7 +16,7 @@ export const formatCursor = (cursor: ChangeCursor): string => `${cursor.xid}-${c
 
 /** The cursor a client sent back, or undefined when it is not one this service issued. */
 export function parseCursor(value: string): ChangeCursor | undefined {
-  const match = CURSOR.exec(value);
+  const match = LAST_EVENT_ID.exec(value);
   if (!match) return undefined;
   const xid = BigInt(match[1] as string);
   const id = BigInt(match[2] as string);

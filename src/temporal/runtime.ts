@@ -1,20 +1,7 @@
-import { createServer } from 'node:net';
 import { DefaultLogger, Runtime, type LogLevel } from '@temporalio/worker';
 import type { Logger } from '../logger.js';
 import { includeTemporalCoreMetrics } from '../metrics/exposition.js';
-
-/** A loopback port that was free a moment ago (the SDK core cannot report the port it picked for `:0`). */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+import { freePort } from '../net/free-port.js';
 
 /**
  * Installs the Temporal SDK's Runtime: its own logs (worker, core) go into pino at warn and above, and its worker
@@ -29,7 +16,7 @@ export async function installTemporalRuntime(logger: Logger): Promise<void> {
     log.call(sdkLogger, entry.meta ?? {}, entry.message);
   });
   for (let tries = 1; ; tries++) {
-    const bindAddress = `127.0.0.1:${await freeLoopbackPort()}`;
+    const bindAddress = `127.0.0.1:${await freePort()}`;
     try {
       Runtime.install({ logger: sdkLog, telemetryOptions: { metrics: { prometheus: { bindAddress } } } });
       includeTemporalCoreMetrics(`http://${bindAddress}/metrics`);

@@ -1,11 +1,10 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import { crm } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
 import { startTestSystem } from '../support/system.js';
+import { spawnWorkerProcess } from '../support/worker-process.js';
 
 const env = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
@@ -19,18 +18,7 @@ afterAll(() => {
 
 /** `npm run worker` as its own process, on the test system's task queue. */
 function spawnWorker(taskQueue: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
-    cwd: PROJECT_ROOT,
-    env: {
-      PATH: process.env.PATH,
-      TEMPORAL_ADDRESS: inject('temporalAddress'),
-      DATABASE_URL: inject('databaseUrl'),
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      LOG_LEVEL: 'warn',
-      ...env,
-    },
-    stdio: 'ignore',
-  });
+  const child = spawnWorkerProcess({ ...env, TEMPORAL_TASK_QUEUE: taskQueue });
   children.push(child);
   return child;
 }

@@ -1,13 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { recordBookChanges, type RecordBookChangesInput } from '../../activities/record-book-changes.js';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import { crm } from '../support/books.js';
 import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
+import { spawnWorkerProcess } from '../support/worker-process.js';
 
 // Short retries so a refused first attempt is retried at once; receivers are on loopback.
 const env = {
@@ -187,18 +186,10 @@ describe('GET /metrics', () => {
   it('is served by `npm run worker` on METRICS_PORT, with the Temporal SDK metrics of the worker', async () => {
     const { system, api, receiver, runBook } = await setup({ inProcessWorker: false });
     const metricsPort = await freePort();
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/worker.ts'], {
-      cwd: PROJECT_ROOT,
-      env: {
-        PATH: process.env.PATH,
-        TEMPORAL_ADDRESS: inject('temporalAddress'),
-        DATABASE_URL: inject('databaseUrl'),
-        TEMPORAL_TASK_QUEUE: system.taskQueue,
-        METRICS_PORT: String(metricsPort),
-        LOG_LEVEL: 'warn',
-        ...env,
-      },
-      stdio: 'ignore',
+    const child = spawnWorkerProcess({
+      ...env,
+      TEMPORAL_TASK_QUEUE: system.taskQueue,
+      METRICS_PORT: String(metricsPort),
     });
     children.push(child);
     const inbox = await receiver();
