@@ -207,7 +207,6 @@ export async function attemptDelivery(
 /** Heartbeats while `work` runs: a worker that dies mid-request has its attempt retried within seconds. */
 export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
-  if (context.info.isLocal) return work(); // a local activity has no heartbeat: its workflow task stands for it
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
   try {
     return await work();

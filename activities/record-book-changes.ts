@@ -3,6 +3,7 @@ import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
 import { listDocuments, recordVerification } from '../src/db/documents.js';
 import { insertEvent } from '../src/db/events.js';
+import { findResultDetails } from '../src/db/intake.js';
 import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
@@ -37,8 +38,14 @@ export function recordBookChanges(deps: FanOutDeps) {
           input.status,
           input.counts,
         );
-        for (const event of input.events) {
+        const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
+        const details = await findResultDetails(client, input.tenantId, resultIds);
+        for (const stated of input.events) {
           const context: PayloadContext = { bookName };
+          // The reason and fields the API stored with the result (results sent before the intake log carry them).
+          const stored = stated.resultId ? details.get(stated.resultId) : undefined;
+          if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
+          const event = stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
           if (event.type === 'VERIFICATION_COMPLETE') {
             const doc = await recordVerification(client, {
               tenantId: input.tenantId,

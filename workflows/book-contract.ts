@@ -1,6 +1,6 @@
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import type { DocumentStatus } from '../src/contract/book.js';
+import type { DocumentStatus, VerificationResult } from '../src/contract/book.js';
 import type { StatementFields } from '../src/contract/statement-fields.js';
 import type { BookState } from './book-state.js';
 
@@ -46,7 +46,13 @@ export const uploadDocumentUpdate = defineUpdate<{ docUuid: string; status: Docu
 
 export interface VerificationSignal {
   docUuid: string;
-  result: 'SUCCEEDED' | 'FAILED';
+  result: VerificationResult;
+  /**
+   * The result as the API stored it before acknowledging it (intake log): the event reads its reason and fields from
+   * there, so signals, histories and continue-as-new inputs carry ids and statuses only.
+   */
+  resultId?: string;
+  /** Sent only by the API before the intake log (and by tests driving the workflow without a database). */
   reason?: string;
   /** Normalised (money in integer cents). */
   fields?: StatementFields;

@@ -1,4 +1,11 @@
-import type { BookStatus, DocumentCounts, DocumentStatus, EventType, Metadata } from '../src/contract/book.js';
+import type {
+  BookStatus,
+  DocumentCounts,
+  DocumentStatus,
+  EventType,
+  Metadata,
+  VerificationResult,
+} from '../src/contract/book.js';
 import type { StatementFields } from '../src/contract/statement-fields.js';
 
 /**
@@ -20,6 +27,8 @@ export interface BookWorkflowInput {
   sealAfterMs?: number;
   /** Continue as new once a run's history reaches this many events (Temporal may suggest it sooner). */
   historyLimit?: number;
+  /** The first check of the intake log after this many quiet ms (default 5 minutes; tests shorten it). */
+  quietCheckMs?: number;
   /** The state carried over by continue-as-new. */
   carried?: BookState;
   /** Effects decided but not yet run when the previous run continued as new. */
@@ -51,6 +60,19 @@ export interface BookState {
   counts: DocumentCounts;
   ignored: IgnoredInput[];
   ignoredCount: number;
+  /** A check of the intake log is on its way and BOOK_COMPLETE waits for it (see `reconciled`). */
+  checkPending?: boolean;
+}
+
+/** What the workflow returns: ids, statuses and counts, never the documents (a result is stored in every history). */
+export type BookOutcome = Omit<BookState, 'docs' | 'ignored' | 'checkPending'>;
+
+export function bookOutcome(state: BookState): BookOutcome {
+  const outcome: BookOutcome & Partial<BookState> = { ...state };
+  delete outcome.docs;
+  delete outcome.ignored;
+  delete outcome.checkPending;
+  return outcome;
 }
 
 export const MAX_IGNORED_KEPT = 20;
@@ -61,7 +83,10 @@ export interface EmittedEvent {
   type: EventType;
   occurredAt: string;
   docUuid?: string;
-  result?: 'SUCCEEDED' | 'FAILED';
+  result?: VerificationResult;
+  /** The stored result (intake log) whose reason and fields the event carries. */
+  resultId?: string;
+  /** Only from results sent before the intake log: since, the event reads them from the stored result. */
   reason?: string;
   fields?: StatementFields;
   /** The book's status and counts right after this event, mirrored into Postgres with it. */
@@ -72,19 +97,34 @@ export interface EmittedEvent {
 export type Effect =
   | { type: 'record_event'; event: EmittedEvent }
   | { type: 'record_status'; status: BookState['status']; counts: DocumentCounts }
-  | { type: 'run_analytics' };
+  | { type: 'run_analytics' }
+  /** Compare the intake log with what the book applied and recorded; the answer comes back as `reconciled`. */
+  | { type: 'reconcile' };
+
+/** A stored result of a document whose VERIFICATION_COMPLETE event is not recorded. */
+export interface UnrecordedResult {
+  docUuid: string;
+  result: VerificationResult;
+  resultId: string;
+}
 
 export type BookInput =
   | { type: 'upload'; docUuid: string }
   | {
       type: 'verification';
       docUuid: string;
-      result: 'SUCCEEDED' | 'FAILED';
+      result: VerificationResult;
+      resultId?: string | undefined;
       reason?: string | undefined;
       fields?: StatementFields | undefined;
     }
   | { type: 'seal'; by: 'request' | 'seal_after' }
-  | { type: 'analytics_done' };
+  | { type: 'analytics_done' }
+  /**
+   * What the intake log holds that the book's recorded events do not show (the answer to a `reconcile` effect):
+   * results the book never applied or applied without recording, acknowledged uploads it does not know, a seal.
+   */
+  | { type: 'reconciled'; results: UnrecordedResult[]; uploads: string[]; sealRequested: boolean };
 
 /** Stable event ids: the same book, type and document always give the same id (the deliveries' dedup key). */
 export function eventId(bookUuid: string, type: EventType, docUuid?: string): string {
@@ -130,6 +170,8 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
       return seal(state, input.by, at);
     case 'analytics_done':
       return analyticsDone(state, at);
+    case 'reconciled':
+      return reconciled(state, input, at);
   }
 }
 
@@ -152,6 +194,7 @@ function verification(state: BookState, input: Extract<BookInput, { type: 'verif
   const verified = emit(state, 'VERIFICATION_COMPLETE', at, {
     docUuid: input.docUuid,
     result: input.result,
+    ...(input.resultId !== undefined ? { resultId: input.resultId } : {}),
     ...(input.reason !== undefined ? { reason: input.reason } : {}),
     ...(input.fields !== undefined ? { fields: input.fields } : {}),
   });
@@ -163,19 +206,66 @@ function seal(state: BookState, by: 'request' | 'seal_after', at: string): Effec
   state.status = 'SEALED';
   state.sealedAt = at;
   state.sealedBy = by;
+  const sealed: Effect = { type: 'record_status', status: 'SEALED', counts: { ...state.counts } };
   const completion = completeIfDone(state, at);
-  // When sealing completes the book, BOOK_COMPLETE carries the status; otherwise record SEALED by itself.
-  return completion.length > 0
-    ? completion
-    : [{ type: 'record_status', status: 'SEALED', counts: { ...state.counts } }];
+  if (completion.length > 0 || state.checkPending) return [sealed, ...completion];
+  // Documents still verifying: check at once whether their results are already stored but never applied.
+  state.checkPending = true;
+  return [sealed, { type: 'reconcile' }];
 }
 
-/** BOOK_COMPLETE once the book is sealed and no document is still verifying (a sealed empty book completes at once). */
-function completeIfDone(state: BookState, at: string): Effect[] {
+/**
+ * BOOK_COMPLETE once the book is sealed and no document is still verifying (a sealed empty book completes at once),
+ * and a check of the intake log, run after every event before it is recorded, found nothing missing (`checked`).
+ */
+function completeIfDone(state: BookState, at: string, checked = false): Effect[] {
   if (state.status !== 'SEALED' || state.counts.verifying > 0) return [];
+  if (!checked) {
+    if (state.checkPending) return [];
+    state.checkPending = true;
+    return [{ type: 'reconcile' }];
+  }
   state.status = 'COMPLETE';
   state.completedAt = at;
   return [emit(state, 'BOOK_COMPLETE', at), { type: 'run_analytics' }];
+}
+
+/**
+ * Applies what a check of the intake log found. A result the book never applied goes through the usual rules; one it
+ * applied but never recorded is emitted again (same event id: recording and delivery dedupe it). Completion waits for a
+ * check that finds nothing.
+ */
+function reconciled(state: BookState, input: Extract<BookInput, { type: 'reconciled' }>, at: string): Effect[] {
+  delete state.checkPending;
+  if (state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE') return [];
+  const effects: Effect[] = [];
+  let found = 0;
+  for (const docUuid of input.uploads) {
+    if (state.docs[docUuid] !== undefined) continue;
+    setDoc(state, docUuid, 'VERIFYING');
+    found += 1;
+  }
+  const handled = new Set<string>();
+  for (const stored of input.results) {
+    if (handled.has(stored.docUuid)) continue;
+    const current = state.docs[stored.docUuid];
+    if (current === undefined || current === 'VERIFYING') {
+      effects.push(...verification(state, { type: 'verification', ...stored }, at));
+    } else {
+      // A document has at most one stored row per result: the one matching the book's decision.
+      const decided = current === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
+      if (stored.result !== decided) continue;
+      effects.push(emit(state, 'VERIFICATION_COMPLETE', at, stored));
+    }
+    handled.add(stored.docUuid);
+    found += 1;
+  }
+  if (input.sealRequested && state.status === 'UPLOAD') {
+    effects.push(...seal(state, 'request', at));
+    found += 1;
+  }
+  // Found something: its events are recorded first, then checked again before BOOK_COMPLETE.
+  return [...effects, ...completeIfDone(state, at, found === 0)];
 }
 
 function analyticsDone(state: BookState, at: string): Effect[] {
@@ -190,7 +280,7 @@ function emit(
   state: BookState,
   type: EventType,
   at: string,
-  document: Pick<EmittedEvent, 'docUuid' | 'result' | 'reason' | 'fields'> = {},
+  document: Pick<EmittedEvent, 'docUuid' | 'result' | 'resultId' | 'reason' | 'fields'> = {},
 ): Effect {
   const event: EmittedEvent = {
     eventId: eventId(state.bookUuid, type, document.docUuid),

@@ -3,15 +3,13 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
-  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import {
@@ -28,9 +26,11 @@ import {
 import { takeBatch } from './effect-batches.js';
 import {
   applyBookInput,
+  bookOutcome,
   initialBookState,
   uploadRefusal,
   type BookInput,
+  type BookOutcome,
   type BookState,
   type BookWorkflowInput,
   type Effect,
@@ -39,43 +39,47 @@ import {
 type Activities = ReturnType<typeof createActivities>;
 
 // Database activities retry until they succeed: a book must never lose an event because Postgres was down. They take
-// milliseconds; a short timeout retries one lost with a killed worker within seconds.
+// milliseconds; a short timeout retries one lost with a killed worker within seconds. Ordinary activities, not local
+// ones: a workflow task stays a few milliseconds of pure decisions, so messages arriving meanwhile never pile up in
+// the server's buffer of an open task (past 100 it force-fails the task: see test/repro/README.md).
 const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
-const { recordBookStatus, recordBookChanges, analyzeBook } = proxyActivities<Activities>(ACTIVITY_OPTIONS);
-// Recording and analytics run as local activities in books that reach them since (patch 'local-book-effects'): inside
-// the workflow task that decided them, without an activity task's round trips through the server (README, "Tuning").
-// Same timeout and retries; still idempotent.
-const LOCAL_OPTIONS: LocalActivityOptions = {
-  startToCloseTimeout: ACTIVITY_OPTIONS.startToCloseTimeout,
-  retry: ACTIVITY_OPTIONS.retry,
-};
-const local = proxyLocalActivities<Activities>(LOCAL_OPTIONS);
+const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake } =
+  proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
 const MAX_SIGNALS_PER_RUN = 5000;
 const DEFAULT_HISTORY_LIMIT = 10_000;
-/** About 400 bytes each: with a 10,000-document state (~0.7 MB) the input stays well under 2 MB. */
+/** About 250 bytes each (ids and statuses; reasons and fields stay in PostgreSQL): the input stays well under 2 MB. */
 const MAX_CARRIED_EFFECTS = 500;
+/** A book quiet this long checks its intake log; again after twice as long, up to every 6 hours, until new input. */
+const DEFAULT_QUIET_CHECK_MS = 5 * 60_000;
+const MAX_QUIET_CHECK_MS = 6 * 3_600_000;
 
 /**
  * One durable workflow per book. Uploads (an update: the API must hear "sealed" at once), verification results and
  * seal (signals) go through the pure state machine in `book-state.ts`; this function runs its effects — recording
- * events in Postgres, analytics — keeps the search attributes current and continues as new before the history grows
- * too long. It returns the final state once ANALYTICS_COMPLETED is recorded.
+ * events in Postgres, analytics, checks of the intake log — keeps the search attributes current and continues as new
+ * before the history grows too long. It returns the book's statuses and counts once ANALYTICS_COMPLETED is recorded.
  */
-export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState> {
+export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcome> {
   const state = input.carried ?? initialBookState(input);
   const pending: Effect[] = [...(input.carriedEffects ?? [])];
+  // Each run starts with a check: whatever the previous run missed is applied before the book moves on.
+  if (input.carried && !isComplete(state)) pending.push({ type: 'reconcile' });
   let updatesThisRun = 0;
   let signalsThisRun = 0;
   let lastInputAt = Date.now();
+  let quietChecks = 0;
+  const decide = (message: BookInput) => pending.push(...applyBookInput(state, message, new Date().toISOString()));
+  /** A message from outside: the book is not quiet. */
   const apply = (message: BookInput) => {
-    pending.push(...applyBookInput(state, message, new Date().toISOString()));
+    decide(message);
     lastInputAt = Date.now();
+    quietChecks = 0;
   };
 
   setHandler(bookStateQuery, () => state);
@@ -107,13 +111,26 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
   });
 
   if (!input.carried) {
-    // The first version's start sequence, unchanged so that books it started still replay.
     upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
     await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
   }
 
-  // Books started before this change keep running their effects to the end before continuing as new.
-  const effectsTravel = patched('continue-as-new-before-effects');
+  // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
+  let checkDue = false;
+  const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
+  const armQuietCheck = (ms: number): void => {
+    void sleep(ms).then(() => {
+      if (isComplete(state)) return;
+      const interval = Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS);
+      const quietLeft = lastInputAt + interval - Date.now();
+      if (quietLeft > 0) return armQuietCheck(quietLeft);
+      quietChecks += 1;
+      checkDue = true;
+      armQuietCheck(Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS));
+    });
+  };
+  if (!isComplete(state)) armQuietCheck(firstQuietCheck);
+
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const mustContinueAsNew = () =>
     workflowInfo().continueAsNewSuggested ||
@@ -123,7 +140,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
   let published = '';
 
   for (;;) {
-    const ready = () => pending.length > 0 || mustContinueAsNew();
+    const ready = () => pending.length > 0 || checkDue || mustContinueAsNew();
     if (state.status === 'UPLOAD' && state.sealAfterMs) {
       const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
       const woke = await condition(ready, Math.max(quietLeft, 1));
@@ -133,37 +150,34 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
     } else {
       await condition(ready);
     }
+    if (checkDue) {
+      checkDue = false;
+      pending.push({ type: 'reconcile' });
+    }
 
     // A burst can leave thousands of effects: continuing as new does not wait for all of them, only until the rest
     // is small enough to travel in the new run's input (Temporal refuses payloads over 2 MB).
-    const canCarryRest = () => effectsTravel && mustContinueAsNew() && pending.length <= MAX_CARRIED_EFFECTS;
+    const canCarryRest = () => mustContinueAsNew() && pending.length <= MAX_CARRIED_EFFECTS;
     while (pending.length > 0 && !canCarryRest()) {
       const batch = takeBatch(pending);
       if (batch.status) {
         const changes = { tenantId: state.tenantId, bookUuid: state.bookUuid, events: batch.events, ...batch.status };
-        if (patched('local-book-effects')) {
-          await local.recordBookChanges.executeWithOptions({ ...LOCAL_OPTIONS, summary: batch.summary }, [changes]);
-        } else {
-          await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [changes]);
-        }
+        await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [changes]);
       }
       if (batch.runAnalytics) {
         const summary = `analytics over the ${state.counts.verified} verified documents`;
         const book = { tenantId: state.tenantId, bookUuid: state.bookUuid };
-        if (patched('local-book-effects')) {
-          await local.analyzeBook.executeWithOptions({ ...LOCAL_OPTIONS, summary }, [book]);
-        } else {
-          await analyzeBook.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [book]);
-        }
-        apply({ type: 'analytics_done' });
+        await analyzeBook.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [book]);
+        decide({ type: 'analytics_done' });
       }
+      if (batch.reconcile) await reconcile(state, decide);
     }
     published = publish(state, published);
 
     // Finished only once every effect ran: effects left for a continue-as-new must run in the next run first.
     if (state.status === 'ANALYTICS_COMPLETE' && pending.length === 0) {
       await condition(allHandlersFinished);
-      return state;
+      return bookOutcome(state);
     }
     if (mustContinueAsNew()) {
       // Let running handlers finish. Effects of messages that arrive meanwhile travel with the state, so a steady
@@ -174,6 +188,22 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookState>
   }
 }
 
+function isComplete(state: BookState): boolean {
+  return state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE';
+}
+
+/**
+ * Asks PostgreSQL what the intake log holds that the book's recorded events do not show, and applies it. Runs after
+ * every effect before it is recorded; an event still waiting behind it is emitted again (recording dedupes by id) and
+ * asks for another check, so BOOK_COMPLETE waits for a check that finds nothing, whatever was lost on the way.
+ */
+async function reconcile(state: BookState, decide: (message: BookInput) => void): Promise<void> {
+  const found = await findUnappliedIntake.executeWithOptions(
+    { ...ACTIVITY_OPTIONS, summary: 'check the intake log against the recorded events' },
+    [{ tenantId: state.tenantId, bookUuid: state.bookUuid, uploads: state.counts.verifying === 0 }],
+  );
+  decide({ type: 'reconciled', ...found });
+}
 /** Keeps the search attributes and the UI's current details in step with the book; returns what it published. */
 function publish(state: BookState, previous: string): string {
   const { status, counts } = state;

@@ -10,17 +10,20 @@ export interface EffectBatch {
   status?: { status: BookState['status']; counts: DocumentCounts };
   /** Analytics run after this batch is recorded (BOOK_COMPLETE is always recorded first). */
   runAnalytics: boolean;
+  /** The intake log is checked after this batch is recorded, so the check sees every event decided before it. */
+  reconcile: boolean;
   /** A one-line label for the activity in the Temporal UI. */
   summary: string;
 }
 
-/** Removes the next batch from the front of `pending`, in order: up to a run of analytics or the size limit. */
+/** Removes the next batch from the front of `pending`, in order: up to analytics, a check or the size limit. */
 export function takeBatch(pending: Effect[]): EffectBatch {
-  const batch: EffectBatch = { events: [], runAnalytics: false, summary: '' };
+  const batch: EffectBatch = { events: [], runAnalytics: false, reconcile: false, summary: '' };
   while (pending.length > 0 && batch.events.length < MAX_EVENTS_PER_BATCH) {
     const effect = pending.shift() as Effect;
-    if (effect.type === 'run_analytics') {
-      batch.runAnalytics = true;
+    if (effect.type === 'run_analytics' || effect.type === 'reconcile') {
+      batch.runAnalytics = effect.type === 'run_analytics';
+      batch.reconcile = effect.type === 'reconcile';
       break;
     }
     if (effect.type === 'record_event') {

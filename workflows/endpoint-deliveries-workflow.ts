@@ -2,15 +2,12 @@ import {
   condition,
   continueAsNew,
   log,
-  patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
   type ActivityOptions,
-  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
 import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
@@ -40,14 +37,15 @@ const DELIVERY_OPTIONS: ActivityOptions = {
   // Unlimited attempts: the activity itself gives up past the delivery window, and sets each retry's delay.
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 day' },
 };
-const { deliverEvent } = proxyActivities<Activities>(DELIVERY_OPTIONS);
-// A batch makes one attempt at each delivery, so it runs as a local activity: inside the workflow task, without an
-// activity task's round trips through the server. Retried (a crash, the database away) like any activity.
-const BATCH_OPTIONS: LocalActivityOptions = {
+// A batch makes one attempt at each delivery. An ordinary activity, not a local one: receivers can take seconds, and a
+// workflow task held open that long lets the book's fan-out signals pile up in the server's buffer of an open task
+// (past 100 it force-fails the task: see test/repro/README.md). Retried (a crash, the database away) like any activity.
+const BATCH_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: DELIVERY_OPTIONS.heartbeatTimeout,
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
-const { deliverEvents } = proxyLocalActivities<Activities>(BATCH_OPTIONS);
+const { deliverEvent, deliverEvents } = proxyActivities<Activities>(DELIVERY_OPTIONS);
 
 /** Delivers one book's events to one endpoint in causal order, with retries for days, then finishes. */
 export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput): Promise<void> {
@@ -99,7 +97,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
         },
       ])
       .then((status) => finished(eventId, status), failed([eventId]));
-  /** Deliveries in one local activity, one attempt each; those to retry go on one by one after its delay. */
+  /** Deliveries in one activity, one attempt each; those to retry go on one by one after its delay. */
   const deliverBatch = async (eventIds: string[]) => {
     const type = state.deliveries[eventIds[0] as string]?.type ?? 'event';
     const result = await deliverEvents
@@ -113,8 +111,6 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     await sleep(result.retry.inMs);
     await Promise.all(result.retry.eventIds.map((eventId) => deliverOne(eventId, result.retry.attemptsMade)));
   };
-  // Runs started before batching keep one activity per delivery, as their histories recorded.
-  const batched = patched('batched-deliveries');
   const track = (work: Promise<void>) => {
     running += 1;
     void work.finally(() => {
@@ -129,8 +125,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
     const draining = workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
     const ready = draining ? [] : nextToStart(state, MAX_IN_FLIGHT);
     for (const eventId of ready) (state.deliveries[eventId] as MailboxState['deliveries'][string]).phase = 'running';
-    if (batched && ready.length > 0) track(deliverBatch(ready));
-    else for (const eventId of ready) track(deliverOne(eventId));
+    if (ready.length > 0) track(deliverBatch(ready));
     const open = hasOpen(state);
     if (!open) publish();
     if (!open && isFinished(state)) return;

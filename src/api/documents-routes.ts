@@ -7,6 +7,7 @@ import {
   VerificationRequestSchema,
 } from '../contract/book.js';
 import { upsertUploadedDocument } from '../db/documents.js';
+import { forgetVerificationResult, storeVerificationResult } from '../db/intake.js';
 import { signalVerification, uploadDocument, type UploadOutcome } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { KeyedLimiter } from './keyed-limiter.js';
@@ -79,15 +80,23 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     const body = parseInput(VerificationRequestSchema, ctx.request.body, 'request body');
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
-    const signal = {
+    // Durable in PostgreSQL before anything is acknowledged: the book checks this log before BOOK_COMPLETE, so a signal
+    // Temporal took but the workflow never applied costs a delay, never an event. The signal carries ids only.
+    const { resultId, inserted } = await storeVerificationResult(pool, {
+      tenantId,
+      bookUuid,
       docUuid,
       result: body.result,
-      ...(body.reason !== undefined ? { reason: body.reason } : {}),
-      ...(body.fields !== undefined ? { fields: body.fields } : {}),
-    };
+      reason: body.reason,
+      fields: body.fields,
+    });
+    const signal = { docUuid, result: body.result, resultId };
     // 202 only once Temporal has durably accepted the signal; the workflow decides whether it is the first result.
     const accepted = await sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal));
-    if (!accepted) throw completeBook(bookUuid);
+    if (!accepted) {
+      if (inserted) await forgetVerificationResult(pool, tenantId, resultId);
+      throw completeBook(bookUuid);
+    }
     ctx.status = 202;
     ctx.body = { doc_uuid: docUuid, accepted: true };
   });

@@ -73,6 +73,7 @@ export const UploadDocumentRequestSchema = z.strictObject({
 export type UploadDocumentRequest = z.infer<typeof UploadDocumentRequestSchema>;
 
 export const VERIFICATION_RESULTS = ['SUCCEEDED', 'FAILED'] as const;
+export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 export const VerificationRequestSchema = z.strictObject({
   result: z.enum(VERIFICATION_RESULTS, { error: 'must be "SUCCEEDED" or "FAILED"' }),
   reason: z.string().trim().min(1).max(1000).optional(),

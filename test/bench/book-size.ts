@@ -2,43 +2,80 @@
 // the real API, worker, Temporal dev server (file-backed SQLite, as `npm start` runs it) and PostgreSQL, and prints
 // each size's per-document cost as a ratio to the 1,000-document book measured in the same run (flat ≈ 1.0),
 // plus each run's history length (Temporal's limit is 51,200 events) and the worker's and dev server's memory.
+// Each book is a stage with a deadline: every acknowledged upload and result must be recorded in PostgreSQL (its
+// document VERIFICATION_COMPLETE, its event) with BOOK_COMPLETE and ANALYTICS_COMPLETED, and its workflow histories
+// must hold no WorkflowTaskFailed / WorkflowTaskTimedOut; otherwise the run fails naming what is missing.
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { Acknowledged } from './acknowledged.js';
+import { stageDeadlineMs, timedStage, within } from './deadline.js';
 import { benchNumber, expectStatus, fillBook, printTable, QUICK, startBenchSystem } from './harness.js';
 import { memoryOf, sampleMemory } from './processes.js';
+import { compareRecorded, describeMissing, summarizeRecorded, waitUntilRecorded } from './recorded.js';
+import { bookWorkflows, checkTaskFailures, taskFailureVerdict, type TaskFailures } from './task-failures.js';
+import { runMain } from './shutdown.js';
 
 const SIZES = (process.env.BENCH_SIZES ?? (QUICK ? '100,300' : '1000,5000,10000')).split(',').map(Number);
 const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
+/**
+ * Each book's deadline, from its create to every acknowledged result recorded: 60 s plus 50 ms per document (10,000
+ * documents: 560 s, ten times the measured 57 s). BENCH_DEADLINE_SECONDS replaces it.
+ */
+const DEADLINE_MS = 60_000;
+const DEADLINE_PER_DOC_MS = 50;
 
 async function main() {
   const { call, client, stop, worker, temporalPid, pool, tenantId } = await startBenchSystem();
   const rows: Array<{ size: number; seconds: number; toComplete: number; msPerDoc: number; runs: number[] }> = [];
+  const checked: Array<{ stage: string; failures: TaskFailures }> = [];
   const serverMemory = sampleMemory(temporalPid, 1000);
   let workerPeakMiB = 0;
   try {
     for (const size of SIZES) {
-      const started = Date.now();
-      const book = await expectStatus(call('POST', '/v1/books', { name: `Bench ${size}` }), 201);
-      const bookUuid = book.book_uuid as string;
-      const docs = Array.from({ length: size }, () => randomUUID());
-      await fillBook(call, bookUuid, docs, CONCURRENCY);
-      await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
-      const handle = client.workflow.getHandle(bookWorkflowId('bench', bookUuid));
-      await handle.result();
-      const seconds = (Date.now() - started) / 1000;
-      const { rows: recorded } = await pool.query<{ at: Date }>(
-        `select recorded_at as at from events where tenant_id = $1 and book_uuid = $2 and event_type = 'BOOK_COMPLETE'`,
-        [tenantId, bookUuid],
+      const stage = `book of ${size}`;
+      const acknowledged = new Acknowledged(tenantId);
+      const explain = async () => {
+        const comparison = await compareRecorded(pool, acknowledged);
+        return `${summarizeRecorded(comparison)}\n${describeMissing(comparison)}`;
+      };
+      const row = await timedStage(
+        stage,
+        stageDeadlineMs(DEADLINE_MS + DEADLINE_PER_DOC_MS * size),
+        async (deadline) => {
+          const started = Date.now();
+          const book = await expectStatus(call('POST', '/v1/books', { name: `Bench ${size}` }), 201);
+          const bookUuid = book.book_uuid as string;
+          acknowledged.book(bookUuid);
+          const docs = Array.from({ length: size }, () => randomUUID());
+          await fillBook(call, bookUuid, docs, CONCURRENCY, acknowledged);
+          await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
+          acknowledged.seal(bookUuid);
+          const handle = client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
+          await within(`${stage}: the book's workflow finishing`, deadline.left(), handle.result());
+          const seconds = (Date.now() - started) / 1000;
+          // The workflow has finished: everything it acknowledged must be in PostgreSQL now (a moment's grace).
+          await waitUntilRecorded(pool, acknowledged, { stage, timeoutMs: Math.min(deadline.left(), 15_000) });
+          const { rows: recorded } = await pool.query<{ at: Date }>(
+            `select recorded_at as at from events where tenant_id = $1 and book_uuid = $2 and event_type = 'BOOK_COMPLETE'`,
+            [tenantId, bookUuid],
+          );
+          const toComplete = ((recorded[0]?.at.getTime() ?? Number.NaN) - started) / 1000;
+          const runs: number[] = [];
+          for await (const run of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
+            runs.push(run.historyLength);
+          }
+          const failures = await checkTaskFailures(client, stage, bookWorkflows(tenantId, [bookUuid]), {
+            expectedIds: [handle.workflowId],
+          });
+          checked.push({ stage, failures });
+          console.log(
+            `book of ${size}: BOOK_COMPLETE after ${toComplete.toFixed(1)} s, finished after ${seconds.toFixed(1)} s`,
+          );
+          return { size, seconds, toComplete, msPerDoc: (seconds * 1000) / size, runs: runs.reverse() };
+        },
+        explain,
       );
-      const toComplete = ((recorded[0]?.at.getTime() ?? Number.NaN) - started) / 1000;
-      const runs: number[] = [];
-      for await (const run of client.workflow.list({ query: `WorkflowId = '${handle.workflowId}'` })) {
-        runs.push(run.historyLength);
-      }
-      rows.push({ size, seconds, toComplete, msPerDoc: (seconds * 1000) / size, runs: runs.reverse() });
-      console.log(
-        `book of ${size}: BOOK_COMPLETE after ${toComplete.toFixed(1)} s, finished after ${seconds.toFixed(1)} s`,
-      );
+      rows.push(row);
     }
     workerPeakMiB = memoryOf(worker.pid)?.peakMiB ?? Number.NaN;
   } finally {
@@ -64,9 +101,7 @@ async function main() {
   console.log(
     `worker RSS peak ${workerPeakMiB.toFixed(0)} MiB; Temporal dev server RSS peak ${serverPeakMiB.toFixed(0)} MiB`,
   );
+  taskFailureVerdict(checked);
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

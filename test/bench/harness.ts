@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { Acknowledged } from './acknowledged.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
@@ -11,6 +12,7 @@ import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
+import { onShutdown } from './shutdown.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -48,40 +50,59 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
   // TEMPORAL_ADDRESS: measure against that server instead (e.g. one started by hand with other flags).
   const startServer = (port?: number) =>
     startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port });
-  let temporal: TemporalServer = await startServer();
-  const port = Number(temporal.address.split(':').pop());
-  // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
-  const postgres = options.databaseUrl ? { url: options.databaseUrl, stop: async () => {} } : await startTestPostgres();
-  const pool = createPool(postgres.url, createLogger('warn'), 10);
-  await migrate(pool);
-  const connection = await Connection.connect({ address: temporal.address });
-  return {
-    temporalAddress: temporal.address,
-    databaseUrl: postgres.url,
-    temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
-    postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
-    client: new Client({ connection }),
-    pool,
-    roleEnv: (taskQueue, env = {}) => ({
-      TEMPORAL_ADDRESS: temporal.address,
-      DATABASE_URL: postgres.url,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      ...ROLE_ENV,
-      ...env,
-    }),
-    stopTemporal: () => temporal.stop(),
-    startTemporal: async () => {
-      temporal = await startServer(port);
-    },
-    stop: async () => {
-      await connection.close();
-      await pool.end();
-      await temporal.stop();
-      await postgres.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
+  // Each server is stopped on SIGINT/SIGTERM, and when a later one fails to start.
+  const stops: Array<() => Promise<void>> = [];
+  const stopStarted = async () => {
+    const errors: unknown[] = [];
+    for (const stop of stops.splice(0).reverse()) await stop().catch((err: unknown) => errors.push(err));
+    if (errors.length > 0) throw errors[0];
   };
+  const unregister = onShutdown('the bench infrastructure', stopStarted);
+  try {
+    stops.push(() => Promise.resolve(rmSync(dataDir, { recursive: true, force: true })));
+    let temporal: TemporalServer = await startServer();
+    stops.push(() => temporal.stop());
+    const port = Number(temporal.address.split(':').pop());
+    // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
+    const postgres = options.databaseUrl
+      ? { url: options.databaseUrl, stop: async () => {} }
+      : await startTestPostgres();
+    stops.push(() => postgres.stop());
+    const pool = createPool(postgres.url, createLogger('warn'), 10);
+    stops.push(() => pool.end());
+    await migrate(pool);
+    const connection = await Connection.connect({ address: temporal.address });
+    // Stopped first: the connection, the pool, the dev server, PostgreSQL, then the dev server's folder.
+    stops.push(() => connection.close());
+    return {
+      temporalAddress: temporal.address,
+      databaseUrl: postgres.url,
+      temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
+      postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
+      client: new Client({ connection }),
+      pool,
+      roleEnv: (taskQueue, env = {}) => ({
+        TEMPORAL_ADDRESS: temporal.address,
+        DATABASE_URL: postgres.url,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ...ROLE_ENV,
+        ...env,
+      }),
+      stopTemporal: () => temporal.stop(),
+      startTemporal: async () => {
+        temporal = await startServer(port);
+      },
+      stop: async () => {
+        unregister();
+        await stopStarted();
+      },
+    };
+  } catch (err) {
+    unregister();
+    await stopStarted();
+    throw err;
+  }
 }
 
 export type Call = (method: string, path: string, body?: unknown) => ReturnType<typeof request>;
@@ -102,21 +123,31 @@ export interface BenchSystem extends BenchInfra {
 export async function startBenchSystem(env: Record<string, string> = {}): Promise<BenchSystem> {
   const infra = await startBenchInfra();
   const roleEnv = infra.roleEnv('bookbell-bench', env);
-  const [worker, api] = await Promise.all([startWorkerProcess(roleEnv), startApiProcess(roleEnv)]);
+  const roles = await Promise.allSettled([startWorkerProcess(roleEnv), startApiProcess(roleEnv)]);
+  const [worker, api] = roles;
+  if (worker.status === 'rejected' || api.status === 'rejected') {
+    for (const role of roles) if (role.status === 'fulfilled') await role.value.stop();
+    await infra.stop();
+    throw worker.status === 'rejected' ? worker.reason : (api as PromiseRejectedResult).reason;
+  }
+  const stop = async () => {
+    await api.value.stop();
+    await worker.value.stop();
+    await infra.stop();
+  };
   const tenantId = 'bench';
-  const { key } = await createApiKey(infra.pool, tenantId, 'bench');
+  const { key } = await createApiKey(infra.pool, tenantId, 'bench').catch(async (err: unknown) => {
+    await stop();
+    throw err;
+  });
   return {
     ...infra,
-    call: (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` }),
+    call: (method, path, body) => request(api.value.url, method, path, body, { authorization: `Bearer ${key}` }),
     tenantId,
-    worker,
-    api,
-    workerMemory: () => memoryOf(worker.pid),
-    stop: async () => {
-      await api.stop();
-      await worker.stop();
-      await infra.stop();
-    },
+    worker: worker.value,
+    api: api.value,
+    workerMemory: () => memoryOf(worker.value.pid),
+    stop,
   };
 }
 
@@ -127,14 +158,26 @@ export async function expectStatus(response: ReturnType<typeof request>, status:
   return body as Record<string, unknown>;
 }
 
-/** Uploads `docs` to a book and verifies each (SUCCEEDED), `concurrency` requests at a time, as a busy CRM would. */
-export async function fillBook(call: Call, bookUuid: string, docs: string[], concurrency: number) {
-  await inParallel(docs, concurrency, (docUuid) =>
-    expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
-  );
-  await inParallel(docs, concurrency, (docUuid) =>
-    expectStatus(call('POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'SUCCEEDED' }), 202),
-  );
+/**
+ * Uploads `docs` to a book and verifies each (SUCCEEDED), `concurrency` requests at a time, as a busy CRM would;
+ * each 202 goes into `acknowledged`.
+ */
+export async function fillBook(
+  call: Call,
+  bookUuid: string,
+  docs: string[],
+  concurrency: number,
+  acknowledged?: Acknowledged,
+) {
+  await inParallel(docs, concurrency, async (docUuid) => {
+    await expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202);
+    acknowledged?.upload(bookUuid, docUuid);
+  });
+  await inParallel(docs, concurrency, async (docUuid) => {
+    const path = `/v1/books/${bookUuid}/documents/${docUuid}/verification`;
+    await expectStatus(call('POST', path, { result: 'SUCCEEDED' }), 202);
+    acknowledged?.result(bookUuid, docUuid, 'SUCCEEDED');
+  });
 }
 
 /** `BENCH_QUICK=1` shrinks every benchmark to a smoke run (checks the code, measures nothing worth quoting). */

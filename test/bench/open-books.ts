@@ -1,15 +1,28 @@
 // `npm run bench`, open books: what one worker holds when BENCH_OPEN_BOOKS (10,000) books are open at once — created
 // over HTTP, each a running workflow waiting for documents. Prints the worker's RSS (idle after the creates, and at
 // its peak), its sticky cache (workflows kept in memory; the rest are replayed from history when they next wake),
-// the dev server's RSS, and that every book still answers: one document each is uploaded afterwards.
+// the dev server's RSS, and that every book still answers: one document each is uploaded afterwards, and every
+// acknowledged upload must be recorded in `documents` before the deadline; the books' histories must hold no
+// WorkflowTaskFailed / WorkflowTaskTimedOut.
 import { randomUUID } from 'node:crypto';
 import { inParallel } from '../support/books.js';
 import { freePort } from '../support/free-port.js';
+import { Acknowledged } from './acknowledged.js';
+import { stageDeadlineMs, timedStage } from './deadline.js';
 import { benchNumber, expectStatus, printTable, startBenchSystem } from './harness.js';
 import { memoryOf } from './processes.js';
+import { compareRecorded, describeMissing, waitUntilRecorded } from './recorded.js';
+import { bookWorkflows, checkTaskFailures, taskFailureVerdict } from './task-failures.js';
+import { runMain } from './shutdown.js';
 
 const BOOKS = benchNumber('BENCH_OPEN_BOOKS', 10_000, 300);
 const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
+/**
+ * Deadlines (BENCH_DEADLINE_SECONDS replaces both): creating the books, 60 s plus 50 ms per book (10,000: 560 s;
+ * measured 64 s); one upload to each, recorded, 60 s plus 100 ms per book (10,000: 1,060 s; measured 261 s).
+ */
+const CREATE_DEADLINE_MS = stageDeadlineMs(60_000 + 50 * BOOKS);
+const TOUCH_DEADLINE_MS = stageDeadlineMs(60_000 + 100 * BOOKS);
 
 /** A gauge of the worker's Temporal SDK metrics (served on METRICS_PORT), e.g. its sticky cache size. */
 async function sdkGauge(metricsUrl: string, name: string): Promise<number | undefined> {
@@ -22,18 +35,23 @@ async function main() {
   const metricsPort = await freePort();
   const system = await startBenchSystem({ METRICS_PORT: String(metricsPort) });
   const metricsUrl = `http://127.0.0.1:${metricsPort}/metrics`;
+  const acknowledged = new Acknowledged(system.tenantId);
+  const explain = async () => describeMissing(await compareRecorded(system.pool, acknowledged));
   try {
     const baseline = system.workerMemory();
     const started = performance.now();
     const books: string[] = [];
-    await inParallel(
-      Array.from({ length: BOOKS }, (_, n) => n),
-      CONCURRENCY,
-      async (n) => {
-        const book = await expectStatus(system.call('POST', '/v1/books', { name: `Open ${n}` }), 201);
-        books.push(book.book_uuid as string);
-        if (books.length % 1000 === 0) console.log(`${books.length} books open`);
-      },
+    await timedStage('open books: create', CREATE_DEADLINE_MS, () =>
+      inParallel(
+        Array.from({ length: BOOKS }, (_, n) => n),
+        CONCURRENCY,
+        async (n) => {
+          const book = await expectStatus(system.call('POST', '/v1/books', { name: `Open ${n}` }), 201);
+          books.push(book.book_uuid as string);
+          acknowledged.book(book.book_uuid as string);
+          if (books.length % 1000 === 0) console.log(`${books.length} books open`);
+        },
+      ),
     );
     const createSeconds = (performance.now() - started) / 1000;
     // Let the last starts settle (their first activity records the status) before reading memory.
@@ -43,11 +61,23 @@ async function main() {
     const serverMiB = memoryOf(system.temporalPid() ?? 0)?.rssMiB ?? Number.NaN;
 
     const touched = performance.now();
-    await inParallel(books, CONCURRENCY, (bookUuid) =>
-      expectStatus(
-        system.call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: randomUUID(), name: 'late.pdf' }),
-        202,
-      ),
+    const stage = 'open books: one upload to each';
+    await timedStage(
+      stage,
+      TOUCH_DEADLINE_MS,
+      async (deadline) => {
+        await inParallel(books, CONCURRENCY, async (bookUuid) => {
+          const docUuid = randomUUID();
+          await expectStatus(
+            system.call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'late.pdf' }),
+            202,
+          );
+          acknowledged.upload(bookUuid, docUuid);
+        });
+        // Every acknowledged upload must be a row in `documents` (the books stay open: no events expected).
+        await waitUntilRecorded(system.pool, acknowledged, { stage, timeoutMs: deadline.left() });
+      },
+      explain,
     );
     const touchSeconds = (performance.now() - touched) / 1000;
     const after = system.workerMemory();
@@ -55,6 +85,7 @@ async function main() {
       `select count(*)::int as n from documents where tenant_id = $1`,
       [system.tenantId],
     );
+    const failures = await checkTaskFailures(system.client, 'open books', bookWorkflows(system.tenantId, books));
 
     console.log(`\n${BOOKS} open books held by one worker:\n`);
     const mib = (value: number | undefined) => (value === undefined ? '?' : value.toFixed(0));
@@ -70,14 +101,13 @@ async function main() {
         ['Temporal server RSS (MiB)', mib(serverMiB)],
         ['one upload to each book (s)', touchSeconds.toFixed(1)],
         ['documents recorded (one per book expected)', String(rows[0]?.n ?? 0)],
+        ['workflow task failures / timeouts (target 0)', `${failures.failed} / ${failures.timedOut}`],
       ],
     );
+    taskFailureVerdict([{ stage: 'open books', failures }]);
   } finally {
     await system.stop();
   }
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { onShutdown } from './shutdown.js';
 
 /** A bookbell role (or the floor's worker) running as its own process, as it would in a cluster. */
 export interface RoleProcess {
@@ -29,6 +30,12 @@ export function spawnRole(script: string, env: Record<string, string | undefined
   const log: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // Stopped on SIGINT/SIGTERM of this process too, not left running without it.
+  const unregister = onShutdown(script, async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  });
+  void exited.then(unregister);
   const onData = (chunk: Buffer) => {
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
       log.push(line);

@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { Webhook } from 'standardwebhooks';
+import { listSome, StageTimeout } from './deadline.js';
 
 /** One request that reached the receiver. */
 export interface Arrival {
@@ -88,6 +89,37 @@ export class BenchReceiver {
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     for (const socket of this.sockets) socket.destroy();
     await closed;
+  }
+
+  /** The `expected` keys no arrival has yet (each arrival keyed by `keyOf`). */
+  missing(expected: Iterable<string>, keyOf: (arrival: Arrival) => string): string[] {
+    const arrived = new Set(this.arrivals.map(keyOf));
+    return [...expected].filter((key) => !arrived.has(key));
+  }
+
+  /** Resolves once every `expected` key has arrived; past `timeoutMs` rejects naming those that never did. */
+  async untilAll(
+    expected: Set<string>,
+    keyOf: (arrival: Arrival) => string,
+    timeoutMs: number,
+    what: string,
+  ): Promise<void> {
+    let arrivalsSeen = -1;
+    const done = () => {
+      // Recounted only when something arrived.
+      if (this.arrivals.length === arrivalsSeen) return false;
+      arrivalsSeen = this.arrivals.length;
+      return this.missing(expected, keyOf).length === 0;
+    };
+    try {
+      await this.until(done, timeoutMs, what);
+    } catch (err) {
+      const timeout = new StageTimeout(
+        `${(err as Error).message}\n${listSome('  never arrived at the receiver', this.missing(expected, keyOf))}`,
+      );
+      timeout.described = true;
+      throw timeout;
+    }
   }
 
   /** Resolves once `done()` holds after some arrival, or rejects after `timeoutMs` without it. */

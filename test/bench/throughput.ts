@@ -5,11 +5,16 @@
 //              that checks each signature.
 // Both get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients), the same server flags and the same
 // worker options (WORKER_TUNING), each worker in a process of its own. Latency runs from the answer to the request
-// that caused the event (the signal's return; the API's 202) to the event's arrival at the receiver.
+// that caused the event (the signal's return; the API's 202) to the event's arrival at the receiver. Each phase has a
+// deadline (TIMEOUT_MS) and checks what it waited for: every acknowledged signal / 202 arrived at the receiver, was
+// recorded in PostgreSQL and DELIVERED (bookbell), and no history holds a WorkflowTaskFailed / WorkflowTaskTimedOut.
 import { randomUUID } from 'node:crypto';
 import { createApiKey } from '../../src/db/api-keys.js';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
+import { Acknowledged, eventKey } from './acknowledged.js';
+import { stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
 import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
 import {
   benchNumber,
@@ -29,15 +34,19 @@ import {
   startApiProcess,
   startWorkerProcess,
 } from './processes.js';
-import { BenchReceiver } from './receiver.js';
+import { BenchReceiver, type Arrival } from './receiver.js';
+import { waitUntilRecorded } from './recorded.js';
 import { printStages } from './stages.js';
+import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
+import { runMain } from './shutdown.js';
 
 const BOOKS = benchNumber('BENCH_BOOKS', 50, 5);
 const EVENTS_PER_BOOK = 20; // 18 VERIFICATION_COMPLETE, BOOK_COMPLETE, ANALYTICS_COMPLETED
 const DOCS_PER_BOOK = EVENTS_PER_BOOK - 2;
 const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
 const ROUNDS = benchNumber('BENCH_ROUNDS', 1, 1);
-const TIMEOUT_MS = 10 * 60_000;
+/** Each phase's deadline (floor, bookbell; every round): 10 min, from its start to its last event (BENCH_DEADLINE_SECONDS). */
+const TIMEOUT_MS = stageDeadlineMs(10 * 60_000);
 
 interface PhaseResult {
   delivered: number;
@@ -57,6 +66,8 @@ interface PhaseResult {
   historyPerEvent: number;
   /** CPU seconds spent during the burst by the worker, the dev server, the API and this process (load + receiver). */
   cpu: { worker: number; server: number; api: number; postgres: number; driver: number };
+  /** WorkflowTaskFailed / WorkflowTaskTimedOut in every history the phase ran. */
+  taskFailures: TaskFailures;
 }
 
 /** CPU seconds each process spends from now until `stop()`. */
@@ -87,7 +98,7 @@ function summarize(
   keyOf: (arrival: BenchReceiver['arrivals'][number]) => string,
   sentAt: Map<string, number>,
   startedAt: number,
-): Omit<PhaseResult, 'workerMiB' | 'serverMiB' | 'cpu' | 'sendSeconds' | 'historyPerEvent'> {
+): Omit<PhaseResult, 'workerMiB' | 'serverMiB' | 'cpu' | 'sendSeconds' | 'historyPerEvent' | 'taskFailures'> {
   const firstArrival = new Map<string, number>();
   for (const arrival of receiver.arrivals) {
     const key = keyOf(arrival);
@@ -107,6 +118,11 @@ function summarize(
 }
 
 async function runFloor(infra: BenchInfra, round: number): Promise<PhaseResult> {
+  return timedStage(`round ${round}: floor`, TIMEOUT_MS, (deadline) => floorPhase(infra, round, deadline));
+}
+
+async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline): Promise<PhaseResult> {
+  const stage = `round ${round}: floor`;
   const receiver = new BenchReceiver();
   await receiver.listen();
   const taskQueue = `floor-${round}-${randomUUID().slice(0, 8)}`;
@@ -135,13 +151,24 @@ async function runFloor(infra: BenchInfra, round: number): Promise<PhaseResult> 
       sentAt.set(id, performance.now());
     });
     const sendSeconds = (performance.now() - startedAt) / 1000;
-    await receiver.until(() => receiver.arrivals.length >= signals.length, TIMEOUT_MS, 'every floor event');
+    // Every signal sent is acknowledged: each id must arrive.
+    const ids = new Set(signals.map(({ id }) => id));
+    await receiver.untilAll(ids, (a) => a.webhookId, deadline.left(), `${stage}: every floor event`);
     const cpuUsed = cpu();
     const result = summarize(receiver, (a) => a.webhookId, sentAt, startedAt);
-    await Promise.all(handles.map((handle) => handle.result()));
+    console.log(`[${stage}] acknowledged ${ids.size} signals; ${result.delivered}/${ids.size} arrived`);
+    await within(
+      `${stage}: every floor workflow finishing`,
+      deadline.left(),
+      Promise.all(handles.map((h) => h.result())),
+    );
     if (process.env.BENCH_STAGES === '1') await printStages(infra.client, taskQueue);
+    const taskFailures = await checkTaskFailures(infra.client, stage, (id) => id.startsWith(`${taskQueue}-`), {
+      expectedIds: handles.map((handle) => handle.workflowId),
+    });
     return {
       ...result,
+      taskFailures,
       sendSeconds,
       historyPerEvent: await historyPerEvent(infra, taskQueue, signals.length),
       workerMiB: workerMemory.stop(),
@@ -155,11 +182,21 @@ async function runFloor(infra: BenchInfra, round: number): Promise<PhaseResult> 
 }
 
 async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResult & { uploadSeconds: number }> {
+  return timedStage(`round ${round}: bookbell`, TIMEOUT_MS, (deadline) => bookbellPhase(infra, round, deadline));
+}
+
+async function bookbellPhase(
+  infra: BenchInfra,
+  round: number,
+  deadline: Deadline,
+): Promise<PhaseResult & { uploadSeconds: number }> {
+  const stage = `round ${round}: bookbell`;
   const receiver = new BenchReceiver();
   await receiver.listen();
   const tenantId = `bench-${round}-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-${tenantId}`;
   const env = infra.roleEnv(taskQueue);
+  const acknowledged = new Acknowledged(tenantId);
   const [worker, api] = await Promise.all([startWorkerProcess(env), startApiProcess(env)]);
   try {
     const { key } = await createApiKey(infra.pool, tenantId, 'bench');
@@ -178,13 +215,15 @@ async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResul
     const books = await Promise.all(
       Array.from({ length: BOOKS }, async (_, n) => {
         const book = await expectStatus(call('POST', '/v1/books', { name: `Burst ${n}` }), 201);
+        acknowledged.book(book.book_uuid as string);
         return { bookUuid: book.book_uuid as string, docs: Array.from({ length: DOCS_PER_BOOK }, () => randomUUID()) };
       }),
     );
     const uploads = books.flatMap(({ bookUuid, docs }) => docs.map((docUuid) => ({ bookUuid, docUuid })));
-    await inParallel(uploads, CONCURRENCY, ({ bookUuid, docUuid }) =>
-      expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202),
-    );
+    await inParallel(uploads, CONCURRENCY, async ({ bookUuid, docUuid }) => {
+      await expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202);
+      acknowledged.upload(bookUuid, docUuid);
+    });
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
 
     // The burst: every document's verification result, then each book's seal.
@@ -208,15 +247,21 @@ async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResul
         const path = `/v1/books/${bookUuid}/documents/${docUuid}/verification`;
         await expectStatus(call('POST', path, { result: 'SUCCEEDED' }), 202);
         sentAt.set(docUuid, performance.now());
+        acknowledged.result(bookUuid, docUuid, 'SUCCEEDED');
       } else {
         await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
+        acknowledged.seal(bookUuid);
         sentAt.set(`BOOK_COMPLETE ${bookUuid}`, performance.now());
         sentAt.set(`ANALYTICS_COMPLETED ${bookUuid}`, performance.now());
       }
     });
     const sendSeconds = (performance.now() - startedAt) / 1000;
     const expected = BOOKS * EVENTS_PER_BOOK;
-    await receiver.until(() => receiver.arrivals.length >= expected, TIMEOUT_MS, 'every bookbell event');
+    // Every event the 202s promise must arrive (each once at least), be recorded in PostgreSQL and DELIVERED.
+    const expectedEvents = acknowledged.expectedEvents();
+    if (expectedEvents.size !== expected) throw new Error(`${stage}: ${expectedEvents.size} events acknowledged`);
+    const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
+    await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
     const result = summarize(
       receiver,
@@ -225,11 +270,20 @@ async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResul
       startedAt,
     );
     if (receiver.forged > 0) throw new Error(`${receiver.forged} deliveries failed the signature check`);
+    await waitUntilRecorded(infra.pool, acknowledged, {
+      stage,
+      timeoutMs: Math.min(deadline.left(), 30_000),
+      webhookIds: [endpoint.id as string],
+    });
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     if (process.env.BENCH_STAGES === '1') await printStages(infra.client, taskQueue);
+    const taskFailures = await checkTaskFailures(infra.client, stage, tenantWorkflows(tenantId), {
+      expectedIds: books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid)),
+    });
     return {
       ...result,
+      taskFailures,
       sendSeconds,
       historyPerEvent: await historyPerEvent(infra, taskQueue, expected),
       uploadSeconds,
@@ -293,6 +347,10 @@ async function main() {
   } finally {
     await infra.stop();
   }
+  taskFailureVerdict([
+    ...floors.map((r, n) => ({ stage: `round ${n + 1}: floor`, failures: r.taskFailures })),
+    ...bookbells.map((r, n) => ({ stage: `round ${n + 1}: bookbell`, failures: r.taskFailures })),
+  ]);
 
   const floor = (pick: (r: PhaseResult) => number) => median(floors.map(pick));
   const bell = (pick: (r: PhaseResult) => number) => median(bookbells.map(pick));
@@ -325,6 +383,7 @@ async function main() {
       row('CPU s in burst: load + receiver', (r) => r.cpu.driver, 1),
       row('CPU s in burst: all of these', (r) => Object.values(r.cpu).reduce((a, b) => a + b, 0), 1),
       row('repeated deliveries', (r) => r.duplicates),
+      row('workflow tasks failed or timed out (target 0)', (r) => r.taskFailures.failed + r.taskFailures.timedOut),
     ],
   );
   const perSecond = bell((r) => r.perSecond) / floor((r) => r.perSecond);
@@ -339,7 +398,4 @@ async function main() {
   );
 }
 
-main().catch((err) => {
-  console.error(err);
-  process.exit(1);
-});
+runMain(main);

@@ -1,6 +1,29 @@
+import type { Acknowledged } from '../bench/acknowledged.js';
+import {
+  allRecorded,
+  compareRecorded,
+  describeMissing,
+  summarizeRecorded,
+  type RecordedComparison,
+} from '../bench/recorded.js';
 import type { Arrival } from '../bench/receiver.js';
+import { countTaskFailures, tenantWorkflows, type TaskFailures } from '../bench/task-failures.js';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
 import type { DrillCluster } from './cluster.js';
 import type { DrillBook } from './crm.js';
+
+/** Whether a drill's outcome fails it: anything lost, a foreign id, unrecorded, or a workflow task failure. */
+export function drillFailures(outcome: DrillOutcome): string[] {
+  const reasons: string[] = [];
+  if (outcome.lost > 0) reasons.push(`${outcome.lost} lost`);
+  if (outcome.foreignIds > 0) reasons.push(`${outcome.foreignIds} repeats under another id`);
+  if (outcome.unrecorded > 0) reasons.push(`${outcome.unrecorded} acknowledged but not recorded`);
+  if (outcome.taskFailures.failed > 0) reasons.push(`${outcome.taskFailures.failed} WorkflowTaskFailed`);
+  if (outcome.taskFailures.timedOut > 0 && !outcome.taskTimeoutsExpected) {
+    reasons.push(`${outcome.taskFailures.timedOut} WorkflowTaskTimedOut without a fault that explains it`);
+  }
+  return reasons;
+}
 
 /** One row of the drills' summary. */
 export interface DrillOutcome {
@@ -19,6 +42,16 @@ export interface DrillOutcome {
   foreignIds: number;
   /** Expected events neither delivered nor reported failed: must be 0. */
   lost: number;
+  /** Acknowledged uploads, results and book events missing in PostgreSQL (documents, events): must be 0. */
+  unrecorded: number;
+  /** Expected deliveries whose row in `deliveries` is not DELIVERED (FAILED past a retry window, PENDING, none). */
+  notDelivered: number;
+  /** The PostgreSQL comparison in a line, and what is missing. */
+  recorded: string;
+  /** WorkflowTaskFailed / WorkflowTaskTimedOut in every history of the drill's tenant (books and deliveries). */
+  taskFailures: TaskFailures;
+  /** The drill kills a worker or the server, so a workflow task may time out (never fail). */
+  taskTimeoutsExpected: boolean;
   seconds: number;
 }
 
@@ -57,13 +90,20 @@ async function reportedFailures(cluster: DrillCluster, books: DrillBook[]): Prom
 
 /**
  * Waits until every expected event has arrived (or, with `failuresAllowed`, has arrived or is reported FAILED), at
- * most `timeoutMs`, then counts: what was delivered, repeated, repeated under another id, and lost.
+ * most `timeoutMs`, then counts: what was delivered, repeated, repeated under another id, and lost; compares what the
+ * CRM was acknowledged with PostgreSQL (documents, events, deliveries); and counts the workflow task failures in
+ * every history the drill's tenant ran.
  */
 export async function settle(
   cluster: DrillCluster,
   books: DrillBook[],
   row: { drill: string; faults: string; retried: number; startedAt: number },
-  options: { timeoutMs: number; failuresAllowed?: boolean },
+  options: {
+    timeoutMs: number;
+    failuresAllowed?: boolean;
+    acknowledged: Acknowledged;
+    taskTimeoutsExpected?: boolean;
+  },
 ): Promise<DrillOutcome> {
   const expected = expectedKeys(books);
   const deadline = Date.now() + options.timeoutMs;
@@ -82,6 +122,26 @@ export async function settle(
   const arrived = new Set(arrivals.map(keyOf));
   const delivered = [...expected].filter((key) => arrived.has(key)).length;
   const reportedFailed = [...failed].filter((key) => expected.has(key) && !arrived.has(key)).length;
+  // What the CRM was acknowledged must be in PostgreSQL, delivered (or, past a window, FAILED): a few seconds' grace
+  // for the last rows, within the drill's own deadline.
+  const { pool, client } = cluster.infra;
+  const webhookIds = [cluster.webhookId];
+  // Past a retry window a delivery may end FAILED instead of DELIVERED; nothing else may be missing.
+  const settled = (c: RecordedComparison) =>
+    allRecorded(c) ||
+    (options.failuresAllowed === true &&
+      c.documentsMissing.length + c.documentsNotFinal.length + c.eventsMissing.length === 0 &&
+      Object.keys(c.deliveries?.notDelivered ?? {}).every((status) => status === 'FAILED'));
+  let comparison = await compareRecorded(pool, options.acknowledged, webhookIds);
+  const recordedBy = Math.min(deadline, Date.now() + 15_000);
+  while (!settled(comparison) && Date.now() < recordedBy) {
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    comparison = await compareRecorded(pool, options.acknowledged, webhookIds);
+  }
+  const deliveries = comparison.deliveries;
+  const taskFailures = await countTaskFailures(client, tenantWorkflows(cluster.tenantId), {
+    expectedIds: books.map(({ bookUuid }) => bookWorkflowId(cluster.tenantId, bookUuid)),
+  });
   return {
     ...row,
     expected: expected.size,
@@ -90,6 +150,12 @@ export async function settle(
     duplicates: arrivals.length - new Set(arrivals.map((a) => a.webhookId)).size,
     foreignIds: arrivals.filter((a) => a.webhookId !== a.eventId).length,
     lost: expected.size - delivered - reportedFailed,
+    unrecorded:
+      comparison.documentsMissing.length + comparison.documentsNotFinal.length + comparison.eventsMissing.length,
+    notDelivered: (deliveries?.expected ?? 0) - (deliveries?.delivered ?? 0),
+    recorded: `${summarizeRecorded(comparison)}${settled(comparison) ? '' : `\n${describeMissing(comparison)}`}`,
+    taskFailures,
+    taskTimeoutsExpected: options.taskTimeoutsExpected ?? false,
     seconds: (performance.now() - row.startedAt) / 1000,
   };
 }

@@ -22,6 +22,8 @@ export interface DrillCluster {
   tenantId: string;
   apiKey: string;
   apiUrl: string;
+  /** The tenant's one webhook endpoint (at `receiver`). */
+  webhookId: string;
   receiver: BenchReceiver;
   workers: RoleProcess[];
   startWorker: () => Promise<RoleProcess>;
@@ -61,12 +63,14 @@ export async function startDrillCluster(
     }),
   });
   if (endpoint.status !== 201) throw new Error(`webhook registration: ${endpoint.status} ${await endpoint.text()}`);
-  receiver.secret = ((await endpoint.json()) as { secret: string }).secret;
+  const { id: webhookId, secret } = (await endpoint.json()) as { id: string; secret: string };
+  receiver.secret = secret;
   return {
     infra,
     tenantId,
     apiKey: key,
     apiUrl: `http://127.0.0.1:${port}`,
+    webhookId,
     receiver,
     workers,
     startWorker,

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Acknowledged } from '../bench/acknowledged.js';
 import { inParallel } from '../support/books.js';
 
 /** One book of a drill: its id and its documents' ids, chosen by the CRM so every retry is the same request. */
@@ -23,9 +24,11 @@ export interface CrmTally {
 export class DrillCrm {
   readonly tally: CrmTally = { answered: new Map(), retried: 0, abandoned: 0 };
 
+  /** Every 202 (and book create) it got goes into `acknowledged`: what the audit checks in PostgreSQL. */
   constructor(
     private readonly apiUrl: string,
     private readonly apiKey: string,
+    readonly acknowledged: Acknowledged,
     private readonly giveUpAfterMs = 120_000,
   ) {}
 
@@ -72,13 +75,17 @@ export class DrillCrm {
 
   /** Creates the books and uploads their documents, `concurrency` requests at a time. */
   async prepare(books: DrillBook[], concurrency: number): Promise<void> {
-    await inParallel(books, concurrency, ({ bookUuid }) =>
-      this.post('/v1/books', { book_uuid: bookUuid, name: `Drill ${bookUuid.slice(0, 8)}` }, `create-${bookUuid}`),
-    );
+    await inParallel(books, concurrency, async ({ bookUuid }) => {
+      const body = { book_uuid: bookUuid, name: `Drill ${bookUuid.slice(0, 8)}` };
+      const status = await this.post('/v1/books', body, `create-${bookUuid}`);
+      if (status === 200 || status === 201) this.acknowledged.book(bookUuid);
+    });
     const uploads = books.flatMap(({ bookUuid, docs }) => docs.map((docUuid) => ({ bookUuid, docUuid })));
-    await inParallel(uploads, concurrency, ({ bookUuid, docUuid }) =>
-      this.post(`/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }, `upload-${docUuid}`),
-    );
+    await inParallel(uploads, concurrency, async ({ bookUuid, docUuid }) => {
+      const body = { doc_uuid: docUuid, name: 'stmt.pdf' };
+      const status = await this.post(`/v1/books/${bookUuid}/documents`, body, `upload-${docUuid}`);
+      if (status === 202) this.acknowledged.upload(bookUuid, docUuid);
+    });
   }
 
   /** The burst: every document's verification result, then each book's seal. */
@@ -87,14 +94,14 @@ export class DrillCrm {
       ...docs.map((docUuid) => ({ bookUuid, docUuid })),
       { bookUuid, docUuid: undefined },
     ]);
-    await inParallel(requests, concurrency, ({ bookUuid, docUuid }) =>
-      docUuid
-        ? this.post(
-            `/v1/books/${bookUuid}/documents/${docUuid}/verification`,
-            { result: 'SUCCEEDED' },
-            `verify-${docUuid}`,
-          )
-        : this.post(`/v1/books/${bookUuid}/seal`, {}, `seal-${bookUuid}`),
-    );
+    await inParallel(requests, concurrency, async ({ bookUuid, docUuid }) => {
+      if (docUuid) {
+        const path = `/v1/books/${bookUuid}/documents/${docUuid}/verification`;
+        const status = await this.post(path, { result: 'SUCCEEDED' }, `verify-${docUuid}`);
+        if (status === 202) this.acknowledged.result(bookUuid, docUuid, 'SUCCEEDED');
+      } else if ((await this.post(`/v1/books/${bookUuid}/seal`, {}, `seal-${bookUuid}`)) === 202) {
+        this.acknowledged.seal(bookUuid);
+      }
+    });
   }
 }

@@ -1,4 +1,7 @@
 import type { BenchInfra } from '../bench/harness.js';
+import { Acknowledged } from '../bench/acknowledged.js';
+import { stageDeadlineMs, timedStage } from '../bench/deadline.js';
+import { compareRecorded, describeMissing } from '../bench/recorded.js';
 import { settle, type DrillOutcome } from './audit.js';
 import { startDrillCluster, type DrillCluster } from './cluster.js';
 import { DrillCrm, type DrillBook } from './crm.js';
@@ -10,7 +13,10 @@ export interface DrillScale {
   concurrency: number;
 }
 
+/** After the burst, how long a drill waits for every expected event to arrive (or be reported FAILED). */
 const SETTLE_MS = 180_000;
+/** A whole drill's deadline, from its cluster's start to its outcome (BENCH_DEADLINE_SECONDS replaces it). */
+const DRILL_DEADLINE_MS = stageDeadlineMs(10 * 60_000);
 
 const until = async (done: () => boolean, what: string, timeoutMs = 120_000) => {
   const deadline = Date.now() + timeoutMs;
@@ -40,6 +46,8 @@ export interface DrillSpec {
   inject: (cluster: DrillCluster, crm: DrillCrm, scale: DrillScale) => Promise<void>;
   /** Past a retry window, events may end reported FAILED instead of delivered. */
   failuresAllowed?: boolean;
+  /** It kills a worker or the server: a workflow task in flight may time out (WorkflowTaskTimedOut, never Failed). */
+  taskTimeoutsExpected?: boolean;
 }
 
 /**
@@ -48,24 +56,39 @@ export interface DrillSpec {
  */
 export async function runDrill(infra: BenchInfra, scale: DrillScale, spec: DrillSpec): Promise<DrillOutcome> {
   const cluster = await startDrillCluster(infra, { workers: spec.workers, env: spec.env ?? {} });
+  const crm = new DrillCrm(cluster.apiUrl, cluster.apiKey, new Acknowledged(cluster.tenantId));
+  const explain = async () =>
+    describeMissing(await compareRecorded(infra.pool, crm.acknowledged, [cluster.webhookId])) +
+    `\n  events arrived at the receiver: ${cluster.receiver.arrivals.length}`;
   try {
-    const books: DrillBook[] = DrillCrm.plan(scale.books, scale.docs);
-    const crm = new DrillCrm(cluster.apiUrl, cluster.apiKey);
-    await crm.prepare(books, scale.concurrency);
-    const retriedBefore = crm.tally.retried;
-    const startedAt = performance.now();
-    const expected = scale.books * (scale.docs + 2);
-    const burst = crm.finish(books, scale.concurrency);
-    const fault = (async () => {
-      await until(() => cluster.receiver.arrivals.length >= spec.after * expected, 'the burst reaching the fault');
-      await spec.inject(cluster, crm, scale);
-    })();
-    await Promise.all([burst, fault]);
-    return await settle(
-      cluster,
-      books,
-      { drill: spec.name, faults: spec.faults, retried: crm.tally.retried - retriedBefore, startedAt },
-      { timeoutMs: SETTLE_MS, failuresAllowed: spec.failuresAllowed ?? false },
+    return await timedStage(
+      `drill: ${spec.name}`,
+      DRILL_DEADLINE_MS,
+      async (deadline) => {
+        const books: DrillBook[] = DrillCrm.plan(scale.books, scale.docs);
+        await crm.prepare(books, scale.concurrency);
+        const retriedBefore = crm.tally.retried;
+        const startedAt = performance.now();
+        const expected = scale.books * (scale.docs + 2);
+        const burst = crm.finish(books, scale.concurrency);
+        const fault = (async () => {
+          await until(() => cluster.receiver.arrivals.length >= spec.after * expected, 'the burst reaching the fault');
+          await spec.inject(cluster, crm, scale);
+        })();
+        await Promise.all([burst, fault]);
+        return await settle(
+          cluster,
+          books,
+          { drill: spec.name, faults: spec.faults, retried: crm.tally.retried - retriedBefore, startedAt },
+          {
+            timeoutMs: Math.min(SETTLE_MS, deadline.left()),
+            failuresAllowed: spec.failuresAllowed ?? false,
+            acknowledged: crm.acknowledged,
+            taskTimeoutsExpected: spec.taskTimeoutsExpected ?? false,
+          },
+        );
+      },
+      explain,
     );
   } finally {
     await cluster.stop();
@@ -78,6 +101,7 @@ export const workerKilled: DrillSpec = {
   faults: 'SIGKILL worker, start another',
   workers: 1,
   after: 0.25,
+  taskTimeoutsExpected: true,
   inject: async (cluster) => {
     await cluster.workers[0]?.stop('SIGKILL');
     await cluster.startWorker();
@@ -90,6 +114,7 @@ export const oneOfTwoWorkersKilled: DrillSpec = {
   faults: 'SIGKILL 1 of 2 workers',
   workers: 2,
   after: 0.25,
+  taskTimeoutsExpected: true,
   inject: async (cluster) => {
     await cluster.workers[0]?.stop('SIGKILL');
   },
@@ -101,6 +126,7 @@ export const temporalRestarted: DrillSpec = {
   faults: 'stop server 3 s, restart on same SQLite',
   workers: 1,
   after: 0,
+  taskTimeoutsExpected: true,
   inject: async ({ infra }, crm, scale) => {
     await burstAnswered(crm, scale, 0.3);
     await infra.stopTemporal();

@@ -47,6 +47,8 @@ beforeAll(async () => {
         await slowly();
         analyzed.push(bookUuid);
       },
+      // Every message here reaches the book (test/integration/book-reconcile.test.ts loses some on purpose).
+      findUnappliedIntake: () => Promise.resolve({ results: [], uploads: [], sealRequested: false }),
     },
   });
   running = worker.run();
@@ -65,7 +67,7 @@ describe('book workflow under constant continue-as-new', () => {
     const handle = await client.workflow.start<typeof bookWorkflow>('bookWorkflow', {
       taskQueue,
       workflowId: bookWorkflowId(tenantId, bookUuid),
-      args: [{ tenantId, bookUuid, name: 'CAN', metadata: {}, createdAt: new Date().toISOString(), historyLimit: 10 }],
+      args: [{ tenantId, bookUuid, name: 'CAN', metadata: {}, createdAt: new Date().toISOString(), historyLimit: 40 }],
     });
     const docs = Array.from({ length: 120 }, () => randomUUID());
     for (const docUuid of docs) {

@@ -54,6 +54,8 @@ const failed = (docUuid: string, reason?: string): BookInput => ({
 });
 const seal = (by: 'request' | 'seal_after' = 'request'): BookInput => ({ type: 'seal', by });
 const ANALYTICS_DONE: BookInput = { type: 'analytics_done' };
+/** The intake check's answer when the log holds nothing the book missed. */
+const CHECKED: BookInput = { type: 'reconciled', results: [], uploads: [], sealRequested: false };
 
 /** Applies inputs one second apart starting at `start`; returns every effect in order. */
 function applyAll(state: BookState, inputs: BookInput[], start = 1): Effect[] {
@@ -166,7 +168,7 @@ describe('uploadRefusal', () => {
 
   it('refuses a new document once the book is COMPLETE, naming the book', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal(), CHECKED]);
     expect(state.status).toBe('COMPLETE');
     const refusal = uploadRefusal(state, doc(2));
     expect(refusal).toEqual(expect.stringContaining(BOOK));
@@ -177,7 +179,7 @@ describe('uploadRefusal', () => {
     const state = newBook();
     applyAll(state, [upload(doc(1)), upload(doc(2)), seal()]);
     expect(uploadRefusal(state, doc(1))).toBeUndefined();
-    applyAll(state, [succeeded(doc(1)), failed(doc(2))], 10);
+    applyAll(state, [succeeded(doc(1)), failed(doc(2)), CHECKED], 10);
     expect(state.status).toBe('COMPLETE');
     expect(uploadRefusal(state, doc(1))).toBeUndefined();
     expect(uploadRefusal(state, doc(2))).toBeUndefined();
@@ -356,8 +358,10 @@ describe('seal', () => {
     applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1))]);
     const effects = applyBookInput(state, seal('request'), at(20));
 
+    // Documents still verifying: their results may be stored already, so the seal asks for a check at once.
     expect(effects).toEqual([
       { type: 'record_status', status: 'SEALED', counts: { total: 2, verifying: 1, verified: 1, rejected: 0 } },
+      { type: 'reconcile' },
     ]);
     expect(state.status).toBe('SEALED');
     expect(state.sealedAt).toBe(at(20));
@@ -370,6 +374,7 @@ describe('seal', () => {
     applyBookInput(state, upload(doc(1)), at(1));
     expect(applyBookInput(state, seal('seal_after'), at(61))).toEqual([
       { type: 'record_status', status: 'SEALED', counts: { total: 1, verifying: 1, verified: 0, rejected: 0 } },
+      { type: 'reconcile' },
     ]);
     expect(state.sealedBy).toBe('seal_after');
     expect(state.sealedAt).toBe(at(61));
@@ -387,7 +392,7 @@ describe('seal', () => {
 
   it('sealing a completed book is a no-op', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal(), CHECKED]);
     expect(state.status).toBe('COMPLETE');
     const before = structuredClone(state);
     expect(applyBookInput(state, seal(), at(50))).toEqual([]);
@@ -407,9 +412,9 @@ describe('BOOK_COMPLETE', () => {
     },
   });
 
-  it('is triggered by the last verification after the seal: [VC event, BC event, run_analytics]', () => {
+  it('the last verification after the seal asks for a check: [VC event, reconcile], then [BC event, run_analytics]', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), seal(), CHECKED]);
     expect(state.status).toBe('SEALED');
 
     const effects = applyBookInput(state, failed(doc(2), 'wrong bank'), at(30));
@@ -428,11 +433,14 @@ describe('BOOK_COMPLETE', () => {
           counts,
         },
       },
-      bookComplete(at(30), counts),
-      { type: 'run_analytics' },
+      { type: 'reconcile' },
     ]);
+    expect(state.status).toBe('SEALED');
+    expect(state.checkPending).toBe(true);
+    expect(applyBookInput(state, CHECKED, at(31))).toEqual([bookComplete(at(31), counts), { type: 'run_analytics' }]);
     expect(state.status).toBe('COMPLETE');
-    expect(state.completedAt).toBe(at(30));
+    expect(state.completedAt).toBe(at(31));
+    expect(state.checkPending).toBeUndefined();
   });
 
   it('is not emitted while a document is still verifying', () => {
@@ -453,31 +461,32 @@ describe('BOOK_COMPLETE', () => {
     expect(state.status).toBe('UPLOAD');
   });
 
-  it('is triggered by the seal itself when every document is terminal, without a record_status', () => {
+  it('is triggered by the seal itself when every document is terminal, once the check finds nothing missing', () => {
     const state = newBook();
     applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), failed(doc(2))]);
-    const effects = applyBookInput(state, seal('seal_after'), at(40));
-    expect(effects).toEqual([
-      bookComplete(at(40), { total: 2, verifying: 0, verified: 1, rejected: 1 }),
-      { type: 'run_analytics' },
+    const counts = { total: 2, verifying: 0, verified: 1, rejected: 1 };
+    expect(applyBookInput(state, seal('seal_after'), at(40))).toEqual([
+      { type: 'record_status', status: 'SEALED', counts },
+      { type: 'reconcile' },
     ]);
-    expect(effects.some((effect) => effect.type === 'record_status')).toBe(false);
+    expect(applyBookInput(state, CHECKED, at(41))).toEqual([bookComplete(at(41), counts), { type: 'run_analytics' }]);
     expect(state).toMatchObject({
       status: 'COMPLETE',
       sealedAt: at(40),
       sealedBy: 'seal_after',
-      completedAt: at(40),
+      completedAt: at(41),
     });
   });
 
-  it('a sealed empty book completes at once', () => {
+  it('a sealed empty book completes after one check', () => {
     const state = newBook();
-    const effects = applyBookInput(state, seal('request'), at(5));
-    expect(effects).toEqual([
-      bookComplete(at(5), { total: 0, verifying: 0, verified: 0, rejected: 0 }),
-      { type: 'run_analytics' },
+    const empty = { total: 0, verifying: 0, verified: 0, rejected: 0 };
+    expect(applyBookInput(state, seal('request'), at(5))).toEqual([
+      { type: 'record_status', status: 'SEALED', counts: empty },
+      { type: 'reconcile' },
     ]);
-    expect(state).toMatchObject({ status: 'COMPLETE', sealedAt: at(5), sealedBy: 'request', completedAt: at(5) });
+    expect(applyBookInput(state, CHECKED, at(6))).toEqual([bookComplete(at(6), empty), { type: 'run_analytics' }]);
+    expect(state).toMatchObject({ status: 'COMPLETE', sealedAt: at(5), sealedBy: 'request', completedAt: at(6) });
   });
 
   it('is emitted exactly once', () => {
@@ -487,8 +496,10 @@ describe('BOOK_COMPLETE', () => {
       seal(),
       succeeded(doc(1)),
       succeeded(doc(1)),
+      CHECKED,
       failed(doc(1)),
       seal(),
+      CHECKED,
       succeeded(doc(2)),
       upload(doc(1)),
     ]);
@@ -499,7 +510,7 @@ describe('BOOK_COMPLETE', () => {
 
   it('after BOOK_COMPLETE a result for an unknown document is ignored, naming the completed book', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal(), CHECKED]);
     expect(state.status).toBe('COMPLETE');
     const before = structuredClone(state);
 
@@ -514,7 +525,7 @@ describe('BOOK_COMPLETE', () => {
 
   it('after BOOK_COMPLETE a result for a known document is a repeated or conflicting ignore', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), failed(doc(2)), seal()]);
+    applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), failed(doc(2)), seal(), CHECKED]);
     expect(state.status).toBe('COMPLETE');
     const before = structuredClone(state);
 
@@ -530,7 +541,7 @@ describe('BOOK_COMPLETE', () => {
 
   it('after ANALYTICS_COMPLETE a result for an unknown document is ignored too', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal(), ANALYTICS_DONE]);
+    applyAll(state, [upload(doc(1)), succeeded(doc(1)), seal(), CHECKED, ANALYTICS_DONE]);
     expect(state.status).toBe('ANALYTICS_COMPLETE');
     expect(applyBookInput(state, failed(doc(9)), at(50))).toEqual([]);
     expect(state.docs[doc(9)]).toBeUndefined();
@@ -542,7 +553,7 @@ describe('BOOK_COMPLETE', () => {
 describe('analytics_done', () => {
   it('moves COMPLETE to ANALYTICS_COMPLETE and records ANALYTICS_COMPLETED', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), failed(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), failed(doc(1)), seal(), CHECKED]);
     expect(state.status).toBe('COMPLETE');
 
     expect(applyBookInput(state, ANALYTICS_DONE, at(60))).toEqual([
@@ -572,7 +583,7 @@ describe('analytics_done', () => {
       expect(state).toEqual(before);
     }
 
-    applyAll(state, [succeeded(doc(1)), ANALYTICS_DONE], 10);
+    applyAll(state, [succeeded(doc(1)), CHECKED, ANALYTICS_DONE], 10);
     expect(state.status).toBe('ANALYTICS_COMPLETE');
     const before = structuredClone(state);
     expect(applyBookInput(state, ANALYTICS_DONE, at(20))).toEqual([]);
@@ -619,6 +630,7 @@ describe('determinism', () => {
       succeeded(doc(2)),
       succeeded(doc(4)),
       failed(doc(6)),
+      CHECKED,
       ANALYTICS_DONE,
     ];
     const first = newBook({ sealAfterMs: 1000 });
@@ -629,7 +641,9 @@ describe('determinism', () => {
     expect(secondEffects).toEqual(firstEffects);
     expect(second).toEqual(first);
     expect(first.status).toBe('ANALYTICS_COMPLETE');
+    // doc 6's result came while the completion check was on its way: the book still takes it.
     expect(eventsOf(firstEffects).map((event) => event.type)).toEqual([
+      'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
@@ -656,11 +670,17 @@ describe('a 1,000-document book', () => {
     expect(state.counts).toEqual({ total: N, verifying: N, verified: 0, rejected: 0 });
 
     order.forEach((d, i) => {
-      if (i === N / 2) apply(seal('request'));
+      if (i === N / 2) {
+        apply(seal('request'));
+        apply(CHECKED);
+      }
       apply(fails.has(d) ? failed(d, 'unreadable') : succeeded(d));
       // A few duplicates along the way must change nothing.
       if (i % 100 === 0) apply(succeeded(d));
     });
+    // The check the last result asked for finds nothing missing.
+    expect(effects.at(-1)).toEqual({ type: 'reconcile' });
+    apply(CHECKED);
 
     const events = eventsOf(effects);
     const vc = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
@@ -676,11 +696,11 @@ describe('a 1,000-document book', () => {
 
     // BOOK_COMPLETE right after the last verification, then analytics; nothing after.
     const lastDoc = order.at(-1) as string;
-    const tail = effects.slice(-3);
+    const tail = effects.slice(-4);
     expect(tail[0]).toMatchObject({ type: 'record_event', event: { type: 'VERIFICATION_COMPLETE', docUuid: lastDoc } });
-    expect(tail[1]).toMatchObject({ type: 'record_event', event: { type: 'BOOK_COMPLETE' } });
-    expect(tail[2]).toEqual({ type: 'run_analytics' });
-    expect(events.at(-1)?.occurredAt).toBe(events.at(-2)?.occurredAt);
+    expect(tail[1]).toEqual({ type: 'reconcile' });
+    expect(tail[2]).toMatchObject({ type: 'record_event', event: { type: 'BOOK_COMPLETE' } });
+    expect(tail[3]).toEqual({ type: 'run_analytics' });
 
     // Statuses carried by the events: UPLOAD before the seal, SEALED after.
     expect(vc.slice(0, N / 2).every((event) => event.bookStatus === 'UPLOAD')).toBe(true);

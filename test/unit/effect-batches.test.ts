@@ -95,6 +95,7 @@ describe('takeBatch', () => {
       events: [],
       status: { status: 'SEALED', counts: counts(3, 0) },
       runAnalytics: false,
+      reconcile: false,
       summary: expect.stringContaining('SEALED'),
     });
   });
@@ -180,15 +181,24 @@ describe('takeBatch', () => {
       );
     }
     const all = [...pending];
-
     const batches = [];
-    while (pending.length > 0) batches.push(takeBatch(pending));
+    // The workflow answers each check (here: nothing missing) once every event before it is recorded.
+    while (pending.length > 0) {
+      const batch = takeBatch(pending);
+      batches.push(batch);
+      if (batch.reconcile) {
+        const more = applyBookInput(state, { type: 'reconciled', results: [], uploads: [], sealRequested: false }, AT);
+        all.push(...more);
+        pending.push(...more);
+      }
+    }
 
     const events = batches.flatMap((batch) => batch.events);
     expect(events).toEqual(all.flatMap((effect) => (effect.type === 'record_event' ? [effect.event] : [])));
     expect(events).toHaveLength(n + 1);
     for (const batch of batches) expect(batch.events.length).toBeLessThanOrEqual(MAX_EVENTS_PER_BATCH);
     expect(batches.filter((batch) => batch.runAnalytics)).toHaveLength(1);
+    expect(batches.filter((batch) => batch.reconcile)).toHaveLength(1);
     const last = batches.at(-1);
     expect(last?.runAnalytics).toBe(true);
     expect(last?.events.at(-1)?.type).toBe('BOOK_COMPLETE');
