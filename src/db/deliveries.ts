@@ -1,5 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { EventPayload } from '../events/payloads.js';
+import { safeText } from './safe-text.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export interface DeliveryRow {
@@ -62,6 +63,10 @@ export async function findDeliveries(
   return result.rows;
 }
 
+const MAX_ERROR_CHARS = 1000;
+/** The sender reads at most 2 KiB of a body; decoded, that is at most this many UTF-16 units. */
+const RESPONSE_SNIPPET_CHARS = 2048;
+
 export interface LoggedAttempt {
   number: number;
   statusCode?: number | undefined;
@@ -104,7 +109,8 @@ export async function recordAttempts(
        last_error = a.error, status = coalesce(a.finish, d.status),
        finished_at = case when a.finish is null then null else now() end
      from a
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = a.event_id`,
+     -- A late or repeated attempt never reopens or fails a delivery already DELIVERED (a redelivery resets it first).
+     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
     [
       tenantId,
       webhookId,
@@ -112,8 +118,8 @@ export async function recordAttempts(
       attempts.map((a) => a.attempt.number),
       attempts.map((a) => a.attempt.statusCode ?? null),
       attempts.map((a) => a.attempt.durationMs),
-      attempts.map((a) => a.attempt.error ?? null),
-      attempts.map((a) => a.attempt.responseSnippet ?? null),
+      attempts.map((a) => safeText(a.attempt.error, MAX_ERROR_CHARS) ?? null),
+      attempts.map((a) => safeText(a.attempt.responseSnippet, RESPONSE_SNIPPET_CHARS) ?? null),
       attempts.map((a) => a.finish ?? null),
     ],
   );
@@ -129,7 +135,7 @@ export async function finishDelivery(
   await pool.query(
     `update deliveries set status = $4::text, last_error = $5::text, finished_at = now()
      where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'`,
-    [key.tenantId, key.eventId, key.webhookId, status, error],
+    [key.tenantId, key.eventId, key.webhookId, status, safeText(error, MAX_ERROR_CHARS)],
   );
 }
 
