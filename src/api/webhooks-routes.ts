@@ -6,6 +6,7 @@ import {
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
+  secretRefusal,
   UpdateWebhookRequestSchema,
   WebhookIdSchema,
   type Webhook,
@@ -156,6 +157,12 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.post('/v1/webhooks/:id/rotate-secret', async (ctx) => {
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const body = parseInput(RotateSecretRequestSchema.optional(), ctx.request.body, 'request body');
+    const refusal = body?.secret === undefined ? undefined : secretRefusal(existing.signature_scheme, body.secret);
+    if (refusal) {
+      throw new HttpProblem(400, 'Invalid request', `The request body is invalid: secret: ${refusal}`, [
+        { field: 'secret', message: refusal },
+      ]);
+    }
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
     const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
     if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);

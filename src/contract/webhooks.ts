@@ -22,6 +22,30 @@ const description = z.string().trim().min(3).max(255);
 /** Standard Webhooks secrets are `whsec_` + base64 of 24–64 bytes; Ocrolus takes 16–128 characters. */
 const secret = z.string().min(16).max(128);
 
+const STANDARD_SECRET = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/;
+
+/**
+ * Why a secret cannot sign for a scheme, or undefined when it can: every secret the API accepts must sign every later
+ * delivery (a secret that could not once made each attempt throw and its deliveries wait forever).
+ */
+export function secretRefusal(scheme: (typeof SIGNATURE_SCHEMES)[number], value: string): string | undefined {
+  if (scheme === 'ocrolus') {
+    // Any 16–128 characters make an HMAC key; control characters would not survive a receiver's configuration.
+    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
+    return /[\u0000-\u001F\u007F]/.test(value) ? 'must not contain control characters' : undefined;
+  }
+  const base64 = STANDARD_SECRET.exec(value)?.[1];
+  let bytes = -1;
+  try {
+    if (base64 !== undefined) bytes = atob(base64).length;
+  } catch {
+    // not base64: refused below
+  }
+  return bytes >= 24 && bytes <= 64
+    ? undefined
+    : 'a standard secret is "whsec_" followed by the base64 (with its padding) of 24 to 64 bytes';
+}
+
 const email = z.email({ error: 'must be an e-mail address' }).max(254);
 
 export const CreateWebhookRequestSchema = z
@@ -33,13 +57,17 @@ export const CreateWebhookRequestSchema = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES).default('standard'),
     secret: secret.optional(),
   })
-  .refine(
-    (body) =>
-      body.secret === undefined ||
-      body.signature_scheme !== 'standard' ||
-      /^whsec_[A-Za-z0-9+/=]{32,88}$/.test(body.secret),
-    { path: ['secret'], error: 'a standard secret is "whsec_" followed by base64 of 24 to 64 bytes' },
-  );
+  .superRefine((body, ctx) => {
+    if ((body.url === undefined) === (body.email === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: [body.url === undefined ? 'url' : 'email'],
+        message: 'give exactly one of url (a webhook endpoint) or email (an e-mail subscription)',
+      });
+    }
+    const refusal = body.secret === undefined ? undefined : secretRefusal(body.signature_scheme, body.secret);
+    if (refusal) ctx.addIssue({ code: 'custom', path: ['secret'], message: refusal });
+  });
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequestSchema>;
 
 export const UpdateWebhookRequestSchema = z

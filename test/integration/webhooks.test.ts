@@ -89,6 +89,41 @@ describe('webhook endpoints', () => {
     expect((await api.call('GET', `/v1/webhooks/${created.id}`)).status).toBe(404);
     expect((await api.call('GET', '/v1/webhooks/not-a-uuid')).status).toBe(400);
   });
+
+  it('accepts only endpoints and secrets that work: exactly one of url or email, secrets that sign', async () => {
+    const { api, register } = await setup();
+    const fieldsOf = (response: { body: { errors?: Array<{ field: string }> } }) =>
+      (response.body.errors ?? []).map((e) => e.field);
+    const neither = await api.call('POST', '/v1/webhooks', { events: ['BOOK_COMPLETE'] });
+    expect(neither.status).toBe(400);
+    expect(neither.headers.get('content-type')).toMatch(/application\/problem\+json/);
+    expect(fieldsOf(neither)).toEqual(['url']);
+    const both = await api.call('POST', '/v1/webhooks', {
+      url: 'http://127.0.0.1:9/both',
+      email: 'ops@example.com',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(fieldsOf(both)).toEqual(['email']);
+    for (const secret of [`whsec_${'A'.repeat(33)}`, 'whsec_not base64 at all!!', `whsec_${'A'.repeat(16)}`]) {
+      const refused = await api.call('POST', '/v1/webhooks', {
+        url: 'http://127.0.0.1:9/s',
+        events: ['BOOK_COMPLETE'],
+        secret,
+      });
+      expect(refused.status, secret).toBe(400);
+      expect(fieldsOf(refused)).toEqual(['secret']);
+    }
+    expect((await api.call('GET', '/v1/webhooks')).body.data).toEqual([]);
+
+    const endpoint = await register({ url: 'http://127.0.0.1:9/rotate' });
+    const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, { secret: 'whsec_====' });
+    expect(rotated.status).toBe(400);
+    expect(fieldsOf(rotated)).toEqual(['secret']);
+    const after = await api.call('GET', `/v1/webhooks/${endpoint.id}`);
+    expect(after.body.previous_secret_expires_at).toBeNull();
+    const test = await api.call('POST', `/v1/webhooks/${endpoint.id}/test`);
+    expect(test.status).toBeLessThan(500);
+  });
 });
 
 describe('SSRF protection', () => {

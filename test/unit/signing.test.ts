@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
+import fc from 'fast-check';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
+import { secretRefusal } from '../../src/contract/webhooks.js';
 import { generateSecret } from '../../src/delivery/secrets.js';
 import { signatureHeaders } from '../../src/delivery/signing.js';
 
@@ -176,5 +178,57 @@ describe('signatureHeaders, ocrolus scheme', () => {
     expect(headers['Webhook-Signature']).toBe(
       createHmac('sha256', secret).update(`${TIMESTAMP}.${MESSAGE_ID}.${BODY}`).digest('hex'),
     );
+  });
+});
+
+describe('secretRefusal: every secret the API accepts signs', () => {
+  const signs = (scheme: 'standard' | 'ocrolus', secret: string) => {
+    try {
+      const headers = signatureHeaders({ scheme, secret }, MESSAGE_ID, new Date(), BODY);
+      if (scheme === 'standard') new Webhook(secret).verify(BODY, headers);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it('accepts standard secrets of 24 to 64 random bytes, refuses other lengths', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 80 }), (bytes) => {
+        const secret = `whsec_${Buffer.from(bytes).toString('base64')}`;
+        const accepted = secretRefusal('standard', secret) === undefined;
+        expect(accepted).toBe(bytes.length >= 24 && bytes.length <= 64);
+        if (accepted) expect(signs('standard', secret)).toBe(true);
+      }),
+    );
+  });
+
+  it('never accepts a standard secret that cannot sign (malformed base64, padding, characters)', () => {
+    const base64ish = fc.string({ unit: fc.constantFrom(...'ABCxyz019+/=-_ .\u00e9'.split('')), maxLength: 100 });
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          base64ish.map((tail) => `whsec_${tail}`),
+          fc.string({ maxLength: 100 }),
+        ),
+        (secret) => {
+          if (secretRefusal('standard', secret) === undefined) expect(signs('standard', secret)).toBe(true);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+    for (const secret of ['whsec_', 'whsec_====', `whsec_${'A'.repeat(33)}`, `whsec_${'A'.repeat(30)}=A`]) {
+      expect(secretRefusal('standard', secret)).toBeDefined();
+    }
+  });
+
+  it('accepts any Ocrolus secret without control characters, and it signs', () => {
+    fc.assert(
+      fc.property(fc.string({ minLength: 16, maxLength: 128, unit: 'grapheme' }), (secret) => {
+        if (secretRefusal('ocrolus', secret) === undefined) expect(signs('ocrolus', secret)).toBe(true);
+      }),
+    );
+    expect(secretRefusal('ocrolus', 'sixteen chars ok')).toBeUndefined();
+    expect(secretRefusal('ocrolus', 'sixteen\u0000chars!!')).toBeDefined();
   });
 });
