@@ -1,5 +1,5 @@
 # One image for both cluster roles: `node dist/src/bin/api.js` and `node dist/src/bin/worker.js`.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 # The roles talk to a Temporal cluster (TEMPORAL_ADDRESS): no local CLI needed in the image.
@@ -13,7 +13,7 @@ COPY activities activities
 COPY console console
 RUN npm run build && npm prune --omit=dev
 
-FROM node:20-bookworm-slim
+FROM node:24-bookworm-slim
 WORKDIR /app
 ENV NODE_ENV=production HOST=0.0.0.0
 COPY --from=build /app/package.json ./

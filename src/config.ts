@@ -107,6 +107,9 @@ const ConfigSchema = z.object({
 export type Config = z.infer<typeof ConfigSchema>;
 
 /** Settings that only make sense together. */
+/** Every variable bookbell reads (docker-compose.yml must pass each one a container can use). */
+export const CONFIG_VARIABLES = Object.keys(ConfigSchema.shape);
+
 const CheckedConfigSchema = ConfigSchema.superRefine((config, ctx) => {
   if (Boolean(config.TEMPORAL_TLS_CERT) !== Boolean(config.TEMPORAL_TLS_KEY)) {
     const [missing, given] = config.TEMPORAL_TLS_CERT
