@@ -6,7 +6,7 @@ import type { WebhookSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
-import { findUnappliedIntake } from './find-unapplied-intake.js';
+import { findUnappliedIntake, markBookContinuing } from './intake.js';
 import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
@@ -32,6 +32,7 @@ export function createActivities(deps: ActivityDeps) {
     recordBookChanges: recordBookChanges(deps),
     analyzeBook: analyzeBook(deps.pool),
     findUnappliedIntake: findUnappliedIntake(deps.pool),
+    markBookContinuing: markBookContinuing(deps.pool),
     deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
     deliverEvents: deliverEvents({ pool: deps.pool, ...deps.delivery }),
   };

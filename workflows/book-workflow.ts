@@ -46,7 +46,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
-const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake } =
+const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake, markBookContinuing } =
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
@@ -58,6 +58,12 @@ const MAX_CARRIED_EFFECTS = 500;
 /** A book quiet this long checks its intake log; again after twice as long, up to every 6 hours, until new input. */
 const DEFAULT_QUIET_CHECK_MS = 5 * 60_000;
 const MAX_QUIET_CHECK_MS = 6 * 3_600_000;
+/**
+ * Handing over to the next run: the API leaves messages in the intake log (for at most HANDOVER_MARK_MS; the next run
+ * ends it sooner) and signals already on their way get HANDOVER_SETTLE_MS to land, so none lands on the closing run.
+ */
+const HANDOVER_MARK_MS = 30_000;
+const HANDOVER_SETTLE_MS = 1_000;
 
 /**
  * One durable workflow per book. Uploads (an update: the API must hear "sealed" at once), verification results and
@@ -68,8 +74,11 @@ const MAX_QUIET_CHECK_MS = 6 * 3_600_000;
 export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcome> {
   const state = input.carried ?? initialBookState(input);
   const pending: Effect[] = [...(input.carriedEffects ?? [])];
-  // Each run starts with a check: whatever the previous run missed is applied before the book moves on.
-  if (input.carried && !isComplete(state)) pending.push({ type: 'reconcile' });
+  // Each run starts with a check: whatever the previous run missed, or the API left in the log during the hand-over,
+  // is applied before the book moves on.
+  if (input.carried) pending.push({ type: 'reconcile' });
+  let resumed = Boolean(input.carried);
+  let handingOver = false;
   let updatesThisRun = 0;
   let signalsThisRun = 0;
   let lastInputAt = Date.now();
@@ -170,7 +179,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         await analyzeBook.executeWithOptions({ ...ACTIVITY_OPTIONS, summary }, [book]);
         decide({ type: 'analytics_done' });
       }
-      if (batch.reconcile) await reconcile(state, decide);
+      if (batch.reconcile) {
+        await reconcile(state, decide, resumed);
+        resumed = false;
+      }
     }
     published = publish(state, published);
 
@@ -180,6 +192,17 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       return bookOutcome(state);
     }
     if (mustContinueAsNew()) {
+      if (!handingOver) {
+        // A message arriving while the run closes makes the server refuse the close (UNHANDLED_COMMAND): first ask the
+        // API to leave messages in the intake log, and take in those already on their way.
+        handingOver = true;
+        const handover = { tenantId: state.tenantId, bookUuid: state.bookUuid, forMs: HANDOVER_MARK_MS };
+        await markBookContinuing.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: 'hand over to the next run' }, [
+          handover,
+        ]);
+        await sleep(HANDOVER_SETTLE_MS);
+        continue;
+      }
       // Let running handlers finish. Effects of messages that arrive meanwhile travel with the state, so a steady
       // stream of results cannot hold the book in a run that keeps growing.
       await condition(allHandlersFinished);
@@ -197,10 +220,10 @@ function isComplete(state: BookState): boolean {
  * every effect before it is recorded; an event still waiting behind it is emitted again (recording dedupes by id) and
  * asks for another check, so BOOK_COMPLETE waits for a check that finds nothing, whatever was lost on the way.
  */
-async function reconcile(state: BookState, decide: (message: BookInput) => void): Promise<void> {
+async function reconcile(state: BookState, decide: (message: BookInput) => void, resumed: boolean): Promise<void> {
   const found = await findUnappliedIntake.executeWithOptions(
     { ...ACTIVITY_OPTIONS, summary: 'check the intake log against the recorded events' },
-    [{ tenantId: state.tenantId, bookUuid: state.bookUuid, uploads: state.counts.verifying === 0 }],
+    [{ tenantId: state.tenantId, bookUuid: state.bookUuid, uploads: state.counts.verifying === 0, resumed }],
   );
   decide({ type: 'reconciled', ...found });
 }

@@ -7,7 +7,7 @@ import {
   VerificationRequestSchema,
 } from '../contract/book.js';
 import { upsertUploadedDocument } from '../db/documents.js';
-import { forgetVerificationResult, storeVerificationResult } from '../db/intake.js';
+import { forgetVerificationResult, isContinuing, storeVerificationResult } from '../db/intake.js';
 import { signalVerification, uploadDocument, type UploadOutcome } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { KeyedLimiter } from './keyed-limiter.js';
@@ -25,6 +25,17 @@ const UPLOADS_IN_FLIGHT_PER_BOOK = 6;
 const completeBook = (bookUuid: string) =>
   conflict(`Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
 
+/**
+ * An upload needs the workflow's answer (a sealed book refuses it): while the book hands over to its next run, wait
+ * for that run (a second or two) rather than land on the closing one.
+ */
+async function untilHandedOver(pool: DocumentRouteDeps['pool'], tenantId: string, bookUuid: string, maxMs: number) {
+  const deadline = Date.now() + maxMs;
+  while (Date.now() < deadline && (await isContinuing(pool, tenantId, bookUuid))) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentRouteDeps): void {
   const { pool, temporal } = deps;
   const perBook = new KeyedLimiter(UPLOADS_IN_FLIGHT_PER_BOOK);
@@ -36,9 +47,10 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     const row = await requireBook(pool, tenantId, bookUuid);
     const docUuid = body.doc_uuid ?? randomUUID();
     const upload = () =>
-      perBook.run(`${tenantId}/${bookUuid}`, () =>
-        uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs),
-      );
+      perBook.run(`${tenantId}/${bookUuid}`, async () => {
+        await untilHandedOver(pool, tenantId, bookUuid, deps.updateTimeoutMs);
+        return uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs);
+      });
     // Set inside the send below (TypeScript does not follow assignments in closures).
     let outcome = { kind: 'not_running' } as UploadOutcome;
     try {
@@ -91,8 +103,11 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
       fields: body.fields,
     });
     const signal = { docUuid, result: body.result, resultId };
-    // 202 only once Temporal has durably accepted the signal; the workflow decides whether it is the first result.
-    const accepted = await sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal));
+    // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
+    // is stored: that run reads the log first. The workflow decides whether it is the first result.
+    const accepted =
+      (await isContinuing(pool, tenantId, bookUuid)) ||
+      (await sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)));
     if (!accepted) {
       if (inserted) await forgetVerificationResult(pool, tenantId, resultId);
       throw completeBook(bookUuid);

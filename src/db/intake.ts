@@ -77,6 +77,31 @@ export async function storeSealRequest(pool: Pool, tenantId: string, bookUuid: s
   );
 }
 
+/**
+ * The book is handing over to its next run for `forMs` (at most: the next run ends it sooner): messages are stored
+ * and acknowledged without a signal meanwhile.
+ */
+export async function markContinuing(pool: Pool, tenantId: string, bookUuid: string, forMs: number): Promise<void> {
+  await pool.query(
+    `update books set continuing_until = now() + $3::int * interval '1 millisecond'
+     where tenant_id = $1::text and book_uuid = $2::uuid`,
+    [tenantId, bookUuid, forMs],
+  );
+}
+
+/**
+ * Whether the book is handing over to its next run. Read after the message is stored: if this still sees the mark,
+ * the next run, which clears it before reading the log, will find the message.
+ */
+export async function isContinuing(pool: Pool, tenantId: string, bookUuid: string): Promise<boolean> {
+  const { rows } = await pool.query<{ continuing: boolean }>(
+    `select coalesce(continuing_until > now(), false) as continuing from books
+     where tenant_id = $1::text and book_uuid = $2::uuid`,
+    [tenantId, bookUuid],
+  );
+  return rows[0]?.continuing ?? false;
+}
+
 /** What the intake log holds that the book's recorded events do not show. */
 export interface UnappliedIntake {
   /** Stored results of documents with no VERIFICATION_COMPLETE event, oldest first (at most one per result). */
@@ -90,9 +115,17 @@ export async function findUnappliedIntake(
   pool: Pool,
   tenantId: string,
   bookUuid: string,
-  options: { uploads: boolean },
+  options: { uploads: boolean; resumed?: boolean },
 ): Promise<UnappliedIntake> {
   const params = [tenantId, bookUuid];
+  // A new run takes over: messages go to it by signal again. Cleared before the log is read (see isContinuing).
+  if (options.resumed) {
+    await pool.query(
+      `update books set continuing_until = null
+       where tenant_id = $1::text and book_uuid = $2::uuid and continuing_until is not null`,
+      params,
+    );
+  }
   const [results, uploads, book] = await Promise.all([
     pool.query<{ doc_uuid: string; result: VerificationResult; id: string }>(
       `select r.doc_uuid, r.result, r.id::text from verification_results r

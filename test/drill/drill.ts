@@ -2,7 +2,8 @@
 // processes of their own, a file-backed dev server, PostgreSQL, a receiver that checks every signature. Each drill
 // injects its faults in the middle of a burst of books and prints one row: events expected, delivered, repeated
 // (only ever with the same webhook-id) and lost, which must be 0. DRILL_BOOKS, DRILL_DOCS, DRILL_CONCURRENCY size the
-// bursts; DRILL_ONLY=<words> runs the drills whose names contain them. Each drill also compares what the CRM was
+// bursts; DRILL_ONLY=<words> runs the drills whose names contain them ("hostile" for the hostile receivers alone:
+// one misbehaving receiver per behaviour, a row each). Each drill also compares what the CRM was
 // acknowledged with PostgreSQL (documents, events, deliveries) and counts WorkflowTaskFailed / WorkflowTaskTimedOut
 // in every history it ran; each has a deadline of 10 minutes (drills.ts).
 import { benchNumber, printTable, startBenchInfra } from '../bench/harness.js';
@@ -10,6 +11,10 @@ import { runMain } from '../bench/shutdown.js';
 import { printTaskFailures } from '../bench/task-failures.js';
 import { drillFailures, type DrillOutcome } from './audit.js';
 import { ALL_DRILLS, runDrill, type DrillScale } from './drills.js';
+import { hostileFailures, runHostileReceiversDrill, type HostileRow } from './hostile-receivers.js';
+
+const HOSTILE_BOOKS = 2;
+const HOSTILE_DOCS = 2;
 
 const scale: DrillScale = {
   books: benchNumber('DRILL_BOOKS', 20, 3),
@@ -20,8 +25,9 @@ const scale: DrillScale = {
 async function main() {
   const infra = await startBenchInfra();
   const outcomes: DrillOutcome[] = [];
+  let hostile: HostileRow[] = [];
+  const only = process.env.DRILL_ONLY;
   try {
-    const only = process.env.DRILL_ONLY;
     for (const spec of ALL_DRILLS.filter((d) => !only || d.name.includes(only))) {
       const outcome = await runDrill(infra, scale, spec);
       outcomes.push(outcome);
@@ -29,6 +35,9 @@ async function main() {
       console.log(`[${outcome.drill}] ${outcome.recorded}`);
       const note = outcome.taskTimeoutsExpected ? ' (timeouts expected: the drill kills a worker or the server)' : '';
       printTaskFailures(outcome.drill, outcome.taskFailures, note);
+    }
+    if (!only || 'hostile receivers'.includes(only)) {
+      hostile = await runHostileReceiversDrill(infra, HOSTILE_BOOKS, HOSTILE_DOCS);
     }
   } finally {
     await infra.stop();
@@ -79,6 +88,33 @@ async function main() {
   );
   for (const o of outcomes) {
     for (const [cause, count] of o.taskFailures.causes) console.log(`  ${o.drill}: ${count} × ${cause}`);
+  }
+  const perEndpoint = HOSTILE_BOOKS * (HOSTILE_DOCS + 2);
+  if (hostile.length > 0) {
+    console.log(
+      `\nHostile receivers: one endpoint per behaviour, ${HOSTILE_BOOKS} books × ${HOSTILE_DOCS} documents ` +
+        `(${perEndpoint} deliveries each), delivery window 6 s, timeout 1 s:\n`,
+    );
+    printTable(
+      ['behaviour', 'expected', 'requests', 'attempts logged', 'outcome', 'repeats after success', 'open at the end'],
+      hostile.map((r) => [
+        r.behaviour,
+        r.expected,
+        String(r.requests),
+        String(r.attempts),
+        r.outcome,
+        String(r.repeatsAfterSuccess),
+        String(r.open),
+      ]),
+      2,
+    );
+  }
+  const hostileFailed = hostile.filter((r) => hostileFailures(r, perEndpoint).length > 0);
+  if (hostileFailed.length > 0) {
+    console.log(
+      `\nFAILED: ${hostileFailed.map((r) => `${r.behaviour} (${hostileFailures(r, perEndpoint).join(', ')})`).join('; ')}`,
+    );
+    process.exitCode = 1;
   }
   const failed = outcomes.filter((o) => drillFailures(o).length > 0);
   console.log(

@@ -49,6 +49,7 @@ beforeAll(async () => {
       },
       // Every message here reaches the book (test/integration/book-reconcile.test.ts loses some on purpose).
       findUnappliedIntake: () => Promise.resolve({ results: [], uploads: [], sealRequested: false }),
+      markBookContinuing: () => Promise.resolve(),
     },
   });
   running = worker.run();

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { FindUnappliedIntakeInput } from '../../activities/find-unapplied-intake.js';
+import type { FindUnappliedIntakeInput } from '../../activities/intake.js';
 import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
 import type { VerificationResult } from '../../src/contract/book.js';
 import type { UnappliedIntake } from '../../src/db/intake.js';
@@ -77,6 +77,7 @@ const activities = {
   },
   analyzeBook: () => Promise.resolve(),
   findUnappliedIntake: (input: FindUnappliedIntakeInput) => Promise.resolve(storeOf(input.bookUuid).unapplied(input)),
+  markBookContinuing: () => Promise.resolve(),
 };
 
 async function uploadAll(handle: WorkflowHandle, store: Store, docs: string[]) {

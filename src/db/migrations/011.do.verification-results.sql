@@ -21,5 +21,10 @@ create unique index verification_results_doc_result_idx on verification_results 
 
 alter table books add column seal_requested_at timestamptz;
 
+-- Set by a book's workflow while it hands over to its next run (continue-as-new): until then the API stores results
+-- and seal requests here and acknowledges them without signalling, so no message lands on a run that is closing (the
+-- server would refuse the close: UNHANDLED_COMMAND); the next run clears it and reads the log first.
+alter table books add column continuing_until timestamptz;
+
 -- The check's question: which documents have a result but no VERIFICATION_COMPLETE event.
 create index events_book_doc_idx on events (tenant_id, book_uuid, doc_uuid) where event_type = 'VERIFICATION_COMPLETE';

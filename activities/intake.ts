@@ -1,0 +1,23 @@
+import { findUnappliedIntake as query, markContinuing, type UnappliedIntake } from '../src/db/intake.js';
+import type { Pool } from '../src/db/pool.js';
+
+export interface FindUnappliedIntakeInput {
+  tenantId: string;
+  bookUuid: string;
+  /** Also list acknowledged uploads with no result (only meaningful when the book expects no more results). */
+  uploads: boolean;
+  /** The first check of a continued run: it ends the hand-over mark first (see markContinuing). */
+  resumed?: boolean;
+}
+
+/** What the intake log holds that the book's recorded events do not show (read-only, so any retry is safe). */
+export function findUnappliedIntake(pool: Pool) {
+  return (input: FindUnappliedIntakeInput): Promise<UnappliedIntake> =>
+    query(pool, input.tenantId, input.bookUuid, { uploads: input.uploads, resumed: input.resumed ?? false });
+}
+
+/** Marks the book as handing over to its next run (idempotent: a retry moves the end a little). */
+export function markBookContinuing(pool: Pool) {
+  return (input: { tenantId: string; bookUuid: string; forMs: number }): Promise<void> =>
+    markContinuing(pool, input.tenantId, input.bookUuid, input.forMs);
+}
