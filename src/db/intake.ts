@@ -24,7 +24,7 @@ export async function storeVerificationResult(
   stored: StoredResult,
 ): Promise<{ resultId: string; inserted: boolean }> {
   const params = [stored.tenantId, stored.bookUuid, stored.docUuid, stored.result];
-  // Two tries: a concurrent identical insert may commit between this statement's snapshot and its conflict check.
+  // Tried again when a concurrent identical insert committed between this statement's snapshot and its conflict check.
   for (let attempt = 0; attempt < 3; attempt++) {
     const { rows } = await pool.query<{ id: string; inserted: boolean }>(
       `with inserted as (
