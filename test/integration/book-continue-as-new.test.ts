@@ -6,9 +6,10 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
-import { bookWorkflowId, sealSignal, uploadDocumentUpdate, verificationSignal } from '../../workflows/book-contract.js';
+import { bookWorkflowId, sealSignal, verificationSignal } from '../../workflows/book-contract.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
+import { uploadRetrying } from '../support/book-workflow.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -71,18 +72,7 @@ describe('book workflow under constant continue-as-new', () => {
       args: [{ tenantId, bookUuid, name: 'CAN', metadata: {}, createdAt: new Date().toISOString(), historyLimit: 40 }],
     });
     const docs = Array.from({ length: 120 }, () => randomUUID());
-    for (const docUuid of docs) {
-      // An update is refused while the run is continuing as new; the API retries the same way.
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
-          break;
-        } catch (err) {
-          if (attempt > 50) throw err;
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
-      }
-    }
+    for (const docUuid of docs) await uploadRetrying(handle, docUuid);
     await Promise.all(
       docs.map((docUuid, i) =>
         handle.signal(verificationSignal, { docUuid, result: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED' }),

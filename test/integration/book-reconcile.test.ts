@@ -6,14 +6,10 @@ import type { FindUnappliedIntakeInput } from '../../activities/intake.js';
 import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
 import type { VerificationResult } from '../../src/contract/book.js';
 import type { UnappliedIntake } from '../../src/db/intake.js';
-import {
-  bookWorkflowId,
-  sealSignal,
-  uploadDocumentUpdate,
-  verificationsSignal,
-} from '../../workflows/book-contract.js';
+import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows/book-contract.js';
 import { eventId } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
+import { uploadRetrying } from '../support/book-workflow.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -82,16 +78,7 @@ const activities = {
 
 async function uploadAll(handle: WorkflowHandle, store: Store, docs: string[]) {
   for (const docUuid of docs) {
-    // An update is refused while a run is continuing as new; the API retries the same way.
-    for (let attempt = 0; ; attempt++) {
-      try {
-        await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
-        break;
-      } catch (err) {
-        if (attempt > 100) throw err;
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-    }
+    await uploadRetrying(handle, docUuid);
     store.uploads.add(docUuid);
   }
 }
@@ -109,34 +96,36 @@ function expectEveryEventOnce(store: Store, bookUuid: string, docs: string[]) {
   ]);
 }
 
+let client: Client;
+let nativeConnection: NativeConnection;
+let connection: Connection;
+beforeAll(async () => {
+  const address = inject('temporalAddress');
+  await workflowBundle(); // installs the SDK runtime first
+  nativeConnection = await NativeConnection.connect({ address });
+  connection = await Connection.connect({ address });
+  client = new Client({ connection });
+});
+afterAll(async () => {
+  await nativeConnection?.close();
+  await connection?.close();
+});
+
+const newWorker = async (taskQueue: string, options: { maxCachedWorkflows?: number } = {}) =>
+  Worker.create({
+    connection: nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities,
+    ...options,
+  });
+
 describe('a book that never received some acknowledged messages (dev server, no workflow cache)', () => {
   const taskQueue = `book-reconcile-${randomUUID().slice(0, 8)}`;
-  let client: Client;
-  let nativeConnection: NativeConnection;
-  let connection: Connection;
-
-  beforeAll(async () => {
-    const address = inject('temporalAddress');
-    await workflowBundle(); // installs the SDK runtime first
-    nativeConnection = await NativeConnection.connect({ address });
-    connection = await Connection.connect({ address });
-    client = new Client({ connection });
-  });
-  afterAll(async () => {
-    await nativeConnection?.close();
-    await connection?.close();
-  });
-
-  // Every workflow task replays the run from its first event (no cache), the path where the SDK was suspected of
-  // dropping events; the worker is replaced mid-burst; a tiny history limit continues the book as new constantly.
+  // Every workflow task replays the run from its first event (no cache); the worker is replaced mid-burst; a tiny
+  // history limit continues the book as new constantly.
   const startWorker = async () => {
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities,
-      maxCachedWorkflows: 0,
-    });
+    const worker = await newWorker(taskQueue, { maxCachedWorkflows: 0 });
     return { worker, running: worker.run() };
   };
 
@@ -196,17 +185,7 @@ describe('a book that never received some acknowledged messages (dev server, no 
 describe('a book whose last messages were lost', () => {
   it('finds a lost result and a lost seal at its quiet check and completes', async () => {
     const taskQueue = `book-quiet-${randomUUID().slice(0, 8)}`;
-    const address = inject('temporalAddress');
-    await workflowBundle();
-    const nativeConnection = await NativeConnection.connect({ address });
-    const connection = await Connection.connect({ address });
-    const client = new Client({ connection });
-    const worker = await Worker.create({
-      connection: nativeConnection,
-      taskQueue,
-      workflowBundle: await workflowBundle(),
-      activities,
-    });
+    const worker = await newWorker(taskQueue);
     const bookUuid = randomUUID();
     const store = new Store();
     stores.set(bookUuid, store);
@@ -240,8 +219,6 @@ describe('a book whose last messages were lost', () => {
       expect(outcome.counts).toEqual({ total: 2, verifying: 0, verified: 1, rejected: 1 });
       expect(outcome.sealedBy).toBe('request');
     });
-    await nativeConnection.close();
-    await connection.close();
     expectEveryEventOnce(store, bookUuid, docs);
   });
 });

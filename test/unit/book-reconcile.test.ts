@@ -9,6 +9,7 @@ import {
   type Effect,
   type UnrecordedResult,
 } from '../../workflows/book-state.js';
+import { seededRandom } from '../support/random.js';
 
 const BOOK = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';
 const AT = '2026-12-01T10:00:00.000Z';
@@ -111,18 +112,6 @@ describe('a check of the intake log (reconciled)', () => {
   });
 });
 
-/** Deterministic PRNG (mulberry32). */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The workflow's loop against a simulated PostgreSQL, with the failures the issue saw: acknowledged messages the book
  * never applies, and decided events that never get recorded. Checks run where the workflow runs them (before
@@ -130,7 +119,7 @@ function random(seed: number): () => number {
  * BOOK_COMPLETE is never recorded while a document's event is missing.
  */
 function simulate(seed: number, docs: number) {
-  const rand = random(seed);
+  const rand = seededRandom(seed);
   const state = newBook();
   // PostgreSQL: the intake log and the recorded events.
   const stored = new Map<string, { result: VerificationResult; resultId: string }[]>();

@@ -12,6 +12,7 @@ import {
   type Effect,
   type EmittedEvent,
 } from '../../workflows/book-state.js';
+import { seededRandom } from '../support/random.js';
 
 const BOOK = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';
 const OTHER_BOOK = '0b7e5d3c-1a2f-4e6d-8c9b-7a6f5e4d3c2b';
@@ -77,20 +78,8 @@ const FIELDS: StatementFields = {
   nsf_count: 0,
 };
 
-/** Deterministic PRNG (mulberry32), so the large scenario is the same on every run. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function shuffled<T>(items: T[], seed: number): T[] {
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const copy = [...items];
   for (let i = copy.length - 1; i > 0; i--) {
     const j = Math.floor(random() * (i + 1));
