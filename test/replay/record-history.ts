@@ -91,8 +91,23 @@ async function main() {
   const scenario = scenarios[scenarioName ?? ''];
   if (!scenario || !name) throw new Error(`usage: record-history.ts <${Object.keys(scenarios).join('|')}> <name>`);
   const temporal = await startTemporal({ namespace: 'default' });
-  const postgres = await startTestPostgres();
+  const postgres = await startTestPostgres().catch(async (err: unknown) => {
+    await temporal.stop();
+    throw err;
+  });
   const pool = createPool(postgres.url, createLogger('silent'));
+  // Whatever happens, the servers stop: a failed recording must not leave them running.
+  try {
+    await record(scenario, name, temporal.address, pool);
+  } finally {
+    await pool.end();
+    await postgres.stop();
+    await temporal.stop();
+  }
+}
+
+async function record(scenario: (typeof scenarios)[string], name: string, address: string, pool: Pool) {
+  const temporal = { address };
   await migrate(pool);
   const taskQueue = 'record';
   const { worker, close } = await createBookWorker({
@@ -140,9 +155,6 @@ async function main() {
   console.log(`saved ${(JSON.parse(shown.stdout) as { events: unknown[] }).events.length} events to ${file}`);
   await connection.close();
   await close();
-  await pool.end();
-  await postgres.stop();
-  await temporal.stop();
 }
 
 main().catch((err) => {
