@@ -84,11 +84,34 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   let lastInputAt = Date.now();
   let quietChecks = 0;
   const decide = (message: BookInput) => pending.push(...applyBookInput(state, message, new Date().toISOString()));
+  // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
+  let checkDue = false;
+  const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
+  const armQuietCheck = (ms: number): void => {
+    void sleep(ms).then(() => {
+      if (isComplete(state)) return;
+      const interval = Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS);
+      const quietLeft = lastInputAt + interval - Date.now();
+      if (quietLeft > 0) return armQuietCheck(quietLeft);
+      quietChecks += 1;
+      checkDue = true;
+      armQuietCheck(Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS));
+    });
+  };
+  // Armed by the first message (a new book with none has nothing to check), or at once in a continued run.
+  let armed = false;
+  const arm = () => {
+    if (armed || isComplete(state)) return;
+    armed = true;
+    armQuietCheck(firstQuietCheck);
+  };
+  if (input.carried) arm();
   /** A message from outside: the book is not quiet. */
   const apply = (message: BookInput) => {
     decide(message);
     lastInputAt = Date.now();
     quietChecks = 0;
+    arm();
   };
 
   setHandler(bookStateQuery, () => state);
@@ -123,22 +146,6 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
     await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
   }
-
-  // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
-  let checkDue = false;
-  const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
-  const armQuietCheck = (ms: number): void => {
-    void sleep(ms).then(() => {
-      if (isComplete(state)) return;
-      const interval = Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS);
-      const quietLeft = lastInputAt + interval - Date.now();
-      if (quietLeft > 0) return armQuietCheck(quietLeft);
-      quietChecks += 1;
-      checkDue = true;
-      armQuietCheck(Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS));
-    });
-  };
-  if (!isComplete(state)) armQuietCheck(firstQuietCheck);
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
   const mustContinueAsNew = () =>
