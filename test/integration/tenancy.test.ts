@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
@@ -22,11 +22,19 @@ afterAll(async () => {
   await system?.stop();
 });
 
+/**
+ * Runs `npm run keys` without blocking this process: the API under test runs in it, and a blocked event loop let a
+ * keep-alive connection expire unseen (the next request got ECONNRESET).
+ */
 const keysCli = (...args: string[]) =>
-  spawnSync(process.execPath, ['--import', 'tsx', 'src/bin/keys.ts', ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl') },
-    encoding: 'utf8',
+  new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', 'src/bin/keys.ts', ...args],
+      { cwd: PROJECT_ROOT, env: { PATH: process.env.PATH, DATABASE_URL: inject('databaseUrl') }, encoding: 'utf8' },
+      (err, stdout, stderr) =>
+        resolve({ status: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }),
+    );
   });
 
 describe('API keys', () => {
@@ -47,7 +55,7 @@ describe('API keys', () => {
   });
 
   it('stores only a hash, and the CLI creates, lists and revokes keys', async () => {
-    const created = keysCli('create', '--tenant', 'cli-tenant', '--name', 'CRM prod');
+    const created = await keysCli('create', '--tenant', 'cli-tenant', '--name', 'CRM prod');
     expect(created.status, created.stderr).toBe(0);
     const key = created.stdout.trim().split('\n').at(-1) as string;
     expect(key).toMatch(/^bb_[0-9A-Za-z]{32}$/);
@@ -56,12 +64,12 @@ describe('API keys', () => {
 
     const client = crm({ ...system, apiKey: key });
     expect((await client.call('GET', '/v1/books')).status).toBe(200);
-    const listed = keysCli('list', '--tenant', 'cli-tenant');
+    const listed = await keysCli('list', '--tenant', 'cli-tenant');
     expect(listed.stdout).toContain(`${key.slice(0, 10)}…  CRM prod  active`);
     const id = listed.stdout.split(/\s+/)[0] as string;
-    expect(keysCli('revoke', id).status).toBe(0);
+    expect((await keysCli('revoke', id)).status).toBe(0);
     expect((await client.call('GET', '/v1/books')).status).toBe(401);
-    expect(keysCli('create', '--tenant', 'Not A Tenant').stderr).toContain('--tenant is required');
+    expect((await keysCli('create', '--tenant', 'Not A Tenant')).stderr).toContain('--tenant is required');
   });
 });
 
