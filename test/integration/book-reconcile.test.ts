@@ -7,7 +7,7 @@ import type { RecordBookChangesInput } from '../../activities/record-book-change
 import type { VerificationResult } from '../../src/contract/book.js';
 import type { UnappliedIntake } from '../../src/db/intake.js';
 import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows/book-contract.js';
-import { eventId } from '../../workflows/book-state.js';
+import { eventId, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { uploadRetrying } from '../support/book-workflow.js';
 import { workflowBundle } from '../support/system.js';
@@ -111,6 +111,19 @@ afterAll(async () => {
   await connection?.close();
 });
 
+/** A new book with its in-memory PostgreSQL, its workflow started on `taskQueue` with `options`. */
+async function startBook(taskQueue: string, name: string, options: Partial<BookWorkflowInput>) {
+  const bookUuid = randomUUID();
+  const store = new Store();
+  stores.set(bookUuid, store);
+  const handle = await client.workflow.start<typeof bookWorkflow>('bookWorkflow', {
+    taskQueue,
+    workflowId: bookWorkflowId('reconcile', bookUuid),
+    args: [{ tenantId: 'reconcile', bookUuid, name, metadata: {}, createdAt: new Date().toISOString(), ...options }],
+  });
+  return { bookUuid, store, handle };
+}
+
 const newWorker = async (taskQueue: string, options: { maxCachedWorkflows?: number } = {}) =>
   Worker.create({
     connection: nativeConnection,
@@ -130,24 +143,8 @@ describe('a book that never received some acknowledged messages (dev server, no 
   };
 
   it('applies the lost ones from the intake log: one event per document, BOOK_COMPLETE after all of them', async () => {
-    const bookUuid = randomUUID();
-    const store = new Store();
-    stores.set(bookUuid, store);
     let current = await startWorker();
-    const handle = await client.workflow.start<typeof bookWorkflow>('bookWorkflow', {
-      taskQueue,
-      workflowId: bookWorkflowId('reconcile', bookUuid),
-      args: [
-        {
-          tenantId: 'reconcile',
-          bookUuid,
-          name: 'lossy',
-          metadata: {},
-          createdAt: new Date().toISOString(),
-          historyLimit: 40,
-        },
-      ],
-    });
+    const { bookUuid, store, handle } = await startBook(taskQueue, 'lossy', { historyLimit: 40 });
     const docs = Array.from({ length: 60 }, () => randomUUID());
     await uploadAll(handle, store, docs);
 
@@ -186,25 +183,9 @@ describe('a book whose last messages were lost', () => {
   it('finds a lost result and a lost seal at its quiet check and completes', async () => {
     const taskQueue = `book-quiet-${randomUUID().slice(0, 8)}`;
     const worker = await newWorker(taskQueue);
-    const bookUuid = randomUUID();
-    const store = new Store();
-    stores.set(bookUuid, store);
     const docs = [randomUUID(), randomUUID()];
+    const { bookUuid, store, handle } = await startBook(taskQueue, 'quiet', { quietCheckMs: 1000 });
     await worker.runUntil(async () => {
-      const handle = await client.workflow.start<typeof bookWorkflow>('bookWorkflow', {
-        taskQueue,
-        workflowId: bookWorkflowId('reconcile', bookUuid),
-        args: [
-          {
-            tenantId: 'reconcile',
-            bookUuid,
-            name: 'quiet',
-            metadata: {},
-            createdAt: new Date().toISOString(),
-            quietCheckMs: 1000,
-          },
-        ],
-      });
       await uploadAll(handle, store, docs);
       const first = { docUuid: docs[0] as string, result: 'SUCCEEDED' as const };
       await handle.signal(verificationsSignal, [
