@@ -183,11 +183,11 @@ function upload(state: BookState, docUuid: string): Effect[] {
 function verification(state: BookState, input: Extract<BookInput, { type: 'verification' }>, at: string): Effect[] {
   const current = state.docs[input.docUuid];
   if (current !== undefined && current !== 'VERIFYING') {
-    const first = current === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
+    const first = decidedResult(current);
     const kind = first === input.result ? 'repeated' : 'conflicting';
     return ignore(state, input.docUuid, at, `${kind} result ${input.result} after ${first}: the first result stands`);
   }
-  if (current === undefined && (state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE')) {
+  if (current === undefined && isComplete(state)) {
     return ignore(state, input.docUuid, at, 'result for a document the completed book does not hold');
   }
   setDoc(state, input.docUuid, input.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED');
@@ -237,7 +237,7 @@ function completeIfDone(state: BookState, at: string, checked = false): Effect[]
  */
 function reconciled(state: BookState, input: Extract<BookInput, { type: 'reconciled' }>, at: string): Effect[] {
   delete state.checkPending;
-  if (state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE') return [];
+  if (isComplete(state)) return [];
   const effects: Effect[] = [];
   let found = 0;
   for (const docUuid of input.uploads) {
@@ -253,8 +253,7 @@ function reconciled(state: BookState, input: Extract<BookInput, { type: 'reconci
       effects.push(...verification(state, { type: 'verification', ...stored }, at));
     } else {
       // A document has at most one stored row per result: the one matching the book's decision.
-      const decided = current === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
-      if (stored.result !== decided) continue;
+      if (stored.result !== decidedResult(current)) continue;
       effects.push(emit(state, 'VERIFICATION_COMPLETE', at, stored));
     }
     handled.add(stored.docUuid);
@@ -291,6 +290,16 @@ function emit(
     counts: { ...state.counts },
   };
   return { type: 'record_event', event };
+}
+
+/** BOOK_COMPLETE is decided: the book takes no new documents and needs no more checks. */
+export function isComplete(state: BookState): boolean {
+  return state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE';
+}
+
+/** The result that made a document terminal. */
+function decidedResult(status: Exclude<DocumentStatus, 'VERIFYING'>): VerificationResult {
+  return status === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
 }
 
 function setDoc(state: BookState, docUuid: string, status: DocumentStatus): void {

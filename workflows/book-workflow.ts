@@ -28,6 +28,7 @@ import {
   applyBookInput,
   bookOutcome,
   initialBookState,
+  isComplete,
   uploadRefusal,
   type BookInput,
   type BookOutcome,
@@ -87,15 +88,15 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
   let checkDue = false;
   const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
+  const quietInterval = () => Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS);
   const armQuietCheck = (ms: number): void => {
     void sleep(ms).then(() => {
       if (isComplete(state)) return;
-      const interval = Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS);
-      const quietLeft = lastInputAt + interval - Date.now();
+      const quietLeft = lastInputAt + quietInterval() - Date.now();
       if (quietLeft > 0) return armQuietCheck(quietLeft);
       quietChecks += 1;
       checkDue = true;
-      armQuietCheck(Math.min(firstQuietCheck * 2 ** quietChecks, MAX_QUIET_CHECK_MS));
+      armQuietCheck(quietInterval());
     });
   };
   // Armed by the first message (a new book with none has nothing to check), or at once in a continued run.
@@ -216,10 +217,6 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       await continueAsNew<typeof bookWorkflow>({ ...input, carried: state, carriedEffects: pending });
     }
   }
-}
-
-function isComplete(state: BookState): boolean {
-  return state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE';
 }
 
 /**

@@ -5,7 +5,7 @@ import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '.
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
 import { listBookDeliveries } from '../db/deliveries.js';
 import { listBookEvents } from '../db/events.js';
-import { isContinuing, storeSealRequest } from '../db/intake.js';
+import { storeSealRequest } from '../db/intake.js';
 import { signalSeal, startBookWorkflow } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
@@ -117,10 +117,10 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     // Stored before it is sent: a seal Temporal acknowledged but the book never applied is found by its next check.
-    await storeSealRequest(pool, tenantId, bookUuid);
+    const { continuing } = await storeSealRequest(pool, tenantId, bookUuid);
     // While the book hands over to its next run, that run reads the request from the log. A finished workflow means
     // the book is complete, so sealed already: the request is satisfied either way.
-    if (!(await isContinuing(pool, tenantId, bookUuid))) {
+    if (!continuing) {
       await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid));
     }
     ctx.status = 202;

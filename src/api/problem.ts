@@ -24,6 +24,9 @@ export class HttpProblem extends Error {
 
 export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
 export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
+/** A 400 for one field of the request body, worded like parseInput's. */
+export const invalidField = (field: string, message: string) =>
+  new HttpProblem(400, 'Invalid request', `The request body is invalid: ${field}: ${message}`, [{ field, message }]);
 
 /** Parses untrusted input with a zod schema; failures become a 400 naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {

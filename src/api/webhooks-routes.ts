@@ -36,7 +36,7 @@ import { enqueueDeliveries } from '../temporal/deliveries.js';
 import type { EventType } from '../contract/book.js';
 import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
-import { conflict, HttpProblem, notFound, parseInput } from './problem.js';
+import { conflict, HttpProblem, invalidField, notFound, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface WebhookRouteDeps {
@@ -78,11 +78,7 @@ async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<vo
     parsed.protocol === 'http:' && !deps.allowHttp
       ? 'must be https'
       : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `must not lead to ${reason}`);
-  if (refusal) {
-    throw new HttpProblem(400, 'Invalid request', `The request body is invalid: url: ${refusal}`, [
-      { field: 'url', message: refusal },
-    ]);
-  }
+  if (refusal) throw invalidField('url', refusal);
 }
 
 const urlTaken = (destination: string | undefined) =>
@@ -158,11 +154,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const body = parseInput(RotateSecretRequestSchema.optional(), ctx.request.body, 'request body');
     const refusal = body?.secret === undefined ? undefined : secretRefusal(existing.signature_scheme, body.secret);
-    if (refusal) {
-      throw new HttpProblem(400, 'Invalid request', `The request body is invalid: secret: ${refusal}`, [
-        { field: 'secret', message: refusal },
-      ]);
-    }
+    if (refusal) throw invalidField('secret', refusal);
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
     const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
     if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);

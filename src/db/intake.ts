@@ -68,13 +68,23 @@ export async function findResultDetails(
   return new Map(rows.map((row) => [row.id, { reason: row.reason ?? undefined, fields: row.fields ?? undefined }]));
 }
 
-/** Marks that a seal was asked for (the first time counts). */
-export async function storeSealRequest(pool: Pool, tenantId: string, bookUuid: string): Promise<void> {
-  await pool.query(
+/**
+ * Marks that a seal was asked for (the first time counts) and answers whether the book is handing over to its next
+ * run (see isContinuing). One statement: it locks the book's row, so the next run's clearing of the mark, which then
+ * reads the log, comes either before it (mark seen clear) or after it (seal seen).
+ */
+export async function storeSealRequest(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+): Promise<{ continuing: boolean }> {
+  const { rows } = await pool.query<{ continuing: boolean }>(
     `update books set seal_requested_at = coalesce(seal_requested_at, now())
-     where tenant_id = $1::text and book_uuid = $2::uuid`,
+     where tenant_id = $1::text and book_uuid = $2::uuid
+     returning coalesce(continuing_until > now(), false) as continuing`,
     [tenantId, bookUuid],
   );
+  return { continuing: rows[0]?.continuing ?? false };
 }
 
 /**
