@@ -144,7 +144,7 @@ interface Queued {
 
 /**
  * Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running.
- * Under a burst, the results for one book are sent together (one signal instead of one each; see README, "Tuning"),
+ * Under a burst, the results for one book are sent together (one signal instead of one each; see docs/benchmarks.md, "Tuning and notes"),
  * and that signal carries the request ids of all of them, space-separated.
  */
 export async function signalVerification(

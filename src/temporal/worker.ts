@@ -29,12 +29,12 @@ export const workflowInterceptorModules = (): string[] => [workflowsFile('reques
 
 /**
  * The worker options bookbell runs with beyond the SDK's defaults; the benchmark's floor runs with the same ones, so
- * the two are measured alike (README, "Tuning" says what each did).
+ * the two are measured alike (docs/benchmarks.md, "Tuning and notes", says what each did).
  */
 export const WORKER_TUNING: Partial<WorkerOptions> = {
   // The SDK's defaults measured best here: more workflow-task slots and pollers (100 / 20), a second workflow thread
   // and eager activity dispatch changed nothing beyond noise on a 2-core machine, where CPU is the limit. What
-  // moved bookbell past its floor was doing less per event (README, "Tuning").
+  // moved bookbell past its floor was doing less per event (docs/benchmarks.md, "Tuning and notes").
 };
 
 export interface BookWorkerOptions {

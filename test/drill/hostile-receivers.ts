@@ -7,7 +7,7 @@ import {
 } from '../support/hostile-receivers.js';
 import { startDrillCluster } from './cluster.js';
 
-/** Short windows so every delivery's window has passed within the drill (README, "Delivery"). */
+/** Short windows so every delivery's window has passed within the drill (docs/webhooks.md). */
 const WINDOW_MS = 6_000;
 const HOSTILE_ENV = {
   DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),

@@ -11,7 +11,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 
 /**
  * Every behaviour of test/support/hostile-receivers.ts against the real delivery path: each ends in the outcome the
- * README's rules give, within its window, with every attempt logged (a bounded, readable snippet), and nothing that was
+ * delivery rules (docs/webhooks.md) give, within its window, with every attempt logged (a bounded, readable snippet), and nothing that was
  * answered with success is ever sent again. (Once, a 2xx with NUL in its body made the attempt log fail, and the same
  * event went out every minute, forever.)
  */

@@ -105,9 +105,9 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('sets only variables the README documents', () => {
+  it('sets only variables docs/configuration.md documents', () => {
     const documented = new Set(
-      [...readFileSync(fromRoot('README.md'), 'utf8').matchAll(/^\| `([A-Z_]+)`/gm)].map((m) => m[1]),
+      [...readFileSync(fromRoot('docs/configuration.md'), 'utf8').matchAll(/^\| `([A-Z_]+)`/gm)].map((m) => m[1]),
     );
     for (const role of ['worker', 'api']) {
       for (const name of Object.keys(services[role].environment))
