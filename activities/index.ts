@@ -6,7 +6,7 @@ import type { WebhookSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
-import { findUnappliedIntake, markBookContinuing } from './intake.js';
+import { findUnappliedIntake, markBookContinuing, recordSealRequest } from './intake.js';
 import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
@@ -33,6 +33,7 @@ export function createActivities(deps: ActivityDeps) {
     analyzeBook: analyzeBook(deps.pool),
     findUnappliedIntake: findUnappliedIntake(deps.pool),
     markBookContinuing: markBookContinuing(deps.pool),
+    recordSealRequest: recordSealRequest(deps.pool),
     deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
     deliverEvents: deliverEvents({ pool: deps.pool, ...deps.delivery }),
   };

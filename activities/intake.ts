@@ -1,4 +1,9 @@
-import { findUnappliedIntake as query, markContinuing, type UnappliedIntake } from '../src/db/intake.js';
+import {
+  findUnappliedIntake as query,
+  markContinuing,
+  storeSealRequest,
+  type UnappliedIntake,
+} from '../src/db/intake.js';
 import type { Pool } from '../src/db/pool.js';
 
 export interface FindUnappliedIntakeInput {
@@ -6,7 +11,10 @@ export interface FindUnappliedIntakeInput {
   bookUuid: string;
   /** Also list acknowledged uploads with no result (only meaningful when the book expects no more results). */
   uploads: boolean;
-  /** The first check of a continued run: it ends the hand-over mark first (see markContinuing). */
+  /**
+   * The first check of a continued run: it ends the hand-over mark first (see markContinuing) and lists the uploads
+   * stored since the hand-over began.
+   */
   resumed?: boolean;
 }
 
@@ -20,4 +28,14 @@ export function findUnappliedIntake(pool: Pool) {
 export function markBookContinuing(pool: Pool) {
   return (input: { tenantId: string; bookUuid: string; forMs: number }): Promise<void> =>
     markContinuing(pool, input.tenantId, input.bookUuid, input.forMs);
+}
+
+/**
+ * Logs a seal the book decided itself (seal_after) before the book applies it, as the API logs a requested one: an
+ * upload the API acknowledges is then either before the seal in the log or refused (idempotent: the first seal counts).
+ */
+export function recordSealRequest(pool: Pool) {
+  return async (input: { tenantId: string; bookUuid: string }): Promise<void> => {
+    await storeSealRequest(pool, input.tenantId, input.bookUuid);
+  };
 }

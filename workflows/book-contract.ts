@@ -39,7 +39,10 @@ export const SEARCH_ATTRIBUTES = [
 /** The failure type of an upload refused by the workflow (sealed book): the API answers 409. */
 export const UPLOAD_REFUSED = 'UploadRefused';
 
-/** Registers a document; answered only once the workflow accepted it (or refused it: sealed book). */
+/**
+ * Registers a document; answered only once the workflow accepted it (or refused it: sealed book). The API before the
+ * intake log held uploads sent this; the handler stays for books started then (and for their histories' replay).
+ */
 export const uploadDocumentUpdate = defineUpdate<{ docUuid: string; status: DocumentStatus }, [{ docUuid: string }]>(
   'uploadDocument',
 );
@@ -64,6 +67,13 @@ export const verificationSignal = defineSignal<[VerificationSignal]>('verificati
  * the same book is in flight together (see src/temporal/group-commit.ts). Workers must know it before an API sends it.
  */
 export const verificationsSignal = defineSignal<[VerificationSignal[]]>('verificationsFinished');
+
+/**
+ * Documents the API stored in the intake log before acknowledging them, in the order they arrived (uploads that reach
+ * the API while a signal to the same book is in flight go together). The API stored them only while the book had no
+ * seal in the log, so the book takes them even if it has sealed since: only a completed book ignores them.
+ */
+export const uploadsSignal = defineSignal<[{ docUuids: string[] }]>('documentsUploaded');
 
 /** No more uploads. */
 export const sealSignal = defineSignal('seal');

@@ -175,8 +175,13 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
   }
 }
 
+/**
+ * An upload the book has not seen is verifying from now on, sealed or not: the API stores an upload only before the
+ * seal is logged (the update of old, answered by the workflow itself, refuses it before it gets here: `uploadRefusal`).
+ * A completed book took its last check: it takes no more.
+ */
 function upload(state: BookState, docUuid: string): Effect[] {
-  if (state.docs[docUuid] === undefined && !uploadRefusal(state, docUuid)) setDoc(state, docUuid, 'VERIFYING');
+  if (state.docs[docUuid] === undefined && !isComplete(state)) setDoc(state, docUuid, 'VERIFYING');
   return [];
 }
 

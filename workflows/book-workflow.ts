@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -20,6 +21,7 @@ import {
   sealSignal,
   UPLOAD_REFUSED,
   uploadDocumentUpdate,
+  uploadsSignal,
   verificationSignal,
   verificationsSignal,
 } from './book-contract.js';
@@ -47,7 +49,7 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
-const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake, markBookContinuing } =
+const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake, markBookContinuing, recordSealRequest } =
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
@@ -67,8 +69,8 @@ const HANDOVER_MARK_MS = 30_000;
 const HANDOVER_SETTLE_MS = 1_000;
 
 /**
- * One durable workflow per book. Uploads (an update: the API must hear "sealed" at once), verification results and
- * seal (signals) go through the pure state machine in `book-state.ts`; this function runs its effects — recording
+ * One durable workflow per book. Uploads, verification results and seal (signals sent once the API stored them in the
+ * intake log) go through the pure state machine in `book-state.ts`; this function runs its effects — recording
  * events in Postgres, analytics, checks of the intake log — keeps the search attributes current and continues as new
  * before the history grows too long. It returns the book's statuses and counts once ANALYTICS_COMPLETED is recorded.
  */
@@ -130,6 +132,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       },
     },
   );
+  setHandler(uploadsSignal, ({ docUuids }) => {
+    signalsThisRun += 1;
+    for (const docUuid of docUuids) apply({ type: 'upload', docUuid });
+  });
   setHandler(verificationSignal, (signal) => {
     signalsThisRun += 1;
     apply({ type: 'verification', ...signal });
@@ -162,6 +168,13 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
       const woke = await condition(ready, Math.max(quietLeft, 1));
       if (!woke && state.status === 'UPLOAD' && Date.now() - lastInputAt >= state.sealAfterMs) {
+        // Logged first, as the API logs a requested seal: an upload it acknowledges is then stored before the seal
+        // (the seal's check finds it) or refused, never taken after the book's last check.
+        if (patched('seal-after-logged')) {
+          await recordSealRequest.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: 'log the seal (seal_after)' }, [
+            { tenantId: state.tenantId, bookUuid: state.bookUuid },
+          ]);
+        }
         apply({ type: 'seal', by: 'seal_after' });
       }
     } else {

@@ -46,7 +46,6 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   queryTimeoutMs?: number;
-  updateTimeoutMs?: number;
   /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
   webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
   /** Continue-as-new threshold handed to new books. */
@@ -101,7 +100,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     historyLimit: deps.historyLimit,
   };
   registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
-  registerDocumentRoutes(router, { ...bookDeps, updateTimeoutMs: deps.updateTimeoutMs ?? 10_000 });
+  registerDocumentRoutes(router, bookDeps);
   registerStreamRoutes(router, {
     ...bookDeps,
     hub: deps.stream.hub,

@@ -6,39 +6,30 @@ import {
   UploadDocumentRequestSchema,
   VerificationRequestSchema,
 } from '../contract/book.js';
-import { upsertUploadedDocument } from '../db/documents.js';
-import { forgetVerificationResult, isContinuing, storeVerificationResult } from '../db/intake.js';
-import { signalVerification, uploadDocument, type UploadOutcome } from '../temporal/books.js';
+import { forgetUpload, forgetVerificationResult, storeUpload, storeVerificationResult } from '../db/intake.js';
+import { signalUpload, signalVerification } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
-import { KeyedLimiter } from './keyed-limiter.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
-
-export interface DocumentRouteDeps extends BookDeps {
-  /** How long an upload waits for the workflow to accept it before a 503. */
-  updateTimeoutMs: number;
-}
-
-// Below Temporal's default of 10 in-flight updates per workflow, leaving room for a second API node.
-const UPLOADS_IN_FLIGHT_PER_BOOK = 6;
 
 const completeBook = (bookUuid: string) =>
   conflict(`Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
 
 /**
- * An upload needs the workflow's answer (a sealed book refuses it): while the book hands over to its next run, wait
- * for that run (a second or two) rather than land on the closing one.
+ * Signals the book about a message already stored in the intake log. Temporal out of reach is a 503: the message is
+ * kept (a retry of the same request acknowledges it, and the book's next check finds it in any case).
  */
-async function untilHandedOver(pool: DocumentRouteDeps['pool'], tenantId: string, bookUuid: string, maxMs: number) {
-  const deadline = Date.now() + maxMs;
-  while (Date.now() < deadline && (await isContinuing(pool, tenantId, bookUuid))) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+async function announce(send: () => Promise<boolean>, retry: string): Promise<boolean> {
+  try {
+    return await send();
+  } catch (err) {
+    const detail = `The book could not be reached in time; what you sent is stored: ${retry} to have it acknowledged.`;
+    throw new HttpProblem(503, 'Service Unavailable', detail, undefined, { cause: err });
   }
 }
 
-export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentRouteDeps): void {
+export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps): void {
   const { pool, temporal } = deps;
-  const perBook = new KeyedLimiter(UPLOADS_IN_FLIGHT_PER_BOOK);
 
   router.post('/v1/books/:book_uuid/documents', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
@@ -46,44 +37,38 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     const docUuid = body.doc_uuid ?? randomUUID();
-    const upload = () =>
-      perBook.run(`${tenantId}/${bookUuid}`, async () => {
-        await untilHandedOver(pool, tenantId, bookUuid, deps.updateTimeoutMs);
-        return uploadDocument(temporal, tenantId, bookUuid, docUuid, deps.updateTimeoutMs);
-      });
-    // Set inside the send below (TypeScript does not follow assignments in closures).
-    let outcome = { kind: 'not_running' } as UploadOutcome;
-    try {
-      await sendToBook(deps, row, async () => {
-        outcome = await upload();
-        return outcome.kind !== 'not_running';
-      });
-    } catch (err) {
-      throw new HttpProblem(
-        503,
-        'Service Unavailable',
-        `The book did not accept the document in time; retry with the same doc_uuid (${docUuid}).`,
-        undefined,
-        { cause: err },
-      );
-    }
-    if (outcome.kind === 'refused') throw conflict(outcome.message);
-    if (outcome.kind === 'not_running') throw completeBook(bookUuid);
-    // The workflow accepted the document; its details go to Postgres (a repeat of the same upload changes nothing).
-    const stored = await upsertUploadedDocument(pool, {
+    // Durable in PostgreSQL before anything is acknowledged, then announced to the book: no upload waits for a worker
+    // to wake the book, and one Temporal took but the book never applied is found by the book's next check.
+    const stored = await storeUpload(pool, {
       tenantId,
       bookUuid,
       docUuid,
       name: body.name,
-      ...(body.mime_type ? { mimeType: body.mime_type } : {}),
-      ...(body.size_bytes !== undefined ? { sizeBytes: body.size_bytes } : {}),
+      mimeType: body.mime_type,
+      sizeBytes: body.size_bytes,
     });
-    if (stored.name !== body.name) {
+    if (stored.kind === 'closed') {
+      throw conflict(`Book ${bookUuid} is sealed: it takes no more uploads.`);
+    }
+    if (stored.name !== null && stored.name !== body.name) {
       throw conflict(`Document ${docUuid} already exists in book ${bookUuid} with the name '${stored.name}'.`);
+    }
+    // A repeat is announced again while the book is open (the first announcement may have failed); while the book
+    // hands over to its next run, that run finds the upload in the log (see storeUpload).
+    const accepted =
+      !stored.open ||
+      stored.continuing ||
+      (await announce(
+        () => sendToBook(deps, row, () => signalUpload(temporal, tenantId, bookUuid, docUuid)),
+        `retry with the same doc_uuid (${docUuid})`,
+      ));
+    if (!accepted) {
+      if (stored.inserted) await forgetUpload(pool, tenantId, bookUuid, docUuid);
+      throw completeBook(bookUuid);
     }
     ctx.status = 202;
     ctx.set('Location', `/v1/books/${bookUuid}`);
-    ctx.body = { doc_uuid: docUuid, status: outcome.status };
+    ctx.body = { doc_uuid: docUuid, status: stored.status };
   });
 
   router.post('/v1/books/:book_uuid/documents/:doc_uuid/verification', async (ctx) => {
@@ -94,7 +79,7 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     const row = await requireBook(pool, tenantId, bookUuid);
     // Durable in PostgreSQL before anything is acknowledged: the book checks this log before BOOK_COMPLETE, so a signal
     // Temporal took but the workflow never applied costs a delay, never an event. The signal carries ids only.
-    const { resultId, inserted } = await storeVerificationResult(pool, {
+    const { resultId, inserted, continuing } = await storeVerificationResult(pool, {
       tenantId,
       bookUuid,
       docUuid,
@@ -106,8 +91,11 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: DocumentR
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
     // is stored: that run reads the log first. The workflow decides whether it is the first result.
     const accepted =
-      (await isContinuing(pool, tenantId, bookUuid)) ||
-      (await sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)));
+      continuing ||
+      (await announce(
+        () => sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)),
+        'send the same result again',
+      ));
     if (!accepted) {
       if (inserted) await forgetVerificationResult(pool, tenantId, resultId);
       throw completeBook(bookUuid);

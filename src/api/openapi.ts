@@ -155,9 +155,9 @@ const paths: ZodOpenApiPathsObject = {
       requestParams: bookParams,
       requestBody: body(UploadDocumentRequestSchema),
       responses: {
-        '202': json(UploadAcceptedSchema, 'Accepted by the book'),
+        '202': json(UploadAcceptedSchema, 'Stored, and durably sent to the book (even while no worker runs)'),
         '409': problem('Sealed or complete book, or another document under this doc_uuid'),
-        '503': problem('The book did not accept it in time; retry with the same doc_uuid'),
+        '503': problem('Temporal did not take it in time; it is stored: retry with the same doc_uuid'),
       },
     }),
   },
@@ -168,6 +168,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '202': json(VerificationAcceptedSchema, 'Durably accepted'),
         '409': problem('The book is complete'),
+        '503': problem('Temporal did not take it in time; it is stored: retry the same request'),
       },
     }),
   },

@@ -1,4 +1,4 @@
-import type { VerificationResult } from '../contract/book.js';
+import type { DocumentStatus, VerificationResult } from '../contract/book.js';
 import type { StatementFields } from '../contract/statement-fields.js';
 import type { Pool, PoolClient } from './pool.js';
 
@@ -16,34 +16,121 @@ export interface StoredResult {
 }
 
 /**
+ * The book's row, locked FOR SHARE for the rest of the statement's transaction, and whether it is handing over to its
+ * next run. The lock orders this message against the next run's clearing of the mark (which then reads the log) and
+ * against a seal: either they come first and this statement sees them, or they wait until this message is stored.
+ */
+const LOCKED_BOOK = `book as (
+    select seal_requested_at is null and status in ('CREATED', 'UPLOAD') as open,
+           coalesce(continuing_until > clock_timestamp(), false) as continuing
+    from books where tenant_id = $1::text and book_uuid = $2::uuid
+    for share
+  )`;
+
+/**
  * Stores a verification result (a repeat of the same result for the same document stores nothing new). Returns the
- * stored row's id and whether this call inserted it.
+ * stored row's id, whether this call inserted it, and whether the book is handing over (then no signal is needed: the
+ * next run reads the log first).
  */
 export async function storeVerificationResult(
   pool: Pool,
   stored: StoredResult,
-): Promise<{ resultId: string; inserted: boolean }> {
+): Promise<{ resultId: string; inserted: boolean; continuing: boolean }> {
   const params = [stored.tenantId, stored.bookUuid, stored.docUuid, stored.result];
   // Tried again when a concurrent identical insert committed between this statement's snapshot and its conflict check.
   for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await pool.query<{ id: string; inserted: boolean }>(
-      `with inserted as (
+    const { rows } = await pool.query<{ id: string; inserted: boolean; continuing: boolean }>(
+      `with ${LOCKED_BOOK},
+       inserted as (
          insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
-         values ($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb)
+         select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book
          on conflict (tenant_id, book_uuid, doc_uuid, result) do nothing
          returning id
        )
-       select id::text, true as inserted from inserted
+       select id::text, true as inserted, (select continuing from book) from inserted
        union all
-       select id::text, false from verification_results
+       select id::text, false, (select continuing from book) from verification_results
        where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid and result = $4::text
        limit 1`,
       [...params, stored.reason ?? null, stored.fields ? JSON.stringify(stored.fields) : null],
     );
     const row = rows[0];
-    if (row) return { resultId: row.id, inserted: row.inserted };
+    if (row) return { resultId: row.id, inserted: row.inserted, continuing: row.continuing };
   }
   throw new Error(`verification result for document ${stored.docUuid} could be neither stored nor found`);
+}
+
+export interface UploadToStore {
+  tenantId: string;
+  bookUuid: string;
+  docUuid: string;
+  name: string;
+  mimeType?: string | undefined;
+  sizeBytes?: number | undefined;
+}
+
+export type StoredUpload =
+  /** The book takes no more documents (a seal was asked for or it completed) and does not hold this one. */
+  | { kind: 'closed' }
+  | {
+      kind: 'stored';
+      /** A new document (false: a repeat, or a document a result announced before its upload). */
+      inserted: boolean;
+      /** The book still takes documents (false: a repeat of one it holds, after the seal). */
+      open: boolean;
+      /** The stored name: a repeat under another name is the caller's 409. */
+      name: string | null;
+      status: DocumentStatus;
+      continuing: boolean;
+    };
+
+/**
+ * Stores an upload before it is acknowledged, in one statement that locks the book's row: an upload either precedes
+ * the seal in the log (so the seal's check finds it and the book waits for its result) or sees the seal and is
+ * refused. A repeat of a document the book already holds is accepted whatever the book's state, and changes nothing.
+ */
+export async function storeUpload(pool: Pool, upload: UploadToStore): Promise<StoredUpload> {
+  const { rows } = await pool.query<{
+    open: boolean;
+    continuing: boolean;
+    existed: boolean;
+    name: string | null;
+    status: DocumentStatus | null;
+  }>(
+    `with ${LOCKED_BOOK},
+     existing as (
+       select name, status from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid
+     ),
+     stored as (
+       -- uploaded_at is taken after the snapshot (clock_timestamp): an upload left unsignalled during a hand-over is
+       -- later than the mark's start, which is what the next run looks for.
+       insert into documents (tenant_id, book_uuid, doc_uuid, name, mime_type, size_bytes, uploaded_at)
+       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, clock_timestamp() from book where book.open
+       on conflict (tenant_id, book_uuid, doc_uuid) do update
+         set name = coalesce(documents.name, excluded.name),
+             mime_type = coalesce(documents.mime_type, excluded.mime_type),
+             size_bytes = coalesce(documents.size_bytes, excluded.size_bytes),
+             uploaded_at = coalesce(documents.uploaded_at, excluded.uploaded_at)
+       returning name, status
+     )
+     select book.open, book.continuing, exists (select 1 from existing) as existed,
+            coalesce((select name from stored), (select name from existing)) as name,
+            coalesce((select status from stored), (select status from existing)) as status
+     from book`,
+    [upload.tenantId, upload.bookUuid, upload.docUuid, upload.name, upload.mimeType ?? null, upload.sizeBytes ?? null],
+  );
+  const row = rows[0];
+  if (!row || !row.status) return { kind: 'closed' };
+  const { open, continuing, name, status } = row;
+  return { kind: 'stored', inserted: !row.existed, open, name, status, continuing };
+}
+
+/** Takes back an upload this request stored when the book turned out not to take it: a 409 changes nothing. */
+export async function forgetUpload(pool: Pool, tenantId: string, bookUuid: string, docUuid: string): Promise<void> {
+  await pool.query(
+    `delete from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid`,
+    [tenantId, bookUuid, docUuid],
+  );
 }
 
 /** Takes back a result this request stored when the book turned out not to take it (it is complete): a 409 changes nothing. */
@@ -93,30 +180,23 @@ export async function storeSealRequest(
  */
 export async function markContinuing(pool: Pool, tenantId: string, bookUuid: string, forMs: number): Promise<void> {
   await pool.query(
-    `update books set continuing_until = now() + $3::int * interval '1 millisecond'
+    // A retry of the same hand-over keeps its start (uploads left unsignalled since then are listed by the next run).
+    `update books
+     set continuing_since = case when continuing_until > now() then continuing_since else now() end,
+         continuing_until = now() + $3::int * interval '1 millisecond'
      where tenant_id = $1::text and book_uuid = $2::uuid`,
     [tenantId, bookUuid, forMs],
   );
-}
-
-/**
- * Whether the book is handing over to its next run. Read after the message is stored: if this still sees the mark,
- * the next run, which clears it before reading the log, will find the message.
- */
-export async function isContinuing(pool: Pool, tenantId: string, bookUuid: string): Promise<boolean> {
-  const { rows } = await pool.query<{ continuing: boolean }>(
-    `select coalesce(continuing_until > now(), false) as continuing from books
-     where tenant_id = $1::text and book_uuid = $2::uuid`,
-    [tenantId, bookUuid],
-  );
-  return rows[0]?.continuing ?? false;
 }
 
 /** What the intake log holds that the book's recorded events do not show. */
 export interface UnappliedIntake {
   /** Stored results of documents with no VERIFICATION_COMPLETE event, oldest first (at most one per result). */
   results: Array<{ docUuid: string; result: VerificationResult; resultId: string }>;
-  /** Acknowledged uploads with neither an event nor a stored result (asked only when the book expects none). */
+  /**
+   * Acknowledged uploads with neither an event nor a stored result: all of them when the book expects none, those
+   * stored since the hand-over began in a continued run's first check, none otherwise.
+   */
   uploads: string[];
   sealRequested: boolean;
 }
@@ -128,7 +208,7 @@ export async function findUnappliedIntake(
   options: { uploads: boolean; resumed?: boolean },
 ): Promise<UnappliedIntake> {
   const params = [tenantId, bookUuid];
-  // A new run takes over: messages go to it by signal again. Cleared before the log is read (see isContinuing).
+  // A new run takes over: messages go to it by signal again. Cleared before the log is read (see LOCKED_BOOK).
   if (options.resumed) {
     await pool.query(
       `update books set continuing_until = null
@@ -146,11 +226,12 @@ export async function findUnappliedIntake(
        order by r.id`,
       params,
     ),
-    options.uploads
+    options.uploads || options.resumed
       ? pool.query<{ doc_uuid: string }>(
           `select d.doc_uuid from documents d
            where d.tenant_id = $1::text and d.book_uuid = $2::uuid and d.uploaded_at is not null
              and d.status = 'VERIFYING'
+             ${options.uploads ? '' : `and d.uploaded_at >= (select b.continuing_since from books b where b.tenant_id = $1::text and b.book_uuid = $2::uuid)`}
              and not exists (select 1 from verification_results r
                              where r.tenant_id = d.tenant_id and r.book_uuid = d.book_uuid and r.doc_uuid = d.doc_uuid)
            order by d.uploaded_at, d.doc_uuid`,

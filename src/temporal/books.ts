@@ -2,11 +2,8 @@ import {
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type Client,
 } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
-import type { DocumentStatus } from '../contract/book.js';
 import {
   BOOK_WORKFLOW_TYPE,
   bookStateQuery,
@@ -15,8 +12,7 @@ import {
   bookWorkflowId,
   sealSignal,
   TenantIdAttribute,
-  UPLOAD_REFUSED,
-  uploadDocumentUpdate,
+  uploadsSignal,
   verificationSignal,
   verificationsSignal,
   type VerificationSignal,
@@ -70,12 +66,6 @@ export async function queryBookState(
   }
 }
 
-export type UploadOutcome =
-  | { kind: 'accepted'; status: DocumentStatus }
-  | { kind: 'refused'; message: string }
-  /** No running workflow: never started, or finished (the book is complete). */
-  | { kind: 'not_running' };
-
 const GRPC_INVALID_ARGUMENT = 3;
 const GRPC_RESOURCE_EXHAUSTED = 8;
 const BUSY_RETRIES = 8;
@@ -110,67 +100,46 @@ async function whileBusy<T>(send: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Registers a document through the workflow's update; answers once the workflow accepted or refused it. */
-export async function uploadDocument(
-  client: Client,
-  tenantId: string,
-  bookUuid: string,
-  docUuid: string,
-  timeoutMs: number,
-): Promise<UploadOutcome> {
-  const handle = client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
-  try {
-    const result = await whileBusy(() =>
-      client.withDeadline(Date.now() + timeoutMs, () =>
-        handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] }),
-      ),
-    );
-    return { kind: 'accepted', status: result.status };
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return { kind: 'not_running' };
-    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      if (err.cause.type === UPLOAD_REFUSED) return { kind: 'refused', message: err.cause.message };
-    }
-    throw err;
-  }
-}
-
-// One group commit per client: results for a book that arrive while its last signal is in flight go in one signal.
-const verificationBatches = new WeakMap<Client, GroupCommit<Queued, boolean>>();
-interface Queued {
-  signal: VerificationSignal;
+interface Queued<T> {
+  item: T;
   requestId: string | undefined;
 }
 
 /**
- * Sends a verification result; true once Temporal durably accepted it, false when the book's workflow is not running.
- * Under a burst, the results for one book are sent together (one signal instead of one each; see docs/benchmarks.md, "Tuning and notes"),
- * and that signal carries the request ids of all of them, space-separated.
+ * One group commit per client and kind of message: messages for a book that arrive while a signal to it is in flight
+ * go together in the next one (see docs/benchmarks.md, "Tuning and notes"), which carries the request ids of all of
+ * them, space-separated. Each caller learns true once Temporal durably accepted the signal carrying its message, false
+ * when the book's workflow is not running.
  */
-export async function signalVerification(
-  client: Client,
-  tenantId: string,
-  bookUuid: string,
-  signal: VerificationSignal,
-): Promise<boolean> {
-  let batches = verificationBatches.get(client);
-  if (!batches) {
-    batches = new GroupCommit((workflowId, queued) => {
-      const handle = client.workflow.getHandle(workflowId);
-      const signals = queued.map((entry) => entry.signal);
-      const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
-      const send = () =>
-        sendSignal(() =>
-          signals.length === 1
-            ? handle.signal(verificationSignal, signals[0] as VerificationSignal)
-            : handle.signal(verificationsSignal, signals),
-        );
-      return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
-    });
-    verificationBatches.set(client, batches);
-  }
-  return batches.submit(bookWorkflowId(tenantId, bookUuid), { signal, requestId: currentRequestId() });
+function groupedSignal<T>(sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>) {
+  const batches = new WeakMap<Client, GroupCommit<Queued<T>, boolean>>();
+  return (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
+    let group = batches.get(client);
+    if (!group) {
+      group = new GroupCommit((workflowId, queued) => {
+        const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
+        const items = queued.map((entry) => entry.item);
+        const send = () => sendSignal(() => sendBatch(client, workflowId, items));
+        return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
+      });
+      batches.set(client, group);
+    }
+    return group.submit(bookWorkflowId(tenantId, bookUuid), { item, requestId: currentRequestId() });
+  };
 }
+
+/** Sends a verification result (stored in the intake log first); several go in one `verificationsFinished` signal. */
+export const signalVerification = groupedSignal<VerificationSignal>((client, workflowId, signals) => {
+  const handle = client.workflow.getHandle(workflowId);
+  return signals.length === 1
+    ? handle.signal(verificationSignal, signals[0] as VerificationSignal)
+    : handle.signal(verificationsSignal, signals);
+});
+
+/** Announces an upload (stored in the intake log first) to the book. */
+export const signalUpload = groupedSignal<string>((client, workflowId, docUuids) =>
+  client.workflow.getHandle(workflowId).signal(uploadsSignal, { docUuids }),
+);
 
 /** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */
 export async function signalSeal(client: Client, tenantId: string, bookUuid: string): Promise<boolean> {

@@ -109,4 +109,77 @@ describe('the intake log', () => {
     const { rows } = await system.pool.query(`select 1 from verification_results where doc_uuid = $1`, [docUuid]);
     expect(rows).toEqual([]);
   });
+
+  it('acknowledges uploads, results and the seal while no worker runs; the book holds every one once a worker is back', async () => {
+    const bookUuid = await api.createBook({ name: 'Worker down' });
+    await api.waitFor(bookUuid, 'UPLOAD');
+    await system.stopWorker();
+    const docs: string[] = [];
+    try {
+      for (let i = 0; i < 5; i++) docs.push(await api.upload(bookUuid));
+      // A repeat is acknowledged again and stores nothing new.
+      const [first] = docs as [ReturnType<typeof randomUUID>];
+      await api.upload(bookUuid, first, (await documentName(first)) ?? undefined);
+      for (const docUuid of docs) await api.verify(bookUuid, docUuid, 'SUCCEEDED');
+      await api.seal(bookUuid);
+    } finally {
+      await system.startWorker();
+    }
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toMatchObject({ total: 5, verified: 5, verifying: 0 });
+    const verified = (await eventsOf(bookUuid)).filter((e) => e.event_type === 'VERIFICATION_COMPLETE');
+    expect(verified.map((e) => e.doc_uuid).sort()).toEqual([...docs].sort());
+  });
+
+  it('an upload racing the seal is either in the book or refused with 409 and not stored, never acknowledged and dropped', async () => {
+    const bookUuid = await api.createBook({ name: 'Race' });
+    const first = await api.upload(bookUuid);
+    const racing = Array.from({ length: 40 }, () => randomUUID());
+    const uploads = racing.map(async (docUuid, i) => {
+      await new Promise((resolve) => setTimeout(resolve, i * 3));
+      const response = await api.call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'r.pdf' });
+      return { docUuid, status: response.status, body: response.body };
+    });
+    const seal = new Promise((resolve) => setTimeout(resolve, 40)).then(() => api.seal(bookUuid));
+    const answers = await Promise.all(uploads);
+    await seal;
+    expect(new Set(answers.map((a) => a.status))).toEqual(new Set([202, 409]));
+    const accepted = [first, ...answers.filter((a) => a.status === 202).map((a) => a.docUuid)];
+    const refused = answers.filter((a) => a.status === 409);
+    expect(refused[0]?.body).toMatchObject({ status: 409, detail: expect.stringContaining('sealed') });
+    const stored = await system.pool.query<{ doc_uuid: string }>(
+      `select doc_uuid from documents where tenant_id = $1 and book_uuid = $2`,
+      [system.tenantId, bookUuid],
+    );
+    expect(stored.rows.map((row) => row.doc_uuid).sort()).toEqual([...accepted].sort());
+    // The book waits for every acknowledged upload's result, even those it heard of after its seal.
+    await api.waitFor(bookUuid, 'SEALED');
+    for (const docUuid of accepted) await api.verify(bookUuid, docUuid, 'SUCCEEDED');
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toMatchObject({ total: accepted.length, verified: accepted.length });
+  });
+
+  it('a seal the book decides itself (seal_after) is logged first: later uploads are refused, a repeat is not', async () => {
+    const bookUuid = await api.createBook({ name: 'Quiet', seal_after: '1s' });
+    const docUuid = await api.upload(bookUuid);
+    await api.waitFor(bookUuid, 'SEALED');
+    const { rows } = await system.pool.query(
+      `select seal_requested_at is not null as logged from books where tenant_id = $1 and book_uuid = $2`,
+      [system.tenantId, bookUuid],
+    );
+    expect(rows).toEqual([{ logged: true }]);
+    const late = await api.call('POST', `/v1/books/${bookUuid}/documents`, { name: 'late.pdf' });
+    expect(late.status).toBe(409);
+    await api.upload(bookUuid, docUuid, (await documentName(docUuid)) ?? undefined);
+    await api.verify(bookUuid, docUuid, 'FAILED');
+    const book = await api.finished(bookUuid);
+    expect(book).toMatchObject({ sealed_by: 'seal_after', document_counts: { total: 1, rejected: 1 } });
+  });
 });
+
+async function documentName(docUuid: string): Promise<string | null> {
+  const { rows } = await system.pool.query<{ name: string }>(`select name from documents where doc_uuid = $1`, [
+    docUuid,
+  ]);
+  return rows[0]?.name ?? null;
+}

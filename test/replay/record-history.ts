@@ -2,8 +2,9 @@
 //   npx tsx test/replay/record-history.ts <scenario> <name>
 // Runs a dev server and a worker, drives one representative book through the workflow's own messages, and saves
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
-// seal, analytics), continued-book (the first run of a book that continued as new), delivered-book (the delivery
-// workflow of one endpoint for a whole book). Never edit recorded files.
+// seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
+// first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
+// book). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -18,7 +19,14 @@ import { fromRoot } from '../../src/paths.js';
 import { startBookWorkflow } from '../../src/temporal/books.js';
 import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
 import { createBookWorker } from '../../src/temporal/worker.js';
-import { bookWorkflowId, sealSignal, uploadDocumentUpdate, verificationSignal } from '../../workflows/book-contract.js';
+import {
+  bookStateQuery,
+  bookWorkflowId,
+  sealSignal,
+  uploadDocumentUpdate,
+  uploadsSignal,
+  verificationSignal,
+} from '../../workflows/book-contract.js';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
 
@@ -36,7 +44,7 @@ const fields = {
   nsf_count: 0,
 };
 
-const scenarios: Record<string, { historyLimit?: number; run: Scenario }> = {
+const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; run: Scenario }> = {
   'delivered-book': {
     // The delivery workflow of one endpoint: two VERIFICATION_COMPLETE, then BOOK_COMPLETE, then ANALYTICS_COMPLETED.
     run: async (handle, { pool, bookUuid }) => {
@@ -65,8 +73,7 @@ const scenarios: Record<string, { historyLimit?: number; run: Scenario }> = {
     run: async (handle) => {
       const [a, b, early] = [randomUUID(), randomUUID(), randomUUID()];
       await handle.signal(verificationSignal, { docUuid: early, result: 'SUCCEEDED' });
-      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid: a }] });
-      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid: b }] });
+      await handle.signal(uploadsSignal, { docUuids: [a, b] });
       await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', fields });
       await handle.signal(verificationSignal, { docUuid: a, result: 'FAILED', reason: 'late' });
       await handle.signal(sealSignal);
@@ -74,11 +81,27 @@ const scenarios: Record<string, { historyLimit?: number; run: Scenario }> = {
       await handle.result();
     },
   },
+  'seal-after-book': {
+    // Sealed by its own timer (the seal is logged first), and an upload logged before the seal that reaches it after.
+    sealAfterMs: 1500,
+    run: async (handle) => {
+      const [a, b, late] = [randomUUID(), randomUUID(), randomUUID()];
+      await handle.signal(uploadsSignal, { docUuids: [a, b] });
+      await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', fields });
+      for (let i = 0; i < 100 && (await handle.query(bookStateQuery)).status === 'UPLOAD'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await handle.signal(uploadsSignal, { docUuids: [late] });
+      await handle.signal(verificationSignal, { docUuid: b, result: 'FAILED', reason: 'blurry' });
+      await handle.signal(verificationSignal, { docUuid: late, result: 'SUCCEEDED' });
+      await handle.result();
+    },
+  },
   'continued-book': {
     historyLimit: 200,
     run: async (handle) => {
       const docs = Array.from({ length: 80 }, () => randomUUID());
-      for (const docUuid of docs) await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
+      for (const docUuid of docs) await handle.signal(uploadsSignal, { docUuids: [docUuid] });
       for (const docUuid of docs) await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
       await handle.signal(sealSignal);
       await handle.result();
@@ -137,6 +160,7 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       metadata: {},
       createdAt: new Date().toISOString(),
       ...(scenario.historyLimit ? { historyLimit: scenario.historyLimit } : {}),
+      ...(scenario.sealAfterMs ? { sealAfterMs: scenario.sealAfterMs } : {}),
     });
     recorded = (await scenario.run(client.workflow.getHandle(workflowId), { pool, bookUuid })) ?? workflowId;
     await client.workflow.getHandle(recorded).result();

@@ -174,9 +174,21 @@ describe('uploadRefusal', () => {
     expect(uploadRefusal(state, doc(2))).toBeUndefined();
   });
 
-  it('a refused upload applied anyway does not register the document', () => {
+  it('an upload reaching a sealed book was logged before the seal: the book takes it and waits for its result', () => {
     const state = newBook();
-    applyAll(state, [upload(doc(1)), seal()]);
+    applyAll(state, [upload(doc(1)), seal(), succeeded(doc(1))]);
+    expect(uploadRefusal(state, doc(2))).toBeDefined();
+    expect(applyBookInput(state, upload(doc(2)), at(9))).toEqual([]);
+    expect(state.docs[doc(2)]).toBe('VERIFYING');
+    expect(state.counts).toMatchObject({ total: 2, verifying: 1 });
+    const effects = applyAll(state, [CHECKED, succeeded(doc(2)), CHECKED], 10);
+    expect(eventsOf(effects).map((event) => event.type)).toEqual(['VERIFICATION_COMPLETE', 'BOOK_COMPLETE']);
+  });
+
+  it('an upload reaching a completed book changes nothing', () => {
+    const state = newBook();
+    applyAll(state, [upload(doc(1)), seal(), succeeded(doc(1)), CHECKED]);
+    expect(state.status).toBe('COMPLETE');
     const before = structuredClone(state);
     expect(applyBookInput(state, upload(doc(2)), at(9))).toEqual([]);
     expect(state).toEqual(before);
@@ -619,6 +631,7 @@ describe('determinism', () => {
       succeeded(doc(2)),
       succeeded(doc(4)),
       failed(doc(6)),
+      succeeded(doc(5)),
       CHECKED,
       ANALYTICS_DONE,
     ];
@@ -630,8 +643,9 @@ describe('determinism', () => {
     expect(secondEffects).toEqual(firstEffects);
     expect(second).toEqual(first);
     expect(first.status).toBe('ANALYTICS_COMPLETE');
-    // doc 6's result came while the completion check was on its way: the book still takes it.
+    // doc 5 was logged before the seal; doc 6's result came while a check was on its way: the book takes both.
     expect(eventsOf(firstEffects).map((event) => event.type)).toEqual([
+      'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
