@@ -132,9 +132,12 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       },
     },
   );
+  // Uploads decide no effect, but the counts they change are published (search attributes, current details).
+  let uploadsToPublish = false;
   setHandler(uploadsSignal, ({ docUuids }) => {
     signalsThisRun += 1;
     for (const docUuid of docUuids) apply({ type: 'upload', docUuid });
+    uploadsToPublish = true;
   });
   setHandler(verificationSignal, (signal) => {
     signalsThisRun += 1;
@@ -163,7 +166,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   let published = '';
 
   for (;;) {
-    const ready = () => pending.length > 0 || checkDue || mustContinueAsNew();
+    const ready = () => pending.length > 0 || checkDue || uploadsToPublish || mustContinueAsNew();
     if (state.status === 'UPLOAD' && state.sealAfterMs) {
       const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
       const woke = await condition(ready, Math.max(quietLeft, 1));
@@ -180,6 +183,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     } else {
       await condition(ready);
     }
+    uploadsToPublish = false;
     if (checkDue) {
       checkDue = false;
       pending.push({ type: 'reconcile' });
