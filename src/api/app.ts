@@ -9,6 +9,7 @@ import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
 import { serveConsole, type ConsoleOptions } from './console-routes.js';
@@ -106,6 +107,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     hub: deps.stream.hub,
     logger: deps.logger,
     queryTimeoutMs: deps.queryTimeoutMs ?? 5000,
+    heartbeatMs: deps.stream.heartbeatMs,
+  });
+  registerEventFeedRoutes(router, {
+    pool: deps.pool,
+    hub: deps.stream.hub,
+    logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
   });
   registerWebhookRoutes(router, {

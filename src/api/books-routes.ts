@@ -11,7 +11,8 @@ import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-ac
 import { loadBookView } from './book-snapshot.js';
 import { toBookSummary, toBookView } from './book-view.js';
 import { toDelivery } from './delivery-view.js';
-import { conflict, HttpProblem, parseInput } from './problem.js';
+import { invalidCursor, pageOf } from './pagination.js';
+import { conflict, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface BooksRouteDeps extends BookDeps {
@@ -36,9 +37,7 @@ function decodeCursor(value: string): BookPageCursor {
   } catch {
     // falls through to the 400
   }
-  throw new HttpProblem(400, 'Invalid request', 'The cursor is invalid: pass next_cursor from a previous page.', [
-    { field: 'cursor', message: 'is not a cursor this API issued' },
-  ]);
+  throw invalidCursor('cursor');
 }
 
 export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDeps): void {
@@ -75,15 +74,9 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
       limit: query.limit + 1,
       after: query.cursor ? decodeCursor(query.cursor) : undefined,
     });
-    const page = rows.slice(0, query.limit);
-    const last = page.at(-1);
-    ctx.body = {
-      data: page.map((row) => toBookSummary(row)),
-      next_cursor:
-        rows.length > query.limit && last
-          ? encodeCursor({ createdAt: last.cursor_at, bookUuid: last.book_uuid })
-          : null,
-    };
+    ctx.body = pageOf(rows, query.limit, toBookSummary, (last) =>
+      encodeCursor({ createdAt: last.cursor_at, bookUuid: last.book_uuid }),
+    );
   });
 
   router.get('/v1/books/:book_uuid', async (ctx) => {

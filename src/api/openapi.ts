@@ -21,6 +21,12 @@ import {
   RedeliveringSchema,
   RetryAcceptedSchema,
 } from '../contract/deliveries.js';
+import {
+  EventFeedPageSchema,
+  EventFeedQuerySchema,
+  EventStreamQuerySchema,
+  FeedEventSchema,
+} from '../contract/event-feed.js';
 import { EventPayloadSchema, TestEventPayloadSchema } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
 import { ProblemSchema } from '../contract/problem.js';
@@ -94,6 +100,30 @@ commit order; each message has an \`id:\` to resume from. A \`: keep-alive\` com
 
 A change may repeat what the snapshot already showed: apply each as "replace the item with this key" (doc_uuid,
 event_id, delivery id).`;
+
+const FEED_ORDER = `Every event of the tenant's books, oldest first, in one order that the list and the stream share:
+an event's \`cursor\` (the stream's \`id:\`) is its position, and \`after\` / Last-Event-ID continue after it.
+
+**Ordering guarantee**: nothing is skipped and nothing repeats, however transactions interleave. The order is
+(writing transaction, sequence), and an event is only listed once every older transaction has ended, so no event can
+later appear before a position a client already holds. An event may therefore show up a moment after it committed.`;
+
+const FEED_DESCRIPTION = `${FEED_ORDER}
+
+The catch-up after downtime: page with \`limit\` and \`next_cursor\` until it is null, then keep the last event's
+\`cursor\` and poll with it (or open GET /v1/events/stream with it as Last-Event-ID). Each event carries its full
+body, the same a webhook delivers.`;
+
+const FEED_STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): GET /v1/events live, one connection for every book
+of the tenant, with the same filters. ${FEED_ORDER}
+
+The stream starts with \`retry: 2000\`. With a Last-Event-ID (or \`last_event_id\`) it sends every event after it, then
+each new one; without, it starts now and first sends a message with only an \`id:\` (the position it started from,
+which EventSource keeps for its reconnect). A \`: keep-alive\` comment comes every 15 s.
+
+| \`event:\` | \`data:\` (JSON) |
+| --- | --- |
+| \`event\` | FeedEvent, the same item as GET /v1/events; the \`id:\` is its cursor |`;
 
 const resume = {
   ...bookParams,
@@ -169,6 +199,28 @@ const paths: ZodOpenApiPathsObject = {
         '202': json(VerificationAcceptedSchema, 'Durably accepted'),
         '409': problem('The book is complete'),
         '503': problem('Temporal did not take it in time; it is stored: retry the same request'),
+      },
+    }),
+  },
+  '/v1/events': {
+    get: op("Every event of the tenant's books, oldest first (the catch-up feed)", {
+      description: FEED_DESCRIPTION,
+      requestParams: { query: EventFeedQuerySchema },
+      responses: { '200': json(EventFeedPageSchema, 'A page of events, oldest first') },
+    }),
+  },
+  '/v1/events/stream': {
+    get: op("The tenant's events, live (Server-Sent Events)", {
+      description: FEED_STREAM_DESCRIPTION,
+      requestParams: {
+        header: z.object({ 'Last-Event-ID': LastEventIdSchema.optional() }),
+        query: EventStreamQuerySchema,
+      },
+      responses: {
+        '200': {
+          description: 'An endless text/event-stream of FeedEvent messages',
+          content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
+        },
       },
     }),
   },
@@ -277,7 +329,11 @@ export function openApiDocument() {
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: bb_…' } },
       // The stream's messages are text, not JSON bodies: named here so its description can point at them.
-      schemas: { BookStatusChange: BookStatusChangeSchema, DeliveryChange: DeliveryChangeSchema },
+      schemas: {
+        BookStatusChange: BookStatusChangeSchema,
+        DeliveryChange: DeliveryChangeSchema,
+        FeedEvent: FeedEventSchema,
+      },
     },
   });
 }

@@ -4,12 +4,14 @@ import { tenantOfKey } from '../db/api-keys.js';
 import { changeHorizon } from '../db/book-changes.js';
 import type { Logger } from '../logger.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
-import { BookStream, formatMessage } from '../stream/book-stream.js';
-import { formatCursor, parseCursor, type ChangeCursor } from '../stream/change-cursor.js';
+import { bookStreamReader } from '../stream/book-stream.js';
+import { formatCursor } from '../stream/change-cursor.js';
+import { ChangeStream, formatMessage } from '../stream/change-stream.js';
 import { bearerKey } from './auth.js';
 import { requireBook, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
-import { HttpProblem, parseInput } from './problem.js';
+import { openEventStream, resumeCursor } from './event-stream-response.js';
+import { parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface StreamRouteDeps extends BookDeps {
@@ -17,22 +19,6 @@ export interface StreamRouteDeps extends BookDeps {
   logger: Logger;
   queryTimeoutMs: number;
   heartbeatMs: number;
-}
-
-/** Reconnect delay the stream asks EventSource clients for. */
-const RETRY_MS = 2000;
-
-function resumeCursor(header: string, query: unknown): ChangeCursor | undefined {
-  const given = header || query;
-  if (given === undefined || given === '') return undefined;
-  const cursor = typeof given === 'string' ? parseCursor(given) : undefined;
-  if (cursor) return cursor;
-  throw new HttpProblem(
-    400,
-    'Invalid request',
-    'Last-Event-ID is invalid: send back the id of the last event this stream sent you.',
-    [{ field: 'Last-Event-ID', message: 'is not an event id of this stream' }],
-  );
 }
 
 export function registerStreamRoutes(router: Router<AppState>, deps: StreamRouteDeps): void {
@@ -44,36 +30,23 @@ export function registerStreamRoutes(router: Router<AppState>, deps: StreamRoute
     const apiKey = bearerKey(ctx) as string;
     const row = await requireBook(deps.pool, tenantId, bookUuid);
     let after = resume;
-    let first = `retry: ${RETRY_MS}\n\n`;
+    let first = '';
     if (!after) {
       // The horizon is taken before the snapshot is read: whatever the snapshot misses comes after it.
       after = await changeHorizon(deps.pool);
       const view = await loadBookView(deps, row);
-      first += formatMessage({ id: formatCursor(after), event: 'book', data: view });
+      first = formatMessage({ id: formatCursor(after), event: 'book', data: view });
     }
-    ctx.req.socket.setTimeout(0);
-    ctx.req.socket.setNoDelay(true);
-    // The stream writes the response itself: a client going away is the normal end of it, not an error for Koa.
-    ctx.status = 200;
-    ctx.respond = false;
-    const out = ctx.res;
-    out.writeHead(200, {
-      ...ctx.response.headers,
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      // Proxies such as nginx would otherwise hold events back in their buffers.
-      'x-accel-buffering': 'no',
-    });
-    out.write(first);
-    const stream = new BookStream(out, {
-      pool: deps.pool,
+    const out = openEventStream(ctx, first);
+    const stream = new ChangeStream(out, {
       hub: deps.hub,
       logger: deps.logger,
-      tenantId,
-      bookUuid,
+      subscribe: (listener) => deps.hub.subscribe(tenantId, bookUuid, listener),
+      read: bookStreamReader(deps.pool, tenantId, bookUuid),
       after,
       heartbeatMs: deps.heartbeatMs,
       stillAuthorized: async () => (await tenantOfKey(deps.pool, apiKey)) === tenantId,
+      logContext: { bookUuid },
     });
     ctx.req.once('close', () => stream.close());
     stream.start();

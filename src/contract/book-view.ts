@@ -9,6 +9,7 @@ import {
   VERIFICATION_RESULTS,
 } from './book.js';
 import { EVENT_SEVERITIES, EVENT_STATUSES } from './event-payload.js';
+import { nextCursorSchema } from './page.js';
 
 /** What the book routes answer (`src/api/book-view.ts` builds them; its types are these schemas'). */
 
@@ -78,7 +79,7 @@ export type BookView = z.infer<typeof BookViewSchema>;
 export const BookPageSchema = z
   .strictObject({
     data: z.array(BookSummarySchema),
-    next_cursor: z.string().nullable().meta({ description: 'Pass as `cursor` for the next page; null on the last' }),
+    next_cursor: nextCursorSchema('cursor'),
   })
   .meta({ id: 'BookPage', description: 'A page of books, newest first' });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDuration } from '../delivery/retry-schedule.js';
+import { PageCursorSchema, PageLimitSchema } from './page.js';
 import { StatementFieldsSchema } from './statement-fields.js';
 
 /**
@@ -83,12 +84,8 @@ export type VerificationRequest = z.infer<typeof VerificationRequestSchema>;
 
 export const ListBooksQuerySchema = z.strictObject({
   status: BookStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
-  cursor: z
-    .string()
-    .max(200)
-    .regex(/^[\w-]+$/, { error: 'must be a next_cursor value from a previous page' })
-    .optional(),
+  limit: PageLimitSchema,
+  cursor: PageCursorSchema.optional(),
   q: z
     .string()
     .trim()

@@ -3,7 +3,8 @@ import type { ChangeCursor } from '../stream/change-cursor.js';
 import type { DeliveryRow } from './deliveries.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
-import { withClient, type Pool } from './pool.js';
+import type { Pool } from './pool.js';
+import { inSnapshot } from './snapshot.js';
 
 export type ChangeKind = 'document' | 'event' | 'delivery' | 'book.status' | 'analytics';
 
@@ -37,35 +38,28 @@ export async function readBookChanges(
   after: ChangeCursor,
   limit: number,
 ): Promise<{ changes: BookChange[]; held: boolean }> {
-  // One snapshot for the horizon and the rows: under read committed they could disagree.
-  return withClient(pool, async (client) => {
-    await client.query('begin isolation level repeatable read read only');
-    try {
-      const result = await client.query<{ xid: string; id: string; kind: ChangeKind; key: string; final: boolean }>(
-        `select c.xid::text as xid, c.id::text as id, c.kind, c.key,
-                c.xid < pg_snapshot_xmin(pg_current_snapshot()) as final
-         from book_changes c
-         where c.tenant_id = $1::text and c.book_uuid = $2::uuid and (c.xid, c.id) > ($3::text::xid8, $4::bigint)
-         -- The table's columns, not the text output columns of the same names.
-         order by c.xid, c.id
-         limit $5::int`,
-        [tenantId, bookUuid, after.xid.toString(), after.id.toString(), limit],
-      );
-      await client.query('commit');
-      const final = result.rows.filter((row) => row.final);
-      return {
-        changes: final.map((row) => ({
-          cursor: { xid: BigInt(row.xid), id: BigInt(row.id) },
-          kind: row.kind,
-          key: row.key,
-        })),
-        held: final.length < result.rows.length,
-      };
-    } catch (err) {
-      await client.query('rollback').catch(() => undefined);
-      throw err;
-    }
+  const rows = await inSnapshot(pool, async (client) => {
+    const result = await client.query<{ xid: string; id: string; kind: ChangeKind; key: string; final: boolean }>(
+      `select c.xid::text as xid, c.id::text as id, c.kind, c.key,
+              c.xid < pg_snapshot_xmin(pg_current_snapshot()) as final
+       from book_changes c
+       where c.tenant_id = $1::text and c.book_uuid = $2::uuid and (c.xid, c.id) > ($3::text::xid8, $4::bigint)
+       -- The table's columns, not the text output columns of the same names.
+       order by c.xid, c.id
+       limit $5::int`,
+      [tenantId, bookUuid, after.xid.toString(), after.id.toString(), limit],
+    );
+    return result.rows;
   });
+  const final = rows.filter((row) => row.final);
+  return {
+    changes: final.map((row) => ({
+      cursor: { xid: BigInt(row.xid), id: BigInt(row.id) },
+      kind: row.kind,
+      key: row.key,
+    })),
+    held: final.length < rows.length,
+  };
 }
 
 /** "event_id.webhook_id" keys as two parallel arrays (a webhook id is a uuid: the last dot separates them). */

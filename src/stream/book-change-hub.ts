@@ -7,9 +7,12 @@ type Listener = () => void;
 
 const RECONNECT_MS = [100, 500, 1000, 2000, 5000];
 
+/** A tenant's streams listen under "<tenant_id>/*": no book topic looks like that (a book_uuid is a uuid). */
+const tenantTopic = (tenantId: string) => `${tenantId}/*`;
+
 /**
- * One LISTEN connection per API process for every open book stream. A notification names a book; its streams read
- * the change log themselves, so a lost notification only delays them until their next heartbeat's read.
+ * One LISTEN connection per API process for every open stream. A notification names a book; its streams and its
+ * tenant's read their log themselves, so a lost notification only delays them until their next heartbeat's read.
  */
 export class BookChangeHub {
   readonly #listeners = new Map<string, Set<Listener>>();
@@ -27,8 +30,16 @@ export class BookChangeHub {
 
   /** Calls `listener` after each committed change of the book; returns the unsubscribe. */
   subscribe(tenantId: string, bookUuid: string, listener: Listener): () => void {
+    return this.#subscribe(`${tenantId}/${bookUuid}`, listener);
+  }
+
+  /** Calls `listener` after each committed change of any book of the tenant; returns the unsubscribe. */
+  subscribeTenant(tenantId: string, listener: Listener): () => void {
+    return this.#subscribe(tenantTopic(tenantId), listener);
+  }
+
+  #subscribe(topic: string, listener: Listener): () => void {
     if (this.#closed) throw new Error('the book change hub is closed');
-    const topic = `${tenantId}/${bookUuid}`;
     let set = this.#listeners.get(topic);
     if (!set) this.#listeners.set(topic, (set = new Set()));
     set.add(listener);
@@ -69,7 +80,11 @@ export class BookChangeHub {
   async #open(): Promise<void> {
     const client = new pg.Client({ ...this.pool.options, application_name: 'bookbell-stream' });
     client.on('notification', (message) => {
-      for (const listener of this.#listeners.get(message.payload ?? '') ?? []) listener();
+      const payload = message.payload ?? '';
+      const tenant = payload.slice(0, payload.indexOf('/'));
+      for (const topic of [payload, tenantTopic(tenant)]) {
+        for (const listener of this.#listeners.get(topic) ?? []) listener();
+      }
     });
     client.on('error', (err) => this.#lost(client, err));
     client.on('end', () => this.#lost(client));

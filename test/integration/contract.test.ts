@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FEED_STREAM_EVENT, FeedEventSchema } from '../../src/contract/event-feed.js';
 import { EventPayloadSchema, TestEventPayloadSchema } from '../../src/contract/event-payload.js';
 import { parseStreamMessage, type ParsedStreamMessage } from '../../src/contract/stream.js';
 import { statement } from '../support/books.js';
@@ -43,19 +44,12 @@ async function receiver(status: number) {
 
 type Message = ParsedStreamMessage & { id: string };
 
-/** A book's stream; `next()` is its next message, parsed with the contract schema of its event type. */
-async function openStream(bookUuid: string, headers: Record<string, string> = {}) {
-  const abort = new AbortController();
-  cleanups.push(() => Promise.resolve(abort.abort()));
-  const response = await api.open('/v1/books/{book_uuid}/stream', {
-    params: { book_uuid: bookUuid },
-    headers,
-    signal: abort.signal,
-  });
+/** The messages of an SSE answer; `next()` is the next one, its data parsed by `parse` (comments are skipped). */
+function sseReader<M>(response: Response, parse: (event: string, data: string) => M) {
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
   const decoder = new TextDecoder();
   let buffer = '';
-  const next = async (): Promise<Message> => {
+  const next = async (): Promise<M & { id: string }> => {
     for (;;) {
       const end = buffer.indexOf('\n\n');
       if (end < 0) {
@@ -69,10 +63,23 @@ async function openStream(bookUuid: string, headers: Record<string, string> = {}
       const field = (name: string) =>
         lines.filter((line) => line.startsWith(`${name}: `)).map((line) => line.slice(name.length + 2));
       const [event] = field('event');
-      if (event === undefined) continue; // retry: and keep-alive comments
-      return { id: field('id')[0] as string, ...parseStreamMessage(event, field('data').join('\n')) };
+      if (event === undefined) continue; // retry:, a bare id: and keep-alive comments
+      return { id: field('id')[0] as string, ...parse(event, field('data').join('\n')) };
     }
   };
+  return next;
+}
+
+/** A book's stream; `next()` is its next message, parsed with the contract schema of its event type. */
+async function openStream(bookUuid: string, headers: Record<string, string> = {}) {
+  const abort = new AbortController();
+  cleanups.push(() => Promise.resolve(abort.abort()));
+  const response = await api.open('/v1/books/{book_uuid}/stream', {
+    params: { book_uuid: bookUuid },
+    headers,
+    signal: abort.signal,
+  });
+  const next: () => Promise<Message> = sseReader(response, parseStreamMessage);
   /** Messages up to and including the first for which `until` holds. */
   const until = async (match: (message: Message) => boolean) => {
     const messages: Message[] = [];
@@ -81,6 +88,17 @@ async function openStream(bookUuid: string, headers: Record<string, string> = {}
     return messages;
   };
   return { next, until, close: () => abort.abort() };
+}
+
+/** The tenant's event stream; `next()` is its next event, parsed with the FeedEvent schema. */
+async function openFeedStream(query: Record<string, string>, headers: Record<string, string> = {}) {
+  const abort = new AbortController();
+  cleanups.push(() => Promise.resolve(abort.abort()));
+  const response = await api.open('/v1/events/stream', { query, headers, signal: abort.signal });
+  return sseReader(response, (event, data) => {
+    expect(event).toBe(FEED_STREAM_EVENT);
+    return { event, data: FeedEventSchema.parse(JSON.parse(data)) };
+  });
 }
 
 describe('the API answers as its OpenAPI document says', () => {
@@ -171,6 +189,16 @@ describe('the API answers as its OpenAPI document says', () => {
       return body.data;
     });
     expect(operational[0].payload).toMatchObject({ event_name: 'webhook.disabled', url: gone.url });
+
+    // The tenant's feed has the book's events, with the bodies the endpoint received, and its stream resumes from
+    // any of their cursors.
+    const feed = await api.send('GET', '/v1/events', { query: { book_uuid: bookUuid, limit: '2' } });
+    expect(feed.body.data.map((event: { event_id: string }) => event.event_id)).toEqual(
+      events.slice(0, 2).map((event: { event_id: string }) => event.event_id),
+    );
+    expect(feed.body.next_cursor).toBe(feed.body.data[1].cursor);
+    const feedStream = await openFeedStream({ book_uuid: bookUuid }, { 'Last-Event-ID': feed.body.data[0].cursor });
+    expect((await feedStream()).data).toEqual(feed.body.data[1]);
 
     // A resumed stream replays the changes since, without a snapshot; each parses with its schema.
     const resumed = await openStream(bookUuid, { 'Last-Event-ID': streamed.at(-1)?.id as string });

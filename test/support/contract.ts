@@ -5,6 +5,7 @@ import * as analytics from '../../src/contract/analytics.js';
 import * as bookView from '../../src/contract/book-view.js';
 import * as book from '../../src/contract/book.js';
 import * as deliveries from '../../src/contract/deliveries.js';
+import * as eventFeed from '../../src/contract/event-feed.js';
 import * as eventPayload from '../../src/contract/event-payload.js';
 import * as health from '../../src/contract/health.js';
 import * as problem from '../../src/contract/problem.js';
@@ -13,7 +14,7 @@ import * as webhooks from '../../src/contract/webhooks.js';
 
 /** Every named contract schema, by its component name (its `.meta({ id })`). */
 const SCHEMAS = new Map(
-  [analytics, bookView, book, deliveries, eventPayload, health, problem, stream, webhooks]
+  [analytics, bookView, book, deliveries, eventFeed, eventPayload, health, problem, stream, webhooks]
     .flatMap((module) => Object.values(module))
     .filter((value): value is z.ZodType => value instanceof z.ZodType)
     .flatMap((schema) => {
