@@ -27,7 +27,12 @@ import {
   EventStreamQuerySchema,
   FeedEventSchema,
 } from '../contract/event-feed.js';
-import { EventPayloadSchema, TestEventPayloadSchema } from '../contract/event-payload.js';
+import {
+  EVENT_BODY_MAX_BYTES,
+  EventPayloadSchema,
+  MAX_LISTED_DOCUMENTS,
+  TestEventPayloadSchema,
+} from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
 import { ProblemSchema } from '../contract/problem.js';
 import { BookStatusChangeSchema, DeliveryChangeSchema, LastEventIdSchema } from '../contract/stream.js';
@@ -302,10 +307,15 @@ const paths: ZodOpenApiPathsObject = {
 };
 
 const SIGNED = 'Signed as the endpoint chose (standard: webhook-id, webhook-timestamp, webhook-signature headers).';
-const delivered = (summary: string, schema: z.ZodType) => ({
+const BOUNDED =
+  `A body is at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON whatever the book's size: BOOK_COMPLETE lists ` +
+  `at most the first ${MAX_LISTED_DOCUMENTS} documents (documents_truncated, documents_url), and ANALYTICS_COMPLETED ` +
+  'shortens its analytics when they do not fit (analytics_truncated, analytics_url); GET /v1/books/{book_uuid} has ' +
+  'them all.';
+const delivered = (summary: string, schema: z.ZodType, note = '') => ({
   post: {
     summary,
-    description: `${SIGNED} Answer 2xx within the timeout; anything else is retried.`,
+    description: `${SIGNED} ${note}Answer 2xx within the timeout; anything else is retried.`,
     requestBody: body(schema),
     responses: { '200': { description: 'Received (any 2xx)' } },
   },
@@ -323,7 +333,11 @@ export function openApiDocument() {
     security: [{ bearer: [] }],
     paths,
     webhooks: {
-      bookEvent: delivered('VERIFICATION_COMPLETE, BOOK_COMPLETE or ANALYTICS_COMPLETED', EventPayloadSchema),
+      bookEvent: delivered(
+        'VERIFICATION_COMPLETE, BOOK_COMPLETE or ANALYTICS_COMPLETED',
+        EventPayloadSchema,
+        `${BOUNDED} `,
+      ),
       testEvent: delivered('A TEST event (POST /v1/webhooks/{id}/test)', TestEventPayloadSchema),
     },
     components: {

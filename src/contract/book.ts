@@ -45,7 +45,11 @@ export const DurationSchema = z
   .transform(parseDuration)
   .refine((ms) => ms >= 1000 && ms <= MAX_SEAL_AFTER_MS, { error: 'must be between 1s and 90d' });
 
-const name = z.string().trim().min(1, { error: 'must not be empty' }).max(255);
+/** The longest book or document name and verification reason the API takes (event bodies clip to the same). */
+export const NAME_MAX_CHARS = 255;
+export const REASON_MAX_CHARS = 1000;
+
+const name = z.string().trim().min(1, { error: 'must not be empty' }).max(NAME_MAX_CHARS);
 
 export const CreateBookRequestSchema = z.strictObject({
   book_uuid: BookUuidSchema.optional(),
@@ -77,7 +81,7 @@ export const VERIFICATION_RESULTS = ['SUCCEEDED', 'FAILED'] as const;
 export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 export const VerificationRequestSchema = z.strictObject({
   result: z.enum(VERIFICATION_RESULTS, { error: 'must be "SUCCEEDED" or "FAILED"' }),
-  reason: z.string().trim().min(1).max(1000).optional(),
+  reason: z.string().trim().min(1).max(REASON_MAX_CHARS).optional(),
   fields: StatementFieldsSchema.optional(),
 });
 export type VerificationRequest = z.infer<typeof VerificationRequestSchema>;

@@ -6,15 +6,33 @@ import { DocumentCountsSchema, DocumentStatusSchema, EventTypeSchema, VERIFICATI
 export const EVENT_STATUSES = ['VERIFICATION_COMPLETE', 'REJECTED', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETE'] as const;
 export const EVENT_SEVERITIES = ['LOW', 'MODERATE', 'HIGH'] as const;
 
+/**
+ * Every event body (its JSON, UTF-8) and every e-mail text stays within this, however large the book: common proxies
+ * refuse bodies over 1 MB with a 413, which is final, so a body that grew with the book would never be delivered.
+ */
+export const EVENT_BODY_MAX_BYTES = 64 * 1024;
+/** BOOK_COMPLETE lists at most this many documents (about 40 KB); the rest are in GET /v1/books/{book_uuid}. */
+export const MAX_LISTED_DOCUMENTS = 500;
+/** When the analytics do not fit, each account lists at most this many items per list (two years of months). */
+export const MAX_LISTED_ITEMS = 24;
+
 const eventId = z.string().meta({
   description: 'Stable id: the same book, type and document always give the same id; sent as the webhook-id header',
 });
 const only = (event: string, description = '') => ({ description: `${event} only${description}` });
 
+/** Where a cut list is whole: the book, as a path on this API (like Stripe's list `url`); no base URL is configured. */
+const bookUrl = (event: string, list: string) =>
+  z
+    .string()
+    .optional()
+    .meta(only(event, `: the book as a path on this API, /v1/books/{book_uuid}; its \`${list}\` has them all`));
+
 /**
  * The body every subscriber receives and `GET /v1/books/{book_uuid}/events` shows: Ocrolus-compatible fields
  * (`event_name`, `status`, `book_uuid`, `book_name`, `doc_uuid`, `uploaded_docs`, `notification_type`, `severity`,
- * `notification_reason`) plus bookbell's own (`event_id`, `occurred_at`, `result`, counts, analytics).
+ * `notification_reason`) plus bookbell's own (`event_id`, `occurred_at`, `result`, counts, analytics). At most
+ * EVENT_BODY_MAX_BYTES: lists that grow with the book are cut, say so (`*_truncated`) and where the rest is (`*_url`).
  */
 export const EventPayloadSchema = z
   .strictObject({
@@ -39,11 +57,35 @@ export const EventPayloadSchema = z
     uploaded_docs: z
       .array(z.strictObject({ uuid: z.string(), status: DocumentStatusSchema }))
       .optional()
-      .meta(only('BOOK_COMPLETE', ': every document of the book ([] for a book sealed empty)')),
+      .meta(
+        only(
+          'BOOK_COMPLETE',
+          `: the book's documents in upload order, at most the first ${MAX_LISTED_DOCUMENTS} ([] for a book sealed empty)`,
+        ),
+      ),
     document_counts: DocumentCountsSchema.optional().meta({ description: 'The counts right after the event' }),
-    analytics: BookAnalyticsSchema.optional().meta(only('ANALYTICS_COMPLETED')),
+    analytics: BookAnalyticsSchema.optional().meta(
+      only(
+        'ANALYTICS_COMPLETED',
+        `: complete unless analytics_truncated; then each account lists at most ${MAX_LISTED_ITEMS} items per list ` +
+          'and only the first accounts that fit are listed (the counts stay those of the whole book)',
+      ),
+    ),
+    documents_truncated: z
+      .boolean()
+      .optional()
+      .meta(only('BOOK_COMPLETE', ': uploaded_docs lists only the first documents; document_counts has them all')),
+    documents_url: bookUrl('BOOK_COMPLETE', 'documents'),
+    analytics_truncated: z
+      .boolean()
+      .optional()
+      .meta(only('ANALYTICS_COMPLETED', ': analytics lists only part of the accounts or of their items')),
+    analytics_url: bookUrl('ANALYTICS_COMPLETED', 'analytics'),
   })
-  .meta({ id: 'EventPayload', description: 'An event body, as delivered to webhooks and stored with the event' });
+  .meta({
+    id: 'EventPayload',
+    description: `An event body, as delivered to webhooks and stored with the event: at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON`,
+  });
 export type EventPayload = z.infer<typeof EventPayloadSchema>;
 
 /** What `POST /v1/webhooks/{id}/test` sends. */

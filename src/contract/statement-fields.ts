@@ -10,6 +10,8 @@ import { parseIsoDate } from '../analytics/dates.js';
 const MONEY_DECIMAL = /^(-?)(\d{1,13})(?:\.(\d{1,2}))?$/;
 const MONEY_HINT = 'send a decimal string such as "1234.50" or an integer number of cents such as 123450';
 const MAX_PERIOD_DAYS = 400;
+/** The longest account_id the API takes (event bodies clip to the same). */
+export const ACCOUNT_ID_MAX_CHARS = 64;
 
 /** Missing fields get the same "is required" wording as the rest of the API; anything else gets `message`. */
 const unlessMissing = (message: string) => (issue: { input?: unknown }) =>
@@ -66,7 +68,7 @@ export const StatementFieldsSchema = z
       .string({ error: unlessMissing('must be a string') })
       .trim()
       .min(1, { error: 'must not be empty' })
-      .max(64, { error: 'must be at most 64 characters' }),
+      .max(ACCOUNT_ID_MAX_CHARS, { error: `must be at most ${ACCOUNT_ID_MAX_CHARS} characters` }),
     period_start: CalendarDate,
     period_end: CalendarDate,
     starting_balance: money({ nonNegative: false }),

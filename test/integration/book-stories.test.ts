@@ -73,7 +73,12 @@ describe('a user uploads one document and hears when it is verified', () => {
       status: 'BOOK_COMPLETE',
       uploaded_docs: [{ uuid: docUuid, status: 'VERIFICATION_COMPLETE' }],
     });
-    expect(ac.payload).toMatchObject({ event_name: 'ANALYTICS_COMPLETED', analytics: { statement_count: 1 } });
+    expect(ac.payload).toMatchObject({
+      event_name: 'ANALYTICS_COMPLETED',
+      analytics: { statement_count: 1 },
+      analytics_truncated: false,
+      analytics_url: `/v1/books/${bookUuid}`,
+    });
 
     const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
     const description = await handle.describe();
@@ -154,6 +159,8 @@ describe('a user tracks many bank statements in one book, some failing', () => {
       severity: 'MODERATE',
       notification_reason: "Book 'Q1 statements' is complete: 8 verified, 2 failed",
       document_counts: { total: 10, verified: 8, rejected: 2, verifying: 0 },
+      documents_truncated: false,
+      documents_url: `/v1/books/${bookUuid}`,
     });
     expect(bookComplete.payload.uploaded_docs).toHaveLength(10);
     expect(events.find((e) => e.event_type === 'ANALYTICS_COMPLETED').payload.severity).toBe('HIGH');
