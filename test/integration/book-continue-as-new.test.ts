@@ -9,7 +9,7 @@ import type { RecordBookChangesInput } from '../../activities/record-book-change
 import { bookWorkflowId, sealSignal, verificationSignal } from '../../workflows/book-contract.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
-import { uploadRetrying } from '../support/book-workflow.js';
+import { signalUpload } from '../support/book-workflow.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -51,6 +51,7 @@ beforeAll(async () => {
       // Every message here reaches the book (test/integration/book-reconcile.test.ts loses some on purpose).
       findUnappliedIntake: () => Promise.resolve({ results: [], uploads: [], sealRequested: false }),
       markBookContinuing: () => Promise.resolve(),
+      recordSealRequest: () => Promise.resolve(),
     },
   });
   running = worker.run();
@@ -72,12 +73,13 @@ describe('book workflow under constant continue-as-new', () => {
       args: [{ tenantId, bookUuid, name: 'CAN', metadata: {}, createdAt: new Date().toISOString(), historyLimit: 40 }],
     });
     const docs = Array.from({ length: 120 }, () => randomUUID());
-    for (const docUuid of docs) await uploadRetrying(handle, docUuid);
-    await Promise.all(
-      docs.map((docUuid, i) =>
-        handle.signal(verificationSignal, { docUuid, result: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED' }),
-      ),
-    );
+    // Spread over a few seconds, so that the traffic spans several hand-overs (each waits a second for signals on
+    // their way), a result often lands while its upload's effects are still pending.
+    for (const [i, docUuid] of docs.entries()) {
+      await signalUpload(handle, docUuid);
+      await handle.signal(verificationSignal, { docUuid, result: i % 7 === 0 ? 'FAILED' : 'SUCCEEDED' });
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     await handle.signal(sealSignal);
     const final = await handle.result();
 

@@ -9,7 +9,7 @@ import type { UnappliedIntake } from '../../src/db/intake.js';
 import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows/book-contract.js';
 import { eventId, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
-import { uploadRetrying } from '../support/book-workflow.js';
+import { signalUpload } from '../support/book-workflow.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -74,11 +74,12 @@ const activities = {
   analyzeBook: () => Promise.resolve(),
   findUnappliedIntake: (input: FindUnappliedIntakeInput) => Promise.resolve(storeOf(input.bookUuid).unapplied(input)),
   markBookContinuing: () => Promise.resolve(),
+  recordSealRequest: () => Promise.resolve(),
 };
 
 async function uploadAll(handle: WorkflowHandle, store: Store, docs: string[]) {
   for (const docUuid of docs) {
-    await uploadRetrying(handle, docUuid);
+    await signalUpload(handle, docUuid);
     store.uploads.add(docUuid);
   }
 }

@@ -1,15 +1,7 @@
 import type { WorkflowHandle } from '@temporalio/client';
-import { uploadDocumentUpdate } from '../../workflows/book-contract.js';
+import { uploadsSignal } from '../../workflows/book-contract.js';
 
-/** Uploads through the workflow's update, retried while a run is continuing as new (as the API does). */
-export async function uploadRetrying(handle: WorkflowHandle, docUuid: string): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
-      return;
-    } catch (err) {
-      if (attempt > 100) throw err;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
+/** Announces an upload to the book as the API does once it stored it: the `documentsUploaded` signal. */
+export async function signalUpload(handle: WorkflowHandle, docUuid: string): Promise<void> {
+  await handle.signal(uploadsSignal, { docUuids: [docUuid] });
 }
