@@ -1,19 +1,11 @@
 // @ts-check
+import { builtinModules } from 'node:module';
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+// Every Node built-in, as `x` and `node:x` (workflow code is bundled for a sandbox that has none of them).
 const nodeBuiltins = [
-  'fs',
-  'http',
-  'https',
-  'net',
-  'crypto',
-  'child_process',
-  'os',
-  'path',
-  'url',
-  'worker_threads',
-  'dns',
+  ...new Set(builtinModules.flatMap((name) => [name.replace(/^node:/, ''), `node:${name.replace(/^node:/, '')}`])),
 ];
 
 export default tseslint.config(
@@ -57,7 +49,7 @@ export default tseslint.config(
         'error',
         {
           paths: [
-            ...nodeBuiltins.flatMap((name) => [name, `node:${name}`]),
+            ...nodeBuiltins,
             'pg',
             'koa',
             'pino',

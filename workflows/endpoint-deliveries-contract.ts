@@ -16,6 +16,12 @@ export interface EndpointDeliveriesInput {
   carried?: MailboxState;
 }
 
+/**
+ * The workflow's signature, for typed starts: the API and activities use it instead of importing the workflow (which
+ * imports the activities' types: a cycle).
+ */
+export type EndpointDeliveriesWorkflow = (input: EndpointDeliveriesInput) => Promise<void>;
+
 /** An event to deliver; `redeliver` reopens one already delivered or given up (a manual retry or recovery). */
 export interface MailboxItem {
   eventId: string;

@@ -10,9 +10,9 @@ import {
   ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
   endpointDeliveriesWorkflowId,
   enqueueDeliveriesSignal,
+  type EndpointDeliveriesWorkflow,
   type MailboxItem,
 } from '../../workflows/endpoint-deliveries-contract.js';
-import type { endpointDeliveriesWorkflow } from '../../workflows/endpoint-deliveries-workflow.js';
 
 /**
  * Hands events to the delivery workflow of one endpoint and book, starting it when none runs. Safe to repeat: the
@@ -26,7 +26,7 @@ export async function enqueueDeliveries(
   redeliver = false,
 ): Promise<void> {
   const items: MailboxItem[] = events.map((event) => ({ ...event, ...(redeliver ? { redeliver } : {}) }));
-  await client.workflow.signalWithStart<typeof endpointDeliveriesWorkflow, [MailboxItem[]]>(
+  await client.workflow.signalWithStart<EndpointDeliveriesWorkflow, [MailboxItem[]]>(
     ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
     {
       taskQueue,
