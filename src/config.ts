@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import { DEFAULT_RETRY_POLICY, parseDuration, type RetryPolicy } from './delivery/retry-schedule.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
+import { DAY_MS, formatDuration, MINUTE_MS, parseDuration } from './durations.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -10,29 +11,45 @@ const optionalString = z
   .transform((value) => value || undefined)
   .optional();
 
-const duration = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      try {
-        return parseDuration(value);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
-        return z.NEVER;
-      }
+/**
+ * Durations are bounded by what holds them: a PostgreSQL int of milliseconds, an activity's timeout, a timer. A value
+ * outside is refused at start with the variable's name, never met later as a failing query or a timer that fires at
+ * once.
+ */
+function parseBounded(value: string, bounds: { min: number; max: number }, ctx: z.RefinementCtx): number {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    ctx.addIssue({ code: 'custom', message: (err as Error).message });
+    return z.NEVER;
+  }
+  if (ms < bounds.min || ms > bounds.max) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${value.trim()}" is out of range: must be between ${formatDuration(bounds.min)} and ${formatDuration(bounds.max)}`,
     });
-const durationList = (fallback: string) =>
+    return z.NEVER;
+  }
+  return ms;
+}
+
+const duration = (fallback: string, bounds: { min: number; max: number }) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => parseBounded(value, bounds, ctx));
+const durationList = (fallback: string, bounds: { min: number; max: number; maxLength: number }) =>
   z
     .string()
     .default(fallback)
     .transform((value, ctx) => {
-      try {
-        return value.split(',').map(parseDuration);
-      } catch (err) {
-        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+      const parts = value.split(',');
+      if (parts.length > bounds.maxLength) {
+        ctx.addIssue({ code: 'custom', message: `at most ${bounds.maxLength} delays` });
         return z.NEVER;
       }
+      return parts.map((part) => parseBounded(part, bounds, ctx));
     });
 
 /** Every environment variable bookbell reads, parsed once. Only entry points call `loadConfig`. */
@@ -77,15 +94,18 @@ const ConfigSchema = z.object({
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /** Delays before each delivery attempt (Svix's schedule); after the list, daily. */
-  DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h'),
+  DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h', { min: 0, max: 7 * DAY_MS, maxLength: 50 }),
   /** A delivery gives up once its next attempt would start later than this after the event. */
-  DELIVERY_WINDOW: duration('3d'),
-  /** A receiver must answer within this. */
-  DELIVERY_TIMEOUT: duration('15s'),
+  DELIVERY_WINDOW: duration('3d', { min: MINUTE_MS, max: 90 * DAY_MS }),
+  /**
+   * A receiver must answer within this: inside the delivery activity's 2-minute timeout, with room for the attempt's
+   * recording.
+   */
+  DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
   /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
-  DISABLE_AFTER: duration('5d'),
+  DISABLE_AFTER: duration('5d', { min: MINUTE_MS, max: 90 * DAY_MS }),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
-  SECRET_ROTATION_GRACE: duration('24h'),
+  SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
   /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
   WEBHOOK_ALLOWED_HOSTS: z
     .string()

@@ -1,5 +1,6 @@
 import type { BookAnalytics } from '../analytics/bank-statements.js';
 import type { BookView } from '../contract/book-view.js';
+import { formatDuration } from '../durations.js';
 import type { BookStatus, BookSummary, DocumentCounts, DocumentStatus } from '../contract/book.js';
 import type { BookRow } from '../db/books.js';
 import type { DocumentRow } from '../db/documents.js';
@@ -8,19 +9,6 @@ import type { BookState } from '../../workflows/book-state.js';
 
 /** What `GET /v1/books/:book_uuid` answers: everything a CRM needs without reading Temporal. */
 export type { BookView };
-
-const UNITS: Array<[string, number]> = [
-  ['d', 86_400_000],
-  ['h', 3_600_000],
-  ['m', 60_000],
-  ['s', 1000],
-];
-
-/** 7200000 → "2h": the largest unit that divides the duration, in the format `seal_after` is written in. */
-export function formatDuration(ms: number): string {
-  const [unit, size] = UNITS.find(([, unitMs]) => ms % unitMs === 0) ?? ['s', 1000];
-  return `${ms / size}${unit}`;
-}
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
 

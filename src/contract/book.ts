@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parseDuration } from '../delivery/retry-schedule.js';
+import { parseDuration } from '../durations.js';
 import { PageCursorSchema, PageLimitSchema } from './page.js';
 import { StatementFieldsSchema } from './statement-fields.js';
 

@@ -148,7 +148,7 @@ export async function rotateWebhookSecret(
 ): Promise<WebhookRow | undefined> {
   const result = await pool.query<WebhookRow>(
     `update webhooks set previous_secret = secret, secret = $3::text,
-       previous_secret_expires_at = now() + $4::int * interval '1 millisecond', updated_at = now()
+       previous_secret_expires_at = now() + $4::bigint * interval '1 millisecond', updated_at = now()
      where tenant_id = $1::text and id = $2::uuid
      returning ${COLUMNS}`,
     [tenantId, id, secret, graceMs],

@@ -1,12 +1,4 @@
-const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-const DAY_MS = UNIT_MS.d as number;
-
-/** "0s", "5m", "2h", "3d" → ms. */
-export function parseDuration(value: string): number {
-  const match = /^(\d{1,9})(ms|s|m|h|d)$/.exec(value.trim());
-  if (!match) throw new Error(`"${value}" is not a duration such as "30s", "5m", "2h" or "3d"`);
-  return Number(match[1]) * (UNIT_MS[match[2] as string] as number);
-}
+import { DAY_MS, parseDuration } from '../durations.js';
 
 export interface RetryPolicy {
   /** Delay before each attempt: the first is usually 0 (at once); after the list, daily. */

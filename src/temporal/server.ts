@@ -70,8 +70,11 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     ? { type: 'existing-path', path: cli }
     : { type: 'cached-download' };
   let env: TestWorkflowEnvironment;
-  try {
-    env = await TestWorkflowEnvironment.createLocal({
+  // The SDK gives the server 5 s to answer; a loaded machine (CI, a test run beside a benchmark) can miss that. On a
+  // port of its own choosing it is simply tried again; a fixed port may still be held by the late one.
+  const attempts = options.port ? 1 : 3;
+  const create = () =>
+    TestWorkflowEnvironment.createLocal({
       server: {
         executable,
         namespace,
@@ -84,6 +87,8 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
         log: { format: 'json', level: 'warn' },
       },
     });
+  try {
+    env = await retried(create, attempts);
   } catch (err) {
     const hint = cli
       ? `the Temporal CLI at ${cli} did not start`
@@ -98,4 +103,14 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     source: cli ?? 'SDK download',
     stop: () => env.teardown(),
   };
+}
+
+async function retried<T>(start: () => Promise<T>, attempts: number): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await start();
+    } catch (err) {
+      if (attempt >= attempts) throw err;
+    }
+  }
 }

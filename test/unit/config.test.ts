@@ -30,6 +30,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(expected);
   });
 
+  it.each([
+    ['SECRET_ROTATION_GRACE', '31d', 'between 0s and 30d'],
+    ['SECRET_ROTATION_GRACE', '999999999d', 'between 0s and 30d'],
+    ['DELIVERY_TIMEOUT', '0s', 'between 1s and 90s'],
+    ['DELIVERY_TIMEOUT', '3m', 'between 1s and 90s'],
+    ['DELIVERY_WINDOW', '1s', 'between 1m and 90d'],
+    ['DISABLE_AFTER', '100d', 'between 1m and 90d'],
+    ['DELIVERY_RETRY_SCHEDULE', '0s,5s,8d', 'between 0s and 7d'],
+    ['DELIVERY_RETRY_SCHEDULE', Array.from({ length: 51 }, () => '1s').join(','), 'at most 50 delays'],
+    ['DELIVERY_TIMEOUT', 'soon', 'is not a duration'],
+  ])(
+    'refuses %s=%s, which what holds it cannot: the message names the variable and the bounds',
+    (name, value, bound) => {
+      expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+      expect(() => loadConfig({ [name]: value })).toThrow(`${name}: `);
+      expect(() => loadConfig({ [name]: value })).toThrow(bound);
+    },
+  );
+
+  it('takes durations at their bounds', () => {
+    const config = loadConfig({
+      SECRET_ROTATION_GRACE: '30d',
+      DELIVERY_TIMEOUT: '90s',
+      DELIVERY_WINDOW: '1m',
+      DISABLE_AFTER: '90d',
+      DELIVERY_RETRY_SCHEDULE: '0s,7d',
+    });
+    expect(config).toMatchObject({
+      SECRET_ROTATION_GRACE: 30 * 86_400_000,
+      DELIVERY_TIMEOUT: 90_000,
+      DELIVERY_WINDOW: 60_000,
+      DISABLE_AFTER: 90 * 86_400_000,
+      DELIVERY_RETRY_SCHEDULE: [0, 7 * 86_400_000],
+    });
+  });
+
   it('single-role entry points require a cluster and say which variables are missing', () => {
     expect(() => requireClusterConfig(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toThrow(
       /DATABASE_URL: required for this role/,

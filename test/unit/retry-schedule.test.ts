@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  DEFAULT_RETRY_POLICY,
-  nextDelayMs,
-  parseDuration,
-  type RetryPolicy,
-} from '../../src/delivery/retry-schedule.js';
+import { DEFAULT_RETRY_POLICY, nextDelayMs, type RetryPolicy } from '../../src/delivery/retry-schedule.js';
+import { formatDuration, parseDuration } from '../../src/durations.js';
 
 const SECOND = 1_000;
 const MINUTE = 60 * SECOND;
@@ -178,5 +174,18 @@ describe('the default schedule end to end', () => {
     expect(attemptTimes(DEFAULT_RETRY_POLICY, MOST_NEGATIVE)).toHaveLength(10);
     // Always +20%: the list takes 33.1 h, then a 28.8 h step fits once more.
     expect(attemptTimes(DEFAULT_RETRY_POLICY, MOST_POSITIVE)).toHaveLength(9);
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [0, '0s'],
+    [1500, '1500ms'],
+    [90_000, '90s'],
+    [7_200_000, '2h'],
+    [30 * DAY, '30d'],
+  ])('writes %i ms as %s, which parseDuration reads back', (ms, text) => {
+    expect(formatDuration(ms)).toBe(text);
+    expect(parseDuration(text)).toBe(ms);
   });
 });
