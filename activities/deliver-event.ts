@@ -21,7 +21,7 @@ import type { Mailer } from '../src/delivery/mailer.js';
 import type { AttemptResult, WebhookSender } from '../src/delivery/send.js';
 import type { EventPayload } from '../src/events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../src/metrics/delivery-metrics.js';
-import { signatureHeaders } from '../src/delivery/signing.js';
+import { signatureHeaders, type SigningKeys } from '../src/delivery/signing.js';
 
 const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -56,27 +56,40 @@ async function disableEndpoint(deps: DeliveryDeps, tenantId: string, webhookId: 
   }
 }
 
-/** Signs the body with the endpoint's secrets (both during a rotation's grace period) and POSTs it. */
-function sendWebhook(
+/**
+ * Signs the body with the endpoint's secrets and POSTs it. During a rotation's grace period the old secret signs too:
+ * Standard Webhooks sends both signatures in one header; the Ocrolus scheme has room for one, so a request signed
+ * with the new secret that the receiver refuses as unauthenticated (401, 403) goes again at once, signed with the old
+ * one (a receiver still on it then accepts; the refused request delivered nothing, so this is no repeat).
+ */
+async function sendWebhook(
   deps: DeliveryDeps,
   webhook: WebhookRow & WebhookSecrets & { url: string },
   eventId: string,
   payload: EventPayload,
 ): Promise<AttemptResult> {
   const body = JSON.stringify(payload);
-  const graceOver = !webhook.previous_secret_expires_at || webhook.previous_secret_expires_at.getTime() < Date.now();
-  const headers = signatureHeaders(
-    {
-      scheme: webhook.signature_scheme,
-      secret: webhook.secret,
-      previousSecret: graceOver ? undefined : (webhook.previous_secret ?? undefined),
-    },
-    eventId,
-    new Date(),
-    body,
-  );
-  return deps.sender.send(webhook.url, body, headers, deps.timeoutMs);
+  const inGrace =
+    webhook.previous_secret_expires_at !== null && webhook.previous_secret_expires_at.getTime() >= Date.now();
+  const previousSecret = inGrace ? (webhook.previous_secret ?? undefined) : undefined;
+  const scheme = webhook.signature_scheme;
+  const send = (keys: SigningKeys) =>
+    deps.sender.send(webhook.url, body, signatureHeaders(keys, eventId, new Date(), body), deps.timeoutMs);
+  if (scheme !== 'ocrolus' || !previousSecret) return send({ scheme, secret: webhook.secret, previousSecret });
+  const first = await send({ scheme, secret: webhook.secret });
+  if (!isUnauthenticated(first)) return first;
+  const second = await send({ scheme, secret: previousSecret });
+  return {
+    ...second,
+    durationMs: first.durationMs + second.durationMs,
+    error: [`refused the new secret (${statusOf(first)}): sent again signed with the previous one`, second.error]
+      .filter(Boolean)
+      .join('; '),
+  };
 }
+
+const statusOf = (result: AttemptResult) => ('statusCode' in result.outcome ? result.outcome.statusCode : undefined);
+const isUnauthenticated = (result: AttemptResult) => [401, 403].includes(statusOf(result) ?? 0);
 
 async function sendMail(deps: DeliveryDeps, to: string, payload: EventPayload): Promise<AttemptResult> {
   if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };

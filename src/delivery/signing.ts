@@ -12,7 +12,8 @@ export interface SigningKeys {
  * The signature headers of one request. Standard Webhooks: `webhook-id`, `webhook-timestamp` and
  * `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space-separated).
  * Ocrolus: `Webhook-Request-Id`, `Webhook-Timestamp` and `Webhook-Signature` (hex HMAC-SHA256 of
- * `timestamp.request_id.body`; the current secret only, Ocrolus has no multi-signature form).
+ * `timestamp.request_id.body`; one secret: Ocrolus has no multi-signature form, so during a rotation's grace the
+ * delivery tries the previous secret when the new one is refused, see activities/deliver-event.ts).
  */
 export function signatureHeaders(keys: SigningKeys, id: string, at: Date, body: string): Record<string, string> {
   const timestamp = String(Math.floor(at.getTime() / 1000));

@@ -314,6 +314,50 @@ describe('delivering', () => {
       expect(new Webhook(secret).verify(request.body, request.headers)).toEqual(request.json);
     }
   });
+
+  it('keeps the rotation grace for the Ocrolus scheme: a receiver still on the old secret gets the event signed with it', async () => {
+    const { api, receiver, register, runBook, deliveries } = await setup();
+    const [oldSecret, newSecret] = ['an-ocrolus-secret-of-32-chars!!!', 'the-next-ocrolus-secret-32-chars'];
+    // Receivers that check the Ocrolus signature against one secret, as an Ocrolus client does.
+    const verifyingWith = (secret: string) =>
+      receiver((request) => {
+        const id = request.headers['webhook-request-id'] as string;
+        const timestamp = request.headers['webhook-timestamp'] as string;
+        const expected = createHmac('sha256', secret).update(`${timestamp}.${id}.${request.body}`).digest('hex');
+        return { status: request.headers['webhook-signature'] === expected ? 200 : 401 };
+      });
+    const [stale, updated] = [await verifyingWith(oldSecret), await verifyingWith(newSecret)];
+    const endpoints: Array<{ id: string }> = [];
+    for (const inbox of [stale, updated]) {
+      const endpoint = await register({
+        url: inbox.url,
+        signature_scheme: 'ocrolus',
+        secret: oldSecret,
+        events: ['BOOK_COMPLETE'],
+      });
+      const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, { secret: newSecret });
+      expect(rotated.status).toBe(200);
+      endpoints.push(endpoint);
+    }
+    await runBook(0);
+    const [staleEndpoint, updatedEndpoint] = endpoints as [{ id: string }, { id: string }];
+    await eventually(async () => {
+      const [delivery] = await deliveries(staleEndpoint.id);
+      expect(delivery.status).toBe('DELIVERED');
+    });
+    await eventually(async () => {
+      const [delivery] = await deliveries(updatedEndpoint.id);
+      expect(delivery.status).toBe('DELIVERED');
+    });
+    // The stale receiver refused the new signature once, then took the old one; the updated one took the first.
+    expect(stale.requests.map((r) => r.headers['webhook-request-id'])).toEqual([
+      stale.requests[0]?.headers['webhook-request-id'],
+      stale.requests[0]?.headers['webhook-request-id'],
+    ]);
+    expect(updated.requests).toHaveLength(1);
+    const [attempt] = (await deliveries(staleEndpoint.id))[0].attempts;
+    expect(attempt).toMatchObject({ status_code: 200, error: expect.stringContaining('previous') });
+  });
 });
 
 describe('testing, tracing and redelivering', () => {
