@@ -29,6 +29,8 @@ export interface BookWorkflowInput {
   historyLimit?: number;
   /** The first check of the intake log after this many quiet ms (default 5 minutes; tests shorten it). */
   quietCheckMs?: number;
+  /** Event ids name the tenant (see `eventId`); set by the API for every book it starts since. */
+  tenantScopedEventIds?: boolean;
   /** The state carried over by continue-as-new. */
   carried?: BookState;
   /** Effects decided but not yet run when the previous run continued as new. */
@@ -62,6 +64,8 @@ export interface BookState {
   ignoredCount: number;
   /** A check of the intake log is on its way and BOOK_COMPLETE waits for it (see `reconciled`). */
   checkPending?: boolean;
+  /** Event ids name the tenant (books started before keep the ids they began with). */
+  tenantScopedEventIds?: true;
 }
 
 /** What the workflow returns: ids, statuses and counts, never the documents (a result is stored in every history). */
@@ -126,11 +130,17 @@ export type BookInput =
    */
   | { type: 'reconciled'; results: UnrecordedResult[]; uploads: string[]; sealRequested: boolean };
 
-/** Stable event ids: the same book, type and document always give the same id (the deliveries' dedup key). */
-export function eventId(bookUuid: string, type: EventType, docUuid?: string): string {
+/**
+ * Stable event ids: the same book, type and document always give the same id (the deliveries' dedup key, sent as
+ * `webhook-id`). Book and document ids are the client's choice, so two tenants can hold the same book uuid: with
+ * `tenantId` (books started since ids are tenant-scoped) the id names the tenant too and is unique across tenants.
+ * After the type, the tenant is followed by a fixed number of 32-hex groups, so no two (tenant, book, doc) collide.
+ */
+export function eventId(bookUuid: string, type: EventType, docUuid?: string, tenantId?: string): string {
   const short = { VERIFICATION_COMPLETE: 'vc', BOOK_COMPLETE: 'bc', ANALYTICS_COMPLETED: 'ac' }[type];
   const compact = (uuid: string) => uuid.replace(/-/g, '');
-  return `evt_${short}_${compact(bookUuid)}${docUuid ? `_${compact(docUuid)}` : ''}`;
+  const scope = tenantId === undefined ? '' : `${tenantId}_`;
+  return `evt_${short}_${scope}${compact(bookUuid)}${docUuid ? `_${compact(docUuid)}` : ''}`;
 }
 
 export function initialBookState(input: BookWorkflowInput): BookState {
@@ -145,6 +155,7 @@ export function initialBookState(input: BookWorkflowInput): BookState {
     counts: { total: 0, verifying: 0, verified: 0, rejected: 0 },
     ignored: [],
     ignoredCount: 0,
+    ...(input.tenantScopedEventIds ? { tenantScopedEventIds: true as const } : {}),
   };
 }
 
@@ -287,7 +298,7 @@ function emit(
   document: Pick<EmittedEvent, 'docUuid' | 'result' | 'resultId' | 'reason' | 'fields'> = {},
 ): Effect {
   const event: EmittedEvent = {
-    eventId: eventId(state.bookUuid, type, document.docUuid),
+    eventId: eventId(state.bookUuid, type, document.docUuid, state.tenantScopedEventIds ? state.tenantId : undefined),
     type,
     occurredAt: at,
     ...document,

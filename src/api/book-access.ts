@@ -27,6 +27,7 @@ export function workflowInput(row: BookRow, historyLimit?: number): BookWorkflow
     name: row.name,
     metadata: row.metadata,
     createdAt: row.created_at.toISOString(),
+    tenantScopedEventIds: true,
     ...(row.seal_after_ms ? { sealAfterMs: Number(row.seal_after_ms) } : {}),
     ...(historyLimit ? { historyLimit } : {}),
   };

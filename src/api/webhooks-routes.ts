@@ -245,7 +245,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 /** Delivery ids are `<event_id>.<webhook_id>`. */
 function splitDeliveryId(id: string): [string, string] {
   const dot = id.lastIndexOf('.');
-  if (dot <= 0 || !/^evt_[a-z]+_[0-9a-f_]+$/.test(id.slice(0, dot))) {
+  if (dot <= 0 || !/^evt_[a-z]+_[a-z0-9_-]+$/.test(id.slice(0, dot))) {
     throw new HttpProblem(400, 'Invalid request', 'The delivery id is invalid: use the id a delivery listing gave.', [
       { field: 'id', message: 'is not a delivery id' },
     ]);

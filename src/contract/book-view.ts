@@ -34,7 +34,8 @@ export const DocumentViewSchema = z
 export const EventViewSchema = z
   .strictObject({
     event_id: z.string().meta({
-      description: 'Stable: evt_vc_<book>_<doc>, evt_bc_<book>, evt_ac_<book>; deliveries send it as webhook-id',
+      description:
+        'Stable and unique across tenants: evt_vc_<tenant>_<book>_<doc>, evt_bc_<tenant>_<book>, evt_ac_<tenant>_<book> (books started before: without <tenant>); deliveries send it as webhook-id',
     }),
     event_name: EventTypeSchema,
     doc_uuid: DocUuidSchema.nullable().meta({ description: 'The document of a VERIFICATION_COMPLETE; else null' }),

@@ -3,9 +3,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
+import { eventId } from '../../workflows/book-state.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { crm } from '../support/books.js';
-import { request } from '../support/http.js';
+import { eventually, request } from '../support/http.js';
+import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 
 let system: TestSystem;
@@ -92,7 +94,7 @@ describe('tenant isolation', () => {
       ['POST', `/v1/webhooks/${webhook.id}/rotate-secret`],
       ['POST', `/v1/webhooks/${webhook.id}/test`],
       ['POST', `/v1/webhooks/${webhook.id}/recover`, { since: new Date(0).toISOString() }],
-      ['POST', `/v1/deliveries/evt_bc_${bookUuid.replace(/-/g, '')}.${webhook.id}/retry`],
+      ['POST', `/v1/deliveries/${eventId(bookUuid, 'BOOK_COMPLETE', undefined, system.tenantId)}.${webhook.id}/retry`],
       ['DELETE', `/v1/webhooks/${webhook.id}`],
     ];
     for (const [method, path, body] of attempts) {
@@ -105,5 +107,24 @@ describe('tenant isolation', () => {
     const book = await owner.get(bookUuid);
     expect(book).toMatchObject({ status: 'UPLOAD', document_counts: { total: 1, verifying: 1 } });
     expect((await owner.call('GET', `/v1/webhooks/${webhook.id}`)).body).toMatchObject({ active: true });
+  });
+
+  it('gives two tenants that chose the same book uuid different event ids, so one receiver of both drops neither', async () => {
+    const inbox = await startReceiver();
+    try {
+      const bookUuid = randomUUID();
+      for (const tenant of [owner, stranger]) {
+        const registered = await tenant.call('POST', '/v1/webhooks', { url: inbox.url, events: ['BOOK_COMPLETE'] });
+        expect(registered.status).toBe(201);
+        expect(await tenant.createBook({ book_uuid: bookUuid, name: 'Same uuid' })).toBe(bookUuid);
+        await tenant.seal(bookUuid);
+      }
+      await eventually(() => expect(inbox.requests).toHaveLength(2));
+      const ids = inbox.requests.map((request) => request.headers['webhook-id']);
+      expect(new Set(ids).size).toBe(2);
+      expect(ids).toContain(eventId(bookUuid, 'BOOK_COMPLETE', undefined, system.tenantId));
+    } finally {
+      await inbox.close();
+    }
   });
 });

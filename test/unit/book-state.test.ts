@@ -611,6 +611,30 @@ describe('eventId', () => {
     expect(new Set(ids).size).toBe(ids.length);
   });
 
+  it('names the tenant for books started since ids are tenant-scoped: two tenants with one book uuid never share an id', () => {
+    const ids = ['acme', 'acme_0', 'acm', 'globex'].flatMap((tenant) => [
+      eventId(BOOK, 'VERIFICATION_COMPLETE', doc(1), tenant),
+      eventId(BOOK, 'BOOK_COMPLETE', undefined, tenant),
+      eventId(BOOK, 'ANALYTICS_COMPLETED', undefined, tenant),
+    ]);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(eventId(BOOK, 'BOOK_COMPLETE', undefined, 'acme')).toBe(`evt_bc_acme_${BOOK.replace(/-/g, '')}`);
+  });
+
+  it('is what the book emits: tenant-scoped when its input says so, as before otherwise (books already running)', () => {
+    const complete = (state: BookState) =>
+      eventsOf(applyAll(state, [upload(doc(1)), seal(), succeeded(doc(1)), CHECKED])).map((event) => event.eventId);
+    const tenant = WORKFLOW_INPUT.tenantId;
+    expect(complete(newBook({ tenantScopedEventIds: true }))).toEqual([
+      eventId(BOOK, 'VERIFICATION_COMPLETE', doc(1), tenant),
+      eventId(BOOK, 'BOOK_COMPLETE', undefined, tenant),
+    ]);
+    expect(complete(newBook())).toEqual([
+      eventId(BOOK, 'VERIFICATION_COMPLETE', doc(1)),
+      eventId(BOOK, 'BOOK_COMPLETE'),
+    ]);
+  });
+
   it('is unique across the documents of a large book', () => {
     const ids = Array.from({ length: 1000 }, (_, i) => eventId(BOOK, 'VERIFICATION_COMPLETE', doc(i)));
     expect(new Set(ids).size).toBe(1000);
