@@ -17,6 +17,8 @@ export interface RecordBookChangesInput {
   events: EmittedEvent[];
   status: Exclude<BookStatus, 'CREATED'>;
   counts: DocumentCounts;
+  /** When and how the book sealed, in the batch that sealed it (absent from inputs scheduled before it existed). */
+  sealed?: { at: string; by: 'request' | 'seal_after' };
 }
 
 /**
@@ -31,12 +33,18 @@ export function recordBookChanges(deps: FanOutDeps) {
       const inserted: EventType[] = []; // a retry inserts nothing twice, so counts nothing twice
       await client.query('begin');
       try {
+        const occurred = (type: EventType) => input.events.find((event) => event.type === type)?.occurredAt;
         const { name: bookName } = await updateBookProgress(
           client,
           input.tenantId,
           input.bookUuid,
           input.status,
           input.counts,
+          {
+            sealed: input.sealed,
+            completedAt: occurred('BOOK_COMPLETE'),
+            analyzedAt: occurred('ANALYTICS_COMPLETED'),
+          },
         );
         const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
         const details = await findResultDetails(client, input.tenantId, resultIds);

@@ -100,7 +100,14 @@ export interface EmittedEvent {
 
 export type Effect =
   | { type: 'record_event'; event: EmittedEvent }
-  | { type: 'record_status'; status: BookState['status']; counts: DocumentCounts }
+  /** `at` and `by` when the book sealed (absent in effects carried over from runs before they were added). */
+  | {
+      type: 'record_status';
+      status: BookState['status'];
+      counts: DocumentCounts;
+      at?: string;
+      by?: 'request' | 'seal_after';
+    }
   | { type: 'run_analytics' }
   /** Compare the intake log with what the book applied and recorded; the answer comes back as `reconciled`. */
   | { type: 'reconcile' };
@@ -222,7 +229,7 @@ function seal(state: BookState, by: 'request' | 'seal_after', at: string): Effec
   state.status = 'SEALED';
   state.sealedAt = at;
   state.sealedBy = by;
-  const sealed: Effect = { type: 'record_status', status: 'SEALED', counts: { ...state.counts } };
+  const sealed: Effect = { type: 'record_status', status: 'SEALED', counts: { ...state.counts }, at, by };
   const completion = completeIfDone(state, at);
   if (completion.length > 0 || state.checkPending) return [sealed, ...completion];
   // Documents still verifying: check at once whether their results are already stored but never applied.

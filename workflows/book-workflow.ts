@@ -195,7 +195,14 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     while (pending.length > 0 && !canCarryRest()) {
       const batch = takeBatch(pending);
       if (batch.status) {
-        const changes = { tenantId: state.tenantId, bookUuid: state.bookUuid, events: batch.events, ...batch.status };
+        const changes = {
+          tenantId: state.tenantId,
+          bookUuid: state.bookUuid,
+          events: batch.events,
+          ...batch.status,
+          // Only a field of the activity's input: replaying older histories is unaffected.
+          ...(batch.sealed ? { sealed: batch.sealed } : {}),
+        };
         await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [changes]);
       }
       if (batch.runAnalytics) {

@@ -8,6 +8,8 @@ export interface EffectBatch {
   events: EmittedEvent[];
   /** The book's status and counts after this batch, mirrored into Postgres with its events. */
   status?: { status: BookState['status']; counts: DocumentCounts };
+  /** When and how the book sealed, if it did in this batch (the read model shows sealed_at and sealed_by). */
+  sealed?: { at: string; by: 'request' | 'seal_after' };
   /** Analytics run after this batch is recorded (BOOK_COMPLETE is always recorded first). */
   runAnalytics: boolean;
   /** The intake log is checked after this batch is recorded, so the check sees every event decided before it. */
@@ -33,6 +35,7 @@ export function takeBatch(pending: Effect[]): EffectBatch {
       batch.status = { status: effect.event.bookStatus, counts: effect.event.counts };
     } else {
       batch.status = { status: effect.status, counts: effect.counts };
+      if (effect.at && effect.by) batch.sealed = { at: effect.at, by: effect.by };
     }
   }
   pending.splice(0, taken);

@@ -46,7 +46,6 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  queryTimeoutMs?: number;
   /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
   webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
   /** Continue-as-new threshold handed to new books. */
@@ -100,13 +99,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     taskQueue: deps.taskQueue,
     historyLimit: deps.historyLimit,
   };
-  registerBookRoutes(router, { ...bookDeps, queryTimeoutMs: deps.queryTimeoutMs ?? 5000 });
+  registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
   registerDocumentRoutes(router, bookDeps);
   registerStreamRoutes(router, {
     ...bookDeps,
     hub: deps.stream.hub,
     logger: deps.logger,
-    queryTimeoutMs: deps.queryTimeoutMs ?? 5000,
     heartbeatMs: deps.stream.heartbeatMs,
   });
   registerEventFeedRoutes(router, {

@@ -1,34 +1,42 @@
 import { findBookAnalytics } from '../db/analytics.js';
+import { countDocuments } from '../db/book-changes.js';
 import type { BookRow } from '../db/books.js';
 import { listDocuments } from '../db/documents.js';
 import { listBookEvents } from '../db/events.js';
-import { queryBookState, startBookWorkflow } from '../temporal/books.js';
+import { findIgnoredResults } from '../db/ignored-results.js';
+import type { Logger } from '../logger.js';
+import { startBookWorkflow } from '../temporal/books.js';
 import { workflowInput, type BookDeps } from './book-access.js';
 import { toBookView, type BookView } from './book-view.js';
-import { HttpProblem } from './problem.js';
+import { MAX_IGNORED_KEPT } from '../../workflows/book-state.js';
 
 /**
- * The book as `GET /v1/books/:book_uuid` and the stream's first message show it: the workflow's statuses with what
- * Postgres stores. A book stored but never started (its start failed after the insert) is started here.
+ * The book as `GET /v1/books/:book_uuid` and the stream's first message show it, from PostgreSQL alone: it answers
+ * with no worker running and costs the book no workflow task. Counts are counted from `documents`, as the stream's
+ * `book.status` messages are, so an acknowledged upload shows at once and a read never disagrees with the stream.
  */
-export async function loadBookView(deps: BookDeps & { queryTimeoutMs: number }, row: BookRow): Promise<BookView> {
-  const { pool, temporal } = deps;
+export async function loadBookView(deps: BookDeps & { logger: Logger }, row: BookRow): Promise<BookView> {
+  const { pool } = deps;
   const { tenant_id: tenantId, book_uuid: bookUuid } = row;
-  let state;
-  try {
-    state = await queryBookState(temporal, tenantId, bookUuid, deps.queryTimeoutMs);
-  } catch (err) {
-    throw new HttpProblem(503, 'Service Unavailable', 'The book did not answer in time; retry shortly.', undefined, {
-      cause: err,
-    });
-  }
-  if (!state && row.status === 'CREATED') {
-    await startBookWorkflow(temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
-  }
-  const [docs, events, analytics] = await Promise.all([
+  if (row.status === 'CREATED') await startIfNeverStarted(deps, row);
+  const [counts, docs, events, analytics, ignored] = await Promise.all([
+    countDocuments(pool, tenantId, bookUuid),
     listDocuments(pool, tenantId, bookUuid),
     listBookEvents(pool, tenantId, bookUuid),
     findBookAnalytics(pool, tenantId, bookUuid),
+    findIgnoredResults(pool, tenantId, bookUuid, MAX_IGNORED_KEPT),
   ]);
-  return toBookView(row, state, docs, events, analytics);
+  return toBookView({ row, counts, docs, events, analytics, ignored });
+}
+
+/**
+ * A book stored but never started (its start failed after the insert) is started here: a start is a write Temporal
+ * takes without a worker, and is a no-op for a running book. Temporal out of reach does not fail the read.
+ */
+async function startIfNeverStarted(deps: BookDeps & { logger: Logger }, row: BookRow): Promise<void> {
+  try {
+    await startBookWorkflow(deps.temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+  } catch (err) {
+    deps.logger.warn({ err, bookUuid: row.book_uuid }, 'could not start the book; the next read tries again');
+  }
 }

@@ -1,11 +1,11 @@
 import type { BookAnalytics } from '../analytics/bank-statements.js';
 import type { BookView } from '../contract/book-view.js';
 import { formatDuration } from '../durations.js';
-import type { BookStatus, BookSummary, DocumentCounts, DocumentStatus } from '../contract/book.js';
+import type { BookStatus, BookSummary, DocumentCounts } from '../contract/book.js';
 import type { BookRow } from '../db/books.js';
 import type { DocumentRow } from '../db/documents.js';
 import type { EventRow } from '../db/events.js';
-import type { BookState } from '../../workflows/book-state.js';
+import type { IgnoredResults } from '../db/ignored-results.js';
 
 /** What `GET /v1/books/:book_uuid` answers: everything a CRM needs without reading Temporal. */
 export type { BookView };
@@ -14,31 +14,20 @@ const iso = (date: Date | null) => (date ? date.toISOString() : null);
 
 type DocumentView = BookView['documents'][number];
 
-/** A document as the book view and the stream show it; `status` defaults to the stored one. */
-export function toDocumentView(doc: DocumentRow, status: DocumentStatus = doc.status): DocumentView {
+/** A document as the book view and the stream show it. */
+export function toDocumentView(doc: DocumentRow): DocumentView {
   return {
     doc_uuid: doc.doc_uuid,
     name: doc.name,
     mime_type: doc.mime_type,
     size_bytes: doc.size_bytes ? Number(doc.size_bytes) : null,
-    status,
+    status: doc.status,
     result: doc.result,
     reason: doc.reason,
     uploaded_at: iso(doc.uploaded_at),
     verified_at: iso(doc.verified_at),
   };
 }
-
-/** A document the workflow knows of before Postgres does: its status only. */
-const UNSTORED_DOCUMENT = {
-  name: null,
-  mime_type: null,
-  size_bytes: null,
-  result: null,
-  reason: null,
-  uploaded_at: null,
-  verified_at: null,
-};
 
 /** An emitted event as the book view and the stream show it (the body itself is in GET …/events). */
 export function toEventView(event: EventRow): BookView['events'][number] {
@@ -70,39 +59,51 @@ export function toBookSummary(row: BookRow, status: BookStatus = row.status, cou
   };
 }
 
+/** What PostgreSQL holds of one book: everything its view is made of. */
+export interface StoredBook {
+  row: BookRow;
+  /** Counted from `documents` (an acknowledged upload counts at once); the row's recorded counts when absent. */
+  counts?: DocumentCounts;
+  docs: DocumentRow[];
+  events: EventRow[];
+  analytics: BookAnalytics | undefined;
+  ignored: IgnoredResults;
+}
+
+export const NO_IGNORED_RESULTS: IgnoredResults = { count: 0, recent: [] };
+
+/** Why a result changed nothing, in the words the workflow's state used (`ignore()` in workflows/book-state.ts). */
+function ignoredReason({ result, decided, times }: IgnoredResults['recent'][number]): string {
+  const why = decided
+    ? `${result === decided ? 'repeated' : 'conflicting'} result ${result} after ${decided}: the first result stands`
+    : 'result for a document the completed book does not hold';
+  return times > 1 ? `${why} (${times} times)` : why;
+}
+
 /**
- * The workflow's state is the truth for statuses; Postgres adds what the workflow does not keep (names, reasons,
- * event bodies, analytics). A document the workflow knows but Postgres not yet shows with its status only.
+ * The book as its GET and the stream's first message show it, from PostgreSQL alone: the workflow's decisions as its
+ * activities recorded them (status, documents' statuses, events, seal and completion times), the stored uploads and
+ * the intake log.
  */
-export function toBookView(
-  row: BookRow,
-  state: BookState | undefined,
-  docs: DocumentRow[],
-  events: EventRow[],
-  analytics: BookAnalytics | undefined,
-): BookView {
-  const stored = new Map(docs.map((doc) => [doc.doc_uuid, doc]));
-  const statuses = state?.docs ?? Object.fromEntries(docs.map((doc) => [doc.doc_uuid, doc.status]));
-  const ordered = [...docs.map((doc) => doc.doc_uuid), ...Object.keys(statuses).filter((id) => !stored.has(id))];
+export function toBookView({ row, counts, docs, events, analytics, ignored }: StoredBook): BookView {
   return {
-    ...toBookSummary(row, state?.status ?? row.status, state?.counts),
+    ...toBookSummary(row, row.status, counts),
     seal_after: row.seal_after_ms ? formatDuration(Number(row.seal_after_ms)) : null,
-    sealed_at: state?.sealedAt ?? null,
-    sealed_by: state?.sealedBy ?? null,
-    completed_at: state?.completedAt ?? null,
-    analyzed_at: state?.analyzedAt ?? null,
-    documents: ordered
-      .filter((docUuid) => statuses[docUuid] !== undefined)
-      .map((docUuid) => {
-        const doc = stored.get(docUuid);
-        const status = statuses[docUuid] as DocumentStatus;
-        return doc ? toDocumentView(doc, status) : { ...UNSTORED_DOCUMENT, doc_uuid: docUuid, status };
-      }),
+    sealed_at: iso(row.sealed_at),
+    sealed_by: row.sealed_by,
+    completed_at: iso(row.completed_at),
+    analyzed_at: iso(row.analyzed_at),
+    documents: docs.map(toDocumentView),
     events: events.map(toEventView),
     analytics: analytics ?? null,
     ignored_results: {
-      count: state?.ignoredCount ?? 0,
-      recent: (state?.ignored ?? []).map(({ docUuid, ...rest }) => ({ ...rest, doc_uuid: docUuid })),
+      count: ignored.count,
+      recent: ignored.recent.map((entry) => ({
+        at: entry.at.toISOString(),
+        doc_uuid: entry.doc_uuid,
+        kind: 'verification' as const,
+        reason: ignoredReason(entry),
+      })),
     },
   };
 }

@@ -6,18 +6,18 @@ import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
 import { listBookDeliveries } from '../db/deliveries.js';
 import { listBookEvents } from '../db/events.js';
 import { storeSealRequest } from '../db/intake.js';
+import type { Logger } from '../logger.js';
 import { signalSeal, startBookWorkflow } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
-import { toBookSummary, toBookView } from './book-view.js';
+import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
 import { toDelivery } from './delivery-view.js';
 import { invalidCursor, pageOf } from './pagination.js';
 import { conflict, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface BooksRouteDeps extends BookDeps {
-  /** How long a GET waits for the workflow's answer before a 503. */
-  queryTimeoutMs: number;
+  logger: Logger;
 }
 
 const encodeCursor = (cursor: BookPageCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
@@ -63,7 +63,7 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/v1/books/${bookUuid}`);
-    ctx.body = toBookView(row, undefined, [], [], undefined);
+    ctx.body = toBookView({ row, docs: [], events: [], analytics: undefined, ignored: NO_IGNORED_RESULTS });
   });
 
   router.get('/v1/books', async (ctx) => {

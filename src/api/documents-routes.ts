@@ -6,7 +6,13 @@ import {
   UploadDocumentRequestSchema,
   VerificationRequestSchema,
 } from '../contract/book.js';
-import { forgetUpload, forgetVerificationResult, storeUpload, storeVerificationResult } from '../db/intake.js';
+import {
+  forgetRepeatedResult,
+  forgetUpload,
+  forgetVerificationResult,
+  storeUpload,
+  storeVerificationResult,
+} from '../db/intake.js';
 import { signalUpload, signalVerification } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
@@ -98,6 +104,7 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps)
       ));
     if (!accepted) {
       if (inserted) await forgetVerificationResult(pool, tenantId, resultId);
+      else await forgetRepeatedResult(pool, tenantId, resultId);
       throw completeBook(bookUuid);
     }
     ctx.status = 202;

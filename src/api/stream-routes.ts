@@ -17,7 +17,6 @@ import type { AppState } from './state.js';
 export interface StreamRouteDeps extends BookDeps {
   hub: BookChangeHub;
   logger: Logger;
-  queryTimeoutMs: number;
   heartbeatMs: number;
 }
 

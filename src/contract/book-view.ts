@@ -51,7 +51,9 @@ export const IgnoredResultSchema = z
     at: time,
     doc_uuid: DocUuidSchema,
     kind: z.literal('verification'),
-    reason: z.string().meta({ description: 'Why it changed nothing, e.g. a repeated or conflicting result' }),
+    reason: z.string().meta({
+      description: 'Why it changed nothing, e.g. a repeated or conflicting result; "(3 times)" when it came again',
+    }),
   })
   .meta({ id: 'IgnoredResult', description: 'A verification result that did not change the book' });
 
@@ -70,8 +72,10 @@ export const BookViewSchema = z
     events: z.array(EventViewSchema).meta({ description: 'In the order they were recorded' }),
     analytics: BookAnalyticsSchema.nullable().meta({ description: 'Once ANALYTICS_COMPLETED was emitted; else null' }),
     ignored_results: z.strictObject({
-      count: z.int().min(0),
-      recent: z.array(IgnoredResultSchema).meta({ description: 'The latest ones (at most 20), oldest first' }),
+      count: z.int().min(0).meta({ description: 'Every ignored arrival, repeats included' }),
+      recent: z.array(IgnoredResultSchema).meta({
+        description: 'The latest (at most 20), oldest first: one per document and result, at its latest arrival',
+      }),
     }),
   })
   .meta({ id: 'BookView', description: 'A book with its documents, events and analytics' });

@@ -12,10 +12,16 @@ export interface BookRow {
   verified_count: number;
   rejected_count: number;
   created_at: Date;
+  /** Written by the book's activities with the events that decide them (migration 014). */
+  sealed_at: Date | null;
+  sealed_by: 'request' | 'seal_after' | null;
+  completed_at: Date | null;
+  analyzed_at: Date | null;
 }
 
 const COLUMNS =
-  'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, created_at';
+  'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, ' +
+  'created_at, sealed_at, sealed_by, completed_at, analyzed_at';
 
 /**
  * Inserts the book unless (tenant, book_uuid) exists. Returns the stored row and whether this call created it,
@@ -54,20 +60,43 @@ export async function updateBookStatus(pool: Pool, tenantId: string, bookUuid: s
   );
 }
 
-/** Mirrors the workflow's status and counts (for listing). Idempotent. */
+/** When the book sealed (and how), completed and was analyzed: set once, by the batch that decided it. */
+export interface BookMilestones {
+  sealed?: { at: string; by: 'request' | 'seal_after' } | undefined;
+  completedAt?: string | undefined;
+  analyzedAt?: string | undefined;
+}
+
+/** Mirrors the workflow's status, counts and milestones (the read model). Idempotent: the first value set stays. */
 export async function updateBookProgress(
   client: PoolClient,
   tenantId: string,
   bookUuid: string,
   status: BookStatus,
   counts: DocumentCounts,
+  milestones: BookMilestones = {},
 ): Promise<{ name: string }> {
   const result = await client.query<{ name: string }>(
     `update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
-       rejected_count = $6::int, updated_at = now()
+       rejected_count = $6::int, updated_at = now(),
+       -- A seal scheduled before the activity carried its time (an older run) falls back to the request's.
+       sealed_at = coalesce(sealed_at, $7::timestamptz, case when $3::text <> 'UPLOAD' then seal_requested_at end),
+       sealed_by = coalesce(sealed_by, $8::text),
+       completed_at = coalesce(completed_at, $9::timestamptz), analyzed_at = coalesce(analyzed_at, $10::timestamptz)
      where tenant_id = $1::text and book_uuid = $2::uuid
      returning name`,
-    [tenantId, bookUuid, status, counts.total, counts.verified, counts.rejected],
+    [
+      tenantId,
+      bookUuid,
+      status,
+      counts.total,
+      counts.verified,
+      counts.rejected,
+      milestones.sealed?.at ?? null,
+      milestones.sealed?.by ?? null,
+      milestones.completedAt ?? null,
+      milestones.analyzedAt ?? null,
+    ],
   );
   if (!result.rows[0]) throw new Error(`book ${bookUuid} of tenant ${tenantId} is not in the database`);
   return result.rows[0];

@@ -28,35 +28,38 @@ const LOCKED_BOOK = `book as (
   )`;
 
 /**
- * Stores a verification result (a repeat of the same result for the same document stores nothing new). Returns the
- * stored row's id, whether this call inserted it, and whether the book is handing over (then no signal is needed: the
- * next run reads the log first).
+ * Stores a verification result; a repeat of the same result for the same document stores nothing new but is counted
+ * (`repeats`, `last_received_at`: the book view lists repeats among the ignored results). Returns the stored row's id,
+ * whether this call inserted it, and whether the book is handing over (then no signal is needed: the next run reads
+ * the log first).
  */
 export async function storeVerificationResult(
   pool: Pool,
   stored: StoredResult,
 ): Promise<{ resultId: string; inserted: boolean; continuing: boolean }> {
-  const params = [stored.tenantId, stored.bookUuid, stored.docUuid, stored.result];
-  // Tried again when a concurrent identical insert committed between this statement's snapshot and its conflict check.
-  for (let attempt = 0; attempt < 3; attempt++) {
-    const { rows } = await pool.query<{ id: string; inserted: boolean; continuing: boolean }>(
-      `with ${LOCKED_BOOK},
-       inserted as (
-         insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
-         select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book
-         on conflict (tenant_id, book_uuid, doc_uuid, result) do nothing
-         returning id
-       )
-       select id::text, true as inserted, (select continuing from book) from inserted
-       union all
-       select id::text, false, (select continuing from book) from verification_results
-       where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid and result = $4::text
-       limit 1`,
-      [...params, stored.reason ?? null, stored.fields ? JSON.stringify(stored.fields) : null],
-    );
-    const row = rows[0];
-    if (row) return { resultId: row.id, inserted: row.inserted, continuing: row.continuing };
-  }
+  // ON CONFLICT DO UPDATE also sees an identical insert committed after this statement's snapshot (waiting for it if
+  // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0.
+  const { rows } = await pool.query<{ id: string; inserted: boolean; continuing: boolean }>(
+    `with ${LOCKED_BOOK},
+     stored as (
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
+       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book
+       on conflict (tenant_id, book_uuid, doc_uuid, result) do update
+         set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
+       returning id, repeats = 0 as inserted
+     )
+     select id::text, inserted, (select continuing from book) from stored`,
+    [
+      stored.tenantId,
+      stored.bookUuid,
+      stored.docUuid,
+      stored.result,
+      stored.reason ?? null,
+      stored.fields ? JSON.stringify(stored.fields) : null,
+    ],
+  );
+  const row = rows[0];
+  if (row) return { resultId: row.id, inserted: row.inserted, continuing: row.continuing };
   throw new Error(`verification result for document ${stored.docUuid} could be neither stored nor found`);
 }
 
@@ -139,6 +142,15 @@ export async function forgetVerificationResult(pool: Pool, tenantId: string, res
     tenantId,
     resultId,
   ]);
+}
+
+/** Takes back the repeat this request counted when the book turned out not to take it (it is complete): a 409. */
+export async function forgetRepeatedResult(pool: Pool, tenantId: string, resultId: string): Promise<void> {
+  await pool.query(
+    `update verification_results set repeats = repeats - 1
+     where tenant_id = $1::text and id = $2::bigint and repeats > 0`,
+    [tenantId, resultId],
+  );
 }
 
 /** The stored reason and fields of results, by id: what a VERIFICATION_COMPLETE event carries. */

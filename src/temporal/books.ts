@@ -6,7 +6,6 @@ import {
 } from '@temporalio/client';
 import {
   BOOK_WORKFLOW_TYPE,
-  bookStateQuery,
   BookStatusAttribute,
   BookUuidAttribute,
   bookWorkflowId,
@@ -17,7 +16,7 @@ import {
   verificationsSignal,
   type VerificationSignal,
 } from '../../workflows/book-contract.js';
-import type { BookState, BookWorkflowInput } from '../../workflows/book-state.js';
+import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { GroupCommit } from './group-commit.js';
 import { currentRequestId, runWithRequestId } from './request-id.js';
@@ -48,22 +47,6 @@ async function startOnce(client: Client, taskQueue: string, input: BookWorkflowI
     ],
     staticSummary: `Book '${input.name}' (tenant ${input.tenantId})`,
   });
-}
-
-/** The book's live state from its workflow (running or closed), or undefined when no workflow exists for it. */
-export async function queryBookState(
-  client: Client,
-  tenantId: string,
-  bookUuid: string,
-  timeoutMs: number,
-): Promise<BookState | undefined> {
-  const handle = client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
-  try {
-    return await client.withDeadline(Date.now() + timeoutMs, () => handle.query(bookStateQuery));
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError) return undefined;
-    throw err;
-  }
 }
 
 const GRPC_INVALID_ARGUMENT = 3;

@@ -30,7 +30,7 @@ afterAll(async () => {
 });
 
 describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
-  it('starts one workflow per book, visible with its search attributes, and answers from its query', async () => {
+  it('starts one workflow per book, visible with its search attributes; GET answers what it recorded in PostgreSQL', async () => {
     const bookUuid = randomUUID();
     const created = await api('POST', '/v1/books', {
       book_uuid: bookUuid,

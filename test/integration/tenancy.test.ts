@@ -104,8 +104,9 @@ describe('tenant isolation', () => {
     expect((await stranger.call('GET', '/v1/books')).body.data).toEqual([]);
     expect((await stranger.call('GET', '/v1/webhooks')).body.data).toEqual([]);
 
-    const book = await owner.get(bookUuid);
-    expect(book).toMatchObject({ status: 'UPLOAD', document_counts: { total: 1, verifying: 1 } });
+    // Reads show what the book recorded: UPLOAD once its first activity ran.
+    const book = await owner.waitFor(bookUuid, 'UPLOAD');
+    expect(book).toMatchObject({ document_counts: { total: 1, verifying: 1 } });
     expect((await owner.call('GET', `/v1/webhooks/${webhook.id}`)).body).toMatchObject({ active: true });
   });
 

@@ -96,7 +96,7 @@ describe('a check of the intake log (reconciled)', () => {
     expect(state.status).toBe('SEALED');
     expect(state.sealedBy).toBe('request');
     expect(effects).toEqual([
-      { type: 'record_status', status: 'SEALED', counts: expect.any(Object) },
+      { type: 'record_status', status: 'SEALED', counts: expect.any(Object), at: expect.any(String), by: 'request' },
       { type: 'reconcile' },
     ]);
   });

@@ -361,7 +361,13 @@ describe('seal', () => {
 
     // Documents still verifying: their results may be stored already, so the seal asks for a check at once.
     expect(effects).toEqual([
-      { type: 'record_status', status: 'SEALED', counts: { total: 2, verifying: 1, verified: 1, rejected: 0 } },
+      {
+        type: 'record_status',
+        status: 'SEALED',
+        counts: { total: 2, verifying: 1, verified: 1, rejected: 0 },
+        at: at(20),
+        by: 'request',
+      },
       { type: 'reconcile' },
     ]);
     expect(state.status).toBe('SEALED');
@@ -374,7 +380,13 @@ describe('seal', () => {
     const state = newBook({ sealAfterMs: 60_000 });
     applyBookInput(state, upload(doc(1)), at(1));
     expect(applyBookInput(state, seal('seal_after'), at(61))).toEqual([
-      { type: 'record_status', status: 'SEALED', counts: { total: 1, verifying: 1, verified: 0, rejected: 0 } },
+      {
+        type: 'record_status',
+        status: 'SEALED',
+        counts: { total: 1, verifying: 1, verified: 0, rejected: 0 },
+        at: at(61),
+        by: 'seal_after',
+      },
       { type: 'reconcile' },
     ]);
     expect(state.sealedBy).toBe('seal_after');
@@ -467,7 +479,7 @@ describe('BOOK_COMPLETE', () => {
     applyAll(state, [upload(doc(1)), upload(doc(2)), succeeded(doc(1)), failed(doc(2))]);
     const counts = { total: 2, verifying: 0, verified: 1, rejected: 1 };
     expect(applyBookInput(state, seal('seal_after'), at(40))).toEqual([
-      { type: 'record_status', status: 'SEALED', counts },
+      { type: 'record_status', status: 'SEALED', counts, at: at(40), by: 'seal_after' },
       { type: 'reconcile' },
     ]);
     expect(applyBookInput(state, CHECKED, at(41))).toEqual([bookComplete(at(41), counts), { type: 'run_analytics' }]);
@@ -483,7 +495,7 @@ describe('BOOK_COMPLETE', () => {
     const state = newBook();
     const empty = { total: 0, verifying: 0, verified: 0, rejected: 0 };
     expect(applyBookInput(state, seal('request'), at(5))).toEqual([
-      { type: 'record_status', status: 'SEALED', counts: empty },
+      { type: 'record_status', status: 'SEALED', counts: empty, at: at(5), by: 'request' },
       { type: 'reconcile' },
     ]);
     expect(applyBookInput(state, CHECKED, at(6))).toEqual([bookComplete(at(6), empty), { type: 'run_analytics' }]);
@@ -718,7 +730,7 @@ describe('a 1,000-document book', () => {
     expect(bc).toHaveLength(1);
     expect(effects.filter((effect) => effect.type === 'run_analytics')).toHaveLength(1);
     expect(effects.filter((effect) => effect.type === 'record_status')).toEqual([
-      { type: 'record_status', status: 'SEALED', counts: expect.any(Object) },
+      { type: 'record_status', status: 'SEALED', counts: expect.any(Object), at: expect.any(String), by: 'request' },
     ]);
 
     // BOOK_COMPLETE right after the last verification, then analytics; nothing after.

@@ -100,6 +100,17 @@ describe('takeBatch', () => {
     });
   });
 
+  it('carries when and how the book sealed, whatever comes after the seal in the batch', () => {
+    const seal: Effect = { type: 'record_status', status: 'SEALED', counts: counts(1, 0), at: AT, by: 'seal_after' };
+    const batch = takeBatch([vc(0, 'UPLOAD', counts(1, 1)), seal, vc(1, 'SEALED', counts(0, 2))]);
+    expect(batch.sealed).toEqual({ at: AT, by: 'seal_after' });
+    expect(batch.status).toEqual({ status: 'SEALED', counts: counts(0, 2) });
+  });
+
+  it('a seal carried over from a run before `at` and `by` existed has none', () => {
+    expect(takeBatch([sealed(counts(1, 0))]).sealed).toBeUndefined();
+  });
+
   it('stops at run_analytics and consumes it; BOOK_COMPLETE before it is in the same batch', () => {
     const done = counts(0, 2, 1);
     const pending: Effect[] = [vc(0, 'SEALED', done), bc(done), RUN_ANALYTICS, vc(9, 'COMPLETE'), sealed(done)];
