@@ -37,8 +37,8 @@ export class HttpProblem extends Error {
     options?: ErrorOptions,
   ) {
     const legacy = typeof codeOrStatus === 'number';
-    const detail = legacy ? String(extrasOrDetail) : detailOrTitle;
-    const extras: ProblemExtras = legacy ? { cause: options?.cause } : ((extrasOrDetail as ProblemExtras) ?? {});
+    const detail = typeof extrasOrDetail === 'string' ? extrasOrDetail : detailOrTitle;
+    const extras: ProblemExtras = typeof extrasOrDetail === 'object' ? extrasOrDetail : { cause: options?.cause };
     super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
     this.name = 'HttpProblem';
     this.code = legacy ? 'book-unreachable' : codeOrStatus;
