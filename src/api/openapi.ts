@@ -118,9 +118,13 @@ type Operation = Omit<ZodOpenApiOperationObject, 'summary' | 'operationId'> & {
 /** Every /v1 operation needs a key and may fail on our side; one with input may find it invalid. */
 function op(summary: string, { problems = [], ...operation }: Operation): ZodOpenApiOperationObject {
   const takesInput = operation.requestParams !== undefined || operation.requestBody !== undefined;
+  // The query schemas are strict, which parameters cannot say: the description does.
+  const strictQuery = operation.requestParams?.query ? 'A query parameter not listed here is refused (400).' : '';
+  const description = [operation.description, strictQuery].filter(Boolean).join('\n\n');
   return {
     summary,
     ...operation,
+    ...(description ? { description } : {}),
     responses: {
       ...operation.responses,
       ...problemResponses([
