@@ -134,14 +134,14 @@ export const PROBLEM_KINDS = {
     409,
     'Book sealed',
     'The book is sealed: it takes no more uploads.',
-    'POST /v1/books/{book_uuid}/documents with a new document after the book was sealed.',
+    'POST /v1/books/{book_uuid}/documents with a new document after the book was sealed (or completed).',
     'Create another book for more documents; verification results for its documents are still taken.',
   ),
   'book-complete': kind(
     409,
     'Book complete',
     'The book is complete: it takes no more uploads or verification results.',
-    'An upload or a verification result sent after BOOK_COMPLETE was emitted.',
+    "A verification result (or an upload racing the book's end) sent after the book's workflow finished.",
     'Nothing to retry: the book is finished. Read it with GET /v1/books/{book_uuid}.',
   ),
   'doc-uuid-taken': kind(
