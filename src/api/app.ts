@@ -19,7 +19,9 @@ import { isJsonRequest, refuseUnreadableBody, refuseUnsafeInput } from './safe-i
 import { httpMetrics } from '../metrics/http-metrics.js';
 import { serveMetrics } from '../metrics/exposition.js';
 import { openApiDocument } from './openapi.js';
-import { HttpProblem, problemMiddleware } from './problem.js';
+import { HttpProblem, notFound, problemMiddleware } from './problem.js';
+import { problemPage, PROBLEMS_INDEX_PAGE } from './problem-pages.js';
+import { isProblemCode, PROBLEM_PAGES } from '../contract/problem-types.js';
 import type { AppState } from './state.js';
 import { runWithRequestId } from '../temporal/request-id.js';
 
@@ -32,11 +34,7 @@ const MAX_BODY = '1mb';
 async function requireJsonBodies(ctx: Koa.Context, next: Koa.Next): Promise<void> {
   const hasBody = Number(ctx.get('content-length') || 0) > 0 || ctx.get('transfer-encoding') !== '';
   if (hasBody && !ctx.is('application/json', '+json')) {
-    throw new HttpProblem(
-      415,
-      'Unsupported Media Type',
-      'Send the request body as JSON (Content-Type: application/json).',
-    );
+    throw new HttpProblem('unsupported-media-type', 'Send the request body as JSON (Content-Type: application/json).');
   }
   await next();
 }
@@ -72,6 +70,16 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/docs', (ctx) => {
     ctx.type = 'html';
     ctx.body = DOCS_PAGE;
+  });
+  router.get(PROBLEM_PAGES, (ctx) => {
+    ctx.type = 'html';
+    ctx.body = PROBLEMS_INDEX_PAGE;
+  });
+  router.get(`${PROBLEM_PAGES}/:code`, (ctx) => {
+    const code = ctx.params.code as string;
+    if (!isProblemCode(code)) throw notFound('route-not-found', `No problem type ${code}: see ${PROBLEM_PAGES}.`);
+    ctx.type = 'html';
+    ctx.body = problemPage(code);
   });
   // Ready when both dependencies answer: load balancers route traffic here only then.
   router.get('/readyz', async (ctx) => {
@@ -160,7 +168,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     router.allowedMethods({
       throw: true,
       // A method no route implements (PROPFIND, TRACE…) is the client's error, not a 501.
-      notImplemented: () => new HttpProblem(405, 'Method Not Allowed', 'This API does not implement that method.'),
+      notImplemented: () => new HttpProblem('method-not-allowed', 'This API does not implement that method.'),
     }),
   );
   return app;

@@ -5,8 +5,6 @@ import type { Pool } from '../db/pool.js';
 import { HttpProblem } from './problem.js';
 import type { AppState } from './state.js';
 
-const unauthorized = (detail: string) => new HttpProblem(401, 'Unauthorized', detail);
-
 /** The key of `Authorization: Bearer <key>`, if the request sent one in that form. */
 export const bearerKey = (ctx: Context): string | undefined => /^Bearer\s+(\S+)$/i.exec(ctx.get('Authorization'))?.[1];
 
@@ -23,9 +21,9 @@ export function requireApiKey(pool: Pool) {
     }
     const key = bearerKey(ctx);
     ctx.set('WWW-Authenticate', 'Bearer realm="bookbell"');
-    if (!key) throw unauthorized('Send your API key as "Authorization: Bearer <key>".');
+    if (!key) throw new HttpProblem('api-key-missing', 'Send your API key as "Authorization: Bearer <key>".');
     const tenantId = isApiKeyShaped(key) ? await tenantOfKey(pool, key) : undefined;
-    if (!tenantId) throw unauthorized('The API key is not valid (unknown or revoked).');
+    if (!tenantId) throw new HttpProblem('api-key-invalid', 'The API key is not valid (unknown or revoked).');
     ctx.remove('WWW-Authenticate');
     ctx.state.tenantId = tenantId;
     await next();

@@ -16,7 +16,7 @@ export interface BookDeps {
 /** The tenant's book or a 404: every book route starts here, so another tenant's book is never found. */
 export async function requireBook(pool: Pool, tenantId: string, bookUuid: string): Promise<BookRow> {
   const row = await findBook(pool, tenantId, bookUuid);
-  if (!row) throw notFound(`Book ${bookUuid} does not exist.`);
+  if (!row) throw notFound('book-not-found', `Book ${bookUuid} does not exist.`);
   return row;
 }
 

@@ -57,7 +57,10 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     });
     const sameSealAfter = (row.seal_after_ms === null ? undefined : Number(row.seal_after_ms)) === body.seal_after;
     if (!created && (row.name !== body.name || !isDeepStrictEqual(row.metadata, metadata) || !sameSealAfter)) {
-      throw conflict(`Book ${bookUuid} already exists with a different name, metadata or seal_after.`);
+      throw conflict(
+        'book-uuid-taken',
+        `Book ${bookUuid} already exists with a different name, metadata or seal_after.`,
+      );
     }
     // The row is stored first, so a retry after a failed start finds it and starts the same workflow.
     await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));

@@ -64,7 +64,8 @@ export function serveConsole(options: ConsoleOptions = {}) {
     const asset = ASSET.exec(ctx.path);
     if (asset) {
       const file = join(dir, 'assets', asset[1] as string);
-      if (!existsSync(file) || !statSync(file).isFile()) throw notFound(`No console asset ${asset[1] as string}.`);
+      if (!existsSync(file) || !statSync(file).isFile())
+        throw notFound('route-not-found', `No console asset ${asset[1] as string}.`);
       ctx.type = CONTENT_TYPES[extname(file)] ?? 'application/octet-stream';
       // Names carry a content hash: a new build gets new names, so these never need revalidating.
       ctx.set('Cache-Control', 'public, max-age=31536000, immutable');

@@ -10,7 +10,8 @@ h1{font-size:1.6rem} h2{font-size:1.1rem;margin:2rem 0 .3rem} code,pre{font:13px
 </style></head><body>
 <h1>bookbell API reference</h1>
 <p>Every <code>/v1</code> route needs <code>Authorization: Bearer &lt;API key&gt;</code>. Errors are RFC 9457
-<code>application/problem+json</code>. The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>
+<code>application/problem+json</code> whose <code>type</code> and <code>code</code> name one of the
+<a href="/docs/problems">problem types</a>. The machine-readable document is <a href="/openapi.json">/openapi.json</a>.</p>
 <div id="paths">Loading…</div>
 <div id="schemas"></div>
 <script>

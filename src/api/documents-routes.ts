@@ -19,7 +19,7 @@ import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 const completeBook = (bookUuid: string) =>
-  conflict(`Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
+  conflict('book-complete', `Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
 
 /**
  * Signals the book about a message already stored in the intake log. Temporal out of reach is a 503: the message is
@@ -30,7 +30,7 @@ async function announce(send: () => Promise<boolean>, retry: string): Promise<bo
     return await send();
   } catch (err) {
     const detail = `The book could not be reached in time; what you sent is stored: ${retry} to have it acknowledged.`;
-    throw new HttpProblem(503, 'Service Unavailable', detail, undefined, { cause: err });
+    throw new HttpProblem('book-unreachable', detail, { cause: err });
   }
 }
 
@@ -54,10 +54,13 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps)
       sizeBytes: body.size_bytes,
     });
     if (stored.kind === 'closed') {
-      throw conflict(`Book ${bookUuid} is sealed: it takes no more uploads.`);
+      throw conflict('book-sealed', `Book ${bookUuid} is sealed: it takes no more uploads.`);
     }
     if (stored.name !== null && stored.name !== body.name) {
-      throw conflict(`Document ${docUuid} already exists in book ${bookUuid} with the name '${stored.name}'.`);
+      throw conflict(
+        'doc-uuid-taken',
+        `Document ${docUuid} already exists in book ${bookUuid} with the name '${stored.name}'.`,
+      );
     }
     // A repeat is announced again while the book is open (the first announcement may have failed); while the book
     // hands over to its next run, that run finds the upload in the log (see storeUpload).

@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import type { Context } from 'koa';
 import { formatCursor, parseCursor, type ChangeCursor } from '../stream/change-cursor.js';
-import { HttpProblem } from './problem.js';
+import { invalidField } from './problem.js';
 
 /** Reconnect delay the streams ask EventSource clients for. */
 const RETRY_MS = 2000;
@@ -12,11 +12,10 @@ export function resumeCursor(header: string, query: unknown): ChangeCursor | und
   if (given === undefined || given === '') return undefined;
   const cursor = typeof given === 'string' ? parseCursor(given) : undefined;
   if (cursor) return cursor;
-  throw new HttpProblem(
-    400,
-    'Invalid request',
+  throw invalidField(
+    'Last-Event-ID',
+    'is not an event id of this stream',
     'Last-Event-ID is invalid: send back the id of the last event this stream sent you.',
-    [{ field: 'Last-Event-ID', message: 'is not an event id of this stream' }],
   );
 }
 

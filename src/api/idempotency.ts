@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context, Next } from 'koa';
 import { claimIdempotencyKey, releaseIdempotencyKey, storeIdempotentResponse } from '../db/idempotency.js';
 import type { Pool } from '../db/pool.js';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, invalidField } from './problem.js';
 import type { AppState } from './state.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
@@ -20,9 +20,11 @@ export function idempotentPosts(pool: Pool) {
       return;
     }
     if (!KEY.test(key)) {
-      throw new HttpProblem(400, 'Invalid request', 'Idempotency-Key must be 1 to 255 printable ASCII characters.', [
-        { field: 'Idempotency-Key', message: 'must be 1 to 255 printable ASCII characters' },
-      ]);
+      throw invalidField(
+        'Idempotency-Key',
+        'must be 1 to 255 printable ASCII characters',
+        'Idempotency-Key must be 1 to 255 printable ASCII characters.',
+      );
     }
     const { tenantId } = ctx.state;
     const requestHash = createHash('sha256')
@@ -31,12 +33,11 @@ export function idempotentPosts(pool: Pool) {
     const earlier = await claimIdempotencyKey(pool, tenantId, key, requestHash);
     if (earlier) {
       if (earlier.request_hash !== requestHash) {
-        throw new HttpProblem(422, 'Unprocessable Content', 'This Idempotency-Key was used for a different request.');
+        throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was used for a different request.');
       }
       if (earlier.status === null) {
         throw new HttpProblem(
-          409,
-          'Conflict',
+          'idempotency-key-in-flight',
           'A request with this Idempotency-Key is still being handled; retry shortly.',
         );
       }

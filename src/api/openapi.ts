@@ -17,6 +17,7 @@ import {
 } from '../contract/book-view.js';
 import {
   BookEventListSchema,
+  DeliveryIdSchema,
   DeliveryListSchema,
   RedeliveringSchema,
   RetryAcceptedSchema,
@@ -34,7 +35,8 @@ import {
   TestEventPayloadSchema,
 } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
-import { ProblemSchema } from '../contract/problem.js';
+import { ProblemSchema, type Problem } from '../contract/problem.js';
+import { PROBLEM_KINDS, problemType, type ProblemCode } from '../contract/problem-types.js';
 import { BookStatusChangeSchema, DeliveryChangeSchema, LastEventIdSchema } from '../contract/stream.js';
 import {
   CreateWebhookRequestSchema,
@@ -52,10 +54,42 @@ import {
 } from '../contract/webhooks.js';
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-const problem = (description: string) => ({
-  description,
-  content: { 'application/problem+json': { schema: ProblemSchema } },
+
+/** What a problem of `code` looks like, for the examples of the responses that may carry it. */
+const exampleOf = (code: ProblemCode): Problem => {
+  const { status, title, description } = PROBLEM_KINDS[code];
+  return {
+    type: problemType(code),
+    code,
+    title,
+    status,
+    detail: description,
+    ...(code === 'invalid-request' ? { errors: [{ field: 'name', message: 'is required' }] } : {}),
+  };
+};
+
+/** A problem+json response that carries one of `codes` (all of one status): named in its description, one example each. */
+const problem = (codes: ProblemCode[]) => ({
+  description: codes.map((code) => `\`${code}\`: ${PROBLEM_KINDS[code].description}`).join(' '),
+  content: {
+    'application/problem+json': {
+      schema: ProblemSchema,
+      examples: Object.fromEntries(
+        codes.map((code) => [code, { summary: PROBLEM_KINDS[code].title, value: exampleOf(code) }]),
+      ),
+    },
+  },
 });
+
+/** The problem responses for these kinds, one per status. */
+function problemResponses(codes: ProblemCode[]) {
+  const byStatus = new Map<number, ProblemCode[]>();
+  for (const code of new Set(codes)) {
+    const { status } = PROBLEM_KINDS[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), problem(list)]));
+}
 
 const bookParams = { path: z.object({ book_uuid: BookUuidSchema }) };
 const webhookParams = { path: z.object({ id: WebhookIdSchema }) };
@@ -66,29 +100,78 @@ const idempotencyKey = z
   .optional()
   .meta({ description: 'A repeat of the same POST within 24 hours gets the first answer again' });
 
-/** Every /v1 operation needs a key and may name something that is not the tenant's; input may be invalid. */
-function op(summary: string, operation: Omit<ZodOpenApiOperationObject, 'summary'>): ZodOpenApiOperationObject {
+/** Whatever reads a request body may find it unreadable, too large, or not JSON. */
+const BODY_PROBLEMS: ProblemCode[] = [
+  'invalid-json',
+  'unreadable-body',
+  'body-too-large',
+  'unsupported-media-type',
+  'unsupported-encoding',
+];
+
+type Operation = Omit<ZodOpenApiOperationObject, 'summary' | 'operationId'> & {
+  operationId: string;
+  /** The kinds of problem this operation may answer with besides those every /v1 operation may. */
+  problems?: ProblemCode[];
+};
+
+/** Every /v1 operation needs a key and may fail on our side; one with input may find it invalid. */
+function op(summary: string, { problems = [], ...operation }: Operation): ZodOpenApiOperationObject {
   const takesInput = operation.requestParams !== undefined || operation.requestBody !== undefined;
+  // The query schemas are strict, which parameters cannot say: the description does.
+  const strictQuery = operation.requestParams?.query ? 'A query parameter not listed here is refused (400).' : '';
+  const description = [operation.description, strictQuery].filter(Boolean).join('\n\n');
   return {
     summary,
     ...operation,
+    ...(description ? { description } : {}),
     responses: {
-      ...(takesInput ? { '400': problem('Invalid input: `errors` names each field') } : {}),
       ...operation.responses,
-      '401': problem('Missing, unknown or revoked API key'),
-      '404': problem('Not found for this tenant'),
+      ...problemResponses([
+        ...(takesInput ? (['invalid-request'] as const) : []),
+        ...problems,
+        'api-key-missing',
+        'api-key-invalid',
+        'internal-error',
+      ]),
     },
   };
 }
 
-/** A POST: also takes an Idempotency-Key. */
-function post(summary: string, operation: Omit<ZodOpenApiOperationObject, 'summary'>): ZodOpenApiOperationObject {
+/** A POST: also takes an Idempotency-Key, and a body. */
+function post(summary: string, operation: Operation): ZodOpenApiOperationObject {
   return op(summary, {
     ...operation,
     requestParams: { ...operation.requestParams, header: z.object({ 'Idempotency-Key': idempotencyKey }) },
-    responses: { ...operation.responses, '422': problem('Idempotency-Key already used for a different request') },
+    problems: [...BODY_PROBLEMS, ...(operation.problems ?? []), 'idempotency-key-in-flight', 'idempotency-key-reused'],
   });
 }
+
+/** OpenAPI links: the operations a response leads to, with where their parameters come from. */
+const links = (to: Record<string, Record<string, string>>) =>
+  Object.fromEntries(Object.entries(to).map(([operationId, parameters]) => [operationId, { operationId, parameters }]));
+const BOOK_FROM_BODY = { book_uuid: '$response.body#/book_uuid' };
+const BOOK_FROM_PATH = { book_uuid: '$request.path.book_uuid' };
+const bookLinks = (from: Record<string, string>) =>
+  links({
+    getBook: from,
+    streamBook: from,
+    listBookEvents: from,
+    sealBook: from,
+    uploadDocument: from,
+  });
+const WEBHOOK_FROM_BODY = { id: '$response.body#/id' };
+const WEBHOOK_FROM_PATH = { id: '$request.path.id' };
+const webhookLinks = (from: Record<string, string>) =>
+  links({
+    getWebhook: from,
+    updateWebhook: from,
+    deleteWebhook: from,
+    rotateWebhookSecret: from,
+    testWebhook: from,
+    listWebhookDeliveries: from,
+    recoverWebhookDeliveries: from,
+  });
 
 const STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): the book as it changes, for a live view.
 The stream starts with \`retry: 2000\`. Without a Last-Event-ID it first sends the snapshot, then every change in
@@ -136,32 +219,44 @@ const resume = {
   query: z.object({ last_event_id: LastEventIdSchema.optional() }),
 };
 
+const BOOK_READ: ProblemCode[] = ['book-not-found', 'book-unreachable'];
+
 const paths: ZodOpenApiPathsObject = {
   '/v1/books': {
     post: post('Create a book (starts its workflow)', {
+      operationId: 'createBook',
       requestBody: body(CreateBookRequestSchema),
       responses: {
-        '201': json(BookViewSchema, 'The book'),
-        '200': json(BookViewSchema, 'The same book, created before'),
-        '409': problem('Same book_uuid, different body'),
+        '201': { ...json(BookViewSchema, 'The book'), links: bookLinks(BOOK_FROM_BODY) },
+        '200': { ...json(BookViewSchema, 'The same book, created before'), links: bookLinks(BOOK_FROM_BODY) },
       },
+      problems: ['book-uuid-taken'],
     }),
     get: op("List the tenant's books, newest first", {
+      operationId: 'listBooks',
       requestParams: { query: ListBooksQuerySchema },
-      responses: { '200': json(BookPageSchema, 'A page of books') },
+      responses: {
+        '200': {
+          ...json(BookPageSchema, 'A page of books'),
+          links: links({
+            getBook: { book_uuid: '$response.body#/data/0/book_uuid' },
+            listBooks: { cursor: '$response.body#/next_cursor' },
+          }),
+        },
+      },
     }),
   },
   '/v1/books/{book_uuid}': {
     get: op('A book: status, documents, events, analytics', {
+      operationId: 'getBook',
       requestParams: bookParams,
-      responses: {
-        '200': json(BookViewSchema, 'The book'),
-        '503': problem('The book did not answer in time; retry'),
-      },
+      responses: { '200': json(BookViewSchema, 'The book') },
+      problems: BOOK_READ,
     }),
   },
   '/v1/books/{book_uuid}/stream': {
     get: op("The book's changes, live (Server-Sent Events)", {
+      operationId: 'streamBook',
       description: STREAM_DESCRIPTION,
       requestParams: resume,
       responses: {
@@ -169,53 +264,80 @@ const paths: ZodOpenApiPathsObject = {
           description: 'An endless text/event-stream; see the table above for its messages',
           content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
         },
-        '503': problem('The book did not answer in time; retry'),
       },
+      problems: BOOK_READ,
     }),
   },
   '/v1/books/{book_uuid}/events': {
     get: op("A book's events with their deliveries and attempts", {
+      operationId: 'listBookEvents',
       requestParams: bookParams,
-      responses: { '200': json(BookEventListSchema, 'The events, oldest first') },
+      responses: {
+        '200': {
+          ...json(BookEventListSchema, 'The events, oldest first'),
+          links: links({ retryDelivery: { id: '$response.body#/data/0/deliveries/0/id' } }),
+        },
+      },
+      problems: ['book-not-found'],
     }),
   },
   '/v1/books/{book_uuid}/seal': {
     post: post('Seal the book: no more uploads', {
+      operationId: 'sealBook',
       requestParams: bookParams,
-      responses: { '202': json(SealRequestedSchema, 'Seal requested') },
+      responses: {
+        '202': { ...json(SealRequestedSchema, 'Seal requested'), links: links({ getBook: BOOK_FROM_PATH }) },
+      },
+      problems: ['book-not-found', 'book-busy'],
     }),
   },
   '/v1/books/{book_uuid}/documents': {
     post: post('Upload a document', {
+      operationId: 'uploadDocument',
       requestParams: bookParams,
       requestBody: body(UploadDocumentRequestSchema),
       responses: {
-        '202': json(UploadAcceptedSchema, 'Stored, and durably sent to the book (even while no worker runs)'),
-        '409': problem('Sealed or complete book, or another document under this doc_uuid'),
-        '503': problem('Temporal did not take it in time; it is stored: retry with the same doc_uuid'),
+        '202': {
+          ...json(UploadAcceptedSchema, 'Stored, and durably sent to the book (even while no worker runs)'),
+          links: links({
+            submitVerification: { ...BOOK_FROM_PATH, doc_uuid: '$response.body#/doc_uuid' },
+            getBook: BOOK_FROM_PATH,
+          }),
+        },
       },
+      problems: ['book-not-found', 'book-sealed', 'book-complete', 'doc-uuid-taken', 'book-unreachable'],
     }),
   },
   '/v1/books/{book_uuid}/documents/{doc_uuid}/verification': {
     post: post("A document's verification result", {
+      operationId: 'submitVerification',
       requestParams: { path: z.object({ book_uuid: BookUuidSchema, doc_uuid: DocUuidSchema }) },
       requestBody: body(VerificationRequestSchema),
       responses: {
-        '202': json(VerificationAcceptedSchema, 'Durably accepted'),
-        '409': problem('The book is complete'),
-        '503': problem('Temporal did not take it in time; it is stored: retry the same request'),
+        '202': { ...json(VerificationAcceptedSchema, 'Durably accepted'), links: links({ getBook: BOOK_FROM_PATH }) },
       },
+      problems: ['book-not-found', 'book-complete', 'book-unreachable'],
     }),
   },
   '/v1/events': {
     get: op("Every event of the tenant's books, oldest first (the catch-up feed)", {
+      operationId: 'listEvents',
       description: FEED_DESCRIPTION,
       requestParams: { query: EventFeedQuerySchema },
-      responses: { '200': json(EventFeedPageSchema, 'A page of events, oldest first') },
+      responses: {
+        '200': {
+          ...json(EventFeedPageSchema, 'A page of events, oldest first'),
+          links: links({
+            listEvents: { after: '$response.body#/next_cursor' },
+            getBook: { book_uuid: '$response.body#/data/0/book_uuid' },
+          }),
+        },
+      },
     }),
   },
   '/v1/events/stream': {
     get: op("The tenant's events, live (Server-Sent Events)", {
+      operationId: 'streamEvents',
       description: FEED_STREAM_DESCRIPTION,
       requestParams: {
         header: z.object({ 'Last-Event-ID': LastEventIdSchema.optional() }),
@@ -231,67 +353,132 @@ const paths: ZodOpenApiPathsObject = {
   },
   '/v1/webhooks': {
     post: post('Register a webhook endpoint or an e-mail subscription', {
+      operationId: 'createWebhook',
       requestBody: body(CreateWebhookRequestSchema),
       responses: {
-        '201': json(WebhookWithSecretSchema, 'The endpoint and its secret, shown once'),
-        '409': problem('Destination already registered'),
+        '201': {
+          ...json(WebhookWithSecretSchema, 'The endpoint and its secret, shown once'),
+          links: webhookLinks(WEBHOOK_FROM_BODY),
+        },
+      },
+      problems: ['email-not-configured', 'destination-taken'],
+    }),
+    get: op("List the tenant's endpoints", {
+      operationId: 'listWebhooks',
+      responses: {
+        '200': {
+          ...json(WebhookListSchema, 'Endpoints'),
+          links: links({ getWebhook: { id: '$response.body#/data/0/id' } }),
+        },
       },
     }),
-    get: op("List the tenant's endpoints", { responses: { '200': json(WebhookListSchema, 'Endpoints') } }),
   },
   '/v1/webhooks/{id}': {
-    get: op('An endpoint', { requestParams: webhookParams, responses: { '200': json(WebhookSchema, 'The endpoint') } }),
+    get: op('An endpoint', {
+      operationId: 'getWebhook',
+      requestParams: webhookParams,
+      responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: webhookLinks(WEBHOOK_FROM_PATH) } },
+      problems: ['webhook-not-found'],
+    }),
     patch: op('Change an endpoint', {
+      operationId: 'updateWebhook',
       requestParams: webhookParams,
       requestBody: body(UpdateWebhookRequestSchema),
-      responses: { '200': json(WebhookSchema, 'The endpoint'), '409': problem('Destination already registered') },
+      responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: links({ getWebhook: WEBHOOK_FROM_PATH }) } },
+      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken'],
     }),
     delete: op('Delete an endpoint', {
+      operationId: 'deleteWebhook',
       requestParams: webhookParams,
       responses: { '204': { description: 'Deleted' } },
+      problems: ['webhook-not-found'],
     }),
   },
   '/v1/webhooks/{id}/rotate-secret': {
     post: post('Rotate the signing secret (the old one signs too for a grace period)', {
+      operationId: 'rotateWebhookSecret',
       requestParams: webhookParams,
       requestBody: body(RotateSecretRequestSchema, false),
-      responses: { '200': json(WebhookWithSecretSchema, 'The endpoint and its new secret, shown once') },
+      responses: {
+        '200': {
+          ...json(WebhookWithSecretSchema, 'The endpoint and its new secret, shown once'),
+          links: links({ testWebhook: WEBHOOK_FROM_PATH, getWebhook: WEBHOOK_FROM_PATH }),
+        },
+      },
+      problems: ['webhook-not-found'],
     }),
   },
   '/v1/webhooks/{id}/test': {
     post: post('Send a signed test event now', {
+      operationId: 'testWebhook',
       requestParams: webhookParams,
-      responses: { '200': json(WebhookTestResultSchema, 'The attempt') },
+      responses: {
+        '200': {
+          ...json(WebhookTestResultSchema, 'The attempt'),
+          links: links({ listWebhookDeliveries: WEBHOOK_FROM_PATH }),
+        },
+      },
+      problems: ['webhook-not-found'],
     }),
   },
   '/v1/webhooks/{id}/deliveries': {
     get: op("An endpoint's deliveries with their attempts", {
+      operationId: 'listWebhookDeliveries',
       requestParams: { ...webhookParams, query: DeliveriesQuerySchema },
-      responses: { '200': json(DeliveryListSchema, 'Deliveries, newest first') },
+      responses: {
+        '200': {
+          ...json(DeliveryListSchema, 'Deliveries, newest first'),
+          links: links({ retryDelivery: { id: '$response.body#/data/0/id' } }),
+        },
+      },
+      problems: ['webhook-not-found'],
     }),
   },
   '/v1/webhooks/{id}/recover': {
     post: post('Redeliver every delivery that failed since a time', {
+      operationId: 'recoverWebhookDeliveries',
       requestParams: webhookParams,
       requestBody: body(RecoverRequestSchema),
-      responses: { '202': json(RedeliveringSchema, 'Redelivering') },
+      responses: {
+        '202': {
+          ...json(RedeliveringSchema, 'Redelivering'),
+          links: links({ listWebhookDeliveries: WEBHOOK_FROM_PATH }),
+        },
+      },
+      problems: ['webhook-not-found'],
     }),
   },
   '/v1/deliveries/{id}/retry': {
     post: post('Redeliver one delivery, keeping its webhook-id', {
-      requestParams: { path: z.object({ id: z.string().meta({ description: '<event_id>.<webhook_id>' }) }) },
-      responses: { '202': json(RetryAcceptedSchema, 'Redelivering'), '409': problem('Still being attempted') },
+      operationId: 'retryDelivery',
+      requestParams: { path: z.object({ id: DeliveryIdSchema }) },
+      responses: { '202': json(RetryAcceptedSchema, 'Redelivering') },
+      problems: ['webhook-not-found', 'delivery-not-found', 'delivery-in-progress'],
     }),
   },
   '/v1/operational-events': {
     get: op('Operational events (webhook.disabled)', {
+      operationId: 'listOperationalEvents',
       requestParams: { query: OperationalEventsQuerySchema },
-      responses: { '200': json(OperationalEventListSchema, 'Events, newest first') },
+      responses: {
+        '200': {
+          ...json(OperationalEventListSchema, 'Events, newest first'),
+          links: links({ getWebhook: { id: '$response.body#/data/0/webhook_id' } }),
+        },
+      },
     }),
   },
-  '/healthz': { get: { summary: 'The process is up', security: [], responses: { '200': json(HealthSchema, 'Up') } } },
+  '/healthz': {
+    get: {
+      operationId: 'getHealth',
+      summary: 'The process is up',
+      security: [],
+      responses: { '200': json(HealthSchema, 'Up') },
+    },
+  },
   '/readyz': {
     get: {
+      operationId: 'getReadiness',
       summary: 'PostgreSQL and Temporal answer',
       security: [],
       responses: { '200': json(ReadinessSchema, 'Ready'), '503': json(ReadinessSchema, 'Not ready') },
@@ -299,6 +486,7 @@ const paths: ZodOpenApiPathsObject = {
   },
   '/metrics': {
     get: {
+      operationId: 'getMetrics',
       summary: 'Prometheus metrics (text exposition format)',
       security: [],
       responses: { '200': { description: 'Metrics', content: { 'text/plain': { schema: z.string() } } } },

@@ -1,10 +1,12 @@
-import { HttpProblem } from './problem.js';
+import { invalidField } from './problem.js';
 
 /** The 400 for a cursor this API did not issue, naming the parameter that carried it. */
 export const invalidCursor = (field: string) =>
-  new HttpProblem(400, 'Invalid request', `The ${field} is invalid: pass next_cursor from a previous page.`, [
-    { field, message: 'is not a cursor this API issued' },
-  ]);
+  invalidField(
+    field,
+    'is not a cursor this API issued',
+    `The ${field} is invalid: pass next_cursor from a previous page.`,
+  );
 
 /**
  * A page from rows read with `limit + 1`: the extra row is not shown, it only says that another page exists, whose

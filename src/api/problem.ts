@@ -1,6 +1,8 @@
 import type { Socket } from 'node:net';
 import type { Context, Next } from 'koa';
 import { ZodError, type z } from 'zod';
+import type { Problem } from '../contract/problem.js';
+import { PROBLEM_KINDS, problemType, type CodeOf, type ProblemCode } from '../contract/problem-types.js';
 import type { Logger } from '../logger.js';
 
 export interface FieldError {
@@ -8,25 +10,41 @@ export interface FieldError {
   message: string;
 }
 
-/** An RFC 9457 problem the client caused or must know about; its detail is always safe to show. */
+/** What a problem may carry besides its detail. */
+export interface ProblemExtras {
+  errors?: FieldError[] | undefined;
+  cause?: unknown;
+}
+
+/** An RFC 9457 problem of a catalogued kind (src/contract/problem-types.ts); its detail is always safe to show. */
 export class HttpProblem extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-    readonly errors?: FieldError[],
-    options?: ErrorOptions,
-  ) {
-    super(detail, options);
+  readonly code: ProblemCode;
+  readonly status: number;
+  readonly title: string;
+  readonly errors: FieldError[] | undefined;
+
+  constructor(code: ProblemCode, detail: string, extras: ProblemExtras = {}) {
+    super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
     this.name = 'HttpProblem';
+    this.code = code;
+    this.status = PROBLEM_KINDS[code].status;
+    this.title = PROBLEM_KINDS[code].title;
+    this.errors = extras.errors;
+  }
+
+  get detail(): string {
+    return this.message;
   }
 }
 
-export const notFound = (detail: string) => new HttpProblem(404, 'Not Found', detail);
-export const conflict = (detail: string) => new HttpProblem(409, 'Conflict', detail);
-/** A 400 for one field of the request body, worded like parseInput's. */
-export const invalidField = (field: string, message: string) =>
-  new HttpProblem(400, 'Invalid request', `The request body is invalid: ${field}: ${message}`, [{ field, message }]);
+export const notFound = (code: CodeOf<404>, detail: string) => new HttpProblem(code, detail);
+export const conflict = (code: CodeOf<409>, detail: string) => new HttpProblem(code, detail);
+/** A 400 for one field of the request, worded like parseInput's. */
+export const invalidField = (
+  field: string,
+  message: string,
+  detail = `The request body is invalid: ${field}: ${message}`,
+) => new HttpProblem('invalid-request', detail, { errors: [{ field, message }] });
 
 /** Parses untrusted input with a zod schema; failures become a 400 naming each field. */
 export function parseInput<S extends z.ZodType>(schema: S, value: unknown, where: string): z.infer<S> {
@@ -50,18 +68,30 @@ function fieldErrors(error: ZodError, where: string): FieldError[] {
 function validationProblem(error: ZodError, where: string): HttpProblem {
   const errors = fieldErrors(error, where);
   const detail = errors.map((e) => `${e.field}: ${e.message}`).join('; ');
-  return new HttpProblem(400, 'Invalid request', `The ${where} is invalid: ${detail}`, errors);
+  return new HttpProblem('invalid-request', `The ${where} is invalid: ${detail}`, { errors });
 }
 
-const STATUS_TITLES: Record<number, string> = {
-  400: 'Bad Request',
-  401: 'Unauthorized',
-  404: 'Not Found',
-  405: 'Method Not Allowed',
-  413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
-  422: 'Unprocessable Content',
+/** The kind of an error Koa, its router or its body parser threw with a client-error status. */
+const FRAMEWORK_KINDS: Partial<Record<number, ProblemCode>> = {
+  400: 'unreadable-body',
+  404: 'route-not-found',
+  405: 'method-not-allowed',
+  413: 'body-too-large',
+  415: 'unsupported-encoding',
 };
+
+/** The problem+json body of a problem, as every answer and answerClientError write it. */
+export function problemBody(problem: HttpProblem, instance?: string): Problem {
+  return {
+    type: problemType(problem.code),
+    code: problem.code,
+    title: problem.title,
+    status: problem.status,
+    detail: problem.detail,
+    ...(instance === undefined ? {} : { instance }),
+    ...(problem.errors ? { errors: problem.errors } : {}),
+  };
+}
 
 /** Maps every error to problem+json: 4xx carry their message, 5xx never leak internals. */
 export function problemMiddleware(logger: Logger) {
@@ -69,7 +99,7 @@ export function problemMiddleware(logger: Logger) {
     try {
       await next();
       if (ctx.status === 404 && ctx.body === undefined) {
-        throw notFound(`No route for ${ctx.method} ${ctx.path}.`);
+        throw notFound('route-not-found', `No route for ${ctx.method} ${ctx.path}.`);
       }
     } catch (err) {
       const problem = toProblem(err);
@@ -77,14 +107,7 @@ export function problemMiddleware(logger: Logger) {
       ctx.status = problem.status;
       if (problem.status === 503) ctx.set('Retry-After', '1');
       ctx.type = 'application/problem+json';
-      ctx.body = {
-        type: 'about:blank',
-        title: problem.title,
-        status: problem.status,
-        detail: problem.detail,
-        instance: ctx.path,
-        ...(problem.errors ? { errors: problem.errors } : {}),
-      };
+      ctx.body = problemBody(problem, ctx.path);
     }
   };
 }
@@ -92,24 +115,24 @@ export function problemMiddleware(logger: Logger) {
 function toProblem(err: unknown): HttpProblem {
   if (err instanceof HttpProblem) return err;
   if (err instanceof Error && err.name === 'BookBusyError') {
-    return new HttpProblem(503, 'Service Unavailable', 'The book is busy with a burst of messages; retry in a second.');
+    return new HttpProblem('book-busy', 'The book is busy with a burst of messages; retry in a second.');
   }
   if (err instanceof ZodError) return validationProblem(err, 'request');
   // Errors from Koa and its body parser carry a status and `expose` for client errors (e.g. malformed JSON).
   const httpError = err as { status?: unknown; expose?: unknown; message?: unknown };
   if (typeof httpError.status === 'number' && httpError.status >= 400 && httpError.status < 500) {
-    const title = STATUS_TITLES[httpError.status] ?? 'Client Error';
     if (err instanceof SyntaxError) {
-      return new HttpProblem(400, 'Invalid JSON', `The request body is not valid JSON: ${err.message}.`);
+      return new HttpProblem('invalid-json', `The request body is not valid JSON: ${err.message}.`);
     }
-    return new HttpProblem(httpError.status, title, httpError.expose ? String(httpError.message) : title);
+    const code = FRAMEWORK_KINDS[httpError.status] ?? 'invalid-request';
+    return new HttpProblem(code, httpError.expose ? String(httpError.message) : PROBLEM_KINDS[code].description);
   }
-  return new HttpProblem(500, 'Internal Server Error', 'Something went wrong on our side; it has been logged.');
+  return new HttpProblem('internal-error', 'Something went wrong on our side; it has been logged.');
 }
 
-const CLIENT_ERRORS: Record<string, [number, string]> = {
-  HPE_HEADER_OVERFLOW: [431, 'Request Header Fields Too Large'],
-  ERR_HTTP_REQUEST_TIMEOUT: [408, 'Request Timeout'],
+const CLIENT_ERRORS: Record<string, ProblemCode> = {
+  HPE_HEADER_OVERFLOW: 'headers-too-large',
+  ERR_HTTP_REQUEST_TIMEOUT: 'request-timeout',
 };
 
 /**
@@ -119,8 +142,12 @@ const CLIENT_ERRORS: Record<string, [number, string]> = {
  */
 export function answerClientError(err: NodeJS.ErrnoException, socket: Socket): void {
   if (err.code !== 'ECONNRESET' && socket.writable && socket.bytesWritten === 0) {
-    const [status, title] = CLIENT_ERRORS[err.code ?? ''] ?? [400, 'Bad Request'];
-    const body = JSON.stringify({ type: 'about:blank', title, status, detail: 'The request is not valid HTTP/1.1.' });
+    const problem = new HttpProblem(
+      CLIENT_ERRORS[err.code ?? ''] ?? 'malformed-http',
+      'The request is not valid HTTP/1.1.',
+    );
+    const { status, title } = problem;
+    const body = JSON.stringify(problemBody(problem));
     socket.end(
       `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\n` +
         `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,

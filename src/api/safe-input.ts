@@ -1,5 +1,5 @@
 import type { Context, Next } from 'koa';
-import { HttpProblem } from './problem.js';
+import { HttpProblem, invalidField } from './problem.js';
 
 /** A body the API reads as JSON: application/json or any +json type (the 415 gate lets exactly these through). */
 export const isJsonRequest = (ctx: Context): boolean => Boolean(ctx.is('application/json', '+json'));
@@ -13,10 +13,8 @@ export function refuseUnreadableBody(err: Error, ctx: Context): never {
   ctx.set('Connection', 'close');
   if (typeof (err as { status?: unknown }).status === 'number') throw err;
   throw new HttpProblem(
-    400,
-    'Invalid request body',
+    'unreadable-body',
     'The request body could not be read: send it in the Content-Encoding it names, or without one.',
-    undefined,
     { cause: err },
   );
 }
@@ -55,9 +53,7 @@ export async function refuseUnsafeInput(ctx: Context, next: Next): Promise<void>
   ] as const) {
     const problem = unsafeJson(value);
     if (problem) {
-      throw new HttpProblem(400, 'Invalid request', `The ${where} is invalid: ${problem}.`, [
-        { field: where, message: problem },
-      ]);
+      throw invalidField(where, problem, `The ${where} is invalid: ${problem}.`);
     }
   }
   await next();

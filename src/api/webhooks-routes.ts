@@ -12,6 +12,7 @@ import {
   type Webhook,
   type WebhookTestResult,
 } from '../contract/webhooks.js';
+import { DELIVERY_ID } from '../contract/deliveries.js';
 import { findDelivery, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
@@ -82,14 +83,14 @@ async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<vo
 }
 
 const urlTaken = (destination: string | undefined) =>
-  conflict(`An endpoint for ${destination ?? 'that destination'} already exists.`);
+  conflict('destination-taken', `An endpoint for ${destination ?? 'that destination'} already exists.`);
 
 export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRouteDeps): void {
   const { pool } = deps;
   const requireWebhook = async (tenantId: string, rawId: string) => {
     const id = parseInput(WebhookIdSchema, rawId, 'id');
     const row = await findWebhook(pool, tenantId, id);
-    if (!row) throw notFound(`Webhook endpoint ${id} does not exist.`);
+    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
     return row;
   };
 
@@ -97,9 +98,9 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const body = parseInput(CreateWebhookRequestSchema, ctx.request.body, 'request body');
     if (body.url) await checkDestination(deps, body.url);
     if (body.email && !deps.mailer) {
-      throw new HttpProblem(400, 'Invalid request', 'E-mail subscriptions need SMTP_URL configured on this server.', [
-        { field: 'email', message: 'is not available: no SMTP server is configured' },
-      ]);
+      throw new HttpProblem('email-not-configured', 'E-mail subscriptions need SMTP_URL configured on this server.', {
+        errors: [{ field: 'email', message: 'is not available: no SMTP server is configured' }],
+      });
     }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
     const row = await insertWebhook(pool, {
@@ -133,14 +134,16 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const body = parseInput(UpdateWebhookRequestSchema, ctx.request.body, 'request body');
     if (body.url) await checkDestination(deps, body.url);
     if ((body.url && existing.email) || (body.email && existing.url)) {
-      throw new HttpProblem(400, 'Invalid request', 'A webhook keeps a url and an e-mail subscription an email.', [
-        { field: body.url ? 'url' : 'email', message: 'cannot change the kind of endpoint' },
-      ]);
+      throw invalidField(
+        body.url ? 'url' : 'email',
+        'cannot change the kind of endpoint',
+        'A webhook keeps a url and an e-mail subscription an email.',
+      );
     }
     const row = await updateWebhook(pool, ctx.state.tenantId, existing.id, body).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
-    if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
+    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
     ctx.body = toWebhook(row);
   });
 
@@ -157,7 +160,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     if (refusal) throw invalidField('secret', refusal);
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
     const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
-    if (!row) throw notFound(`Webhook endpoint ${existing.id} does not exist.`);
+    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
     ctx.body = { ...toWebhook(row), secret };
   });
 
@@ -171,7 +174,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.post('/v1/webhooks/:id/test', async (ctx) => {
     const id = parseInput(WebhookIdSchema, ctx.params.id, 'id');
     const webhook = await findWebhookWithSecrets(pool, ctx.state.tenantId, id);
-    if (!webhook) throw notFound(`Webhook endpoint ${id} does not exist.`);
+    if (!webhook) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
     const eventId = `evt_test_${randomUUID().replace(/-/g, '')}`;
     const body = JSON.stringify({
       event_id: eventId,
@@ -233,8 +236,8 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, eventId });
     if (reopened.length === 0) {
       const pending = await findDelivery(pool, ctx.state.tenantId, eventId, existing.id);
-      if (!pending) throw notFound(`Delivery ${ctx.params.id as string} does not exist.`);
-      throw conflict(`Delivery ${ctx.params.id as string} is still being attempted.`);
+      if (!pending) throw notFound('delivery-not-found', `Delivery ${ctx.params.id as string} does not exist.`);
+      throw conflict('delivery-in-progress', `Delivery ${ctx.params.id as string} is still being attempted.`);
     }
     await redeliver(deps, ctx.state.tenantId, existing, reopened);
     ctx.status = 202;
@@ -245,10 +248,8 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 /** Delivery ids are `<event_id>.<webhook_id>`. */
 function splitDeliveryId(id: string): [string, string] {
   const dot = id.lastIndexOf('.');
-  if (dot <= 0 || !/^evt_[a-z]+_[a-z0-9_-]+$/.test(id.slice(0, dot))) {
-    throw new HttpProblem(400, 'Invalid request', 'The delivery id is invalid: use the id a delivery listing gave.', [
-      { field: 'id', message: 'is not a delivery id' },
-    ]);
+  if (dot <= 0 || !DELIVERY_ID.test(id)) {
+    throw invalidField('id', 'is not a delivery id', 'The delivery id is invalid: use the id a delivery listing gave.');
   }
   return [id.slice(0, dot), id.slice(dot + 1)];
 }

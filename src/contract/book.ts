@@ -30,26 +30,38 @@ const uuid = (name: string) =>
 export const BookUuidSchema = uuid('book_uuid');
 export const DocUuidSchema = uuid('doc_uuid');
 
+/** Text the API trims before its length checks: the document says it must hold something besides white space. */
+export const NOT_BLANK = { override: { pattern: '\\S' } };
+
 const MetadataValue = z.union([z.string().max(1024), z.number().finite(), z.boolean(), z.null()]);
 export const MetadataSchema = z
   .record(z.string().min(1).max(64), MetadataValue)
-  .refine((value) => Object.keys(value).length <= 50, { error: 'at most 50 keys' });
+  .refine((value) => Object.keys(value).length <= 50, { error: 'at most 50 keys' })
+  .meta({ override: { maxProperties: 50 } });
 export type Metadata = z.infer<typeof MetadataSchema>;
 
 const DURATION = /^(\d{1,6})(s|m|h|d)$/;
 const MAX_SEAL_AFTER_MS = parseDuration('90d');
+/**
+ * DURATION within 1s–90d, for the OpenAPI document (the refine below is what the API checks; a unit test keeps the
+ * two the same): at most 6 digits, not zero, and at most 129600m, 2160h or 90d (999999s is under 90 days).
+ */
+export const DURATION_PATTERN =
+  '^(?=\\d{1,6}[smhd]$)(?=0*[1-9])(?:\\d+s|0*(?:\\d{1,5}|1[01]\\d{4}|12[0-8]\\d{3}|129[0-5]\\d{2}|129600)m|' +
+  '0*(?:\\d{1,3}|1\\d{3}|20\\d{2}|21[0-5]\\d|2160)h|0*(?:\\d|[1-8]\\d|90)d)$';
 /** "30s", "15m", "2h", "7d" → milliseconds (at least 1 s, at most 90 days). */
 export const DurationSchema = z
   .string()
   .regex(DURATION, { error: 'must be a duration such as "30s", "15m", "2h" or "7d"' })
   .transform(parseDuration)
-  .refine((ms) => ms >= 1000 && ms <= MAX_SEAL_AFTER_MS, { error: 'must be between 1s and 90d' });
+  .refine((ms) => ms >= 1000 && ms <= MAX_SEAL_AFTER_MS, { error: 'must be between 1s and 90d' })
+  .meta({ override: { pattern: DURATION_PATTERN } });
 
 /** The longest book or document name and verification reason the API takes (event bodies clip to the same). */
 export const NAME_MAX_CHARS = 255;
 export const REASON_MAX_CHARS = 1000;
 
-const name = z.string().trim().min(1, { error: 'must not be empty' }).max(NAME_MAX_CHARS);
+const name = z.string().trim().min(1, { error: 'must not be empty' }).max(NAME_MAX_CHARS).meta(NOT_BLANK);
 
 export const CreateBookRequestSchema = z.strictObject({
   book_uuid: BookUuidSchema.optional(),
@@ -81,7 +93,7 @@ export const VERIFICATION_RESULTS = ['SUCCEEDED', 'FAILED'] as const;
 export type VerificationResult = (typeof VERIFICATION_RESULTS)[number];
 export const VerificationRequestSchema = z.strictObject({
   result: z.enum(VERIFICATION_RESULTS, { error: 'must be "SUCCEEDED" or "FAILED"' }),
-  reason: z.string().trim().min(1).max(REASON_MAX_CHARS).optional(),
+  reason: z.string().trim().min(1).max(REASON_MAX_CHARS).meta(NOT_BLANK).optional(),
   fields: StatementFieldsSchema.optional(),
 });
 export type VerificationRequest = z.infer<typeof VerificationRequestSchema>;
@@ -95,6 +107,7 @@ export const ListBooksQuerySchema = z.strictObject({
     .trim()
     .min(1)
     .max(200)
+    .meta(NOT_BLANK)
     .optional()
     .meta({ description: 'Only books whose name contains this (any case) or whose book_uuid starts with it' }),
 });

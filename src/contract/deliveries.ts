@@ -11,6 +11,16 @@ export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES).meta({
 
 const deliveryId = z.string().meta({ description: '<event_id>.<webhook_id>; POST /v1/deliveries/{id}/retry takes it' });
 
+/**
+ * A delivery id as POST /v1/deliveries/{id}/retry checks it: an event id (`evt_<type>_[<tenant>_]<book>[_<doc>]`), a
+ * dot, the webhook's UUID.
+ */
+export const DELIVERY_ID = new RegExp(`^evt_[a-z]+_[a-z0-9_-]+\\.${z.regexes.uuid().source.slice(1)}`);
+export const DeliveryIdSchema = z
+  .string()
+  .regex(DELIVERY_ID)
+  .meta({ description: '<event_id>.<webhook_id>: the id a delivery listing gave' });
+
 export const AttemptSchema = z
   .strictObject({
     attempt: z.int().min(1).meta({ description: '1, 2, …; a redelivery continues the numbering' }),

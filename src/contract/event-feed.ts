@@ -16,9 +16,12 @@ const filters = {
 };
 
 export const EventFeedQuerySchema = z.strictObject({
-  after: PageCursorSchema.optional().meta({
-    description: "The events after this position: a page's next_cursor, an event's cursor, or a stream message's id",
-  }),
+  // Checked as a position (parseCursor): the document says which form that is.
+  after: PageCursorSchema.meta({ override: { pattern: LAST_EVENT_ID.source } })
+    .optional()
+    .meta({
+      description: "The events after this position: a page's next_cursor, an event's cursor, or a stream message's id",
+    }),
   ...filters,
   limit: PageLimitSchema,
 });

@@ -20,6 +20,24 @@ const unlessMissing = (message: string) => (issue: { input?: unknown }) =>
 /** -0 would format as "-0.00" and fail equality checks in JSON; adding 0 turns it into +0. */
 const noNegativeZero = (value: number) => value + 0;
 
+/**
+ * What the document says an amount is: a decimal string or integer cents (the transform below checks the same; a
+ * non-negative amount may still be written "-0.00", which is zero).
+ */
+const moneyDocument = (nonNegative: boolean) => ({
+  anyOf: [
+    {
+      type: 'string',
+      pattern: nonNegative ? '^(?:\\d{1,13}(?:\\.\\d{1,2})?|-0{1,13}(?:\\.0{1,2})?)$' : MONEY_DECIMAL.source,
+    },
+    {
+      type: 'integer',
+      minimum: nonNegative ? 0 : Number.MIN_SAFE_INTEGER,
+      maximum: Number.MAX_SAFE_INTEGER,
+    },
+  ],
+});
+
 function money(options: { nonNegative: boolean }) {
   return z
     .union([z.string(), z.number()], { error: unlessMissing(`must be an amount of money: ${MONEY_HINT}`) })
@@ -52,6 +70,12 @@ function money(options: { nonNegative: boolean }) {
         return z.NEVER;
       }
       return cents;
+    })
+    .meta({
+      override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+        delete jsonSchema.type;
+        Object.assign(jsonSchema, moneyDocument(options.nonNegative));
+      },
     });
 }
 
@@ -60,7 +84,8 @@ const CalendarDate = z
   .refine((value) => parseIsoDate(value) !== undefined, {
     error: (issue) =>
       `must be a real calendar date formatted YYYY-MM-DD, e.g. "2026-01-31"; got ${JSON.stringify(issue.input)}`,
-  });
+  })
+  .meta({ override: { format: 'date', pattern: '^\\d{4}-\\d{2}-\\d{2}$' } });
 
 export const StatementFieldsSchema = z
   .strictObject({
@@ -68,7 +93,8 @@ export const StatementFieldsSchema = z
       .string({ error: unlessMissing('must be a string') })
       .trim()
       .min(1, { error: 'must not be empty' })
-      .max(ACCOUNT_ID_MAX_CHARS, { error: `must be at most ${ACCOUNT_ID_MAX_CHARS} characters` }),
+      .max(ACCOUNT_ID_MAX_CHARS, { error: `must be at most ${ACCOUNT_ID_MAX_CHARS} characters` })
+      .meta({ override: { pattern: '\\S' } }),
     period_start: CalendarDate,
     period_end: CalendarDate,
     starting_balance: money({ nonNegative: false }),
@@ -90,6 +116,9 @@ export const StatementFieldsSchema = z
     path: ['period_end'],
     error: 'must be on or after period_start',
     when: ({ value }) => periodDays(value).valid,
+  })
+  .meta({
+    description: `period_end is on or after period_start, and the period covers at most ${MAX_PERIOD_DAYS} days`,
   });
 
 /** Inclusive day count of a (possibly partially invalid) payload's period; valid when both dates parse. */

@@ -10,6 +10,13 @@ const url = z
   // Runs even when the URL check failed: an unparsable value must not throw here.
   .refine((value) => !URL.canParse(value) || (!new URL(value).username && !new URL(value).password), {
     error: 'must not carry credentials; use the signature to authenticate bookbell',
+  })
+  .meta({
+    // http(s), and no user:password@ before the host.
+    override: { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@]+(?:[/?#].*)?$' },
+    description:
+      'Where a webhook POSTs. https unless the server allows http; the host must not be a private, loopback or ' +
+      'link-local address unless the server allows it',
   });
 /** Book events, and operational events about the tenant's own endpoints. */
 export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'webhook.disabled'] as const;
@@ -17,12 +24,24 @@ export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 const events = z
   .array(z.enum(SUBSCRIBABLE_EVENTS, { error: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }))
   .min(1, { error: 'must name at least one event' })
-  .refine((list) => new Set(list).size === list.length, { error: 'must not repeat an event' });
-const description = z.string().trim().min(3).max(255);
+  .refine((list) => new Set(list).size === list.length, { error: 'must not repeat an event' })
+  .meta({ override: { uniqueItems: true } });
+// At least 3 characters once trimmed: a non-blank first and last with something between.
+const description = z
+  .string()
+  .trim()
+  .min(3)
+  .max(255)
+  .meta({ override: { pattern: '\\S[\\s\\S]+\\S' } });
 /** Standard Webhooks secrets are `whsec_` + base64 of 24–64 bytes; Ocrolus takes 16–128 characters. */
 const secret = z.string().min(16).max(128);
 
 const STANDARD_SECRET = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?)$/;
+/** STANDARD_SECRET of 24 to 64 bytes, for the OpenAPI document: 8–21 groups of 4, then 1 or 2 more bytes. */
+const B64 = '[A-Za-z0-9+/]';
+export const STANDARD_SECRET_PATTERN = `^whsec_(?:(?:${B64}{4}){8,21}(?:${B64}{2}==)?|(?:${B64}{4}){8,20}${B64}{3}=)$`;
+// eslint-disable-next-line no-control-regex -- refusing control characters is the point
+const OCROLUS_SECRET = /^[^\u0000-\u001F\u007F]*$/;
 
 /**
  * Why a secret cannot sign for a scheme, or undefined when it can: every secret the API accepts must sign every later
@@ -31,8 +50,7 @@ const STANDARD_SECRET = /^whsec_((?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Z
 export function secretRefusal(scheme: (typeof SIGNATURE_SCHEMES)[number], value: string): string | undefined {
   if (scheme === 'ocrolus') {
     // Any 16–128 characters make an HMAC key; control characters would not survive a receiver's configuration.
-    // eslint-disable-next-line no-control-regex -- refusing control characters is the point
-    return /[\u0000-\u001F\u007F]/.test(value) ? 'must not contain control characters' : undefined;
+    return OCROLUS_SECRET.test(value) ? undefined : 'must not contain control characters';
   }
   const base64 = STANDARD_SECRET.exec(value)?.[1];
   let bytes = -1;
@@ -67,6 +85,15 @@ export const CreateWebhookRequestSchema = z
     }
     const refusal = body.secret === undefined ? undefined : secretRefusal(body.signature_scheme, body.secret);
     if (refusal) ctx.addIssue({ code: 'custom', path: ['secret'], message: refusal });
+  })
+  .meta({
+    override: {
+      oneOf: [{ required: ['url'] }, { required: ['email'] }],
+      // The secret's form depends on the scheme (standard when none is named).
+      if: { properties: { signature_scheme: { const: 'ocrolus' } }, required: ['signature_scheme'] },
+      then: { properties: { secret: { pattern: OCROLUS_SECRET.source } } },
+      else: { properties: { secret: { pattern: STANDARD_SECRET_PATTERN } } },
+    },
   });
 export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequestSchema>;
 
@@ -80,14 +107,19 @@ export const UpdateWebhookRequestSchema = z
   })
   .refine((body) => Object.keys(body).length > 0, {
     error: 'name at least one of url, email, events, description, active',
-  });
+  })
+  .meta({ override: { minProperties: 1 } });
 export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
 
 export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' }).overwrite((value) => value.toLowerCase());
 
 export const RotateSecretRequestSchema = z
   .strictObject({
-    secret: secret.optional().meta({ description: 'Your own new secret; without one, bookbell makes one' }),
+    secret: secret.optional().meta({
+      description:
+        "Your own new secret; without one, bookbell makes one. It must suit the endpoint's signature_scheme, as on " +
+        'POST /v1/webhooks',
+    }),
   })
   .meta({ id: 'RotateSecretRequest' });
 
@@ -98,7 +130,12 @@ export const RecoverRequestSchema = z
       // PostgreSQL takes offsets up to ±15:59 and no year 0: it gets the same instant in UTC, years 1 to 9999.
       .transform((value) => new Date(value).toISOString())
       .refine((value) => /^(?!0000)\d{4}-/.test(value), { error: 'must be a time from year 1 to 9999' })
-      .meta({ description: 'Redeliver the deliveries that failed at or after this time' }),
+      .meta({
+        description: 'Redeliver the deliveries that failed at or after this time (years 1 to 9999)',
+        override: ({ jsonSchema }: { jsonSchema: Record<string, unknown> }) => {
+          jsonSchema.pattern = `^(?!0000-)${String(jsonSchema.pattern).slice(1)}`;
+        },
+      }),
   })
   .meta({ id: 'RecoverRequest' });
 

@@ -124,7 +124,7 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     const clash = await api('POST', '/v1/books', { book_uuid: bookUuid, name: 'Different' });
     expect(clash.status).toBe(409);
     expect(clash.headers.get('content-type')).toContain('application/problem+json');
-    expect(clash.body).toMatchObject({ status: 409, title: 'Conflict' });
+    expect(clash.body).toMatchObject({ status: 409, code: 'book-uuid-taken', type: '/docs/problems/book-uuid-taken' });
     expect(clash.body.detail).toContain(bookUuid);
     expect((await api('GET', `/v1/books/${bookUuid}`)).body.name).toBe('Original');
   });

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEED_STREAM_EVENT, FeedEventSchema } from '../../src/contract/event-feed.js';
 import { EventPayloadSchema, TestEventPayloadSchema } from '../../src/contract/event-payload.js';
+import { PROBLEM_CODES, problemType } from '../../src/contract/problem-types.js';
 import { parseStreamMessage, type ParsedStreamMessage } from '../../src/contract/stream.js';
 import { statement } from '../support/books.js';
 import { contractClient } from '../support/contract.js';
@@ -251,6 +252,7 @@ describe('the API answers as its OpenAPI document says', () => {
     const bad = await api.send('POST', '/v1/books', { body: { name: '', extra: 1 } });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['extra', 'name']);
+    expect(bad.body).toMatchObject({ type: '/docs/problems/invalid-request', code: 'invalid-request' });
     const bookUuid = randomUUID();
     await api.send('POST', '/v1/books', { body: { book_uuid: bookUuid, name: 'First' } });
     expect((await api.send('POST', '/v1/books', { body: { book_uuid: bookUuid, name: 'Other' } })).status).toBe(409);
@@ -263,6 +265,70 @@ describe('the API answers as its OpenAPI document says', () => {
     });
     expect(stream.status).toBe(400);
   });
+
+  it('tells its conflicts apart by code, and serves the page of every problem type', async () => {
+    const codeOf = async (answer: Promise<{ status: number; body: any }>) => {
+      const { status, body } = await answer;
+      expect(status).toBe(409);
+      return body.code as string;
+    };
+    const codes: string[] = [];
+    const book = async (name: string) => {
+      const bookUuid = randomUUID();
+      await api.send('POST', '/v1/books', { body: { book_uuid: bookUuid, name } });
+      return { book_uuid: bookUuid };
+    };
+    const upload = (params: { book_uuid: string }, docUuid: string, name: string) =>
+      api.send('POST', '/v1/books/{book_uuid}/documents', { params, body: { doc_uuid: docUuid, name } });
+
+    const open = await book('Conflicts');
+    codes.push(await codeOf(api.send('POST', '/v1/books', { body: { ...open, name: 'Renamed' } })));
+    const docUuid = randomUUID();
+    expect((await upload(open, docUuid, 'a.pdf')).status).toBe(202);
+    codes.push(await codeOf(upload(open, docUuid, 'b.pdf')));
+    await api.send('POST', '/v1/books/{book_uuid}/seal', { params: open });
+    codes.push(await codeOf(upload(open, randomUUID(), 'late.pdf')));
+
+    // A sealed empty book completes at once; its BOOK_COMPLETE goes to an endpoint that answers slowly, so the
+    // delivery is still being attempted when it is retried.
+    const slow = await startReceiver(() => ({ status: 200, delayMs: 5000 }));
+    cleanups.push(slow.close);
+    const hook = await api.send('POST', '/v1/webhooks', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } });
+    codes.push(await codeOf(api.send('POST', '/v1/webhooks', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } })));
+    const done = await book('Done');
+    await api.send('POST', '/v1/books/{book_uuid}/seal', { params: done });
+    const pending = await eventually(async () => {
+      const { body } = await api.send('GET', '/v1/webhooks/{id}/deliveries', { params: { id: hook.body.id } });
+      expect(body.data.map((d: { status: string }) => d.status)).toEqual(['PENDING']);
+      return body.data[0].id as string;
+    }, 30_000);
+    codes.push(await codeOf(api.send('POST', '/v1/deliveries/{id}/retry', { params: { id: pending } })));
+    const verify = () =>
+      api.send('POST', '/v1/books/{book_uuid}/documents/{doc_uuid}/verification', {
+        params: { ...done, doc_uuid: randomUUID() },
+        body: { result: 'FAILED', reason: 'late' },
+      });
+    // 409 once the book's workflow has finished (until then it takes the result and ignores it).
+    codes.push(await eventually(() => codeOf(verify()), 30_000, 500));
+
+    expect(codes).toEqual([
+      'book-uuid-taken',
+      'doc-uuid-taken',
+      'book-sealed',
+      'destination-taken',
+      'delivery-in-progress',
+      'book-complete',
+    ]);
+
+    // Every type resolves, against the URL that answered, to its page on this API.
+    const answered = `${system.apiUrl}/v1/books/${open.book_uuid}/documents`;
+    for (const code of PROBLEM_CODES) {
+      const page = await fetch(new URL(problemType(code), answered));
+      expect(page.status, code).toBe(200);
+      expect(page.headers.get('content-type'), code).toContain('text/html');
+      expect(await page.text()).toContain(`code: "${code}"`);
+    }
+  }, 60_000);
 
   it('produced every success response the document lists', () => {
     expect(api.untested()).toEqual([]);

@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import { z } from 'zod';
 import { openApiDocument } from '../../src/api/openapi.js';
+import { problemKindFailure } from './hostile-client.js';
 import * as analytics from '../../src/contract/analytics.js';
 import * as bookView from '../../src/contract/book-view.js';
 import * as book from '../../src/contract/book.js';
@@ -54,7 +55,7 @@ export function contractClient(baseUrl: string, apiKey: string) {
     const response = operation.responses[String(status)];
     expect(response, `${method} ${template} documents ${status}`).toBeDefined();
     seen.add(`${method} ${template} ${status}`);
-    return response as { content?: Record<string, { schema: { $ref?: string } }> };
+    return response as { content?: Record<string, { schema: { $ref?: string }; examples?: object }> };
   }
 
   function conform(method: string, template: string, response: Response, text: string): unknown {
@@ -69,6 +70,12 @@ export function contractClient(baseUrl: string, apiKey: string) {
     expect(entry, `${where} documents ${mediaType}: ${text.slice(0, 300)}`).toBeDefined();
     if (!mediaType.endsWith('json')) return text;
     const body: unknown = JSON.parse(text);
+    if (mediaType === 'application/problem+json') {
+      const problem = body as Record<string, unknown>;
+      expect(problemKindFailure(problem), `${where}: ${text}`).toBeUndefined();
+      // The operation names every kind it answers with, one example each.
+      expect(Object.keys(entry?.examples ?? {}), `${where} documents ${String(problem.code)}`).toContain(problem.code);
+    }
     const ref = entry?.schema.$ref;
     expect(ref, `${where} names its schema`).toBeDefined();
     const parsed = schemaFor(ref as string).safeParse(body);

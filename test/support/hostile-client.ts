@@ -1,6 +1,7 @@
 import http from 'node:http';
 import net from 'node:net';
 import fc from 'fast-check';
+import { isProblemCode, PROBLEM_KINDS, problemType } from '../../src/contract/problem-types.js';
 
 /** One request a hostile client sends: everything on the wire is as given (no URL normalisation, any method). */
 export interface HostileRequest {
@@ -134,6 +135,22 @@ export function answerProblem(request: HostileRequest, response: HostileResponse
     if (typeof body[field] !== 'string' || body[field] === '') return `a problem without ${field}`;
   }
   if (body.status !== status) return `a problem whose status ${String(body.status)} is not the HTTP status ${status}`;
+  return problemKindFailure(body);
+}
+
+/**
+ * What is wrong with a problem's kind, or undefined: its `type` is a catalogued one, its `code` the last segment of
+ * that type, and its status and title the kind's.
+ */
+export function problemKindFailure(body: Record<string, unknown>): string | undefined {
+  const { code, type } = body;
+  if (typeof code !== 'string' || !isProblemCode(code)) return `a problem with code ${JSON.stringify(code)}`;
+  if (type !== problemType(code)) return `a problem of code ${code} with type ${JSON.stringify(type)}`;
+  if (type.split('/').at(-1) !== code) return `a problem whose code ${code} is not the end of its type`;
+  const kind = PROBLEM_KINDS[code];
+  if (body.status !== kind.status || body.title !== kind.title) {
+    return `a ${code} problem with status ${String(body.status)} and title ${String(body.title)}`;
+  }
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import { WebhookSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 
-const UNDOCUMENTED = new Set(['GET /openapi.json', 'GET /docs']);
+const UNDOCUMENTED = new Set(['GET /openapi.json', 'GET /docs', 'GET /docs/problems', 'GET /docs/problems/{code}']);
 
 type Schema = Record<string, any>;
 
