@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
-import { DAY_MS, formatDuration, MINUTE_MS, parseDuration } from './durations.js';
+import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -94,16 +94,16 @@ const ConfigSchema = z.object({
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /** Delays before each delivery attempt (Svix's schedule); after the list, daily. */
-  DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h', { min: 0, max: 7 * DAY_MS, maxLength: 50 }),
+  DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h', { min: 0, max: 7 * DAY_MS, maxLength: 1000 }),
   /** A delivery gives up once its next attempt would start later than this after the event. */
-  DELIVERY_WINDOW: duration('3d', { min: MINUTE_MS, max: 90 * DAY_MS }),
+  DELIVERY_WINDOW: duration('3d', { min: 1000, max: 90 * DAY_MS }),
   /**
    * A receiver must answer within this: inside the delivery activity's 2-minute timeout, with room for the attempt's
    * recording.
    */
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
   /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
-  DISABLE_AFTER: duration('5d', { min: MINUTE_MS, max: 90 * DAY_MS }),
+  DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
   /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
