@@ -58,8 +58,12 @@ const MAX_SIGNALS_PER_RUN = 5000;
 const DEFAULT_HISTORY_LIMIT = 10_000;
 /** About 250 bytes each (ids and statuses; reasons and fields stay in PostgreSQL): the input stays well under 2 MB. */
 const MAX_CARRIED_EFFECTS = 500;
-/** A book quiet this long checks its intake log; again after twice as long, up to every 6 hours, until new input. */
-const DEFAULT_QUIET_CHECK_MS = 5 * 60_000;
+/**
+ * A book quiet this long checks its intake log; again after twice as long, up to every 6 hours, until new input. Half
+ * an hour: a lost message is rare and costs only this delay, while every touched book runs one check (10,000 books
+ * touched in a burst are 10,000 checks half an hour later, not while the burst is still being worked off).
+ */
+const DEFAULT_QUIET_CHECK_MS = 30 * 60_000;
 const MAX_QUIET_CHECK_MS = 6 * 3_600_000;
 /**
  * Handing over to the next run: the API leaves messages in the intake log (for at most HANDOVER_MARK_MS; the next run
