@@ -35,6 +35,13 @@ export const WORKER_TUNING: Partial<WorkerOptions> = {
   // The SDK's defaults measured best here: more workflow-task slots and pollers (100 / 20), a second workflow thread
   // and eager activity dispatch changed nothing beyond noise on a 2-core machine, where CPU is the limit. What
   // moved bookbell past its floor was doing less per event (docs/benchmarks.md, "Tuning and notes").
+  //
+  // A task for a book this worker holds in memory waits this long for it before it goes to any worker (10 s by
+  // default). Uploads are acknowledged without waiting for the book, so a burst over thousands of sleeping books
+  // leaves a backlog: bounced after 10 s, a task became a WorkflowTaskTimedOut and a full replay elsewhere, which only
+  // deepened the backlog (10,000 open books: 692 such timeouts). The price: when this worker dies, the books it held
+  // wait up to this long for another one.
+  stickyQueueScheduleToStartTimeout: '1 minute',
 };
 
 export interface BookWorkerOptions {

@@ -152,5 +152,6 @@ describe('reads with the worker killed', () => {
     ).toEqual(state.docs);
 
     await eventually(async () => expect((await api.get(created)).status).toBe('UPLOAD'));
-  });
+    // Books the killed worker held wait for a new one up to the sticky timeout (1 minute, src/temporal/worker.ts).
+  }, 180_000);
 });
