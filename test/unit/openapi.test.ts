@@ -3,12 +3,9 @@ import type Router from '@koa/router';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import type { z } from 'zod';
 import type { BookAnalytics } from '../../src/analytics/bank-statements.js';
-import { createApp } from '../../src/api/app.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import type { BookAnalyticsSchema } from '../../src/contract/analytics.js';
-import { WebhookSender } from '../../src/delivery/send.js';
-import { DestinationPolicy } from '../../src/delivery/ssrf.js';
-import { createLogger } from '../../src/logger.js';
+import { appWithoutBackends } from '../support/app-without-backends.js';
 
 const UNDOCUMENTED = new Set(['GET /openapi.json', 'GET /docs', 'GET /docs/problems', 'GET /docs/problems/{code}']);
 
@@ -61,21 +58,7 @@ function looseSpots(
 
 /** Every route the app serves, as "METHOD /path/{param}". */
 function servedRoutes(): string[] {
-  const destinations = new DestinationPolicy();
-  const app = createApp({
-    pool: {} as never,
-    temporal: {} as never,
-    taskQueue: 'x',
-    logger: createLogger('silent'),
-    webhooks: {
-      destinations,
-      sender: new WebhookSender(destinations),
-      allowHttp: true,
-      timeoutMs: 1,
-      rotationGraceMs: 1,
-    },
-    stream: { hub: {} as never, heartbeatMs: 1 },
-  });
+  const app = appWithoutBackends();
   const routes: string[] = [];
   for (const layer of app.middleware) {
     const router = (layer as { router?: Router }).router;

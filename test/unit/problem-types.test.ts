@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { createApp } from '../../src/api/app.js';
 import { openApiDocument } from '../../src/api/openapi.js';
 import { HttpProblem, problemBody } from '../../src/api/problem.js';
 import {
@@ -11,10 +10,8 @@ import {
   problemType,
   type ProblemCode,
 } from '../../src/contract/problem-types.js';
-import { WebhookSender } from '../../src/delivery/send.js';
-import { DestinationPolicy } from '../../src/delivery/ssrf.js';
-import { createLogger } from '../../src/logger.js';
 import { fromRoot } from '../../src/paths.js';
+import { appWithoutBackends } from '../support/app-without-backends.js';
 
 /** Kinds no single operation answers with: they come before (or instead of) any route. */
 const BEFORE_ANY_ROUTE: ProblemCode[] = [
@@ -136,21 +133,7 @@ describe('the catalogue of problem kinds', () => {
   });
 
   it('has a page under /docs for every kind, and an index', async () => {
-    const destinations = new DestinationPolicy();
-    const app = createApp({
-      pool: {} as never,
-      temporal: {} as never,
-      taskQueue: 'x',
-      logger: createLogger('silent'),
-      webhooks: {
-        destinations,
-        sender: new WebhookSender(destinations),
-        allowHttp: true,
-        timeoutMs: 1,
-        rotationGraceMs: 1,
-      },
-      stream: { hub: {} as never, heartbeatMs: 1 },
-    });
+    const app = appWithoutBackends();
     const server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,0 +1,26 @@
+import { createApp } from '../../src/api/app.js';
+import { WebhookSender } from '../../src/delivery/send.js';
+import { DestinationPolicy } from '../../src/delivery/ssrf.js';
+import { createLogger } from '../../src/logger.js';
+
+/**
+ * The API app with no database, Temporal or stream behind it: enough for what answers without them (its routes, the
+ * docs pages, the OpenAPI document). Anything that reaches a backend fails.
+ */
+export function appWithoutBackends(): ReturnType<typeof createApp> {
+  const destinations = new DestinationPolicy();
+  return createApp({
+    pool: {} as never,
+    temporal: {} as never,
+    taskQueue: 'x',
+    logger: createLogger('silent'),
+    webhooks: {
+      destinations,
+      sender: new WebhookSender(destinations),
+      allowHttp: true,
+      timeoutMs: 1,
+      rotationGraceMs: 1,
+    },
+    stream: { hub: {} as never, heartbeatMs: 1 },
+  });
+}
