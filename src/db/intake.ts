@@ -118,7 +118,15 @@ export async function storeUpload(pool: Pool, upload: UploadToStore): Promise<St
      )
      select book.open, book.continuing, exists (select 1 from existing) as existed,
             coalesce((select name from stored), (select name from existing)) as name,
-            coalesce((select status from stored), (select status from existing)) as status
+            -- A result logged before the upload decides the status even before the book records it.
+            coalesce(
+              (select case r.result when 'SUCCEEDED' then 'VERIFICATION_COMPLETE' else 'REJECTED' end
+               from verification_results r
+               where r.tenant_id = $1::text and r.book_uuid = $2::uuid and r.doc_uuid = $3::uuid
+               order by r.id limit 1),
+              (select status from stored),
+              (select status from existing)
+            ) as status
      from book`,
     [upload.tenantId, upload.bookUuid, upload.docUuid, upload.name, upload.mimeType ?? null, upload.sizeBytes ?? null],
   );
