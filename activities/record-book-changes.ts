@@ -1,7 +1,7 @@
 import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
-import { listDocuments, recordVerification } from '../src/db/documents.js';
+import { forgetUnheldDocuments, listDocuments, recordVerification } from '../src/db/documents.js';
 import { insertEvent } from '../src/db/events.js';
 import { findResultDetails } from '../src/db/intake.js';
 import { withClient } from '../src/db/pool.js';
@@ -67,6 +67,7 @@ export function recordBookChanges(deps: FanOutDeps) {
             });
             context.docName = doc.name;
           } else if (event.type === 'BOOK_COMPLETE') {
+            await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
             const docs = await listDocuments(client, input.tenantId, input.bookUuid);
             context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
           } else {

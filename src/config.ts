@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
+import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -93,6 +94,11 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
+  /**
+   * The most documents one book holds; past it, uploads and results for new documents get 409 `book-full`. A book's
+   * state travels in every continue-as-new input, which Temporal refuses over 2 MB: 20,000 documents take 1.3 MB.
+   */
+  BOOK_MAX_DOCUMENTS: z.coerce.number().int().min(1).max(20_000).default(DEFAULT_MAX_DOCUMENTS),
   /** Delays before each delivery attempt (Svix's schedule); after the list, daily. */
   DELIVERY_RETRY_SCHEDULE: durationList('0s,5s,5m,30m,2h,5h,10h,10h', { min: 0, max: 7 * DAY_MS, maxLength: 1000 }),
   /** A delivery gives up once its next attempt would start later than this after the event. */

@@ -79,6 +79,7 @@ export async function startApiRole(opts: {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: opts.logger,
     historyLimit: config.BOOK_HISTORY_LIMIT,
+    maxDocuments: config.BOOK_MAX_DOCUMENTS,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     webhooks: {

@@ -26,6 +26,7 @@ import {
   verificationsSignal,
 } from './book-contract.js';
 import { takeBatch } from './effect-batches.js';
+import { canCarry, nextRunInput } from './next-run.js';
 import {
   applyBookInput,
   bookOutcome,
@@ -56,8 +57,6 @@ const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake, m
 const MAX_UPDATES_PER_RUN = 1500;
 const MAX_SIGNALS_PER_RUN = 5000;
 const DEFAULT_HISTORY_LIMIT = 10_000;
-/** About 250 bytes each (ids and statuses; reasons and fields stay in PostgreSQL): the input stays well under 2 MB. */
-const MAX_CARRIED_EFFECTS = 500;
 /**
  * A book quiet this long checks its intake log; again after twice as long, up to every 6 hours, until new input. Half
  * an hour: a lost message is rare and costs only this delay, while every touched book runs one check (10,000 books
@@ -195,7 +194,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
 
     // A burst can leave thousands of effects: continuing as new does not wait for all of them, only until the rest
     // is small enough to travel in the new run's input (Temporal refuses payloads over 2 MB).
-    const canCarryRest = () => mustContinueAsNew() && pending.length <= MAX_CARRIED_EFFECTS;
+    const canCarryRest = () => mustContinueAsNew() && canCarry(pending);
     while (pending.length > 0 && !canCarryRest()) {
       const batch = takeBatch(pending);
       if (batch.status) {
@@ -242,7 +241,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       // Let running handlers finish. Effects of messages that arrive meanwhile travel with the state, so a steady
       // stream of results cannot hold the book in a run that keeps growing.
       await condition(allHandlersFinished);
-      await continueAsNew<typeof bookWorkflow>({ ...input, carried: state, carriedEffects: pending });
+      await continueAsNew<typeof bookWorkflow>(nextRunInput(input, state, pending));
     }
   }
 }

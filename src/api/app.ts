@@ -7,6 +7,7 @@ import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
+import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
@@ -48,6 +49,8 @@ export interface AppDeps {
   webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
+  /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
+  maxDocuments?: number | undefined;
   /** Book streams: the process's change listener and the keep-alive interval. */
   stream: { hub: BookChangeHub; heartbeatMs: number };
   /** The web console at /console: where the Temporal UI is, for links to workflows. */
@@ -108,7 +111,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     historyLimit: deps.historyLimit,
   };
   registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
-  registerDocumentRoutes(router, bookDeps);
+  registerDocumentRoutes(router, { ...bookDeps, maxDocuments: deps.maxDocuments ?? DEFAULT_MAX_DOCUMENTS });
   registerStreamRoutes(router, {
     ...bookDeps,
     hub: deps.stream.hub,

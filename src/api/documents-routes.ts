@@ -18,6 +18,12 @@ import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
+const fullBook = (bookUuid: string, maxDocuments: number) =>
+  conflict(
+    'book-full',
+    `Book ${bookUuid} holds ${maxDocuments} documents, the most a book may hold: put further documents in another book.`,
+  );
+
 const completeBook = (bookUuid: string) =>
   conflict('book-complete', `Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
 
@@ -34,8 +40,8 @@ async function announce(send: () => Promise<boolean>, retry: string): Promise<bo
   }
 }
 
-export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps): void {
-  const { pool, temporal } = deps;
+export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps & { maxDocuments: number }): void {
+  const { pool, temporal, maxDocuments } = deps;
 
   router.post('/v1/books/:book_uuid/documents', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
@@ -45,17 +51,22 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps)
     const docUuid = body.doc_uuid ?? randomUUID();
     // Durable in PostgreSQL before anything is acknowledged, then announced to the book: no upload waits for a worker
     // to wake the book, and one Temporal took but the book never applied is found by the book's next check.
-    const stored = await storeUpload(pool, {
-      tenantId,
-      bookUuid,
-      docUuid,
-      name: body.name,
-      mimeType: body.mime_type,
-      sizeBytes: body.size_bytes,
-    });
+    const stored = await storeUpload(
+      pool,
+      {
+        tenantId,
+        bookUuid,
+        docUuid,
+        name: body.name,
+        mimeType: body.mime_type,
+        sizeBytes: body.size_bytes,
+      },
+      maxDocuments,
+    );
     if (stored.kind === 'closed') {
       throw conflict('book-sealed', `Book ${bookUuid} is sealed: it takes no more uploads.`);
     }
+    if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
     if (stored.name !== null && stored.name !== body.name) {
       throw conflict(
         'doc-uuid-taken',
@@ -88,14 +99,13 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps)
     const row = await requireBook(pool, tenantId, bookUuid);
     // Durable in PostgreSQL before anything is acknowledged: the book checks this log before BOOK_COMPLETE, so a signal
     // Temporal took but the workflow never applied costs a delay, never an event. The signal carries ids only.
-    const { resultId, inserted, continuing } = await storeVerificationResult(pool, {
-      tenantId,
-      bookUuid,
-      docUuid,
-      result: body.result,
-      reason: body.reason,
-      fields: body.fields,
-    });
+    const stored = await storeVerificationResult(
+      pool,
+      { tenantId, bookUuid, docUuid, result: body.result, reason: body.reason, fields: body.fields },
+      maxDocuments,
+    );
+    if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
+    const { resultId, inserted, continuing } = stored;
     const signal = { docUuid, result: body.result, resultId };
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
     // is stored: that run reads the log first. The workflow decides whether it is the first result.

@@ -305,7 +305,7 @@ const paths: ZodOpenApiPathsObject = {
           }),
         },
       },
-      problems: ['book-not-found', 'book-sealed', 'book-complete', 'doc-uuid-taken', 'book-unreachable'],
+      problems: ['book-not-found', 'book-sealed', 'book-full', 'book-complete', 'doc-uuid-taken', 'book-unreachable'],
     }),
   },
   '/v1/books/{book_uuid}/documents/{doc_uuid}/verification': {
@@ -316,7 +316,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '202': { ...json(VerificationAcceptedSchema, 'Durably accepted'), links: links({ getBook: BOOK_FROM_PATH }) },
       },
-      problems: ['book-not-found', 'book-complete', 'book-unreachable'],
+      problems: ['book-not-found', 'book-full', 'book-complete', 'book-unreachable'],
     }),
   },
   '/v1/events': {

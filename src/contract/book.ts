@@ -59,6 +59,8 @@ export const DurationSchema = z
 
 /** The longest book or document name and verification reason the API takes (event bodies clip to the same). */
 export const NAME_MAX_CHARS = 255;
+/** The most documents a book holds unless BOOK_MAX_DOCUMENTS says otherwise. */
+export const DEFAULT_MAX_DOCUMENTS = 10_000;
 export const REASON_MAX_CHARS = 1000;
 
 const name = z.string().trim().min(1, { error: 'must not be empty' }).max(NAME_MAX_CHARS).meta(NOT_BLANK);

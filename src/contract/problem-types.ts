@@ -144,6 +144,13 @@ export const PROBLEM_KINDS = {
     "A verification result (or an upload racing the book's end) sent after the book's workflow finished.",
     'Nothing to retry: the book is finished. Read it with GET /v1/books/{book_uuid}.',
   ),
+  'book-full': kind(
+    409,
+    'Book full',
+    'The book holds the most documents a book may hold (BOOK_MAX_DOCUMENTS, 10,000 unless configured).',
+    'An upload, or a verification result, for a document the book does not hold yet, once the book is full.',
+    'Put further documents in another book; repeats and results for documents the book holds are still taken.',
+  ),
   'doc-uuid-taken': kind(
     409,
     'Document exists with another name',

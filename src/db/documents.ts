@@ -74,6 +74,18 @@ export async function recordVerification(
   return result.rows[0] as { name: string | null };
 }
 
+/**
+ * At BOOK_COMPLETE every document the book holds is terminal: a row still VERIFYING that no upload made was added by a
+ * result that reached the API as the book completed, which the book ignored. It is not one of the book's documents.
+ */
+export async function forgetUnheldDocuments(client: PoolClient, tenantId: string, bookUuid: string): Promise<void> {
+  await client.query(
+    `delete from documents
+     where tenant_id = $1::text and book_uuid = $2::uuid and status = 'VERIFYING' and uploaded_at is null`,
+    [tenantId, bookUuid],
+  );
+}
+
 export async function listDocuments(
   pool: Pool | PoolClient,
   tenantId: string,

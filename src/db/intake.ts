@@ -16,42 +16,74 @@ export interface StoredResult {
 }
 
 /**
- * The book's row, locked FOR SHARE for the rest of the statement's transaction, and whether it is handing over to its
- * next run. The lock orders this message against the next run's clearing of the mark (which then reads the log) and
- * against a seal: either they come first and this statement sees them, or they wait until this message is stored.
+ * The book's row, locked for the rest of the statement's transaction, whether it is handing over to its next run, and
+ * whether it has room for another document (`$3`: BOOK_MAX_DOCUMENTS). The lock orders this message against the next
+ * run's clearing of the mark (which then reads the log), against a seal, and against other messages to the same book:
+ * each sees the document count the one before it left, so a book never holds more documents than the maximum.
  */
 const LOCKED_BOOK = `book as (
     select seal_requested_at is null and status in ('CREATED', 'UPLOAD') as open,
+           status in ('COMPLETE', 'ANALYTICS_COMPLETE') as complete,
+           admitted_count < $3::int as has_room,
            coalesce(continuing_until > clock_timestamp(), false) as continuing
     from books where tenant_id = $1::text and book_uuid = $2::uuid
-    for share
+    for no key update
   )`;
+
+/** Counts the document the statement's `admitted` CTE stored, if it did. */
+const COUNT_ADMITTED = `counted as (
+    update books set admitted_count = admitted_count + 1
+    where tenant_id = $1::text and book_uuid = $2::uuid and exists (select 1 from admitted where admitted.inserted)
+  )`;
+
+export type StoredResultOutcome =
+  /** The book is full and does not hold this document: nothing was stored. */
+  { kind: 'full' } | { kind: 'stored'; resultId: string; inserted: boolean; continuing: boolean };
 
 /**
  * Stores a verification result; a repeat of the same result for the same document stores nothing new but is counted
  * (`repeats`, `last_received_at`: the book view lists repeats among the ignored results). Returns the stored row's id,
  * whether this call inserted it, and whether the book is handing over (then no signal is needed: the next run reads
- * the log first).
+ * the log first). A result for a document the book does not hold adds the document (as the book will): it is admitted
+ * like an upload, counted, and refused when the book is full.
  */
 export async function storeVerificationResult(
   pool: Pool,
   stored: StoredResult,
-): Promise<{ resultId: string; inserted: boolean; continuing: boolean }> {
+  maxDocuments: number,
+): Promise<StoredResultOutcome> {
   // ON CONFLICT DO UPDATE also sees an identical insert committed after this statement's snapshot (waiting for it if
-  // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0.
-  const { rows } = await pool.query<{ id: string; inserted: boolean; continuing: boolean }>(
+  // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0. A completed
+  // book ignores results for documents it does not hold: no document is added for them.
+  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean; full: boolean }>(
     `with ${LOCKED_BOOK},
+     known as (
+       select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $4::uuid
+     ),
+     takes as (
+       select exists (select 1 from known) or book.complete or book.has_room as ok from book
+     ),
+     admitted as (
+       insert into documents (tenant_id, book_uuid, doc_uuid)
+       select $1::text, $2::uuid, $4::uuid from book where not book.complete and book.has_room
+       on conflict (tenant_id, book_uuid, doc_uuid) do nothing
+       returning true as inserted
+     ),
+     ${COUNT_ADMITTED},
      stored as (
        insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
-       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book
+       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::jsonb from takes where takes.ok
        on conflict (tenant_id, book_uuid, doc_uuid, result) do update
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
-     select id::text, inserted, (select continuing from book) from stored`,
+     select (select id::text from stored), coalesce((select inserted from stored), false) as inserted,
+            book.continuing, not (select ok from takes) as full
+     from book`,
     [
       stored.tenantId,
       stored.bookUuid,
+      maxDocuments,
       stored.docUuid,
       stored.result,
       stored.reason ?? null,
@@ -59,7 +91,8 @@ export async function storeVerificationResult(
     ],
   );
   const row = rows[0];
-  if (row) return { resultId: row.id, inserted: row.inserted, continuing: row.continuing };
+  if (row?.full) return { kind: 'full' };
+  if (row?.id) return { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing };
   throw new Error(`verification result for document ${stored.docUuid} could be neither stored nor found`);
 }
 
@@ -75,6 +108,8 @@ export interface UploadToStore {
 export type StoredUpload =
   /** The book takes no more documents (a seal was asked for or it completed) and does not hold this one. */
   | { kind: 'closed' }
+  /** The book holds BOOK_MAX_DOCUMENTS documents and not this one. */
+  | { kind: 'full' }
   | {
       kind: 'stored';
       /** A new document (false: a repeat, or a document a result announced before its upload). */
@@ -92,9 +127,10 @@ export type StoredUpload =
  * the seal in the log (so the seal's check finds it and the book waits for its result) or sees the seal and is
  * refused. A repeat of a document the book already holds is accepted whatever the book's state, and changes nothing.
  */
-export async function storeUpload(pool: Pool, upload: UploadToStore): Promise<StoredUpload> {
+export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocuments: number): Promise<StoredUpload> {
   const { rows } = await pool.query<{
     open: boolean;
+    has_room: boolean;
     continuing: boolean;
     existed: boolean;
     name: string | null;
@@ -102,35 +138,46 @@ export async function storeUpload(pool: Pool, upload: UploadToStore): Promise<St
   }>(
     `with ${LOCKED_BOOK},
      existing as (
-       select name, status from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid
+       select name, status from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $4::uuid
      ),
-     stored as (
+     admitted as (
        -- uploaded_at is taken after the snapshot (clock_timestamp): an upload left unsignalled during a hand-over is
-       -- later than the mark's start, which is what the next run looks for.
+       -- later than the mark's start, which is what the next run looks for. xmax is 0 only in a row just inserted.
        insert into documents (tenant_id, book_uuid, doc_uuid, name, mime_type, size_bytes, uploaded_at)
-       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::bigint, clock_timestamp() from book where book.open
+       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::bigint, clock_timestamp() from book
+       where book.open and (book.has_room or exists (select 1 from existing))
        on conflict (tenant_id, book_uuid, doc_uuid) do update
          set name = coalesce(documents.name, excluded.name),
              mime_type = coalesce(documents.mime_type, excluded.mime_type),
              size_bytes = coalesce(documents.size_bytes, excluded.size_bytes),
              uploaded_at = coalesce(documents.uploaded_at, excluded.uploaded_at)
-       returning name, status
-     )
-     select book.open, book.continuing, exists (select 1 from existing) as existed,
-            coalesce((select name from stored), (select name from existing)) as name,
+       returning name, status, xmax = 0 as inserted
+     ),
+     ${COUNT_ADMITTED}
+     select book.open, book.has_room, book.continuing, exists (select 1 from existing) as existed,
+            coalesce((select name from admitted), (select name from existing)) as name,
             -- A result logged before the upload decides the status even before the book records it.
             coalesce(
               (select case r.result when 'SUCCEEDED' then 'VERIFICATION_COMPLETE' else 'REJECTED' end
                from verification_results r
-               where r.tenant_id = $1::text and r.book_uuid = $2::uuid and r.doc_uuid = $3::uuid
+               where r.tenant_id = $1::text and r.book_uuid = $2::uuid and r.doc_uuid = $4::uuid
                order by r.id limit 1),
-              (select status from stored),
+              (select status from admitted),
               (select status from existing)
             ) as status
      from book`,
-    [upload.tenantId, upload.bookUuid, upload.docUuid, upload.name, upload.mimeType ?? null, upload.sizeBytes ?? null],
+    [
+      upload.tenantId,
+      upload.bookUuid,
+      maxDocuments,
+      upload.docUuid,
+      upload.name,
+      upload.mimeType ?? null,
+      upload.sizeBytes ?? null,
+    ],
   );
   const row = rows[0];
+  if (row && !row.status && row.open && !row.has_room) return { kind: 'full' };
   if (!row || !row.status) return { kind: 'closed' };
   const { open, continuing, name, status } = row;
   return { kind: 'stored', inserted: !row.existed, open, name, status, continuing };

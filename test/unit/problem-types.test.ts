@@ -41,6 +41,7 @@ describe('the catalogue of problem kinds', () => {
       '409 book-uuid-taken',
       '409 book-sealed',
       '409 book-complete',
+      '409 book-full',
       '409 doc-uuid-taken',
       '409 destination-taken',
       '409 delivery-in-progress',
