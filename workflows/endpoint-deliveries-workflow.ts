@@ -34,8 +34,10 @@ const DELIVERY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
   // The activity heartbeats every second while it waits on a receiver: a dead worker's attempt is retried soon.
   heartbeatTimeout: '5 seconds',
-  // Unlimited attempts: the activity itself gives up past the delivery window, and sets each retry's delay.
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 day' },
+  // Unlimited attempts: the activity itself gives up past the delivery window, and sets each retry's delay from the
+  // schedule (`nextRetryDelay`, which the server does not cap by maximumInterval). Anything else (the database away,
+  // a worker lost mid-attempt) is retried at least every minute, so deliveries resume within a minute of recovery.
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
 };
 // A batch makes one attempt at each delivery. An ordinary activity, not a local one: receivers can take seconds, and a
 // workflow task held open that long lets the book's fan-out signals pile up in the server's buffer of an open task
