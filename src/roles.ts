@@ -71,7 +71,7 @@ export async function startApiRole(opts: {
   });
   const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
   const sender = new WebhookSender(destinations);
-  const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM) : undefined;
+  const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
   const app = createApp({
     pool: opts.pool,

@@ -8,11 +8,19 @@ import type { AttemptResult } from './send.js';
 export class Mailer {
   private readonly transport: Transporter;
 
+  /** `timeoutMs` (DELIVERY_TIMEOUT) also bounds each wait on the server, unless SMTP_URL's query sets its own. */
   constructor(
     smtpUrl: string,
     private readonly from: string,
+    timeoutMs = 15_000,
   ) {
-    this.transport = nodemailer.createTransport(smtpUrl, { from });
+    // nodemailer waits up to 2 minutes to connect, 30 s for the greeting and 10 minutes on a silent socket: a server
+    // that stalls would keep one socket per attempt long after the attempt gave up.
+    const url = new URL(smtpUrl);
+    for (const option of ['connectionTimeout', 'greetingTimeout', 'socketTimeout']) {
+      if (!url.searchParams.has(option)) url.searchParams.set(option, String(timeoutMs));
+    }
+    this.transport = nodemailer.createTransport(url.toString(), { from });
   }
 
   async send(
@@ -22,6 +30,7 @@ export class Mailer {
   ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
+    let timer: NodeJS.Timeout | undefined;
     try {
       const info = (await Promise.race([
         this.transport.sendMail({
@@ -33,7 +42,9 @@ export class Mailer {
           messageId: `<${message.eventId}@bookbell>`,
           headers: { 'X-Bookbell-Event-Id': message.eventId },
         }),
-        new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs)),
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+        }),
       ])) as { response?: string };
       return { outcome: { kind: 'delivered', statusCode: 250 }, durationMs: elapsed(), responseSnippet: info.response };
     } catch (err) {
@@ -44,6 +55,8 @@ export class Mailer {
           ? { kind: 'rejected', statusCode: code }
           : { kind: 'retry', ...(code ? { statusCode: code } : {}) };
       return { outcome, durationMs: elapsed(), error: error.response ?? error.code ?? error.message };
+    } finally {
+      clearTimeout(timer);
     }
   }
 

@@ -81,7 +81,7 @@ export async function createBookWorker(
   const clientConnection = await Connection.connect(target);
   const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
   const { smtpUrl, mailFrom } = options.delivery;
-  const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom) : undefined;
+  const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom, options.delivery.timeoutMs) : undefined;
   const close = async () => {
     mailer?.close();
     await sender.close();

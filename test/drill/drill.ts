@@ -3,7 +3,7 @@
 // injects its faults in the middle of a burst of books and prints one row: events expected, delivered, repeated
 // (only ever with the same webhook-id) and lost, which must be 0. DRILL_BOOKS, DRILL_DOCS, DRILL_CONCURRENCY size the
 // bursts; DRILL_ONLY=<words> runs the drills whose names contain them ("hostile" for the hostile receivers alone:
-// one misbehaving receiver per behaviour, a row each). Each drill also compares what the CRM was
+// one misbehaving receiver per behaviour, a row each; "mail" for the hostile mail servers). Each drill also compares what the CRM was
 // acknowledged with PostgreSQL (documents, events, deliveries) and counts WorkflowTaskFailed / WorkflowTaskTimedOut
 // in every history it ran; each has a deadline of 10 minutes (drills.ts).
 import { benchNumber, printTable, startBenchInfra } from '../bench/harness.js';
@@ -11,6 +11,7 @@ import { runMain } from '../bench/shutdown.js';
 import { printTaskFailures } from '../bench/task-failures.js';
 import { drillFailures, type DrillOutcome } from './audit.js';
 import { ALL_DRILLS, runDrill, type DrillScale } from './drills.js';
+import { hostileMailFailures, runHostileMailDrill, type HostileMailRow } from './hostile-mail.js';
 import { hostileFailures, runHostileReceiversDrill, type HostileRow } from './hostile-receivers.js';
 
 const HOSTILE_BOOKS = 2;
@@ -26,6 +27,7 @@ async function main() {
   const infra = await startBenchInfra();
   const outcomes: DrillOutcome[] = [];
   let hostile: HostileRow[] = [];
+  let hostileMail: HostileMailRow[] = [];
   const only = process.env.DRILL_ONLY;
   try {
     for (const spec of ALL_DRILLS.filter((d) => !only || d.name.includes(only))) {
@@ -39,6 +41,7 @@ async function main() {
     if (!only || 'hostile receivers'.includes(only)) {
       hostile = await runHostileReceiversDrill(infra, HOSTILE_BOOKS, HOSTILE_DOCS);
     }
+    if (!only || 'hostile mail servers'.includes(only)) hostileMail = await runHostileMailDrill(infra);
   } finally {
     await infra.stop();
   }
@@ -113,6 +116,33 @@ async function main() {
   if (hostileFailed.length > 0) {
     console.log(
       `\nFAILED: ${hostileFailed.map((r) => `${r.behaviour} (${hostileFailures(r, perEndpoint).join(', ')})`).join('; ')}`,
+    );
+    process.exitCode = 1;
+  }
+  if (hostileMail.length > 0) {
+    console.log(
+      '\nHostile mail servers: one SMTP server taking each behaviour in turn, an e-mail endpoint and a book each ' +
+        '(1 delivery), delivery window 6 s, timeout 1 s:\n',
+    );
+    printTable(
+      ['behaviour', 'expected', 'connections', 'attempts logged', 'outcome', 'repeats', 'open', 'sockets left'],
+      hostileMail.map((r) => [
+        r.behaviour,
+        r.expected,
+        String(r.connections),
+        String(r.attempts),
+        r.outcome,
+        String(r.repeatsAfterSuccess),
+        String(r.open),
+        String(r.socketsLeft),
+      ]),
+      2,
+    );
+  }
+  const mailFailed = hostileMail.filter((r) => hostileMailFailures(r).length > 0);
+  if (mailFailed.length > 0) {
+    console.log(
+      `\nFAILED: ${mailFailed.map((r) => `${r.behaviour} (${hostileMailFailures(r).join(', ')})`).join('; ')}`,
     );
     process.exitCode = 1;
   }

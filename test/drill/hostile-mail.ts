@@ -1,0 +1,87 @@
+import type { BenchInfra } from '../bench/harness.js';
+import { HOSTILE_SMTP_BEHAVIOURS, startHostileSmtpServer } from '../support/hostile-smtp.js';
+import { startDrillCluster } from './cluster.js';
+
+/** As the hostile receivers: every delivery's window passes within the drill. */
+const WINDOW_MS = 6_000;
+const MAIL_ENV = {
+  DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),
+  DELIVERY_WINDOW: `${WINDOW_MS}ms`,
+  DELIVERY_TIMEOUT: '1s',
+};
+
+export interface HostileMailRow {
+  behaviour: string;
+  expected: 'DELIVERED' | 'FAILED';
+  /** Connections the server saw, and attempts bookbell logged. */
+  connections: number;
+  attempts: number;
+  outcome: string;
+  repeatsAfterSuccess: number;
+  /** The delivery still PENDING once its window has passed (must be 0), and sockets bookbell left open. */
+  open: number;
+  socketsLeft: number;
+}
+
+/**
+ * One SMTP server (SMTP_URL of the whole cluster) that takes on each behaviour of test/support/hostile-smtp.ts in turn:
+ * per behaviour an e-mail endpoint for BOOK_COMPLETE, one book, and a row once its delivery has ended.
+ */
+export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMailRow[]> {
+  const server = await startHostileSmtpServer(HOSTILE_SMTP_BEHAVIOURS[0] as (typeof HOSTILE_SMTP_BEHAVIOURS)[0]);
+  const cluster = await startDrillCluster(infra, { workers: 1, env: { ...MAIL_ENV, SMTP_URL: server.url } });
+  const call = async (method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${cluster.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? (JSON.parse(text) as Record<string, any>) : {};
+  };
+  const rows: HostileMailRow[] = [];
+  try {
+    for (const [i, behaviour] of HOSTILE_SMTP_BEHAVIOURS.entries()) {
+      server.behaviour = behaviour;
+      const before = { connections: server.connections, accepted: server.accepted };
+      const endpoint = await call('POST', '/v1/webhooks', { email: `ops+${i}@crm.test`, events: ['BOOK_COMPLETE'] });
+      const { book_uuid: bookUuid } = await call('POST', '/v1/books', { name: `hostile mail ${i}` });
+      await call('POST', `/v1/books/${bookUuid}/seal`);
+      const deadline = Date.now() + 30_000 + 2 * WINDOW_MS;
+      let list: Array<{ status: string; attempts: unknown[] }> = [];
+      while (Date.now() < deadline) {
+        list = (await call('GET', `/v1/webhooks/${endpoint.id as string}/deliveries`)).data;
+        if (list.length === 1 && list[0]?.status !== 'PENDING') break;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+      }
+      // A while after: a message accepted that comes again is a repeat; a hung-up attempt leaves no socket.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      await call('DELETE', `/v1/webhooks/${endpoint.id as string}`);
+      rows.push({
+        behaviour: behaviour.name,
+        expected: behaviour.expected === 'delivered' ? 'DELIVERED' : 'FAILED',
+        connections: server.connections - before.connections,
+        attempts: list.reduce((sum, d) => sum + d.attempts.length, 0),
+        outcome: list.map((d) => d.status).join(', ') || 'none',
+        repeatsAfterSuccess: server.repeatsAfterSuccess,
+        open: list.filter((d) => d.status === 'PENDING').length + (1 - list.length),
+        socketsLeft: server.open,
+      });
+    }
+    return rows;
+  } finally {
+    await cluster.stop();
+    await server.close();
+  }
+}
+
+/** Why a row breaks the promise: a repeat, a delivery left open, a socket left open, or another outcome. */
+export function hostileMailFailures(row: HostileMailRow): string[] {
+  return [
+    ...(row.repeatsAfterSuccess > 0 ? [`${row.repeatsAfterSuccess} repeats after success`] : []),
+    ...(row.open > 0 ? [`${row.open} still open`] : []),
+    ...(row.socketsLeft > 0 ? [`${row.socketsLeft} sockets left open`] : []),
+    ...(row.outcome !== row.expected ? [`expected ${row.expected}, got ${row.outcome}`] : []),
+  ];
+}
