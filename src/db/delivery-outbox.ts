@@ -20,6 +20,7 @@ export interface OutboxEntry {
  */
 export async function addToOutbox(
   client: Pick<PoolClient, 'query'>,
+  taskQueue: string,
   tenantId: string,
   webhookId: string,
   reopened: ReopenedDelivery[],
@@ -32,36 +33,49 @@ export async function addToOutbox(
   if (byBook.size === 0) return [];
   const result = await client.query<OutboxEntry>(
     `with added as (
-       insert into delivery_outbox (tenant_id, webhook_id, book_uuid, events, available_at)
-       select $1::text, $2::uuid, book_uuid, events, now() + $5::bigint * interval '1 millisecond'
+       insert into delivery_outbox (task_queue, tenant_id, webhook_id, book_uuid, events, available_at)
+       select $6::text, $1::text, $2::uuid, book_uuid, events, now() + $5::bigint * interval '1 millisecond'
        from unnest($3::uuid[], $4::jsonb[]) as o(book_uuid, events)
        returning id::text, tenant_id, webhook_id, book_uuid, events
      )
      select added.*, w.url, w.email from added
      join webhooks w on w.tenant_id = added.tenant_id and w.id = added.webhook_id
      order by added.id`,
-    [tenantId, webhookId, [...byBook.keys()], [...byBook.values()].map((events) => JSON.stringify(events)), graceMs],
+    [
+      tenantId,
+      webhookId,
+      [...byBook.keys()],
+      [...byBook.values()].map((events) => JSON.stringify(events)),
+      graceMs,
+      taskQueue,
+    ],
   );
   return result.rows;
 }
 
 /**
- * Takes up to `limit` entries whose time has come, oldest first, and puts them out of other sweeps' reach for
- * `leaseMs`: an entry whose hand-over fails (Temporal away) is taken again after that.
+ * Takes up to `limit` entries of `taskQueue` whose time has come, oldest first, and puts them out of other sweeps'
+ * reach for `leaseMs`: an entry whose hand-over fails (Temporal away) is taken again after that.
  */
-export async function claimOutbox(pool: Pool, limit: number, leaseMs: number): Promise<OutboxEntry[]> {
+export async function claimOutbox(
+  pool: Pool,
+  taskQueue: string,
+  limit: number,
+  leaseMs: number,
+): Promise<OutboxEntry[]> {
   const result = await pool.query<OutboxEntry>(
     `with claimed as (
        update delivery_outbox o set available_at = now() + $2::bigint * interval '1 millisecond'
        where o.id in (
-         select id from delivery_outbox where available_at <= now() order by id limit $1::int for update skip locked
+         select id from delivery_outbox where task_queue = $3::text and available_at <= now()
+         order by id limit $1::int for update skip locked
        )
        returning o.id, o.tenant_id, o.webhook_id, o.book_uuid, o.events
      )
      select claimed.id::text, claimed.tenant_id, claimed.webhook_id, claimed.book_uuid, claimed.events, w.url, w.email
      from claimed join webhooks w on w.tenant_id = claimed.tenant_id and w.id = claimed.webhook_id
      order by claimed.id`,
-    [limit, leaseMs],
+    [limit, leaseMs, taskQueue],
   );
   return result.rows;
 }

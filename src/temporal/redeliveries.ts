@@ -54,7 +54,14 @@ export async function reopenAndHandOver<T extends { reopened: ReopenedDelivery[]
     await client.query('begin');
     try {
       const reopened = await reopen(client);
-      const added = await addToOutbox(client, target.tenantId, target.webhookId, reopened.reopened, OWN_HAND_OVER_MS);
+      const added = await addToOutbox(
+        client,
+        deps.taskQueue,
+        target.tenantId,
+        target.webhookId,
+        reopened.reopened,
+        OWN_HAND_OVER_MS,
+      );
       await client.query('commit');
       return [reopened, added] as const;
     } catch (err) {
@@ -77,7 +84,7 @@ export async function reopenAndHandOver<T extends { reopened: ReopenedDelivery[]
 export async function sweepOutbox(deps: HandOverDeps): Promise<number> {
   let handed = 0;
   for (;;) {
-    const entries = await claimOutbox(deps.pool, SWEEP_BATCH, SWEEP_LEASE_MS);
+    const entries = await claimOutbox(deps.pool, deps.taskQueue, SWEEP_BATCH, SWEEP_LEASE_MS);
     for (const entry of entries) {
       await handOver(deps, entry);
       handed += 1;
