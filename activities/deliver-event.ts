@@ -2,6 +2,7 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import {
   findDelivery,
   finishDelivery,
+  holdDelivery,
   recordAttempt,
   type DeliveryRow,
   type LoggedAttempt,
@@ -48,7 +49,7 @@ async function disableEndpoint(deps: DeliveryDeps, tenantId: string, webhookId: 
       email,
       {
         subject: `bookbell disabled a webhook endpoint: ${reason}`.slice(0, 200),
-        text: `Endpoint ${webhookId} (${String(event.url ?? event.email)}) was disabled: ${reason}.\nEnable it again with PATCH /v1/webhooks/${webhookId} {"active": true}, then recover its failed deliveries with POST /v1/webhooks/${webhookId}/recover.\n-- bookbell`,
+        text: `Endpoint ${webhookId} (${String(event.url ?? event.email)}) was disabled: ${reason}.\nIts deliveries are held meanwhile. Enable it again with PATCH /v1/webhooks/${webhookId} {"active": true}: the held deliveries are then sent, in order.\n-- bookbell`,
         eventId: `opevt_disabled_${webhookId.replace(/-/g, '')}`,
       },
       deps.timeoutMs,
@@ -104,7 +105,9 @@ export interface DeliverEventInput {
   attemptsBefore?: number;
 }
 
-export type DeliveryStatus = 'DELIVERED' | 'FAILED';
+/** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
+export type DeliveryStatus = 'DELIVERED' | 'FAILED' | 'HELD';
+type Finished = Exclude<DeliveryStatus, 'HELD'>;
 
 /** What one attempt decided: the delivery finished, or it is tried again after `delayMs`. */
 export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string };
@@ -116,13 +119,19 @@ export interface AttemptWrites {
   /** The endpoint's failure streak after this attempt (see recordEndpointHealth). */
   health: (delivered: boolean) => Promise<Date | null>;
   /** Logs the attempt, finishing the delivery when told. */
-  log: (key: DeliveryKey, attempt: LoggedAttempt, finish?: DeliveryStatus) => Promise<void>;
+  log: (key: DeliveryKey, attempt: LoggedAttempt, finish?: Finished) => Promise<void>;
 }
 
 const writeEach = (deps: DeliveryDeps, key: DeliveryKey): AttemptWrites => ({
   health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
   log: (attemptKey, attempt, finish) => recordAttempt(deps.pool, attemptKey, attempt, finish),
 });
+
+/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
+  if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
+  return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
+}
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
 export const willSend = (
@@ -131,8 +140,9 @@ export const willSend = (
 ): boolean => delivery?.status === 'PENDING' && webhook?.active === true;
 
 /**
- * Attempt `roundAttempt` (1-based, within the delivery's round) of one delivery: sends it unless it is finished or
- * its endpoint is gone or disabled, logs the attempt, keeps the endpoint's health, and decides what comes next.
+ * Attempt `roundAttempt` (1-based, within the delivery's round) of one delivery: sends it unless it is finished,
+ * held, or its endpoint is gone, paused or disabled (then it is held), logs the attempt, keeps the endpoint's health,
+ * and decides what comes next.
  */
 export async function attemptDelivery(
   deps: DeliveryDeps,
@@ -144,16 +154,12 @@ export async function attemptDelivery(
 ): Promise<AttemptDecision> {
   if (!delivery) return { status: 'FAILED' }; // its endpoint was deleted
   if (delivery.status !== 'PENDING') return { status: delivery.status };
-  if (!webhook || !webhook.active) {
-    await finishDelivery(
-      deps.pool,
-      key,
-      'FAILED',
-      `endpoint disabled${webhook?.disabled_reason ? `: ${webhook.disabled_reason}` : ''}`,
-    );
+  if (!webhook) {
+    await finishDelivery(deps.pool, key, 'FAILED', 'endpoint deleted');
     countFinishedDelivery('FAILED');
     return { status: 'FAILED' };
   }
+  if (!webhook.active) return hold(deps, key);
 
   // Numbering continues across redeliveries; the retry schedule restarts with each round.
   const attempt = delivery.round_base + roundAttempt;
@@ -172,21 +178,22 @@ export async function attemptDelivery(
   };
   const channel = webhook.email ? 'email' : 'webhook';
   // Logs the attempt (finishing the delivery when told), then counts it in /metrics.
-  const record = async (finish?: DeliveryStatus) => {
+  const record = async (finish?: Finished) => {
     await writes.log(key, logged, finish);
     observeDeliveryAttempt({ channel, outcome: outcome.kind, durationMs: result.durationMs, finish, delivery });
   };
 
   const failingSince = await writes.health(outcome.kind === 'delivered');
+  // Disabling holds this delivery with every other one of the endpoint: re-enabling it sends them.
   if (failingSince && Date.now() - failingSince.getTime() >= deps.disableAfterMs) {
-    await record('FAILED');
+    await record();
     await disableEndpoint(
       deps,
       key.tenantId,
       key.webhookId,
       `failing without a break since ${failingSince.toISOString()}`,
     );
-    return { status: 'FAILED' };
+    return hold(deps, key);
   }
 
   switch (outcome.kind) {
@@ -194,9 +201,9 @@ export async function attemptDelivery(
       await record('DELIVERED');
       return { status: 'DELIVERED' };
     case 'gone':
-      await record('FAILED');
+      await record();
       await disableEndpoint(deps, key.tenantId, key.webhookId, 'the endpoint answered 410 Gone');
-      return { status: 'FAILED' };
+      return hold(deps, key);
     case 'rejected':
     case 'forbidden':
       await record('FAILED');

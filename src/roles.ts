@@ -13,7 +13,11 @@ import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
+import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { createBookWorker } from './temporal/worker.js';
+
+/** How often a worker hands over redeliveries the API could not (see src/temporal/redeliveries.ts). */
+const OUTBOX_SWEEP_MS = 2_000;
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
 export interface Role {
@@ -27,7 +31,7 @@ export async function startWorkerRole(opts: {
   logger: Logger;
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
-  const { worker, close } = await createBookWorker({
+  const { worker, client, close } = await createBookWorker({
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
@@ -43,7 +47,14 @@ export async function startWorkerRole(opts: {
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
-  const running = worker.run().finally(close);
+  const sweeper = startOutboxSweeper(
+    { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
+    OUTBOX_SWEEP_MS,
+  );
+  const running = worker.run().finally(async () => {
+    await sweeper.stop();
+    await close();
+  });
   running.catch((err: unknown) => opts.logger.fatal({ err }, 'worker stopped unexpectedly'));
   opts.logger.info({ taskQueue: opts.config.TEMPORAL_TASK_QUEUE }, 'worker running');
   return {

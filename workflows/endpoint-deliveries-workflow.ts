@@ -15,10 +15,12 @@ import {
   compact,
   enqueue,
   finish,
+  hasHeld,
   hasOpen,
   isFinished,
   mailboxStatus,
   nextToStart,
+  recheckHeld,
   type MailboxState,
 } from './delivery-order.js';
 import { enqueueDeliveriesSignal, type EndpointDeliveriesInput } from './endpoint-deliveries-contract.js';
@@ -29,6 +31,9 @@ type Activities = ReturnType<typeof createActivities>;
 const MAX_IN_FLIGHT = 20;
 const DEFAULT_HISTORY_LIMIT = 8_000;
 const IDLE_CLOSE = '1 hour';
+// Held deliveries wait for the release a resume or recovery signals; once a day they look at their rows again, which
+// ends the mailbox of a deleted endpoint.
+const HELD_RECHECK = '1 day';
 
 const DELIVERY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '2 minutes',
@@ -79,7 +84,7 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
 
   const label = (what: string) =>
     `${input.endpointLabel.startsWith('mail ') ? '' : 'POST '}${what} → ${input.endpointLabel}`;
-  const finished = (eventId: string, status: 'DELIVERED' | 'FAILED') => {
+  const finished = (eventId: string, status: 'DELIVERED' | 'FAILED' | 'HELD') => {
     finish(state, eventId, status);
     changes += 1;
   };
@@ -135,7 +140,10 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
       await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: compact(state) });
     }
     const seen = changes;
-    if (open) {
+    if (running === 0 && hasHeld(state)) {
+      // Stays open while deliveries are held: a later event of the book must still wait for them.
+      if (!(await condition(() => changes !== seen, HELD_RECHECK))) recheckHeld(state);
+    } else if (open) {
       await condition(() => changes !== seen);
     } else if (!(await condition(() => changes !== seen, IDLE_CLOSE))) {
       // Nothing to do for a while (an endpoint not subscribed to ANALYTICS_COMPLETED never hears the book's end):

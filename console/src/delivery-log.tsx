@@ -42,6 +42,7 @@ export function DeliveryLog({ load, describe, refreshKey = 0, reloadSignal = 0 }
             <option value="">All</option>
             <option value="FAILED">Failed</option>
             <option value="PENDING">Pending</option>
+            <option value="HELD">Held</option>
             <option value="DELIVERED">Delivered</option>
           </select>
         </div>

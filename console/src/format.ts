@@ -36,6 +36,7 @@ export const DOCUMENT_STATUS: Record<BookView['documents'][number]['status'], { 
 
 export const DELIVERY_STATUS: Record<DeliveryStatus, { label: string; tone: Tone }> = {
   PENDING: { label: 'Pending', tone: 'waiting' },
+  HELD: { label: 'Held (endpoint off)', tone: 'neutral' },
   DELIVERED: { label: 'Delivered', tone: 'good' },
   FAILED: { label: 'Failed', tone: 'bad' },
 };

@@ -46,7 +46,7 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue'>;
+  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
@@ -128,6 +128,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     pool: deps.pool,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
+    logger: deps.logger,
     ...deps.webhooks,
   });
 

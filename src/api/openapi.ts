@@ -382,6 +382,9 @@ const paths: ZodOpenApiPathsObject = {
     }),
     patch: op('Change an endpoint', {
       operationId: 'updateWebhook',
+      description:
+        '`active: false` pauses the endpoint: its deliveries are HELD. `active: true` resumes (or re-enables) it, ' +
+        'sends its HELD deliveries in causal order and starts a new failure streak.',
       requestParams: webhookParams,
       requestBody: body(UpdateWebhookRequestSchema),
       responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: links({ getWebhook: WEBHOOK_FROM_PATH }) } },
@@ -435,7 +438,7 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   '/v1/webhooks/{id}/recover': {
-    post: post('Redeliver every delivery that failed since a time', {
+    post: post('Redeliver every delivery that failed since a time, and every HELD one', {
       operationId: 'recoverWebhookDeliveries',
       requestParams: webhookParams,
       requestBody: body(RecoverRequestSchema),

@@ -14,6 +14,7 @@ import {
 } from '../contract/webhooks.js';
 import { DELIVERY_ID } from '../contract/deliveries.js';
 import { findDelivery, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
+import type { Logger } from '../logger.js';
 import { toDelivery } from './delivery-view.js';
 import type { Pool } from '../db/pool.js';
 import {
@@ -32,9 +33,7 @@ import { generateSecret } from '../delivery/secrets.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { WebhookSender } from '../delivery/send.js';
 import { signatureHeaders } from '../delivery/signing.js';
-import { endpointLabel } from '../delivery/email-content.js';
-import { enqueueDeliveries } from '../temporal/deliveries.js';
-import type { EventType } from '../contract/book.js';
+import { reopenAndHandOver } from '../temporal/redeliveries.js';
 import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
 import { conflict, HttpProblem, invalidField, notFound, parseInput } from './problem.js';
@@ -53,6 +52,7 @@ export interface WebhookRouteDeps {
   allowHttp: boolean;
   /** How long the old secret keeps signing after a rotation. */
   rotationGraceMs: number;
+  logger: Logger;
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
@@ -140,7 +140,16 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
         'A webhook keeps a url and an e-mail subscription an email.',
       );
     }
-    const row = await updateWebhook(pool, ctx.state.tenantId, existing.id, body).catch((err: unknown) => {
+    // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver).
+    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const { row } = await reopenAndHandOver(deps, target, async (client) => {
+      const updated = await updateWebhook(client, ctx.state.tenantId, existing.id, body);
+      const release = updated?.active && body.active === true;
+      return {
+        row: updated,
+        reopened: release ? await reopenDeliveries(client, target.tenantId, { ...target, held: true }) : [],
+      };
+    }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
@@ -224,8 +233,10 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.post('/v1/webhooks/:id/recover', async (ctx) => {
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const { since } = parseInput(RecoverRequestSchema, ctx.request.body, 'request body');
-    const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, failedSince: since });
-    await redeliver(deps, ctx.state.tenantId, existing, reopened);
+    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const { reopened } = await reopenAndHandOver(deps, target, async (client) => ({
+      reopened: await reopenDeliveries(client, target.tenantId, { ...target, failedSince: since }),
+    }));
     ctx.status = 202;
     ctx.body = { redelivering: reopened.length };
   });
@@ -233,13 +244,15 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.post('/v1/deliveries/:id/retry', async (ctx) => {
     const [eventId, rawWebhookId] = splitDeliveryId(ctx.params.id as string);
     const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
-    const reopened = await reopenDeliveries(pool, ctx.state.tenantId, { webhookId: existing.id, eventId });
+    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const { reopened } = await reopenAndHandOver(deps, target, async (client) => ({
+      reopened: await reopenDeliveries(client, target.tenantId, { ...target, eventId }),
+    }));
     if (reopened.length === 0) {
       const pending = await findDelivery(pool, ctx.state.tenantId, eventId, existing.id);
       if (!pending) throw notFound('delivery-not-found', `Delivery ${ctx.params.id as string} does not exist.`);
       throw conflict('delivery-in-progress', `Delivery ${ctx.params.id as string} is still being attempted.`);
     }
-    await redeliver(deps, ctx.state.tenantId, existing, reopened);
     ctx.status = 202;
     ctx.body = { id: ctx.params.id, status: 'PENDING' };
   });
@@ -252,24 +265,4 @@ function splitDeliveryId(id: string): [string, string] {
     throw invalidField('id', 'is not a delivery id', 'The delivery id is invalid: use the id a delivery listing gave.');
   }
   return [id.slice(0, dot), id.slice(dot + 1)];
-}
-
-/** Sends reopened deliveries again through their books' delivery workflows, keeping their `webhook-id`. */
-async function redeliver(
-  deps: WebhookRouteDeps,
-  tenantId: string,
-  webhook: WebhookRow,
-  reopened: Array<{ event_id: string; event_type: EventType; book_uuid: string }>,
-): Promise<void> {
-  const byBook = new Map<string, typeof reopened>();
-  for (const row of reopened) byBook.set(row.book_uuid, [...(byBook.get(row.book_uuid) ?? []), row]);
-  for (const [bookUuid, rows] of byBook) {
-    await enqueueDeliveries(
-      deps.temporal,
-      deps.taskQueue,
-      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid },
-      rows.map((row) => ({ eventId: row.event_id, type: row.event_type })),
-      true,
-    );
-  }
 }

@@ -4,10 +4,13 @@ import { EventPayloadSchema } from './event-payload.js';
 
 /** Deliveries of events to endpoints, as `src/api/delivery-view.ts` builds them (its types are these schemas'). */
 
-export const DELIVERY_STATUSES = ['PENDING', 'DELIVERED', 'FAILED'] as const;
+export const DELIVERY_STATUSES = ['PENDING', 'HELD', 'DELIVERED', 'FAILED'] as const;
 export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES).meta({
-  description: 'PENDING while being attempted (or waiting to be); DELIVERED on a 2xx; FAILED once retries ran out',
+  description:
+    'PENDING while being attempted (or waiting to be); HELD while its endpoint is paused or disabled (sent in order ' +
+    'once it is resumed or recovered); DELIVERED on a 2xx; FAILED once retries ran out',
 });
+export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
 
 const deliveryId = z.string().meta({ description: '<event_id>.<webhook_id>; POST /v1/deliveries/{id}/retry takes it' });
 
@@ -43,7 +46,10 @@ export const DeliverySchema = z
     status: DeliveryStatusSchema,
     attempts: z.array(AttemptSchema).meta({ description: 'Every attempt, oldest first' }),
     created_at: z.iso.datetime(),
-    finished_at: z.iso.datetime().nullable().meta({ description: 'When it was DELIVERED or FAILED; null if PENDING' }),
+    finished_at: z.iso
+      .datetime()
+      .nullable()
+      .meta({ description: 'When it was DELIVERED or FAILED; null if PENDING or HELD' }),
   })
   .meta({ id: 'Delivery', description: 'An event on its way to one endpoint, with its attempts' });
 export type Delivery = z.infer<typeof DeliverySchema>;
@@ -68,7 +74,9 @@ export const BookEventListSchema = z
   .meta({ id: 'BookEventList' });
 
 export const RedeliveringSchema = z
-  .strictObject({ redelivering: z.int().min(0).meta({ description: 'Failed deliveries sent again' }) })
+  .strictObject({
+    redelivering: z.int().min(0).meta({ description: 'Failed and held deliveries sent again' }),
+  })
   .meta({ id: 'Redelivering' });
 
 export const RetryAcceptedSchema = z

@@ -1,4 +1,5 @@
 import type { EventType } from '../contract/book.js';
+import type { DeliveryStatus } from '../contract/deliveries.js';
 import type { EventPayload } from '../events/payloads.js';
 import { safeText } from './safe-text.js';
 import type { Pool, PoolClient } from './pool.js';
@@ -8,7 +9,7 @@ export interface DeliveryRow {
   webhook_id: string;
   book_uuid: string;
   event_type: EventType;
-  status: 'PENDING' | 'DELIVERED' | 'FAILED';
+  status: DeliveryStatus;
   attempts: number;
   last_status_code: number | null;
   last_error: string | null;
@@ -19,7 +20,11 @@ export interface DeliveryRow {
   round_started_at: Date;
 }
 
-/** One delivery per (event, endpoint); creating it again changes nothing. */
+/**
+ * One delivery per (event, endpoint); creating it again changes nothing. A delivery to a paused or disabled endpoint
+ * is created HELD. The endpoint's row is read `for share`: a resume (which releases HELD deliveries in the transaction
+ * that turns the endpoint on) either comes after and releases this one, or before and this one is PENDING.
+ */
 export async function insertDeliveries(
   client: Pick<PoolClient, 'query'>,
   tenantId: string,
@@ -28,9 +33,14 @@ export async function insertDeliveries(
 ): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
-    `insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type)
-     select $1::text, event_id, webhook_id, $2::uuid, event_type
+    `with w as (
+       select id, active from webhooks where tenant_id = $1::text and id = any($4::uuid[]) for share
+     )
+     insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type, status)
+     select $1::text, d.event_id, d.webhook_id, $2::uuid, d.event_type,
+            case when w.active then 'PENDING' else 'HELD' end
      from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, webhook_id, event_type)
+     join w on w.id = d.webhook_id
      on conflict do nothing`,
     [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.webhookId), rows.map((r) => r.eventType)],
   );
@@ -139,6 +149,32 @@ export async function finishDelivery(
   );
 }
 
+/**
+ * Holds a PENDING delivery whose endpoint is paused or disabled; true if it is HELD now. The endpoint's row is read
+ * `for share`, so a resume committing meanwhile is seen: the delivery then stays PENDING (and false is returned).
+ */
+export async function holdDelivery(
+  pool: Pool,
+  key: { tenantId: string; eventId: string; webhookId: string },
+): Promise<boolean> {
+  const result = await pool.query<{ status: string }>(
+    `with off as (
+       select 1 from webhooks where tenant_id = $1::text and id = $3::uuid and not active for share
+     ), held as (
+       update deliveries set status = 'HELD'
+       where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'
+         and exists (select from off)
+       returning status
+     )
+     select status from held
+     union all
+     select status from deliveries
+     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and not exists (select from held)`,
+    [key.tenantId, key.eventId, key.webhookId],
+  );
+  return result.rows[0]?.status === 'HELD';
+}
+
 export interface AttemptRow {
   attempt: number;
   /** ISO-8601 text: attempts arrive through json_agg, which pg does not turn into Dates. */
@@ -177,22 +213,37 @@ export async function listWebhookDeliveries(
   return result.rows;
 }
 
+/** A delivery a redelivery, recovery or resume reopened. */
+export interface ReopenedDelivery {
+  event_id: string;
+  event_type: EventType;
+  book_uuid: string;
+}
+
 /**
- * Starts a new round for finished deliveries (a redelivery): back to PENDING, attempt numbers continuing, the retry
- * window counted from now. Returns the deliveries that were reopened (a pending one is left as it is).
+ * Starts a new round for deliveries (a redelivery): back to PENDING, attempt numbers continuing, the retry window
+ * counted from now. `eventId`: that one, unless it is PENDING; `failedSince`: those that failed since then, and every
+ * HELD one (a recovery); `held`: the HELD ones (a resume). Returns the deliveries reopened, in the order their books
+ * emitted them.
  */
 export async function reopenDeliveries(
-  pool: Pool,
+  client: Pick<PoolClient, 'query'>,
   tenantId: string,
-  filter: { eventId?: string; webhookId: string; failedSince?: string },
-): Promise<Array<{ event_id: string; event_type: EventType; book_uuid: string }>> {
-  const result = await pool.query<{ event_id: string; event_type: EventType; book_uuid: string }>(
-    `update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
-     where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
-       and ($3::text is null or event_id = $3::text)
-       and ($4::timestamptz is null or (status = 'FAILED' and finished_at >= $4::timestamptz))
-     returning event_id, event_type, book_uuid`,
-    [tenantId, filter.webhookId, filter.eventId ?? null, filter.failedSince ?? null],
+  filter: { webhookId: string } & ({ eventId: string } | { failedSince: string } | { held: true }),
+): Promise<ReopenedDelivery[]> {
+  const eventId = 'eventId' in filter ? filter.eventId : null;
+  const failedSince = 'failedSince' in filter ? filter.failedSince : null;
+  const result = await client.query<ReopenedDelivery>(
+    `with reopened as (
+       update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
+       where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+         and ($3::text is null or event_id = $3::text)
+         and ($3::text is not null or status = 'HELD'
+              or (status = 'FAILED' and finished_at >= $4::timestamptz))
+       returning event_id, event_type, book_uuid, created_at
+     )
+     select event_id, event_type, book_uuid from reopened order by created_at, event_id`,
+    [tenantId, filter.webhookId, eventId, failedSince],
   );
   return result.rows;
 }

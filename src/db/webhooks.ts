@@ -98,8 +98,12 @@ export async function findWebhookWithSecrets(
   return result.rows[0];
 }
 
+/**
+ * Changes an endpoint. Turning it on (`active: true`) clears its disabled reason and its failure streak: the first
+ * failure after a re-enable starts a new streak instead of disabling it again at once.
+ */
 export async function updateWebhook(
-  pool: Pool,
+  pool: Pick<Pool, 'query'>,
   tenantId: string,
   id: string,
   changes: {
@@ -116,7 +120,8 @@ export async function updateWebhook(
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
-         disabled_reason = case when $6::boolean then null else disabled_reason end, updated_at = now()
+         disabled_reason = case when $6::boolean then null else disabled_reason end,
+         failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
        returning ${COLUMNS}`,
       [
@@ -238,7 +243,7 @@ export async function listOperationalEvents(
   return result.rows;
 }
 
-/** The tenant's active endpoints subscribed to any of `types`. */
+/** The tenant's endpoints subscribed to any of `types`, paused and disabled ones too (their deliveries are held). */
 export async function subscribedWebhooks(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
@@ -249,7 +254,7 @@ export async function subscribedWebhooks(
     url: string | null;
     email: string | null;
     events: SubscribableEvent[];
-  }>(`select id, url, email, events from webhooks where tenant_id = $1::text and active and events && $2::text[]`, [
+  }>(`select id, url, email, events from webhooks where tenant_id = $1::text and events && $2::text[]`, [
     tenantId,
     types,
   ]);

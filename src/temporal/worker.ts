@@ -67,10 +67,13 @@ export interface BookWorkerOptions {
   workflowBundle?: WorkflowBundle;
 }
 
-/** A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connection. */
+/**
+ * A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connections. `client` is the
+ * Temporal client its activities use (the outbox sweep uses it too).
+ */
 export async function createBookWorker(
   options: BookWorkerOptions,
-): Promise<{ worker: Worker; close: () => Promise<void> }> {
+): Promise<{ worker: Worker; client: Client; close: () => Promise<void> }> {
   const target = {
     address: options.address,
     ...(options.tls ? { tls: options.tls } : {}),
@@ -82,6 +85,11 @@ export async function createBookWorker(
   const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
   const { smtpUrl, mailFrom } = options.delivery;
   const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom, options.delivery.timeoutMs) : undefined;
+  const client = new Client({
+    connection: clientConnection,
+    namespace: options.namespace,
+    interceptors: { workflow: [requestIdClientInterceptor] },
+  });
   const close = async () => {
     mailer?.close();
     await sender.close();
@@ -103,11 +111,7 @@ export async function createBookWorker(
           }),
       activities: createActivities({
         pool: options.pool,
-        temporal: new Client({
-          connection: clientConnection,
-          namespace: options.namespace,
-          interceptors: { workflow: [requestIdClientInterceptor] },
-        }),
+        temporal: client,
         taskQueue: options.taskQueue,
         historyLimit: options.historyLimit,
         delivery: {
@@ -119,7 +123,7 @@ export async function createBookWorker(
         },
       }),
     });
-    return { worker, close };
+    return { worker, client, close };
   } catch (err) {
     await close();
     throw err;

@@ -260,7 +260,7 @@ describe('delivering', () => {
     expect(second.receivedAt - first.receivedAt).toBeGreaterThanOrEqual(1900);
   });
 
-  it('stops on 400 and disables the endpoint on 410', async () => {
+  it('stops on 400, and disables the endpoint on 410, holding its delivery for a re-enable', async () => {
     const { api, receiver, register, runBook, deliveries } = await setup();
     const refusing = await receiver(() => ({ status: 400 }));
     const gone = await receiver(() => ({ status: 410 }));
@@ -273,7 +273,7 @@ describe('delivering', () => {
         attempts: [{ status_code: 400 }],
       });
       expect((await deliveries(goneEndpoint.id))[0]).toMatchObject({
-        status: 'FAILED',
+        status: 'HELD',
         attempts: [{ status_code: 410 }],
       });
     });

@@ -4,7 +4,8 @@
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
 // seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
 // first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
-// book). Never edit recorded files.
+// book), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume).
+// Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -13,10 +14,13 @@ import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
+import { reopenDeliveries } from '../../src/db/deliveries.js';
+import { updateWebhook } from '../../src/db/webhooks.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { createLogger } from '../../src/logger.js';
 import { fromRoot } from '../../src/paths.js';
 import { startBookWorkflow } from '../../src/temporal/books.js';
+import { reopenAndHandOver } from '../../src/temporal/redeliveries.js';
 import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
 import { createBookWorker } from '../../src/temporal/worker.js';
 import {
@@ -31,7 +35,10 @@ import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliverie
 import { startTestPostgres } from '../support/postgres.js';
 
 /** Drives the book; returns the id of the workflow to record when it is not the book's own. */
-type Scenario = (handle: WorkflowHandle, context: { pool: Pool; bookUuid: string }) => Promise<string | void>;
+type Scenario = (
+  handle: WorkflowHandle,
+  context: { pool: Pool; bookUuid: string; client: Client },
+) => Promise<string | void>;
 
 const fields = {
   account_id: 'CHK-1',
@@ -44,19 +51,53 @@ const fields = {
   nsf_count: 0,
 };
 
+const TASK_QUEUE = 'record';
+
+/** A receiver answering 200 on loopback and a webhook of tenant acme for it, subscribed to every book event. */
+async function endpoint(pool: Pool, active: boolean) {
+  const receiver = createServer((_req, res) => res.end('ok'));
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  const webhookId = randomUUID();
+  await pool.query(
+    `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret, active)
+     values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3, $4)`,
+    [webhookId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', active],
+  );
+  return { webhookId, close: () => receiver.close() };
+}
+
 const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; run: Scenario }> = {
+  'held-delivery': {
+    // A paused endpoint: VERIFICATION_COMPLETE is held, BOOK_COMPLETE and ANALYTICS_COMPLETED wait behind it; the
+    // resume releases all three (through the outbox hand-over), delivered in order.
+    run: async (handle, { pool, bookUuid, client }) => {
+      const paused = await endpoint(pool, false);
+      const docUuid = randomUUID();
+      await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
+      await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
+      await handle.signal(sealSignal);
+      await handle.result();
+      const held = async () =>
+        (await pool.query(`select 1 from deliveries where webhook_id = $1 and status = 'HELD'`, [paused.webhookId]))
+          .rowCount ?? 0;
+      for (let i = 0; i < 100 && (await held()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      const target = { tenantId: 'acme', webhookId: paused.webhookId };
+      const deps = { pool, temporal: client, taskQueue: TASK_QUEUE, logger: createLogger('silent') };
+      await reopenAndHandOver(deps, target, async (client) => {
+        await updateWebhook(client, 'acme', paused.webhookId, { active: true });
+        return { reopened: await reopenDeliveries(client, 'acme', { ...target, held: true }) };
+      });
+      const mailbox = endpointDeliveriesWorkflowId('acme', paused.webhookId, bookUuid);
+      await handle.client.getHandle(mailbox).result();
+      paused.close();
+      return mailbox;
+    },
+  },
   'delivered-book': {
     // The delivery workflow of one endpoint: two VERIFICATION_COMPLETE, then BOOK_COMPLETE, then ANALYTICS_COMPLETED.
     run: async (handle, { pool, bookUuid }) => {
-      const receiver = createServer((_req, res) => res.end('ok'));
-      await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-      const port = (receiver.address() as AddressInfo).port;
-      const webhookId = randomUUID();
-      await pool.query(
-        `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret)
-         values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3)`,
-        [webhookId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
-      );
+      const { webhookId, close } = await endpoint(pool, true);
       for (const docUuid of [randomUUID(), randomUUID()]) {
         await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
         await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
@@ -65,7 +106,7 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
       await handle.result();
       const mailbox = endpointDeliveriesWorkflowId('acme', webhookId, bookUuid);
       await handle.client.getHandle(mailbox).result();
-      receiver.close();
+      close();
       return mailbox;
     },
   },
@@ -132,7 +173,7 @@ async function main() {
 async function record(scenario: (typeof scenarios)[string], name: string, address: string, pool: Pool) {
   const temporal = { address };
   await migrate(pool);
-  const taskQueue = 'record';
+  const taskQueue = TASK_QUEUE;
   const { worker, close } = await createBookWorker({
     address: temporal.address,
     namespace: 'default',
@@ -162,7 +203,7 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       ...(scenario.historyLimit ? { historyLimit: scenario.historyLimit } : {}),
       ...(scenario.sealAfterMs ? { sealAfterMs: scenario.sealAfterMs } : {}),
     });
-    recorded = (await scenario.run(client.workflow.getHandle(workflowId), { pool, bookUuid })) ?? workflowId;
+    recorded = (await scenario.run(client.workflow.getHandle(workflowId), { pool, bookUuid, client })) ?? workflowId;
     await client.workflow.getHandle(recorded).result();
   });
   // The first run: for a continued book it is the one that ends in continue-as-new.

@@ -1,6 +1,8 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 
 export interface ReceivedRequest {
+  /** The request's path: one receiver can stand for several endpoints (`${url}/a`, `${url}/b`). */
+  path: string;
   headers: IncomingHttpHeaders;
   body: string;
   json: any;
@@ -25,7 +27,13 @@ export async function startReceiver(
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks).toString();
-      const request: ReceivedRequest = { headers: req.headers, body, json: JSON.parse(body), receivedAt: Date.now() };
+      const request: ReceivedRequest = {
+        path: req.url ?? '',
+        headers: req.headers,
+        body,
+        json: JSON.parse(body),
+        receivedAt: Date.now(),
+      };
       requests.push(request);
       const answer = reply(request, requests.length - 1);
       setTimeout(() => {

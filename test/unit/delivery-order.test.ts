@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { EventType } from '../../src/contract/book.js';
 import {
+  compact,
   enqueue,
+  finish,
+  hasHeld,
+  hasOpen,
   isFinished,
+  mailboxStatus,
   nextToStart,
+  recheckHeld,
   type DeliveryPhase,
   type MailboxState,
 } from '../../workflows/delivery-order.js';
@@ -276,5 +282,60 @@ describe('compact', () => {
     };
     expect(Object.keys(shrink(state).deliveries)).toEqual(['vc3', 'bc']);
     expect(Object.keys(state.deliveries)).toHaveLength(4);
+  });
+});
+
+describe('held deliveries (their endpoint paused or disabled)', () => {
+  it('hold back what comes after them', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'HELD'],
+      [BC, 'BOOK_COMPLETE', 'queued'],
+    ]);
+    expect(nextToStart(state, 20)).toEqual([]);
+    expect(hasHeld(state)).toBe(true);
+    expect(mailboxStatus(state)).toBe('HELD');
+    expect(isFinished(state)).toBe(false);
+  });
+
+  it('stay held on a repeated fan-out, and are released in causal order by a redelivery', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'HELD'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'HELD'],
+      [BC, 'BOOK_COMPLETE', 'HELD'],
+    ]);
+    enqueue(state, [{ eventId: vc(1), type: 'VERIFICATION_COMPLETE' }]);
+    expect(nextToStart(state, 20)).toEqual([]);
+
+    // A resume releases them all in one signal: verifications first, BOOK_COMPLETE once they are done.
+    enqueue(state, [
+      { eventId: BC, type: 'BOOK_COMPLETE', redeliver: true },
+      { eventId: vc(1), type: 'VERIFICATION_COMPLETE', redeliver: true },
+      { eventId: vc(2), type: 'VERIFICATION_COMPLETE', redeliver: true },
+    ]);
+    expect(mailboxStatus(state)).toBe('DELIVERING');
+    expect(nextToStart(state, 20)).toEqual([vc(1), vc(2)]);
+    finish(state, vc(1), 'DELIVERED');
+    finish(state, vc(2), 'DELIVERED');
+    expect(nextToStart(state, 20)).toEqual([BC]);
+  });
+
+  it('come back from an attempt that found the endpoint off', () => {
+    const state = mailbox([[BC, 'BOOK_COMPLETE', 'running']]);
+    finish(state, BC, 'HELD');
+    expect(state.deliveries[BC]?.phase).toBe('HELD');
+  });
+
+  it('are tried again by a recheck, and kept by compact', () => {
+    const state = mailbox([
+      [vc(1), 'VERIFICATION_COMPLETE', 'HELD'],
+      [vc(2), 'VERIFICATION_COMPLETE', 'DELIVERED'],
+      [BC, 'BOOK_COMPLETE', 'HELD'],
+    ]);
+    expect(Object.keys(compact(state).deliveries)).toEqual([vc(1), BC]);
+    recheckHeld(state);
+    expect(nextToStart(state, 20)).toEqual([vc(1)]);
+    expect(hasHeld(state)).toBe(false);
+    expect(hasOpen(state)).toBe(true);
   });
 });
