@@ -4,7 +4,7 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
-import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
+import { allowHttpWebhooks, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { Mailer } from './delivery/mailer.js';
@@ -13,6 +13,7 @@ import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
+import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
@@ -27,7 +28,7 @@ export async function startWorkerRole(opts: {
   logger: Logger;
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
-  const { worker, close } = await createBookWorker({
+  const { worker, client, close } = await createBookWorker({
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
@@ -43,6 +44,14 @@ export async function startWorkerRole(opts: {
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
+  await ensureRetentionSchedule(client, {
+    taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    intervalMs: opts.config.RETENTION_INTERVAL,
+    input: { ages: retentionAges(opts.config) },
+  }).catch((err: unknown) =>
+    // Books and deliveries do not need it: the worker runs, and says why nothing ages out.
+    opts.logger.error({ err }, 'could not create or update the retention schedule; nothing is pruned until it exists'),
+  );
   const running = worker.run().finally(close);
   running.catch((err: unknown) => opts.logger.fatal({ err }, 'worker stopped unexpectedly'));
   opts.logger.info({ taskQueue: opts.config.TEMPORAL_TASK_QUEUE }, 'worker running');
@@ -81,6 +90,7 @@ export async function startApiRole(opts: {
     historyLimit: config.BOOK_HISTORY_LIMIT,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
     webhooks: {
       destinations,
       sender,

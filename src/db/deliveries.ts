@@ -189,6 +189,9 @@ export async function reopenDeliveries(
   const result = await pool.query<{ event_id: string; event_type: EventType; book_uuid: string }>(
     `update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
      where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+       -- A book retention is emptying keeps nothing to deliver (its deliveries are being deleted).
+       and not exists (select 1 from books b where b.tenant_id = deliveries.tenant_id
+                        and b.book_uuid = deliveries.book_uuid and b.pruned_at is not null)
        and ($3::text is null or event_id = $3::text)
        and ($4::timestamptz is null or (status = 'FAILED' and finished_at >= $4::timestamptz))
      returning event_id, event_type, book_uuid`,

@@ -67,10 +67,13 @@ export interface BookWorkerOptions {
   workflowBundle?: WorkflowBundle;
 }
 
-/** A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connection. */
+/**
+ * A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connection. `client` shares the
+ * connection (the activities start delivery workflows with it).
+ */
 export async function createBookWorker(
   options: BookWorkerOptions,
-): Promise<{ worker: Worker; close: () => Promise<void> }> {
+): Promise<{ worker: Worker; client: Client; close: () => Promise<void> }> {
   const target = {
     address: options.address,
     ...(options.tls ? { tls: options.tls } : {}),
@@ -88,6 +91,11 @@ export async function createBookWorker(
     await clientConnection.close();
     await connection.close();
   };
+  const client = new Client({
+    connection: clientConnection,
+    namespace: options.namespace,
+    interceptors: { workflow: [requestIdClientInterceptor] },
+  });
   try {
     const worker = await Worker.create({
       ...WORKER_TUNING,
@@ -103,11 +111,7 @@ export async function createBookWorker(
           }),
       activities: createActivities({
         pool: options.pool,
-        temporal: new Client({
-          connection: clientConnection,
-          namespace: options.namespace,
-          interceptors: { workflow: [requestIdClientInterceptor] },
-        }),
+        temporal: client,
         taskQueue: options.taskQueue,
         historyLimit: options.historyLimit,
         delivery: {
@@ -119,7 +123,7 @@ export async function createBookWorker(
         },
       }),
     });
-    return { worker, close };
+    return { worker, client, close };
   } catch (err) {
     await close();
     throw err;
