@@ -2,17 +2,21 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { pruneExpired } from '../../activities/prune-expired.js';
+import * as retention from '../../src/db/retention.js';
+import type { Pool } from '../../src/db/pool.js';
+import { loadConfig } from '../../src/config.js';
 import { migrate } from '../../src/db/migrate.js';
+import { startWorkerRole } from '../../src/roles.js';
 import { createPool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import type { PostgresServer } from '../../src/db/embedded-postgres.js';
-import { retentionScheduleId, type PruneCounts } from '../../workflows/retention-contract.js';
+import { retentionScheduleId, type PruneCounts, type RetentionInput } from '../../workflows/retention-contract.js';
 import { crm } from '../support/books.js';
 import { eventually, request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { startReceiver } from '../support/receiver.js';
 import { openStream } from '../support/sse.js';
-import { startTestSystem, type TestSystem } from '../support/system.js';
+import { startTestSystem, workflowBundle, type TestSystem } from '../support/system.js';
 
 /**
  * Retention against a real API, worker, Temporal schedule and PostgreSQL. Real books make the rows; the test ages them
@@ -276,5 +280,59 @@ describe('retention', () => {
     const second = await run({ ages, batchSize: 2 });
     expect(second.counts).toMatchObject({ books: 0, bookRows: 0 });
     expect((await api.call('GET', `/v1/books/${books.recent}`)).status).toBe(410);
+  });
+
+  it('finds what each statement deletes through an index, never by reading a whole table', async () => {
+    const client = await system.pool.connect();
+    const plans: string[] = [];
+    try {
+      await client.query('begin');
+      // Off, the planner still reads a whole table where no index serves the statement: the plan says so.
+      await client.query('set local enable_seqscan = off');
+      const explaining = {
+        query: async (sql: string, params: unknown[]) => {
+          const plan = await client.query<{ 'QUERY PLAN': string }>(`explain ${sql}`, params);
+          plans.push(plan.rows.map((row) => row['QUERY PLAN']).join('\n'));
+          return { rows: [{ deleted: 0 }], rowCount: 0 };
+        },
+      } as unknown as Pool;
+      const books = [{ tenantId: system.tenantId, bookUuid: randomUUID() }];
+      await retention.pruneDeliveryAttempts(explaining, 1, 5000);
+      await retention.pruneIdempotencyKeys(explaining, 1, 5000);
+      await retention.pruneChangeLog(explaining, 1, 5000);
+      await retention.pruneOperationalEvents(explaining, 1, 5000);
+      await retention.markExpiredBooks(explaining, 1, 100);
+      await retention.booksBeingPruned(explaining, 100);
+      await retention.pruneBookDetail(explaining, books, 5000);
+      await retention.finishPruningBooks(explaining, books);
+    } finally {
+      await client.query('rollback');
+      client.release();
+    }
+    expect(plans).toHaveLength(13);
+    for (const plan of plans) expect(plan).not.toContain('Seq Scan');
+  });
+
+  it("follows the settings of the last worker started: its interval and ages replace the schedule's", async () => {
+    const config = loadConfig({
+      TEMPORAL_TASK_QUEUE: system.taskQueue,
+      RETENTION_INTERVAL: '30m',
+      RETAIN_FINISHED_BOOKS: '30d',
+    });
+    const worker = await startWorkerRole({
+      config,
+      temporalAddress: inject('temporalAddress'),
+      pool: system.pool,
+      logger: createLogger('silent'),
+      workflowBundle: await workflowBundle(),
+    });
+    try {
+      const schedule = await system.client.schedule.getHandle(retentionScheduleId(system.taskQueue)).describe();
+      expect(schedule.spec.intervals).toMatchObject([{ every: 1_800_000 }]);
+      const [input] = schedule.action.type === 'startWorkflow' ? (schedule.action.args as RetentionInput[]) : [];
+      expect(input?.ages.finishedBooksMs).toBe(30 * 86_400_000);
+    } finally {
+      await worker.stop();
+    }
   });
 });
