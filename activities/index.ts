@@ -7,6 +7,7 @@ import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
 import { findUnappliedIntake, markBookContinuing, recordSealRequest } from './intake.js';
+import { pruneExpired } from './prune-expired.js';
 import { recordBookChanges } from './record-book-changes.js';
 import { recordBookStatus } from './record-book-status.js';
 
@@ -36,5 +37,6 @@ export function createActivities(deps: ActivityDeps) {
     recordSealRequest: recordSealRequest(deps.pool),
     deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
     deliverEvents: deliverEvents({ pool: deps.pool, ...deps.delivery }),
+    pruneExpired: pruneExpired(deps.pool),
   };
 }

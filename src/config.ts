@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
+import type { RetentionAges } from '../workflows/retention-contract.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -52,6 +53,9 @@ const durationList = (fallback: string, bounds: { min: number; max: number; maxL
       }
       return parts.map((part) => parseBounded(part, bounds, ctx));
     });
+
+/** Ten years: "keep it" without a special value. */
+const MAX_RETENTION_MS = 3650 * DAY_MS;
 
 /** Every environment variable bookbell reads, parsed once. Only entry points call `loadConfig`. */
 const ConfigSchema = z.object({
@@ -112,6 +116,18 @@ const ConfigSchema = z.object({
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
+  /** How often the retention schedule deletes what has aged out (the ages below). */
+  RETENTION_INTERVAL: duration('1h', { min: 1000, max: DAY_MS }),
+  /** Delivery attempts are logged this long (those of a delivery still pending stay while it is). */
+  RETAIN_DELIVERY_ATTEMPTS: duration('30d', { min: 1000, max: MAX_RETENTION_MS }),
+  /** The book change log (a book stream's Last-Event-ID resumes within this; older restarts with the snapshot). */
+  RETAIN_CHANGE_LOG: duration('3d', { min: 1000, max: MAX_RETENTION_MS }),
+  /** Operational events (GET /v1/operational-events). */
+  RETAIN_OPERATIONAL_EVENTS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
+  /** A finished book keeps its documents, events, deliveries and analytics this long after ANALYTICS_COMPLETED. */
+  RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
+  /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
+  IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
   /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
   WEBHOOK_ALLOWED_HOSTS: z
     .string()
@@ -186,4 +202,15 @@ export function retryPolicy(config: Config): RetryPolicy {
 /** Whether webhook URLs may be plain http. */
 export function allowHttpWebhooks(config: Config): boolean {
   return config.WEBHOOK_ALLOW_HTTP ? config.WEBHOOK_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
+}
+
+/** How long each kind of row is kept (the retention schedule's input). */
+export function retentionAges(config: Config): RetentionAges {
+  return {
+    deliveryAttemptsMs: config.RETAIN_DELIVERY_ATTEMPTS,
+    idempotencyKeysMs: config.IDEMPOTENCY_KEY_TTL,
+    changeLogMs: config.RETAIN_CHANGE_LOG,
+    operationalEventsMs: config.RETAIN_OPERATIONAL_EVENTS,
+    finishedBooksMs: config.RETAIN_FINISHED_BOOKS,
+  };
 }

@@ -4,7 +4,7 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
-import { allowHttpWebhooks, retryPolicy, type Config } from './config.js';
+import { allowHttpWebhooks, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { Mailer } from './delivery/mailer.js';
@@ -14,6 +14,7 @@ import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
+import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
 
 /** How often a worker hands over redeliveries the API could not (see src/temporal/redeliveries.ts). */
@@ -47,6 +48,14 @@ export async function startWorkerRole(opts: {
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
+  await ensureRetentionSchedule(client, {
+    taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    intervalMs: opts.config.RETENTION_INTERVAL,
+    input: { ages: retentionAges(opts.config) },
+  }).catch((err: unknown) =>
+    // Books and deliveries do not need it: the worker runs, and says why nothing ages out.
+    opts.logger.error({ err }, 'could not create or update the retention schedule; nothing is pruned until it exists'),
+  );
   const sweeper = startOutboxSweeper(
     { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
     OUTBOX_SWEEP_MS,
@@ -93,6 +102,7 @@ export async function startApiRole(opts: {
     maxDocuments: config.BOOK_MAX_DOCUMENTS,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
+    idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
     webhooks: {
       destinations,
       sender,

@@ -15,7 +15,7 @@ import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
 import { serveConsole, type ConsoleOptions } from './console-routes.js';
 import { DOCS_PAGE } from './docs-page.js';
-import { idempotentPosts } from './idempotency.js';
+import { IDEMPOTENCY_KEY_TTL_MS, idempotentPosts } from './idempotency.js';
 import { isJsonRequest, refuseUnreadableBody, refuseUnsafeInput } from './safe-input.js';
 import { httpMetrics } from '../metrics/http-metrics.js';
 import { serveMetrics } from '../metrics/exposition.js';
@@ -55,6 +55,8 @@ export interface AppDeps {
   stream: { hub: BookChangeHub; heartbeatMs: number };
   /** The web console at /console: where the Temporal UI is, for links to workflows. */
   console?: ConsoleOptions;
+  /** How long an Idempotency-Key replays its first answer (IDEMPOTENCY_KEY_TTL; 24 h unless set). */
+  idempotencyKeyTtlMs?: number | undefined;
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
@@ -166,7 +168,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
   );
   app.use(refuseUnsafeInput);
-  app.use(idempotentPosts(deps.pool));
+  app.use(idempotentPosts(deps.pool, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
   app.use(router.routes());
   app.use(
     router.allowedMethods({

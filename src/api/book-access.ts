@@ -3,7 +3,7 @@ import { findBook, type BookRow } from '../db/books.js';
 import type { Pool } from '../db/pool.js';
 import { startBookWorkflow } from '../temporal/books.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
-import { notFound } from './problem.js';
+import { gone, notFound } from './problem.js';
 
 export interface BookDeps {
   pool: Pool;
@@ -13,10 +13,20 @@ export interface BookDeps {
   historyLimit?: number | undefined;
 }
 
-/** The tenant's book or a 404: every book route starts here, so another tenant's book is never found. */
+/**
+ * The tenant's book or a 404: every book route starts here, so another tenant's book is never found. A book whose
+ * detail retention removed is a 410 rather than an answer without its documents and events.
+ */
 export async function requireBook(pool: Pool, tenantId: string, bookUuid: string): Promise<BookRow> {
   const row = await findBook(pool, tenantId, bookUuid);
   if (!row) throw notFound('book-not-found', `Book ${bookUuid} does not exist.`);
+  if (row.pruned_at) {
+    const finished = row.analyzed_at?.toISOString() ?? 'long ago';
+    throw gone(
+      'book-expired',
+      `Book ${bookUuid} finished ${finished}; its documents, events and deliveries were deleted ${row.pruned_at.toISOString()} (retention). GET /v1/books lists its summary.`,
+    );
+  }
   return row;
 }
 

@@ -2,7 +2,7 @@ import type Router from '@koa/router';
 import { EventFeedQuerySchema, EventStreamQuerySchema } from '../contract/event-feed.js';
 import { tenantOfKey } from '../db/api-keys.js';
 import { changeHorizon } from '../db/book-changes.js';
-import { readEventFeed } from '../db/event-feed.js';
+import { feedCursorExpired, readEventFeed } from '../db/event-feed.js';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
@@ -13,7 +13,7 @@ import { bearerKey } from './auth.js';
 import { openEventStream, positionMessage, resumeCursor } from './event-stream-response.js';
 import { toFeedEvent } from './feed-event-view.js';
 import { invalidCursor, pageOf } from './pagination.js';
-import { parseInput } from './problem.js';
+import { gone, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
 export interface EventFeedRouteDeps {
@@ -23,6 +23,12 @@ export interface EventFeedRouteDeps {
   heartbeatMs: number;
 }
 
+const cursorExpired = (field: string, cursor: string) =>
+  gone(
+    'cursor-expired',
+    `${field} ${cursor} is older than the events retention kept: events after it were deleted. Catch up from the start (GET /v1/events without \`after\`), skipping event_ids you already have.`,
+  );
+
 /** The tenant-wide event feed: the catch-up list and its live stream, one order and one cursor for both. */
 export function registerEventFeedRoutes(router: Router<AppState>, deps: EventFeedRouteDeps): void {
   const { pool } = deps;
@@ -31,12 +37,13 @@ export function registerEventFeedRoutes(router: Router<AppState>, deps: EventFee
     const query = parseInput(EventFeedQuerySchema, ctx.query, 'query string');
     const after = query.after === undefined ? undefined : parseCursor(query.after);
     if (query.after !== undefined && !after) throw invalidCursor('after');
-    const { events } = await readEventFeed(pool, ctx.state.tenantId, {
+    const { events, expired } = await readEventFeed(pool, ctx.state.tenantId, {
       after,
       type: query.type,
       bookUuid: query.book_uuid,
       limit: query.limit + 1,
     });
+    if (expired) throw cursorExpired('after', query.after as string);
     ctx.body = pageOf(events, query.limit, toFeedEvent, (last) => formatCursor(last.cursor));
   });
 
@@ -47,6 +54,9 @@ export function registerEventFeedRoutes(router: Router<AppState>, deps: EventFee
     // requireApiKey has checked it; the stream checks it again at each heartbeat.
     const apiKey = bearerKey(ctx) as string;
     // Without a position the stream starts now: every event of a transaction older than the horizon is in the past.
+    if (resume && (await feedCursorExpired(pool, tenantId, resume))) {
+      throw cursorExpired('Last-Event-ID', formatCursor(resume));
+    }
     const after = resume ?? (await changeHorizon(pool));
     const out = openEventStream(ctx, resume ? '' : positionMessage(after));
     const stream = new ChangeStream(out, {

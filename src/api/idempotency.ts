@@ -6,13 +6,15 @@ import { HttpProblem, invalidField } from './problem.js';
 import type { AppState } from './state.js';
 
 const KEY = /^[\x21-\x7e]{1,255}$/;
+/** IDEMPOTENCY_KEY_TTL's default. */
+export const IDEMPOTENCY_KEY_TTL_MS = 86_400_000;
 
 /**
  * `Idempotency-Key` on a POST: the first answer (any status below 500) is stored and replayed for a repeat of the
- * same request within 24 hours, with `Idempotent-Replayed: true`. The same key with a different request is a 422;
+ * same request within `ttlMs` (IDEMPOTENCY_KEY_TTL, 24 hours by default), with `Idempotent-Replayed: true`. The same key with a different request is a 422;
  * while the first is still running, a 409. A 5xx or an error frees the key so the client's retry runs again.
  */
-export function idempotentPosts(pool: Pool) {
+export function idempotentPosts(pool: Pool, ttlMs: number) {
   return async (ctx: Context & { state: AppState }, next: Next): Promise<void> => {
     const key = ctx.get('Idempotency-Key');
     if (ctx.method !== 'POST' || !key || !ctx.state.tenantId) {
@@ -30,7 +32,7 @@ export function idempotentPosts(pool: Pool) {
     const requestHash = createHash('sha256')
       .update(`${ctx.method} ${ctx.path}\n${JSON.stringify(ctx.request.body ?? null)}`)
       .digest('hex');
-    const earlier = await claimIdempotencyKey(pool, tenantId, key, requestHash);
+    const earlier = await claimIdempotencyKey(pool, tenantId, key, requestHash, ttlMs);
     if (earlier) {
       if (earlier.request_hash !== requestHash) {
         throw new HttpProblem('idempotency-key-reused', 'This Idempotency-Key was used for a different request.');

@@ -98,7 +98,9 @@ const idempotencyKey = z
   .string()
   .regex(/^[\x21-\x7e]{1,255}$/)
   .optional()
-  .meta({ description: 'A repeat of the same POST within 24 hours gets the first answer again' });
+  .meta({
+    description: 'A repeat of the same POST within 24 hours (IDEMPOTENCY_KEY_TTL) gets the first answer again',
+  });
 
 /** Whatever reads a request body may find it unreadable, too large, or not JSON. */
 const BODY_PROBLEMS: ProblemCode[] = [
@@ -187,14 +189,19 @@ commit order; each message has an \`id:\` to resume from. A \`: keep-alive\` com
 | \`analytics\` | BookAnalytics |
 
 A change may repeat what the snapshot already showed: apply each as "replace the item with this key" (doc_uuid,
-event_id, delivery id).`;
+event_id, delivery id). A Last-Event-ID older than the change log keeps (RETAIN_CHANGE_LOG, 3 days by default) starts
+over with the snapshot: replace everything you hold with it.`;
 
 const FEED_ORDER = `Every event of the tenant's books, oldest first, in one order that the list and the stream share:
 an event's \`cursor\` (the stream's \`id:\`) is its position, and \`after\` / Last-Event-ID continue after it.
 
 **Ordering guarantee**: nothing is skipped and nothing repeats, however transactions interleave. The order is
 (writing transaction, sequence), and an event is only listed once every older transaction has ended, so no event can
-later appear before a position a client already holds. An event may therefore show up a moment after it committed.`;
+later appear before a position a client already holds. An event may therefore show up a moment after it committed.
+
+**Retention**: the events of books finished more than RETAIN_FINISHED_BOOKS ago (90 days by default) are deleted. A
+cursor older than the last event deleted is refused with \`410 cursor-expired\`, never resumed with a silent gap:
+catch up from the start without a cursor, skipping event_ids you already have.`;
 
 const FEED_DESCRIPTION = `${FEED_ORDER}
 
@@ -219,7 +226,7 @@ const resume = {
   query: z.object({ last_event_id: LastEventIdSchema.optional() }),
 };
 
-const BOOK_READ: ProblemCode[] = ['book-not-found', 'book-unreachable'];
+const BOOK_READ: ProblemCode[] = ['book-not-found', 'book-expired', 'book-unreachable'];
 
 const paths: ZodOpenApiPathsObject = {
   '/v1/books': {
@@ -278,7 +285,7 @@ const paths: ZodOpenApiPathsObject = {
           links: links({ retryDelivery: { id: '$response.body#/data/0/deliveries/0/id' } }),
         },
       },
-      problems: ['book-not-found'],
+      problems: ['book-not-found', 'book-expired'],
     }),
   },
   '/v1/books/{book_uuid}/seal': {
@@ -288,7 +295,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '202': { ...json(SealRequestedSchema, 'Seal requested'), links: links({ getBook: BOOK_FROM_PATH }) },
       },
-      problems: ['book-not-found', 'book-busy'],
+      problems: ['book-not-found', 'book-expired', 'book-busy'],
     }),
   },
   '/v1/books/{book_uuid}/documents': {
@@ -305,7 +312,15 @@ const paths: ZodOpenApiPathsObject = {
           }),
         },
       },
-      problems: ['book-not-found', 'book-sealed', 'book-full', 'book-complete', 'doc-uuid-taken', 'book-unreachable'],
+      problems: [
+        'book-not-found',
+        'book-expired',
+        'book-sealed',
+        'book-full',
+        'book-complete',
+        'doc-uuid-taken',
+        'book-unreachable',
+      ],
     }),
   },
   '/v1/books/{book_uuid}/documents/{doc_uuid}/verification': {
@@ -316,7 +331,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '202': { ...json(VerificationAcceptedSchema, 'Durably accepted'), links: links({ getBook: BOOK_FROM_PATH }) },
       },
-      problems: ['book-not-found', 'book-full', 'book-complete', 'book-unreachable'],
+      problems: ['book-not-found', 'book-expired', 'book-full', 'book-complete', 'book-unreachable'],
     }),
   },
   '/v1/events': {
@@ -333,6 +348,7 @@ const paths: ZodOpenApiPathsObject = {
           }),
         },
       },
+      problems: ['cursor-expired'],
     }),
   },
   '/v1/events/stream': {
@@ -349,6 +365,7 @@ const paths: ZodOpenApiPathsObject = {
           content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
         },
       },
+      problems: ['cursor-expired'],
     }),
   },
   '/v1/webhooks': {

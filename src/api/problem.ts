@@ -39,6 +39,7 @@ export class HttpProblem extends Error {
 
 export const notFound = (code: CodeOf<404>, detail: string) => new HttpProblem(code, detail);
 export const conflict = (code: CodeOf<409>, detail: string) => new HttpProblem(code, detail);
+export const gone = (code: CodeOf<410>, detail: string) => new HttpProblem(code, detail);
 /** A 400 for one field of the request, worded like parseInput's. */
 export const invalidField = (
   field: string,

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import { BookUuidSchema } from '../contract/book.js';
 import { tenantOfKey } from '../db/api-keys.js';
-import { changeHorizon } from '../db/book-changes.js';
+import { changeCursorExpired, changeHorizon } from '../db/book-changes.js';
 import type { Logger } from '../logger.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { bookStreamReader } from '../stream/book-stream.js';
@@ -28,7 +28,9 @@ export function registerStreamRoutes(router: Router<AppState>, deps: StreamRoute
     // requireApiKey has checked it; the stream checks it again at each heartbeat.
     const apiKey = bearerKey(ctx) as string;
     const row = await requireBook(deps.pool, tenantId, bookUuid);
-    let after = resume;
+    // A position older than the change log keeps (RETAIN_CHANGE_LOG) starts over with the snapshot, which replaces
+    // everything the client holds: no change is skipped without the client knowing.
+    let after = resume && !(await changeCursorExpired(deps.pool, resume)) ? resume : undefined;
     let first = '';
     if (!after) {
       // The horizon is taken before the snapshot is read: whatever the snapshot misses comes after it.

@@ -179,6 +179,20 @@ export const PROBLEM_KINDS = {
     'A POST repeated with the same Idempotency-Key while the first is still running.',
     'Retry shortly: once the first finishes, the repeat gets its answer.',
   ),
+  'book-expired': kind(
+    410,
+    'Book expired',
+    'The book finished longer ago than its detail is kept: its documents, events, deliveries and analytics are gone.',
+    'Any /v1/books/{book_uuid} route of a book whose detail retention removed (RETAIN_FINISHED_BOOKS after ANALYTICS_COMPLETED, 90 days by default).',
+    'Nothing to retry. GET /v1/books still lists the book with its status, counts and timestamps.',
+  ),
+  'cursor-expired': kind(
+    410,
+    'Cursor expired',
+    'Events after this cursor were deleted by retention: resuming from it would skip them without telling you.',
+    'GET /v1/events?after= and GET /v1/events/stream with a Last-Event-ID older than the events retention deleted (those of books finished more than RETAIN_FINISHED_BOOKS ago).',
+    'Catch up from the start without a cursor (GET /v1/events), skipping event_ids you already processed.',
+  ),
   'body-too-large': kind(
     413,
     'Payload Too Large',

@@ -37,8 +37,10 @@ export async function readBookChanges(
   bookUuid: string,
   after: ChangeCursor,
   limit: number,
-): Promise<{ changes: BookChange[]; held: boolean }> {
-  const rows = await inSnapshot(pool, async (client) => {
+): Promise<{ changes: BookChange[]; held: boolean; expired: boolean }> {
+  const { rows, expired } = await inSnapshot(pool, async (client) => {
+    // In the snapshot of the read: retention deletes rows and moves the horizon in one statement.
+    const expired = await changeCursorExpired(client, after);
     const result = await client.query<{ xid: string; id: string; kind: ChangeKind; key: string; final: boolean }>(
       `select c.xid::text as xid, c.id::text as id, c.kind, c.key,
               c.xid < pg_snapshot_xmin(pg_current_snapshot()) as final
@@ -49,7 +51,7 @@ export async function readBookChanges(
        limit $5::int`,
       [tenantId, bookUuid, after.xid.toString(), after.id.toString(), limit],
     );
-    return result.rows;
+    return { rows: result.rows, expired };
   });
   const final = rows.filter((row) => row.final);
   return {
@@ -59,7 +61,20 @@ export async function readBookChanges(
       key: row.key,
     })),
     held: final.length < rows.length,
+    expired,
   };
+}
+
+/**
+ * Whether retention deleted change-log rows after this position (src/db/retention.ts keeps the last position it
+ * deleted): a stream resuming from it would miss changes, so it starts again from the book's snapshot.
+ */
+export async function changeCursorExpired(client: Pick<Pool, 'query'>, cursor: ChangeCursor): Promise<boolean> {
+  const result = await client.query<{ expired: boolean }>(
+    `select exists (select 1 from book_change_horizon where (xid, id) > ($1::text::xid8, $2::bigint)) as expired`,
+    [cursor.xid.toString(), cursor.id.toString()],
+  );
+  return result.rows[0]?.expired ?? false;
 }
 
 /** "event_id.webhook_id" keys as two parallel arrays (a webhook id is a uuid: the last dot separates them). */

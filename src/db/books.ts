@@ -17,11 +17,13 @@ export interface BookRow {
   sealed_by: 'request' | 'seal_after' | null;
   completed_at: Date | null;
   analyzed_at: Date | null;
+  /** When retention removed the finished book's detail (migration 016); the row stays as its summary. */
+  pruned_at: Date | null;
 }
 
 const COLUMNS =
   'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, ' +
-  'created_at, sealed_at, sealed_by, completed_at, analyzed_at';
+  'created_at, sealed_at, sealed_by, completed_at, analyzed_at, pruned_at';
 
 /**
  * Inserts the book unless (tenant, book_uuid) exists. Returns the stored row and whether this call created it,

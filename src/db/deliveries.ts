@@ -237,6 +237,9 @@ export async function reopenDeliveries(
     `with reopened as (
        update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
        where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+         -- A book retention is emptying keeps nothing to deliver (its deliveries are being deleted).
+         and not exists (select 1 from books b where b.tenant_id = deliveries.tenant_id
+                          and b.book_uuid = deliveries.book_uuid and b.pruned_at is not null)
          and ($3::text is null or event_id = $3::text)
          and ($3::text is not null or status = 'HELD'
               or (status = 'FAILED' and finished_at >= $4::timestamptz))

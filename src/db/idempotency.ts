@@ -7,20 +7,22 @@ export interface StoredResponse {
   location: string | null;
 }
 
-/** Claims a key for a new request; returns the earlier request's record when the key was used in the last 24 h. */
+/** Claims a key for a new request; returns the earlier request's record when the key was used within `ttlMs`. */
 export async function claimIdempotencyKey(
   pool: Pool,
   tenantId: string,
   key: string,
   requestHash: string,
+  ttlMs: number,
 ): Promise<StoredResponse | undefined> {
-  // A key older than 24 hours is free again; so is one claimed 30 s ago and never answered: its API process died
+  // A key older than its TTL is free again (the retention schedule deletes it later in any case); so is one claimed 30 s ago and never answered: its API process died
   // mid-request (requests end well within that), and the client's retries would otherwise get 409 for a day. Should a
   // slow first request still be running, the retry repeats it, which the ids in every request make harmless.
   await pool.query(
     `delete from idempotency_keys where tenant_id = $1::text and key = $2::text
-       and (created_at < now() - interval '24 hours' or (status is null and created_at < now() - interval '30 seconds'))`,
-    [tenantId, key],
+       and (created_at < now() - $3::bigint * interval '1 millisecond'
+            or (status is null and created_at < now() - interval '30 seconds'))`,
+    [tenantId, key, ttlMs],
   );
   const claimed = await pool.query(
     `insert into idempotency_keys (tenant_id, key, request_hash) values ($1::text, $2::text, $3::text)

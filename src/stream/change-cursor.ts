@@ -25,3 +25,11 @@ export function parseCursor(value: string): ChangeCursor | undefined {
 
 export const compareCursors = (a: ChangeCursor, b: ChangeCursor): number =>
   a.xid === b.xid ? Number(a.id - b.id) : a.xid < b.xid ? -1 : 1;
+
+/**
+ * Retention deleted rows after the stream's position while it was open (it fell days behind): the stream ends, and
+ * its reconnect gets the answer a stale position gets (the book's snapshot, or the event feed's 410).
+ */
+export class CursorExpiredError extends Error {
+  override name = 'CursorExpiredError';
+}

@@ -1,7 +1,7 @@
 import type { Writable } from 'node:stream';
 import type { Logger } from '../logger.js';
 import type { BookChangeHub } from './book-change-hub.js';
-import type { ChangeCursor } from './change-cursor.js';
+import { CursorExpiredError, type ChangeCursor } from './change-cursor.js';
 
 /** One Server-Sent Event: `id:` is the position to resume after it. */
 export interface SseMessage {
@@ -95,8 +95,12 @@ export class ChangeStream {
     this.#reading = true;
     this.#readAll()
       .catch((err: unknown) => {
-        // The client reconnects with its Last-Event-ID and loses nothing.
-        this.options.logger.warn({ err, ...this.options.logContext }, 'stream read failed; closing it');
+        // The client reconnects with its Last-Event-ID and loses nothing (or hears that its position expired).
+        const expired = err instanceof CursorExpiredError;
+        this.options.logger[expired ? 'info' : 'warn'](
+          { err, ...this.options.logContext },
+          expired ? 'stream position expired; closing it' : 'stream read failed; closing it',
+        );
         this.close();
       })
       .finally(() => {

@@ -69,7 +69,7 @@ export interface BookWorkerOptions {
 
 /**
  * A worker for bookbell's task queue; `run()` it, `shutdown()` it, then `close()` its connections. `client` is the
- * Temporal client its activities use (the outbox sweep uses it too).
+ * Temporal client its activities use (the outbox sweep and the retention schedule use it too).
  */
 export async function createBookWorker(
   options: BookWorkerOptions,

@@ -52,7 +52,7 @@ describe('the book change log behind the stream', () => {
 
       // The newer change is committed and visible, but an older transaction might still add changes before it.
       const during = await readBookChanges(pool, tenantId, bookUuid, start, 100);
-      expect(during).toEqual({ changes: [], held: true });
+      expect(during).toEqual({ changes: [], held: true, expired: false });
 
       await older.query('commit');
       const after = await settled(bookUuid, start);

@@ -4,8 +4,8 @@
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
 // seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
 // first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
-// book), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume).
-// Never edit recorded files.
+// book), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
+// retention (the retention workflow pruning one finished book aged past its retention). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -32,6 +32,7 @@ import {
   verificationSignal,
 } from '../../workflows/book-contract.js';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
+import { retentionScheduleId, RETENTION_WORKFLOW_TYPE } from '../../workflows/retention-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
 
 /** Drives the book; returns the id of the workflow to record when it is not the book's own. */
@@ -136,6 +137,33 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
       await handle.signal(verificationSignal, { docUuid: b, result: 'FAILED', reason: 'blurry' });
       await handle.signal(verificationSignal, { docUuid: late, result: 'SUCCEEDED' });
       await handle.result();
+    },
+  },
+  retention: {
+    run: async (handle, { pool, bookUuid }) => {
+      const docUuid = randomUUID();
+      await handle.signal(uploadsSignal, { docUuids: [docUuid] });
+      await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED', fields });
+      await handle.signal(sealSignal);
+      await handle.result();
+      await pool.query(`update books set analyzed_at = analyzed_at - interval '100 days' where book_uuid = $1`, [
+        bookUuid,
+      ]);
+      const workflowId = retentionScheduleId('record');
+      const day = 86_400_000;
+      const ages = {
+        deliveryAttemptsMs: 30 * day,
+        idempotencyKeysMs: day,
+        changeLogMs: 3 * day,
+        operationalEventsMs: 90 * day,
+        finishedBooksMs: 90 * day,
+      };
+      await handle.client.start(RETENTION_WORKFLOW_TYPE, {
+        taskQueue: 'record',
+        workflowId,
+        args: [{ ages, batchSize: 2 }],
+      });
+      return workflowId;
     },
   },
   'continued-book': {

@@ -57,7 +57,8 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
   const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, ...env });
-  const pool = createPool(inject('databaseUrl'), logger);
+  // DATABASE_URL in `env` gives the system a database of its own (one its test may prune with short ages).
+  const pool = createPool(env.DATABASE_URL ?? inject('databaseUrl'), logger);
   const { key: apiKey } = await createApiKey(pool, tenantId, 'tests');
   const bundle = await workflowBundle();
   const runWorker = () => startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: bundle });

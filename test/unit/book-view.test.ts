@@ -21,6 +21,7 @@ const row: BookRow = {
   sealed_by: 'seal_after',
   completed_at: null,
   analyzed_at: null,
+  pruned_at: null,
 };
 
 describe('toBookView (from PostgreSQL alone)', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig, requireClusterConfig } from '../../src/config.js';
+import { ConfigError, loadConfig, requireClusterConfig, retentionAges } from '../../src/config.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -40,6 +40,15 @@ describe('loadConfig', () => {
     ['DELIVERY_RETRY_SCHEDULE', '0s,5s,8d', 'between 0s and 7d'],
     ['DELIVERY_RETRY_SCHEDULE', Array.from({ length: 1001 }, () => '1s').join(','), 'at most 1000 delays'],
     ['DELIVERY_TIMEOUT', 'soon', 'is not a duration'],
+    ['RETENTION_INTERVAL', '0s', 'between 1s and 1d'],
+    ['RETENTION_INTERVAL', '2d', 'between 1s and 1d'],
+    ['RETAIN_DELIVERY_ATTEMPTS', '500ms', 'between 1s and 3650d'],
+    ['RETAIN_CHANGE_LOG', '3651d', 'between 1s and 3650d'],
+    ['RETAIN_OPERATIONAL_EVENTS', '0s', 'between 1s and 3650d'],
+    ['RETAIN_FINISHED_BOOKS', '3651d', 'between 1s and 3650d'],
+    ['RETAIN_FINISHED_BOOKS', 'forever', 'is not a duration'],
+    ['IDEMPOTENCY_KEY_TTL', '31d', 'between 1s and 30d'],
+    ['IDEMPOTENCY_KEY_TTL', '0s', 'between 1s and 30d'],
   ])(
     'refuses %s=%s, which what holds it cannot: the message names the variable and the bounds',
     (name, value, bound) => {
@@ -64,6 +73,33 @@ describe('loadConfig', () => {
       DISABLE_AFTER: 90 * 86_400_000,
       DELIVERY_RETRY_SCHEDULE: [0, 7 * 86_400_000],
     });
+  });
+
+  it('keeps rows for the documented retention ages unless told otherwise, and takes ages at their bounds', () => {
+    expect(retentionAges(loadConfig({}))).toEqual({
+      deliveryAttemptsMs: 30 * 86_400_000,
+      idempotencyKeysMs: 86_400_000,
+      changeLogMs: 3 * 86_400_000,
+      operationalEventsMs: 90 * 86_400_000,
+      finishedBooksMs: 90 * 86_400_000,
+    });
+    expect(loadConfig({}).RETENTION_INTERVAL).toBe(3_600_000);
+    const bounds = loadConfig({
+      RETENTION_INTERVAL: '1s',
+      RETAIN_DELIVERY_ATTEMPTS: '1s',
+      RETAIN_CHANGE_LOG: '3650d',
+      RETAIN_OPERATIONAL_EVENTS: '1s',
+      RETAIN_FINISHED_BOOKS: '3650d',
+      IDEMPOTENCY_KEY_TTL: '30d',
+    });
+    expect(retentionAges(bounds)).toEqual({
+      deliveryAttemptsMs: 1000,
+      idempotencyKeysMs: 30 * 86_400_000,
+      changeLogMs: 3650 * 86_400_000,
+      operationalEventsMs: 1000,
+      finishedBooksMs: 3650 * 86_400_000,
+    });
+    expect(bounds.RETENTION_INTERVAL).toBe(1000);
   });
 
   it('single-role entry points require a cluster and say which variables are missing', () => {

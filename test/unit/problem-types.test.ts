@@ -46,6 +46,8 @@ describe('the catalogue of problem kinds', () => {
       '409 destination-taken',
       '409 delivery-in-progress',
       '409 idempotency-key-in-flight',
+      '410 book-expired',
+      '410 cursor-expired',
       '413 body-too-large',
       '415 unsupported-media-type',
       '415 unsupported-encoding',
