@@ -14,6 +14,7 @@ import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { createBookWorker } from './temporal/worker.js';
+import { listenFailure } from './startup/ports.js';
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
 export interface Role {
@@ -92,7 +93,11 @@ export async function startApiRole(opts: {
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);
+    const listening = app
+      .listen(config.PORT, config.HOST, () => resolve(listening))
+      .once('error', (err) =>
+        reject(listenFailure(err, { variable: 'PORT', port: config.PORT, given: true, host: config.HOST })),
+      );
     listening.on('clientError', answerClientError);
   });
   const address = server.address();
