@@ -111,7 +111,8 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
   try {
     env = await retried(create, attempts);
   } catch (err) {
-    const reason = describeFailure(err).split('\n')[0];
+    // The SDK's message runs on for lines: its first clause is the reason.
+    const reason = describeFailure(err).split(/\n|\.\s/)[0];
     throw new StartupFailure(
       cli
         ? `The Temporal CLI at ${cli} did not start (${reason}): run \`${cli} server start-dev\` to see why, or set ` +
