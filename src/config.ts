@@ -194,6 +194,16 @@ export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRES
   return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
 }
 
+/** Whether `name` is set to something: empty counts as unset, as everywhere in the configuration. */
+export function isSet(name: keyof Config, env: NodeJS.ProcessEnv = process.env): boolean {
+  return Boolean(env[name]?.trim());
+}
+
+/** Whether a failed start prints the stack too (LOG_LEVEL=debug or trace), read even when the rest is invalid. */
+export function wantsStackTraces(env: NodeJS.ProcessEnv = process.env): boolean {
+  return env.LOG_LEVEL === 'debug' || env.LOG_LEVEL === 'trace';
+}
+
 /** The delivery retry policy the configuration asks for. */
 export function retryPolicy(config: Config): RetryPolicy {
   return { ...DEFAULT_RETRY_POLICY, scheduleMs: config.DELIVERY_RETRY_SCHEDULE, windowMs: config.DELIVERY_WINDOW };

@@ -16,6 +16,7 @@ import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
+import { listenFailure } from './startup/ports.js';
 
 /** How often a worker hands over redeliveries the API could not (see src/temporal/redeliveries.ts). */
 const OUTBOX_SWEEP_MS = 2_000;
@@ -113,7 +114,11 @@ export async function startApiRole(opts: {
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {
-    const listening = app.listen(config.PORT, config.HOST, () => resolve(listening)).once('error', reject);
+    const listening = app
+      .listen(config.PORT, config.HOST, () => resolve(listening))
+      .once('error', (err) =>
+        reject(listenFailure(err, { variable: 'PORT', port: config.PORT, given: true, host: config.HOST })),
+      );
     listening.on('clientError', answerClientError);
   });
   const address = server.address();

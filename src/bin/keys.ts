@@ -1,12 +1,15 @@
 // `npm run keys -- create --tenant acme [--name "CRM prod"]` | `list [--tenant acme]` | `revoke <key id>`
 // Manages API keys in DATABASE_URL, or in the embedded PostgreSQL of a running `npm start`.
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../config.js';
+import { isSet, loadConfig } from '../config.js';
 import { createApiKey, listApiKeys, revokeApiKey } from '../db/api-keys.js';
 import { embeddedDatabaseUrl } from '../db/embedded-postgres.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
+import { fromRoot } from '../paths.js';
+import { checkDatabase } from '../startup/database-check.js';
+import { rememberedPorts } from '../startup/ports.js';
 import { exitOnError } from './shutdown.js';
 
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -18,7 +21,18 @@ async function main() {
   });
   const [command, id] = positionals;
   const config = loadConfig();
-  const pool = createPool(config.DATABASE_URL ?? embeddedDatabaseUrl(config.EMBEDDED_PG_PORT), createLogger('warn'), 1);
+  // Beside a running `npm start`: its PostgreSQL is on the port that start chose and remembered.
+  const port = isSet('EMBEDDED_PG_PORT')
+    ? config.EMBEDDED_PG_PORT
+    : (rememberedPorts(fromRoot(config.DATA_DIR)).EMBEDDED_PG_PORT ?? config.EMBEDDED_PG_PORT);
+  const url = config.DATABASE_URL ?? embeddedDatabaseUrl(port);
+  await checkDatabase(
+    url,
+    config.DATABASE_URL
+      ? undefined
+      : 'run `npm start` in this checkout first (keys live in its PostgreSQL), or set DATABASE_URL',
+  );
+  const pool = createPool(url, createLogger('warn'), 1);
   try {
     await migrate(pool);
     if (command === 'create') {

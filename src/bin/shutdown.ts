@@ -1,4 +1,6 @@
+import { wantsStackTraces } from '../config.js';
 import type { Logger } from '../logger.js';
+import { describeFailure } from '../startup/failure.js';
 
 /** Runs `stop` once on SIGINT/SIGTERM; a second signal exits at once. */
 export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
@@ -22,9 +24,12 @@ export function stopOnSignals(logger: Logger, stop: () => Promise<void>): void {
   process.on('SIGTERM', onSignal);
 }
 
-/** The last line of every entry point. */
+/**
+ * The last line of every entry point: one or two sentences for people (a `StartupFailure`, a configuration or usage
+ * error, or any error's own message), never `undefined`; the stack only with LOG_LEVEL=debug or trace.
+ */
 export function exitOnError(err: unknown): never {
-  // Configuration and usage errors are for people: their message, not a stack.
-  console.error(err instanceof Error && (err.name === 'ConfigError' || err.constructor === Error) ? err.message : err);
+  console.error(describeFailure(err));
+  if (wantsStackTraces() && err instanceof Error && err.stack) console.error(err.stack);
   process.exit(1);
 }

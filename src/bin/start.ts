@@ -1,5 +1,4 @@
 // `npm start`: the whole system on one machine — Temporal dev server + UI, PostgreSQL, one worker, the intake API.
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
@@ -7,19 +6,19 @@ import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
-import { fromRoot } from '../paths.js';
 import { startApiRole, startWorkerRole } from '../roles.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { startTemporal } from '../temporal/server.js';
+import { preflight } from '../startup/preflight.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
   // One machine, one developer: webhooks may reach this machine's own receivers unless told otherwise.
-  const config = loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env });
+  const checked = await preflight(loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
+  const { config, dataDir, ports, leftovers } = checked;
   const logger = createLogger(config.LOG_LEVEL);
+  if (leftovers.length > 0) logger.warn({ pids: leftovers }, 'stopped the servers a killed start left running');
   await installTemporalRuntime(logger);
-  const dataDir = fromRoot(config.DATA_DIR);
-  mkdirSync(dataDir, { recursive: true });
 
   const stops: Array<() => Promise<void>> = [];
   const stopAll = async () => {
@@ -73,6 +72,9 @@ async function main() {
         `Temporal UI: ${temporal.uiUrl ?? `(external cluster ${temporal.address}: use its own UI)`}`,
         `Temporal: ${temporal.address}, namespace ${temporal.namespace} (${temporal.source})`,
         `PostgreSQL: ${postgres.source}`,
+        `Ports: ${Object.entries(ports)
+          .map(([name, port]) => `${name}=${port}`)
+          .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
         `Webhooks may reach private addresses: ${config.WEBHOOK_ALLOWED_HOSTS.join(', ') || 'none'} (WEBHOOK_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',

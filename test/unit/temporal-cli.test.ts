@@ -20,12 +20,21 @@ describe('resolveTemporalCli', () => {
   });
 
   it('names TEMPORAL_CLI when it points at nothing runnable', () => {
-    expect(() => resolveTemporalCli('/nonexistent/temporal')).toThrow(/TEMPORAL_CLI: \/nonexistent\/temporal/);
+    expect(() => resolveTemporalCli('/nonexistent/temporal')).toThrow(
+      /TEMPORAL_CLI=\/nonexistent\/temporal is not an executable/,
+    );
   });
 
   it('uses the provisioned project CLI before `temporal` on PATH', () => {
     const { dir, path } = fakeCli();
     const local = fromRoot('.temporal/bin/temporal');
     expect(resolveTemporalCli(undefined, dir)).toBe(existsSync(local) ? local : path);
+  });
+
+  it('says to run npm install when .temporal/ holds no CLI (an interrupted install)', () => {
+    const halfProvisioned = mkdtempSync(join(tmpdir(), 'bookbell-temporal-'));
+    expect(() => resolveTemporalCli(undefined, '', halfProvisioned)).toThrow(
+      new RegExp(`^${halfProvisioned} holds no runnable Temporal CLI .*: run \`npm install\` again`),
+    );
   });
 });
