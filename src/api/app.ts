@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import Koa from 'koa';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
@@ -108,6 +109,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     historyLimit: deps.historyLimit,
   };
   registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
+  registerBookListRoutes(router, bookDeps);
   registerDocumentRoutes(router, bookDeps);
   registerStreamRoutes(router, {
     ...bookDeps,
