@@ -33,7 +33,7 @@ export function registerBookListRoutes(router: Router<AppState>, { pool }: { poo
     const { bookUuid, query } = await bookAnd(ctx, DocumentsQuerySchema);
     const [afterSeq] = documentCursor.decode(query.cursor, bookUuid) ?? [];
     const rows = await listDocumentPage(pool, ctx.state.tenantId, bookUuid, { limit: query.limit + 1, afterSeq });
-    ctx.body = pageOf(rows, query.limit, toDocumentView, (last) => documentCursor.encode(bookUuid, [last.seq]));
+    ctx.body = pageOf(rows, query.limit, toDocumentView, (last) => documentCursor.encode(bookUuid, [last.cursor_seq]));
   });
 
   router.get('/v1/books/:book_uuid/events', async (ctx) => {
@@ -61,7 +61,7 @@ export function registerBookListRoutes(router: Router<AppState>, { pool }: { poo
         payload: event.payload,
         deliveries: (byEvent.get(event.event_id) ?? []).map(toDelivery),
       }),
-      (last) => bookEventCursor.encode(bookUuid, [last.seq]),
+      (last) => bookEventCursor.encode(bookUuid, [last.cursor_seq]),
     );
   });
 

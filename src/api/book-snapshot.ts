@@ -32,7 +32,7 @@ export async function loadBookView(deps: BookDeps & { logger: Logger }, row: Boo
     findIgnoredResults(pool, tenantId, bookUuid, MAX_IGNORED_KEPT),
   ]);
   /** The cursor after the last listed row when more follow; the row read beyond the limit only says they do. */
-  const next = (rows: Array<{ seq: string }>) => rows[BOOK_VIEW_LIST_MAX - 1]?.seq;
+  const next = (rows: Array<{ cursor_seq: string }>) => rows[BOOK_VIEW_LIST_MAX - 1]?.cursor_seq;
   const docsAfter = docs.length > BOOK_VIEW_LIST_MAX ? next(docs) : undefined;
   const eventsAfter = events.length > BOOK_VIEW_LIST_MAX ? next(events) : undefined;
   return toBookView({

@@ -94,9 +94,9 @@ export async function listDocumentPage(
   tenantId: string,
   bookUuid: string,
   page: { limit: number; afterSeq?: string | undefined },
-): Promise<Array<DocumentRow & { seq: string }>> {
-  const result = await pool.query<DocumentRow & { seq: string }>(
-    `select ${DOCUMENT_COLUMNS}, seq::text as seq
+): Promise<Array<DocumentRow & { cursor_seq: string }>> {
+  const result = await pool.query<DocumentRow & { cursor_seq: string }>(
+    `select ${DOCUMENT_COLUMNS}, seq::text as cursor_seq
      from documents
      where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
      order by seq

@@ -32,9 +32,9 @@ export async function listBookEventPage(
   tenantId: string,
   bookUuid: string,
   page: { limit: number; afterSeq?: string | undefined },
-): Promise<Array<EventRow & { seq: string }>> {
-  const result = await pool.query<EventRow & { seq: string }>(
-    `select event_id, event_type, doc_uuid, occurred_at, payload, seq::text as seq from events
+): Promise<Array<EventRow & { cursor_seq: string }>> {
+  const result = await pool.query<EventRow & { cursor_seq: string }>(
+    `select event_id, event_type, doc_uuid, occurred_at, payload, seq::text as cursor_seq from events
      where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
      order by seq
      limit $4::int`,

@@ -20,3 +20,6 @@ create index operational_events_tenant_idx on operational_events (tenant_id, occ
 
 -- Endpoints, oldest first.
 create index webhooks_tenant_created_idx on webhooks (tenant_id, created_at, id);
+
+-- The book view counts a book's documents by status (an acknowledged upload counts at once): from the index alone.
+create index documents_book_status_idx on documents (tenant_id, book_uuid, status);
