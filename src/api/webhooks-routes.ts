@@ -263,11 +263,11 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
     const query = parseInput(AttemptsQuerySchema, ctx.query, 'query string');
     const key = { tenantId: ctx.state.tenantId, eventId, webhookId: existing.id };
+    const scope = deliveryId({ event_id: eventId, webhook_id: existing.id });
+    const [afterAttempt] = attemptCursor.decode(query.cursor, scope) ?? [];
     if (!(await findDelivery(pool, key.tenantId, eventId, existing.id))) {
       throw notFound('delivery-not-found', `Delivery ${id} does not exist.`);
     }
-    const scope = deliveryId({ event_id: eventId, webhook_id: existing.id });
-    const [afterAttempt] = attemptCursor.decode(query.cursor, scope) ?? [];
     const rows = await listAttemptPage(pool, key, { limit: query.limit + 1, afterAttempt });
     ctx.body = pageOf(
       rows,
