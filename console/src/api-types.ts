@@ -2,7 +2,13 @@
 // a change to the contract fails the console's type check instead of its users.
 import type { z } from 'zod';
 import type { AccountAnalyticsSchema, BookAnalyticsSchema } from '../../src/contract/analytics.js';
-import type { BookPageSchema, BookView, DocumentViewSchema, EventViewSchema } from '../../src/contract/book-view.js';
+import type {
+  BookPageSchema,
+  BookView,
+  DocumentPageSchema,
+  DocumentViewSchema,
+  EventViewSchema,
+} from '../../src/contract/book-view.js';
 import type { BookSummary, DocumentCounts } from '../../src/contract/book.js';
 import type {
   Attempt,
@@ -26,6 +32,7 @@ export type BookAnalytics = z.infer<typeof BookAnalyticsSchema>;
 export type BookDocument = z.infer<typeof DocumentViewSchema>;
 export type BookEvent = z.infer<typeof EventViewSchema>;
 export type BookPage = z.infer<typeof BookPageSchema>;
+export type DocumentPage = z.infer<typeof DocumentPageSchema>;
 export type BookEventsPage = z.infer<typeof BookEventListSchema>;
 export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 export type DeliveryStatus = Delivery['status'];

@@ -1,7 +1,36 @@
 import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-event-source';
-import { useEffect, useState } from 'preact/hooks';
+import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, type Api } from './api.js';
-import type { BookView, StreamMessages } from './api-types.js';
+import type { BookDocument, BookEvent, BookEventsPage, BookView, DocumentPage, StreamMessages } from './api-types.js';
+
+/**
+ * Replaces the item with `item`'s key, or appends it when the list is loaded to its end; while pages are left to load
+ * (`more`), an unknown item belongs to one of them and arrives with it, in its place and current state.
+ */
+function upsert<T>(items: T[], item: T, same: (a: T, b: T) => boolean, more: boolean): T[] {
+  if (items.some((known) => same(known, item))) return items.map((known) => (same(known, item) ? item : known));
+  return more ? items : [...items, item];
+}
+
+const sameDoc = (a: BookDocument, b: BookDocument) => a.doc_uuid === b.doc_uuid;
+const sameEvent = (a: BookEvent, b: BookEvent) => a.event_id === b.event_id;
+
+/** The book with the next page of its documents or events appended (one already on screen is kept once). */
+export function appendPage(
+  book: BookView,
+  list: 'documents' | 'events',
+  page: { data: BookDocument[] | BookEvent[]; next_cursor: string | null },
+): BookView {
+  if (list === 'documents') {
+    const documents = (page.data as BookDocument[]).reduce(
+      (all, doc) => upsert(all, doc, sameDoc, false),
+      book.documents,
+    );
+    return { ...book, documents, documents_next_cursor: page.next_cursor };
+  }
+  const events = (page.data as BookEvent[]).reduce((all, event) => upsert(all, event, sameEvent, false), book.events);
+  return { ...book, events, events_next_cursor: page.next_cursor };
+}
 
 /** Applies one stream message to the book on screen: each change replaces its item by key. */
 export function applyMessage(book: BookView | undefined, message: EventSourceMessage): BookView | undefined {
@@ -11,11 +40,7 @@ export function applyMessage(book: BookView | undefined, message: EventSourceMes
   switch (name) {
     case 'document': {
       const doc = JSON.parse(message.data) as StreamMessages['document'];
-      const known = book.documents.some((d) => d.doc_uuid === doc.doc_uuid);
-      const documents = known
-        ? book.documents.map((d) => (d.doc_uuid === doc.doc_uuid ? doc : d))
-        : [...book.documents, doc];
-      return { ...book, documents };
+      return { ...book, documents: upsert(book.documents, doc, sameDoc, book.documents_next_cursor !== null) };
     }
     case 'book.status': {
       const { status, document_counts } = JSON.parse(message.data) as StreamMessages['book.status'];
@@ -23,16 +48,26 @@ export function applyMessage(book: BookView | undefined, message: EventSourceMes
     }
     case 'event': {
       const event = JSON.parse(message.data) as StreamMessages['event'];
-      const events = book.events.some((e) => e.event_id === event.event_id)
-        ? book.events.map((e) => (e.event_id === event.event_id ? event : e))
-        : [...book.events, event];
-      return { ...book, events };
+      return { ...book, events: upsert(book.events, event, sameEvent, book.events_next_cursor !== null) };
     }
     case 'analytics':
       return { ...book, analytics: JSON.parse(message.data) as StreamMessages['analytics'] };
     default:
       return book;
   }
+}
+
+/** An event of GET …/events as the book view lists it (the view has its body's status, severity and reason). */
+function toEventView({ payload, ...event }: BookEventsPage['data'][number]): BookEvent {
+  return {
+    event_id: event.event_id,
+    event_name: event.event_name,
+    doc_uuid: event.doc_uuid,
+    occurred_at: event.occurred_at,
+    status: payload.status,
+    severity: payload.severity,
+    notification_reason: payload.notification_reason,
+  };
 }
 
 export type Connection = 'connecting' | 'live' | 'reconnecting';
@@ -89,5 +124,23 @@ export function useBookStream(api: Api, bookUuid: string) {
     return () => controller.abort();
   }, [api, bookUuid]);
 
-  return { book, error, connection, deliveryChanges };
+  /** Loads the next page of the book's documents or events onto the page; the stream keeps every loaded one live. */
+  const loadMore = useCallback(
+    async (list: 'documents' | 'events') => {
+      const cursor = list === 'documents' ? book?.documents_next_cursor : book?.events_next_cursor;
+      if (!cursor) return;
+      const path = `/v1/books/${encodeURIComponent(bookUuid)}/${list}?${new URLSearchParams({ limit: '100', cursor })}`;
+      const page =
+        list === 'documents'
+          ? await api.get<DocumentPage>(path)
+          : await api.get<BookEventsPage>(path).then(({ data, next_cursor }) => ({
+              data: data.map(toEventView),
+              next_cursor,
+            }));
+      setBook((current) => current && appendPage(current, list, page));
+    },
+    [api, bookUuid, book?.documents_next_cursor, book?.events_next_cursor],
+  );
+
+  return { book, error, connection, deliveryChanges, loadMore };
 }

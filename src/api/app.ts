@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import Koa from 'koa';
 import type { Pool } from '../db/pool.js';
 import type { Logger } from '../logger.js';
+import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
@@ -113,6 +114,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     historyLimit: deps.historyLimit,
   };
   registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
+  registerBookListRoutes(router, bookDeps);
   registerDocumentRoutes(router, { ...bookDeps, maxDocuments: deps.maxDocuments ?? DEFAULT_MAX_DOCUMENTS });
   registerStreamRoutes(router, {
     ...bookDeps,

@@ -64,8 +64,11 @@ export interface StoredBook {
   row: BookRow;
   /** Counted from `documents` (an acknowledged upload counts at once); the row's recorded counts when absent. */
   counts?: DocumentCounts;
+  /** The first documents and events the view lists, and where their lists go on (absent: nowhere). */
   docs: DocumentRow[];
   events: EventRow[];
+  documentsNextCursor?: string | null;
+  eventsNextCursor?: string | null;
   analytics: BookAnalytics | undefined;
   ignored: IgnoredResults;
 }
@@ -85,7 +88,16 @@ function ignoredReason({ result, decided, times }: IgnoredResults['recent'][numb
  * activities recorded them (status, documents' statuses, events, seal and completion times), the stored uploads and
  * the intake log.
  */
-export function toBookView({ row, counts, docs, events, analytics, ignored }: StoredBook): BookView {
+export function toBookView({
+  row,
+  counts,
+  docs,
+  events,
+  documentsNextCursor = null,
+  eventsNextCursor = null,
+  analytics,
+  ignored,
+}: StoredBook): BookView {
   return {
     ...toBookSummary(row, row.status, counts),
     seal_after: row.seal_after_ms ? formatDuration(Number(row.seal_after_ms)) : null,
@@ -94,7 +106,9 @@ export function toBookView({ row, counts, docs, events, analytics, ignored }: St
     completed_at: iso(row.completed_at),
     analyzed_at: iso(row.analyzed_at),
     documents: docs.map(toDocumentView),
+    documents_next_cursor: documentsNextCursor,
     events: events.map(toEventView),
+    events_next_cursor: eventsNextCursor,
     analytics: analytics ?? null,
     ignored_results: {
       count: ignored.count,

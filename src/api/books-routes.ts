@@ -3,16 +3,13 @@ import { isDeepStrictEqual } from 'node:util';
 import type Router from '@koa/router';
 import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '../contract/book.js';
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
-import { listBookDeliveries } from '../db/deliveries.js';
-import { listBookEvents } from '../db/events.js';
 import { storeSealRequest } from '../db/intake.js';
 import type { Logger } from '../logger.js';
 import { signalSeal, startBookWorkflow } from '../temporal/books.js';
 import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
 import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
-import { toDelivery } from './delivery-view.js';
-import { invalidCursor, pageOf } from './pagination.js';
+import { invalidCursor, isCursorTime, pageOf } from './pagination.js';
 import { conflict, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -20,16 +17,8 @@ export interface BooksRouteDeps extends BookDeps {
   logger: Logger;
 }
 
+// The books' cursor keeps the form it had before every list paged: cursors already handed out stay good.
 const encodeCursor = (cursor: BookPageCursor) => Buffer.from(JSON.stringify(cursor)).toString('base64url');
-// The form listBooks issues. Date.parse alone also takes "1" or "March 7", which PostgreSQL refuses (a 500).
-const CURSOR_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
-/** A real time in that form: no February 30th, no year 0. */
-function isCursorTime(value: unknown): boolean {
-  if (typeof value !== 'string' || !CURSOR_TIME.test(value) || value < '0001') return false;
-  const time = new Date(value);
-  return !Number.isNaN(time.getTime()) && time.toISOString().slice(0, 19) === value.slice(0, 19);
-}
-
 function decodeCursor(value: string): BookPageCursor {
   try {
     const cursor = JSON.parse(Buffer.from(value, 'base64url').toString()) as BookPageCursor;
@@ -86,26 +75,6 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
     const { tenantId } = ctx.state;
     ctx.body = await loadBookView(deps, await requireBook(pool, tenantId, bookUuid));
-  });
-
-  router.get('/v1/books/:book_uuid/events', async (ctx) => {
-    const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
-    const { tenantId } = ctx.state;
-    await requireBook(pool, tenantId, bookUuid);
-    const [events, deliveries] = await Promise.all([
-      listBookEvents(pool, tenantId, bookUuid),
-      listBookDeliveries(pool, tenantId, bookUuid),
-    ]);
-    ctx.body = {
-      data: events.map((event) => ({
-        event_id: event.event_id,
-        event_name: event.event_type,
-        doc_uuid: event.doc_uuid,
-        occurred_at: event.occurred_at.toISOString(),
-        payload: event.payload,
-        deliveries: deliveries.filter((d) => d.event_id === event.event_id).map(toDelivery),
-      })),
-    };
   });
 
   router.post('/v1/books/:book_uuid/seal', async (ctx) => {

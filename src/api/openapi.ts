@@ -1,4 +1,4 @@
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { z } from 'zod';
 import {
   BookUuidSchema,
@@ -9,19 +9,14 @@ import {
   VerificationRequestSchema,
 } from '../contract/book.js';
 import {
+  BOOK_VIEW_LIST_MAX,
   BookPageSchema,
   BookViewSchema,
   SealRequestedSchema,
   UploadAcceptedSchema,
   VerificationAcceptedSchema,
 } from '../contract/book-view.js';
-import {
-  BookEventListSchema,
-  DeliveryIdSchema,
-  DeliveryListSchema,
-  RedeliveringSchema,
-  RetryAcceptedSchema,
-} from '../contract/deliveries.js';
+import { DeliveryIdSchema, RedeliveringSchema, RetryAcceptedSchema } from '../contract/deliveries.js';
 import {
   EventFeedPageSchema,
   EventFeedQuerySchema,
@@ -35,123 +30,29 @@ import {
   TestEventPayloadSchema,
 } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
-import { ProblemSchema, type Problem } from '../contract/problem.js';
-import { PROBLEM_KINDS, problemType, type ProblemCode } from '../contract/problem-types.js';
+import type { ProblemCode } from '../contract/problem-types.js';
 import { BookStatusChangeSchema, DeliveryChangeSchema, LastEventIdSchema } from '../contract/stream.js';
 import {
   CreateWebhookRequestSchema,
-  DeliveriesQuerySchema,
-  OperationalEventListSchema,
-  OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
   UpdateWebhookRequestSchema,
-  WebhookIdSchema,
-  WebhookListSchema,
   WebhookSchema,
   WebhookTestResultSchema,
   WebhookWithSecretSchema,
 } from '../contract/webhooks.js';
+import {
+  listBookDeliveries,
+  listBookDocuments,
+  listBookEvents,
+  listDeliveryAttempts,
+  listOperationalEvents,
+  listWebhookDeliveries,
+  listWebhooks,
+  PAGING,
+} from './openapi-lists.js';
+import { bookParams, BODY_PROBLEMS, body, json, links, op, post, webhookParams } from './openapi-operations.js';
 
-const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
-
-/** What a problem of `code` looks like, for the examples of the responses that may carry it. */
-const exampleOf = (code: ProblemCode): Problem => {
-  const { status, title, description } = PROBLEM_KINDS[code];
-  return {
-    type: problemType(code),
-    code,
-    title,
-    status,
-    detail: description,
-    ...(code === 'invalid-request' ? { errors: [{ field: 'name', message: 'is required' }] } : {}),
-  };
-};
-
-/** A problem+json response that carries one of `codes` (all of one status): named in its description, one example each. */
-const problem = (codes: ProblemCode[]) => ({
-  description: codes.map((code) => `\`${code}\`: ${PROBLEM_KINDS[code].description}`).join(' '),
-  content: {
-    'application/problem+json': {
-      schema: ProblemSchema,
-      examples: Object.fromEntries(
-        codes.map((code) => [code, { summary: PROBLEM_KINDS[code].title, value: exampleOf(code) }]),
-      ),
-    },
-  },
-});
-
-/** The problem responses for these kinds, one per status. */
-function problemResponses(codes: ProblemCode[]) {
-  const byStatus = new Map<number, ProblemCode[]>();
-  for (const code of new Set(codes)) {
-    const { status } = PROBLEM_KINDS[code];
-    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
-  }
-  return Object.fromEntries([...byStatus].map(([status, list]) => [String(status), problem(list)]));
-}
-
-const bookParams = { path: z.object({ book_uuid: BookUuidSchema }) };
-const webhookParams = { path: z.object({ id: WebhookIdSchema }) };
-const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
-const idempotencyKey = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,255}$/)
-  .optional()
-  .meta({
-    description: 'A repeat of the same POST within 24 hours (IDEMPOTENCY_KEY_TTL) gets the first answer again',
-  });
-
-/** Whatever reads a request body may find it unreadable, too large, or not JSON. */
-const BODY_PROBLEMS: ProblemCode[] = [
-  'invalid-json',
-  'unreadable-body',
-  'body-too-large',
-  'unsupported-media-type',
-  'unsupported-encoding',
-];
-
-type Operation = Omit<ZodOpenApiOperationObject, 'summary' | 'operationId'> & {
-  operationId: string;
-  /** The kinds of problem this operation may answer with besides those every /v1 operation may. */
-  problems?: ProblemCode[];
-};
-
-/** Every /v1 operation needs a key and may fail on our side; one with input may find it invalid. */
-function op(summary: string, { problems = [], ...operation }: Operation): ZodOpenApiOperationObject {
-  const takesInput = operation.requestParams !== undefined || operation.requestBody !== undefined;
-  // The query schemas are strict, which parameters cannot say: the description does.
-  const strictQuery = operation.requestParams?.query ? 'A query parameter not listed here is refused (400).' : '';
-  const description = [operation.description, strictQuery].filter(Boolean).join('\n\n');
-  return {
-    summary,
-    ...operation,
-    ...(description ? { description } : {}),
-    responses: {
-      ...operation.responses,
-      ...problemResponses([
-        ...(takesInput ? (['invalid-request'] as const) : []),
-        ...problems,
-        'api-key-missing',
-        'api-key-invalid',
-        'internal-error',
-      ]),
-    },
-  };
-}
-
-/** A POST: also takes an Idempotency-Key, and a body. */
-function post(summary: string, operation: Operation): ZodOpenApiOperationObject {
-  return op(summary, {
-    ...operation,
-    requestParams: { ...operation.requestParams, header: z.object({ 'Idempotency-Key': idempotencyKey }) },
-    problems: [...BODY_PROBLEMS, ...(operation.problems ?? []), 'idempotency-key-in-flight', 'idempotency-key-reused'],
-  });
-}
-
-/** OpenAPI links: the operations a response leads to, with where their parameters come from. */
-const links = (to: Record<string, Record<string, string>>) =>
-  Object.fromEntries(Object.entries(to).map(([operationId, parameters]) => [operationId, { operationId, parameters }]));
 const BOOK_FROM_BODY = { book_uuid: '$response.body#/book_uuid' };
 const BOOK_FROM_PATH = { book_uuid: '$request.path.book_uuid' };
 const bookLinks = (from: Record<string, string>) =>
@@ -226,6 +127,11 @@ const resume = {
   query: z.object({ last_event_id: LastEventIdSchema.optional() }),
 };
 
+const BOOK_VIEW_DESCRIPTION = `One answer of bounded size for a book of any size: \`document_counts\` counts every
+document, \`documents\` and \`events\` list the first ${BOOK_VIEW_LIST_MAX} of each, and \`documents_next_cursor\` /
+\`events_next_cursor\` go on from there as \`cursor\` of GET /v1/books/{book_uuid}/documents and
+GET /v1/books/{book_uuid}/events (null when the view lists them all).`;
+
 const BOOK_READ: ProblemCode[] = ['book-not-found', 'book-expired', 'book-unreachable'];
 
 const paths: ZodOpenApiPathsObject = {
@@ -241,6 +147,7 @@ const paths: ZodOpenApiPathsObject = {
     }),
     get: op("List the tenant's books, newest first", {
       operationId: 'listBooks',
+      description: `${PAGING} Without \`limit\`, 20 to a page.`,
       requestParams: { query: ListBooksQuerySchema },
       responses: {
         '200': {
@@ -256,6 +163,7 @@ const paths: ZodOpenApiPathsObject = {
   '/v1/books/{book_uuid}': {
     get: op('A book: status, documents, events, analytics', {
       operationId: 'getBook',
+      description: BOOK_VIEW_DESCRIPTION,
       requestParams: bookParams,
       responses: { '200': json(BookViewSchema, 'The book') },
       problems: BOOK_READ,
@@ -275,19 +183,8 @@ const paths: ZodOpenApiPathsObject = {
       problems: BOOK_READ,
     }),
   },
-  '/v1/books/{book_uuid}/events': {
-    get: op("A book's events with their deliveries and attempts", {
-      operationId: 'listBookEvents',
-      requestParams: bookParams,
-      responses: {
-        '200': {
-          ...json(BookEventListSchema, 'The events, oldest first'),
-          links: links({ retryDelivery: { id: '$response.body#/data/0/deliveries/0/id' } }),
-        },
-      },
-      problems: ['book-not-found', 'book-expired'],
-    }),
-  },
+  '/v1/books/{book_uuid}/events': { get: listBookEvents },
+  '/v1/books/{book_uuid}/deliveries': { get: listBookDeliveries },
   '/v1/books/{book_uuid}/seal': {
     post: post('Seal the book: no more uploads', {
       operationId: 'sealBook',
@@ -299,6 +196,7 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   '/v1/books/{book_uuid}/documents': {
+    get: listBookDocuments,
     post: post('Upload a document', {
       operationId: 'uploadDocument',
       requestParams: bookParams,
@@ -380,15 +278,7 @@ const paths: ZodOpenApiPathsObject = {
       },
       problems: ['email-not-configured', 'destination-taken'],
     }),
-    get: op("List the tenant's endpoints", {
-      operationId: 'listWebhooks',
-      responses: {
-        '200': {
-          ...json(WebhookListSchema, 'Endpoints'),
-          links: links({ getWebhook: { id: '$response.body#/data/0/id' } }),
-        },
-      },
-    }),
+    get: listWebhooks,
   },
   '/v1/webhooks/{id}': {
     get: op('An endpoint', {
@@ -441,19 +331,7 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['webhook-not-found'],
     }),
   },
-  '/v1/webhooks/{id}/deliveries': {
-    get: op("An endpoint's deliveries with their attempts", {
-      operationId: 'listWebhookDeliveries',
-      requestParams: { ...webhookParams, query: DeliveriesQuerySchema },
-      responses: {
-        '200': {
-          ...json(DeliveryListSchema, 'Deliveries, newest first'),
-          links: links({ retryDelivery: { id: '$response.body#/data/0/id' } }),
-        },
-      },
-      problems: ['webhook-not-found'],
-    }),
-  },
+  '/v1/webhooks/{id}/deliveries': { get: listWebhookDeliveries },
   '/v1/webhooks/{id}/recover': {
     post: post('Redeliver every delivery that failed since a time, and every HELD one', {
       operationId: 'recoverWebhookDeliveries',
@@ -468,6 +346,7 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['webhook-not-found'],
     }),
   },
+  '/v1/deliveries/{id}/attempts': { get: listDeliveryAttempts },
   '/v1/deliveries/{id}/retry': {
     post: post('Redeliver one delivery, keeping its webhook-id', {
       operationId: 'retryDelivery',
@@ -476,18 +355,7 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['webhook-not-found', 'delivery-not-found', 'delivery-in-progress'],
     }),
   },
-  '/v1/operational-events': {
-    get: op('Operational events (webhook.disabled)', {
-      operationId: 'listOperationalEvents',
-      requestParams: { query: OperationalEventsQuerySchema },
-      responses: {
-        '200': {
-          ...json(OperationalEventListSchema, 'Events, newest first'),
-          links: links({ getWebhook: { id: '$response.body#/data/0/webhook_id' } }),
-        },
-      },
-    }),
-  },
+  '/v1/operational-events': { get: listOperationalEvents },
   '/healthz': {
     get: {
       operationId: 'getHealth',
@@ -518,8 +386,8 @@ const SIGNED = 'Signed as the endpoint chose (standard: webhook-id, webhook-time
 const BOUNDED =
   `A body is at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON whatever the book's size: BOOK_COMPLETE lists ` +
   `at most the first ${MAX_LISTED_DOCUMENTS} documents (documents_truncated, documents_url), and ANALYTICS_COMPLETED ` +
-  'shortens its analytics when they do not fit (analytics_truncated, analytics_url); GET /v1/books/{book_uuid} has ' +
-  'them all.';
+  'shortens its analytics when they do not fit (analytics_truncated, analytics_url); GET /v1/books/{book_uuid}/documents ' +
+  'and GET /v1/books/{book_uuid} have them all.';
 const delivered = (summary: string, schema: z.ZodType, note = '') => ({
   post: {
     summary,

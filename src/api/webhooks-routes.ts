@@ -9,13 +9,16 @@ import {
   secretRefusal,
   UpdateWebhookRequestSchema,
   WebhookIdSchema,
+  WebhooksQuerySchema,
   type Webhook,
   type WebhookTestResult,
 } from '../contract/webhooks.js';
-import { DELIVERY_ID } from '../contract/deliveries.js';
-import { findDelivery, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
+import { AttemptsQuerySchema, DELIVERY_ID } from '../contract/deliveries.js';
+import { findDelivery, listAttemptPage, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import type { Logger } from '../logger.js';
-import { toDelivery } from './delivery-view.js';
+import { deliveryId, toDelivery } from './delivery-view.js';
+import { attemptCursor, operationalEventCursor, webhookCursor, webhookDeliveryCursor } from './list-cursors.js';
+import { pageOf } from './pagination.js';
 import type { Pool } from '../db/pool.js';
 import {
   findWebhookWithSecrets,
@@ -122,7 +125,16 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 
   router.get('/v1/webhooks', async (ctx) => {
-    ctx.body = { data: (await listWebhooks(pool, ctx.state.tenantId)).map(toWebhook) };
+    const query = parseInput(WebhooksQuerySchema, ctx.query, 'query string');
+    const { tenantId } = ctx.state;
+    const [at, id] = webhookCursor.decode(query.cursor, tenantId) ?? [];
+    const rows = await listWebhooks(pool, tenantId, {
+      limit: query.limit + 1,
+      after: at && id ? { at, id } : undefined,
+    });
+    ctx.body = pageOf(rows, query.limit, toWebhook, (last) =>
+      webhookCursor.encode(tenantId, [last.cursor_at, last.id]),
+    );
   });
 
   router.get('/v1/webhooks/:id', async (ctx) => {
@@ -176,8 +188,15 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   router.get('/v1/webhooks/:id/deliveries', async (ctx) => {
     const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
     const query = parseInput(DeliveriesQuerySchema, ctx.query, 'query string');
-    const rows = await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, query);
-    ctx.body = { data: rows.map(toDelivery) };
+    const [createdAt, eventId] = webhookDeliveryCursor.decode(query.cursor, existing.id) ?? [];
+    const rows = await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, {
+      status: query.status,
+      limit: query.limit + 1,
+      after: createdAt && eventId ? { createdAt, eventId, webhookId: existing.id } : undefined,
+    });
+    ctx.body = pageOf(rows, query.limit, toDelivery, (last) =>
+      webhookDeliveryCursor.encode(existing.id, [last.cursor_at, last.event_id]),
+    );
   });
 
   router.post('/v1/webhooks/:id/test', async (ctx) => {
@@ -217,17 +236,25 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 
   router.get('/v1/operational-events', async (ctx) => {
-    const { limit } = parseInput(OperationalEventsQuerySchema, ctx.query, 'query string');
-    const rows = await listOperationalEvents(pool, ctx.state.tenantId, limit);
-    ctx.body = {
-      data: rows.map((row) => ({
+    const query = parseInput(OperationalEventsQuerySchema, ctx.query, 'query string');
+    const { tenantId } = ctx.state;
+    const [at, id] = operationalEventCursor.decode(query.cursor, tenantId) ?? [];
+    const rows = await listOperationalEvents(pool, tenantId, {
+      limit: query.limit + 1,
+      after: at && id ? { at, id } : undefined,
+    });
+    ctx.body = pageOf(
+      rows,
+      query.limit,
+      (row) => ({
         id: row.id,
         event_type: row.event_type,
         webhook_id: row.webhook_id,
         occurred_at: row.occurred_at.toISOString(),
         payload: row.payload,
-      })),
-    };
+      }),
+      (last) => operationalEventCursor.encode(tenantId, [last.cursor_at, last.id]),
+    );
   });
 
   router.post('/v1/webhooks/:id/recover', async (ctx) => {
@@ -239,6 +266,26 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     }));
     ctx.status = 202;
     ctx.body = { redelivering: reopened.length };
+  });
+
+  router.get('/v1/deliveries/:id/attempts', async (ctx) => {
+    const id = ctx.params.id as string;
+    const [eventId, rawWebhookId] = splitDeliveryId(id);
+    const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
+    const query = parseInput(AttemptsQuerySchema, ctx.query, 'query string');
+    const key = { tenantId: ctx.state.tenantId, eventId, webhookId: existing.id };
+    const scope = deliveryId({ event_id: eventId, webhook_id: existing.id });
+    const [afterAttempt] = attemptCursor.decode(query.cursor, scope) ?? [];
+    if (!(await findDelivery(pool, key.tenantId, eventId, existing.id))) {
+      throw notFound('delivery-not-found', `Delivery ${id} does not exist.`);
+    }
+    const rows = await listAttemptPage(pool, key, { limit: query.limit + 1, afterAttempt });
+    ctx.body = pageOf(
+      rows,
+      query.limit,
+      (row) => row,
+      (last) => attemptCursor.encode(scope, [last.attempt]),
+    );
   });
 
   router.post('/v1/deliveries/:id/retry', async (ctx) => {

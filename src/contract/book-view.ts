@@ -9,7 +9,13 @@ import {
   VERIFICATION_RESULTS,
 } from './book.js';
 import { EVENT_SEVERITIES, EVENT_STATUSES } from './event-payload.js';
-import { nextCursorSchema } from './page.js';
+import { nextCursorSchema, pageQuery } from './page.js';
+
+/**
+ * How many documents and events the book view lists: it stays one bounded answer for a book of any size, and the rest
+ * page on from its `documents_next_cursor` and `events_next_cursor`.
+ */
+export const BOOK_VIEW_LIST_MAX = 100;
 
 /** What the book routes answer (`src/api/book-view.ts` builds them; its types are these schemas'). */
 
@@ -68,8 +74,19 @@ export const BookViewSchema = z
     sealed_by: z.enum(['request', 'seal_after']).nullable(),
     completed_at: time.nullable().meta({ description: 'When BOOK_COMPLETE was emitted' }),
     analyzed_at: time.nullable().meta({ description: 'When ANALYTICS_COMPLETED was emitted' }),
-    documents: z.array(DocumentViewSchema),
-    events: z.array(EventViewSchema).meta({ description: 'In the order they were recorded' }),
+    documents: z.array(DocumentViewSchema).meta({
+      description: `The first ${BOOK_VIEW_LIST_MAX} documents in the order they were first stored; document_counts counts them all`,
+    }),
+    documents_next_cursor: z.string().nullable().meta({
+      description:
+        'More documents: pass as `cursor` to GET /v1/books/{book_uuid}/documents; null when documents lists them all',
+    }),
+    events: z
+      .array(EventViewSchema)
+      .meta({ description: `The first ${BOOK_VIEW_LIST_MAX} events, in the order they were recorded` }),
+    events_next_cursor: z.string().nullable().meta({
+      description: 'More events: pass as `cursor` to GET /v1/books/{book_uuid}/events; null when events lists them all',
+    }),
     analytics: BookAnalyticsSchema.nullable().meta({ description: 'Once ANALYTICS_COMPLETED was emitted; else null' }),
     ignored_results: z.strictObject({
       count: z.int().min(0).meta({ description: 'Every ignored arrival, repeats included' }),
@@ -87,6 +104,16 @@ export const BookPageSchema = z
     next_cursor: nextCursorSchema('cursor'),
   })
   .meta({ id: 'BookPage', description: 'A page of books, newest first' });
+
+/** A book's documents come 100 to a page unless asked otherwise, as many as the book view lists. */
+export const DocumentsQuerySchema = pageQuery(BOOK_VIEW_LIST_MAX);
+
+export const DocumentPageSchema = z
+  .strictObject({
+    data: z.array(DocumentViewSchema).meta({ description: 'In the order they were first stored' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
+  .meta({ id: 'DocumentPage', description: "A page of a book's documents, in the order they were first stored" });
 
 export const UploadAcceptedSchema = z
   .strictObject({ doc_uuid: DocUuidSchema, status: DocumentStatusSchema })

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { BookUuidSchema, DocUuidSchema, EventTypeSchema } from './book.js';
 import { EventPayloadSchema } from './event-payload.js';
+import { nextCursorSchema, pageQuery } from './page.js';
 
 /** Deliveries of events to endpoints, as `src/api/delivery-view.ts` builds them (its types are these schemas'). */
 
@@ -55,8 +56,20 @@ export const DeliverySchema = z
 export type Delivery = z.infer<typeof DeliverySchema>;
 
 export const DeliveryListSchema = z
-  .strictObject({ data: z.array(DeliverySchema).meta({ description: 'Newest first' }) })
-  .meta({ id: 'DeliveryList' });
+  .strictObject({
+    data: z.array(DeliverySchema).meta({ description: 'Newest first' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
+  .meta({ id: 'DeliveryList', description: 'A page of deliveries, newest first' });
+
+export const AttemptsQuerySchema = pageQuery(50);
+
+export const AttemptPageSchema = z
+  .strictObject({
+    data: z.array(AttemptSchema).meta({ description: 'Oldest first' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
+  .meta({ id: 'AttemptPage', description: "A page of a delivery's attempts, oldest first" });
 
 export const BookEventSchema = z
   .strictObject({
@@ -69,9 +82,15 @@ export const BookEventSchema = z
   })
   .meta({ id: 'BookEvent', description: 'An event of the book, the body subscribers receive, and its deliveries' });
 
+/** A book's events come 100 to a page unless asked otherwise: before they paged, a client got them all at once. */
+export const BookEventsQuerySchema = pageQuery(100);
+
 export const BookEventListSchema = z
-  .strictObject({ data: z.array(BookEventSchema).meta({ description: 'In the order they were recorded' }) })
-  .meta({ id: 'BookEventList' });
+  .strictObject({
+    data: z.array(BookEventSchema).meta({ description: 'In the order they were recorded' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
+  .meta({ id: 'BookEventList', description: "A page of a book's events, in the order they were recorded" });
 
 export const RedeliveringSchema = z
   .strictObject({

@@ -21,12 +21,12 @@ const eventId = z.string().meta({
 });
 const only = (event: string, description = '') => ({ description: `${event} only${description}` });
 
-/** Where a cut list is whole: the book, as a path on this API (like Stripe's list `url`); no base URL is configured. */
-const bookUrl = (event: string, list: string) =>
+/** Where a cut list is whole, as a path on this API (like Stripe's list `url`); no base URL is configured. */
+const bookUrl = (event: string, path: string, whole: string) =>
   z
     .string()
     .optional()
-    .meta(only(event, `: the book as a path on this API, /v1/books/{book_uuid}; its \`${list}\` has them all`));
+    .meta(only(event, `: a path on this API, ${path}, ${whole}`));
 
 /**
  * The body every subscriber receives and `GET /v1/books/{book_uuid}/events` shows: Ocrolus-compatible fields
@@ -75,12 +75,12 @@ export const EventPayloadSchema = z
       .boolean()
       .optional()
       .meta(only('BOOK_COMPLETE', ': uploaded_docs lists only the first documents; document_counts has them all')),
-    documents_url: bookUrl('BOOK_COMPLETE', 'documents'),
+    documents_url: bookUrl('BOOK_COMPLETE', '/v1/books/{book_uuid}/documents', 'that pages through them all'),
     analytics_truncated: z
       .boolean()
       .optional()
       .meta(only('ANALYTICS_COMPLETED', ': analytics lists only part of the accounts or of their items')),
-    analytics_url: bookUrl('ANALYTICS_COMPLETED', 'analytics'),
+    analytics_url: bookUrl('ANALYTICS_COMPLETED', '/v1/books/{book_uuid}', 'whose `analytics` has them all'),
   })
   .meta({
     id: 'EventPayload',

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './book.js';
 import { DeliveryStatusSchema } from './deliveries.js';
+import { nextCursorSchema, pageQuery } from './page.js';
 
 export const SIGNATURE_SCHEMES = ['standard', 'ocrolus'] as const;
 
@@ -141,12 +142,12 @@ export const RecoverRequestSchema = z
 
 export const DeliveriesQuerySchema = z.strictObject({
   status: DeliveryStatusSchema.optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(50),
+  ...pageQuery(50).shape,
 });
 
-export const OperationalEventsQuerySchema = z.strictObject({
-  limit: z.coerce.number().int().min(1).max(100).default(50),
-});
+export const OperationalEventsQuerySchema = pageQuery(50);
+
+export const WebhooksQuerySchema = pageQuery(100);
 
 const time = z.iso.datetime();
 
@@ -181,7 +182,12 @@ export const WebhookWithSecretSchema = z
   })
   .meta({ id: 'WebhookWithSecret', description: 'An endpoint with its signing secret, shown once' });
 
-export const WebhookListSchema = z.strictObject({ data: z.array(WebhookSchema) }).meta({ id: 'WebhookList' });
+export const WebhookListSchema = z
+  .strictObject({
+    data: z.array(WebhookSchema).meta({ description: 'Oldest first' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
+  .meta({ id: 'WebhookList', description: 'A page of endpoints, oldest first' });
 
 export const WebhookTestResultSchema = z
   .strictObject({
@@ -217,5 +223,8 @@ export const OperationalEventSchema = z
   .meta({ id: 'OperationalEvent', description: "An event about the tenant's own endpoints" });
 
 export const OperationalEventListSchema = z
-  .strictObject({ data: z.array(OperationalEventSchema).meta({ description: 'Newest first' }) })
+  .strictObject({
+    data: z.array(OperationalEventSchema).meta({ description: 'Newest first' }),
+    next_cursor: nextCursorSchema('cursor'),
+  })
   .meta({ id: 'OperationalEventList' });

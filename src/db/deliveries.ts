@@ -1,6 +1,7 @@
 import type { EventType } from '../contract/book.js';
 import type { DeliveryStatus } from '../contract/deliveries.js';
 import type { EventPayload } from '../events/payloads.js';
+import { cursorTime } from './cursor-time.js';
 import { safeText } from './safe-text.js';
 import type { Pool, PoolClient } from './pool.js';
 
@@ -193,22 +194,100 @@ const DELIVERIES_WITH_ATTEMPTS = `
            select attempt, attempted_at, status_code, duration_ms, error, response_snippet
            from delivery_attempts a
            where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
-           '[]'::json) as attempt_log
+           '[]'::json) as attempt_log,
+         ${cursorTime('d.created_at')} as cursor_at
   from deliveries d`;
 
-/** An endpoint's latest deliveries (newest first) with their attempts. */
+/** A delivery with its attempts and the key of its place in a list, newest first. */
+export type ListedDelivery = DeliveryRow & { attempt_log: AttemptRow[]; cursor_at: string };
+
+/** The position after which a newest-first page of deliveries continues: the last row's created_at and ids. */
+export interface DeliveryPageAfter {
+  createdAt: string;
+  eventId: string;
+  webhookId: string;
+}
+
+/**
+ * An endpoint's deliveries, newest first, keyset-paginated on (created_at, event_id): unique for one endpoint, and
+ * neither changes when a delivery is attempted or redelivered.
+ */
 export async function listWebhookDeliveries(
   pool: Pool,
   tenantId: string,
   webhookId: string,
-  options: { status?: DeliveryRow['status'] | undefined; limit: number },
-): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
-  const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
+  options: { status?: DeliveryRow['status'] | undefined; limit: number; after?: DeliveryPageAfter | undefined },
+): Promise<ListedDelivery[]> {
+  const result = await pool.query<ListedDelivery>(
     `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.webhook_id = $2::uuid and ($3::text is null or d.status = $3::text)
-     order by d.created_at desc, d.event_id
+       and ($5::timestamptz is null or (d.created_at, d.event_id) < ($5::timestamptz, $6::text))
+     order by d.created_at desc, d.event_id desc
      limit $4::int`,
-    [tenantId, webhookId, options.status ?? null, options.limit],
+    [
+      tenantId,
+      webhookId,
+      options.status ?? null,
+      options.limit,
+      options.after?.createdAt ?? null,
+      options.after?.eventId ?? null,
+    ],
+  );
+  return result.rows;
+}
+
+/** A book's deliveries to every endpoint, newest first, keyset-paginated on (created_at, event_id, webhook_id). */
+export async function listBookDeliveries(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  options: { status?: DeliveryRow['status'] | undefined; limit: number; after?: DeliveryPageAfter | undefined },
+): Promise<ListedDelivery[]> {
+  const result = await pool.query<ListedDelivery>(
+    `${DELIVERIES_WITH_ATTEMPTS}
+     where d.tenant_id = $1::text and d.book_uuid = $2::uuid and ($3::text is null or d.status = $3::text)
+       and ($5::timestamptz is null
+            or (d.created_at, d.event_id, d.webhook_id) < ($5::timestamptz, $6::text, $7::uuid))
+     order by d.created_at desc, d.event_id desc, d.webhook_id desc
+     limit $4::int`,
+    [
+      tenantId,
+      bookUuid,
+      options.status ?? null,
+      options.limit,
+      options.after?.createdAt ?? null,
+      options.after?.eventId ?? null,
+      options.after?.webhookId ?? null,
+    ],
+  );
+  return result.rows;
+}
+
+/** The deliveries of these events (a page of a book's events), with their attempts. */
+export async function listEventDeliveries(pool: Pool, tenantId: string, eventIds: string[]): Promise<ListedDelivery[]> {
+  const result = await pool.query<ListedDelivery>(
+    `${DELIVERIES_WITH_ATTEMPTS}
+     where d.tenant_id = $1::text and d.event_id = any($2::text[])
+     order by d.created_at, d.event_id, d.webhook_id`,
+    [tenantId, eventIds],
+  );
+  return result.rows;
+}
+
+/** A page of one delivery's attempts, oldest first; `afterAttempt` is the last number of the page before. */
+export async function listAttemptPage(
+  pool: Pool,
+  key: { tenantId: string; eventId: string; webhookId: string },
+  page: { limit: number; afterAttempt?: number | undefined },
+): Promise<AttemptRow[]> {
+  const result = await pool.query<AttemptRow>(
+    `select attempt, to_json(attempted_at) #>> '{}' as attempted_at, status_code, duration_ms, error, response_snippet
+     from delivery_attempts
+     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid
+       and ($4::int is null or attempt > $4::int)
+     order by attempt
+     limit $5::int`,
+    [key.tenantId, key.eventId, key.webhookId, page.afterAttempt ?? null, page.limit],
   );
   return result.rows;
 }
@@ -247,21 +326,6 @@ export async function reopenDeliveries(
      )
      select event_id, event_type, book_uuid from reopened order by created_at, event_id`,
     [tenantId, filter.webhookId, eventId, failedSince],
-  );
-  return result.rows;
-}
-
-/** A book's events with each delivery and its attempts. */
-export async function listBookDeliveries(
-  pool: Pool,
-  tenantId: string,
-  bookUuid: string,
-): Promise<Array<DeliveryRow & { attempt_log: AttemptRow[] }>> {
-  const result = await pool.query<DeliveryRow & { attempt_log: AttemptRow[] }>(
-    `${DELIVERIES_WITH_ATTEMPTS}
-     where d.tenant_id = $1::text and d.book_uuid = $2::uuid
-     order by d.created_at, d.event_id, d.webhook_id`,
-    [tenantId, bookUuid],
   );
   return result.rows;
 }

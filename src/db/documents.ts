@@ -100,6 +100,24 @@ export async function listDocuments(
   return result.rows;
 }
 
+/** A page of a book's documents in the order they were first stored; `afterSeq` is the last row's of the page before. */
+export async function listDocumentPage(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  page: { limit: number; afterSeq?: string | undefined },
+): Promise<Array<DocumentRow & { cursor_seq: string }>> {
+  const result = await pool.query<DocumentRow & { cursor_seq: string }>(
+    `select ${DOCUMENT_COLUMNS}, seq::text as cursor_seq
+     from documents
+     where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
+     order by seq
+     limit $4::int`,
+    [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
+  );
+  return result.rows;
+}
+
 /** The verified bank statements of a book, for analytics. */
 export async function listVerifiedStatements(
   pool: Pool,

@@ -26,11 +26,19 @@ export async function insertEvent(
   return (result.rowCount ?? 0) > 0;
 }
 
-export async function listBookEvents(pool: Pool, tenantId: string, bookUuid: string): Promise<EventRow[]> {
-  const result = await pool.query<EventRow>(
-    `select event_id, event_type, doc_uuid, occurred_at, payload from events
-     where tenant_id = $1::text and book_uuid = $2::uuid order by seq`,
-    [tenantId, bookUuid],
+/** A page of a book's events in the order they were recorded; `afterSeq` is the last row's of the page before. */
+export async function listBookEventPage(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  page: { limit: number; afterSeq?: string | undefined },
+): Promise<Array<EventRow & { cursor_seq: string }>> {
+  const result = await pool.query<EventRow & { cursor_seq: string }>(
+    `select event_id, event_type, doc_uuid, occurred_at, payload, seq::text as cursor_seq from events
+     where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
+     order by seq
+     limit $4::int`,
+    [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
   );
   return result.rows;
 }

@@ -1,5 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { SubscribableEvent } from '../contract/webhooks.js';
+import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
 export interface WebhookRow {
@@ -70,10 +71,24 @@ export async function insertWebhook(
   return result.rows[0] as WebhookRow;
 }
 
-export async function listWebhooks(pool: Pool, tenantId: string): Promise<WebhookRow[]> {
-  const result = await pool.query<WebhookRow>(
-    `select ${COLUMNS} from webhooks where tenant_id = $1::text order by created_at, id`,
-    [tenantId],
+/** The position after which a page continues: the last row's time (with microseconds) and id. */
+export interface TimeIdAfter {
+  at: string;
+  id: string;
+}
+
+/** A tenant's endpoints, oldest first, keyset-paginated on (created_at, id). */
+export async function listWebhooks(
+  pool: Pool,
+  tenantId: string,
+  page: { limit: number; after?: TimeIdAfter | undefined },
+): Promise<Array<WebhookRow & { cursor_at: string }>> {
+  const result = await pool.query<WebhookRow & { cursor_at: string }>(
+    `select ${COLUMNS}, ${cursorTime('created_at')} as cursor_at from webhooks
+     where tenant_id = $1::text and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
+     order by created_at, id
+     limit $4::int`,
+    [tenantId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
   );
   return result.rows;
 }
@@ -224,21 +239,28 @@ export async function operationalSubscribers(pool: Pool, tenantId: string, type:
   return result.rows.map((row) => row.email);
 }
 
+export interface OperationalEventRow {
+  id: string;
+  event_type: string;
+  webhook_id: string | null;
+  occurred_at: Date;
+  payload: unknown;
+  cursor_at: string;
+}
+
+/** A tenant's operational events, newest first, keyset-paginated on (occurred_at, id). */
 export async function listOperationalEvents(
   pool: Pool,
   tenantId: string,
-  limit: number,
-): Promise<Array<{ id: string; event_type: string; webhook_id: string | null; occurred_at: Date; payload: unknown }>> {
-  const result = await pool.query<{
-    id: string;
-    event_type: string;
-    webhook_id: string | null;
-    occurred_at: Date;
-    payload: unknown;
-  }>(
-    `select id, event_type, webhook_id, occurred_at, payload from operational_events
-     where tenant_id = $1::text order by occurred_at desc, id limit $2::int`,
-    [tenantId, limit],
+  page: { limit: number; after?: TimeIdAfter | undefined },
+): Promise<OperationalEventRow[]> {
+  const result = await pool.query<OperationalEventRow>(
+    `select id, event_type, webhook_id, occurred_at, payload, ${cursorTime('occurred_at')} as cursor_at
+     from operational_events
+     where tenant_id = $1::text and ($2::timestamptz is null or (occurred_at, id) < ($2::timestamptz, $3::uuid))
+     order by occurred_at desc, id desc
+     limit $4::int`,
+    [tenantId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
   );
   return result.rows;
 }

@@ -72,7 +72,8 @@ export function buildEventPayload(bookUuid: string, event: EmittedEvent, context
         uploaded_docs: [] as typeof docs,
         document_counts: event.counts,
         documents_truncated: false, // measured with `false`, one byte longer than `true`
-        documents_url: bookPath(bookUuid),
+        // The view lists only the first documents; this list pages through them all.
+        documents_url: `${bookPath(bookUuid)}/documents`,
       };
       const listed = fittingPrefix(docs.slice(0, MAX_LISTED_DOCUMENTS), jsonBytes(body), EVENT_BODY_MAX_BYTES);
       return { ...body, uploaded_docs: listed, documents_truncated: listed.length < docs.length };

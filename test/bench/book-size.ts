@@ -5,6 +5,8 @@
 // Each book is a stage with a deadline: every acknowledged upload and result must be recorded in PostgreSQL (its
 // document VERIFICATION_COMPLETE, its event) with BOOK_COMPLETE and ANALYTICS_COMPLETED, and its workflow histories
 // must hold no WorkflowTaskFailed / WorkflowTaskTimedOut; otherwise the run fails naming what is missing.
+// Then it reads each finished book a page at a time (the view, the first and last page of its documents, its events)
+// and prints each read's median as a ratio to a 10-document book's (test/bench/page-reads.ts; flat ≈ 1.0).
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { Acknowledged } from './acknowledged.js';
@@ -12,6 +14,7 @@ import { stageDeadlineMs, timedStage, within } from './deadline.js';
 import { benchNumber, expectStatus, fillBook, printTable, QUICK, startBenchSystem } from './harness.js';
 import { memoryOf, sampleMemory } from './processes.js';
 import { compareRecorded, describeMissing, summarizeRecorded, waitUntilRecorded } from './recorded.js';
+import { finishedBook, measurePageReads, printPageReads, type PageReads } from './page-reads.js';
 import { bookWorkflows, checkTaskFailures, taskFailureVerdict, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
 
@@ -22,11 +25,21 @@ const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
  * documents: 560 s, ten times the measured 57 s). BENCH_DEADLINE_SECONDS replaces it.
  */
 const DEADLINE_MS = 60_000;
+/** The book whose page reads the others' are compared with. */
+const PAGE_READ_BASELINE = 10;
 const DEADLINE_PER_DOC_MS = 50;
 
 async function main() {
   const { call, client, stop, worker, temporalPid, pool, tenantId } = await startBenchSystem();
-  const rows: Array<{ size: number; seconds: number; toComplete: number; msPerDoc: number; runs: number[] }> = [];
+  const rows: Array<{
+    size: number;
+    bookUuid: string;
+    seconds: number;
+    toComplete: number;
+    msPerDoc: number;
+    runs: number[];
+  }> = [];
+  const pageReads: PageReads[] = [];
   const checked: Array<{ stage: string; failures: TaskFailures }> = [];
   const serverMemory = sampleMemory(temporalPid, 1000);
   let workerPeakMiB = 0;
@@ -71,13 +84,16 @@ async function main() {
           console.log(
             `book of ${size}: BOOK_COMPLETE after ${toComplete.toFixed(1)} s, finished after ${seconds.toFixed(1)} s`,
           );
-          return { size, seconds, toComplete, msPerDoc: (seconds * 1000) / size, runs: runs.reverse() };
+          return { size, bookUuid, seconds, toComplete, msPerDoc: (seconds * 1000) / size, runs: runs.reverse() };
         },
         explain,
       );
       rows.push(row);
     }
     workerPeakMiB = memoryOf(worker.pid)?.peakMiB ?? Number.NaN;
+    const small = await finishedBook(call, client, tenantId, PAGE_READ_BASELINE);
+    pageReads.push(await measurePageReads(call, small, PAGE_READ_BASELINE));
+    for (const row of rows) pageReads.push(await measurePageReads(call, row.bookUuid, row.size));
   } finally {
     await stop();
   }
@@ -101,6 +117,7 @@ async function main() {
   console.log(
     `worker RSS peak ${workerPeakMiB.toFixed(0)} MiB; Temporal dev server RSS peak ${serverPeakMiB.toFixed(0)} MiB`,
   );
+  printPageReads(pageReads);
   taskFailureVerdict(checked);
 }
 

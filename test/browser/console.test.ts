@@ -4,7 +4,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createApiKey, revokeApiKey } from '../../src/db/api-keys.js';
 import { fromRoot } from '../../src/paths.js';
-import { crm, statement } from '../support/books.js';
+import { crm, inParallel, statement } from '../support/books.js';
 import { laptopContext, launchChromium, see } from '../support/browser.js';
 import { request } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
@@ -238,6 +238,26 @@ describe('console', () => {
     await page.getByRole('button', { name: 'Search' }).click();
     await see(page.getByRole('row', { name: /Q3 statements/ }));
     await page.getByRole('row', { name: /Q4 statements/ }).waitFor({ state: 'detached' });
+  });
+
+  it('reads a big book a page at a time: the first 100 documents, more on request, every one kept live', async () => {
+    const big = await api.createBook({ name: 'Big book' });
+    const names = Array.from({ length: 130 }, (_, i) => `statement-${String(i).padStart(3, '0')}.pdf`);
+    const docs = new Map<string, string>();
+    await inParallel(names, 8, async (name) => docs.set(name, await api.upload(big, randomUUID(), name)));
+    await page.goto(`/console/books/${big}`);
+    await see(page.getByRole('heading', { name: 'Big book', level: 1 }));
+    const documents = page.getByRole('table', { name: 'Documents of the book' }).getByRole('row');
+    await see(page.getByText('Showing 100 of 130 documents.'));
+    expect(await documents.count()).toBe(101); // and the header row
+
+    await page.getByRole('button', { name: 'Load more documents' }).click();
+    await page.getByRole('button', { name: 'Load more documents' }).waitFor({ state: 'detached' });
+    expect(await documents.count()).toBe(131);
+    // The last row came with the second page; the stream keeps it live too.
+    const last = (await documents.last().locator('th').innerText()).split('\n')[0] as string;
+    await api.verify(big, docs.get(last) as string, 'FAILED', { reason: 'Blurred' });
+    await see(page.getByRole('row', { name: new RegExp(last) }).getByText('Blurred'));
   });
 
   it("shows another tenant's book as not found", async () => {

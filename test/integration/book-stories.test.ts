@@ -160,7 +160,7 @@ describe('a user tracks many bank statements in one book, some failing', () => {
       notification_reason: "Book 'Q1 statements' is complete: 8 verified, 2 failed",
       document_counts: { total: 10, verified: 8, rejected: 2, verifying: 0 },
       documents_truncated: false,
-      documents_url: `/v1/books/${bookUuid}`,
+      documents_url: `/v1/books/${bookUuid}/documents`,
     });
     expect(bookComplete.payload.uploaded_docs).toHaveLength(10);
     expect(events.find((e) => e.event_type === 'ANALYTICS_COMPLETED').payload.severity).toBe('HIGH');

@@ -178,6 +178,16 @@ describe('the API answers as its OpenAPI document says', () => {
       return body.data;
     }, 60_000);
     expect(events.map((event: { event_name: string }) => event.event_name).slice(-2)).toEqual(ALL_EVENTS.slice(1));
+    // Each of the book's lists pages on from its next_cursor.
+    const docs = await api.send('GET', '/v1/books/{book_uuid}/documents', { params, query: { limit: '1' } });
+    const moreDocs = await api.send('GET', '/v1/books/{book_uuid}/documents', {
+      params,
+      query: { limit: '10', cursor: docs.body.next_cursor as string },
+    });
+    expect([...docs.body.data, ...moreDocs.body.data]).toEqual(finished.documents);
+    const deliveries = await api.send('GET', '/v1/books/{book_uuid}/deliveries', { params, query: { limit: '2' } });
+    expect(deliveries.body.data).toHaveLength(2);
+    expect(deliveries.body.next_cursor).toEqual(expect.any(String));
     // What the endpoint received is the same contract.
     await eventually(() => expect(inbox.requests).toHaveLength(5));
     for (const request of inbox.requests) EventPayloadSchema.parse(request.json);
@@ -237,6 +247,8 @@ describe('the API answers as its OpenAPI document says', () => {
       return body.data[0];
     }, 60_000);
     expect(delivered.attempts).toHaveLength(1);
+    const attempts = await api.send('GET', '/v1/deliveries/{id}/attempts', { params: { id: delivered.id } });
+    expect(attempts.body).toEqual({ data: delivered.attempts, next_cursor: null });
     const retry = await api.send('POST', '/v1/deliveries/{id}/retry', { params: { id: delivered.id } });
     expect(retry.status).toBe(202);
     const since = new Date(Date.now() - 60_000).toISOString();

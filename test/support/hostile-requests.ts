@@ -1240,12 +1240,47 @@ function badQueries(t: Targets): Gen {
       .filter(([key]) => !Object.hasOwn(ListBooksQuerySchema.shape, key))
       .map(([key, value]) => `limit=5&${enc(key)}=${enc(value)}`),
   );
+  // The other lists' cursors: [list, scope, ...key], each part forged (no key here is one a list could issue).
+  const forgedListCursor = fc
+    .tuple(
+      fc.constantFrom('documents', 'book-events', 'book-deliveries', 'webhook-deliveries', 'attempts', 'webhooks', 'x'),
+      fc.constantFrom<unknown>(t.book, t.webhook, '', null),
+      fc.array(
+        fc.oneof(
+          fc.constantFrom<unknown>(
+            '0',
+            '-1',
+            '99999999999999999999',
+            '2026-02-30T00:00:00.000000Z',
+            '0000-01-01T00:00:00.000000Z',
+            "' or 1=1 --",
+            null,
+            0,
+            1.5,
+            2_147_483_648,
+            [],
+            {},
+          ),
+          fc.string({ maxLength: 30 }).filter((v) => !/^[1-9]\d{0,17}$/.test(v)),
+        ),
+        { maxLength: 4 },
+      ),
+    )
+    .map(([list, scope, key]) => Buffer.from(JSON.stringify([list, scope, ...key])).toString('base64url'));
+  const listCursor = fc.oneof(cursor, forgedListCursor).map((v) => `cursor=${v.startsWith('%') ? v : enc(v)}`);
+  const paged = fc.oneof(
+    badLimit.map((v) => `limit=${v}`),
+    listCursor,
+    fc.constantFrom('cursor=a&cursor=b', 'limit=1&limit=2', 'after=1', 'x=1'),
+  );
   const deliveries = fc.oneof(
     badLimit.map((v) => `limit=${v}`),
+    listCursor,
     fc.constantFrom('status=pending', 'status=', 'status=DONE', 'status=PENDING&status=FAILED', 'since=1', 'x=1'),
   );
   const operational = fc.oneof(
     badLimit.map((v) => `limit=${v}`),
+    listCursor,
     fc.constantFrom('type=x', 'limit=1&limit=2'),
   );
   const stream = fc.oneof(
@@ -1259,6 +1294,18 @@ function badQueries(t: Targets): Gen {
       path: `/v1/webhooks/${t.webhook}/deliveries?${q}`,
     })),
     operational.map((q) => ({ route: 'GET /v1/operational-events', path: `/v1/operational-events?${q}` })),
+    ...['documents', 'events'].map((list) =>
+      paged.map((q) => ({ route: `GET /v1/books/{book_uuid}/${list}`, path: `/v1/books/${t.book}/${list}?${q}` })),
+    ),
+    deliveries.map((q) => ({
+      route: 'GET /v1/books/{book_uuid}/deliveries',
+      path: `/v1/books/${t.book}/deliveries?${q}`,
+    })),
+    paged.map((q) => ({ route: 'GET /v1/webhooks', path: `/v1/webhooks?${q}` })),
+    paged.map((q) => ({
+      route: 'GET /v1/deliveries/{id}/attempts',
+      path: `/v1/deliveries/${ownIds(t, '/v1/deliveries/').id}/attempts?${q}`,
+    })),
   ];
   if (t.routes.some(isStream)) {
     choices.push(

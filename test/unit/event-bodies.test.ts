@@ -78,7 +78,7 @@ describe('event bodies of a small book', () => {
       uploaded_docs: book.docs,
       document_counts: { total: 10, verifying: 0, verified: 10, rejected: 0 },
       documents_truncated: false,
-      documents_url: `/v1/books/${book.bookUuid}`,
+      documents_url: `/v1/books/${book.bookUuid}/documents`,
     });
   });
 
@@ -113,7 +113,7 @@ describe('event bodies of a 10,000-document book', () => {
       notification_reason: `Book '${book.bookName}' is complete: 9800 verified, 200 failed`,
       severity: 'MODERATE',
       documents_truncated: true,
-      documents_url: `/v1/books/${book.bookUuid}`,
+      documents_url: `/v1/books/${book.bookUuid}/documents`,
     });
     const mail = renderEmail(bc).text;
     expect(mail).toContain(`… and 9950 more: GET /v1/books/${book.bookUuid}`);

@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { useApi } from '../api.js';
+import { ApiError, useApi } from '../api.js';
 import { AnalyticsView } from '../analytics.js';
-import type { BookDocument, BookEventsPage, BookView, WebhookList } from '../api-types.js';
+import type { BookDocument, BookView, DeliveryList, WebhookList } from '../api-types.js';
 import { useBookStream, type Connection } from '../book-stream.js';
 import { Badge, ErrorNotice, Loading, PageTitle, TemporalLink } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
@@ -13,7 +13,7 @@ import { Progress } from './books-page.js';
 /** One book, live from its stream: documents, events, analytics and deliveries. */
 export function BookPage({ bookUuid }: { bookUuid: string }) {
   const api = useApi();
-  const { book, error, connection, deliveryChanges } = useBookStream(api, bookUuid);
+  const { book, error, connection, deliveryChanges, loadMore } = useBookStream(api, bookUuid);
 
   if (error && (error.status === 404 || error.status === 400)) {
     return (
@@ -53,12 +53,14 @@ export function BookPage({ bookUuid }: { bookUuid: string }) {
           <Stat label="Total" value={book.document_counts.total} />
         </dl>
         <Progress {...book.document_counts} />
-        <DocumentsTable documents={book.documents} />
+        <DocumentsTable documents={book.documents} total={book.document_counts.total} />
+        {book.documents_next_cursor && <LoadMore what="documents" load={() => loadMore('documents')} />}
       </section>
 
       <section aria-labelledby="events-heading">
         <h2 id="events-heading">Events</h2>
         <EventsTable events={book.events} />
+        {book.events_next_cursor && <LoadMore what="events" load={() => loadMore('events')} />}
       </section>
 
       <section aria-labelledby="analytics-heading">
@@ -139,14 +141,36 @@ function Stat({ label, value, tone }: { label: string; value: number; tone?: 'go
   );
 }
 
-const SHOWN_AT_FIRST = 200;
+/** The next page of a list the book view lists only the start of: 100 more at a time, kept live by the stream. */
+function LoadMore({ what, load }: { what: string; load: () => Promise<void> }) {
+  const [loading, setLoading] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const click = async () => {
+    setLoading(true);
+    setError(undefined);
+    try {
+      await load();
+    } catch (err) {
+      setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message));
+    } finally {
+      setLoading(false);
+    }
+  };
+  return (
+    <>
+      <button type="button" class="button-secondary" onClick={() => void click()} disabled={loading}>
+        {loading ? `Loading ${what}…` : `Load more ${what}`}
+      </button>
+      {error && <ErrorNotice error={error} action={`Loading more ${what}`} />}
+    </>
+  );
+}
 
-function DocumentsTable({ documents }: { documents: BookDocument[] }) {
+/** The documents loaded so far (the first 100, then a page per "Load more"), filtered by status on the page. */
+function DocumentsTable({ documents, total }: { documents: BookDocument[]; total: number }) {
   const [filter, setFilter] = useState<BookDocument['status'] | ''>('');
-  const [showAll, setShowAll] = useState(false);
   if (documents.length === 0) return <p class="empty">No documents yet.</p>;
-  const matching = filter ? documents.filter((doc) => doc.status === filter) : documents;
-  const shown = showAll ? matching : matching.slice(0, SHOWN_AT_FIRST);
+  const shown = filter ? documents.filter((doc) => doc.status === filter) : documents;
   return (
     <>
       <div class="toolbar">
@@ -195,10 +219,10 @@ function DocumentsTable({ documents }: { documents: BookDocument[] }) {
           </tbody>
         </table>
       </div>
-      {shown.length < matching.length && (
-        <button type="button" class="button-secondary" onClick={() => setShowAll(true)}>
-          Show all {formatCount(matching.length)} documents
-        </button>
+      {documents.length < total && (
+        <p class="muted">
+          Showing {formatCount(documents.length)} of {formatCount(total)} documents.
+        </p>
       )}
     </>
   );
@@ -239,7 +263,10 @@ function EventsTable({ events }: { events: BookView['events'] }) {
   );
 }
 
-/** The book's deliveries to every endpoint, from its events; reloads when the stream reports a delivery change. */
+/**
+ * The book's latest deliveries to every endpoint (a page of the newest 100); reloads when the stream reports a
+ * delivery change.
+ */
 function BookDeliveries({ bookUuid, refreshKey }: { bookUuid: string; refreshKey: number }) {
   const api = useApi();
   const endpoints = useLoad((signal) => api.get<WebhookList>('/v1/webhooks', signal), []);
@@ -248,9 +275,9 @@ function BookDeliveries({ bookUuid, refreshKey }: { bookUuid: string; refreshKey
     <DeliveryLog
       refreshKey={refreshKey}
       load={async (status, signal) => {
-        const page = await api.get<BookEventsPage>(`/v1/books/${bookUuid}/events`, signal);
-        const all = page.data.flatMap((event) => event.deliveries);
-        return status ? all.filter((d) => d.status === status) : all;
+        const query = new URLSearchParams({ limit: '100', ...(status ? { status } : {}) });
+        const page = await api.get<DeliveryList>(`/v1/books/${bookUuid}/deliveries?${query}`, signal);
+        return page.data;
       }}
       describe={(delivery) => (
         <>
