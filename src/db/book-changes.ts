@@ -4,7 +4,7 @@ import type { DeliveryRow } from './deliveries.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { Pool } from './pool.js';
-import { inSnapshot } from './snapshot.js';
+import { FINAL_HORIZON, inSnapshot } from './snapshot.js';
 
 export type ChangeKind = 'document' | 'event' | 'delivery' | 'book.status' | 'analytics';
 
@@ -23,8 +23,8 @@ export const BOOK_CHANGES_CHANNEL = 'book_changes';
  * final and already visible to a read made after this call.
  */
 export async function changeHorizon(pool: Pool): Promise<ChangeCursor> {
-  const result = await pool.query<{ xmin: string }>('select pg_snapshot_xmin(pg_current_snapshot())::text as xmin');
-  return { xid: BigInt((result.rows[0] as { xmin: string }).xmin), id: 0n };
+  const result = await pool.query<{ horizon: string }>(`select ${FINAL_HORIZON}::text as horizon`);
+  return { xid: BigInt((result.rows[0] as { horizon: string }).horizon), id: 0n };
 }
 
 /**
@@ -43,7 +43,7 @@ export async function readBookChanges(
     const expired = await changeCursorExpired(client, after);
     const result = await client.query<{ xid: string; id: string; kind: ChangeKind; key: string; final: boolean }>(
       `select c.xid::text as xid, c.id::text as id, c.kind, c.key,
-              c.xid < pg_snapshot_xmin(pg_current_snapshot()) as final
+              c.xid < ${FINAL_HORIZON} as final
        from book_changes c
        where c.tenant_id = $1::text and c.book_uuid = $2::uuid and (c.xid, c.id) > ($3::text::xid8, $4::bigint)
        -- The table's columns, not the text output columns of the same names.

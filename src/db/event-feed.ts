@@ -2,7 +2,7 @@ import type { EventType } from '../contract/book.js';
 import type { ChangeCursor } from '../stream/change-cursor.js';
 import type { EventRow } from './events.js';
 import type { Pool, PoolClient } from './pool.js';
-import { inSnapshot } from './snapshot.js';
+import { FINAL_HORIZON, inSnapshot } from './snapshot.js';
 
 type Queryable = Pick<PoolClient, 'query'>;
 
@@ -42,7 +42,7 @@ export async function readEventFeed(
     const expired = query.after !== undefined && (await cursorBehindHorizon(client, tenantId, query.after));
     const result = await client.query<EventRow & { book_uuid: string; xid: string; seq: string; final: boolean }>(
       `select e.xid::text as xid, e.seq::text as seq, e.event_id, e.event_type, e.book_uuid, e.doc_uuid,
-              e.occurred_at, e.payload, e.xid < pg_snapshot_xmin(pg_current_snapshot()) as final
+              e.occurred_at, e.payload, e.xid < ${FINAL_HORIZON} as final
        from events e
        where e.tenant_id = $1::text and (e.xid, e.seq) > ($2::text::xid8, $3::bigint) ${filters}
        -- The table's columns, not the text output columns of the same names.

@@ -17,3 +17,17 @@ export async function inSnapshot<T>(pool: Pool, read: (client: PoolClient) => Pr
     }
   });
 }
+
+/**
+ * The oldest transaction id that may still add rows before those a reader already holds: the oldest transaction of
+ * the current snapshot still running, not counting those of other databases of the cluster (a long transaction of
+ * another application sharing the PostgreSQL server would otherwise hold back every feed and stream). A running
+ * transaction whose database it cannot tell (another role's session, without pg_read_all_stats) counts. With none
+ * running, the snapshot's xmax. An SQL expression of type xid8, evaluated once per statement.
+ */
+export const FINAL_HORIZON = `coalesce(
+    (select min(x) from pg_snapshot_xip(pg_current_snapshot()) x
+     where not exists (select 1 from pg_stat_activity a
+                       where a.datname <> current_database()
+                         and a.backend_xid::text::bigint = x::text::bigint % 4294967296)),
+    pg_snapshot_xmax(pg_current_snapshot()))`;

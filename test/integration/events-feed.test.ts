@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { EventFeedPageSchema, FeedEventSchema, type FeedEvent } from '../../src/contract/event-feed.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import { crm } from '../support/books.js';
@@ -244,6 +244,29 @@ describe('GET /v1/events', () => {
     await settle();
     expect(ids(live.messages.map((m) => m.data))).toEqual(ids(streamed));
     expect(ids(streamed)).toEqual(['evt_before', 'evt_early', 'evt_late']);
+  });
+
+  it('is not held back by a long transaction of another database on the same PostgreSQL server', async () => {
+    const neighbour = `neighbour_${randomUUID().slice(0, 8)}`;
+    await system.pool.query(`create database ${neighbour}`);
+    const url = new URL(inject('databaseUrl'));
+    url.pathname = `/${neighbour}`;
+    const other = new pg.Client({ connectionString: url.toString() });
+    await other.connect();
+    try {
+      // Another application's transaction, holding a transaction id for as long as this test runs.
+      await other.query('begin');
+      await other.query('select pg_current_xact_id()');
+      const bookUuid = await owner.createBook({ name: 'Next door' });
+      await owner.seal(bookUuid);
+      await owner.finished(bookUuid);
+      const { events } = await readAll({ book_uuid: bookUuid });
+      expect(events.map((event) => event.event_name)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    } finally {
+      await other.query('rollback');
+      await other.end();
+      await system.pool.query(`drop database ${neighbour}`);
+    }
   });
 });
 
