@@ -252,7 +252,8 @@ describe('console', () => {
     expect(await documents.count()).toBe(101); // and the header row
 
     await page.getByRole('button', { name: 'Load more documents' }).click();
-    await page.getByRole('button', { name: 'Load more documents' }).waitFor({ state: 'detached' });
+    // While the page loads the button reads "Loading documents…"; once the last page is in, it is gone.
+    await page.getByRole('button', { name: /documents/ }).waitFor({ state: 'detached' });
     expect(await documents.count()).toBe(131);
     // The last row came with the second page; the stream keeps it live too.
     const last = (await documents.last().locator('th').innerText()).split('\n')[0] as string;
