@@ -108,7 +108,7 @@ async function eventIds(bookUuid: string, types = ALL_EVENTS): Promise<string[]>
 }
 
 describe.each(EXAMPLES)('the $name receiver example', (example) => {
-  it.each(['standard', 'ocrolus'] as const)(
+  it.for(['standard', 'ocrolus'] as const)(
     'verifies every event of a book signed with the %s scheme, drops a redelivery, refuses forgeries and replays',
     async (scheme, context) => {
       const secret = newSecret(scheme);
