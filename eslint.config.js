@@ -13,7 +13,9 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
-    languageOptions: { parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs'] } } },
+    languageOptions: {
+      parserOptions: { projectService: { allowDefaultProject: ['*.js', 'scripts/*.mjs', 'examples/receivers/*.mjs'] } },
+    },
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
@@ -21,12 +23,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['scripts/*.mjs', '*.js'],
+    files: ['scripts/*.mjs', '*.js', 'examples/**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
   {
-    files: ['scripts/*.mjs', '*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    files: ['scripts/*.mjs', '*.js', 'examples/**/*.mjs'],
+    languageOptions: {
+      globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly', setImmediate: 'readonly' },
+    },
   },
   {
     // Tests read JSON responses as `any` on purpose: the assertions are the type check.

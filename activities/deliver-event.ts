@@ -17,7 +17,7 @@ import {
   type WebhookSecrets,
 } from '../src/db/webhooks.js';
 import { nextDelayMs, type RetryPolicy } from '../src/delivery/retry-schedule.js';
-import { renderEmail } from '../src/delivery/email-content.js';
+import { renderDisabledEmail, renderEmail } from '../src/delivery/email-content.js';
 import type { Mailer } from '../src/delivery/mailer.js';
 import type { AttemptResult, WebhookSender } from '../src/delivery/send.js';
 import type { EventPayload } from '../src/events/payloads.js';
@@ -35,6 +35,8 @@ export interface DeliveryDeps {
   mailer?: Mailer | undefined;
   /** An endpoint failing without a break this long is disabled. */
   disableAfterMs: number;
+  /** PUBLIC_URL: mails link to the console under it; unset, they carry no link. */
+  publicUrl?: string | undefined;
 }
 
 /**
@@ -45,13 +47,11 @@ async function disableEndpoint(deps: DeliveryDeps, tenantId: string, webhookId: 
   const event = await disableWebhook(deps.pool, tenantId, webhookId, reason);
   if (!event || !deps.mailer) return;
   for (const email of await operationalSubscribers(deps.pool, tenantId, 'webhook.disabled')) {
+    const target = String(event.url ?? event.email);
+    const mail = renderDisabledEmail({ id: webhookId, target, reason }, { publicUrl: deps.publicUrl });
     await deps.mailer.send(
       email,
-      {
-        subject: `bookbell disabled a webhook endpoint: ${reason}`.slice(0, 200),
-        text: `Endpoint ${webhookId} (${String(event.url ?? event.email)}) was disabled: ${reason}.\nIts deliveries are held meanwhile. Enable it again with PATCH /v1/webhooks/${webhookId} {"active": true}: the held deliveries are then sent, in order.\n-- bookbell`,
-        eventId: `opevt_disabled_${webhookId.replace(/-/g, '')}`,
-      },
+      { ...mail, eventId: `opevt_disabled_${webhookId.replace(/-/g, '')}` },
       deps.timeoutMs,
     );
   }
@@ -94,7 +94,8 @@ const isUnauthenticated = (result: AttemptResult) => [401, 403].includes(statusO
 
 async function sendMail(deps: DeliveryDeps, to: string, payload: EventPayload): Promise<AttemptResult> {
   if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
-  return deps.mailer.send(to, { ...renderEmail(payload), eventId: payload.event_id }, deps.timeoutMs);
+  const mail = renderEmail(payload, { publicUrl: deps.publicUrl });
+  return deps.mailer.send(to, { ...mail, eventId: payload.event_id }, deps.timeoutMs);
 }
 
 export interface DeliverEventInput {

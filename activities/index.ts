@@ -23,6 +23,8 @@ export interface ActivityDeps {
     disableAfterMs: number;
     sender: WebhookSender;
     mailer?: Mailer | undefined;
+    /** PUBLIC_URL, for links to the console in mails. */
+    publicUrl?: string | undefined;
   };
 }
 

@@ -144,6 +144,11 @@ const ConfigSchema = z.object({
   /** SMTP server for e-mail subscriptions, e.g. smtp://user:pass@mail.example.com:587; unset, they are refused. */
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
   MAIL_FROM: z.string().min(3).default('bookbell <notifications@bookbell.invalid>'),
+  /**
+   * Where people reach this deployment (the API's public base URL, e.g. https://bookbell.example.com): e-mails link to
+   * the book's console page under it. Unset, they carry no link (the API cannot know how it is reached from outside).
+   */
+  PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -46,6 +46,7 @@ export async function startWorkerRole(opts: {
       allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,
+      publicUrl: opts.config.PUBLIC_URL,
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });

@@ -25,7 +25,7 @@ export class Mailer {
 
   async send(
     to: string,
-    message: { subject: string; text: string; eventId: string },
+    message: { subject: string; text: string; html?: string | undefined; eventId: string },
     timeoutMs: number,
   ): Promise<AttemptResult> {
     const started = performance.now();
@@ -37,7 +37,9 @@ export class Mailer {
           from: this.from,
           to,
           subject: message.subject,
+          // With an HTML part the message is multipart/alternative: a client shows the HTML, or else the text.
           text: message.text,
+          ...(message.html ? { html: message.html } : {}),
           // The same id on every attempt, so a mail filter can drop duplicates.
           messageId: `<${message.eventId}@bookbell>`,
           headers: { 'X-Bookbell-Event-Id': message.eventId },

@@ -62,6 +62,8 @@ export interface BookWorkerOptions {
     allowedHosts: string[];
     smtpUrl?: string | undefined;
     mailFrom: string;
+    /** PUBLIC_URL: mails link to the console under it. */
+    publicUrl?: string | undefined;
   };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
@@ -120,6 +122,7 @@ export async function createBookWorker(
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,
+          publicUrl: options.delivery.publicUrl,
         },
       }),
     });

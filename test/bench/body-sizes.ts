@@ -57,9 +57,12 @@ export function measureBodySizes(size: number): BodySizes {
     analyticsCompletedWhole: jsonBytes({ ...ac, analytics, analytics_truncated: false }),
     listedAccounts: ac.analytics?.accounts.length ?? 0,
     accounts: analytics.account_count,
-    largestEmail: Math.max(...[vc, bc, ac].map((payload) => Buffer.byteLength(renderEmail(payload).text))),
+    largestEmail: Math.max(...[vc, bc, ac].map((payload) => mailBytes(renderEmail(payload)))),
   };
 }
+
+/** Both parts of a mail: what a mailbox stores (before transfer encoding). */
+const mailBytes = (mail: { text: string; html: string }) => Buffer.byteLength(mail.text) + Buffer.byteLength(mail.html);
 
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 

@@ -1,8 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crm } from '../support/books.js';
+import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
-import { startSmtpServer } from '../support/smtp.js';
+import { startSmtpServer, type ReceivedMail } from '../support/smtp.js';
 import { startTestSystem } from '../support/system.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -31,6 +31,16 @@ async function setup(refuse?: (index: number) => number | undefined, env: Record
   };
   return { smtp, system, api, subscribe };
 }
+
+/** The text and HTML parts of a mail, asserting it has exactly those two, as alternatives. */
+function readParts(mail: ReceivedMail): { text: string; html: string } {
+  expect(mail.contentType).toBe('multipart/alternative');
+  expect(mail.parts.map((part) => part.type)).toEqual(['text/plain', 'text/html']);
+  const [text, html] = mail.parts.map((part) => part.body) as [string, string];
+  return { text, html };
+}
+
+const PUBLIC_URL = 'https://bookbell.example.com/ops/';
 
 describe('e-mail subscriptions', () => {
   it('mails a user when their one document is verified', async () => {
@@ -85,6 +95,7 @@ describe('e-mail subscriptions', () => {
 
   it('disables an endpoint failing without a break for DISABLE_AFTER, records and mails webhook.disabled', async () => {
     const { smtp, api, subscribe } = await setup(undefined, {
+      PUBLIC_URL,
       DISABLE_AFTER: '1s',
       WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       DELIVERY_RETRY_SCHEDULE: '0s,400ms,400ms,400ms,400ms,400ms,400ms',
@@ -114,7 +125,69 @@ describe('e-mail subscriptions', () => {
     await eventually(() =>
       expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringContaining('disabled a webhook endpoint')]),
     );
+    const { text, html } = readParts(smtp.mails[0] as ReceivedMail);
+    expect(html).toContain('A webhook endpoint was disabled');
+    expect(html).toContain(`href="https://bookbell.example.com/ops/console/endpoints/${endpoint.id}"`);
+    expect(text).toContain(`PATCH /v1/webhooks/${endpoint.id} {"active": true}`);
     expect(down.requests.length).toBeGreaterThanOrEqual(2);
+  });
+
+  it("sends text and HTML, one template per event, each linking the book's console page under PUBLIC_URL", async () => {
+    const { smtp, api, subscribe } = await setup(undefined, { PUBLIC_URL });
+    await subscribe('officer@lender.test', ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    const bookUuid = await api.createBook({ name: 'Q3 statements' });
+    const july = await api.upload(bookUuid, undefined, 'july.pdf');
+    await api.verify(bookUuid, july, 'SUCCEEDED', {
+      fields: statement('CHK-1', '2026-07-01', '2026-07-31', {
+        start: '1000.00',
+        end: '1250.00',
+        deposits: '3000.00',
+        withdrawals: '2750.00',
+      }),
+    });
+    await eventually(() => expect(smtp.mails).toHaveLength(1)); // verified first: the order below is known
+    const blurry = await api.upload(bookUuid, undefined, 'august.pdf');
+    await api.verify(bookUuid, blurry, 'FAILED', { reason: 'Image unreadable' });
+    await eventually(() => expect(smtp.mails).toHaveLength(2));
+    await api.seal(bookUuid);
+    await eventually(() => expect(smtp.mails).toHaveLength(4));
+
+    const [verified, failed, complete, analytics] = smtp.mails.map(readParts) as Array<{ text: string; html: string }>;
+    const link = `https://bookbell.example.com/ops/console/books/${bookUuid}`;
+    for (const mail of [verified, failed, complete, analytics]) {
+      expect(mail?.html).toContain(`<a href="${link}"`);
+      expect(mail?.text).toContain(`Open the book in the console: ${link}`);
+    }
+    expect(verified?.html).toContain('<h1 style="font-size:20px;margin:0 0 12px">A document was verified</h1>');
+    expect(verified?.text).toContain(`Document: july.pdf (${july})`);
+    expect(failed?.html).toContain('A document failed verification');
+    expect(failed?.html).toMatch(/<th[^>]*>Reason<\/th><td[^>]*>Image unreadable<\/td>/);
+    expect(failed?.text).toContain('Reason: Image unreadable');
+    expect(complete?.html).toContain('A book is complete');
+    expect(complete?.html).toMatch(/<th[^>]*>Documents<\/th><td[^>]*>2 \(1 verified, 1 failed, 0 verifying\)<\/td>/);
+    expect(complete?.html).toMatch(new RegExp(`<td[^>]*>REJECTED</td><td[^>]*>${blurry}</td>`));
+    expect(analytics?.html).toContain('Analytics are ready');
+    expect(analytics?.html).toMatch(
+      /<td[^>]*>CHK-1<\/td><td[^>]*>2026-07-01 to 2026-07-31<\/td><td[^>]*>3000.00<\/td><td[^>]*>2750.00<\/td>/,
+    );
+    expect(analytics?.text).toContain('CHK-1: 2026-07-01 to 2026-07-31, deposits 3000.00, withdrawals 2750.00, NSF 0');
+  });
+
+  it('shows hostile names and reasons as text, never as markup, and links nowhere without PUBLIC_URL', async () => {
+    const { smtp, api, subscribe } = await setup();
+    await subscribe('officer@lender.test', ['VERIFICATION_COMPLETE']);
+    const bookUuid = await api.createBook({ name: '<script>alert("book")</script> & co' });
+    const docUuid = await api.upload(bookUuid, undefined, '<img src=x onerror=alert(1)>.pdf');
+    await api.verify(bookUuid, docUuid, 'FAILED', { reason: "<script>steal('reason')</script>" });
+    await eventually(() => expect(smtp.mails).toHaveLength(1));
+    const { text, html } = readParts(smtp.mails[0] as ReceivedMail);
+    expect(html).not.toMatch(/<script|<img/i);
+    expect(html).toContain('&lt;script&gt;alert(&quot;book&quot;)&lt;/script&gt; &amp; co');
+    expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;.pdf');
+    expect(html).toContain('&lt;script&gt;steal(&#39;reason&#39;)&lt;/script&gt;');
+    // The text part is text: it says what was sent, as sent.
+    expect(text).toContain("Reason: <script>steal('reason')</script>");
+    expect(`${text}${html}`).not.toContain('/console/');
   });
 
   it('refuses e-mail subscriptions where no SMTP server is configured', async () => {

@@ -1,9 +1,13 @@
 import { SMTPServer } from 'smtp-server';
+import { mimeParts, type MimePart } from './mime.js';
 
 export interface ReceivedMail {
   to: string[];
   raw: string;
   subject: string;
+  /** The message's content type (e.g. `multipart/alternative`) and its decoded leaf parts. */
+  contentType: string;
+  parts: MimePart[];
 }
 
 /**
@@ -31,7 +35,9 @@ export async function startSmtpServer(refuse: (index: number) => number | undefi
         }
         const raw = Buffer.concat(chunks).toString();
         const subject = /^Subject: (.*(?:\r\n[ \t].*)*)/m.exec(raw)?.[1]?.replace(/\r\n[ \t]/g, ' ') ?? '';
-        mails.push({ to: session.envelope.rcptTo.map((r) => r.address), raw, subject });
+        const contentType = /^Content-Type: ([^;\r\n]+)/im.exec(raw)?.[1]?.toLowerCase() ?? 'text/plain';
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        mails.push({ to, raw, subject, contentType, parts: mimeParts(raw) });
         callback();
       });
     },

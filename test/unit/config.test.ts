@@ -18,6 +18,7 @@ describe('loadConfig', () => {
 
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: ' ' }).DATABASE_URL).toBeUndefined();
+    expect(loadConfig({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();
   });
 
   it.each([
@@ -25,6 +26,8 @@ describe('loadConfig', () => {
     ['TEMPORAL_UI_PORT', '70000', 'TEMPORAL_UI_PORT:'],
     ['DATABASE_URL', 'mysql://localhost/db', 'DATABASE_URL:'],
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL:'],
+    ['PUBLIC_URL', 'bookbell.example.com', 'PUBLIC_URL:'],
+    ['PUBLIC_URL', 'ftp://bookbell.example.com', 'PUBLIC_URL:'],
   ])('names the bad variable %s', (name, value, expected) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(expected);

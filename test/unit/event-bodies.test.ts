@@ -53,8 +53,13 @@ function expectBounded(...payloads: EventPayload[]) {
     const json = JSON.stringify(payload);
     expect(Buffer.byteLength(json)).toBeLessThanOrEqual(EVENT_BODY_MAX_BYTES);
     expect(strings(payload).filter((text) => LONE_SURROGATE.test(text))).toEqual([]); // no half character from a cut
-    const mail = renderEmail(payload);
+    const mail = renderEmail(payload, { publicUrl: 'https://bookbell.example.com' });
     expect(Buffer.byteLength(mail.text)).toBeLessThanOrEqual(EVENT_BODY_MAX_BYTES);
+    // The HTML part is never cut (a cut would break its markup): what it holds is bounded instead.
+    expect(Buffer.byteLength(mail.html)).toBeLessThanOrEqual(EVENT_BODY_MAX_BYTES);
+    expect(mail.html).not.toMatch(
+      /<(?!\/?(html|head|meta|title|body|div|h1|h2|p|a|table|thead|tbody|tr|th|td)\b|!doctype)/i,
+    );
     expect(mail.subject.length).toBeLessThanOrEqual(200);
   }
 }
