@@ -171,13 +171,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   );
   app.use(refuseUnsafeInput);
   app.use(idempotentPosts(deps.pool, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
+  app.use(methodProblems);
   app.use(router.routes());
-  app.use(
-    router.allowedMethods({
-      throw: true,
-      // A method no route implements (PROPFIND, TRACE…) is the client's error, not a 501.
-      notImplemented: () => new HttpProblem('method-not-allowed', 'This API does not implement that method.'),
-    }),
-  );
+  // Sets 405 (or 501 for a method no route implements) with the Allow header RFC 9110 asks for; methodProblems turns
+  // both into the method-not-allowed problem, keeping Allow.
+  app.use(router.allowedMethods());
   return app;
+}
+
+/** A method the path does not take (PROPFIND, TRACE… included: the client's error, not a 501), as problem+json. */
+async function methodProblems(ctx: Koa.Context, next: Koa.Next): Promise<void> {
+  await next();
+  if (ctx.status === 405 || ctx.status === 501) {
+    throw new HttpProblem('method-not-allowed', `This resource does not take ${ctx.method}.`);
+  }
 }

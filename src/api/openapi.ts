@@ -31,7 +31,12 @@ import {
 } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
 import type { ProblemCode } from '../contract/problem-types.js';
-import { BookStatusChangeSchema, DeliveryChangeSchema, LastEventIdSchema } from '../contract/stream.js';
+import {
+  BookStatusChangeSchema,
+  DeliveryChangeSchema,
+  LastEventIdSchema,
+  ServerSentEventSchema,
+} from '../contract/stream.js';
 import {
   CreateWebhookRequestSchema,
   RecoverRequestSchema,
@@ -177,7 +182,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '200': {
           description: 'An endless text/event-stream; see the table above for its messages',
-          content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
+          content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
       problems: BOOK_READ,
@@ -260,7 +265,7 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '200': {
           description: 'An endless text/event-stream of FeedEvent messages',
-          content: { 'text/event-stream': { schema: z.string().meta({ description: 'Server-Sent Events' }) } },
+          content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
       problems: ['cursor-expired'],

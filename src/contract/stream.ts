@@ -21,6 +21,19 @@ export const LastEventIdSchema = z
   .regex(LAST_EVENT_ID, { error: 'must be the id of a message this stream sent' })
   .meta({ description: 'Resume after this message id: the changes after it are replayed, without a snapshot' });
 
+/**
+ * One message of a Server-Sent Events stream, as a client's parser yields it: the stream's descriptions say which
+ * `event:` names there are and what each one's `data:` holds (JSON text).
+ */
+export const ServerSentEventSchema = z
+  .object({
+    id: z.string().optional().meta({ description: 'Send back as Last-Event-ID to resume after this message' }),
+    event: z.string().optional().meta({ description: 'The kind of message' }),
+    data: z.string().meta({ description: "The message's JSON" }),
+    retry: z.int().min(0).optional().meta({ description: 'Milliseconds to wait before reconnecting' }),
+  })
+  .meta({ id: 'ServerSentEvent' });
+
 export const BookStatusChangeSchema = z
   .strictObject({ book_uuid: BookUuidSchema, status: BookStatusSchema, document_counts: DocumentCountsSchema })
   .meta({ id: 'BookStatusChange', description: "The book's status and document counts after a change" });

@@ -109,7 +109,12 @@ export const UpdateWebhookRequestSchema = z
   .refine((body) => Object.keys(body).length > 0, {
     error: 'name at least one of url, email, events, description, active',
   })
-  .meta({ override: { minProperties: 1 } });
+  // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
+  .refine((body) => body.url === undefined || body.email === undefined, {
+    error: 'give url (a webhook endpoint) or email (an e-mail subscription), not both',
+    path: ['email'],
+  })
+  .meta({ override: { minProperties: 1, not: { required: ['url', 'email'] } } });
 export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
 
 export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' }).overwrite((value) => value.toLowerCase());

@@ -169,6 +169,22 @@ describe('bad requests get problem+json and change nothing', () => {
     expect(missing.body).toMatchObject({ status: 404, detail: `Book ${unknown} does not exist.` });
   });
 
+  it('answers a method a path does not take with 405, the methods it does take in Allow, and problem+json', async () => {
+    const auth = { authorization: `Bearer ${system.apiKey}` };
+    for (const [method, path, allowed] of [
+      ['DELETE', '/v1/books', ['GET', 'HEAD', 'POST']],
+      ['PROPFIND', '/v1/books', ['GET', 'HEAD', 'POST']],
+      ['PUT', '/healthz', ['GET', 'HEAD']],
+    ] as const) {
+      const response = await fetch(`${system.apiUrl}${path}`, { method, headers: auth });
+      expect(response.status, `${method} ${path}`).toBe(405);
+      expect(response.headers.get('content-type')).toContain('application/problem+json');
+      expect(((await response.json()) as { code: string }).code).toBe('method-not-allowed');
+      const allow = (response.headers.get('allow') ?? '').split(/,\s*/).sort();
+      expect(allow, `${method} ${path}`).toEqual([...allowed].sort());
+    }
+  });
+
   it('answers /healthz and /readyz without a key', async () => {
     expect((await request(system.apiUrl, 'GET', '/healthz')).body).toEqual({ status: 'ok' });
     const ready = await request(system.apiUrl, 'GET', '/readyz');
