@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventType } from '../../src/contract/book.js';
+import { asEndpointId, asEventId, type EventId } from '../../src/contract/ids.js';
 import {
   compact,
   enqueue,
@@ -7,31 +8,33 @@ import {
   hasHeld,
   hasOpen,
   isFinished,
-  mailboxStatus,
+  deliveriesStatus,
   nextToStart,
   recheckHeld,
   type DeliveryPhase,
-  type MailboxState,
+  type EndpointDeliveriesState,
 } from '../../workflows/delivery-order.js';
 
 const BOOK = '6f1c2a9e8d2b4c1e9b7a3f5d4e6a7b8c';
 
-const vc = (n: number) => `evt_vc_${BOOK}_${String(n).padStart(32, '0')}`;
-const BC = `evt_bc_${BOOK}`;
-const AC = `evt_ac_${BOOK}`;
+const vc = (n: number) => asEventId(`evt_vc_${BOOK}_${String(n).padStart(32, '0')}`);
+const BC = asEventId(`evt_bc_${BOOK}`);
+const AC = asEventId(`evt_ac_${BOOK}`);
 
 /** A mailbox with the given deliveries, in this arrival order. */
-function mailbox(deliveries: Array<[eventId: string, type: EventType, phase: DeliveryPhase]> = []): MailboxState {
+function mailbox(
+  deliveries: Array<[eventId: EventId, type: EventType, phase: DeliveryPhase]> = [],
+): EndpointDeliveriesState {
   return {
     tenantId: 'acme',
-    webhookId: 'wh_1',
+    webhookId: asEndpointId('wh_1'),
     bookUuid: BOOK,
     deliveries: Object.fromEntries(deliveries.map(([eventId, type, phase]) => [eventId, { type, phase }])),
   };
 }
 
 /** n VERIFICATION_COMPLETE deliveries, all in `phase`. */
-function verifications(n: number, phase: DeliveryPhase, from = 1): Array<[string, EventType, DeliveryPhase]> {
+function verifications(n: number, phase: DeliveryPhase, from = 1): Array<[EventId, EventType, DeliveryPhase]> {
   return Array.from({ length: n }, (_, i) => [vc(from + i), 'VERIFICATION_COMPLETE', phase]);
 }
 
@@ -253,15 +256,16 @@ describe('a whole mailbox, driven the way the workflow drives it', () => {
 describe('redelivery while an attempt is still running', () => {
   it('delivers again once the running attempt ends', async () => {
     const { enqueue: add, finish: end, nextToStart: next } = await import('../../workflows/delivery-order.js');
-    const state = { tenantId: 't', webhookId: 'w', bookUuid: 'b', deliveries: {} };
-    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const }]);
+    const state = { tenantId: 't', webhookId: asEndpointId('w'), bookUuid: 'b', deliveries: {} };
+    const bc1 = asEventId('evt_bc_1');
+    add(state, [{ eventId: bc1, type: 'BOOK_COMPLETE' as const }]);
     expect(next(state, 5)).toEqual(['evt_bc_1']);
     (state.deliveries as Record<string, { phase: string }>)['evt_bc_1']!.phase = 'running';
-    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const, redeliver: true }]);
+    add(state, [{ eventId: bc1, type: 'BOOK_COMPLETE' as const, redeliver: true }]);
     expect(next(state, 5)).toEqual([]);
-    end(state, 'evt_bc_1', 'FAILED');
+    end(state, bc1, 'FAILED');
     expect(next(state, 5)).toEqual(['evt_bc_1']);
-    end(state, 'evt_bc_1', 'DELIVERED');
+    end(state, bc1, 'DELIVERED');
     expect(state.deliveries).toEqual({ evt_bc_1: { type: 'BOOK_COMPLETE', phase: 'DELIVERED' } });
   });
 });
@@ -271,7 +275,7 @@ describe('compact', () => {
     const { compact: shrink } = await import('../../workflows/delivery-order.js');
     const state = {
       tenantId: 't',
-      webhookId: 'w',
+      webhookId: asEndpointId('w'),
       bookUuid: 'b',
       deliveries: {
         vc1: { type: 'VERIFICATION_COMPLETE' as const, phase: 'DELIVERED' as const },
@@ -294,7 +298,7 @@ describe('held deliveries (their endpoint paused or disabled)', () => {
     ]);
     expect(nextToStart(state, 20)).toEqual([]);
     expect(hasHeld(state)).toBe(true);
-    expect(mailboxStatus(state)).toBe('HELD');
+    expect(deliveriesStatus(state)).toBe('HELD');
     expect(isFinished(state)).toBe(false);
   });
 
@@ -313,7 +317,7 @@ describe('held deliveries (their endpoint paused or disabled)', () => {
       { eventId: vc(1), type: 'VERIFICATION_COMPLETE', redeliver: true },
       { eventId: vc(2), type: 'VERIFICATION_COMPLETE', redeliver: true },
     ]);
-    expect(mailboxStatus(state)).toBe('DELIVERING');
+    expect(deliveriesStatus(state)).toBe('DELIVERING');
     expect(nextToStart(state, 20)).toEqual([vc(1), vc(2)]);
     finish(state, vc(1), 'DELIVERED');
     finish(state, vc(2), 'DELIVERED');
