@@ -16,8 +16,9 @@ export interface FanOutDeps {
 }
 
 /**
- * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's mailbox
- * for this book (started on first use). Idempotent: deliveries are inserted once and mailboxes ignore events they hold.
+ * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's delivery
+ * workflow for this book (started on first use). Idempotent: deliveries are inserted once and the workflow ignores
+ * events it holds.
  */
 export async function fanOut(
   deps: FanOutDeps,
