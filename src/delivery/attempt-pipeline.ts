@@ -18,10 +18,11 @@ import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
 import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './send-to-endpoint.js';
 
 /**
- * One attempt at a delivery, in four stages: (1) load the delivery and its endpoint with its secrets (secrets never
- * enter Temporal); (2) sign and send (send-to-endpoint.ts); (3) record the endpoint's health, then the attempt and
- * the delivery's new state in one statement; (4) decide (attempt-verdict.ts): finished, retried after a delay, or the
- * endpoint disabled and the delivery held. The activities (activities/deliver-event(s).ts) only adapt it to Temporal.
+ * One attempt at a delivery, in stages: (1) load the delivery and its endpoint with its secrets (secrets never enter
+ * Temporal); (2) sign and send (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak); (4)
+ * decide (attempt-verdict.ts, pure): finished, retried after a delay, or the endpoint disabled; (5) record the
+ * attempt and the delivery's new state in one statement; (6) disable the endpoint and hold the delivery when decided.
+ * The activities (activities/deliver-event(s).ts) only adapt it to Temporal; the test event runs stages 1 and 2.
  */
 
 export interface DeliveryDeps extends SendDeps {
@@ -98,6 +99,7 @@ async function attemptDelivery(
   }
   if (!endpoint.active) return hold(deps, key);
 
+  // (2) sign and send, (3) health, (4) decide.
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload));
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
   const now = Date.now();
@@ -109,12 +111,13 @@ async function attemptDelivery(
     nextDelayMs: (retryAfterMs) =>
       nextDelayMs(deps.retryPolicy, roundAttempt, now - delivery.round_started_at.getTime(), retryAfterMs),
   });
-  // Numbering continues across redeliveries; the retry schedule restarts with each round.
+  // (5) record. Numbering continues across redeliveries; the retry schedule restarts with each round.
   const logged = loggedAttempt(delivery.round_base + roundAttempt, result);
   const finish = verdict.kind === 'finished' ? verdict.status : undefined;
   await writes.log(key.eventId, logged, finish);
   const channel = endpoint.email ? 'email' : 'webhook';
   observeDeliveryAttempt({ channel, outcome: result.outcome.kind, durationMs: result.durationMs, finish, delivery });
+  // (6) act on the decision.
   switch (verdict.kind) {
     case 'finished':
       return { status: verdict.status };

@@ -22,7 +22,7 @@ export interface VerdictInput {
   nextDelayMs: (retryAfterMs: number | undefined) => number | undefined;
 }
 
-/** Stage 4 of an attempt, as a pure function: from the answer and the endpoint's health to what happens next. */
+/** Stage 4 of an attempt (attempt-pipeline.ts), as a pure function: from the answer and the endpoint's health to what happens next. */
 export function judgeAttempt({ result, failingSince, disableAfterMs, now, nextDelayMs }: VerdictInput): Verdict {
   const { outcome } = result;
   if (failingSince && now - failingSince.getTime() >= disableAfterMs) {
