@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import type { EventType } from '../src/contract/book.js';
+import type { EventId } from '../src/contract/ids.js';
 import { insertDeliveries } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import { subscribedWebhooks } from '../src/db/webhooks.js';
@@ -15,14 +16,15 @@ export interface FanOutDeps {
 }
 
 /**
- * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's mailbox
- * for this book (started on first use). Idempotent: deliveries are inserted once and mailboxes ignore events they hold.
+ * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's delivery
+ * workflow for this book (started on first use). Idempotent: deliveries are inserted once and the workflow ignores
+ * events it holds.
  */
 export async function fanOut(
   deps: FanOutDeps,
   tenantId: string,
   bookUuid: string,
-  events: Array<{ eventId: string; type: EventType }>,
+  events: Array<{ eventId: EventId; type: EventType }>,
 ): Promise<void> {
   if (events.length === 0) return;
   const webhooks = await subscribedWebhooks(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);

@@ -1,4 +1,5 @@
 import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
+import { asEventId } from '../src/contract/ids.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
 import { forgetUnheldDocuments, listDocuments, recordVerification } from '../src/db/documents.js';
@@ -85,7 +86,7 @@ export function recordBookChanges(deps: FanOutDeps) {
       }
     });
     // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent).
-    const events = input.events.map((event) => ({ eventId: event.eventId, type: event.type }));
+    const events = input.events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
     await fanOut(deps, input.tenantId, input.bookUuid, events);
   };
 }

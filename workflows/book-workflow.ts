@@ -3,7 +3,6 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
-  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -176,11 +175,9 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       if (!woke && state.status === 'UPLOAD' && Date.now() - lastInputAt >= state.sealAfterMs) {
         // Logged first, as the API logs a requested seal: an upload it acknowledges is then stored before the seal
         // (the seal's check finds it) or refused, never taken after the book's last check.
-        if (patched('seal-after-logged')) {
-          await recordSealRequest.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: 'log the seal (seal_after)' }, [
-            { tenantId: state.tenantId, bookUuid: state.bookUuid },
-          ]);
-        }
+        await recordSealRequest.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: 'log the seal (seal_after)' }, [
+          { tenantId: state.tenantId, bookUuid: state.bookUuid },
+        ]);
         apply({ type: 'seal', by: 'seal_after' });
       }
     } else {

@@ -1,4 +1,5 @@
 import type { EventType } from '../src/contract/book.js';
+import type { EndpointId, EventId } from '../src/contract/ids.js';
 
 /**
  * Causal order of one book's deliveries to one endpoint, as a pure function: VERIFICATION_COMPLETE deliveries run in
@@ -8,20 +9,25 @@ import type { EventType } from '../src/contract/book.js';
  */
 export type DeliveryPhase = 'queued' | 'running' | 'HELD' | 'DELIVERED' | 'FAILED';
 
-export interface MailboxState {
+/** One endpoint's deliveries of one book, as the workflow holds (and carries across continue-as-new) them. */
+export interface EndpointDeliveriesState {
   tenantId: string;
-  webhookId: string;
+  /** The endpoint's id (named as in the workflow's recorded inputs). */
+  webhookId: EndpointId;
   bookUuid: string;
   /** Event id → its type and where its delivery is, in arrival order. */
-  deliveries: Record<string, { type: EventType; phase: DeliveryPhase; again?: boolean }>;
+  deliveries: Record<EventId, { type: EventType; phase: DeliveryPhase; again?: boolean }>;
 }
+
+/** How an endpoint's deliveries of a book stand, for the DeliveryStatus search attribute. */
+export type DeliveriesStatus = 'DELIVERING' | 'HELD' | 'FAILED' | 'DELIVERED';
 
 const RANK: Record<EventType, number> = { VERIFICATION_COMPLETE: 0, BOOK_COMPLETE: 1, ANALYTICS_COMPLETED: 2 };
 
 /** Adds events not seen before (a repeated fan-out changes nothing); `redeliver` reopens a finished or held one. */
 export function enqueue(
-  state: MailboxState,
-  events: Array<{ eventId: string; type: EventType; redeliver?: boolean }>,
+  state: EndpointDeliveriesState,
+  events: Array<{ eventId: EventId; type: EventType; redeliver?: boolean }>,
 ): void {
   for (const { eventId, type, redeliver } of events) {
     const known = state.deliveries[eventId];
@@ -35,8 +41,8 @@ export function enqueue(
 }
 
 /** The deliveries that may start now, at most `maxInFlight` running at once. */
-export function nextToStart(state: MailboxState, maxInFlight: number): string[] {
-  const entries = Object.entries(state.deliveries);
+export function nextToStart(state: EndpointDeliveriesState, maxInFlight: number): EventId[] {
+  const entries = Object.entries(state.deliveries) as Array<[EventId, EndpointDeliveriesState['deliveries'][EventId]]>;
   const open = entries.filter(([, d]) => d.phase === 'queued' || d.phase === 'running' || d.phase === 'HELD');
   if (open.length === 0) return [];
   const lowestOpenRank = Math.min(...open.map(([, d]) => RANK[d.type]));
@@ -48,33 +54,38 @@ export function nextToStart(state: MailboxState, maxInFlight: number): string[] 
 }
 
 /** Some delivery is still queued or running (a HELD one waits for a release: see `hasHeld`). */
-export function hasOpen(state: MailboxState): boolean {
+export function hasOpen(state: EndpointDeliveriesState): boolean {
   return Object.values(state.deliveries).some((d) => d.phase === 'queued' || d.phase === 'running');
 }
 
+/** Some delivery is being attempted (an activity, or a timer before its next attempt, is on its way). */
+export function hasRunning(state: EndpointDeliveriesState): boolean {
+  return Object.values(state.deliveries).some((d) => d.phase === 'running');
+}
+
 /** Some delivery waits for its endpoint to be turned on again. */
-export function hasHeld(state: MailboxState): boolean {
+export function hasHeld(state: EndpointDeliveriesState): boolean {
   return Object.values(state.deliveries).some((d) => d.phase === 'HELD');
 }
 
 /**
  * Tries the HELD deliveries again: each finds its row still HELD (and stays so), released, or gone with its deleted
- * endpoint (FAILED), so a mailbox of a deleted endpoint ends.
+ * endpoint (FAILED), so the deliveries of a deleted endpoint end.
  */
-export function recheckHeld(state: MailboxState): void {
+export function recheckHeld(state: EndpointDeliveriesState): void {
   for (const delivery of Object.values(state.deliveries)) if (delivery.phase === 'HELD') delivery.phase = 'queued';
 }
 
 /** The book's last event has been delivered (or given up): nothing more will come for this endpoint. */
-export function isFinished(state: MailboxState): boolean {
+export function isFinished(state: EndpointDeliveriesState): boolean {
   return Object.values(state.deliveries).some(
     (d) => d.type === 'ANALYTICS_COMPLETED' && (d.phase === 'DELIVERED' || d.phase === 'FAILED'),
   );
 }
 
-/** How the mailbox stands, for the DeliveryStatus search attribute: DELIVERING while any is running, HELD while any
- * waits for its endpoint, DELIVERING while any is queued, then FAILED when any delivery was given up, else DELIVERED. */
-export function mailboxStatus(state: MailboxState): 'DELIVERING' | 'HELD' | 'FAILED' | 'DELIVERED' {
+/** DELIVERING while any is running, HELD while any waits for its endpoint, DELIVERING while any is queued, then
+ * FAILED when any delivery was given up, else DELIVERED. */
+export function deliveriesStatus(state: EndpointDeliveriesState): DeliveriesStatus {
   const phases = Object.values(state.deliveries).map((d) => d.phase);
   if (phases.includes('running')) return 'DELIVERING';
   if (phases.includes('HELD')) return 'HELD';
@@ -83,7 +94,7 @@ export function mailboxStatus(state: MailboxState): 'DELIVERING' | 'HELD' | 'FAI
 }
 
 /** Records how a delivery's attempts ended; one asked to be redelivered meanwhile goes back in the queue. */
-export function finish(state: MailboxState, eventId: string, phase: 'DELIVERED' | 'FAILED' | 'HELD'): void {
+export function finish(state: EndpointDeliveriesState, eventId: EventId, phase: 'DELIVERED' | 'FAILED' | 'HELD'): void {
   const delivery = state.deliveries[eventId];
   if (!delivery) return;
   delivery.phase = delivery.again ? 'queued' : phase;
@@ -95,7 +106,7 @@ export function finish(state: MailboxState, eventId: string, phase: 'DELIVERED' 
  * VERIFICATION_COMPLETE deliveries are dropped — 10,000 of them would crowd the 2 MB input — which is safe: a repeated
  * hand-over of one finds its row finished in the database and sends nothing.
  */
-export function compact(state: MailboxState): MailboxState {
+export function compact(state: EndpointDeliveriesState): EndpointDeliveriesState {
   const deliveries = Object.fromEntries(
     Object.entries(state.deliveries).filter(
       ([, d]) => d.type !== 'VERIFICATION_COMPLETE' || !(d.phase === 'DELIVERED' || d.phase === 'FAILED'),

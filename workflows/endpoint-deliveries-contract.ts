@@ -1,19 +1,21 @@
 import { defineSignal } from '@temporalio/workflow';
-import type { EventType } from '../src/contract/book.js';
-import type { MailboxState } from './delivery-order.js';
+import type { EndpointId } from '../src/contract/ids.js';
+import type { EndpointDeliveriesState } from './delivery-order.js';
+import type { DeliveryRequest } from './endpoint-deliveries-state.js';
 
 /** The endpoint-deliveries workflow's contract, shared by the fan-out activity, the workflow and the tests. */
 export const ENDPOINT_DELIVERIES_WORKFLOW_TYPE = 'endpointDeliveriesWorkflow';
 
 export interface EndpointDeliveriesInput {
   tenantId: string;
-  webhookId: string;
+  /** The endpoint (the name recorded histories carry). */
+  webhookId: EndpointId;
   bookUuid: string;
   /** The endpoint's host, to label deliveries in the Temporal UI (never a secret). */
   endpointLabel: string;
   /** Continue as new once a run's history reaches this many events (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
-  carried?: MailboxState;
+  carried?: EndpointDeliveriesState;
 }
 
 /**
@@ -22,17 +24,10 @@ export interface EndpointDeliveriesInput {
  */
 export type EndpointDeliveriesWorkflow = (input: EndpointDeliveriesInput) => Promise<void>;
 
-/** An event to deliver; `redeliver` reopens one already delivered or given up (a manual retry or recovery). */
-export interface MailboxItem {
-  eventId: string;
-  type: EventType;
-  redeliver?: boolean;
-}
-
 /** More events for this endpoint and book, in the order the book emitted them. */
-export const enqueueDeliveriesSignal = defineSignal<[MailboxItem[]]>('enqueueDeliveries');
+export const enqueueDeliveriesSignal = defineSignal<[DeliveryRequest[]]>('enqueueDeliveries');
 
-/** One mailbox per (tenant, endpoint, book): a dead endpoint delays only its own mailbox. */
+/** One workflow per (tenant, endpoint, book): a dead endpoint delays only its own deliveries. */
 export function endpointDeliveriesWorkflowId(tenantId: string, webhookId: string, bookUuid: string): string {
   return `deliveries:${tenantId}:${webhookId}:${bookUuid}`;
 }

@@ -10,29 +10,17 @@ import {
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { createActivities } from '../activities/index.js';
+import type { EventId } from '../src/contract/ids.js';
 import { DeliveryStatusAttribute, EventTypeAttribute } from './book-contract.js';
-import {
-  compact,
-  enqueue,
-  finish,
-  hasHeld,
-  hasOpen,
-  isFinished,
-  mailboxStatus,
-  nextToStart,
-  recheckHeld,
-  type MailboxState,
-} from './delivery-order.js';
 import { enqueueDeliveriesSignal, type EndpointDeliveriesInput } from './endpoint-deliveries-contract.js';
+import { EndpointDeliveries } from './endpoint-deliveries-state.js';
 
 type Activities = ReturnType<typeof createActivities>;
 
-// Bounds pending activities per mailbox far below Temporal's 2,000, even with the endpoint down for days.
-const MAX_IN_FLIGHT = 20;
 const DEFAULT_HISTORY_LIMIT = 8_000;
 const IDLE_CLOSE = '1 hour';
 // Held deliveries wait for the release a resume or recovery signals; once a day they look at their rows again, which
-// ends the mailbox of a deleted endpoint.
+// ends the deliveries of a deleted endpoint.
 const HELD_RECHECK = '1 day';
 
 const DELIVERY_OPTIONS: ActivityOptions = {
@@ -54,25 +42,20 @@ const BATCH_OPTIONS: ActivityOptions = {
 };
 const { deliverEvent, deliverEvents } = proxyActivities<Activities>(DELIVERY_OPTIONS);
 
-/** Delivers one book's events to one endpoint in causal order, with retries for days, then finishes. */
+/**
+ * Delivers one book's events to one endpoint in causal order, with retries for days, then finishes. Every decision is
+ * `EndpointDeliveries`' (endpoint-deliveries-state.ts); this function wires it to the signal, activities and timers.
+ */
 export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput): Promise<void> {
-  const state: MailboxState = input.carried ?? {
-    tenantId: input.tenantId,
-    webhookId: input.webhookId,
-    bookUuid: input.bookUuid,
-    deliveries: {},
-  };
-  let changes = 0;
-  let running = 0;
-  setHandler(enqueueDeliveriesSignal, (events) => {
-    enqueue(state, events);
-    changes += 1;
-  });
+  const deliveries = new EndpointDeliveries(
+    input.carried ?? { tenantId: input.tenantId, webhookId: input.webhookId, bookUuid: input.bookUuid, deliveries: {} },
+  );
+  const { tenantId, webhookId } = deliveries.state;
+  setHandler(enqueueDeliveriesSignal, (requests) => deliveries.receive(requests));
 
   let published = '';
   const publish = () => {
-    const status = mailboxStatus(state);
-    const types = [...new Set(Object.values(state.deliveries).map((d) => d.type))].sort();
+    const { status, types } = deliveries.searchAttributes();
     const snapshot = `${status}|${types.join(',')}`;
     if (snapshot === published) return;
     published = snapshot;
@@ -84,71 +67,50 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
 
   const label = (what: string) =>
     `${input.endpointLabel.startsWith('mail ') ? '' : 'POST '}${what} → ${input.endpointLabel}`;
-  const finished = (eventId: string, status: 'DELIVERED' | 'FAILED' | 'HELD') => {
-    finish(state, eventId, status);
-    changes += 1;
-  };
-  const failed = (eventIds: string[]) => (err: unknown) => {
+  const typeOf = (eventId: EventId | undefined) => (eventId && deliveries.state.deliveries[eventId]?.type) ?? 'event';
+  const abandoned = (eventIds: EventId[]) => (err: unknown) => {
     log.error('delivery ended without a result', { eventIds, err });
-    for (const eventId of eventIds) if (state.deliveries[eventId]?.phase === 'running') finished(eventId, 'FAILED');
+    deliveries.abandoned(eventIds);
   };
   /** One delivery, on the retry schedule (after `attemptsBefore` attempts a batch made). */
-  const deliverOne = (eventId: string, attemptsBefore = 0) =>
+  const deliverOne = (eventId: EventId, attemptsBefore = 0) =>
     deliverEvent
-      .executeWithOptions({ ...DELIVERY_OPTIONS, summary: label(state.deliveries[eventId]?.type ?? 'event') }, [
-        {
-          tenantId: state.tenantId,
-          eventId,
-          webhookId: state.webhookId,
-          ...(attemptsBefore ? { attemptsBefore } : {}),
-        },
+      .executeWithOptions({ ...DELIVERY_OPTIONS, summary: label(typeOf(eventId)) }, [
+        { tenantId, eventId, webhookId, ...(attemptsBefore ? { attemptsBefore } : {}) },
       ])
-      .then((status) => finished(eventId, status), failed([eventId]));
+      .then((status) => deliveries.finished(eventId, status), abandoned([eventId]));
   /** Deliveries in one activity, one attempt each; those to retry go on one by one after its delay. */
-  const deliverBatch = async (eventIds: string[]) => {
-    const type = state.deliveries[eventIds[0] as string]?.type ?? 'event';
+  const deliverBatch = async (eventIds: EventId[]) => {
     const result = await deliverEvents
-      .executeWithOptions({ ...BATCH_OPTIONS, summary: label(`${eventIds.length} × ${type}`) }, [
-        { tenantId: state.tenantId, webhookId: state.webhookId, eventIds },
+      .executeWithOptions({ ...BATCH_OPTIONS, summary: label(`${eventIds.length} × ${typeOf(eventIds[0])}`) }, [
+        { tenantId, webhookId, eventIds },
       ])
-      .catch(failed(eventIds));
+      .catch(abandoned(eventIds));
     if (!result) return;
-    for (const [eventId, status] of Object.entries(result.finished)) finished(eventId, status);
+    for (const [eventId, status] of Object.entries(result.finished)) deliveries.finished(eventId as EventId, status);
     if (result.retry.eventIds.length === 0) return;
     await sleep(result.retry.inMs);
     await Promise.all(result.retry.eventIds.map((eventId) => deliverOne(eventId, result.retry.attemptsMade)));
   };
-  const track = (work: Promise<void>) => {
-    running += 1;
-    void work.finally(() => {
-      running -= 1;
-      changes += 1;
-    });
-  };
 
   for (;;) {
     publish();
-    // Past the history limit, start nothing new: let the running deliveries finish, then continue as new.
     const draining = workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    const ready = draining ? [] : nextToStart(state, MAX_IN_FLIGHT);
-    for (const eventId of ready) (state.deliveries[eventId] as MailboxState['deliveries'][string]).phase = 'running';
-    if (ready.length > 0) track(deliverBatch(ready));
-    const open = hasOpen(state);
-    if (!open) publish();
-    if (!open && isFinished(state)) return;
-    if (running === 0 && draining) {
-      await continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: compact(state) });
-    }
-    const seen = changes;
-    if (running === 0 && hasHeld(state)) {
-      // Stays open while deliveries are held: a later event of the book must still wait for them.
-      if (!(await condition(() => changes !== seen, HELD_RECHECK))) recheckHeld(state);
-    } else if (open) {
-      await condition(() => changes !== seen);
-    } else if (!(await condition(() => changes !== seen, IDLE_CLOSE))) {
-      // Nothing to do for a while (an endpoint not subscribed to ANALYTICS_COMPLETED never hears the book's end):
-      // close. A later event starts a new run of this mailbox; everything before it is already finished.
-      return;
+    const { start, next } = deliveries.step(draining);
+    if (start.length > 0) void deliverBatch(start);
+    switch (next.kind) {
+      case 'close':
+        return;
+      case 'continue-as-new':
+        return continueAsNew<typeof endpointDeliveriesWorkflow>({ ...input, carried: next.carried });
+      case 'wait':
+        await condition(() => deliveries.hasNews);
+        break;
+      case 'wait-held':
+        if (!(await condition(() => deliveries.hasNews, HELD_RECHECK))) deliveries.recheckHeld();
+        break;
+      case 'wait-idle':
+        if (!(await condition(() => deliveries.hasNews, IDLE_CLOSE))) return;
     }
   }
 }

@@ -1,8 +1,10 @@
 import type { Delivery } from '../contract/deliveries.js';
+import { deliveryIdOf, type DeliveryId, type EndpointId, type EventId } from '../contract/ids.js';
 import type { AttemptRow, DeliveryRow } from '../db/deliveries.js';
 
 /** A delivery's id in the API: its event and its endpoint. */
-export const deliveryId = (row: { event_id: string; webhook_id: string }) => `${row.event_id}.${row.webhook_id}`;
+export const deliveryId = (row: { event_id: EventId; webhook_id: EndpointId }): DeliveryId =>
+  deliveryIdOf(row.event_id, row.webhook_id);
 
 /** The API form of a delivery and its attempts. */
 export function toDelivery(row: DeliveryRow & { attempt_log: AttemptRow[] }): Delivery {

@@ -14,6 +14,7 @@ import {
   type WebhookTestResult,
 } from '../contract/webhooks.js';
 import { AttemptsQuerySchema, DELIVERY_ID } from '../contract/deliveries.js';
+import { asEventId, EndpointIdSchema, type EventId } from '../contract/ids.js';
 import { findDelivery, listAttemptPage, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
@@ -21,7 +22,6 @@ import { attemptCursor, operationalEventCursor, webhookCursor, webhookDeliveryCu
 import { pageOf } from './pagination.js';
 import type { Pool } from '../db/pool.js';
 import {
-  findWebhookWithSecrets,
   listOperationalEvents,
   deleteWebhook,
   DuplicateUrlError,
@@ -35,7 +35,8 @@ import {
 import { generateSecret } from '../delivery/secrets.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { WebhookSender } from '../delivery/send.js';
-import { signatureHeaders } from '../delivery/signing.js';
+import { loadEndpoint } from '../delivery/attempt-pipeline.js';
+import { sendTestEvent } from '../delivery/test-event.js';
 import { reopenAndHandOver } from '../temporal/redeliveries.js';
 import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
@@ -200,31 +201,10 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 
   router.post('/v1/webhooks/:id/test', async (ctx) => {
-    const id = parseInput(WebhookIdSchema, ctx.params.id, 'id');
-    const webhook = await findWebhookWithSecrets(pool, ctx.state.tenantId, id);
-    if (!webhook) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
-    const eventId = `evt_test_${randomUUID().replace(/-/g, '')}`;
-    const body = JSON.stringify({
-      event_id: eventId,
-      event_name: 'TEST',
-      occurred_at: new Date().toISOString(),
-      status: 'TEST',
-      notification_type: 'STATUS',
-      severity: 'LOW',
-      notification_reason: 'A test event from bookbell: this endpoint is reachable and verifies signatures.',
-    });
-    const attempt = webhook.url
-      ? await deps.sender.send(
-          webhook.url,
-          body,
-          signatureHeaders({ scheme: webhook.signature_scheme, secret: webhook.secret }, eventId, new Date(), body),
-          deps.timeoutMs,
-        )
-      : await (deps.mailer as Mailer).send(
-          webhook.email as string,
-          { subject: 'bookbell test notification', text: 'This address receives bookbell notifications.', eventId },
-          deps.timeoutMs,
-        );
+    const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
+    const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
+    if (!endpoint) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
+    const { eventId, result: attempt } = await sendTestEvent(deps, endpoint);
     ctx.body = {
       event_id: eventId,
       delivered: attempt.outcome.kind === 'delivered',
@@ -305,11 +285,11 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 }
 
-/** Delivery ids are `<event_id>.<webhook_id>`. */
-function splitDeliveryId(id: string): [string, string] {
+/** Delivery ids are `<event_id>.<webhook_id>`: the event, and the endpoint's id still to be checked. */
+function splitDeliveryId(id: string): [EventId, string] {
   const dot = id.lastIndexOf('.');
   if (dot <= 0 || !DELIVERY_ID.test(id)) {
     throw invalidField('id', 'is not a delivery id', 'The delivery id is invalid: use the id a delivery listing gave.');
   }
-  return [id.slice(0, dot), id.slice(dot + 1)];
+  return [asEventId(id.slice(0, dot)), id.slice(dot + 1)];
 }

@@ -1,13 +1,14 @@
 import type { EventType } from '../contract/book.js';
 import type { DeliveryStatus } from '../contract/deliveries.js';
+import type { EndpointId, EventId } from '../contract/ids.js';
 import type { EventPayload } from '../events/payloads.js';
 import { cursorTime } from './cursor-time.js';
 import { safeText } from './safe-text.js';
 import type { Pool, PoolClient } from './pool.js';
 
 export interface DeliveryRow {
-  event_id: string;
-  webhook_id: string;
+  event_id: EventId;
+  webhook_id: EndpointId;
   book_uuid: string;
   event_type: EventType;
   status: DeliveryStatus;
@@ -294,7 +295,7 @@ export async function listAttemptPage(
 
 /** A delivery a redelivery, recovery or resume reopened. */
 export interface ReopenedDelivery {
-  event_id: string;
+  event_id: EventId;
   event_type: EventType;
   book_uuid: string;
 }

@@ -1,4 +1,5 @@
 import type { EventType } from '../contract/book.js';
+import type { EndpointId, EventId } from '../contract/ids.js';
 import type { ReopenedDelivery } from './deliveries.js';
 import type { Pool, PoolClient } from './pool.js';
 
@@ -6,9 +7,9 @@ import type { Pool, PoolClient } from './pool.js';
 export interface OutboxEntry {
   id: string;
   tenant_id: string;
-  webhook_id: string;
+  webhook_id: EndpointId;
   book_uuid: string;
-  events: Array<{ eventId: string; type: EventType }>;
+  events: Array<{ eventId: EventId; type: EventType }>;
   /** The endpoint, to label its delivery workflow. */
   url: string | null;
   email: string | null;

@@ -1,11 +1,12 @@
 import type { EventType } from '../contract/book.js';
+import type { EndpointId } from '../contract/ids.js';
 import type { SubscribableEvent } from '../contract/webhooks.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
 export interface WebhookRow {
   tenant_id: string;
-  id: string;
+  id: EndpointId;
   /** A webhook has a URL, an e-mail subscription an address; never both. */
   url: string | null;
   email: string | null;
@@ -270,9 +271,9 @@ export async function subscribedWebhooks(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<{ id: string; url: string | null; email: string | null; events: SubscribableEvent[] }>> {
+): Promise<Array<{ id: EndpointId; url: string | null; email: string | null; events: SubscribableEvent[] }>> {
   const result = await pool.query<{
-    id: string;
+    id: EndpointId;
     url: string | null;
     email: string | null;
     events: SubscribableEvent[];

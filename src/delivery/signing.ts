@@ -13,7 +13,7 @@ export interface SigningKeys {
  * `webhook-signature` (`v1,<base64 HMAC-SHA256 of id.timestamp.body>`, one per secret, space-separated).
  * Ocrolus: `Webhook-Request-Id`, `Webhook-Timestamp` and `Webhook-Signature` (hex HMAC-SHA256 of
  * `timestamp.request_id.body`; one secret: Ocrolus has no multi-signature form, so during a rotation's grace the
- * delivery tries the previous secret when the new one is refused, see activities/deliver-event.ts).
+ * delivery tries the previous secret when the new one is refused, see send-to-endpoint.ts).
  */
 export function signatureHeaders(keys: SigningKeys, id: string, at: Date, body: string): Record<string, string> {
   const timestamp = String(Math.floor(at.getTime() / 1000));

@@ -61,7 +61,10 @@ export async function changeMessages(
   ]);
   const documents = new Map(rows.documents.map((row) => [row.doc_uuid, toDocumentView(row)]));
   const events = new Map(rows.events.map((row) => [row.event_id, toEventView(row)]));
-  const deliveries = new Map(rows.deliveries.map((row) => [deliveryId(row), toDeliveryChange(row)]));
+  // Keyed by the change log's plain text keys.
+  const deliveries = new Map<string, DeliveryChange>(
+    rows.deliveries.map((row) => [deliveryId(row), toDeliveryChange(row)]),
+  );
   const bookStatus: BookStatusChange | undefined = book &&
     counts && { book_uuid: book.book_uuid, status: book.status, document_counts: counts };
   const dataOf: Record<ChangeKind, (key: string) => unknown> = {

@@ -11,8 +11,9 @@ import {
   endpointDeliveriesWorkflowId,
   enqueueDeliveriesSignal,
   type EndpointDeliveriesWorkflow,
-  type MailboxItem,
 } from '../../workflows/endpoint-deliveries-contract.js';
+import type { DeliveryRequest } from '../../workflows/endpoint-deliveries-state.js';
+import type { EndpointId, EventId } from '../contract/ids.js';
 
 /**
  * Hands events to the delivery workflow of one endpoint and book, starting it when none runs. Safe to repeat: the
@@ -21,12 +22,18 @@ import {
 export async function enqueueDeliveries(
   client: Client,
   taskQueue: string,
-  target: { tenantId: string; webhookId: string; label: string; bookUuid: string; historyLimit?: number | undefined },
-  events: Array<{ eventId: string; type: EventType }>,
+  target: {
+    tenantId: string;
+    webhookId: EndpointId;
+    label: string;
+    bookUuid: string;
+    historyLimit?: number | undefined;
+  },
+  events: Array<{ eventId: EventId; type: EventType }>,
   redeliver = false,
 ): Promise<void> {
-  const items: MailboxItem[] = events.map((event) => ({ ...event, ...(redeliver ? { redeliver } : {}) }));
-  await client.workflow.signalWithStart<EndpointDeliveriesWorkflow, [MailboxItem[]]>(
+  const items: DeliveryRequest[] = events.map((event) => ({ ...event, ...(redeliver ? { redeliver } : {}) }));
+  await client.workflow.signalWithStart<EndpointDeliveriesWorkflow, [DeliveryRequest[]]>(
     ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
     {
       taskQueue,

@@ -75,12 +75,12 @@ async function main() {
       explain,
     );
     // The outage runs from here: every event of the book is waiting for the endpoint.
-    const mailbox = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid));
+    const endpointWorkflow = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid));
     const maxPending = await timedStage('outage: endpoint down', OUTAGE_MS + 60_000, async () => {
       const outageStarted = Date.now();
       let pending = 0;
       while (Date.now() - outageStarted < OUTAGE_MS) {
-        const description = await mailbox.describe().catch(() => undefined);
+        const description = await endpointWorkflow.describe().catch(() => undefined);
         pending = Math.max(pending, description?.raw.pendingActivities?.length ?? 0);
         await new Promise((resolve) => setTimeout(resolve, 1000));
       }
@@ -114,12 +114,12 @@ async function main() {
     checked.push({
       stage: 'outage',
       failures: await checkTaskFailures(client, 'outage', bookWorkflows(tenantId, [bookUuid]), {
-        expectedIds: [bookWorkflowId(tenantId, bookUuid), mailbox.workflowId],
+        expectedIds: [bookWorkflowId(tenantId, bookUuid), endpointWorkflow.workflowId],
       }),
     });
     let runs = 0;
     let maxHistory = 0;
-    for await (const run of client.workflow.list({ query: `WorkflowId = '${mailbox.workflowId}'` })) {
+    for await (const run of client.workflow.list({ query: `WorkflowId = '${endpointWorkflow.workflowId}'` })) {
       runs += 1;
       maxHistory = Math.max(maxHistory, run.historyLength);
     }

@@ -74,10 +74,10 @@ describe('a book larger than one run', () => {
     }, 60_000);
     expect(new Set(inbox.requests.map((r) => r.json.event_id)).size).toBe(150);
     for (const request of inbox.requests) expect(request.headers['webhook-id']).toBe(request.json.event_id);
-    const mailboxRuns = [];
-    const mailboxQuery = `WorkflowId = '${endpointDeliveriesWorkflowId(system.tenantId, endpoint.id, bookUuid)}'`;
-    for await (const run of system.client.workflow.list({ query: mailboxQuery })) mailboxRuns.push(run.historyLength);
-    expect(mailboxRuns.length).toBeGreaterThan(1);
+    const deliveryRuns = [];
+    const deliveryQuery = `WorkflowId = '${endpointDeliveriesWorkflowId(system.tenantId, endpoint.id, bookUuid)}'`;
+    for await (const run of system.client.workflow.list({ query: deliveryQuery })) deliveryRuns.push(run.historyLength);
+    expect(deliveryRuns.length).toBeGreaterThan(1);
     await inbox.close();
 
     // A run continues as new at its first workflow task past the limit (200), carrying pending effects; it overshoots

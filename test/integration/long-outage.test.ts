@@ -192,9 +192,11 @@ describe('a day-long database outage', () => {
       expect(succeeded).toHaveLength(4);
       expect(new Set(succeeded).size).toBe(4);
 
-      // Retries during the outage are not history events: the mailbox's run stays short.
-      const mailbox = env.client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid));
-      const history = await mailbox.fetchHistory();
+      // Retries during the outage are not history events: the endpoint workflow's run stays short.
+      const endpointWorkflow = env.client.workflow.getHandle(
+        endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid),
+      );
+      const history = await endpointWorkflow.fetchHistory();
       expect(history.events?.length).toBeLessThan(200);
     } finally {
       await receiver.close();

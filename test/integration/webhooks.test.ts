@@ -373,6 +373,20 @@ describe('testing, tracing and redelivering', () => {
     expect(new Webhook(endpoint.secret).verify(request.body, request.headers)).toMatchObject({ event_name: 'TEST' });
   });
 
+  it('answers a test event to an e-mail endpoint on a server without SMTP_URL, naming it', async () => {
+    const { system, api } = await setup();
+    // An address subscribed while SMTP_URL was set, on a server started without it.
+    const id = '2f6a7c1e-4b1d-4f5e-9a3b-7c8d9e0f1a2b';
+    await system.pool.query(
+      `insert into webhooks (tenant_id, id, email, events, signature_scheme, secret)
+       values ($1, $2, 'ops@lender.test', '{BOOK_COMPLETE}', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+      [system.tenantId, id],
+    );
+    const response = await api.call('POST', `/v1/webhooks/${id}/test`);
+    expect(response.status).toBe(200);
+    expect(response.body).toMatchObject({ delivered: false, status_code: null, error: 'SMTP_URL is not configured' });
+  });
+
   it('shows a book’s events with every delivery and attempt', async () => {
     const { api, receiver, register, runBook } = await setup();
     const inbox = await receiver();

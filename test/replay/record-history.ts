@@ -89,10 +89,10 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
         await updateWebhook(client, 'acme', paused.webhookId, { active: true });
         return { reopened: await reopenDeliveries(client, 'acme', { ...target, held: true }) };
       });
-      const mailbox = endpointDeliveriesWorkflowId('acme', paused.webhookId, bookUuid);
-      await handle.client.getHandle(mailbox).result();
+      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', paused.webhookId, bookUuid);
+      await handle.client.getHandle(endpointWorkflow).result();
       paused.close();
-      return mailbox;
+      return endpointWorkflow;
     },
   },
   'delivered-book': {
@@ -105,10 +105,10 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
       }
       await handle.signal(sealSignal);
       await handle.result();
-      const mailbox = endpointDeliveriesWorkflowId('acme', webhookId, bookUuid);
-      await handle.client.getHandle(mailbox).result();
+      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', webhookId, bookUuid);
+      await handle.client.getHandle(endpointWorkflow).result();
       close();
-      return mailbox;
+      return endpointWorkflow;
     },
   },
   'complete-book': {

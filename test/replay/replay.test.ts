@@ -9,7 +9,8 @@ const dir = fromRoot('test/replay/histories');
 const histories = readdirSync(dir).filter((file) => file.endsWith('.json'));
 
 // Every recorded history must replay on today's workflow code: a change that would break running books fails here.
-// Record new ones with `npx tsx test/replay/record-history.ts <name>`; never edit or delete old ones.
+// Record new ones with `npx tsx test/replay/record-history.ts <scenario> <name>`; never edit old ones, and delete
+// one only when a retired `patched()` branch leaves it unreplayable (re-record its scenario: see docs/testing.md).
 describe('replay of recorded book histories', () => {
   it('has histories to replay', () => {
     expect(histories.length).toBeGreaterThan(0);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { EventType } from '../../src/contract/book.js';
+import { asEndpointId, asEventId, type EventId } from '../../src/contract/ids.js';
 import {
   compact,
   enqueue,
@@ -7,37 +8,39 @@ import {
   hasHeld,
   hasOpen,
   isFinished,
-  mailboxStatus,
+  deliveriesStatus,
   nextToStart,
   recheckHeld,
   type DeliveryPhase,
-  type MailboxState,
+  type EndpointDeliveriesState,
 } from '../../workflows/delivery-order.js';
 
 const BOOK = '6f1c2a9e8d2b4c1e9b7a3f5d4e6a7b8c';
 
-const vc = (n: number) => `evt_vc_${BOOK}_${String(n).padStart(32, '0')}`;
-const BC = `evt_bc_${BOOK}`;
-const AC = `evt_ac_${BOOK}`;
+const vc = (n: number) => asEventId(`evt_vc_${BOOK}_${String(n).padStart(32, '0')}`);
+const BC = asEventId(`evt_bc_${BOOK}`);
+const AC = asEventId(`evt_ac_${BOOK}`);
 
-/** A mailbox with the given deliveries, in this arrival order. */
-function mailbox(deliveries: Array<[eventId: string, type: EventType, phase: DeliveryPhase]> = []): MailboxState {
+/** Deliveries of one endpoint and book, in this arrival order. */
+function deliveriesOf(
+  deliveries: Array<[eventId: EventId, type: EventType, phase: DeliveryPhase]> = [],
+): EndpointDeliveriesState {
   return {
     tenantId: 'acme',
-    webhookId: 'wh_1',
+    webhookId: asEndpointId('wh_1'),
     bookUuid: BOOK,
     deliveries: Object.fromEntries(deliveries.map(([eventId, type, phase]) => [eventId, { type, phase }])),
   };
 }
 
 /** n VERIFICATION_COMPLETE deliveries, all in `phase`. */
-function verifications(n: number, phase: DeliveryPhase, from = 1): Array<[string, EventType, DeliveryPhase]> {
+function verifications(n: number, phase: DeliveryPhase, from = 1): Array<[EventId, EventType, DeliveryPhase]> {
   return Array.from({ length: n }, (_, i) => [vc(from + i), 'VERIFICATION_COMPLETE', phase]);
 }
 
 describe('enqueue', () => {
   it('adds new events as queued, in arrival order', () => {
-    const state = mailbox();
+    const state = deliveriesOf();
     enqueue(state, [
       { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
       { eventId: vc(1), type: 'VERIFICATION_COMPLETE' },
@@ -53,7 +56,7 @@ describe('enqueue', () => {
   });
 
   it('ignores events it already holds, whatever their phase', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [vc(2), 'VERIFICATION_COMPLETE', 'running'],
       [vc(3), 'VERIFICATION_COMPLETE', 'FAILED'],
@@ -76,7 +79,7 @@ describe('enqueue', () => {
   });
 
   it('ignores duplicates within one batch, and still adds the new events of a partly repeated batch', () => {
-    const state = mailbox([[vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED']]);
+    const state = deliveriesOf([[vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED']]);
     enqueue(state, [
       { eventId: vc(1), type: 'VERIFICATION_COMPLETE' },
       { eventId: vc(2), type: 'VERIFICATION_COMPLETE' },
@@ -91,27 +94,27 @@ describe('enqueue', () => {
 
 describe('nextToStart: VERIFICATION_COMPLETE deliveries', () => {
   it('start in parallel, in arrival order, up to maxInFlight', () => {
-    const state = mailbox(verifications(5, 'queued'));
+    const state = deliveriesOf(verifications(5, 'queued'));
     expect(nextToStart(state, 20)).toEqual([vc(1), vc(2), vc(3), vc(4), vc(5)]);
     expect(nextToStart(state, 3)).toEqual([vc(1), vc(2), vc(3)]);
     expect(nextToStart(state, 1)).toEqual([vc(1)]);
   });
 
   it('count the ones already running against maxInFlight', () => {
-    const state = mailbox([...verifications(2, 'running'), ...verifications(3, 'queued', 3)]);
+    const state = deliveriesOf([...verifications(2, 'running'), ...verifications(3, 'queued', 3)]);
     expect(nextToStart(state, 3)).toEqual([vc(3)]);
     expect(nextToStart(state, 4)).toEqual([vc(3), vc(4)]);
     expect(nextToStart(state, 2)).toEqual([]);
   });
 
   it('start nothing when more are running than maxInFlight allows', () => {
-    const state = mailbox([...verifications(4, 'running'), ...verifications(2, 'queued', 5)]);
+    const state = deliveriesOf([...verifications(4, 'running'), ...verifications(2, 'queued', 5)]);
     expect(nextToStart(state, 3)).toEqual([]);
     expect(nextToStart(state, 0)).toEqual([]);
   });
 
   it('skip the ones already finished', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [vc(2), 'VERIFICATION_COMPLETE', 'FAILED'],
       [vc(3), 'VERIFICATION_COMPLETE', 'queued'],
@@ -119,21 +122,23 @@ describe('nextToStart: VERIFICATION_COMPLETE deliveries', () => {
     expect(nextToStart(state, 20)).toEqual([vc(3)]);
   });
 
-  it('return nothing for an empty or fully finished mailbox', () => {
-    expect(nextToStart(mailbox(), 20)).toEqual([]);
-    expect(nextToStart(mailbox([...verifications(2, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'FAILED']]), 20)).toEqual([]);
+  it('return nothing for an empty or fully finished set', () => {
+    expect(nextToStart(deliveriesOf(), 20)).toEqual([]);
+    expect(nextToStart(deliveriesOf([...verifications(2, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'FAILED']]), 20)).toEqual(
+      [],
+    );
   });
 });
 
 describe('nextToStart: BOOK_COMPLETE', () => {
   it('waits while any VERIFICATION_COMPLETE is queued', () => {
-    const state = mailbox([...verifications(2, 'queued'), [BC, 'BOOK_COMPLETE', 'queued']]);
+    const state = deliveriesOf([...verifications(2, 'queued'), [BC, 'BOOK_COMPLETE', 'queued']]);
     expect(nextToStart(state, 20)).toEqual([vc(1), vc(2)]);
     expect(nextToStart(state, 20)).not.toContain(BC);
   });
 
   it('waits while any VERIFICATION_COMPLETE is running, even with room to start', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [vc(2), 'VERIFICATION_COMPLETE', 'running'],
       [vc(3), 'VERIFICATION_COMPLETE', 'FAILED'],
@@ -143,7 +148,7 @@ describe('nextToStart: BOOK_COMPLETE', () => {
   });
 
   it('waits for a VERIFICATION_COMPLETE still queued because maxInFlight is full', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       ...verifications(2, 'running'),
       [vc(3), 'VERIFICATION_COMPLETE', 'queued'],
       [BC, 'BOOK_COMPLETE', 'queued'],
@@ -153,7 +158,7 @@ describe('nextToStart: BOOK_COMPLETE', () => {
   });
 
   it('starts once every VERIFICATION_COMPLETE is delivered or failed', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [vc(2), 'VERIFICATION_COMPLETE', 'FAILED'],
       [vc(3), 'VERIFICATION_COMPLETE', 'DELIVERED'],
@@ -163,21 +168,21 @@ describe('nextToStart: BOOK_COMPLETE', () => {
   });
 
   it('starts at once for a book with no verified documents', () => {
-    expect(nextToStart(mailbox([[BC, 'BOOK_COMPLETE', 'queued']]), 20)).toEqual([BC]);
+    expect(nextToStart(deliveriesOf([[BC, 'BOOK_COMPLETE', 'queued']]), 20)).toEqual([BC]);
   });
 });
 
 describe('nextToStart: ANALYTICS_COMPLETED', () => {
   it('waits while BOOK_COMPLETE is queued or running', () => {
     const done = verifications(2, 'DELIVERED');
-    const queued = mailbox([...done, [BC, 'BOOK_COMPLETE', 'queued'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
+    const queued = deliveriesOf([...done, [BC, 'BOOK_COMPLETE', 'queued'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
     expect(nextToStart(queued, 20)).toEqual([BC]);
-    const running = mailbox([...done, [BC, 'BOOK_COMPLETE', 'running'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
+    const running = deliveriesOf([...done, [BC, 'BOOK_COMPLETE', 'running'], [AC, 'ANALYTICS_COMPLETED', 'queued']]);
     expect(nextToStart(running, 20)).toEqual([]);
   });
 
   it('waits while verifications are still open, even behind a queued BOOK_COMPLETE', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'running'],
       [BC, 'BOOK_COMPLETE', 'queued'],
       [AC, 'ANALYTICS_COMPLETED', 'queued'],
@@ -186,7 +191,7 @@ describe('nextToStart: ANALYTICS_COMPLETED', () => {
   });
 
   it.each(['DELIVERED', 'FAILED'] as const)('starts once BOOK_COMPLETE is %s', (phase) => {
-    const state = mailbox([
+    const state = deliveriesOf([
       ...verifications(2, 'DELIVERED'),
       [BC, 'BOOK_COMPLETE', phase],
       [AC, 'ANALYTICS_COMPLETED', 'queued'],
@@ -197,11 +202,13 @@ describe('nextToStart: ANALYTICS_COMPLETED', () => {
 
 describe('isFinished', () => {
   it('is false until ANALYTICS_COMPLETED has been delivered or given up', () => {
-    expect(isFinished(mailbox())).toBe(false);
-    expect(isFinished(mailbox(verifications(3, 'DELIVERED')))).toBe(false);
-    expect(isFinished(mailbox([...verifications(3, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'DELIVERED']]))).toBe(false);
+    expect(isFinished(deliveriesOf())).toBe(false);
+    expect(isFinished(deliveriesOf(verifications(3, 'DELIVERED')))).toBe(false);
+    expect(isFinished(deliveriesOf([...verifications(3, 'DELIVERED'), [BC, 'BOOK_COMPLETE', 'DELIVERED']]))).toBe(
+      false,
+    );
     for (const phase of ['queued', 'running'] as const) {
-      const state = mailbox([
+      const state = deliveriesOf([
         [BC, 'BOOK_COMPLETE', 'DELIVERED'],
         [AC, 'ANALYTICS_COMPLETED', phase],
       ]);
@@ -210,7 +217,7 @@ describe('isFinished', () => {
   });
 
   it.each(['DELIVERED', 'FAILED'] as const)('is true once ANALYTICS_COMPLETED is %s', (phase) => {
-    const state = mailbox([
+    const state = deliveriesOf([
       ...verifications(2, 'DELIVERED'),
       [BC, 'BOOK_COMPLETE', 'DELIVERED'],
       [AC, 'ANALYTICS_COMPLETED', phase],
@@ -219,10 +226,10 @@ describe('isFinished', () => {
   });
 });
 
-describe('a whole mailbox, driven the way the workflow drives it', () => {
+describe('a whole book’s deliveries, driven the way the workflow drives it', () => {
   it('delivers every verification first, then BOOK_COMPLETE, then ANALYTICS_COMPLETED, never over maxInFlight', () => {
     const maxInFlight = 3;
-    const state = mailbox();
+    const state = deliveriesOf();
     enqueue(
       state,
       Array.from({ length: 7 }, (_, i) => ({ eventId: vc(i + 1), type: 'VERIFICATION_COMPLETE' as const })),
@@ -253,15 +260,16 @@ describe('a whole mailbox, driven the way the workflow drives it', () => {
 describe('redelivery while an attempt is still running', () => {
   it('delivers again once the running attempt ends', async () => {
     const { enqueue: add, finish: end, nextToStart: next } = await import('../../workflows/delivery-order.js');
-    const state = { tenantId: 't', webhookId: 'w', bookUuid: 'b', deliveries: {} };
-    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const }]);
+    const state = { tenantId: 't', webhookId: asEndpointId('w'), bookUuid: 'b', deliveries: {} };
+    const bc1 = asEventId('evt_bc_1');
+    add(state, [{ eventId: bc1, type: 'BOOK_COMPLETE' as const }]);
     expect(next(state, 5)).toEqual(['evt_bc_1']);
     (state.deliveries as Record<string, { phase: string }>)['evt_bc_1']!.phase = 'running';
-    add(state, [{ eventId: 'evt_bc_1', type: 'BOOK_COMPLETE' as const, redeliver: true }]);
+    add(state, [{ eventId: bc1, type: 'BOOK_COMPLETE' as const, redeliver: true }]);
     expect(next(state, 5)).toEqual([]);
-    end(state, 'evt_bc_1', 'FAILED');
+    end(state, bc1, 'FAILED');
     expect(next(state, 5)).toEqual(['evt_bc_1']);
-    end(state, 'evt_bc_1', 'DELIVERED');
+    end(state, bc1, 'DELIVERED');
     expect(state.deliveries).toEqual({ evt_bc_1: { type: 'BOOK_COMPLETE', phase: 'DELIVERED' } });
   });
 });
@@ -271,7 +279,7 @@ describe('compact', () => {
     const { compact: shrink } = await import('../../workflows/delivery-order.js');
     const state = {
       tenantId: 't',
-      webhookId: 'w',
+      webhookId: asEndpointId('w'),
       bookUuid: 'b',
       deliveries: {
         vc1: { type: 'VERIFICATION_COMPLETE' as const, phase: 'DELIVERED' as const },
@@ -287,19 +295,19 @@ describe('compact', () => {
 
 describe('held deliveries (their endpoint paused or disabled)', () => {
   it('hold back what comes after them', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [vc(2), 'VERIFICATION_COMPLETE', 'HELD'],
       [BC, 'BOOK_COMPLETE', 'queued'],
     ]);
     expect(nextToStart(state, 20)).toEqual([]);
     expect(hasHeld(state)).toBe(true);
-    expect(mailboxStatus(state)).toBe('HELD');
+    expect(deliveriesStatus(state)).toBe('HELD');
     expect(isFinished(state)).toBe(false);
   });
 
   it('stay held on a repeated fan-out, and are released in causal order by a redelivery', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'HELD'],
       [vc(2), 'VERIFICATION_COMPLETE', 'HELD'],
       [BC, 'BOOK_COMPLETE', 'HELD'],
@@ -313,7 +321,7 @@ describe('held deliveries (their endpoint paused or disabled)', () => {
       { eventId: vc(1), type: 'VERIFICATION_COMPLETE', redeliver: true },
       { eventId: vc(2), type: 'VERIFICATION_COMPLETE', redeliver: true },
     ]);
-    expect(mailboxStatus(state)).toBe('DELIVERING');
+    expect(deliveriesStatus(state)).toBe('DELIVERING');
     expect(nextToStart(state, 20)).toEqual([vc(1), vc(2)]);
     finish(state, vc(1), 'DELIVERED');
     finish(state, vc(2), 'DELIVERED');
@@ -321,13 +329,13 @@ describe('held deliveries (their endpoint paused or disabled)', () => {
   });
 
   it('come back from an attempt that found the endpoint off', () => {
-    const state = mailbox([[BC, 'BOOK_COMPLETE', 'running']]);
+    const state = deliveriesOf([[BC, 'BOOK_COMPLETE', 'running']]);
     finish(state, BC, 'HELD');
     expect(state.deliveries[BC]?.phase).toBe('HELD');
   });
 
   it('are tried again by a recheck, and kept by compact', () => {
-    const state = mailbox([
+    const state = deliveriesOf([
       [vc(1), 'VERIFICATION_COMPLETE', 'HELD'],
       [vc(2), 'VERIFICATION_COMPLETE', 'DELIVERED'],
       [BC, 'BOOK_COMPLETE', 'HELD'],

@@ -1,0 +1,197 @@
+import type { EndpointId, EventId } from '../contract/ids.js';
+import {
+  findDeliveries,
+  finishDelivery,
+  holdDelivery,
+  recordAttempt,
+  recordAttempts,
+  type DeliveryRow,
+  type LoggedAttempt,
+} from '../db/deliveries.js';
+import type { Pool } from '../db/pool.js';
+import { findWebhookWithSecrets, recordEndpointHealth } from '../db/webhooks.js';
+import type { EventPayload } from '../events/payloads.js';
+import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
+import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
+import { disableEndpoint } from './disable-endpoint.js';
+import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
+import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './send-to-endpoint.js';
+
+/**
+ * One attempt at a delivery, in stages: (1) load the delivery and its endpoint with its secrets (secrets never enter
+ * Temporal); (2) sign and send (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak); (4)
+ * decide (attempt-verdict.ts, pure): finished, retried after a delay, or the endpoint disabled; (5) record the
+ * attempt and the delivery's new state in one statement; (6) disable the endpoint and hold the delivery when decided.
+ * The activities (activities/deliver-event(s).ts) only adapt it to Temporal; the test event runs stages 1 and 2.
+ */
+
+export interface DeliveryDeps extends SendDeps {
+  pool: Pool;
+  retryPolicy: RetryPolicy;
+  /** An endpoint failing without a break this long is disabled. */
+  disableAfterMs: number;
+  /** PUBLIC_URL: mails link to the console under it; unset, they carry no link. */
+  publicUrl?: string | undefined;
+}
+
+/** One event's delivery to one endpoint (the endpoint's column is still named webhook_id). */
+export interface DeliveryKey {
+  tenantId: string;
+  eventId: EventId;
+  webhookId: EndpointId;
+}
+
+/** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
+export type DeliveryStatus = 'DELIVERED' | 'FAILED' | 'HELD';
+
+/** What one attempt decided: the delivery finished, or it is tried again after `delayMs`. */
+export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string };
+
+type LoadedDelivery = DeliveryRow & { payload: EventPayload };
+
+/** How stage 3 writes: one statement each, or (a batch) one for all its attempts (`writeTogether`). */
+export interface AttemptWrites {
+  /** The endpoint's failure streak after this attempt (see recordEndpointHealth). */
+  health: (delivered: boolean) => Promise<Date | null>;
+  /** Logs the attempt, finishing the delivery when told. */
+  log: (eventId: EventId, attempt: LoggedAttempt, finish?: 'DELIVERED' | 'FAILED') => Promise<void>;
+}
+
+/** Stage 1: the deliveries (missing: deleted with their endpoint) and the endpoint with its secrets. */
+export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
+  const [rows, endpoint] = await Promise.all([
+    findDeliveries(pool, tenantId, endpointId, eventIds),
+    findWebhookWithSecrets(pool, tenantId, endpointId),
+  ]);
+  return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
+}
+
+/** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
+export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
+  findWebhookWithSecrets(pool, tenantId, endpointId);
+
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
+  delivery?.status === 'PENDING' && endpoint?.active === true;
+
+/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
+  if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
+  return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
+}
+
+/**
+ * Attempt `roundAttempt` (1-based, within the delivery's round) of one loaded delivery: sends it unless it is
+ * finished, held, or its endpoint is gone, paused or disabled (then it is held), and runs stages 2 to 4.
+ */
+async function attemptDelivery(
+  deps: DeliveryDeps,
+  key: DeliveryKey,
+  delivery: LoadedDelivery | undefined,
+  endpoint: Endpoint | undefined,
+  roundAttempt: number,
+  writes: AttemptWrites,
+): Promise<AttemptDecision> {
+  if (!delivery) return { status: 'FAILED' }; // its endpoint was deleted
+  if (delivery.status !== 'PENDING') return { status: delivery.status };
+  if (!endpoint) {
+    await finishDelivery(deps.pool, key, 'FAILED', 'endpoint deleted');
+    countFinishedDelivery('FAILED');
+    return { status: 'FAILED' };
+  }
+  if (!endpoint.active) return hold(deps, key);
+
+  // (2) sign and send, (3) health, (4) decide.
+  const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  const failingSince = await writes.health(result.outcome.kind === 'delivered');
+  const now = Date.now();
+  const verdict = judgeAttempt({
+    result,
+    failingSince,
+    disableAfterMs: deps.disableAfterMs,
+    now,
+    nextDelayMs: (retryAfterMs) =>
+      nextDelayMs(deps.retryPolicy, roundAttempt, now - delivery.round_started_at.getTime(), retryAfterMs),
+  });
+  // (5) record. Numbering continues across redeliveries; the retry schedule restarts with each round.
+  const logged = loggedAttempt(delivery.round_base + roundAttempt, result);
+  const finish = verdict.kind === 'finished' ? verdict.status : undefined;
+  await writes.log(key.eventId, logged, finish);
+  const channel = endpoint.email ? 'email' : 'webhook';
+  observeDeliveryAttempt({ channel, outcome: result.outcome.kind, durationMs: result.durationMs, finish, delivery });
+  // (6) act on the decision.
+  switch (verdict.kind) {
+    case 'finished':
+      return { status: verdict.status };
+    case 'disable':
+      // Disabling holds this delivery with every other one of the endpoint: re-enabling it sends them.
+      await disableEndpoint(deps, key.tenantId, key.webhookId, verdict.reason);
+      return hold(deps, key);
+    case 'retry':
+      return {
+        delayMs: verdict.delayMs,
+        message: `attempt ${logged.number}: ${logged.error ?? 'failed'}; next in ${Math.round(verdict.delayMs / 1000)} s`,
+      };
+  }
+}
+
+/** One attempt at one delivery (`deliverEvent`), each write its own statement. */
+export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
+  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.webhookId, [key.eventId]);
+  const writes: AttemptWrites = {
+    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
+    log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
+  };
+  return attemptDelivery(deps, key, deliveries.get(key.eventId), endpoint, roundAttempt, writes);
+}
+
+/**
+ * One attempt at each of several deliveries to one endpoint, all at once (`deliverEvents`): the same stages as
+ * `attemptOne`, with one statement for the endpoint's health (the streak ends if any got through) and one for all
+ * the attempts.
+ */
+export async function attemptBatch(
+  deps: DeliveryDeps,
+  tenantId: string,
+  endpointId: EndpointId,
+  eventIds: EventId[],
+  roundAttempt: number,
+): Promise<Map<EventId, AttemptDecision>> {
+  const { deliveries, endpoint } = await loadAttempts(deps.pool, tenantId, endpointId, eventIds);
+  const sending = eventIds.filter((eventId) => willSend(deliveries.get(eventId), endpoint)).length;
+  const health = gather(sending, (outcomes: boolean[]) =>
+    recordEndpointHealth(deps.pool, tenantId, endpointId, outcomes.includes(true)),
+  );
+  const log = gather(sending, (attempts: Parameters<typeof recordAttempts>[3]) =>
+    recordAttempts(deps.pool, tenantId, endpointId, attempts),
+  );
+  const writes: AttemptWrites = {
+    health,
+    log: (eventId, attempt, finish) => log({ eventId, attempt, ...(finish ? { finish } : {}) }),
+  };
+  const decisions = await Promise.all(
+    eventIds.map((eventId) =>
+      attemptDelivery(
+        deps,
+        { tenantId, eventId, webhookId: endpointId },
+        deliveries.get(eventId),
+        endpoint,
+        roundAttempt,
+        writes,
+      ),
+    ),
+  );
+  return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));
+}
+
+/** Collects one item from each of `expected` callers, then runs `flush` once with all of them; all get its result. */
+function gather<T, R>(expected: number, flush: (items: T[]) => Promise<R>): (item: T) => Promise<R> {
+  const items: T[] = [];
+  let release: (items: T[]) => void = () => {};
+  const done = new Promise<T[]>((resolve) => (release = resolve)).then(flush);
+  return (item) => {
+    items.push(item);
+    if (items.length === expected) release(items);
+    return done;
+  };
+}

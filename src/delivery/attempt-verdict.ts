@@ -1,0 +1,56 @@
+import type { LoggedAttempt } from '../db/deliveries.js';
+import type { AttemptResult } from './send.js';
+import { statusOf } from './send-to-endpoint.js';
+
+/** What an attempt's answer means for its delivery and its endpoint. */
+export type Verdict =
+  /** The delivery is over: the attempt is recorded with this status. */
+  | { kind: 'finished'; status: 'DELIVERED' | 'FAILED' }
+  /** Tried again after `delayMs`, on the retry schedule. */
+  | { kind: 'retry'; delayMs: number }
+  /** The endpoint is disabled for `reason`: this delivery is held with every other one of it until re-enabled. */
+  | { kind: 'disable'; reason: string };
+
+export interface VerdictInput {
+  result: AttemptResult;
+  /** Since when the endpoint has failed without a break, this attempt included (null: it is healthy). */
+  failingSince: Date | null;
+  /** An endpoint failing without a break this long is disabled. */
+  disableAfterMs: number;
+  now: number;
+  /** The retry schedule's next delay, or undefined past the delivery window (see retry-schedule.ts). */
+  nextDelayMs: (retryAfterMs: number | undefined) => number | undefined;
+}
+
+/** Stage 4 of an attempt (attempt-pipeline.ts), as a pure function: from the answer and the endpoint's health to what happens next. */
+export function judgeAttempt({ result, failingSince, disableAfterMs, now, nextDelayMs }: VerdictInput): Verdict {
+  const { outcome } = result;
+  if (failingSince && now - failingSince.getTime() >= disableAfterMs) {
+    return { kind: 'disable', reason: `failing without a break since ${failingSince.toISOString()}` };
+  }
+  switch (outcome.kind) {
+    case 'delivered':
+      return { kind: 'finished', status: 'DELIVERED' };
+    case 'gone':
+      return { kind: 'disable', reason: 'the endpoint answered 410 Gone' };
+    case 'rejected':
+    case 'forbidden':
+      return { kind: 'finished', status: 'FAILED' };
+    case 'retry': {
+      const delayMs = nextDelayMs(outcome.retryAfterMs);
+      return delayMs === undefined ? { kind: 'finished', status: 'FAILED' } : { kind: 'retry', delayMs };
+    }
+  }
+}
+
+/** The attempt as the log keeps it: a failure without an error message is named by its status. */
+export function loggedAttempt(number: number, result: AttemptResult): LoggedAttempt {
+  const statusCode = statusOf(result);
+  return {
+    number,
+    statusCode,
+    durationMs: result.durationMs,
+    error: result.error ?? (result.outcome.kind === 'delivered' ? undefined : `HTTP ${statusCode ?? ''}`.trim()),
+    responseSnippet: result.responseSnippet,
+  };
+}

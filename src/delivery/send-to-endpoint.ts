@@ -1,0 +1,72 @@
+import type { EventId } from '../contract/ids.js';
+import type { WebhookRow, WebhookSecrets } from '../db/webhooks.js';
+import type { EventPayload } from '../events/payloads.js';
+import { renderEmail, type MailLinks } from './email-content.js';
+import type { Mailer } from './mailer.js';
+import type { AttemptResult, WebhookSender } from './send.js';
+import { signatureHeaders, type SigningKeys } from './signing.js';
+
+/** An endpoint as the pipeline loads it: a webhook URL or an e-mail address, with its signing secrets. */
+export type Endpoint = WebhookRow & WebhookSecrets;
+
+/** What the send stage needs: the SSRF-guarded sender, the mailer (absent without SMTP_URL), the attempt timeout. */
+export interface SendDeps {
+  sender: WebhookSender;
+  mailer?: Mailer | undefined;
+  timeoutMs: number;
+}
+
+/** One message in both forms: the JSON body a webhook gets, the e-mail an address gets. */
+export interface Message {
+  eventId: EventId;
+  body: string;
+  /** The HTML part is optional: the test event's mail is text only. */
+  email: { subject: string; text: string; html?: string | undefined };
+}
+
+/** An event's message: its payload as JSON, and as a readable e-mail (linking the console under PUBLIC_URL). */
+export function eventMessage(payload: EventPayload, links: MailLinks = {}): Message {
+  return { eventId: payload.event_id as EventId, body: JSON.stringify(payload), email: renderEmail(payload, links) };
+}
+
+/**
+ * Stage 2 of an attempt: signs the message with the endpoint's secrets and POSTs it, or mails it; never throws.
+ * During a rotation's grace period the old secret signs too: Standard Webhooks sends both signatures in one header;
+ * the Ocrolus scheme has room for one, so a request signed with the new secret that the receiver refuses as
+ * unauthenticated (401, 403) goes again at once, signed with the old one (a receiver still on it then accepts; the
+ * refused request delivered nothing, so this is no repeat).
+ */
+export async function sendToEndpoint(deps: SendDeps, endpoint: Endpoint, message: Message): Promise<AttemptResult> {
+  if (endpoint.email) {
+    if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
+    return deps.mailer.send(endpoint.email, { ...message.email, eventId: message.eventId }, deps.timeoutMs);
+  }
+  const url = endpoint.url as string;
+  const inGrace =
+    endpoint.previous_secret_expires_at !== null && endpoint.previous_secret_expires_at.getTime() >= Date.now();
+  const previousSecret = inGrace ? (endpoint.previous_secret ?? undefined) : undefined;
+  const scheme = endpoint.signature_scheme;
+  const send = (keys: SigningKeys) =>
+    deps.sender.send(
+      url,
+      message.body,
+      signatureHeaders(keys, message.eventId, new Date(), message.body),
+      deps.timeoutMs,
+    );
+  if (scheme !== 'ocrolus' || !previousSecret) return send({ scheme, secret: endpoint.secret, previousSecret });
+  const first = await send({ scheme, secret: endpoint.secret });
+  if (!isUnauthenticated(first)) return first;
+  const second = await send({ scheme, secret: previousSecret });
+  return {
+    ...second,
+    durationMs: first.durationMs + second.durationMs,
+    error: [`refused the new secret (${statusOf(first)}): sent again signed with the previous one`, second.error]
+      .filter(Boolean)
+      .join('; '),
+  };
+}
+
+/** The receiver's HTTP status (or SMTP reply code), when it answered. */
+export const statusOf = (result: AttemptResult): number | undefined =>
+  'statusCode' in result.outcome ? result.outcome.statusCode : undefined;
+const isUnauthenticated = (result: AttemptResult) => [401, 403].includes(statusOf(result) ?? 0);
