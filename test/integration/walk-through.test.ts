@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { fromRoot, PROJECT_ROOT } from '../../src/paths.js';
+import { eventually } from '../support/http.js';
 import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
 
 /**
@@ -55,15 +56,30 @@ function runInNamespaceOf(pid: number, script: string, env: NodeJS.ProcessEnv, t
       // already gone
     }
   };
-  return new Promise<{ code: number | null; output: string }>((resolve) => {
+  const groupAlive = () => {
+    try {
+      return child.pid !== undefined && process.kill(-child.pid, 0);
+    } catch {
+      return false;
+    }
+  };
+  return new Promise<{ code: number | null; output: string; leftBehind: boolean }>((resolve) => {
     const timer = setTimeout(() => {
       output += `\n[walk-through still running after ${timeoutMs / 1000} s: stopped]`;
       killGroup();
     }, timeoutMs);
     child.once('exit', (code) => {
       clearTimeout(timer);
-      killGroup();
-      resolve({ code, output });
+      // What the script's last line killed may take a moment to exit.
+      void eventually(() => expect(groupAlive()).toBe(false), 5_000)
+        .then(
+          () => false,
+          () => true,
+        )
+        .then((leftBehind) => {
+          killGroup();
+          resolve({ code, output, leftBehind });
+        });
     });
   });
 }
@@ -84,8 +100,10 @@ describe.skipIf(!canIsolate)("README's walk-through", () => {
     ]);
     expect(started.api).toBe('http://127.0.0.1:3000');
 
-    const { code, output } = await runInNamespaceOf(started.child.pid as number, script, base, 180_000);
+    const { code, output, leftBehind } = await runInNamespaceOf(started.child.pid as number, script, base, 180_000);
     expect(code, output).toBe(0);
+    // Its last line stops what it started in the background: the receiver and the stream.
+    expect(leftBehind, 'a process the walk-through started outlived it').toBe(false);
     // The receiver checked each delivery's signature with the secret the registration returned.
     expect(output.match(/signature valid/g), output).toHaveLength(3);
     expect(output).not.toMatch(/signature INVALID/);
@@ -96,6 +114,10 @@ describe.skipIf(!canIsolate)("README's walk-through", () => {
     expect(output).toContain('"status":"ANALYTICS_COMPLETE"');
     // Temporal's CLI lists the book's workflow by its search attribute.
     expect(output).toMatch(/book:acme:[0-9a-f-]{36}/);
+    // examples/crm.ts, through the typed client: the book finished, its documents paged, a typed problem.
+    expect(output).toMatch(/^book ANALYTICS_COMPLETE$/m);
+    expect(output).toMatch(/^document 10\.pdf: VERIFICATION_COMPLETE\ndocument 11\.pdf: VERIFICATION_COMPLETE$/m);
+    expect(output).toMatch(/^refused: 409 book-sealed: /m);
     expect(await stopStarted(started)).toBe(0);
   }, 300_000);
 });
