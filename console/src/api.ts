@@ -1,59 +1,33 @@
 import { createContext } from 'preact';
 import { useContext } from 'preact/hooks';
+import { BookbellClient, BookbellProblem } from '../../src/client/index.js';
 
-/** An RFC 9457 problem the API answered with; `detail` is written for people. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    readonly title: string,
-    readonly detail: string,
-    readonly errors: Array<{ field: string; message: string }> = [],
-  ) {
-    super(detail);
-    this.name = 'ApiError';
-  }
+/** An RFC 9457 problem the API answered with (status 0: no answer at all); `detail` is written for people. */
+export { BookbellProblem as ApiError };
 
-  static async from(response: Response): Promise<ApiError> {
-    try {
-      const problem = (await response.json()) as { title?: string; detail?: string; errors?: ApiError['errors'] };
-      const title = problem.title ?? response.statusText;
-      return new ApiError(response.status, title, problem.detail ?? title, problem.errors);
-    } catch {
-      return new ApiError(response.status, response.statusText, `The server answered ${response.status}.`);
-    }
-  }
-}
+/** `err` as a problem to show: a network failure becomes one with status 0. */
+export const asApiError = (err: unknown): BookbellProblem =>
+  err instanceof BookbellProblem
+    ? err
+    : new BookbellProblem(0, { title: 'Network error', detail: (err as Error).message });
 
-/** The API, called with the signed-in key as a Bearer token. A 401 ends the session. */
-export class Api {
+/** The API through `bookbell/client`, called with the signed-in key as a Bearer token. A 401 ends the session. */
+export class Api extends BookbellClient {
   constructor(
     readonly key: string,
     /** Called on any 401: the key was revoked or is unknown. */
-    readonly onUnauthorized: (error: ApiError) => void = () => {},
-  ) {}
-
-  async request<T>(method: string, path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
-    const response = await fetch(path, {
-      method,
-      headers: {
-        authorization: `Bearer ${this.key}`,
-        accept: 'application/json',
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    readonly onUnauthorized: (error: BookbellProblem) => void = () => {},
+  ) {
+    super({
+      baseUrl: '',
+      apiKey: key,
+      fetch: async (input, init) => {
+        const response = await fetch(input, init);
+        if (response.status === 401) onUnauthorized(await BookbellProblem.from(response.clone()));
+        return response;
       },
-      body: body === undefined ? null : JSON.stringify(body),
-      signal: signal ?? null,
     });
-    if (!response.ok) {
-      const error = await ApiError.from(response);
-      if (error.status === 401) this.onUnauthorized(error);
-      throw error;
-    }
-    return (response.status === 204 ? undefined : await response.json()) as T;
   }
-
-  get = <T>(path: string, signal?: AbortSignal) => this.request<T>('GET', path, undefined, signal);
-  post = <T>(path: string, body?: unknown) => this.request<T>('POST', path, body);
-  patch = <T>(path: string, body: unknown) => this.request<T>('PATCH', path, body);
 }
 
 export const ApiContext = createContext<Api | null>(null);

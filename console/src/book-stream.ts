@@ -1,7 +1,7 @@
 import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-event-source';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { ApiError, type Api } from './api.js';
-import type { BookDocument, BookEvent, BookEventsPage, BookView, DocumentPage, StreamMessages } from './api-types.js';
+import type { BookDocument, BookEvent, BookEventsPage, BookView, StreamMessages } from './api-types.js';
 
 /**
  * Replaces the item with `item`'s key, or appends it when the list is loaded to its end; while pages are left to load
@@ -129,11 +129,10 @@ export function useBookStream(api: Api, bookUuid: string) {
     async (list: 'documents' | 'events') => {
       const cursor = list === 'documents' ? book?.documents_next_cursor : book?.events_next_cursor;
       if (!cursor) return;
-      const path = `/v1/books/${encodeURIComponent(bookUuid)}/${list}?${new URLSearchParams({ limit: '100', cursor })}`;
       const page =
         list === 'documents'
-          ? await api.get<DocumentPage>(path)
-          : await api.get<BookEventsPage>(path).then(({ data, next_cursor }) => ({
+          ? await api.listBookDocuments(bookUuid, { limit: 100, cursor })
+          : await api.listBookEvents(bookUuid, { limit: 100, cursor }).then(({ data, next_cursor }) => ({
               data: data.map(toEventView),
               next_cursor,
             }));

@@ -1,6 +1,6 @@
 import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
-import { ApiError, useApi } from './api.js';
+import { asApiError, useApi, type ApiError } from './api.js';
 import type { Attempt, Delivery, DeliveryStatus } from './api-types.js';
 import { Badge, ErrorNotice, Loading, TemporalLink } from './components.js';
 import { DELIVERY_STATUS, formatDateTime, formatTime } from './format.js';
@@ -84,10 +84,10 @@ function DeliveryItem({
     setRetrying(true);
     setError(undefined);
     try {
-      await api.post(`/v1/deliveries/${encodeURIComponent(delivery.id)}/retry`);
+      await api.retryDelivery(delivery.id);
       onChange();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message));
+      setError(asApiError(err));
     } finally {
       setRetrying(false);
     }

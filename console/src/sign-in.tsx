@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { Api, ApiError } from './api.js';
+import { Api, ApiError, asApiError } from './api.js';
 import { PageTitle } from './components.js';
 
 /** Asks for an API key and checks it against the API before keeping it for this tab's session. */
@@ -18,13 +18,13 @@ export function SignIn({ notice, onSignedIn }: { notice?: string | undefined; on
     setChecking(true);
     setError(undefined);
     try {
-      await new Api(candidate).get('/v1/books?limit=1');
+      await new Api(candidate).listBooks({ limit: 1 });
       onSignedIn(candidate);
     } catch (err) {
       setError(
         err instanceof ApiError && err.status === 401
           ? `That API key was not accepted: ${err.detail}`
-          : `Could not check the key: ${(err as Error).message}`,
+          : `Could not check the key: ${asApiError(err).detail}`,
       );
       setChecking(false);
     }

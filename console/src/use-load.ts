@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import { ApiError } from './api.js';
+import { asApiError, type ApiError } from './api.js';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -41,7 +41,7 @@ export function useLoad<T>(
       },
       (err: unknown) => {
         if (call !== latest.current || controller.signal.aborted) return;
-        setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message));
+        setError(asApiError(err));
         setLoading(false);
       },
     );

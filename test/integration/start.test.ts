@@ -1,62 +1,23 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { PROJECT_ROOT } from '../../src/paths.js';
 import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
-
-interface Started {
-  child: ChildProcess;
-  api: string;
-  ui: string;
-  key: string;
-  output: () => string;
-}
+import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-start-'));
 // Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
 chmodSync(dataDir, 0o755);
 const children: ChildProcess[] = [];
 
-/** Runs `npm start`'s entry point as a user would and waits for its banner. */
 async function start(env: NodeJS.ProcessEnv): Promise<Started> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/bin/start.ts'], {
-    cwd: PROJECT_ROOT,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  const banner = new Promise<{ api: string; ui: string; key: string }>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no banner after 90 s:\n${output}`)), 90_000);
-    const onData = (chunk: Buffer) => {
-      output += chunk.toString();
-      const api = /^API: (\S+)$/m.exec(output)?.[1];
-      const ui = /^Temporal UI: (\S+)$/m.exec(output)?.[1];
-      const key = /^API key: (\S+)$/m.exec(output)?.[1];
-      if (api && ui && key) {
-        clearTimeout(timer);
-        resolve({ api, ui, key });
-      }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`npm start exited with ${code}:\n${output}`));
-    });
-  });
-  return { child, ...(await banner), output: () => output };
-}
-
-async function stop(started: Started): Promise<number | null> {
-  const exited = new Promise<number | null>((resolve) => started.child.once('exit', (code) => resolve(code)));
-  started.child.kill('SIGTERM');
-  return exited;
+  const started = await startLikeNpmStart(env);
+  children.push(started.child);
+  return started;
 }
 
 afterAll(() => {
@@ -115,14 +76,14 @@ describe('npm start', () => {
     // An open book stream ends with the process: SIGTERM must not wait for it.
     const stream = await fetch(`${first.api}/v1/books/${bookUuid}/stream`, { headers: auth });
     expect(stream.status).toBe(200);
-    expect(await stop(first)).toBe(0);
+    expect(await stopStarted(first)).toBe(0);
 
     const second = await start(env);
     expect(second.key).toBe(first.key);
     const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });
-    expect(await stop(second)).toBe(0);
+    expect(await stopStarted(second)).toBe(0);
     await expect(fetch(second.api)).rejects.toThrow();
   }, 240_000);
 });

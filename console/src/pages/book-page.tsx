@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
-import { ApiError, useApi } from '../api.js';
+import { asApiError, useApi, type ApiError } from '../api.js';
 import { AnalyticsView } from '../analytics.js';
-import type { BookDocument, BookView, DeliveryList, WebhookList } from '../api-types.js';
+import type { BookDocument, BookView } from '../api-types.js';
 import { useBookStream, type Connection } from '../book-stream.js';
 import { Badge, ErrorNotice, Loading, PageTitle, TemporalLink } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
@@ -151,7 +151,7 @@ function LoadMore({ what, load }: { what: string; load: () => Promise<void> }) {
     try {
       await load();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message));
+      setError(asApiError(err));
     } finally {
       setLoading(false);
     }
@@ -269,14 +269,13 @@ function EventsTable({ events }: { events: BookView['events'] }) {
  */
 function BookDeliveries({ bookUuid, refreshKey }: { bookUuid: string; refreshKey: number }) {
   const api = useApi();
-  const endpoints = useLoad((signal) => api.get<WebhookList>('/v1/webhooks', signal), []);
+  const endpoints = useLoad((signal) => api.listWebhooks({}, { signal }), []);
   const labels = new Map((endpoints.data?.data ?? []).map((w) => [w.id, w.url ?? w.email ?? w.id]));
   return (
     <DeliveryLog
       refreshKey={refreshKey}
       load={async (status, signal) => {
-        const query = new URLSearchParams({ limit: '100', ...(status ? { status } : {}) });
-        const page = await api.get<DeliveryList>(`/v1/books/${bookUuid}/deliveries?${query}`, signal);
+        const page = await api.listBookDeliveries(bookUuid, { limit: 100, status }, { signal });
         return page.data;
       }}
       describe={(delivery) => (

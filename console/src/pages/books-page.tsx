@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { useApi } from '../api.js';
-import type { BookPage, BookSummary, BookView } from '../api-types.js';
+import type { BookSummary, BookView } from '../api-types.js';
 import { Badge, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { BOOK_STATUS, formatCount, formatDateTime } from '../format.js';
 import { Link } from '../router.js';
@@ -17,16 +17,11 @@ export function BooksPage() {
   const [more, setMore] = useState<BookSummary[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
 
-  const pathFor = (after?: string) => {
-    const params = new URLSearchParams({ limit: String(PAGE_SIZE) });
-    if (query.q) params.set('q', query.q);
-    if (query.status) params.set('status', query.status);
-    if (after) params.set('cursor', after);
-    return `/v1/books?${params.toString()}`;
-  };
+  const pageOf = (cursor?: string, signal?: AbortSignal) =>
+    api.listBooks({ limit: PAGE_SIZE, q: query.q || undefined, status: query.status || undefined, cursor }, { signal });
   const first = useLoad(
     async (signal) => {
-      const page = await api.get<BookPage>(pathFor(), signal);
+      const page = await pageOf(undefined, signal);
       setMore([]);
       setCursor(page.next_cursor);
       return page;
@@ -35,7 +30,7 @@ export function BooksPage() {
   );
   const loadMore = async () => {
     if (!cursor) return;
-    const page = await api.get<BookPage>(pathFor(cursor));
+    const page = await pageOf(cursor);
     setMore((books) => [...books, ...page.data]);
     setCursor(page.next_cursor);
   };

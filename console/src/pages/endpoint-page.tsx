@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError, useApi } from '../api.js';
-import type { DeliveryList, Redelivering, TestAttempt, Webhook } from '../api-types.js';
+import { asApiError, useApi, type ApiError } from '../api.js';
+import type { TestAttempt, Webhook } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
 import { formatDateTime } from '../format.js';
@@ -8,13 +8,10 @@ import { Link } from '../router.js';
 import { useLoad } from '../use-load.js';
 import { endpointState } from './endpoints-page.js';
 
-const asApiError = (err: unknown) =>
-  err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message);
-
 /** One endpoint: its settings, pause/resume, secret rotation, a test event, and its delivery log. */
 export function EndpointPage({ id }: { id: string }) {
   const api = useApi();
-  const endpoint = useLoad((signal) => api.get<Webhook>(`/v1/webhooks/${encodeURIComponent(id)}`, signal), [id]);
+  const endpoint = useLoad((signal) => api.getWebhook(id, { signal }), [id]);
   const [recovered, setRecovered] = useState(0);
 
   if (endpoint.error?.status === 404 || endpoint.error?.status === 400) {
@@ -77,8 +74,7 @@ export function EndpointPage({ id }: { id: string }) {
         <DeliveryLog
           reloadSignal={recovered}
           load={async (status, signal) => {
-            const query = new URLSearchParams({ limit: '100', ...(status ? { status } : {}) });
-            const page = await api.get<DeliveryList>(`/v1/webhooks/${webhook.id}/deliveries?${query}`, signal);
+            const page = await api.listWebhookDeliveries(webhook.id, { limit: 100, status }, { signal });
             return page.data;
           }}
           describe={(delivery) => (
@@ -113,19 +109,19 @@ function EndpointActions({ webhook, onChange }: { webhook: Webhook; onChange: ()
   };
   const setActive = (active: boolean) =>
     run(active ? 'Resume' : 'Pause', async () => {
-      await api.patch(`/v1/webhooks/${webhook.id}`, { active });
+      await api.updateWebhook(webhook.id, { active });
       onChange();
     });
   const rotate = () =>
     run('Rotate secret', async () => {
-      const rotated = await api.post<{ secret: string }>(`/v1/webhooks/${webhook.id}/rotate-secret`, {});
-      setSecret(rotated.secret);
+      const rotated = await api.rotateWebhookSecret(webhook.id);
+      setSecret(rotated.secret ?? undefined);
       setConfirmRotate(false);
       onChange();
     });
   const sendTest = () =>
     run('Test event', async () => {
-      setTest(await api.post<TestAttempt>(`/v1/webhooks/${webhook.id}/test`));
+      setTest(await api.testWebhook(webhook.id));
     });
 
   return (
@@ -227,7 +223,7 @@ function RecoverSince({ webhookId, onRecovered }: { webhookId: string; onRecover
     setError(undefined);
     setResult(undefined);
     try {
-      const { redelivering } = await api.post<Redelivering>(`/v1/webhooks/${webhookId}/recover`, {
+      const { redelivering } = await api.recoverWebhookDeliveries(webhookId, {
         since: new Date(since).toISOString(),
       });
       setResult(

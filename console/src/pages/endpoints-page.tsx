@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
-import { ApiError, useApi } from '../api.js';
-import type { SubscribableEvent, Webhook, WebhookList, WebhookWithSecret } from '../api-types.js';
+import { asApiError, useApi, type ApiError } from '../api.js';
+import type { SubscribableEvent, Webhook, WebhookWithSecret } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
@@ -21,7 +21,7 @@ export function endpointState(webhook: Webhook): { label: string; tone: 'good' |
 /** The tenant's endpoints, and a form to add one. */
 export function EndpointsPage() {
   const api = useApi();
-  const endpoints = useLoad((signal) => api.get<WebhookList>('/v1/webhooks', signal), []);
+  const endpoints = useLoad((signal) => api.listWebhooks({}, { signal }), []);
   return (
     <>
       <PageTitle title="Endpoints">Endpoints</PageTitle>
@@ -94,12 +94,12 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
         signature_scheme: scheme,
         ...(description.trim() ? { description } : {}),
       };
-      setCreated(await api.post<WebhookWithSecret>('/v1/webhooks', body));
+      setCreated(await api.createWebhook(body));
       setUrl('');
       setDescription('');
       onCreated();
     } catch (err) {
-      setError(err instanceof ApiError ? err : new ApiError(0, 'Network error', (err as Error).message));
+      setError(asApiError(err));
     } finally {
       setSaving(false);
     }

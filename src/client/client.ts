@@ -1,0 +1,179 @@
+import { readSse } from './sse.js';
+import { Transport, type CallOptions, type ClientOptions, type PostOptions } from './transport.js';
+import type * as T from './types.js';
+
+const post = (options: PostOptions = {}) => ({
+  signal: options.signal,
+  headers: { 'idempotency-key': options.idempotencyKey },
+});
+
+/**
+ * The intake API, one method per OpenAPI operation (named by its operationId), typed by the zod contracts the API
+ * itself validates with. Lists return one page; walk them with `items()` / `pages()`. Any answer but 2xx throws a
+ * `BookbellProblem` carrying the problem's `code`, `status` and `detail`.
+ */
+export class BookbellClient {
+  private readonly transport: Transport;
+
+  constructor(options: ClientOptions) {
+    this.transport = new Transport(options);
+  }
+
+  // Books
+
+  /** Creates a book and starts its workflow; the same `book_uuid` again answers the book created before. */
+  createBook(body: T.CreateBookRequest, options?: PostOptions): Promise<T.BookView> {
+    return this.transport.json('createBook', { ...post(options), body });
+  }
+
+  listBooks(query: T.ListBooksQuery = {}, options?: CallOptions): Promise<T.BookPage> {
+    return this.transport.json('listBooks', { ...options, query });
+  }
+
+  getBook(bookUuid: string, options?: CallOptions): Promise<T.BookView> {
+    return this.transport.json('getBook', { ...options, path: { book_uuid: bookUuid } });
+  }
+
+  /** The book live: the snapshot (`book`) first unless resuming, then each change; `id` resumes (lastEventId). */
+  async *streamBook(
+    bookUuid: string,
+    options: CallOptions & { lastEventId?: string } = {},
+  ): AsyncGenerator<T.BookStreamMessage & { id: string | undefined }> {
+    const response = await this.transport.send(
+      'streamBook',
+      { signal: options.signal, path: { book_uuid: bookUuid }, headers: { 'last-event-id': options.lastEventId } },
+      'text/event-stream',
+    );
+    if (!response.body) return;
+    for await (const { event, id, data } of readSse(response.body)) {
+      yield { event, id, data: JSON.parse(data) as unknown } as T.BookStreamMessage & { id: string | undefined };
+    }
+  }
+
+  listBookEvents(bookUuid: string, query: T.BookEventsQuery = {}, options?: CallOptions): Promise<T.BookEventList> {
+    return this.transport.json('listBookEvents', { ...options, path: { book_uuid: bookUuid }, query });
+  }
+
+  listBookDeliveries(bookUuid: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {
+    return this.transport.json('listBookDeliveries', { ...options, path: { book_uuid: bookUuid }, query });
+  }
+
+  /** Seals the book (no more uploads); idempotent. */
+  sealBook(bookUuid: string, options?: PostOptions): Promise<T.SealRequested> {
+    return this.transport.json('sealBook', { ...post(options), path: { book_uuid: bookUuid } });
+  }
+
+  listBookDocuments(bookUuid: string, query: T.DocumentsQuery = {}, options?: CallOptions): Promise<T.DocumentPage> {
+    return this.transport.json('listBookDocuments', { ...options, path: { book_uuid: bookUuid }, query });
+  }
+
+  uploadDocument(bookUuid: string, body: T.UploadDocumentRequest, options?: PostOptions): Promise<T.UploadAccepted> {
+    return this.transport.json('uploadDocument', { ...post(options), path: { book_uuid: bookUuid }, body });
+  }
+
+  submitVerification(
+    bookUuid: string,
+    docUuid: string,
+    body: T.VerificationRequest,
+    options?: PostOptions,
+  ): Promise<T.VerificationAccepted> {
+    return this.transport.json('submitVerification', {
+      ...post(options),
+      path: { book_uuid: bookUuid, doc_uuid: docUuid },
+      body,
+    });
+  }
+
+  // The tenant's events
+
+  /** A page of every book's events, oldest first; pass a page's `next_cursor` (or an event's `cursor`) as `after`. */
+  listEvents(query: T.EventFeedQuery = {}, options?: CallOptions): Promise<T.EventFeedPage> {
+    return this.transport.json('listEvents', { ...options, query });
+  }
+
+  /** Every book's events live, from `last_event_id` (or now); each event's `cursor` resumes after it. */
+  async *streamEvents(query: T.EventStreamQuery = {}, options: CallOptions = {}): AsyncGenerator<T.FeedEvent> {
+    const response = await this.transport.send('streamEvents', { ...options, query }, 'text/event-stream');
+    if (!response.body) return;
+    for await (const { event, data } of readSse(response.body)) {
+      if (event === 'event') yield JSON.parse(data) as T.FeedEvent;
+    }
+  }
+
+  // Endpoints
+
+  /** Registers a webhook URL or an e-mail address; the answer holds its signing secret, shown only this once. */
+  createWebhook(body: T.CreateWebhookRequest, options?: PostOptions): Promise<T.WebhookWithSecret> {
+    return this.transport.json('createWebhook', { ...post(options), body });
+  }
+
+  listWebhooks(query: T.WebhooksQuery = {}, options?: CallOptions): Promise<T.WebhookList> {
+    return this.transport.json('listWebhooks', { ...options, query });
+  }
+
+  getWebhook(id: string, options?: CallOptions): Promise<T.Webhook> {
+    return this.transport.json('getWebhook', { ...options, path: { id } });
+  }
+
+  /** Changes an endpoint; `active: false` pauses it (its deliveries wait HELD), `true` resumes it. */
+  updateWebhook(id: string, body: T.UpdateWebhookRequest, options?: CallOptions): Promise<T.Webhook> {
+    return this.transport.json('updateWebhook', { ...options, path: { id }, body });
+  }
+
+  async deleteWebhook(id: string, options?: CallOptions): Promise<void> {
+    await this.transport.send('deleteWebhook', { ...options, path: { id } });
+  }
+
+  rotateWebhookSecret(
+    id: string,
+    body: T.RotateSecretRequest = {},
+    options?: PostOptions,
+  ): Promise<T.WebhookWithSecret> {
+    return this.transport.json('rotateWebhookSecret', { ...post(options), path: { id }, body });
+  }
+
+  testWebhook(id: string, options?: PostOptions): Promise<T.WebhookTestResult> {
+    return this.transport.json('testWebhook', { ...post(options), path: { id } });
+  }
+
+  listWebhookDeliveries(id: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {
+    return this.transport.json('listWebhookDeliveries', { ...options, path: { id }, query });
+  }
+
+  recoverWebhookDeliveries(id: string, body: T.RecoverRequest, options?: PostOptions): Promise<T.Redelivering> {
+    return this.transport.json('recoverWebhookDeliveries', { ...post(options), path: { id }, body });
+  }
+
+  // Deliveries and operational events
+
+  listDeliveryAttempts(deliveryId: string, query: T.AttemptsQuery = {}, options?: CallOptions): Promise<T.AttemptPage> {
+    return this.transport.json('listDeliveryAttempts', { ...options, path: { id: deliveryId }, query });
+  }
+
+  /** Sends one delivery again, keeping its webhook-id (receivers drop repeats). */
+  retryDelivery(deliveryId: string, options?: PostOptions): Promise<T.RetryAccepted> {
+    return this.transport.json('retryDelivery', { ...post(options), path: { id: deliveryId } });
+  }
+
+  listOperationalEvents(query: T.OperationalEventsQuery = {}, options?: CallOptions): Promise<T.OperationalEventList> {
+    return this.transport.json('listOperationalEvents', { ...options, query });
+  }
+
+  // The process (no key needed)
+
+  getHealth(options?: CallOptions): Promise<T.Health> {
+    return this.transport.json('getHealth', options);
+  }
+
+  /** Whether PostgreSQL and Temporal answer: `status: 'not ready'` (a 503) is an answer here, not a problem. */
+  getReadiness(options?: CallOptions): Promise<T.Readiness> {
+    return this.transport
+      .send('getReadiness', { ...options, accept: [503] })
+      .then((r) => r.json() as Promise<T.Readiness>);
+  }
+
+  /** Prometheus metrics, in the text exposition format. */
+  async getMetrics(options?: CallOptions): Promise<string> {
+    return (await this.transport.send('getMetrics', options, 'text/plain')).text();
+  }
+}
