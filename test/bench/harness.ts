@@ -71,7 +71,12 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
     const pool = createPool(postgres.url, createLogger('warn'), 10);
     stops.push(() => pool.end());
     await migrate(pool);
-    const connection = await Connection.connect({ address: temporal.address });
+    // A page of a big book's history (continue-as-new inputs of hundreds of KB among 1,000 events) can exceed gRPC's
+    // default 4 MB for one message; the benches read every history they ran.
+    const connection = await Connection.connect({
+      address: temporal.address,
+      channelArgs: { 'grpc.max_receive_message_length': 64 * 1024 * 1024 },
+    });
     // Stopped first: the connection, the pool, the dev server, PostgreSQL, then the dev server's folder.
     stops.push(() => connection.close());
     return {
