@@ -13,6 +13,31 @@ export const DRILL_ENV: Record<string, string> = {
 };
 
 /**
+ * The hostile drills' delivery rules: a window short enough that every delivery's window has passed within the drill
+ * (retries every 300 ms, a 1 s timeout).
+ */
+export const HOSTILE_WINDOW_MS = 6_000;
+export const HOSTILE_ENV: Record<string, string> = {
+  DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),
+  DELIVERY_WINDOW: `${HOSTILE_WINDOW_MS}ms`,
+  DELIVERY_TIMEOUT: '1s',
+};
+
+/** Calls the drill's API with its tenant's key; anything but 2xx throws with the answer. */
+export function drillApi(cluster: Pick<DrillCluster, 'apiUrl' | 'apiKey'>) {
+  return async (method: string, path: string, body?: unknown): Promise<Record<string, any>> => {
+    const response = await fetch(`${cluster.apiUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
+    return text ? (JSON.parse(text) as Record<string, any>) : {};
+  };
+}
+
+/**
  * One drill's own slice of a cluster: a tenant with a key and a webhook endpoint at a signature-checking receiver, a
  * task queue, `npm run worker` processes and one `npm run api` process on a fixed port (so a restarted API answers
  * where the CRM already sends), all on the shared dev server and database.

@@ -1,14 +1,6 @@
 import type { BenchInfra } from '../bench/harness.js';
 import { HOSTILE_SMTP_BEHAVIOURS, startHostileSmtpServer } from '../support/hostile-smtp.js';
-import { startDrillCluster } from './cluster.js';
-
-/** As the hostile receivers: every delivery's window passes within the drill. */
-const WINDOW_MS = 6_000;
-const MAIL_ENV = {
-  DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),
-  DELIVERY_WINDOW: `${WINDOW_MS}ms`,
-  DELIVERY_TIMEOUT: '1s',
-};
+import { drillApi, HOSTILE_ENV, HOSTILE_WINDOW_MS, startDrillCluster } from './cluster.js';
 
 export interface HostileMailRow {
   behaviour: string;
@@ -29,17 +21,8 @@ export interface HostileMailRow {
  */
 export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMailRow[]> {
   const server = await startHostileSmtpServer(HOSTILE_SMTP_BEHAVIOURS[0] as (typeof HOSTILE_SMTP_BEHAVIOURS)[0]);
-  const cluster = await startDrillCluster(infra, { workers: 1, env: { ...MAIL_ENV, SMTP_URL: server.url } });
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${cluster.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Record<string, any>) : {};
-  };
+  const cluster = await startDrillCluster(infra, { workers: 1, env: { ...HOSTILE_ENV, SMTP_URL: server.url } });
+  const call = drillApi(cluster);
   const rows: HostileMailRow[] = [];
   try {
     for (const [i, behaviour] of HOSTILE_SMTP_BEHAVIOURS.entries()) {
@@ -48,7 +31,7 @@ export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMai
       const endpoint = await call('POST', '/v1/webhooks', { email: `ops+${i}@crm.test`, events: ['BOOK_COMPLETE'] });
       const { book_uuid: bookUuid } = await call('POST', '/v1/books', { name: `hostile mail ${i}` });
       await call('POST', `/v1/books/${bookUuid}/seal`);
-      const deadline = Date.now() + 30_000 + 2 * WINDOW_MS;
+      const deadline = Date.now() + 30_000 + 2 * HOSTILE_WINDOW_MS;
       let list: Array<{ status: string; attempts: unknown[] }> = [];
       while (Date.now() < deadline) {
         list = (await call('GET', `/v1/webhooks/${endpoint.id as string}/deliveries`)).data;

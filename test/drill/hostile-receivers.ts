@@ -5,15 +5,7 @@ import {
   startHostileReceiver,
   type HostileReceiver,
 } from '../support/hostile-receivers.js';
-import { startDrillCluster } from './cluster.js';
-
-/** Short windows so every delivery's window has passed within the drill (docs/webhooks.md). */
-const WINDOW_MS = 6_000;
-const HOSTILE_ENV = {
-  DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),
-  DELIVERY_WINDOW: `${WINDOW_MS}ms`,
-  DELIVERY_TIMEOUT: '1s',
-};
+import { drillApi, HOSTILE_ENV, HOSTILE_WINDOW_MS, startDrillCluster } from './cluster.js';
 
 export interface HostileRow {
   behaviour: string;
@@ -34,16 +26,7 @@ export interface HostileRow {
 export async function runHostileReceiversDrill(infra: BenchInfra, books = 2, docs = 2): Promise<HostileRow[]> {
   const cluster = await startDrillCluster(infra, { workers: 1, env: HOSTILE_ENV });
   const receivers: HostileReceiver[] = [];
-  const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${cluster.apiUrl}${path}`, {
-      method,
-      headers: { authorization: `Bearer ${cluster.apiKey}`, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (response.status >= 300) throw new Error(`${method} ${path}: ${response.status} ${text}`);
-    return text ? (JSON.parse(text) as Record<string, any>) : {};
-  };
+  const call = drillApi(cluster);
   try {
     const endpoints = new Map<HostileReceiver, string>();
     for (const behaviour of HOSTILE_BEHAVIOURS) {
@@ -70,7 +53,7 @@ export async function runHostileReceiversDrill(infra: BenchInfra, books = 2, doc
         attempts: unknown[];
       }>;
     // Every book's last event is recorded within seconds; then each delivery has at most its window (and a timeout).
-    const deadline = Date.now() + 60_000 + 3 * WINDOW_MS;
+    const deadline = Date.now() + 60_000 + 3 * HOSTILE_WINDOW_MS;
     for (;;) {
       const all = await Promise.all([...endpoints.values()].map(deliveries));
       const settled = all.every(
