@@ -2,14 +2,12 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
-import { createApp } from '../../src/api/app.js';
 import { createApiKey } from '../../src/db/api-keys.js';
 import type { PostgresServer } from '../../src/db/embedded-postgres.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, withClient, type Pool } from '../../src/db/pool.js';
-import { WebhookSender } from '../../src/delivery/send.js';
-import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
+import { appWithoutBackends } from '../support/app-without-backends.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 
@@ -114,21 +112,7 @@ beforeAll(async () => {
       };
     },
   });
-  const destinations = new DestinationPolicy();
-  const app = createApp({
-    pool: recording,
-    temporal: {} as never,
-    taskQueue: 'plans',
-    logger: createLogger('silent'),
-    webhooks: {
-      destinations,
-      sender: new WebhookSender(destinations),
-      allowHttp: true,
-      timeoutMs: 1,
-      rotationGraceMs: 1,
-    },
-    stream: { hub: {} as never, heartbeatMs: 1 },
-  });
+  const app = appWithoutBackends(recording);
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
   });

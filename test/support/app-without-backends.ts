@@ -1,16 +1,18 @@
 import { createApp } from '../../src/api/app.js';
+import type { Pool } from '../../src/db/pool.js';
 import { WebhookSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 
 /**
  * The API app with no database, Temporal or stream behind it: enough for what answers without them (its routes, the
- * docs pages, the OpenAPI document). Anything that reaches a backend fails.
+ * docs pages, the OpenAPI document). Anything that reaches a backend fails. A `pool` gives it a database (reads that
+ * need nothing else then answer).
  */
-export function appWithoutBackends(): ReturnType<typeof createApp> {
+export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof createApp> {
   const destinations = new DestinationPolicy();
   return createApp({
-    pool: {} as never,
+    pool,
     temporal: {} as never,
     taskQueue: 'x',
     logger: createLogger('silent'),
