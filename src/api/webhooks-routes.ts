@@ -20,7 +20,7 @@ import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
 import { attemptCursor, operationalEventCursor, webhookCursor, webhookDeliveryCursor } from './list-cursors.js';
 import { pageOf } from './pagination.js';
-import type { Pool } from '../db/pool.js';
+import { inTransaction, type Pool } from '../db/pool.js';
 import {
   listOperationalEvents,
   deleteWebhook,
@@ -29,9 +29,14 @@ import {
   insertWebhook,
   listWebhooks,
   rotateWebhookSecret,
+  sendsTo,
   updateWebhook,
   type WebhookRow,
 } from '../db/webhooks.js';
+import type { ConfirmationEntry } from '../db/confirmations.js';
+import type { MailLimits } from '../db/mail-sends.js';
+import { sendSoon } from '../delivery/confirmations.js';
+import { countOrRefuse, requestConfirmation } from './confirmation-requests.js';
 import { generateSecret } from '../delivery/secrets.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { WebhookSender } from '../delivery/send.js';
@@ -57,6 +62,10 @@ export interface WebhookRouteDeps {
   /** How long the old secret keeps signing after a rotation. */
   rotationGraceMs: number;
   logger: Logger;
+  /** Limits on test events to addresses and confirmation messages (MAIL_RATE_*). */
+  mailLimits: MailLimits;
+  /** Where confirmation links point: PUBLIC_URL, else the API's own address (known once it listens). */
+  confirmationLinkBase: () => string;
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
@@ -70,6 +79,7 @@ function toWebhook(row: WebhookRow): Webhook {
     signature_scheme: row.signature_scheme,
     active: row.active,
     disabled_reason: row.disabled_reason,
+    confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
@@ -91,6 +101,11 @@ const urlTaken = (destination: string | undefined) =>
 
 export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRouteDeps): void {
   const { pool } = deps;
+  const confirmationDeps = () => ({ ...deps, mailLimits: deps.mailLimits, linkBase: deps.confirmationLinkBase() });
+  // The message was recorded with its change; the API sends it now, the worker's sweep if this fails.
+  const sendNow = (entry: ConfirmationEntry | undefined) => {
+    if (entry && deps.mailer) sendSoon({ ...deps, mailer: deps.mailer }, entry);
+  };
   const requireWebhook = async (tenantId: string, rawId: string) => {
     const id = parseInput(WebhookIdSchema, rawId, 'id');
     const row = await findWebhook(pool, tenantId, id);
@@ -107,18 +122,29 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       });
     }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
-    const row = await insertWebhook(pool, {
-      tenantId: ctx.state.tenantId,
-      id: randomUUID(),
-      url: body.url,
-      email: body.email,
-      events: body.events,
-      description: body.description,
-      scheme: body.signature_scheme,
-      secret,
+    const tenantId = ctx.state.tenantId;
+    // An address starts unconfirmed, with its one confirmation message recorded in the same transaction: a retried
+    // request (the same Idempotency-Key) replays this answer and records nothing more.
+    const [row, confirmation] = await inTransaction(pool, async (client) => {
+      const inserted = await insertWebhook(client, {
+        tenantId,
+        id: randomUUID(),
+        url: body.url,
+        email: body.email,
+        events: body.events,
+        description: body.description,
+        scheme: body.signature_scheme,
+        secret,
+      });
+      const email = inserted.email;
+      const entry = email
+        ? await requestConfirmation(client, confirmationDeps(), { tenantId, webhookId: inserted.id, email })
+        : undefined;
+      return [inserted, entry] as const;
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
+    sendNow(confirmation);
     ctx.status = 201;
     ctx.set('Location', `/v1/webhooks/${row.id}`);
     // Only webhooks sign; an e-mail subscription has no secret to keep.
@@ -153,19 +179,28 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
         'A webhook keeps a url and an e-mail subscription an email.',
       );
     }
-    // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver).
+    // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver). A new
+    // address has not agreed to anything: it starts unconfirmed again, with its own confirmation message.
     const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
-    const { row } = await reopenAndHandOver(deps, target, async (client) => {
-      const updated = await updateWebhook(client, ctx.state.tenantId, existing.id, body);
-      const release = updated?.active && body.active === true;
+    const readdressed = body.email !== undefined && body.email !== existing.email;
+    const { row, confirmation } = await reopenAndHandOver(deps, target, async (client) => {
+      let updated = await updateWebhook(client, ctx.state.tenantId, existing.id, body);
+      const confirmation =
+        updated?.email && readdressed
+          ? await requestConfirmation(client, confirmationDeps(), { ...target, email: updated.email })
+          : undefined;
+      if (confirmation) updated = { ...(updated as WebhookRow), confirmed_at: null };
+      const release = updated && sendsTo(updated) && body.active === true;
       return {
         row: updated,
+        confirmation,
         reopened: release ? await reopenDeliveries(client, target.tenantId, { ...target, held: true }) : [],
       };
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
+    sendNow(confirmation);
     ctx.body = toWebhook(row);
   });
 
@@ -200,10 +235,36 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     );
   });
 
+  router.post('/v1/webhooks/:id/confirmation', async (ctx) => {
+    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+    const email = existing.email;
+    if (!email || existing.confirmed_at) {
+      throw conflict(
+        'confirmation-not-pending',
+        email ? `${email} has confirmed already.` : 'A webhook URL needs no confirmation.',
+      );
+    }
+    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const entry = await inTransaction(pool, (client) =>
+      requestConfirmation(client, confirmationDeps(), { ...target, email }),
+    );
+    sendNow(entry);
+    ctx.status = 202;
+    ctx.body = toWebhook(existing);
+  });
+
   router.post('/v1/webhooks/:id/test', async (ctx) => {
     const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
     const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
     if (!endpoint) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
+    const email = endpoint.email;
+    if (email) {
+      // An address gets nothing but its confirmation message until it agrees, then only so many tests.
+      if (!endpoint.confirmed_at) {
+        throw conflict('endpoint-unconfirmed', `${email} has not confirmed this subscription yet.`);
+      }
+      await inTransaction(pool, (client) => countOrRefuse(client, ctx.state.tenantId, email, deps.mailLimits));
+    }
     const { eventId, result: attempt } = await sendTestEvent(deps, endpoint);
     ctx.body = {
       event_id: eventId,
