@@ -77,9 +77,16 @@ const webhookLinks = (from: Record<string, string>) =>
     deleteWebhook: from,
     rotateWebhookSecret: from,
     testWebhook: from,
+    resendWebhookConfirmation: from,
     listWebhookDeliveries: from,
     recoverWebhookDeliveries: from,
   });
+
+const EMAIL_CONSENT = `An e-mail subscription starts unconfirmed (\`confirmed_at: null\`): its address gets one
+confirmation message with a link to PUBLIC_URL/confirm/<token>, and nothing else until someone there presses the
+button on that page. Its deliveries wait HELD meanwhile and are sent, in order, once confirmed. Creating one counts a
+mail against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT (429 \`mail-rate-limited\` past them); a repeat with the
+same Idempotency-Key sends nothing more.`;
 
 const STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): the book as it changes, for a live view.
 The stream starts with \`retry: 2000\`. Without a Last-Event-ID it first sends the snapshot, then every change in
@@ -274,6 +281,7 @@ const paths: ZodOpenApiPathsObject = {
   '/v1/webhooks': {
     post: post('Register a webhook endpoint or an e-mail subscription', {
       operationId: 'createWebhook',
+      description: EMAIL_CONSENT,
       requestBody: body(CreateWebhookRequestSchema),
       responses: {
         '201': {
@@ -281,7 +289,7 @@ const paths: ZodOpenApiPathsObject = {
           links: webhookLinks(WEBHOOK_FROM_BODY),
         },
       },
-      problems: ['email-not-configured', 'destination-taken'],
+      problems: ['email-not-configured', 'destination-taken', 'mail-rate-limited'],
     }),
     get: listWebhooks,
   },
@@ -296,11 +304,12 @@ const paths: ZodOpenApiPathsObject = {
       operationId: 'updateWebhook',
       description:
         '`active: false` pauses the endpoint: its deliveries are HELD. `active: true` resumes (or re-enables) it, ' +
-        'sends its HELD deliveries in causal order and starts a new failure streak.',
+        'sends its HELD deliveries in causal order and starts a new failure streak. A new `email` starts unconfirmed ' +
+        'again, with a confirmation message of its own.',
       requestParams: webhookParams,
       requestBody: body(UpdateWebhookRequestSchema),
       responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: links({ getWebhook: WEBHOOK_FROM_PATH }) } },
-      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken'],
+      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken', 'mail-rate-limited'],
     }),
     delete: op('Delete an endpoint', {
       operationId: 'deleteWebhook',
@@ -323,9 +332,27 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['webhook-not-found'],
     }),
   },
+  '/v1/webhooks/{id}/confirmation': {
+    post: post('Send an unconfirmed e-mail subscription a new confirmation message', {
+      operationId: 'resendWebhookConfirmation',
+      description:
+        'A new link; the earlier one stops working. Counted against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT.',
+      requestParams: webhookParams,
+      responses: {
+        '202': {
+          ...json(WebhookSchema, 'The endpoint; the message is on its way'),
+          links: links({ getWebhook: WEBHOOK_FROM_PATH }),
+        },
+      },
+      problems: ['webhook-not-found', 'confirmation-not-pending', 'mail-rate-limited'],
+    }),
+  },
   '/v1/webhooks/{id}/test': {
     post: post('Send a signed test event now', {
       operationId: 'testWebhook',
+      description:
+        'To an e-mail subscription only once its address confirmed, and at most MAIL_RATE_PER_ADDRESS an address ' +
+        '(MAIL_RATE_PER_TENANT in all) within MAIL_RATE_WINDOW.',
       requestParams: webhookParams,
       responses: {
         '200': {
@@ -333,7 +360,7 @@ const paths: ZodOpenApiPathsObject = {
           links: links({ listWebhookDeliveries: WEBHOOK_FROM_PATH }),
         },
       },
-      problems: ['webhook-not-found'],
+      problems: ['webhook-not-found', 'endpoint-unconfirmed', 'mail-rate-limited'],
     }),
   },
   '/v1/webhooks/{id}/deliveries': { get: listWebhookDeliveries },
@@ -361,6 +388,34 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   '/v1/operational-events': { get: listOperationalEvents },
+  '/confirm/{token}': {
+    get: {
+      operationId: 'showConfirmationPage',
+      summary: 'The page behind a confirmation link: a button that confirms (opening it confirms nothing)',
+      security: [],
+      requestParams: { path: z.object({ token: z.string() }) },
+      responses: {
+        '200': { description: 'The page with its button', content: { 'text/html': { schema: z.string() } } },
+        '404': {
+          description: 'The link was used, replaced or mistyped',
+          content: { 'text/html': { schema: z.string() } },
+        },
+      },
+    },
+    post: {
+      operationId: 'confirmSubscription',
+      summary: "The page's button: confirms the subscription once, and sends the deliveries held meanwhile",
+      security: [],
+      requestParams: { path: z.object({ token: z.string() }) },
+      responses: {
+        '200': { description: 'Confirmed', content: { 'text/html': { schema: z.string() } } },
+        '404': {
+          description: 'The link was used, replaced or mistyped',
+          content: { 'text/html': { schema: z.string() } },
+        },
+      },
+    },
+  },
   '/healthz': {
     get: {
       operationId: 'getHealth',
