@@ -65,7 +65,7 @@ export function registerConfirmRoutes(router: Router<AppState>, deps: HandOverDe
     const token = ctx.params.token as string;
     const endpoint = await pending(token);
     if (!endpoint) return answer(ctx, 404, NOT_PENDING);
-    const target = { tenantId: endpoint.tenant_id, webhookId: endpoint.id };
+    const target = { tenantId: endpoint.tenant_id, endpointId: endpoint.id };
     // Confirming releases the deliveries held meanwhile, in the same transaction (as a resume does).
     const { confirmed } = await reopenAndHandOver(deps, target, async (client) => {
       const done = await confirmEndpoint(client, target.tenantId, hashConfirmationToken(token));

@@ -35,7 +35,7 @@ export async function countOrRefuse(
 export async function requestConfirmation(
   client: Pick<PoolClient, 'query'>,
   deps: { taskQueue: string; timeoutMs: number; mailLimits: MailLimits; linkBase: string },
-  endpoint: { tenantId: string; webhookId: string; email: string },
+  endpoint: { tenantId: string; endpointId: string; email: string },
 ): Promise<ConfirmationEntry> {
   await countOrRefuse(client, endpoint.tenantId, endpoint.email, deps.mailLimits);
   const { token, hash } = newConfirmationToken();

@@ -5,7 +5,7 @@ import type { Pool, PoolClient } from './pool.js';
 export interface ConfirmationEntry {
   id: string;
   tenant_id: string;
-  webhook_id: EndpointId;
+  endpoint_id: EndpointId;
   email: string;
   /** PUBLIC_URL/confirm/<token>: the only place the token itself is kept, until the message is sent. */
   link: string;
@@ -17,24 +17,24 @@ export interface ConfirmationEntry {
  */
 export async function addConfirmation(
   client: Pick<PoolClient, 'query'>,
-  entry: { taskQueue: string; tenantId: string; webhookId: string; email: string; link: string; tokenHash: string },
+  entry: { taskQueue: string; tenantId: string; endpointId: string; email: string; link: string; tokenHash: string },
   leaseMs: number,
 ): Promise<ConfirmationEntry> {
   await client.query(
-    `update webhooks set confirmation_token_hash = $3::text, confirmed_at = null
+    `update endpoints set confirmation_token_hash = $3::text, confirmed_at = null
      where tenant_id = $1::text and id = $2::uuid`,
-    [entry.tenantId, entry.webhookId, entry.tokenHash],
+    [entry.tenantId, entry.endpointId, entry.tokenHash],
   );
   // One message waits per endpoint at most: a resend replaces an unsent one (whose link no longer works anyway).
-  await client.query('delete from confirmation_outbox where tenant_id = $1::text and webhook_id = $2::uuid', [
+  await client.query('delete from confirmation_outbox where tenant_id = $1::text and endpoint_id = $2::uuid', [
     entry.tenantId,
-    entry.webhookId,
+    entry.endpointId,
   ]);
   const result = await client.query<ConfirmationEntry>(
-    `insert into confirmation_outbox (task_queue, tenant_id, webhook_id, email, link, available_at)
+    `insert into confirmation_outbox (task_queue, tenant_id, endpoint_id, email, link, available_at)
      values ($1::text, $2::text, $3::uuid, $4::text, $5::text, now() + $6::bigint * interval '1 millisecond')
-     returning id::text, tenant_id, webhook_id, email, link`,
-    [entry.taskQueue, entry.tenantId, entry.webhookId, entry.email, entry.link, leaseMs],
+     returning id::text, tenant_id, endpoint_id, email, link`,
+    [entry.taskQueue, entry.tenantId, entry.endpointId, entry.email, entry.link, leaseMs],
   );
   return result.rows[0] as ConfirmationEntry;
 }
@@ -61,7 +61,7 @@ export async function claimConfirmations(
        select id from confirmation_outbox where task_queue = $3::text and available_at <= now()
        order by id limit $1::int for update skip locked
      )
-     returning o.id::text, o.tenant_id, o.webhook_id, o.email, o.link`,
+     returning o.id::text, o.tenant_id, o.endpoint_id, o.email, o.link`,
     [limit, leaseMs, taskQueue],
   );
   return result.rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -78,7 +78,7 @@ export async function findByConfirmationToken(
   tokenHash: string,
 ): Promise<{ tenant_id: string; id: EndpointId; email: string } | undefined> {
   const result = await pool.query<{ tenant_id: string; id: EndpointId; email: string }>(
-    'select tenant_id, id, email from webhooks where confirmation_token_hash = $1::text',
+    'select tenant_id, id, email from endpoints where confirmation_token_hash = $1::text',
     [tokenHash],
   );
   return result.rows[0];
@@ -94,7 +94,7 @@ export async function confirmEndpoint(
   tokenHash: string,
 ): Promise<{ id: EndpointId; active: boolean } | undefined> {
   const result = await client.query<{ id: EndpointId; active: boolean }>(
-    `update webhooks set confirmed_at = now(), confirmation_token_hash = null, updated_at = now()
+    `update endpoints set confirmed_at = now(), confirmation_token_hash = null, updated_at = now()
      where tenant_id = $1::text and confirmation_token_hash = $2::text
      returning id, active`,
     [tenantId, tokenHash],

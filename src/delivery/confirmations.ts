@@ -27,11 +27,11 @@ export async function sendConfirmation(deps: ConfirmationDeps, entry: Confirmati
   const mail = confirmationMail(entry.email, entry.link);
   const result = await deps.mailer.send(entry.email, { ...mail, eventId: `confirm_${entry.id}` }, deps.timeoutMs);
   if (result.outcome.kind === 'retry') {
-    deps.logger.warn({ webhookId: entry.webhook_id, error: result.error }, 'confirmation mail left to the sweep');
+    deps.logger.warn({ endpointId: entry.endpoint_id, error: result.error }, 'confirmation mail left to the sweep');
     return false;
   }
   if (result.outcome.kind === 'rejected') {
-    deps.logger.warn({ webhookId: entry.webhook_id, error: result.error }, 'confirmation mail refused for good');
+    deps.logger.warn({ endpointId: entry.endpoint_id, error: result.error }, 'confirmation mail refused for good');
   }
   await removeConfirmation(deps.pool, entry.id);
   return true;
@@ -40,7 +40,7 @@ export async function sendConfirmation(deps: ConfirmationDeps, entry: Confirmati
 /** Sends, in the background, a message just recorded: the sweep sends it if this fails or the process stops. */
 export function sendSoon(deps: ConfirmationDeps, entry: ConfirmationEntry): void {
   sendConfirmation(deps, entry).catch((err: unknown) =>
-    deps.logger.warn({ err, webhookId: entry.webhook_id }, 'confirmation mail left to the sweep'),
+    deps.logger.warn({ err, endpointId: entry.endpoint_id }, 'confirmation mail left to the sweep'),
   );
 }
 

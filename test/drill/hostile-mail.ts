@@ -33,7 +33,7 @@ export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMai
       // hostile server too, and the drill counts only the delivery's connections.
       const endpoint = { id: randomUUID() };
       await infra.pool.query(
-        `insert into webhooks (tenant_id, id, email, events, signature_scheme, secret, confirmed_at)
+        `insert into endpoints (tenant_id, id, email, events, signature_scheme, secret, confirmed_at)
          values ($1, $2, $3, '{BOOK_COMPLETE}', 'standard', 'unused', now())`,
         [cluster.tenantId, endpoint.id, `ops+${i}@crm.test`],
       );
@@ -42,13 +42,13 @@ export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMai
       const deadline = Date.now() + 30_000 + 2 * HOSTILE_WINDOW_MS;
       let list: Array<{ status: string; attempts: unknown[] }> = [];
       while (Date.now() < deadline) {
-        list = (await call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).data;
+        list = (await call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).data;
         if (list.length === 1 && list[0]?.status !== 'PENDING') break;
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
       // A while after: a message accepted that comes again is a repeat; a hung-up attempt leaves no socket.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await call('DELETE', `/v1/webhooks/${endpoint.id}`);
+      await call('DELETE', `/v1/endpoints/${endpoint.id}`);
       rows.push({
         behaviour: behaviour.name,
         expected: behaviour.expected === 'delivered' ? 'DELIVERED' : 'FAILED',

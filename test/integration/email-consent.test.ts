@@ -34,7 +34,7 @@ async function setup(
       const response = await request(
         system.apiUrl,
         'POST',
-        '/v1/webhooks',
+        '/v1/endpoints',
         { email, events: ALL_BOOK_EVENTS },
         { authorization: `Bearer ${system.apiKey}`, ...headers },
       );
@@ -64,10 +64,10 @@ describe('e-mail consent', () => {
     await api.verify(bookUuid, await api.upload(bookUuid, undefined, 'paystub.pdf'), 'SUCCEEDED');
     await api.seal(bookUuid);
     await eventually(async () => {
-      const deliveries = (await api.call('GET', `/v1/webhooks/${created.id}/deliveries`)).body.data;
+      const deliveries = (await api.call('GET', `/v1/endpoints/${created.id}/deliveries`)).body.data;
       expect(deliveries.map((d: { status: string }) => d.status)).toEqual(['HELD', 'HELD', 'HELD']);
     });
-    expect(await api.call('POST', `/v1/webhooks/${created.id}/test`)).toMatchObject({
+    expect(await api.call('POST', `/v1/endpoints/${created.id}/test`)).toMatchObject({
       status: 409,
       body: { code: 'endpoint-unconfirmed' },
     });
@@ -80,7 +80,7 @@ describe('e-mail consent', () => {
     expect(link).toBe(`https://bookbell.example.com/ops/confirm/${token}`);
     expect(mail.parts[1]?.body).toContain(`href="${link}"`);
     // Only the token's hash is stored.
-    const stored = await system.pool.query('select confirmation_token_hash from webhooks where id = $1', [created.id]);
+    const stored = await system.pool.query('select confirmation_token_hash from endpoints where id = $1', [created.id]);
     expect(stored.rows[0].confirmation_token_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(stored.rows[0].confirmation_token_hash).not.toContain(token);
 
@@ -92,12 +92,12 @@ describe('e-mail consent', () => {
       expect(page.headers.get('referrer-policy')).toBe('no-referrer');
       expect(await page.text()).toContain('<form method="post">');
     }
-    expect((await api.call('GET', `/v1/webhooks/${created.id}`)).body.confirmed_at).toBeNull();
+    expect((await api.call('GET', `/v1/endpoints/${created.id}`)).body.confirmed_at).toBeNull();
 
     const confirmed = await fetch(`${system.apiUrl}/confirm/${token}`, { method: 'POST' });
     expect(confirmed.status).toBe(200);
     expect(await confirmed.text()).toContain('Subscription confirmed');
-    expect((await api.call('GET', `/v1/webhooks/${created.id}`)).body.confirmed_at).toEqual(expect.any(String));
+    expect((await api.call('GET', `/v1/endpoints/${created.id}`)).body.confirmed_at).toEqual(expect.any(String));
 
     // What waited arrives, in the book's order; the link works once.
     await eventually(() => expect(smtp.mails).toHaveLength(3));
@@ -121,7 +121,7 @@ describe('e-mail consent', () => {
     await takeConfirmation(smtp, 'ops@lender.test');
     // Nothing more is due: no message waits to be sent, one mail was counted.
     const waiting = await system.pool.query(
-      'select count(*)::int as n from confirmation_outbox where webhook_id = $1',
+      'select count(*)::int as n from confirmation_outbox where endpoint_id = $1',
       [first.body.id],
     );
     const counted = await system.pool.query('select count(*)::int as n from mail_sends where tenant_id = $1', [
@@ -135,9 +135,9 @@ describe('e-mail consent', () => {
     const { system, api, subscribe } = await start();
     const ops = (await subscribe('ops@lender.test')).body; // 1 mail of 3 to ops, 1 of 4 in all
     await confirmAddress(smtp, system.apiUrl, 'ops@lender.test');
-    expect((await api.call('POST', `/v1/webhooks/${ops.id}/test`)).body).toMatchObject({ delivered: true });
-    expect((await api.call('POST', `/v1/webhooks/${ops.id}/test`)).body).toMatchObject({ delivered: true });
-    const overAddress = await api.call('POST', `/v1/webhooks/${ops.id}/test`);
+    expect((await api.call('POST', `/v1/endpoints/${ops.id}/test`)).body).toMatchObject({ delivered: true });
+    expect((await api.call('POST', `/v1/endpoints/${ops.id}/test`)).body).toMatchObject({ delivered: true });
+    const overAddress = await api.call('POST', `/v1/endpoints/${ops.id}/test`);
     expect(problemOf(overAddress)).toEqual({ status: 429, code: 'mail-rate-limited', retryAfter: expect.any(String) });
     expect(Number(overAddress.headers.get('retry-after'))).toBeGreaterThan(3000);
     expect(overAddress.headers.get('content-type')).toContain('application/problem+json');
@@ -145,16 +145,16 @@ describe('e-mail consent', () => {
     // A resend goes to a pending address only; the fourth mail of the tenant is its last.
     const team = (await subscribe('team@lender.test')).body;
     await takeConfirmation(smtp, 'team@lender.test');
-    expect((await api.call('POST', `/v1/webhooks/${ops.id}/confirmation`)).body.code).toBe('confirmation-not-pending');
-    const overTenant = await api.call('POST', `/v1/webhooks/${team.id}/confirmation`);
+    expect((await api.call('POST', `/v1/endpoints/${ops.id}/confirmation`)).body.code).toBe('confirmation-not-pending');
+    const overTenant = await api.call('POST', `/v1/endpoints/${team.id}/confirmation`);
     expect(problemOf(overTenant)).toEqual({ status: 429, code: 'mail-rate-limited', retryAfter: expect.any(String) });
-    const refusedCreate = await api.call('POST', '/v1/webhooks', {
+    const refusedCreate = await api.call('POST', '/v1/endpoints', {
       email: 'new@lender.test',
       events: ['BOOK_COMPLETE'],
     });
     expect(problemOf(refusedCreate)).toMatchObject({ status: 429, code: 'mail-rate-limited' });
     // A refused create changes nothing.
-    const listed = (await api.call('GET', '/v1/webhooks')).body.data.map((e: { email: string }) => e.email);
+    const listed = (await api.call('GET', '/v1/endpoints')).body.data.map((e: { email: string }) => e.email);
     expect(listed.sort()).toEqual(['ops@lender.test', 'team@lender.test']);
     // The two tests went; nothing over a limit did.
     expect(smtp.mails.splice(0).map((m) => m.subject)).toEqual(Array(2).fill('bookbell test notification'));
@@ -162,7 +162,7 @@ describe('e-mail consent', () => {
     // Another tenant, the same address: its own limits.
     const other = await start();
     const theirs = (await other.subscribe('ops@lender.test')).body;
-    const resent = await other.api.call('POST', `/v1/webhooks/${theirs.id}/confirmation`);
+    const resent = await other.api.call('POST', `/v1/endpoints/${theirs.id}/confirmation`);
     expect(resent.status).toBe(202);
     // The resend replaced the first link: only the newest works.
     const firstMessage = await takeConfirmation(smtp, 'ops@lender.test');
@@ -183,13 +183,13 @@ describe('e-mail consent', () => {
     await confirmAddress(smtp, system.apiUrl, 'ops@lender.test');
     expect(smtp.mails).toEqual([]);
 
-    const changed = await api.call('PATCH', `/v1/webhooks/${created.id}`, { email: 'other@lender.test' });
+    const changed = await api.call('PATCH', `/v1/endpoints/${created.id}`, { email: 'other@lender.test' });
     expect(changed.body).toMatchObject({ email: 'other@lender.test', confirmed_at: null });
     await takeConfirmation(smtp, 'other@lender.test');
     const bookUuid = await api.createBook();
     await api.seal(bookUuid);
     await eventually(async () => {
-      const deliveries = (await api.call('GET', `/v1/webhooks/${created.id}/deliveries`)).body.data;
+      const deliveries = (await api.call('GET', `/v1/endpoints/${created.id}/deliveries`)).body.data;
       expect(deliveries.map((d: { status: string }) => d.status)).toEqual(['HELD']);
     });
     expect(smtp.mails).toEqual([]);

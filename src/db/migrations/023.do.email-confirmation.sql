@@ -1,10 +1,10 @@
 -- E-mail consent: an address gets one confirmation message and nothing else until someone there confirms it. Only
 -- the token's hash is kept; deliveries wait HELD meanwhile and are sent once it is confirmed.
-alter table webhooks add column confirmed_at timestamptz;
-alter table webhooks add column confirmation_token_hash text;
+alter table endpoints add column confirmed_at timestamptz;
+alter table endpoints add column confirmation_token_hash text;
 -- E-mail endpoints created before the rule keep receiving.
-update webhooks set confirmed_at = created_at where email is not null;
-create unique index webhooks_confirmation_token_key on webhooks (confirmation_token_hash)
+update endpoints set confirmed_at = created_at where email is not null;
+create unique index endpoints_confirmation_token_key on endpoints (confirmation_token_hash)
   where confirmation_token_hash is not null;
 
 -- Confirmation messages to send, written in the transaction that creates (or re-addresses) the endpoint or asks for
@@ -14,12 +14,12 @@ create table confirmation_outbox (
   id bigint generated always as identity primary key,
   task_queue text not null,
   tenant_id text not null,
-  webhook_id uuid not null,
+  endpoint_id uuid not null,
   email text not null,
   link text not null,
   available_at timestamptz not null,
   created_at timestamptz not null default now(),
-  foreign key (tenant_id, webhook_id) references webhooks (tenant_id, id) on delete cascade
+  foreign key (tenant_id, endpoint_id) references endpoints (tenant_id, id) on delete cascade
 );
 create index confirmation_outbox_available_idx on confirmation_outbox (task_queue, available_at);
 
