@@ -42,8 +42,8 @@ export function EndpointPage({ id }: { id: string }) {
       </div>
       {endpoint.email && !endpoint.confirmed_at && (
         <p class="notice notice-info">
-          Awaiting confirmation: {endpoint.email} got a message with a link and receives nothing else until someone there
-          confirms. Events wait meanwhile and are sent in order once confirmed.
+          Awaiting confirmation: {endpoint.email} got a message with a link and receives nothing else until someone
+          there confirms. Events wait meanwhile and are sent in order once confirmed.
         </p>
       )}
       {endpoint.disabled_reason && (
