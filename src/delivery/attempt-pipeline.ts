@@ -34,7 +34,7 @@ export interface DeliveryDeps extends SendDeps {
   publicUrl?: string | undefined;
 }
 
-/** One event's delivery to one endpoint (the endpoint's column is still named endpoint_id). */
+/** One event's delivery to one endpoint. */
 export interface DeliveryKey {
   tenantId: string;
   eventId: EventId;
@@ -106,6 +106,13 @@ async function attemptDelivery(
 
   // (2) sign and send, (3) health, (4) decide.
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
+    // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
+    // counted against its health. Temporal runs the attempt again, with the same webhook-id.
+    const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
+    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + roundAttempt, result), error });
+    deps.cancel.throwIfAborted();
+  }
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
   const now = Date.now();
   const verdict = judgeAttempt({
@@ -174,14 +181,7 @@ export async function attemptBatch(
   };
   const decisions = await Promise.all(
     eventIds.map((eventId) =>
-      attemptDelivery(
-        deps,
-        { tenantId, eventId, endpointId: endpointId },
-        deliveries.get(eventId),
-        endpoint,
-        roundAttempt,
-        writes,
-      ),
+      attemptDelivery(deps, { tenantId, eventId, endpointId }, deliveries.get(eventId), endpoint, roundAttempt, writes),
     ),
   );
   return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));
