@@ -9,7 +9,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findEndpointWithSecrets, recordEndpointHealth } from '../db/endpoints.js';
+import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -70,11 +70,14 @@ export async function loadAttempts(pool: Pool, tenantId: string, endpointId: End
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
   findEndpointWithSecrets(pool, tenantId, endpointId);
 
-/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
-  delivery?.status === 'PENDING' && endpoint?.active === true;
+  delivery?.status === 'PENDING' && endpoint !== undefined && sendsTo(endpoint);
 
-/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+/**
+ * Holds a delivery of an endpoint that is off (or an address not yet confirmed); one turned on (or confirmed)
+ * meanwhile is tried again at once instead.
+ */
 async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
   if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
   return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
@@ -82,7 +85,7 @@ async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecisi
 
 /**
  * Attempt `roundAttempt` (1-based, within the delivery's round) of one loaded delivery: sends it unless it is
- * finished, held, or its endpoint is gone, paused or disabled (then it is held), and runs stages 2 to 4.
+ * finished, held, or its endpoint is gone, paused, disabled or unconfirmed (then it is held), and runs stages 2 to 4.
  */
 async function attemptDelivery(
   deps: DeliveryDeps,
@@ -99,7 +102,7 @@ async function attemptDelivery(
     countFinishedDelivery('FAILED');
     return { status: 'FAILED' };
   }
-  if (!endpoint.active) return hold(deps, key);
+  if (!sendsTo(endpoint)) return hold(deps, key);
 
   // (2) sign and send, (3) health, (4) decide.
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
