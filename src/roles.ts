@@ -134,6 +134,7 @@ export async function startApiRole(opts: {
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
       mailLimits: mailLimits(config),
       confirmationLinkBase: () => config.PUBLIC_URL ?? ownUrl,
+      publicUrl: config.PUBLIC_URL,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {

@@ -3,6 +3,9 @@ import type Router from '@koa/router';
 import {
   CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
+  emailFormatRefusal,
+  PreviewQuerySchema,
+  type EndpointPreview,
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
@@ -41,6 +44,8 @@ import type { Mailer } from '../delivery/mailer.js';
 import type { EndpointSender } from '../delivery/send.js';
 import { loadEndpoint } from '../delivery/attempt-pipeline.js';
 import { sendTestEvent } from '../delivery/test-event.js';
+import { renderBody } from '../events/formats/index.js';
+import { sampleEvent } from '../events/formats/samples.js';
 import { reopenAndHandOver } from '../temporal/redeliveries.js';
 import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
@@ -65,6 +70,8 @@ export interface EndpointRouteDeps {
   mailLimits: MailLimits;
   /** Where confirmation links point: PUBLIC_URL, else the API's own address (known once it listens). */
   confirmationLinkBase: () => string;
+  /** PUBLIC_URL: console links in the Slack and Teams formats (test events, previews); none without it. */
+  publicUrl?: string | undefined;
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
@@ -76,6 +83,7 @@ function toEndpoint(row: EndpointRow): Endpoint {
     events: row.events,
     description: row.description,
     signature_scheme: row.signature_scheme,
+    format: row.format,
     active: row.active,
     disabled_reason: row.disabled_reason,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
@@ -134,6 +142,7 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         description: body.description,
         scheme: body.signature_scheme,
         secret,
+        format: body.format,
       });
       const email = inserted.email;
       const entry = email
@@ -178,6 +187,8 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         'A URL endpoint keeps its url and an e-mail endpoint its email.',
       );
     }
+    const formatRefusal = existing.email ? emailFormatRefusal(body.format) : undefined;
+    if (formatRefusal) throw invalidField('format', formatRefusal);
     // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver). A new
     // address has not agreed to anything: it starts unconfirmed again, with its own confirmation message.
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
@@ -273,6 +284,19 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
       error: attempt.error ?? null,
       response_snippet: attempt.responseSnippet ?? null,
     } satisfies EndpointTestResult;
+  });
+
+  // A sample event as this endpoint would receive it: the renderer deliveries use, on a sample book.
+  router.get('/v1/endpoints/:id/preview', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    const { event } = parseInput(PreviewQuerySchema, ctx.query, 'query string');
+    const links = { publicUrl: deps.publicUrl, endpointId: existing.id };
+    ctx.body = {
+      format: existing.format,
+      event,
+      content_type: 'application/json',
+      body: renderBody(existing.format, sampleEvent(event), links),
+    } satisfies EndpointPreview;
   });
 
   router.get('/v1/operational-events', async (ctx) => {

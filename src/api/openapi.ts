@@ -44,6 +44,8 @@ import {
   UpdateEndpointRequestSchema,
   EndpointSchema,
   EndpointTestResultSchema,
+  EndpointPreviewSchema,
+  PreviewQuerySchema,
   EndpointWithSecretSchema,
 } from '../contract/endpoints.js';
 import {
@@ -77,6 +79,7 @@ const endpointLinks = (from: Record<string, string>) =>
     deleteEndpoint: from,
     rotateEndpointSecret: from,
     testEndpoint: from,
+    previewEndpoint: from,
     resendEndpointConfirmation: from,
     listEndpointDeliveries: from,
     recoverEndpointDeliveries: from,
@@ -363,6 +366,17 @@ const paths: ZodOpenApiPathsObject = {
         },
       },
       problems: ['endpoint-not-found', 'endpoint-unconfirmed', 'mail-rate-limited'],
+    }),
+  },
+  '/v1/endpoints/{id}/preview': {
+    get: op("A sample event as this endpoint would receive it, in the endpoint's format", {
+      operationId: 'previewEndpoint',
+      description:
+        "The body a sample book's event takes in the endpoint's `format`, rendered by the code deliveries use (the " +
+        'console shows it). Nothing is sent. Console links appear under PUBLIC_URL only.',
+      requestParams: { ...endpointParams, query: PreviewQuerySchema },
+      responses: { '200': json(EndpointPreviewSchema, 'The rendered body') },
+      problems: ['endpoint-not-found'],
     }),
   },
   '/v1/endpoints/{id}/deliveries': { get: listEndpointDeliveries },

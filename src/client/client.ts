@@ -141,6 +141,11 @@ export class BookbellClient {
     return this.transport.json('testEndpoint', { ...post(options), path: { id } });
   }
 
+  /** A sample event as the endpoint would receive it, in its body format (nothing is sent). */
+  previewEndpoint(id: string, query: T.PreviewQuery = {}, options?: CallOptions): Promise<T.EndpointPreview> {
+    return this.transport.json('previewEndpoint', { ...options, path: { id }, query });
+  }
+
   listEndpointDeliveries(id: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {
     return this.transport.json('listEndpointDeliveries', { ...options, path: { id }, query });
   }

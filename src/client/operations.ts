@@ -23,6 +23,7 @@ export const OPERATIONS = {
   rotateEndpointSecret: ['POST', '/v1/endpoints/{id}/rotate-secret'],
   resendEndpointConfirmation: ['POST', '/v1/endpoints/{id}/confirmation'],
   testEndpoint: ['POST', '/v1/endpoints/{id}/test'],
+  previewEndpoint: ['GET', '/v1/endpoints/{id}/preview'],
   listEndpointDeliveries: ['GET', '/v1/endpoints/{id}/deliveries'],
   recoverEndpointDeliveries: ['POST', '/v1/endpoints/{id}/recover'],
   listDeliveryAttempts: ['GET', '/v1/deliveries/{id}/attempts'],

@@ -51,6 +51,8 @@ import type {
   EndpointsQuerySchema,
   EndpointTestResultSchema,
   EndpointWithSecretSchema,
+  EndpointPreviewSchema,
+  PreviewQuerySchema,
 } from '../contract/endpoints.js';
 
 export type { Problem } from '../contract/problem.js';
@@ -103,6 +105,9 @@ export type Endpoint = z.output<typeof EndpointSchema>;
 export type EndpointWithSecret = z.output<typeof EndpointWithSecretSchema>;
 export type EndpointList = z.output<typeof EndpointListSchema>;
 export type EndpointTestResult = z.output<typeof EndpointTestResultSchema>;
+export type EndpointPreview = z.output<typeof EndpointPreviewSchema>;
+export type PreviewQuery = z.input<typeof PreviewQuerySchema>;
+export type { BodyFormat, PreviewEvent } from '../contract/endpoints.js';
 export type OperationalEventList = z.output<typeof OperationalEventListSchema>;
 export type Redelivering = z.output<typeof RedeliveringSchema>;
 export type RetryAccepted = z.output<typeof RetryAcceptedSchema>;

@@ -1,6 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { SubscribableEvent } from '../contract/endpoints.js';
+import type { BodyFormat, SubscribableEvent } from '../contract/endpoints.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
@@ -13,6 +13,8 @@ export interface EndpointRow {
   events: SubscribableEvent[];
   description: string | null;
   signature_scheme: 'standard' | 'ocrolus';
+  /** The body it receives (always bookbell for an e-mail address). */
+  format: BodyFormat;
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
@@ -30,7 +32,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -52,12 +54,13 @@ export async function insertEndpoint(
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
     secret: string;
+    format?: BodyFormat | undefined;
   },
 ): Promise<EndpointRow> {
   const result = await pool
     .query<EndpointRow>(
-      `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret, email)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
+      `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret, email, format)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text, $9::text)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -68,6 +71,7 @@ export async function insertEndpoint(
         endpoint.scheme,
         endpoint.secret,
         endpoint.email ?? null,
+        endpoint.format ?? 'bookbell',
       ],
     )
     .catch(rethrowDuplicate);
@@ -130,6 +134,7 @@ export async function updateEndpoint(
     events?: SubscribableEvent[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
+    format?: BodyFormat | undefined;
   },
 ): Promise<EndpointRow | undefined> {
   const result = await pool
@@ -138,6 +143,7 @@ export async function updateEndpoint(
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
+         format = coalesce($8::text, format),
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -150,6 +156,7 @@ export async function updateEndpoint(
         changes.description ?? null,
         changes.active ?? null,
         changes.email ?? null,
+        changes.format ?? null,
       ],
     )
     .catch(rethrowDuplicate);
