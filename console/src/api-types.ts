@@ -19,6 +19,9 @@ import type {
 } from '../../src/contract/deliveries.js';
 import type { StreamEventData, StreamEventName } from '../../src/contract/stream.js';
 import type {
+  BodyFormat,
+  EndpointPreview,
+  PreviewEvent,
   SubscribableEvent,
   Endpoint,
   EndpointListSchema,
@@ -26,7 +29,18 @@ import type {
   EndpointWithSecretSchema,
 } from '../../src/contract/endpoints.js';
 
-export type { Attempt, BookSummary, BookView, Delivery, DocumentCounts, SubscribableEvent, Endpoint };
+export type {
+  Attempt,
+  BodyFormat,
+  BookSummary,
+  BookView,
+  Delivery,
+  DocumentCounts,
+  EndpointPreview,
+  PreviewEvent,
+  SubscribableEvent,
+  Endpoint,
+};
 export type AccountAnalytics = z.infer<typeof AccountAnalyticsSchema>;
 export type BookAnalytics = z.infer<typeof BookAnalyticsSchema>;
 export type BookDocument = z.infer<typeof DocumentViewSchema>;

@@ -215,6 +215,22 @@ describe('console', () => {
     expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
   });
 
+  it("previews each event kind in the endpoint's body format, and changes the format", async () => {
+    await see(page.getByRole('heading', { name: 'Body format' }));
+    const bookbell = await see(page.getByLabel('Preview of VERIFICATION_COMPLETE in bookbell'));
+    expect(JSON.parse(await bookbell.innerText())).toMatchObject({ event_name: 'VERIFICATION_COMPLETE' });
+    await page.getByLabel('Format', { exact: true }).selectOption('slack');
+    await page.getByLabel('Preview of', { exact: true }).selectOption('BOOK_COMPLETE');
+    const slack = await see(page.getByLabel('Preview of BOOK_COMPLETE in slack'));
+    expect(JSON.parse(await slack.innerText()).blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'A book is complete' },
+    });
+    await page.getByLabel('Format', { exact: true }).selectOption('bookbell');
+    await see(page.getByLabel('Preview of BOOK_COMPLETE in bookbell'));
+    expect((await api.api.listEndpoints()).data.map((endpoint) => endpoint.format)).toEqual(['bookbell']);
+  });
+
   it('lists and searches the books, newest first, with their counts', async () => {
     const q4 = await api.createBook({ name: 'Q4 statements' });
     const q4Doc = await api.upload(q4, randomUUID(), 'october.pdf');
