@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BODY_FORMATS, PREVIEW_EVENTS } from '../../src/contract/endpoints.js';
 import { EventPayloadSchema, TestEventPayloadSchema, type EventPayload } from '../../src/contract/event-payload.js';
@@ -6,6 +7,7 @@ import { OCROLUS_EVENT_NAMES } from '../../src/events/formats/ocrolus.js';
 import { sampleEvent } from '../../src/events/formats/samples.js';
 import { SLACK_LIMITS, slackText } from '../../src/events/formats/slack.js';
 import { buildEventPayload } from '../../src/events/payloads.js';
+import { fromRoot } from '../../src/paths.js';
 import { testPayload } from '../../src/events/test-payload.js';
 import {
   SlackMessageSchema,
@@ -214,5 +216,19 @@ describe('the preview samples', () => {
       teams(event);
     }
     expect(sampleEvent('VERIFICATION_FAILED')).toMatchObject({ event_name: 'VERIFICATION_COMPLETE', result: 'FAILED' });
+  });
+});
+
+describe('the examples in docs/endpoints.md', () => {
+  it("are each format's rendering of the sample failed verification, as published", () => {
+    const doc = readFileSync(fromRoot('docs/endpoints.md'), 'utf8');
+    for (const format of BODY_FORMATS) {
+      const example = new RegExp(`<!-- format-example: ${format} -->\\s*\`\`\`json\\n([\\s\\S]*?)\`\`\``).exec(doc);
+      expect(example, format).not.toBeNull();
+      const rendered = renderBody(format, sampleEvent('VERIFICATION_FAILED'), {
+        publicUrl: 'https://bookbell.example.com',
+      });
+      expect(JSON.parse(example?.[1] ?? ''), format).toEqual(JSON.parse(rendered));
+    }
   });
 });
