@@ -435,7 +435,9 @@ const BOUNDED =
   `A body is at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON whatever the book's size: BOOK_COMPLETE lists ` +
   `at most the first ${MAX_LISTED_DOCUMENTS} documents (documents_truncated, documents_url), and ANALYTICS_COMPLETED ` +
   'shortens its analytics when they do not fit (analytics_truncated, analytics_url); GET /v1/books/{book_uuid}/documents ' +
-  'and GET /v1/books/{book_uuid} have them all.';
+  'and GET /v1/books/{book_uuid} have them all. This is the body of the default `bookbell` format; an endpoint whose ' +
+  '`format` is ocrolus, slack or teams receives the same event rendered in that format (GET /v1/endpoints/{id}/preview ' +
+  'shows one), signed alike.';
 const delivered = (summary: string, schema: z.ZodType, note = '') => ({
   post: {
     summary,
