@@ -3,6 +3,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedul
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
+import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -114,6 +115,11 @@ const ConfigSchema = z.object({
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
   /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
+  /**
+   * Keys that seal endpoint signing secrets (and stored idempotent answers) in PostgreSQL: `id:base64,…`, the first
+   * seals, all open. Unset: `npm start` makes one and keeps it in DATA_DIR/secret-keys; `npm run api|worker` refuse.
+   */
+  SECRET_KEYS: optionalString.pipe(KeyringSchema.optional()),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
   /** How often the retention schedule deletes what has aged out (the ages below). */
@@ -188,15 +194,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+const CLUSTER_HINTS = {
+  TEMPORAL_ADDRESS: 'use `npm start` for embedded defaults',
+  DATABASE_URL: 'use `npm start` for embedded defaults',
+  SECRET_KEYS: 'the same in every process, e.g. SECRET_KEYS=k1:$(openssl rand -base64 32)',
+} as const;
+
 /** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
-export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string } {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL'] as const).filter((name) => !config[name]);
+export function requireClusterConfig(
+  config: Config,
+): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] } {
+  // Every process of a cluster must seal and open secrets with the same keys: none can be made up here.
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SECRET_KEYS'] as const).filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ConfigError(
-      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (use \`npm start\` for embedded defaults)`).join('\n')}`,
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (${CLUSTER_HINTS[name]})`).join('\n')}`,
     );
   }
-  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
+  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] };
 }
 
 /** Whether `name` is set to something: empty counts as unset, as everywhere in the configuration. */

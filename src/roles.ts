@@ -17,9 +17,23 @@ import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
 import { listenFailure } from './startup/ports.js';
+import { StartupFailure } from './startup/failure.js';
+import { Keyring } from './crypto/keyring.js';
+import { sealClearSecrets } from './db/sealing.js';
 
 /** How often a worker hands over redeliveries the API could not (see src/temporal/redeliveries.ts). */
 const OUTBOX_SWEEP_MS = 2_000;
+
+/**
+ * The keyring of SECRET_KEYS (`npm start` fills it in when unset), once whatever rows still hold in clear are sealed
+ * with it: every role does that on start, so whichever starts first after an upgrade leaves no secret in clear.
+ */
+async function secretKeyring(config: Config, pool: Pool): Promise<Keyring> {
+  if (!config.SECRET_KEYS) throw new StartupFailure('SECRET_KEYS is not set: give every process the same keys.');
+  const keyring = new Keyring(config.SECRET_KEYS);
+  await sealClearSecrets(pool, keyring);
+  return keyring;
+}
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
 export interface Role {
@@ -33,6 +47,7 @@ export async function startWorkerRole(opts: {
   logger: Logger;
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
+  const secrets = await secretKeyring(opts.config, opts.pool);
   const { worker, client, close } = await createBookWorker({
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
@@ -47,6 +62,7 @@ export async function startWorkerRole(opts: {
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,
       publicUrl: opts.config.PUBLIC_URL,
+      secrets,
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
@@ -83,6 +99,7 @@ export async function startApiRole(opts: {
   logger: Logger;
 }): Promise<Role & { url: string }> {
   const { config } = opts;
+  const secrets = await secretKeyring(config, opts.pool);
   const connection = await Connection.connect(temporalConnectionOptions(config, opts.temporalAddress));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
@@ -105,6 +122,7 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+    secrets,
     webhooks: {
       destinations,
       sender,

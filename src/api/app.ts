@@ -9,6 +9,7 @@ import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
@@ -47,7 +48,9 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
+  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger' | 'secrets'>;
+  /** SECRET_KEYS: seals endpoint secrets and stored idempotent answers in PostgreSQL. */
+  secrets: Keyring;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
@@ -130,6 +133,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   registerWebhookRoutes(router, {
     pool: deps.pool,
+    secrets: deps.secrets,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger: deps.logger,
@@ -170,7 +174,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
   );
   app.use(refuseUnsafeInput);
-  app.use(idempotentPosts(deps.pool, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
+  app.use(idempotentPosts(deps.pool, deps.secrets, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
   app.use(methodProblems);
   app.use(router.routes());
   // Sets 405 (or 501 for a method no route implements) with the Allow header RFC 9110 asks for; methodProblems turns

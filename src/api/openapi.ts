@@ -300,13 +300,13 @@ const paths: ZodOpenApiPathsObject = {
       requestParams: webhookParams,
       requestBody: body(UpdateWebhookRequestSchema),
       responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: links({ getWebhook: WEBHOOK_FROM_PATH }) } },
-      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken'],
+      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken', 'api-key-read-only'],
     }),
     delete: op('Delete an endpoint', {
       operationId: 'deleteWebhook',
       requestParams: webhookParams,
       responses: { '204': { description: 'Deleted' } },
-      problems: ['webhook-not-found'],
+      problems: ['webhook-not-found', 'api-key-read-only'],
     }),
   },
   '/v1/webhooks/{id}/rotate-secret': {

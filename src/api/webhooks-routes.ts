@@ -20,6 +20,7 @@ import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
 import { attemptCursor, operationalEventCursor, webhookCursor, webhookDeliveryCursor } from './list-cursors.js';
 import { pageOf } from './pagination.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import {
   listOperationalEvents,
@@ -45,6 +46,8 @@ import type { AppState } from './state.js';
 
 export interface WebhookRouteDeps {
   pool: Pool;
+  /** Seals signing secrets in PostgreSQL (SECRET_KEYS). */
+  secrets: Keyring;
   temporal: Client;
   taskQueue: string;
   /** Sends test events (the same SSRF policy as deliveries). */
@@ -107,16 +110,20 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       });
     }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
-    const row = await insertWebhook(pool, {
-      tenantId: ctx.state.tenantId,
-      id: randomUUID(),
-      url: body.url,
-      email: body.email,
-      events: body.events,
-      description: body.description,
-      scheme: body.signature_scheme,
-      secret,
-    }).catch((err: unknown) => {
+    const row = await insertWebhook(
+      pool,
+      {
+        tenantId: ctx.state.tenantId,
+        id: randomUUID(),
+        url: body.url,
+        email: body.email,
+        events: body.events,
+        description: body.description,
+        scheme: body.signature_scheme,
+        secret,
+      },
+      deps.secrets,
+    ).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     ctx.status = 201;
@@ -181,7 +188,14 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     const refusal = body?.secret === undefined ? undefined : secretRefusal(existing.signature_scheme, body.secret);
     if (refusal) throw invalidField('secret', refusal);
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
-    const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
+    const row = await rotateWebhookSecret(
+      pool,
+      deps.secrets,
+      ctx.state.tenantId,
+      existing.id,
+      secret,
+      deps.rotationGraceMs,
+    );
     if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
     ctx.body = { ...toWebhook(row), secret };
   });
@@ -202,7 +216,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 
   router.post('/v1/webhooks/:id/test', async (ctx) => {
     const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
-    const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
+    const endpoint = await loadEndpoint(pool, deps.secrets, ctx.state.tenantId, id);
     if (!endpoint) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
     const { eventId, result: attempt } = await sendTestEvent(deps, endpoint);
     ctx.body = {

@@ -81,6 +81,13 @@ export const PROBLEM_KINDS = {
     'A /v1 route with a key that is not (or no longer) valid.',
     'Use a current key; revoked keys stay refused. Do not retry with the same key.',
   ),
+  'api-key-read-only': kind(
+    403,
+    'API key can only read',
+    "The API key's scope is `read`: it reads everything of its tenant and changes nothing.",
+    'A /v1 request other than GET or HEAD (a POST, PATCH or DELETE) with a read-only key; nothing was changed.',
+    'Send changes with a key of scope `full` (`npm run keys -- create --scope full`). Do not retry with the same key.',
+  ),
   'book-not-found': kind(
     404,
     'Book not found',

@@ -1,6 +1,7 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
 import type { SubscribableEvent } from '../contract/webhooks.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
@@ -20,7 +21,25 @@ export interface WebhookRow {
   updated_at: Date;
 }
 
-/** What signing needs; only the delivery activity and the secret-returning routes read it. */
+/**
+ * Where an endpoint's secrets are sealed: the row, so a sealed value copied into another row does not open. The
+ * current and the previous secret share it (rotation moves one into the other).
+ */
+export const endpointSecretContext = (tenantId: string, id: string) => `endpoint:${tenantId}:${id}`;
+
+/** A secret as a row holds it: sealed, or (before the first start with SECRET_KEYS) in clear. */
+interface StoredSecret {
+  clear: string | null;
+  sealed: Buffer | null;
+  keyId: string | null;
+}
+
+function openSecret(keyring: Keyring, context: string, stored: StoredSecret): string | null {
+  if (stored.sealed && stored.keyId) return keyring.open(stored.keyId, stored.sealed, context).toString('utf8');
+  return stored.clear;
+}
+
+/** What signing needs, opened; only the delivery pipeline reads it. */
 export interface WebhookSecrets {
   secret: string;
   previous_secret: string | null;
@@ -51,11 +70,17 @@ export async function insertWebhook(
     scheme: 'standard' | 'ocrolus';
     secret: string;
   },
+  keyring: Keyring,
 ): Promise<WebhookRow> {
+  const { keyId, sealed } = keyring.seal(
+    Buffer.from(webhook.secret),
+    endpointSecretContext(webhook.tenantId, webhook.id),
+  );
   const result = await pool
     .query<WebhookRow>(
-      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret, email)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
+      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
+                             email)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text)
        returning ${COLUMNS}`,
       [
         webhook.tenantId,
@@ -64,8 +89,9 @@ export async function insertWebhook(
         webhook.events,
         webhook.description ?? null,
         webhook.scheme,
-        webhook.secret,
+        sealed,
         webhook.email ?? null,
+        keyId,
       ],
     )
     .catch(rethrowDuplicate);
@@ -104,14 +130,46 @@ export async function findWebhook(pool: Pool, tenantId: string, id: string): Pro
 
 export async function findWebhookWithSecrets(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   id: string,
 ): Promise<(WebhookRow & WebhookSecrets) | undefined> {
-  const result = await pool.query<WebhookRow & WebhookSecrets>(
-    `select ${COLUMNS}, secret, previous_secret from webhooks where tenant_id = $1::text and id = $2::uuid`,
+  const result = await pool.query<
+    WebhookRow & {
+      secret: string | null;
+      secret_sealed: Buffer | null;
+      secret_key_id: string | null;
+      previous_secret: string | null;
+      previous_secret_sealed: Buffer | null;
+      previous_secret_key_id: string | null;
+    }
+  >(
+    `select ${COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
+       previous_secret_key_id
+     from webhooks where tenant_id = $1::text and id = $2::uuid`,
     [tenantId, id],
   );
-  return result.rows[0];
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const {
+    secret,
+    secret_sealed,
+    secret_key_id,
+    previous_secret,
+    previous_secret_sealed,
+    previous_secret_key_id,
+    ...rest
+  } = row;
+  const context = endpointSecretContext(tenantId, row.id);
+  return {
+    ...rest,
+    secret: openSecret(keyring, context, { clear: secret, sealed: secret_sealed, keyId: secret_key_id }) ?? '',
+    previous_secret: openSecret(keyring, context, {
+      clear: previous_secret,
+      sealed: previous_secret_sealed,
+      keyId: previous_secret_key_id,
+    }),
+  };
 }
 
 /**
@@ -162,17 +220,21 @@ export async function deleteWebhook(pool: Pool, tenantId: string, id: string): P
 /** Replaces the secret; the old one keeps signing alongside it until `graceMs` from now. */
 export async function rotateWebhookSecret(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   id: string,
   secret: string,
   graceMs: number,
 ): Promise<WebhookRow | undefined> {
+  const { keyId, sealed } = keyring.seal(Buffer.from(secret), endpointSecretContext(tenantId, id));
+  // The old secret moves over as it is stored: sealed for the same row, it opens there as well.
   const result = await pool.query<WebhookRow>(
-    `update webhooks set previous_secret = secret, secret = $3::text,
+    `update webhooks set previous_secret = secret, previous_secret_sealed = secret_sealed,
+       previous_secret_key_id = secret_key_id, secret = null, secret_sealed = $3::bytea, secret_key_id = $5::text,
        previous_secret_expires_at = now() + $4::bigint * interval '1 millisecond', updated_at = now()
      where tenant_id = $1::text and id = $2::uuid
      returning ${COLUMNS}`,
-    [tenantId, id, secret, graceMs],
+    [tenantId, id, sealed, graceMs, keyId],
   );
   return result.rows[0];
 }

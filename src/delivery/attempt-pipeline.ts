@@ -8,6 +8,7 @@ import {
   type DeliveryRow,
   type LoggedAttempt,
 } from '../db/deliveries.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import { findWebhookWithSecrets, recordEndpointHealth } from '../db/webhooks.js';
 import type { EventPayload } from '../events/payloads.js';
@@ -27,6 +28,8 @@ import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './se
 
 export interface DeliveryDeps extends SendDeps {
   pool: Pool;
+  /** Opens the endpoints' signing secrets (SECRET_KEYS). */
+  secrets: Keyring;
   retryPolicy: RetryPolicy;
   /** An endpoint failing without a break this long is disabled. */
   disableAfterMs: number;
@@ -58,17 +61,26 @@ export interface AttemptWrites {
 }
 
 /** Stage 1: the deliveries (missing: deleted with their endpoint) and the endpoint with its secrets. */
-export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
+export async function loadAttempts(
+  deps: Pick<DeliveryDeps, 'pool' | 'secrets'>,
+  tenantId: string,
+  endpointId: EndpointId,
+  eventIds: EventId[],
+) {
   const [rows, endpoint] = await Promise.all([
-    findDeliveries(pool, tenantId, endpointId, eventIds),
-    findWebhookWithSecrets(pool, tenantId, endpointId),
+    findDeliveries(deps.pool, tenantId, endpointId, eventIds),
+    findWebhookWithSecrets(deps.pool, deps.secrets, tenantId, endpointId),
   ]);
   return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
 }
 
 /** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
-export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
-  findWebhookWithSecrets(pool, tenantId, endpointId);
+export const loadEndpoint = (
+  pool: Pool,
+  secrets: Keyring,
+  tenantId: string,
+  endpointId: EndpointId,
+): Promise<Endpoint | undefined> => findWebhookWithSecrets(pool, secrets, tenantId, endpointId);
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
@@ -137,7 +149,7 @@ async function attemptDelivery(
 
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.webhookId, [key.eventId]);
+  const { deliveries, endpoint } = await loadAttempts(deps, key.tenantId, key.webhookId, [key.eventId]);
   const writes: AttemptWrites = {
     health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
@@ -157,7 +169,7 @@ export async function attemptBatch(
   eventIds: EventId[],
   roundAttempt: number,
 ): Promise<Map<EventId, AttemptDecision>> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, tenantId, endpointId, eventIds);
+  const { deliveries, endpoint } = await loadAttempts(deps, tenantId, endpointId, eventIds);
   const sending = eventIds.filter((eventId) => willSend(deliveries.get(eventId), endpoint)).length;
   const health = gather(sending, (outcomes: boolean[]) =>
     recordEndpointHealth(deps.pool, tenantId, endpointId, outcomes.includes(true)),

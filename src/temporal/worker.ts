@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
 import { Mailer } from '../delivery/mailer.js';
@@ -64,6 +65,8 @@ export interface BookWorkerOptions {
     mailFrom: string;
     /** PUBLIC_URL: mails link to the console under it. */
     publicUrl?: string | undefined;
+    /** SECRET_KEYS: opens the endpoints' signing secrets. */
+    secrets: Keyring;
   };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
@@ -122,6 +125,7 @@ export async function createBookWorker(
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,
+          secrets: options.delivery.secrets,
           publicUrl: options.delivery.publicUrl,
         },
       }),

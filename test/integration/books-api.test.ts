@@ -17,6 +17,7 @@ import {
 import { eventually, request } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { BookChangeHub } from '../../src/stream/book-change-hub.js';
+import { testKeyring } from '../support/secret-keys.js';
 
 let system: TestSystem;
 const api = (method: string, path: string, body?: unknown) =>
@@ -208,6 +209,7 @@ describe('bad requests get problem+json and change nothing', () => {
         timeoutMs: 1000,
         rotationGraceMs: 1000,
       },
+      secrets: testKeyring(),
       stream: { hub: new BookChangeHub(deadPool, logger), heartbeatMs: 1000 },
     });
     const server = app.listen(0, '127.0.0.1');

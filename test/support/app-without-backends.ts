@@ -3,6 +3,7 @@ import type { Pool } from '../../src/db/pool.js';
 import { WebhookSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
+import { testKeyring } from './secret-keys.js';
 
 /**
  * The API app with no database, Temporal or stream behind it: enough for what answers without them (its routes, the
@@ -23,6 +24,7 @@ export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof 
       timeoutMs: 1,
       rotationGraceMs: 1,
     },
+    secrets: testKeyring(),
     stream: { hub: {} as never, heartbeatMs: 1 },
   });
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireClusterConfig, retentionAges } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -28,6 +29,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL:'],
     ['PUBLIC_URL', 'bookbell.example.com', 'PUBLIC_URL:'],
     ['PUBLIC_URL', 'ftp://bookbell.example.com', 'PUBLIC_URL:'],
+    ['SECRET_KEYS', 'k1:c2hvcnQ=', 'SECRET_KEYS: key "k1" must be 32 bytes'],
   ])('names the bad variable %s', (name, value, expected) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(expected);
@@ -109,9 +111,13 @@ describe('loadConfig', () => {
     expect(() => requireClusterConfig(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toThrow(
       /DATABASE_URL: required for this role/,
     );
-    const config = requireClusterConfig(
-      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' }),
+    const cluster = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' };
+    // Every process must seal and open secrets with the same keys: a role cannot make one up.
+    expect(() => requireClusterConfig(loadConfig(cluster))).toThrow(
+      /SECRET_KEYS: required for this role \(the same in every process, e\.g\. SECRET_KEYS=k1:\$\(openssl rand -base64 32\)\)/,
     );
+    const config = requireClusterConfig(loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1') }));
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(config.SECRET_KEYS.map((key) => key.id)).toEqual(['k1']);
   });
 });

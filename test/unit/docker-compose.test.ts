@@ -3,17 +3,20 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig, requireClusterConfig } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { fromRoot } from '../../src/paths.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 
 // No Docker engine runs here: check the compose file against what the code expects instead, and let `docker compose
 // config` validate it where the compose plugin is installed. Compose resolves YAML merge keys (`<<: *anchor`) and
-// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults).
+// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults, and the required `${VAR:?…}`
+// from `shell`).
 const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
+const shell: Record<string, string> = { SECRET_KEYS: newKeyEntry('k1') };
 const interpolate = (value: unknown): unknown => {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (whole, _name: string, fallback?: string) =>
-      whole === '$$' ? '$' : (fallback ?? ''),
+    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*)|:\?[^}]*)?\}/g, (whole, name: string, fallback?: string) =>
+      whole === '$$' ? '$' : (shell[name] ?? fallback ?? ''),
     );
   }
   if (Array.isArray(value)) return value.map(interpolate);
@@ -36,7 +39,7 @@ describe('docker-compose.yml', () => {
     for (const service of ['api', 'worker']) {
       const environment = raw.services[service].environment as Record<string, string>;
       for (const name of CONFIG_VARIABLES.filter((n) => !notForContainers.includes(n) && !perService.includes(n))) {
-        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|\\})`));
+        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|:\\?|\\})`));
       }
       // The certificate files the TLS variables name are mounted.
       expect(raw.services[service].volumes).toEqual(['${TEMPORAL_TLS_DIR:-./tls}:/tls:ro']);
@@ -142,14 +145,18 @@ describe('docker-compose.yml', () => {
   });
 
   it.skipIf(!hasComposePlugin)('passes `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
+      env: { ...process.env, ...shell },
+    });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
   });
 
   // Debian's docker-compose (1.x) is older than the plugin: the file keeps to what both read (.ci/run installs it).
   it.skipIf(!hasDockerCompose)('passes `docker-compose config` (Debian)', () => {
-    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
+      env: { ...process.env, ...shell },
+    });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
   });

@@ -32,6 +32,7 @@ describe('the catalogue of problem kinds', () => {
       '400 malformed-http',
       '401 api-key-missing',
       '401 api-key-invalid',
+      '403 api-key-read-only',
       '404 book-not-found',
       '404 webhook-not-found',
       '404 delivery-not-found',
