@@ -3,7 +3,7 @@ import type { Pool } from '../src/db/pool.js';
 import type { RetryPolicy } from '../src/delivery/retry-schedule.js';
 import type { Keyring } from '../src/crypto/keyring.js';
 import type { Mailer } from '../src/delivery/mailer.js';
-import type { WebhookSender } from '../src/delivery/send.js';
+import type { EndpointSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
@@ -22,7 +22,7 @@ export interface ActivityDeps {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
     disableAfterMs: number;
-    sender: WebhookSender;
+    sender: EndpointSender;
     mailer?: Mailer | undefined;
     /** SECRET_KEYS: opens the endpoints' signing secrets. */
     secrets: Keyring;

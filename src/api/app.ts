@@ -10,8 +10,9 @@ import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
+import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
@@ -47,8 +48,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger' | 'secrets'>;
+  /** Endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
+  endpoints: Omit<EndpointRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger' | 'secrets'>;
   /** SECRET_KEYS: seals endpoint secrets and stored idempotent answers in PostgreSQL. */
   secrets: Keyring;
   /** Continue-as-new threshold handed to new books. */
@@ -131,13 +132,19 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
   });
-  registerWebhookRoutes(router, {
+  registerConfirmRoutes(router, {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger: deps.logger,
+  });
+  registerEndpointRoutes(router, {
     pool: deps.pool,
     secrets: deps.secrets,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger: deps.logger,
-    ...deps.webhooks,
+    ...deps.endpoints,
   });
 
   app.use(httpMetrics(router));

@@ -14,8 +14,8 @@ import { devSecretKeys } from '../startup/secret-keys.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
-  // One machine, one developer: webhooks may reach this machine's own receivers unless told otherwise.
-  const checked = await preflight(loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
+  // One machine, one developer: endpoints may reach this machine's own receivers unless told otherwise.
+  const checked = await preflight(loadConfig({ ENDPOINT_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
   const { dataDir, ports, leftovers } = checked;
   // Unset, a development key made on the first start and kept beside the data it seals.
   const config = { ...checked.config, SECRET_KEYS: checked.config.SECRET_KEYS ?? devSecretKeys(dataDir) };
@@ -79,7 +79,7 @@ async function main() {
           .map(([name, port]) => `${name}=${port}`)
           .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
         `Signing secrets sealed with: ${isSet('SECRET_KEYS') ? 'SECRET_KEYS' : `the development key in ${join(dataDir, 'secret-keys')}`}`,
-        `Webhooks may reach private addresses: ${config.WEBHOOK_ALLOWED_HOSTS.join(', ') || 'none'} (WEBHOOK_ALLOWED_HOSTS)`,
+        `Endpoints may reach private addresses: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
         `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

@@ -48,7 +48,7 @@ export async function claimIdempotencyKey(
   const row = existing.rows[0];
   if (!row) return undefined;
   const { response_sealed: sealed, response_key_id: keyId, ...stored } = row;
-  // In clear only when stored before migration 021 and not yet sealed by a start (src/db/sealing.ts).
+  // In clear only when stored before migration 024 and not yet sealed by a start (src/db/sealing.ts).
   if (sealed && keyId) {
     stored.response = JSON.parse(keyring.open(keyId, sealed, idempotencyContext(tenantId, key)).toString('utf8'));
   }

@@ -1,7 +1,7 @@
 import { UnknownKeyError, type Keyring } from '../crypto/keyring.js';
-import { endpointSecretContext } from './webhooks.js';
+import { endpointSecretContext } from './endpoints.js';
 import { idempotencyContext } from './idempotency.js';
-import { withClient, type Pool, type PoolClient } from './pool.js';
+import { inTransaction, type Pool, type PoolClient } from './pool.js';
 
 /** Rows re-sealed per transaction: short locks, and a stopped run keeps what it did. */
 const BATCH = 200;
@@ -12,7 +12,7 @@ export interface SealCounts {
 }
 
 /**
- * Seals what rows written before migration 021 hold in clear. Every role runs it on start, so no clear secret remains
+ * Seals what rows written before migration 024 hold in clear. Every role runs it on start, so no clear secret remains
  * after the first start with SECRET_KEYS; once done it costs one query per table.
  */
 export const sealClearSecrets = (pool: Pool, keyring: Keyring) => resealSecrets(pool, keyring, 'clear');
@@ -36,20 +36,6 @@ export async function resealSecrets(pool: Pool, keyring: Keyring, which: 'clear'
     counts.idempotentResponses += done;
   }
   return counts;
-}
-
-async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  return withClient(pool, async (client) => {
-    await client.query('begin');
-    try {
-      const result = await fn(client);
-      await client.query('commit');
-      return result;
-    } catch (err) {
-      await client.query('rollback');
-      throw err;
-    }
-  });
 }
 
 /** Opens a stored value, saying which row and key when the keyring lacks the key (the command's usual failure). */
@@ -82,7 +68,7 @@ async function resealEndpoints(client: PoolClient, keyring: Keyring, other: stri
   const { rows } = await client.query<EndpointSecretsRow>(
     `select tenant_id, id, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
        previous_secret_key_id, coalesce(previous_secret_expires_at < now(), true) as previous_expired
-     from webhooks
+     from endpoints
      where secret is not null or previous_secret is not null
         or ($1::text is not null and (secret_key_id <> $1::text or previous_secret_key_id <> $1::text))
      order by tenant_id, id
@@ -106,7 +92,7 @@ async function resealEndpoints(client: PoolClient, keyring: Keyring, other: stri
     const sealedCurrent = current && keyring.seal(current, context);
     const sealedPrevious = previous && keyring.seal(previous, context);
     await client.query(
-      `update webhooks set secret = null, secret_sealed = $3::bytea, secret_key_id = $4::text, previous_secret = null,
+      `update endpoints set secret = null, secret_sealed = $3::bytea, secret_key_id = $4::text, previous_secret = null,
          previous_secret_sealed = $5::bytea, previous_secret_key_id = $6::text
        where tenant_id = $1::text and id = $2::uuid`,
       [

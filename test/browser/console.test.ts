@@ -32,8 +32,8 @@ describe('console', () => {
     receiver = await startReceiver(() => ({ status: receiverDown ? 503 : 200 }));
     [system, browser] = await Promise.all([
       startTestSystem({
-        WEBHOOK_ALLOW_HTTP: 'true',
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ENDPOINT_ALLOW_HTTP: 'true',
+        ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         // Two quick attempts, then the delivery gives up: a failed delivery within a second.
         DELIVERY_RETRY_SCHEDULE: '0s,300ms',
         DELIVERY_WINDOW: '1s',
@@ -287,14 +287,14 @@ describe('console', () => {
     await page.getByLabel('API key').fill(reader.key);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await see(page.getByRole('heading', { name: 'Books', level: 1 }));
-    const [endpoint] = (await api.call('GET', '/v1/webhooks')).body.data as [{ id: string; active: boolean }];
+    const [endpoint] = (await api.call('GET', '/v1/endpoints')).body.data as [{ id: string; active: boolean }];
     await page.goto(`/console/endpoints/${endpoint.id}`);
     await page.getByRole('button', { name: endpoint.active ? 'Pause' : 'Resume' }).click();
     const alert = await see(page.getByRole('alert'));
     expect(await alert.textContent()).toBe(
       `${endpoint.active ? 'Pause' : 'Resume'} failed: This API key can only read (scope "read"): PATCH needs a key of scope "full".`,
     );
-    expect((await api.call('GET', `/v1/webhooks/${endpoint.id}`)).body.active).toBe(endpoint.active);
+    expect((await api.call('GET', `/v1/endpoints/${endpoint.id}`)).body.active).toBe(endpoint.active);
     expect(pageProblems).toEqual([]);
   });
 });

@@ -21,7 +21,7 @@ let system: TestSystem;
 /** The first system's tenant: the systems started later (each with a tenant of its own) serve it too. */
 let tenant: { tenantId: string; apiKey: string };
 const receivers: Array<Awaited<ReturnType<typeof startReceiver>>> = [];
-const ENV = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', DELIVERY_RETRY_SCHEDULE: '0s,300ms', DELIVERY_WINDOW: '60s' };
+const ENV = { ENDPOINT_ALLOWED_HOSTS: '127.0.0.1', DELIVERY_RETRY_SCHEDULE: '0s,300ms', DELIVERY_WINDOW: '60s' };
 const NEW_KEY = newKeyEntry('next');
 
 const start = (secretKeys: string) => startTestSystem({ ...ENV, DATABASE_URL: database.url, SECRET_KEYS: secretKeys });
@@ -73,7 +73,7 @@ async function verifyingReceiver(...secrets: string[]) {
 /** Every column of the endpoint and idempotency rows, as PostgreSQL prints them (bytea in hex). */
 async function storedText(tenantId: string): Promise<string> {
   const { rows } = await system.pool.query<{ row: string }>(
-    `select w::text as row from webhooks w where tenant_id = $1
+    `select w::text as row from endpoints w where tenant_id = $1
      union all select k::text from idempotency_keys k where tenant_id = $1`,
     [tenantId],
   );
@@ -100,18 +100,18 @@ describe('secrets at rest', () => {
     const api = tenantApi();
     const placeholder = await verifyingReceiver();
     const key = randomUUID();
-    const first = await post('/v1/webhooks', { url: placeholder.url, events: ['BOOK_COMPLETE'] }, key);
+    const first = await post('/v1/endpoints', { url: placeholder.url, events: ['BOOK_COMPLETE'] }, key);
     expect(first.status).toBe(201);
     endpointId = first.body.id;
     created = { key, body: first.body };
-    const replay = await post('/v1/webhooks', { url: placeholder.url, events: ['BOOK_COMPLETE'] }, key);
+    const replay = await post('/v1/endpoints', { url: placeholder.url, events: ['BOOK_COMPLETE'] }, key);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(replay.body).toEqual(first.body);
 
     const rotateKey = randomUUID();
-    const rotated = await post(`/v1/webhooks/${endpointId}/rotate-secret`, {}, rotateKey);
+    const rotated = await post(`/v1/endpoints/${endpointId}/rotate-secret`, {}, rotateKey);
     expect(rotated.status).toBe(200);
-    expect((await post(`/v1/webhooks/${endpointId}/rotate-secret`, {}, rotateKey)).body).toEqual(rotated.body);
+    expect((await post(`/v1/endpoints/${endpointId}/rotate-secret`, {}, rotateKey)).body).toEqual(rotated.body);
     secrets = [first.body.secret, rotated.body.secret];
 
     const stored = await storedText(tenant.tenantId);
@@ -120,11 +120,11 @@ describe('secrets at rest', () => {
 
     // Deliveries (the worker's activities) still sign with both secrets during the rotation's grace.
     const inbox = await verifyingReceiver(...secrets);
-    expect((await api.call('PATCH', `/v1/webhooks/${endpointId}`, { url: inbox.url })).status).toBe(200);
+    expect((await api.call('PATCH', `/v1/endpoints/${endpointId}`, { url: inbox.url })).status).toBe(200);
     const bookUuid = await api.createBook({ name: 'Sealed secrets' });
     await api.seal(bookUuid);
     await eventually(async () => {
-      const deliveries = await api.call('GET', `/v1/webhooks/${endpointId}/deliveries`);
+      const deliveries = await api.call('GET', `/v1/endpoints/${endpointId}/deliveries`);
       expect(deliveries.body.data.map((d: { status: string }) => d.status)).toEqual(['DELIVERED']);
     }, 30_000);
     expect(inbox.requests.map((r) => r.json.event_name)).toEqual(['BOOK_COMPLETE']);
@@ -137,7 +137,7 @@ describe('secrets at rest', () => {
     const legacyKey = `legacy-${randomUUID()}`;
     const answer = { id: legacyId, secret: legacy };
     await system.pool.query(
-      `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret)
+      `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret)
        values ($1, $2, $3, '{BOOK_COMPLETE}', 'standard', $4)`,
       [tenant.tenantId, legacyId, inbox.url, legacy],
     );
@@ -152,7 +152,7 @@ describe('secrets at rest', () => {
     await other.stop();
     for (const form of forms(legacy)) expect(await storedText(tenant.tenantId)).not.toContain(form);
 
-    const test = await tenantApi().call('POST', `/v1/webhooks/${legacyId}/test`);
+    const test = await tenantApi().call('POST', `/v1/endpoints/${legacyId}/test`);
     expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
     const { rows } = await system.pool.query(
       'select status, location from idempotency_keys where tenant_id = $1 and key = $2',
@@ -168,8 +168,8 @@ describe('secrets at rest', () => {
     const again = await keysCli({ SECRET_KEYS: `${NEW_KEY},${TEST_SECRET_KEYS}` }, 'reseal');
     expect(again.stdout).toContain('"next": 0 endpoints\' secrets, 0 stored idempotent answers');
     const { rows } = await system.pool.query(
-      `select distinct key_id from (select secret_key_id as key_id from webhooks
-         union all select previous_secret_key_id from webhooks where previous_secret_sealed is not null
+      `select distinct key_id from (select secret_key_id as key_id from endpoints
+         union all select previous_secret_key_id from endpoints where previous_secret_sealed is not null
          union all select response_key_id from idempotency_keys where status is not null) ids`,
     );
     expect(rows).toEqual([{ key_id: 'next' }]);
@@ -177,10 +177,10 @@ describe('secrets at rest', () => {
     // Without the old key: the API and the worker still sign with both secrets and replay the stored answer.
     await system.stop();
     system = await start(NEW_KEY);
-    const test = await tenantApi().call('POST', `/v1/webhooks/${endpointId}/test`);
+    const test = await tenantApi().call('POST', `/v1/endpoints/${endpointId}/test`);
     expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
     const { url, events } = created.body as { url: string; events: string[] };
-    const same = await post('/v1/webhooks', { url, events }, created.key);
+    const same = await post('/v1/endpoints', { url, events }, created.key);
     expect(same.headers.get('idempotent-replayed')).toBe('true');
     expect(same.body).toEqual(created.body);
 
@@ -210,18 +210,18 @@ describe('API key scopes', () => {
     const owner = tenantApi();
     const bookUuid = await owner.createBook({ name: 'Read only' });
     expect((await reader.call('GET', `/v1/books/${bookUuid}`)).status).toBe(200);
-    expect((await reader.call('GET', '/v1/webhooks')).status).toBe(200);
+    expect((await reader.call('GET', '/v1/endpoints')).status).toBe(200);
     expect(
       (await request(system.apiUrl, 'HEAD', '/v1/books', undefined, { authorization: `Bearer ${readKey}` })).status,
     ).toBe(200);
-    const endpoints = (await owner.call('GET', '/v1/webhooks')).body.data as Array<{ id: string; active: boolean }>;
+    const endpoints = (await owner.call('GET', '/v1/endpoints')).body.data as Array<{ id: string; active: boolean }>;
     const endpoint = endpoints[0]!;
     for (const [method, path, body] of [
       ['POST', '/v1/books', { name: 'not made' }],
       ['POST', `/v1/books/${bookUuid}/seal`, undefined],
-      ['PATCH', `/v1/webhooks/${endpoint.id}`, { active: !endpoint.active }],
-      ['DELETE', `/v1/webhooks/${endpoint.id}`, undefined],
-      ['POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, undefined],
+      ['PATCH', `/v1/endpoints/${endpoint.id}`, { active: !endpoint.active }],
+      ['DELETE', `/v1/endpoints/${endpoint.id}`, undefined],
+      ['POST', `/v1/endpoints/${endpoint.id}/rotate-secret`, undefined],
     ] as const) {
       const refused = await reader.call(method, path, body);
       expect(refused.status, `${method} ${path}`).toBe(403);
@@ -233,7 +233,7 @@ describe('API key scopes', () => {
     }
     // Nothing changed.
     expect((await owner.get(bookUuid)).status).not.toBe('SEALED');
-    expect((await owner.call('GET', `/v1/webhooks/${endpoint.id}`)).body).toMatchObject({ active: endpoint.active });
-    expect((await owner.call('GET', '/v1/webhooks')).body.data).toHaveLength(endpoints.length);
+    expect((await owner.call('GET', `/v1/endpoints/${endpoint.id}`)).body).toMatchObject({ active: endpoint.active });
+    expect((await owner.call('GET', '/v1/endpoints')).body.data).toHaveLength(endpoints.length);
   });
 });

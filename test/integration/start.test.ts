@@ -93,7 +93,7 @@ describe('npm start', () => {
     const endpoint = await request(
       first.api,
       'POST',
-      '/v1/webhooks',
+      '/v1/endpoints',
       { url: receiver.url, events: ['BOOK_COMPLETE'] },
       auth,
     );
@@ -111,7 +111,7 @@ describe('npm start', () => {
     expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });
     // The same key again: the secret sealed before the restart still signs.
     expect(readFileSync(join(dataDir, 'secret-keys'), 'utf8')).toBe(devKey);
-    const test = await request(second.api, 'POST', `/v1/webhooks/${endpoint.body.id}/test`, undefined, auth);
+    const test = await request(second.api, 'POST', `/v1/endpoints/${endpoint.body.id}/test`, undefined, auth);
     expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
     await receiver.close();
     expect(await stopStarted(second)).toBe(0);

@@ -1,6 +1,6 @@
 import { createApp } from '../../src/api/app.js';
 import type { Pool } from '../../src/db/pool.js';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 import { testKeyring } from './secret-keys.js';
@@ -17,12 +17,14 @@ export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof 
     temporal: {} as never,
     taskQueue: 'x',
     logger: createLogger('silent'),
-    webhooks: {
+    endpoints: {
       destinations,
-      sender: new WebhookSender(destinations),
+      sender: new EndpointSender(destinations),
       allowHttp: true,
       timeoutMs: 1,
       rotationGraceMs: 1,
+      mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
+      confirmationLinkBase: () => 'http://127.0.0.1',
     },
     secrets: testKeyring(),
     stream: { hub: {} as never, heartbeatMs: 1 },

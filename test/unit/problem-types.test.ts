@@ -34,7 +34,7 @@ describe('the catalogue of problem kinds', () => {
       '401 api-key-invalid',
       '403 api-key-read-only',
       '404 book-not-found',
-      '404 webhook-not-found',
+      '404 endpoint-not-found',
       '404 delivery-not-found',
       '404 route-not-found',
       '405 method-not-allowed',
@@ -45,6 +45,8 @@ describe('the catalogue of problem kinds', () => {
       '409 book-full',
       '409 doc-uuid-taken',
       '409 destination-taken',
+      '409 endpoint-unconfirmed',
+      '409 confirmation-not-pending',
       '409 delivery-in-progress',
       '409 idempotency-key-in-flight',
       '410 book-expired',
@@ -53,6 +55,7 @@ describe('the catalogue of problem kinds', () => {
       '415 unsupported-media-type',
       '415 unsupported-encoding',
       '422 idempotency-key-reused',
+      '429 mail-rate-limited',
       '431 headers-too-large',
       '500 internal-error',
       '503 book-unreachable',
@@ -108,8 +111,8 @@ describe('the catalogue of problem kinds', () => {
     expect(targets.filter((id) => !ids.includes(id))).toEqual([]);
     const created = document.paths['/v1/books'].post.responses['201'].links.getBook;
     expect(created.parameters).toEqual({ book_uuid: '$response.body#/book_uuid' });
-    const hook = document.paths['/v1/webhooks'].post.responses['201'].links;
-    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getWebhook', 'rotateWebhookSecret', 'testWebhook']));
+    const hook = document.paths['/v1/endpoints'].post.responses['201'].links;
+    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getEndpoint', 'rotateEndpointSecret', 'testEndpoint']));
   });
 
   it('builds the body of a kind: type, code, title and status from the catalogue', () => {

@@ -1,7 +1,7 @@
 -- Signing secrets sealed with SECRET_KEYS (AES-256-GCM, src/crypto/keyring.ts): iv ‖ ciphertext ‖ tag, and the id of
 -- the key that sealed it. SQL has no key, so the clear columns stay until the application seals what they hold on its
 -- next start (src/db/sealing.ts) and sets them to null; from then on nothing writes them.
-alter table webhooks
+alter table endpoints
   add column secret_sealed bytea,
   add column secret_key_id text,
   add column previous_secret_sealed bytea,
