@@ -8,7 +8,7 @@ export interface DeliverEventInput {
   tenantId: string;
   eventId: EventId;
   /** The endpoint (named as in the workflow's recorded histories). */
-  webhookId: EndpointId;
+  endpointId: EndpointId;
   /** Attempts this round already made elsewhere (by a batch's one attempt, see deliver-events.ts). */
   attemptsBefore?: number;
 }
@@ -32,7 +32,7 @@ export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
  */
 export function deliverEvent(deps: DeliveryDeps) {
   return async (input: DeliverEventInput): Promise<DeliveryStatus> => {
-    const key = { tenantId: input.tenantId, eventId: input.eventId, webhookId: input.webhookId };
+    const key = { tenantId: input.tenantId, eventId: input.eventId, endpointId: input.endpointId };
     const roundAttempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
     const decision = await heartbeating(() => attemptOne(deps, key, roundAttempt));
     if ('status' in decision) return decision.status;

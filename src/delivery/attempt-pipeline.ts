@@ -9,7 +9,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findWebhookWithSecrets, recordEndpointHealth } from '../db/webhooks.js';
+import { findEndpointWithSecrets, recordEndpointHealth } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -34,11 +34,11 @@ export interface DeliveryDeps extends SendDeps {
   publicUrl?: string | undefined;
 }
 
-/** One event's delivery to one endpoint (the endpoint's column is still named webhook_id). */
+/** One event's delivery to one endpoint (the endpoint's column is still named endpoint_id). */
 export interface DeliveryKey {
   tenantId: string;
   eventId: EventId;
-  webhookId: EndpointId;
+  endpointId: EndpointId;
 }
 
 /** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
@@ -61,14 +61,14 @@ export interface AttemptWrites {
 export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
   const [rows, endpoint] = await Promise.all([
     findDeliveries(pool, tenantId, endpointId, eventIds),
-    findWebhookWithSecrets(pool, tenantId, endpointId),
+    findEndpointWithSecrets(pool, tenantId, endpointId),
   ]);
   return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
 }
 
 /** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
-  findWebhookWithSecrets(pool, tenantId, endpointId);
+  findEndpointWithSecrets(pool, tenantId, endpointId);
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
@@ -117,7 +117,7 @@ async function attemptDelivery(
   const logged = loggedAttempt(delivery.round_base + roundAttempt, result);
   const finish = verdict.kind === 'finished' ? verdict.status : undefined;
   await writes.log(key.eventId, logged, finish);
-  const channel = endpoint.email ? 'email' : 'webhook';
+  const channel = endpoint.email ? 'email' : 'url';
   observeDeliveryAttempt({ channel, outcome: result.outcome.kind, durationMs: result.durationMs, finish, delivery });
   // (6) act on the decision.
   switch (verdict.kind) {
@@ -125,7 +125,7 @@ async function attemptDelivery(
       return { status: verdict.status };
     case 'disable':
       // Disabling holds this delivery with every other one of the endpoint: re-enabling it sends them.
-      await disableEndpoint(deps, key.tenantId, key.webhookId, verdict.reason);
+      await disableEndpoint(deps, key.tenantId, key.endpointId, verdict.reason);
       return hold(deps, key);
     case 'retry':
       return {
@@ -137,9 +137,9 @@ async function attemptDelivery(
 
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.webhookId, [key.eventId]);
+  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
   const writes: AttemptWrites = {
-    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
+    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, delivered),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
   return attemptDelivery(deps, key, deliveries.get(key.eventId), endpoint, roundAttempt, writes);
@@ -173,7 +173,7 @@ export async function attemptBatch(
     eventIds.map((eventId) =>
       attemptDelivery(
         deps,
-        { tenantId, eventId, webhookId: endpointId },
+        { tenantId, eventId, endpointId: endpointId },
         deliveries.get(eventId),
         endpoint,
         roundAttempt,

@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { AttemptResult } from './send.js';
 
 /**
- * Sends e-mail notifications through SMTP (SMTP_URL). Its answers map onto the same outcomes as webhooks: accepted
+ * Sends e-mail notifications through SMTP (SMTP_URL). Its answers map onto the same outcomes as endpoints: accepted
  * → delivered; a permanent 5xx refusal → rejected; a 4xx, timeout or connection error → retry.
  */
 export class Mailer {

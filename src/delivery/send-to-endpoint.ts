@@ -1,22 +1,22 @@
 import type { EventId } from '../contract/ids.js';
-import type { WebhookRow, WebhookSecrets } from '../db/webhooks.js';
+import type { EndpointRow, EndpointSecrets } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { renderEmail, type MailLinks } from './email-content.js';
 import type { Mailer } from './mailer.js';
-import type { AttemptResult, WebhookSender } from './send.js';
+import type { AttemptResult, EndpointSender } from './send.js';
 import { signatureHeaders, type SigningKeys } from './signing.js';
 
-/** An endpoint as the pipeline loads it: a webhook URL or an e-mail address, with its signing secrets. */
-export type Endpoint = WebhookRow & WebhookSecrets;
+/** An endpoint as the pipeline loads it: an endpoint URL or an e-mail address, with its signing secrets. */
+export type Endpoint = EndpointRow & EndpointSecrets;
 
 /** What the send stage needs: the SSRF-guarded sender, the mailer (absent without SMTP_URL), the attempt timeout. */
 export interface SendDeps {
-  sender: WebhookSender;
+  sender: EndpointSender;
   mailer?: Mailer | undefined;
   timeoutMs: number;
 }
 
-/** One message in both forms: the JSON body a webhook gets, the e-mail an address gets. */
+/** One message in both forms: the JSON body an endpoint gets, the e-mail an address gets. */
 export interface Message {
   eventId: EventId;
   body: string;

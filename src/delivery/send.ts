@@ -72,10 +72,10 @@ async function readSnippet(response: Response): Promise<string> {
 }
 
 /**
- * Sends signed webhook bodies, only to destinations the policy allows: names are resolved and checked by the policy's
+ * Sends signed bodies, only to destinations the policy allows: names are resolved and checked by the policy's
  * lookup, and the connection goes to the address that was checked.
  */
-export class WebhookSender {
+export class EndpointSender {
   private readonly agent: Agent;
 
   constructor(private readonly destinations: DestinationPolicy) {

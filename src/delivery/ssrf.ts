@@ -37,7 +37,7 @@ export const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
 
 /**
  * Where endpoints may lead: globally routable unicast addresses (src/net/address-class.ts), plus the operator's
- * exceptions (WEBHOOK_ALLOWED_HOSTS): IP addresses and CIDR ranges, reachable by any name; and host names, which are
+ * exceptions (ENDPOINT_ALLOWED_HOSTS): IP addresses and CIDR ranges, reachable by any name; and host names, which are
  * still resolved and checked — they may reach private networks too, nothing else.
  */
 export class DestinationPolicy {

@@ -1,6 +1,6 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { WebhookSender, type AttemptResult } from '../../src/delivery/send.js';
+import { EndpointSender, type AttemptResult } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { startDnsServer, type TestZone } from './dns-server.js';
 
@@ -42,7 +42,7 @@ for (const { url, allowed, send } of scenario.checks) {
   const policy = new DestinationPolicy(allowed);
   const refusal = (await policy.urlRefusal(new URL(url))) ?? null;
   // A sender of its own: no kept-alive connection carries over from one check to the next.
-  const sender = send ? new WebhookSender(policy) : undefined;
+  const sender = send ? new EndpointSender(policy) : undefined;
   const sent = await sender?.send(url, '{}', {}, 5_000);
   await sender?.close();
   checks.push({ url, refusal, ...(sent ? { sent } : {}) });

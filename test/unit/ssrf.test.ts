@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy, NOT_ROUTABLE } from '../../src/delivery/ssrf.js';
 import { classifyAddress } from '../../src/net/address-class.js';
 
@@ -73,7 +73,7 @@ describe('DestinationPolicy', () => {
   });
 });
 
-describe('WebhookSender', () => {
+describe('EndpointSender', () => {
   let server: Server;
   let port: number;
   let received = 0;
@@ -88,7 +88,7 @@ describe('WebhookSender', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('never connects to a name that resolves to loopback, nor to a loopback literal', async () => {
-    const sender = new WebhookSender(new DestinationPolicy());
+    const sender = new EndpointSender(new DestinationPolicy());
     const byName = await sender.send(`http://localhost:${port}/hook`, '{}', {}, 2000);
     const byAddress = await sender.send(`http://127.0.0.1:${port}/hook`, '{}', {}, 2000);
     await sender.close();
@@ -98,7 +98,7 @@ describe('WebhookSender', () => {
   });
 
   it('connects where the operator allowed it', async () => {
-    const sender = new WebhookSender(new DestinationPolicy(['127.0.0.1']));
+    const sender = new EndpointSender(new DestinationPolicy(['127.0.0.1']));
     const result = await sender.send(`http://localhost:${port}/hook`, '{}', {}, 2000);
     await sender.close();
     expect(result.outcome).toEqual({ kind: 'delivered', statusCode: 200 });
