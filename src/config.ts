@@ -169,6 +169,13 @@ const ConfigSchema = z.object({
    * the book's console page under it. Unset, they carry no link (the API cannot know how it is reached from outside).
    */
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
+   * Mails a tenant asks for directly (test events to an address, confirmation messages) within MAIL_RATE_WINDOW: at
+   * most this many to one address, and MAIL_RATE_PER_TENANT in all; past either, a 429 with Retry-After.
+   */
+  MAIL_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(5),
+  MAIL_RATE_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAIL_RATE_WINDOW: duration('1h', { min: 1000, max: 30 * DAY_MS }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -260,5 +267,14 @@ export function retentionAges(config: Config): RetentionAges {
     changeLogMs: config.RETAIN_CHANGE_LOG,
     operationalEventsMs: config.RETAIN_OPERATIONAL_EVENTS,
     finishedBooksMs: config.RETAIN_FINISHED_BOOKS,
+  };
+}
+
+/** The limits on mails a tenant asks for directly (see MAIL_RATE_PER_ADDRESS). */
+export function mailLimits(config: Config): { perAddress: number; perTenant: number; windowMs: number } {
+  return {
+    perAddress: config.MAIL_RATE_PER_ADDRESS,
+    perTenant: config.MAIL_RATE_PER_TENANT,
+    windowMs: config.MAIL_RATE_WINDOW,
   };
 }

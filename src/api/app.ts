@@ -11,6 +11,7 @@ import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
@@ -129,6 +130,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     hub: deps.stream.hub,
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
+  });
+  registerConfirmRoutes(router, {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger: deps.logger,
   });
   registerEndpointRoutes(router, {
     pool: deps.pool,

@@ -9,7 +9,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findEndpointWithSecrets, recordEndpointHealth } from '../db/endpoints.js';
+import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -34,7 +34,7 @@ export interface DeliveryDeps extends SendDeps {
   publicUrl?: string | undefined;
 }
 
-/** One event's delivery to one endpoint (the endpoint's column is still named endpoint_id). */
+/** One event's delivery to one endpoint. */
 export interface DeliveryKey {
   tenantId: string;
   eventId: EventId;
@@ -70,11 +70,14 @@ export async function loadAttempts(pool: Pool, tenantId: string, endpointId: End
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
   findEndpointWithSecrets(pool, tenantId, endpointId);
 
-/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
-  delivery?.status === 'PENDING' && endpoint?.active === true;
+  delivery?.status === 'PENDING' && endpoint !== undefined && sendsTo(endpoint);
 
-/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+/**
+ * Holds a delivery of an endpoint that is off (or an address not yet confirmed); one turned on (or confirmed)
+ * meanwhile is tried again at once instead.
+ */
 async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
   if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
   return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
@@ -82,7 +85,7 @@ async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecisi
 
 /**
  * Attempt `roundAttempt` (1-based, within the delivery's round) of one loaded delivery: sends it unless it is
- * finished, held, or its endpoint is gone, paused or disabled (then it is held), and runs stages 2 to 4.
+ * finished, held, or its endpoint is gone, paused, disabled or unconfirmed (then it is held), and runs stages 2 to 4.
  */
 async function attemptDelivery(
   deps: DeliveryDeps,
@@ -99,10 +102,17 @@ async function attemptDelivery(
     countFinishedDelivery('FAILED');
     return { status: 'FAILED' };
   }
-  if (!endpoint.active) return hold(deps, key);
+  if (!sendsTo(endpoint)) return hold(deps, key);
 
   // (2) sign and send, (3) health, (4) decide.
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
+    // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
+    // counted against its health. Temporal runs the attempt again, with the same webhook-id.
+    const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
+    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + roundAttempt, result), error });
+    deps.cancel.throwIfAborted();
+  }
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
   const now = Date.now();
   const verdict = judgeAttempt({
@@ -171,14 +181,7 @@ export async function attemptBatch(
   };
   const decisions = await Promise.all(
     eventIds.map((eventId) =>
-      attemptDelivery(
-        deps,
-        { tenantId, eventId, endpointId: endpointId },
-        deliveries.get(eventId),
-        endpoint,
-        roundAttempt,
-        writes,
-      ),
+      attemptDelivery(deps, { tenantId, eventId, endpointId }, deliveries.get(eventId), endpoint, roundAttempt, writes),
     ),
   );
   return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));

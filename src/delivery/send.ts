@@ -82,8 +82,17 @@ export class EndpointSender {
     this.agent = new Agent({ connect: { lookup: destinations.lookup }, keepAliveTimeout: 10_000 });
   }
 
-  /** POSTs one signed body; never follows redirects, never throws. */
-  async send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+  /**
+   * POSTs one signed body; never follows redirects, never throws. `cancel` (the activity's cancellation) cuts the
+   * request short like the timeout does.
+   */
+  async send(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // IP literals skip the lookup: check them here.
@@ -96,7 +105,7 @@ export class EndpointSender {
         body,
         headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs),
         dispatcher: this.agent,
       });
       const text = await readSnippet(response);

@@ -397,11 +397,11 @@ describe('testing, tracing and redelivering', () => {
 
   it('answers a test event to an e-mail endpoint on a server without SMTP_URL, naming it', async () => {
     const { system, api } = await setup();
-    // An address subscribed while SMTP_URL was set, on a server started without it.
+    // An address subscribed (and confirmed) while SMTP_URL was set, on a server started without it.
     const id = '2f6a7c1e-4b1d-4f5e-9a3b-7c8d9e0f1a2b';
     await system.pool.query(
-      `insert into endpoints (tenant_id, id, email, events, signature_scheme, secret)
-       values ($1, $2, 'ops@lender.test', '{BOOK_COMPLETE}', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+      `insert into endpoints (tenant_id, id, email, events, signature_scheme, secret, confirmed_at)
+       values ($1, $2, 'ops@lender.test', '{BOOK_COMPLETE}', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now())`,
       [system.tenantId, id],
     );
     const response = await api.call('POST', `/v1/endpoints/${id}/test`);

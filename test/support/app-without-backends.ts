@@ -25,6 +25,8 @@ export function appWithoutBackends(
       allowHttp: true,
       timeoutMs: 1,
       rotationGraceMs: 1,
+      mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
+      confirmationLinkBase: () => 'http://127.0.0.1',
     },
     stream: { hub: {} as never, heartbeatMs: 1 },
     ...more,
