@@ -125,6 +125,7 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+    metricsToken: config.METRICS_TOKEN,
     endpoints: {
       destinations,
       sender,
