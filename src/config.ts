@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
@@ -8,6 +10,12 @@ import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
   z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
+/** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
+const isAllowListEntry = (entry: string) =>
+  entry.includes('/')
+    ? isIP(entry.split('/')[0] ?? '') !== 0 && ipaddr.isValidCIDR(entry)
+    : isIP(entry) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+
 const optionalString = z
   .string()
   .trim()
@@ -88,6 +96,13 @@ const ConfigSchema = z.object({
   METRICS_PORT: optionalString.pipe(
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
   ),
+  /**
+   * Set, `/metrics` (the API's and METRICS_PORT's) answers only `Authorization: Bearer <token>`, like Prometheus's
+   * `authorization` scrape setting sends; unset, it answers anyone who reaches it.
+   */
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
   /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
@@ -134,7 +149,7 @@ const ConfigSchema = z.object({
   RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
   /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
   IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
-  /** Private or local destinations endpoints may reach all the same: host names, IPs, CIDRs, comma-separated. */
+  /** Exceptions to public-only destinations (docs/security.md): IPs and CIDRs; host names, onto private networks. */
   ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -143,7 +158,12 @@ const ConfigSchema = z.object({
         .split(',')
         .map((host) => host.trim())
         .filter(Boolean),
-    ),
+    )
+    .superRefine((entries, ctx) => {
+      for (const entry of entries.filter((e) => !isAllowListEntry(e))) {
+        ctx.addIssue({ code: 'custom', message: `${entry}: not a host name, an IP address or a CIDR range` });
+      }
+    }),
   /** Plain-http endpoint URLs; off in production (NODE_ENV=production) unless set. */
   ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),

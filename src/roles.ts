@@ -143,6 +143,7 @@ export async function startApiRole(opts: {
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
     secrets,
+    metricsToken: config.METRICS_TOKEN,
     endpoints: {
       destinations,
       sender,

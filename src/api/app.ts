@@ -62,6 +62,8 @@ export interface AppDeps {
   console?: ConsoleOptions;
   /** How long an Idempotency-Key replays its first answer (IDEMPOTENCY_KEY_TTL; 24 h unless set). */
   idempotencyKeyTtlMs?: number | undefined;
+  /** METRICS_TOKEN: `/metrics` wants it as a bearer token when set. */
+  metricsToken?: string | undefined;
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
@@ -72,7 +74,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/metrics', serveMetrics);
+  router.get('/metrics', serveMetrics(deps.metricsToken));
   const openApi = openApiDocument();
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;

@@ -88,13 +88,16 @@ function toEndpoint(row: EndpointRow): Endpoint {
   };
 }
 
-/** SSRF protection at the door: a URL leading to this host's private side is refused with a 400 naming `url`. */
+/**
+ * SSRF protection at the door: a URL leading anywhere but the public internet (or the operator's exceptions) is
+ * refused with a 400 naming `url`, and never saying what its host resolved to.
+ */
 async function checkDestination(deps: EndpointRouteDeps, url: string): Promise<void> {
   const parsed = new URL(url);
   const refusal =
     parsed.protocol === 'http:' && !deps.allowHttp
       ? 'must be https'
-      : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `must not lead to ${reason}`);
+      : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `is refused: ${reason}`);
   if (refusal) throw invalidField('url', refusal);
 }
 

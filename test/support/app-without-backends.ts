@@ -1,4 +1,4 @@
-import { createApp } from '../../src/api/app.js';
+import { createApp, type AppDeps } from '../../src/api/app.js';
 import type { Pool } from '../../src/db/pool.js';
 import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
@@ -8,9 +8,12 @@ import { testKeyring } from './secret-keys.js';
 /**
  * The API app with no database, Temporal or stream behind it: enough for what answers without them (its routes, the
  * docs pages, the OpenAPI document). Anything that reaches a backend fails. A `pool` gives it a database (reads that
- * need nothing else then answer).
+ * need nothing else then answer); `more` sets other dependencies (e.g. `metricsToken`).
  */
-export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof createApp> {
+export function appWithoutBackends(
+  pool: Pool = {} as never,
+  more: Partial<AppDeps> = {},
+): ReturnType<typeof createApp> {
   const destinations = new DestinationPolicy();
   return createApp({
     pool,
@@ -28,5 +31,6 @@ export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof 
     },
     secrets: testKeyring(),
     stream: { hub: {} as never, heartbeatMs: 1 },
+    ...more,
   });
 }
