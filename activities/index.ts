@@ -20,6 +20,7 @@ export interface ActivityDeps {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     sender: WebhookSender;
     mailer?: Mailer | undefined;

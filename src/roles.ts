@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { createApp } from './api/app.js';
+import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpWebhooks, retentionAges, retryPolicy, type Config } from './config.js';
@@ -42,6 +42,7 @@ export async function startWorkerRole(opts: {
     delivery: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
+      rateWaitMs: opts.config.DELIVERY_RATE_WAIT,
       disableAfterMs: opts.config.DISABLE_AFTER,
       allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
@@ -105,6 +106,7 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+    limits: apiLimits(config),
     webhooks: {
       destinations,
       sender,

@@ -14,6 +14,8 @@ export interface FieldError {
 export interface ProblemExtras {
   errors?: FieldError[] | undefined;
   cause?: unknown;
+  /** Response headers that go with it, e.g. a 429's Retry-After. */
+  headers?: Record<string, string> | undefined;
 }
 
 /** An RFC 9457 problem of a catalogued kind (src/contract/problem-types.ts); its detail is always safe to show. */
@@ -22,6 +24,7 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
   readonly errors: FieldError[] | undefined;
+  readonly headers: Record<string, string>;
 
   constructor(code: ProblemCode, detail: string, extras: ProblemExtras = {}) {
     super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
@@ -30,6 +33,7 @@ export class HttpProblem extends Error {
     this.status = PROBLEM_KINDS[code].status;
     this.title = PROBLEM_KINDS[code].title;
     this.errors = extras.errors;
+    this.headers = extras.headers ?? {};
   }
 
   get detail(): string {
@@ -107,6 +111,7 @@ export function problemMiddleware(logger: Logger) {
       if (problem.status >= 500) logger.error({ err, requestId: ctx.state.requestId }, 'request failed');
       ctx.status = problem.status;
       if (problem.status === 503) ctx.set('Retry-After', '1');
+      ctx.set(problem.headers);
       ctx.type = 'application/problem+json';
       ctx.body = problemBody(problem, ctx.path);
     }

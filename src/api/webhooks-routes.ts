@@ -71,6 +71,7 @@ function toWebhook(row: WebhookRow): Webhook {
     active: row.active,
     disabled_reason: row.disabled_reason,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+    rate_limit: row.rate_limit,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -116,6 +117,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       description: body.description,
       scheme: body.signature_scheme,
       secret,
+      rateLimit: body.rate_limit,
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
@@ -156,7 +158,10 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver).
     const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
     const { row } = await reopenAndHandOver(deps, target, async (client) => {
-      const updated = await updateWebhook(client, ctx.state.tenantId, existing.id, body);
+      const updated = await updateWebhook(client, ctx.state.tenantId, existing.id, {
+        ...body,
+        rateLimit: body.rate_limit,
+      });
       const release = updated?.active && body.active === true;
       return {
         row: updated,

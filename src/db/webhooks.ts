@@ -16,6 +16,8 @@ export interface WebhookRow {
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
+  /** At most this many deliveries a second (across all the tenant's books); null: no limit. */
+  rate_limit: number | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -28,7 +30,7 @@ export interface WebhookSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, rate_limit, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -50,12 +52,13 @@ export async function insertWebhook(
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
     secret: string;
+    rateLimit?: number | null | undefined;
   },
 ): Promise<WebhookRow> {
   const result = await pool
     .query<WebhookRow>(
-      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret, email)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
+      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret, email, rate_limit)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text, $9::int)
        returning ${COLUMNS}`,
       [
         webhook.tenantId,
@@ -66,6 +69,7 @@ export async function insertWebhook(
         webhook.scheme,
         webhook.secret,
         webhook.email ?? null,
+        webhook.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -128,6 +132,8 @@ export async function updateWebhook(
     events?: SubscribableEvent[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
+    /** null clears the limit; undefined keeps it. */
+    rateLimit?: number | null | undefined;
   },
 ): Promise<WebhookRow | undefined> {
   const result = await pool
@@ -136,6 +142,7 @@ export async function updateWebhook(
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
+         rate_limit = case when $8::boolean then $9::int else rate_limit end,
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -148,6 +155,8 @@ export async function updateWebhook(
         changes.description ?? null,
         changes.active ?? null,
         changes.email ?? null,
+        changes.rateLimit !== undefined,
+        changes.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);

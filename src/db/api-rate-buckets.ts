@@ -1,0 +1,55 @@
+import { hashApiKey } from '../auth/api-keys.js';
+import type { Pool } from './pool.js';
+
+/** A token bucket: `perSecond` tokens flow in, up to `burst`; each request takes one. */
+export interface RateLimit {
+  perSecond: number;
+  burst: number;
+}
+
+/** What taking a request's token found: the key's tenant (none: unknown or revoked), and whether it may go on. */
+export interface TakenToken {
+  tenantId: string | undefined;
+  granted: boolean;
+  /** Whole tokens left in the bucket after this request. */
+  remaining: number;
+  /** How long until the next token, when there is none now. */
+  waitMs: number;
+}
+
+/**
+ * Resolves an API key to its tenant and takes one token from the tenant's bucket, in one statement (the lookup every
+ * request makes anyway, so the limit costs no extra round trip). The bucket is a row every API process shares; it
+ * refills from the time elapsed since it was last taken from.
+ */
+export async function takeRequestToken(pool: Pool, key: string, limit: RateLimit): Promise<TakenToken> {
+  const result = await pool.query<{ tenant_id: string; tokens: number | null; granted: boolean | null }>(
+    `with k as (
+       select tenant_id from api_keys where key_hash = $1::text and revoked_at is null
+     ), b as (
+       insert into api_rate_buckets as b (tenant_id, tokens, granted, refilled_at)
+       select tenant_id, $3::float8 - 1, true, now() from k
+       on conflict (tenant_id) do update set
+         tokens = least($3::float8, b.tokens + $2::float8 * greatest(0, extract(epoch from now() - b.refilled_at)))
+                  - case when least($3::float8, b.tokens + $2::float8
+                           * greatest(0, extract(epoch from now() - b.refilled_at))) >= 1 then 1 else 0 end,
+         granted = least($3::float8, b.tokens + $2::float8
+                         * greatest(0, extract(epoch from now() - b.refilled_at))) >= 1,
+         -- A statement that waited for the row's lock started earlier than the one it waited for.
+         refilled_at = greatest(b.refilled_at, now())
+       returning tokens, granted
+     )
+     select k.tenant_id, b.tokens, b.granted from k left join b on true`,
+    [hashApiKey(key), limit.perSecond, limit.burst],
+  );
+  const row = result.rows[0];
+  if (!row) return { tenantId: undefined, granted: false, remaining: 0, waitMs: 0 };
+  const tokens = row.tokens ?? 0;
+  const granted = row.granted ?? false;
+  return {
+    tenantId: row.tenant_id,
+    granted,
+    remaining: Math.max(0, Math.floor(tokens)),
+    waitMs: granted ? 0 : Math.ceil(((1 - tokens) / limit.perSecond) * 1000),
+  };
+}
