@@ -1,10 +1,11 @@
 import type { Context, Next } from 'koa';
 import { isApiKeyShaped } from '../auth/api-keys.js';
 import { tenantOfKey } from '../db/api-keys.js';
-import { takeRequestToken, type RateLimit } from '../db/api-rate-buckets.js';
+import { takeRequestTokens, type RateLimit } from '../db/api-rate-buckets.js';
 import type { Pool } from '../db/pool.js';
 import type { AuthFailures } from './auth-failures.js';
 import { HttpProblem } from './problem.js';
+import { RequestLeases } from './request-leases.js';
 import type { AppState } from './state.js';
 
 /** The key of `Authorization: Bearer <key>`, if the request sent one in that form. */
@@ -24,20 +25,37 @@ const tooMany = (detail: string, waitMs: number) =>
 
 /**
  * Every /v1 route acts for the tenant of the request's API key (`Authorization: Bearer bb_…`); anything else is a
- * 401 before any other work. A key never reaches the logs: only the tenant it resolves to does. The same statement
- * that resolves the key takes a token from its tenant's request bucket: past the rate, a 429 with Retry-After.
+ * 401 before any other work. A key never reaches the logs: only the tenant it resolves to does. Each request spends a
+ * token of its tenant's request bucket, taken a few at a time by the statement that resolves the key (see
+ * RequestLeases): past the rate, a 429 with Retry-After.
  */
 export function requireApiKey(pool: Pool, limits: ApiLimits = {}) {
+  const { authFailures, requests } = limits;
+  const leases = requests && new RequestLeases(requests);
+
+  /** The key's tenant, having spent one of its request tokens (`remaining` left); `waitMs` when none was left. */
+  const tenantOf = async (key: string): Promise<{ tenantId?: string; remaining?: number; waitMs?: number }> => {
+    if (!isApiKeyShaped(key)) return {};
+    if (!requests || !leases) return { tenantId: await tenantOfKey(pool, key) };
+    const leased = leases.spend(key);
+    if (leased !== undefined) return { tenantId: await tenantOfKey(pool, key), remaining: leased };
+    const taken = await takeRequestTokens(pool, key, requests, leases.batch);
+    if (!taken.tenantId) return {};
+    leases.keep(key, taken.granted, taken.remaining);
+    const remaining = taken.remaining + Math.max(0, taken.granted - 1);
+    return { tenantId: taken.tenantId, remaining, ...(taken.granted === 0 ? { waitMs: taken.waitMs } : {}) };
+  };
+
   return async (ctx: Context & { state: AppState }, next: Next): Promise<void> => {
     // The router matches paths case-insensitively, so /V1/books is a /v1 route too.
     if (!/^\/v1(?:\/|$)/i.test(ctx.path)) {
       await next();
       return;
     }
-    const { authFailures, requests } = limits;
-    const waitMs = authFailures?.waitMs(ctx.ip) ?? 0;
-    if (waitMs > 0)
-      throw tooMany('Too many failed authentications from your address; wait before trying again.', waitMs);
+    const failuresWaitMs = authFailures?.waitMs(ctx.ip) ?? 0;
+    if (failuresWaitMs > 0) {
+      throw tooMany('Too many failed authentications from your address; wait before trying again.', failuresWaitMs);
+    }
     const refuse = (problem: HttpProblem) => {
       authFailures?.fail(ctx.ip);
       return problem;
@@ -45,25 +63,18 @@ export function requireApiKey(pool: Pool, limits: ApiLimits = {}) {
     const key = bearerKey(ctx);
     ctx.set('WWW-Authenticate', 'Bearer realm="bookbell"');
     if (!key) throw refuse(new HttpProblem('api-key-missing', 'Send your API key as "Authorization: Bearer <key>".'));
-    let tenantId: string | undefined;
-    if (isApiKeyShaped(key) && requests) {
-      const taken = await takeRequestToken(pool, key, requests);
-      tenantId = taken.tenantId;
-      if (tenantId) {
-        ctx.set({ 'RateLimit-Limit': String(requests.burst), 'RateLimit-Remaining': String(taken.remaining) });
-        if (!taken.granted) {
-          ctx.remove('WWW-Authenticate');
-          throw tooMany(
-            `Too many requests: this tenant may make ${requests.perSecond} a second (${requests.burst} at once).`,
-            taken.waitMs,
-          );
-        }
-      }
-    } else if (isApiKeyShaped(key)) {
-      tenantId = await tenantOfKey(pool, key);
-    }
+    const { tenantId, remaining, waitMs } = await tenantOf(key);
     if (!tenantId) throw refuse(new HttpProblem('api-key-invalid', 'The API key is not valid (unknown or revoked).'));
     ctx.remove('WWW-Authenticate');
+    if (requests && remaining !== undefined) {
+      ctx.set({ 'RateLimit-Limit': String(requests.burst), 'RateLimit-Remaining': String(remaining) });
+    }
+    if (requests && waitMs !== undefined) {
+      throw tooMany(
+        `Too many requests: this tenant may make ${requests.perSecond} a second (${requests.burst} at once).`,
+        waitMs,
+      );
+    }
     ctx.state.tenantId = tenantId;
     await next();
   };

@@ -7,49 +7,55 @@ export interface RateLimit {
   burst: number;
 }
 
-/** What taking a request's token found: the key's tenant (none: unknown or revoked), and whether it may go on. */
-export interface TakenToken {
+/** What taking tokens found: the key's tenant (none: unknown or revoked), and how many tokens it got. */
+export interface TakenTokens {
   tenantId: string | undefined;
-  granted: boolean;
-  /** Whole tokens left in the bucket after this request. */
+  /** From 0 (none left: the request is refused) to the number asked for. */
+  granted: number;
+  /** Whole tokens left in the bucket after this taking. */
   remaining: number;
-  /** How long until the next token, when there is none now. */
+  /** How long until the next token, when none was granted. */
   waitMs: number;
 }
 
 /**
- * Resolves an API key to its tenant and takes one token from the tenant's bucket, in one statement (the lookup every
- * request makes anyway, so the limit costs no extra round trip). The bucket is a row every API process shares; it
- * refills from the time elapsed since it was last taken from.
+ * Resolves an API key to its tenant and takes up to `count` tokens from the tenant's bucket, in one statement (the
+ * lookup every request makes anyway, so taking costs no extra round trip). The bucket is a row every API process
+ * shares; it refills from the time elapsed since it was last taken from.
  */
-export async function takeRequestToken(pool: Pool, key: string, limit: RateLimit): Promise<TakenToken> {
-  const result = await pool.query<{ tenant_id: string; tokens: number | null; granted: boolean | null }>(
+export async function takeRequestTokens(
+  pool: Pool,
+  key: string,
+  limit: RateLimit,
+  count: number,
+): Promise<TakenTokens> {
+  // The bucket's level now: what it held, plus what flowed in since, up to the burst.
+  const level = `least($3::float8, b.tokens + $2::float8 * greatest(0, extract(epoch from now() - b.refilled_at)))`;
+  const result = await pool.query<{ tenant_id: string; tokens: number | null; granted: number | null }>(
     `with k as (
        select tenant_id from api_keys where key_hash = $1::text and revoked_at is null
      ), b as (
        insert into api_rate_buckets as b (tenant_id, tokens, granted, refilled_at)
-       select tenant_id, $3::float8 - 1, true, now() from k
+       select tenant_id, $3::float8 - least($4::int, floor($3::float8)), least($4::int, floor($3::float8)), now()
+       from k
        on conflict (tenant_id) do update set
-         tokens = least($3::float8, b.tokens + $2::float8 * greatest(0, extract(epoch from now() - b.refilled_at)))
-                  - case when least($3::float8, b.tokens + $2::float8
-                           * greatest(0, extract(epoch from now() - b.refilled_at))) >= 1 then 1 else 0 end,
-         granted = least($3::float8, b.tokens + $2::float8
-                         * greatest(0, extract(epoch from now() - b.refilled_at))) >= 1,
+         tokens = ${level} - least($4::int, floor(${level})),
+         granted = least($4::int, floor(${level})),
          -- A statement that waited for the row's lock started earlier than the one it waited for.
          refilled_at = greatest(b.refilled_at, now())
        returning tokens, granted
      )
      select k.tenant_id, b.tokens, b.granted from k left join b on true`,
-    [hashApiKey(key), limit.perSecond, limit.burst],
+    [hashApiKey(key), limit.perSecond, limit.burst, count],
   );
   const row = result.rows[0];
-  if (!row) return { tenantId: undefined, granted: false, remaining: 0, waitMs: 0 };
+  if (!row) return { tenantId: undefined, granted: 0, remaining: 0, waitMs: 0 };
   const tokens = row.tokens ?? 0;
-  const granted = row.granted ?? false;
+  const granted = row.granted ?? 0;
   return {
     tenantId: row.tenant_id,
     granted,
     remaining: Math.max(0, Math.floor(tokens)),
-    waitMs: granted ? 0 : Math.ceil(((1 - tokens) / limit.perSecond) * 1000),
+    waitMs: granted > 0 ? 0 : Math.ceil(((1 - tokens) / limit.perSecond) * 1000),
   };
 }

@@ -52,6 +52,8 @@ export function EndpointPage({ id }: { id: string }) {
         <dd>{webhook.events.join(', ')}</dd>
         <dt>Signature</dt>
         <dd>{webhook.signature_scheme}</dd>
+        <dt>Rate limit</dt>
+        <dd>{webhook.rate_limit === null ? 'none' : `${webhook.rate_limit} deliveries a second`}</dd>
         {webhook.description && (
           <>
             <dt>Description</dt>

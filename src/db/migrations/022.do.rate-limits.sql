@@ -26,7 +26,7 @@ alter table deliveries add column rate_waits integer not null default 0;
 create unlogged table api_rate_buckets (
   tenant_id text primary key,
   tokens double precision not null,
-  -- Whether the last request taken from the bucket got a token (read back by the taking statement).
-  granted boolean not null,
+  -- How many tokens the last taking got (read back by the taking statement).
+  granted integer not null,
   refilled_at timestamptz not null
 );
