@@ -131,7 +131,7 @@ const ConfigSchema = z.object({
    * with room for DELIVERY_TIMEOUT.
    */
   DELIVERY_RATE_WAIT: duration('30s', { min: 0, max: 60_000 }),
-  /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
+  /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
@@ -147,8 +147,8 @@ const ConfigSchema = z.object({
   RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
   /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
   IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
-  /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
-  WEBHOOK_ALLOWED_HOSTS: z
+  /** Private or local destinations endpoints may reach all the same: host names, IPs, CIDRs, comma-separated. */
+  ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .default('')
     .transform((value) =>
@@ -157,8 +157,8 @@ const ConfigSchema = z.object({
         .map((host) => host.trim())
         .filter(Boolean),
     ),
-  /** Plain-http webhook URLs; off in production (NODE_ENV=production) unless set. */
-  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+  /** Plain-http endpoint URLs; off in production (NODE_ENV=production) unless set. */
+  ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
   /** SMTP server for e-mail subscriptions, e.g. smtp://user:pass@mail.example.com:587; unset, they are refused. */
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
@@ -197,11 +197,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Variables whose name changed: refused with the new name rather than ignored, since an ignored allow-list or
+ * http switch would quietly change where deliveries may go.
+ */
+const RENAMED: Record<string, keyof Config> = {
+  WEBHOOK_ALLOWED_HOSTS: 'ENDPOINT_ALLOWED_HOSTS',
+  WEBHOOK_ALLOW_HTTP: 'ENDPOINT_ALLOW_HTTP',
+};
+
 /** Parses the environment; a bad variable throws a `ConfigError` that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = CheckedConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const renamed = Object.entries(RENAMED)
+    .filter(([old]) => env[old]?.trim())
+    .map(([old, name]) => `  ${old}: renamed to ${name}; set that instead`);
+  if (!parsed.success || renamed.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues;
+    const lines = [...renamed, ...issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)];
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
@@ -233,9 +246,9 @@ export function retryPolicy(config: Config): RetryPolicy {
   return { ...DEFAULT_RETRY_POLICY, scheduleMs: config.DELIVERY_RETRY_SCHEDULE, windowMs: config.DELIVERY_WINDOW };
 }
 
-/** Whether webhook URLs may be plain http. */
-export function allowHttpWebhooks(config: Config): boolean {
-  return config.WEBHOOK_ALLOW_HTTP ? config.WEBHOOK_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
+/** Whether endpoint URLs may be plain http. */
+export function allowHttpEndpoints(config: Config): boolean {
+  return config.ENDPOINT_ALLOW_HTTP ? config.ENDPOINT_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
 }
 
 /** How long each kind of row is kept (the retention schedule's input). */

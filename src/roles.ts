@@ -4,11 +4,11 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
-import { allowHttpWebhooks, retentionAges, retryPolicy, type Config } from './config.js';
+import { allowHttpEndpoints, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
 import { Mailer } from './delivery/mailer.js';
-import { WebhookSender } from './delivery/send.js';
+import { EndpointSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
@@ -44,7 +44,7 @@ export async function startWorkerRole(opts: {
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
       rateWaitMs: opts.config.DELIVERY_RATE_WAIT,
       disableAfterMs: opts.config.DISABLE_AFTER,
-      allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
+      allowedHosts: opts.config.ENDPOINT_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,
       publicUrl: opts.config.PUBLIC_URL,
@@ -92,8 +92,8 @@ export async function startApiRole(opts: {
     namespace: config.TEMPORAL_NAMESPACE,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
-  const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
-  const sender = new WebhookSender(destinations);
+  const destinations = new DestinationPolicy(config.ENDPOINT_ALLOWED_HOSTS);
+  const sender = new EndpointSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
   const app = createApp({
@@ -107,11 +107,11 @@ export async function startApiRole(opts: {
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
     limits: apiLimits(config),
-    webhooks: {
+    endpoints: {
       destinations,
       sender,
       mailer,
-      allowHttp: allowHttpWebhooks(config),
+      allowHttp: allowHttpEndpoints(config),
       timeoutMs: config.DELIVERY_TIMEOUT,
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
     },

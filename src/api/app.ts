@@ -9,7 +9,7 @@ import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
-import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
+import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
@@ -49,8 +49,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
+  /** Endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
+  endpoints: Omit<EndpointRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
@@ -162,12 +162,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     heartbeatMs: deps.stream.heartbeatMs,
     slots: streamSlots,
   });
-  registerWebhookRoutes(router, {
+  registerEndpointRoutes(router, {
     pool: deps.pool,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger: deps.logger,
-    ...deps.webhooks,
+    ...deps.endpoints,
   });
 
   app.use(httpMetrics(router));

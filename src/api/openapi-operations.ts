@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BookUuidSchema } from '../contract/book.js';
 import { ProblemSchema, type Problem } from '../contract/problem.js';
 import { PROBLEM_KINDS, problemType, type ProblemCode } from '../contract/problem-types.js';
-import { WebhookIdSchema } from '../contract/webhooks.js';
+import { EndpointIdSchema } from '../contract/ids.js';
 
 /** The building blocks of the OpenAPI document's operations: responses, problems, parameters, links. */
 
@@ -49,7 +49,7 @@ function problemResponses(codes: ProblemCode[]) {
 }
 
 export const bookParams = { path: z.object({ book_uuid: BookUuidSchema }) };
-export const webhookParams = { path: z.object({ id: WebhookIdSchema }) };
+export const endpointParams = { path: z.object({ id: EndpointIdSchema }) };
 export const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
 const idempotencyKey = z
   .string()

@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from './pool.js';
 
 export interface DeliveryRow {
   event_id: EventId;
-  webhook_id: EndpointId;
+  endpoint_id: EndpointId;
   book_uuid: string;
   event_type: EventType;
   status: DeliveryStatus;
@@ -33,20 +33,20 @@ export async function insertDeliveries(
   client: Pick<PoolClient, 'query'>,
   tenantId: string,
   bookUuid: string,
-  rows: Array<{ eventId: string; eventType: EventType; webhookId: string }>,
+  rows: Array<{ eventId: string; eventType: EventType; endpointId: string }>,
 ): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
     `with w as (
-       select id, active from webhooks where tenant_id = $1::text and id = any($4::uuid[]) for share
+       select id, active from endpoints where tenant_id = $1::text and id = any($4::uuid[]) for share
      )
-     insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type, status)
-     select $1::text, d.event_id, d.webhook_id, $2::uuid, d.event_type,
+     insert into deliveries (tenant_id, event_id, endpoint_id, book_uuid, event_type, status)
+     select $1::text, d.event_id, d.endpoint_id, $2::uuid, d.event_type,
             case when w.active then 'PENDING' else 'HELD' end
-     from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, webhook_id, event_type)
-     join w on w.id = d.webhook_id
+     from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, endpoint_id, event_type)
+     join w on w.id = d.endpoint_id
      on conflict do nothing`,
-    [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.webhookId), rows.map((r) => r.eventType)],
+    [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.endpointId), rows.map((r) => r.eventType)],
   );
 }
 
@@ -55,25 +55,25 @@ export async function findDelivery(
   pool: Pool,
   tenantId: string,
   eventId: string,
-  webhookId: string,
+  endpointId: string,
 ): Promise<(DeliveryRow & { payload: EventPayload }) | undefined> {
-  return (await findDeliveries(pool, tenantId, webhookId, [eventId]))[0];
+  return (await findDeliveries(pool, tenantId, endpointId, [eventId]))[0];
 }
 
 /** Several deliveries of one endpoint with their bodies (one query for a batch); missing ones are left out. */
 export async function findDeliveries(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   eventIds: string[],
 ): Promise<Array<DeliveryRow & { payload: EventPayload }>> {
   const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
-    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+    `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
             d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
             e.payload
      from deliveries d join events e using (tenant_id, event_id)
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = any($3::text[])`,
-    [tenantId, webhookId, eventIds],
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`,
+    [tenantId, endpointId, eventIds],
   );
   return result.rows;
 }
@@ -82,12 +82,12 @@ export async function findDeliveries(
  * Counts an activity attempt at each of these pending deliveries that waited for the endpoint's rate limit instead of
  * sending: it is no delivery attempt, so the next real one keeps its number and its place on the retry schedule.
  */
-export async function recordRateWaits(pool: Pool, tenantId: string, webhookId: string, eventIds: string[]) {
+export async function recordRateWaits(pool: Pool, tenantId: string, endpointId: string, eventIds: string[]) {
   if (eventIds.length === 0) return;
   await pool.query(
     `update deliveries set rate_waits = rate_waits + 1
-     where tenant_id = $1::text and webhook_id = $2::uuid and event_id = any($3::text[]) and status = 'PENDING'`,
-    [tenantId, webhookId, eventIds],
+     where tenant_id = $1::text and endpoint_id = $2::uuid and event_id = any($3::text[]) and status = 'PENDING'`,
+    [tenantId, endpointId, eventIds],
   );
 }
 
@@ -106,11 +106,11 @@ export interface LoggedAttempt {
 /** Logs one attempt (once: a repeated log of the same attempt number is dropped) and the delivery's latest state. */
 export async function recordAttempt(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   attempt: LoggedAttempt,
   finish?: 'DELIVERED' | 'FAILED',
 ): Promise<void> {
-  await recordAttempts(pool, key.tenantId, key.webhookId, [
+  await recordAttempts(pool, key.tenantId, key.endpointId, [
     { eventId: key.eventId, attempt, ...(finish ? { finish } : {}) },
   ]);
 }
@@ -119,7 +119,7 @@ export async function recordAttempt(
 export async function recordAttempts(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   attempts: Array<{ eventId: string; attempt: LoggedAttempt; finish?: 'DELIVERED' | 'FAILED' }>,
 ): Promise<void> {
   if (attempts.length === 0) return;
@@ -129,7 +129,7 @@ export async function recordAttempts(
          as a(event_id, attempt, status_code, duration_ms, error, response_snippet, finish)
      ), logged as (
        insert into delivery_attempts
-         (tenant_id, event_id, webhook_id, attempt, status_code, duration_ms, error, response_snippet)
+         (tenant_id, event_id, endpoint_id, attempt, status_code, duration_ms, error, response_snippet)
        select $1::text, event_id, $2::uuid, attempt, status_code, duration_ms, error, response_snippet from a
        on conflict do nothing
      )
@@ -138,10 +138,10 @@ export async function recordAttempts(
        finished_at = case when a.finish is null then null else now() end
      from a
      -- A late or repeated attempt never reopens or fails a delivery already DELIVERED (a redelivery resets it first).
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
     [
       tenantId,
-      webhookId,
+      endpointId,
       attempts.map((a) => a.eventId),
       attempts.map((a) => a.attempt.number),
       attempts.map((a) => a.attempt.statusCode ?? null),
@@ -156,14 +156,14 @@ export async function recordAttempts(
 /** Ends a delivery without an attempt (its endpoint was deleted or disabled). */
 export async function finishDelivery(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   status: 'DELIVERED' | 'FAILED',
   error: string,
 ): Promise<void> {
   await pool.query(
     `update deliveries set status = $4::text, last_error = $5::text, finished_at = now()
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'`,
-    [key.tenantId, key.eventId, key.webhookId, status, safeText(error, MAX_ERROR_CHARS)],
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and status = 'PENDING'`,
+    [key.tenantId, key.eventId, key.endpointId, status, safeText(error, MAX_ERROR_CHARS)],
   );
 }
 
@@ -173,22 +173,22 @@ export async function finishDelivery(
  */
 export async function holdDelivery(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
 ): Promise<boolean> {
   const result = await pool.query<{ status: string }>(
     `with off as (
-       select 1 from webhooks where tenant_id = $1::text and id = $3::uuid and not active for share
+       select 1 from endpoints where tenant_id = $1::text and id = $3::uuid and not active for share
      ), held as (
        update deliveries set status = 'HELD'
-       where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'
+       where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and status = 'PENDING'
          and exists (select from off)
        returning status
      )
      select status from held
      union all
      select status from deliveries
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and not exists (select from held)`,
-    [key.tenantId, key.eventId, key.webhookId],
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and not exists (select from held)`,
+    [key.tenantId, key.eventId, key.endpointId],
   );
   return result.rows[0]?.status === 'HELD';
 }
@@ -205,12 +205,12 @@ export interface AttemptRow {
 
 /** Deliveries (`d`) with their attempts in order, as `attempt_log`; callers add the where and order clauses. */
 const DELIVERIES_WITH_ATTEMPTS = `
-  select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+  select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
          d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
          coalesce((select json_agg(a order by a.attempt) from (
            select attempt, attempted_at, status_code, duration_ms, error, response_snippet
            from delivery_attempts a
-           where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
+           where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.endpoint_id = d.endpoint_id) a),
            '[]'::json) as attempt_log,
          ${cursorTime('d.created_at')} as cursor_at
   from deliveries d`;
@@ -222,28 +222,28 @@ export type ListedDelivery = DeliveryRow & { attempt_log: AttemptRow[]; cursor_a
 export interface DeliveryPageAfter {
   createdAt: string;
   eventId: string;
-  webhookId: string;
+  endpointId: string;
 }
 
 /**
  * An endpoint's deliveries, newest first, keyset-paginated on (created_at, event_id): unique for one endpoint, and
  * neither changes when a delivery is attempted or redelivered.
  */
-export async function listWebhookDeliveries(
+export async function listEndpointDeliveries(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   options: { status?: DeliveryRow['status'] | undefined; limit: number; after?: DeliveryPageAfter | undefined },
 ): Promise<ListedDelivery[]> {
   const result = await pool.query<ListedDelivery>(
     `${DELIVERIES_WITH_ATTEMPTS}
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and ($3::text is null or d.status = $3::text)
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and ($3::text is null or d.status = $3::text)
        and ($5::timestamptz is null or (d.created_at, d.event_id) < ($5::timestamptz, $6::text))
      order by d.created_at desc, d.event_id desc
      limit $4::int`,
     [
       tenantId,
-      webhookId,
+      endpointId,
       options.status ?? null,
       options.limit,
       options.after?.createdAt ?? null,
@@ -253,7 +253,7 @@ export async function listWebhookDeliveries(
   return result.rows;
 }
 
-/** A book's deliveries to every endpoint, newest first, keyset-paginated on (created_at, event_id, webhook_id). */
+/** A book's deliveries to every endpoint, newest first, keyset-paginated on (created_at, event_id, endpoint_id). */
 export async function listBookDeliveries(
   pool: Pool,
   tenantId: string,
@@ -264,8 +264,8 @@ export async function listBookDeliveries(
     `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.book_uuid = $2::uuid and ($3::text is null or d.status = $3::text)
        and ($5::timestamptz is null
-            or (d.created_at, d.event_id, d.webhook_id) < ($5::timestamptz, $6::text, $7::uuid))
-     order by d.created_at desc, d.event_id desc, d.webhook_id desc
+            or (d.created_at, d.event_id, d.endpoint_id) < ($5::timestamptz, $6::text, $7::uuid))
+     order by d.created_at desc, d.event_id desc, d.endpoint_id desc
      limit $4::int`,
     [
       tenantId,
@@ -274,7 +274,7 @@ export async function listBookDeliveries(
       options.limit,
       options.after?.createdAt ?? null,
       options.after?.eventId ?? null,
-      options.after?.webhookId ?? null,
+      options.after?.endpointId ?? null,
     ],
   );
   return result.rows;
@@ -285,7 +285,7 @@ export async function listEventDeliveries(pool: Pool, tenantId: string, eventIds
   const result = await pool.query<ListedDelivery>(
     `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.event_id = any($2::text[])
-     order by d.created_at, d.event_id, d.webhook_id`,
+     order by d.created_at, d.event_id, d.endpoint_id`,
     [tenantId, eventIds],
   );
   return result.rows;
@@ -294,17 +294,17 @@ export async function listEventDeliveries(pool: Pool, tenantId: string, eventIds
 /** A page of one delivery's attempts, oldest first; `afterAttempt` is the last number of the page before. */
 export async function listAttemptPage(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   page: { limit: number; afterAttempt?: number | undefined },
 ): Promise<AttemptRow[]> {
   const result = await pool.query<AttemptRow>(
     `select attempt, to_json(attempted_at) #>> '{}' as attempted_at, status_code, duration_ms, error, response_snippet
      from delivery_attempts
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid
        and ($4::int is null or attempt > $4::int)
      order by attempt
      limit $5::int`,
-    [key.tenantId, key.eventId, key.webhookId, page.afterAttempt ?? null, page.limit],
+    [key.tenantId, key.eventId, key.endpointId, page.afterAttempt ?? null, page.limit],
   );
   return result.rows;
 }
@@ -325,7 +325,7 @@ export interface ReopenedDelivery {
 export async function reopenDeliveries(
   client: Pick<PoolClient, 'query'>,
   tenantId: string,
-  filter: { webhookId: string } & ({ eventId: string } | { failedSince: string } | { held: true }),
+  filter: { endpointId: string } & ({ eventId: string } | { failedSince: string } | { held: true }),
 ): Promise<ReopenedDelivery[]> {
   const eventId = 'eventId' in filter ? filter.eventId : null;
   const failedSince = 'failedSince' in filter ? filter.failedSince : null;
@@ -333,7 +333,7 @@ export async function reopenDeliveries(
     `with reopened as (
        update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now(),
          rate_waits = 0
-       where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+       where tenant_id = $1::text and endpoint_id = $2::uuid and status <> 'PENDING'
          -- A book retention is emptying keeps nothing to deliver (its deliveries are being deleted).
          and not exists (select 1 from books b where b.tenant_id = deliveries.tenant_id
                           and b.book_uuid = deliveries.book_uuid and b.pruned_at is not null)
@@ -343,7 +343,7 @@ export async function reopenDeliveries(
        returning event_id, event_type, book_uuid, created_at
      )
      select event_id, event_type, book_uuid from reopened order by created_at, event_id`,
-    [tenantId, filter.webhookId, eventId, failedSince],
+    [tenantId, filter.endpointId, eventId, failedSince],
   );
   return result.rows;
 }

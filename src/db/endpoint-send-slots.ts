@@ -32,10 +32,10 @@ export async function reserveSendSlots(
   const k = `case when ${lag} > $5::float8 then 0
                   else least($4::int, floor(($5::float8 - ${lag}) * $3::float8)::int + 1) end`;
   const result = await pool.query<{ reserved: number; next_free_in_ms: number }>(
-    `insert into endpoint_send_slots as s (tenant_id, webhook_id, next_at, reserved)
+    `insert into endpoint_send_slots as s (tenant_id, endpoint_id, next_at, reserved)
      select $1::text, $2::uuid, now() + make_interval(secs => r.k / $3::float8), r.k
      from (select least($4::int, floor($5::float8 * $3::float8)::int + 1) as k) r
-     on conflict (tenant_id, webhook_id) do update set
+     on conflict (tenant_id, endpoint_id) do update set
        next_at = ${start} + make_interval(secs => (${k}) / $3::float8),
        reserved = ${k}
      returning reserved, extract(epoch from next_at - now()) * 1000 as next_free_in_ms`,

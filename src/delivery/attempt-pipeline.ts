@@ -10,7 +10,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findWebhookWithSecrets, recordEndpointHealth } from '../db/webhooks.js';
+import { findEndpointWithSecrets, recordEndpointHealth } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -39,11 +39,11 @@ export interface DeliveryDeps extends SendDeps {
   publicUrl?: string | undefined;
 }
 
-/** One event's delivery to one endpoint (the endpoint's column is still named webhook_id). */
+/** One event's delivery to one endpoint. */
 export interface DeliveryKey {
   tenantId: string;
   eventId: EventId;
-  webhookId: EndpointId;
+  endpointId: EndpointId;
 }
 
 /** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
@@ -69,14 +69,14 @@ export interface AttemptWrites {
 export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
   const [rows, endpoint] = await Promise.all([
     findDeliveries(pool, tenantId, endpointId, eventIds),
-    findWebhookWithSecrets(pool, tenantId, endpointId),
+    findEndpointWithSecrets(pool, tenantId, endpointId),
   ]);
   return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
 }
 
 /** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
-  findWebhookWithSecrets(pool, tenantId, endpointId);
+  findEndpointWithSecrets(pool, tenantId, endpointId);
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
@@ -90,7 +90,7 @@ async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecisi
 
 /** The decision for deliveries whose turn under the endpoint's rate limit is too far off: counted as waits, not attempts. */
 async function waitLonger(deps: DeliveryDeps, key: Omit<DeliveryKey, 'eventId'>, eventIds: EventId[], inMs: number) {
-  await recordRateWaits(deps.pool, key.tenantId, key.webhookId, eventIds);
+  await recordRateWaits(deps.pool, key.tenantId, key.endpointId, eventIds);
   const message = `waiting for the endpoint's rate limit: next turn in ${Math.round(inMs / 1000)} s`;
   return { delayMs: inMs, message, waited: true } as const;
 }
@@ -121,8 +121,19 @@ async function attemptDelivery(
 
   // (2) wait for the slot, sign and send, (3) health, (4) decide.
   const attempt = roundAttempt - delivery.rate_waits;
-  await waitForSlot(sendInMs);
+  await waitForSlot(sendInMs, deps.cancel).catch(async (err: unknown) => {
+    // Cancelled while waiting: nothing was sent, so the wait is counted, not an attempt.
+    await recordRateWaits(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
+    throw err;
+  });
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
+    // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
+    // counted against its health. Temporal runs the attempt again, with the same webhook-id.
+    const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
+    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + attempt, result), error });
+    deps.cancel.throwIfAborted();
+  }
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
   const now = Date.now();
   const verdict = judgeAttempt({
@@ -137,7 +148,7 @@ async function attemptDelivery(
   const logged = loggedAttempt(delivery.round_base + attempt, result);
   const finish = verdict.kind === 'finished' ? verdict.status : undefined;
   await writes.log(key.eventId, logged, finish);
-  const channel = endpoint.email ? 'email' : 'webhook';
+  const channel = endpoint.email ? 'email' : 'url';
   observeDeliveryAttempt({ channel, outcome: result.outcome.kind, durationMs: result.durationMs, finish, delivery });
   // (6) act on the decision.
   switch (verdict.kind) {
@@ -145,7 +156,7 @@ async function attemptDelivery(
       return { status: verdict.status };
     case 'disable':
       // Disabling holds this delivery with every other one of the endpoint: re-enabling it sends them.
-      await disableEndpoint(deps, key.tenantId, key.webhookId, verdict.reason);
+      await disableEndpoint(deps, key.tenantId, key.endpointId, verdict.reason);
       return hold(deps, key);
     case 'retry':
       return {
@@ -157,10 +168,10 @@ async function attemptDelivery(
 
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.webhookId, [key.eventId]);
+  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
   const delivery = deliveries.get(key.eventId);
   const writes: AttemptWrites = {
-    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
+    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, delivered),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
   let sendInMs = 0;
@@ -192,7 +203,7 @@ export async function attemptBatch(
     : { sendInMs: [], laterInMs: 0 };
   const slotOf = new Map(sendable.map((eventId, i) => [eventId, plan.sendInMs[i]]));
   const later = sendable.filter((eventId) => slotOf.get(eventId) === undefined);
-  const waiting = waitLonger(deps, { tenantId, webhookId: endpointId }, later, plan.laterInMs);
+  const waiting = waitLonger(deps, { tenantId, endpointId }, later, plan.laterInMs);
   const sending = sendable.length - later.length;
   const health = gather(sending, (outcomes: boolean[]) =>
     recordEndpointHealth(deps.pool, tenantId, endpointId, outcomes.includes(true)),
@@ -209,7 +220,7 @@ export async function attemptBatch(
       if (later.includes(eventId)) return waiting;
       return attemptDelivery(
         deps,
-        { tenantId, eventId, webhookId: endpointId },
+        { tenantId, eventId, endpointId },
         deliveries.get(eventId),
         endpoint,
         roundAttempt,

@@ -37,5 +37,6 @@ export async function planSends(
   };
 }
 
-/** Waits for a reserved slot. */
-export const waitForSlot = (inMs: number): Promise<void> => (inMs > 0 ? sleep(inMs) : Promise.resolve());
+/** Waits for a reserved slot; the activity's cancellation ends the wait (rejecting). */
+export const waitForSlot = (inMs: number, cancel?: AbortSignal): Promise<void> =>
+  inMs > 0 ? sleep(inMs, undefined, cancel ? { signal: cancel } : {}) : Promise.resolve();

@@ -66,18 +66,27 @@ async function readSnippet(response: Response): Promise<string> {
 }
 
 /**
- * Sends signed webhook bodies, only to destinations the policy allows: names are resolved and checked by the policy's
+ * Sends signed bodies, only to destinations the policy allows: names are resolved and checked by the policy's
  * lookup, and the connection goes to the address that was checked.
  */
-export class WebhookSender {
+export class EndpointSender {
   private readonly agent: Agent;
 
   constructor(private readonly destinations: DestinationPolicy) {
     this.agent = new Agent({ connect: { lookup: destinations.lookup }, keepAliveTimeout: 10_000 });
   }
 
-  /** POSTs one signed body; never follows redirects, never throws. */
-  async send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+  /**
+   * POSTs one signed body; never follows redirects, never throws. `cancel` (the activity's cancellation) cuts the
+   * request short like the timeout does.
+   */
+  async send(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // IP literals skip the lookup: check them here.
@@ -90,7 +99,7 @@ export class WebhookSender {
         body,
         headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs),
         dispatcher: this.agent,
       });
       const text = await readSnippet(response);

@@ -2,7 +2,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { BlockList, isIP } from 'node:net';
 
 /**
- * Where a tenant's webhook may never reach: this host and its private side. Loopback, private (RFC 1918), carrier-
+ * Where a tenant's endpoint may never reach: this host and its private side. Loopback, private (RFC 1918), carrier-
  * grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local, multicast, reserved, unspecified and
  * benchmarking ranges, in IPv4 and IPv6 (IPv4-mapped IPv6 included).
  */
@@ -48,7 +48,7 @@ export class ForbiddenDestinationError extends Error {
   readonly code = 'EFORBIDDEN_DESTINATION';
 }
 
-/** The operator's exceptions (WEBHOOK_ALLOWED_HOSTS): host names, IP addresses and CIDR ranges. */
+/** The operator's exceptions (ENDPOINT_ALLOWED_HOSTS): host names, IP addresses and CIDR ranges. */
 export class DestinationPolicy {
   private readonly hosts = new Set<string>();
   private readonly allowed = new BlockList();
@@ -72,7 +72,7 @@ export class DestinationPolicy {
   }
 
   /**
-   * Why a webhook URL may not be registered, or undefined. Names are resolved now as well as at every delivery; one
+   * Why an endpoint URL may not be registered, or undefined. Names are resolved now as well as at every delivery; one
    * that does not resolve yet is accepted (its deliveries fail and retry until it does).
    */
   async urlRefusal(url: URL): Promise<string | undefined> {

@@ -90,7 +90,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
         TEMPORAL_ADDRESS: temporal.address,
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
         API_RATE_LIMIT: '0',
         ...ROLE_ENV,

@@ -28,19 +28,19 @@ export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMai
     for (const [i, behaviour] of HOSTILE_SMTP_BEHAVIOURS.entries()) {
       server.behaviour = behaviour;
       const before = { connections: server.connections, accepted: server.accepted };
-      const endpoint = await call('POST', '/v1/webhooks', { email: `ops+${i}@crm.test`, events: ['BOOK_COMPLETE'] });
+      const endpoint = await call('POST', '/v1/endpoints', { email: `ops+${i}@crm.test`, events: ['BOOK_COMPLETE'] });
       const { book_uuid: bookUuid } = await call('POST', '/v1/books', { name: `hostile mail ${i}` });
       await call('POST', `/v1/books/${bookUuid}/seal`);
       const deadline = Date.now() + 30_000 + 2 * HOSTILE_WINDOW_MS;
       let list: Array<{ status: string; attempts: unknown[] }> = [];
       while (Date.now() < deadline) {
-        list = (await call('GET', `/v1/webhooks/${endpoint.id as string}/deliveries`)).data;
+        list = (await call('GET', `/v1/endpoints/${endpoint.id as string}/deliveries`)).data;
         if (list.length === 1 && list[0]?.status !== 'PENDING') break;
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
       // A while after: a message accepted that comes again is a repeat; a hung-up attempt leaves no socket.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await call('DELETE', `/v1/webhooks/${endpoint.id as string}`);
+      await call('DELETE', `/v1/endpoints/${endpoint.id as string}`);
       rows.push({
         behaviour: behaviour.name,
         expected: behaviour.expected === 'delivered' ? 'DELIVERED' : 'FAILED',

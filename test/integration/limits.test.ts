@@ -107,7 +107,7 @@ describe('per-endpoint outbound rate', () => {
     async (rateWait) => {
       const s = await system({
         DELIVERY_RATE_WAIT: rateWait,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms',
         DELIVERY_WINDOW: '60s',
       });
@@ -115,14 +115,14 @@ describe('per-endpoint outbound rate', () => {
       const receiver = await startReceiver();
       cleanups.push(receiver.close);
 
-      const refused = await api.call('POST', '/v1/webhooks', {
+      const refused = await api.call('POST', '/v1/endpoints', {
         url: receiver.url,
         events: ['BOOK_COMPLETE'],
         rate_limit: 0,
       });
       expect(refused.status).toBe(400);
       expect(refused.body.errors.map((e: { field: string }) => e.field)).toEqual(['rate_limit']);
-      const created = await api.call('POST', '/v1/webhooks', {
+      const created = await api.call('POST', '/v1/endpoints', {
         url: receiver.url,
         events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
         rate_limit: 5,
@@ -130,9 +130,9 @@ describe('per-endpoint outbound rate', () => {
       expect(created.status).toBe(201);
       expect(created.body.rate_limit).toBe(5);
       const endpointId = created.body.id as string;
-      const patched = await api.call('PATCH', `/v1/webhooks/${endpointId}`, { rate_limit: 2 });
+      const patched = await api.call('PATCH', `/v1/endpoints/${endpointId}`, { rate_limit: 2 });
       expect(patched.body.rate_limit).toBe(2);
-      expect((await api.call('GET', `/v1/webhooks/${endpointId}`)).body.rate_limit).toBe(2);
+      expect((await api.call('GET', `/v1/endpoints/${endpointId}`)).body.rate_limit).toBe(2);
 
       // Three books at once, 2 documents each: 4 events a book, 12 in all, to one endpoint limited to 2 a second.
       const runBook = async () => {
@@ -153,7 +153,7 @@ describe('per-endpoint outbound rate', () => {
       // Waiting was no failure: every delivery went on its first attempt, and nothing was sent twice.
       expect(receiver.requests.length).toBe(12);
       const deliveries = await eventually(async () => {
-        const listed = (await api.call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=50`)).body.data as any[];
+        const listed = (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries?limit=50`)).body.data as any[];
         expect(listed.map((d) => d.status)).toEqual(Array<string>(12).fill('DELIVERED'));
         return listed;
       });
@@ -161,15 +161,15 @@ describe('per-endpoint outbound rate', () => {
         Array<number[]>(12).fill([1]),
       );
       const failed = await s.pool.query(
-        `select count(*)::int as n from delivery_attempts where tenant_id = $1 and webhook_id = $2 and error is not null`,
+        `select count(*)::int as n from delivery_attempts where tenant_id = $1 and endpoint_id = $2 and error is not null`,
         [s.tenantId, endpointId],
       );
       expect(failed.rows[0].n).toBe(0);
-      const endpoint = (await api.call('GET', `/v1/webhooks/${endpointId}`)).body;
+      const endpoint = (await api.call('GET', `/v1/endpoints/${endpointId}`)).body;
       expect(endpoint).toMatchObject({ active: true, disabled_reason: null });
 
       // Cleared, the endpoint has no limit.
-      expect((await api.call('PATCH', `/v1/webhooks/${endpointId}`, { rate_limit: null })).body.rate_limit).toBeNull();
+      expect((await api.call('PATCH', `/v1/endpoints/${endpointId}`, { rate_limit: null })).body.rate_limit).toBeNull();
     },
     120_000,
   );

@@ -12,7 +12,7 @@ import { spawnWorkerProcess } from '../support/worker-process.js';
 const env = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
   DELIVERY_WINDOW: '60s',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
 };
 const EVENT_TYPES = ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'];
 
@@ -78,7 +78,7 @@ async function setup(options: { inProcessWorker?: boolean } = {}) {
   const receiver = async (reply?: Parameters<typeof startReceiver>[0]) => {
     const started = await startReceiver(reply);
     cleanups.push(started.close);
-    const registered = await api.call('POST', '/v1/webhooks', { url: started.url, events: EVENT_TYPES });
+    const registered = await api.call('POST', '/v1/endpoints', { url: started.url, events: EVENT_TYPES });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
     return started;
   };
@@ -113,7 +113,7 @@ describe('GET /metrics', () => {
 
     const requests = (method: string, route: string, status: number) =>
       grew(before, after, 'bookbell_http_request_duration_seconds_count', { method, route, status: String(status) });
-    expect(requests('POST', '/v1/webhooks', 201)).toBe(1);
+    expect(requests('POST', '/v1/endpoints', 201)).toBe(1);
     expect(requests('POST', '/v1/books', 201)).toBe(1);
     expect(requests('POST', '/v1/books/:book_uuid/documents', 202)).toBe(1);
     expect(requests('POST', '/v1/books/:book_uuid/documents/:doc_uuid/verification', 202)).toBe(1);
@@ -132,15 +132,15 @@ describe('GET /metrics', () => {
     for (const type of EVENT_TYPES) expect(grew(before, after, 'bookbell_events_emitted_total', { type })).toBe(1);
 
     const attempts = (outcome: string) =>
-      grew(before, after, 'bookbell_delivery_attempts_total', { channel: 'webhook', outcome });
+      grew(before, after, 'bookbell_delivery_attempts_total', { channel: 'url', outcome });
     expect(attempts('retry')).toBe(1);
     expect(attempts('delivered')).toBe(3);
     expect(grew(before, after, 'bookbell_deliveries_total', { outcome: 'failed' })).toBe(0);
-    const webhook = { channel: 'webhook' };
-    expect(grew(before, after, 'bookbell_delivery_attempt_duration_seconds_count', webhook)).toBe(4);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_count', webhook)).toBe(3);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_sum', webhook)).toBeGreaterThan(0);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_bucket', { ...webhook, le: '+Inf' })).toBe(3);
+    const endpoint = { channel: 'url' };
+    expect(grew(before, after, 'bookbell_delivery_attempt_duration_seconds_count', endpoint)).toBe(4);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_count', endpoint)).toBe(3);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_sum', endpoint)).toBeGreaterThan(0);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_bucket', { ...endpoint, le: '+Inf' })).toBe(3);
 
     // Node's own process metrics, under their usual names.
     expect(after.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
@@ -203,7 +203,7 @@ describe('GET /metrics', () => {
       return scraped;
     });
     for (const type of EVENT_TYPES) expect(worker.value('bookbell_events_emitted_total', { type })).toBe(1);
-    expect(worker.value('bookbell_delivery_latency_seconds_count', { channel: 'webhook' })).toBe(3);
+    expect(worker.value('bookbell_delivery_latency_seconds_count', { channel: 'url' })).toBe(3);
     expect(worker.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     // The SDK core's own metrics of this worker: polls, task latencies, slots.
     const temporal = worker.samples.filter((sample) => sample.name.startsWith('temporal_'));

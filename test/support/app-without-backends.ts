@@ -1,6 +1,6 @@
 import { createApp } from '../../src/api/app.js';
 import type { Pool } from '../../src/db/pool.js';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -16,9 +16,9 @@ export function appWithoutBackends(pool: Pool = {} as never): ReturnType<typeof 
     temporal: {} as never,
     taskQueue: 'x',
     logger: createLogger('silent'),
-    webhooks: {
+    endpoints: {
       destinations,
-      sender: new WebhookSender(destinations),
+      sender: new EndpointSender(destinations),
       allowHttp: true,
       timeoutMs: 1,
       rotationGraceMs: 1,

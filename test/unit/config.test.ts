@@ -16,6 +16,13 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it('refuses a renamed variable with its new name instead of ignoring it', () => {
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/8' })).toThrow(
+      'WEBHOOK_ALLOWED_HOSTS: renamed to ENDPOINT_ALLOWED_HOSTS',
+    );
+    expect(loadConfig({ ENDPOINT_ALLOWED_HOSTS: '10.0.0.0/8' }).ENDPOINT_ALLOWED_HOSTS).toEqual(['10.0.0.0/8']);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: ' ' }).DATABASE_URL).toBeUndefined();
     expect(loadConfig({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();

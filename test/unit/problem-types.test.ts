@@ -33,7 +33,7 @@ describe('the catalogue of problem kinds', () => {
       '401 api-key-missing',
       '401 api-key-invalid',
       '404 book-not-found',
-      '404 webhook-not-found',
+      '404 endpoint-not-found',
       '404 delivery-not-found',
       '404 route-not-found',
       '405 method-not-allowed',
@@ -109,8 +109,8 @@ describe('the catalogue of problem kinds', () => {
     expect(targets.filter((id) => !ids.includes(id))).toEqual([]);
     const created = document.paths['/v1/books'].post.responses['201'].links.getBook;
     expect(created.parameters).toEqual({ book_uuid: '$response.body#/book_uuid' });
-    const hook = document.paths['/v1/webhooks'].post.responses['201'].links;
-    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getWebhook', 'rotateWebhookSecret', 'testWebhook']));
+    const hook = document.paths['/v1/endpoints'].post.responses['201'].links;
+    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getEndpoint', 'rotateEndpointSecret', 'testEndpoint']));
   });
 
   it('builds the body of a kind: type, code, title and status from the catalogue', () => {

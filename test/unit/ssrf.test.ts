@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 
 describe('DestinationPolicy', () => {
@@ -52,7 +52,7 @@ describe('DestinationPolicy', () => {
   });
 });
 
-describe('WebhookSender', () => {
+describe('EndpointSender', () => {
   let server: Server;
   let port: number;
   let received = 0;
@@ -67,7 +67,7 @@ describe('WebhookSender', () => {
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it('never connects to a name that resolves to loopback, nor to a loopback literal', async () => {
-    const sender = new WebhookSender(new DestinationPolicy());
+    const sender = new EndpointSender(new DestinationPolicy());
     const byName = await sender.send(`http://localhost:${port}/hook`, '{}', {}, 2000);
     const byAddress = await sender.send(`http://127.0.0.1:${port}/hook`, '{}', {}, 2000);
     await sender.close();
@@ -77,7 +77,7 @@ describe('WebhookSender', () => {
   });
 
   it('connects where the operator allowed it', async () => {
-    const sender = new WebhookSender(new DestinationPolicy(['localhost']));
+    const sender = new EndpointSender(new DestinationPolicy(['localhost']));
     const result = await sender.send(`http://localhost:${port}/hook`, '{}', {}, 2000);
     await sender.close();
     expect(result.outcome).toEqual({ kind: 'delivered', statusCode: 200 });

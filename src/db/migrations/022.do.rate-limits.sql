@@ -2,19 +2,19 @@
 --
 -- An endpoint's outbound rate: at most this many deliveries a second, across every book of the tenant. Null: no
 -- limit.
-alter table webhooks add column rate_limit integer check (rate_limit between 1 and 10000);
+alter table endpoints add column rate_limit integer check (rate_limit between 1 and 10000);
 
 -- The next free send slot of each rate-limited endpoint: a delivery reserves slots here before it sends, so every
 -- worker process spaces its sends on one schedule. Unlogged: after a crash it starts empty, which only forgets a few
 -- reservations.
 create unlogged table endpoint_send_slots (
   tenant_id text not null,
-  webhook_id uuid not null,
+  endpoint_id uuid not null,
   next_at timestamptz not null,
   -- How many slots the last reservation took (read back by the reserving statement).
   reserved integer not null,
-  primary key (tenant_id, webhook_id),
-  foreign key (tenant_id, webhook_id) references webhooks (tenant_id, id) on delete cascade
+  primary key (tenant_id, endpoint_id),
+  foreign key (tenant_id, endpoint_id) references endpoints (tenant_id, id) on delete cascade
 );
 
 -- Attempts (Temporal activity attempts) of this round that waited for the endpoint's rate limit instead of sending:

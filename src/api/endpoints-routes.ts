@@ -1,40 +1,39 @@
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
 import {
-  CreateWebhookRequestSchema,
+  CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
   secretRefusal,
-  UpdateWebhookRequestSchema,
-  WebhookIdSchema,
-  WebhooksQuerySchema,
-  type Webhook,
-  type WebhookTestResult,
-} from '../contract/webhooks.js';
+  UpdateEndpointRequestSchema,
+  EndpointsQuerySchema,
+  type Endpoint,
+  type EndpointTestResult,
+} from '../contract/endpoints.js';
 import { AttemptsQuerySchema, DELIVERY_ID } from '../contract/deliveries.js';
 import { asEventId, EndpointIdSchema, type EventId } from '../contract/ids.js';
-import { findDelivery, listAttemptPage, listWebhookDeliveries, reopenDeliveries } from '../db/deliveries.js';
+import { findDelivery, listAttemptPage, listEndpointDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
-import { attemptCursor, operationalEventCursor, webhookCursor, webhookDeliveryCursor } from './list-cursors.js';
+import { attemptCursor, operationalEventCursor, endpointCursor, endpointDeliveryCursor } from './list-cursors.js';
 import { pageOf } from './pagination.js';
 import type { Pool } from '../db/pool.js';
 import {
   listOperationalEvents,
-  deleteWebhook,
+  deleteEndpoint,
   DuplicateUrlError,
-  findWebhook,
-  insertWebhook,
-  listWebhooks,
-  rotateWebhookSecret,
-  updateWebhook,
-  type WebhookRow,
-} from '../db/webhooks.js';
+  findEndpoint,
+  insertEndpoint,
+  listEndpoints,
+  rotateEndpointSecret,
+  updateEndpoint,
+  type EndpointRow,
+} from '../db/endpoints.js';
 import { generateSecret } from '../delivery/secrets.js';
 import type { Mailer } from '../delivery/mailer.js';
-import type { WebhookSender } from '../delivery/send.js';
+import type { EndpointSender } from '../delivery/send.js';
 import { loadEndpoint } from '../delivery/attempt-pipeline.js';
 import { sendTestEvent } from '../delivery/test-event.js';
 import { reopenAndHandOver } from '../temporal/redeliveries.js';
@@ -43,13 +42,13 @@ import type { DestinationPolicy } from '../delivery/ssrf.js';
 import { conflict, HttpProblem, invalidField, notFound, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
-export interface WebhookRouteDeps {
+export interface EndpointRouteDeps {
   pool: Pool;
   temporal: Client;
   taskQueue: string;
   /** Sends test events (the same SSRF policy as deliveries). */
-  sender: WebhookSender;
-  /** Absent without SMTP_URL: e-mail subscriptions are then refused. */
+  sender: EndpointSender;
+  /** Absent without SMTP_URL: e-mail endpoints are then refused. */
   mailer?: Mailer | undefined;
   timeoutMs: number;
   destinations: DestinationPolicy;
@@ -60,7 +59,7 @@ export interface WebhookRouteDeps {
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
-function toWebhook(row: WebhookRow): Webhook {
+function toEndpoint(row: EndpointRow): Endpoint {
   return {
     id: row.id,
     url: row.url,
@@ -78,7 +77,7 @@ function toWebhook(row: WebhookRow): Webhook {
 }
 
 /** SSRF protection at the door: a URL leading to this host's private side is refused with a 400 naming `url`. */
-async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<void> {
+async function checkDestination(deps: EndpointRouteDeps, url: string): Promise<void> {
   const parsed = new URL(url);
   const refusal =
     parsed.protocol === 'http:' && !deps.allowHttp
@@ -90,17 +89,17 @@ async function checkDestination(deps: WebhookRouteDeps, url: string): Promise<vo
 const urlTaken = (destination: string | undefined) =>
   conflict('destination-taken', `An endpoint for ${destination ?? 'that destination'} already exists.`);
 
-export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRouteDeps): void {
+export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointRouteDeps): void {
   const { pool } = deps;
-  const requireWebhook = async (tenantId: string, rawId: string) => {
-    const id = parseInput(WebhookIdSchema, rawId, 'id');
-    const row = await findWebhook(pool, tenantId, id);
-    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
+  const requireEndpoint = async (tenantId: string, rawId: string) => {
+    const id = parseInput(EndpointIdSchema, rawId, 'id');
+    const row = await findEndpoint(pool, tenantId, id);
+    if (!row) throw notFound('endpoint-not-found', `Endpoint ${id} does not exist.`);
     return row;
   };
 
-  router.post('/v1/webhooks', async (ctx) => {
-    const body = parseInput(CreateWebhookRequestSchema, ctx.request.body, 'request body');
+  router.post('/v1/endpoints', async (ctx) => {
+    const body = parseInput(CreateEndpointRequestSchema, ctx.request.body, 'request body');
     if (body.url) await checkDestination(deps, body.url);
     if (body.email && !deps.mailer) {
       throw new HttpProblem('email-not-configured', 'E-mail subscriptions need SMTP_URL configured on this server.', {
@@ -108,7 +107,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       });
     }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
-    const row = await insertWebhook(pool, {
+    const row = await insertEndpoint(pool, {
       tenantId: ctx.state.tenantId,
       id: randomUUID(),
       url: body.url,
@@ -122,43 +121,43 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     ctx.status = 201;
-    ctx.set('Location', `/v1/webhooks/${row.id}`);
-    // Only webhooks sign; an e-mail subscription has no secret to keep.
-    ctx.body = { ...toWebhook(row), secret: row.url ? secret : null };
+    ctx.set('Location', `/v1/endpoints/${row.id}`);
+    // Only URL endpoints sign; an e-mail endpoint has no secret to keep.
+    ctx.body = { ...toEndpoint(row), secret: row.url ? secret : null };
   });
 
-  router.get('/v1/webhooks', async (ctx) => {
-    const query = parseInput(WebhooksQuerySchema, ctx.query, 'query string');
+  router.get('/v1/endpoints', async (ctx) => {
+    const query = parseInput(EndpointsQuerySchema, ctx.query, 'query string');
     const { tenantId } = ctx.state;
-    const [at, id] = webhookCursor.decode(query.cursor, tenantId) ?? [];
-    const rows = await listWebhooks(pool, tenantId, {
+    const [at, id] = endpointCursor.decode(query.cursor, tenantId) ?? [];
+    const rows = await listEndpoints(pool, tenantId, {
       limit: query.limit + 1,
       after: at && id ? { at, id } : undefined,
     });
-    ctx.body = pageOf(rows, query.limit, toWebhook, (last) =>
-      webhookCursor.encode(tenantId, [last.cursor_at, last.id]),
+    ctx.body = pageOf(rows, query.limit, toEndpoint, (last) =>
+      endpointCursor.encode(tenantId, [last.cursor_at, last.id]),
     );
   });
 
-  router.get('/v1/webhooks/:id', async (ctx) => {
-    ctx.body = toWebhook(await requireWebhook(ctx.state.tenantId, ctx.params.id as string));
+  router.get('/v1/endpoints/:id', async (ctx) => {
+    ctx.body = toEndpoint(await requireEndpoint(ctx.state.tenantId, ctx.params.id as string));
   });
 
-  router.patch('/v1/webhooks/:id', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
-    const body = parseInput(UpdateWebhookRequestSchema, ctx.request.body, 'request body');
+  router.patch('/v1/endpoints/:id', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    const body = parseInput(UpdateEndpointRequestSchema, ctx.request.body, 'request body');
     if (body.url) await checkDestination(deps, body.url);
     if ((body.url && existing.email) || (body.email && existing.url)) {
       throw invalidField(
         body.url ? 'url' : 'email',
         'cannot change the kind of endpoint',
-        'A webhook keeps a url and an e-mail subscription an email.',
+        'A URL endpoint keeps its url and an e-mail endpoint its email.',
       );
     }
     // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver).
-    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
     const { row } = await reopenAndHandOver(deps, target, async (client) => {
-      const updated = await updateWebhook(client, ctx.state.tenantId, existing.id, {
+      const updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
         ...body,
         rateLimit: body.rate_limit,
       });
@@ -170,45 +169,45 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
-    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
-    ctx.body = toWebhook(row);
+    if (!row) throw notFound('endpoint-not-found', `Endpoint ${existing.id} does not exist.`);
+    ctx.body = toEndpoint(row);
   });
 
-  router.delete('/v1/webhooks/:id', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
-    await deleteWebhook(pool, ctx.state.tenantId, existing.id);
+  router.delete('/v1/endpoints/:id', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    await deleteEndpoint(pool, ctx.state.tenantId, existing.id);
     ctx.status = 204;
   });
 
-  router.post('/v1/webhooks/:id/rotate-secret', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+  router.post('/v1/endpoints/:id/rotate-secret', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
     const body = parseInput(RotateSecretRequestSchema.optional(), ctx.request.body, 'request body');
     const refusal = body?.secret === undefined ? undefined : secretRefusal(existing.signature_scheme, body.secret);
     if (refusal) throw invalidField('secret', refusal);
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
-    const row = await rotateWebhookSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
-    if (!row) throw notFound('webhook-not-found', `Webhook endpoint ${existing.id} does not exist.`);
-    ctx.body = { ...toWebhook(row), secret };
+    const row = await rotateEndpointSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
+    if (!row) throw notFound('endpoint-not-found', `Endpoint ${existing.id} does not exist.`);
+    ctx.body = { ...toEndpoint(row), secret };
   });
 
-  router.get('/v1/webhooks/:id/deliveries', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+  router.get('/v1/endpoints/:id/deliveries', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
     const query = parseInput(DeliveriesQuerySchema, ctx.query, 'query string');
-    const [createdAt, eventId] = webhookDeliveryCursor.decode(query.cursor, existing.id) ?? [];
-    const rows = await listWebhookDeliveries(pool, ctx.state.tenantId, existing.id, {
+    const [createdAt, eventId] = endpointDeliveryCursor.decode(query.cursor, existing.id) ?? [];
+    const rows = await listEndpointDeliveries(pool, ctx.state.tenantId, existing.id, {
       status: query.status,
       limit: query.limit + 1,
-      after: createdAt && eventId ? { createdAt, eventId, webhookId: existing.id } : undefined,
+      after: createdAt && eventId ? { createdAt, eventId, endpointId: existing.id } : undefined,
     });
     ctx.body = pageOf(rows, query.limit, toDelivery, (last) =>
-      webhookDeliveryCursor.encode(existing.id, [last.cursor_at, last.event_id]),
+      endpointDeliveryCursor.encode(existing.id, [last.cursor_at, last.event_id]),
     );
   });
 
-  router.post('/v1/webhooks/:id/test', async (ctx) => {
+  router.post('/v1/endpoints/:id/test', async (ctx) => {
     const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
     const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
-    if (!endpoint) throw notFound('webhook-not-found', `Webhook endpoint ${id} does not exist.`);
+    if (!endpoint) throw notFound('endpoint-not-found', `Endpoint ${id} does not exist.`);
     const { eventId, result: attempt } = await sendTestEvent(deps, endpoint);
     ctx.body = {
       event_id: eventId,
@@ -217,7 +216,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       duration_ms: attempt.durationMs,
       error: attempt.error ?? null,
       response_snippet: attempt.responseSnippet ?? null,
-    } satisfies WebhookTestResult;
+    } satisfies EndpointTestResult;
   });
 
   router.get('/v1/operational-events', async (ctx) => {
@@ -234,7 +233,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
       (row) => ({
         id: row.id,
         event_type: row.event_type,
-        webhook_id: row.webhook_id,
+        endpoint_id: row.endpoint_id,
         occurred_at: row.occurred_at.toISOString(),
         payload: row.payload,
       }),
@@ -242,10 +241,10 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
     );
   });
 
-  router.post('/v1/webhooks/:id/recover', async (ctx) => {
-    const existing = await requireWebhook(ctx.state.tenantId, ctx.params.id as string);
+  router.post('/v1/endpoints/:id/recover', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
     const { since } = parseInput(RecoverRequestSchema, ctx.request.body, 'request body');
-    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
     const { reopened } = await reopenAndHandOver(deps, target, async (client) => ({
       reopened: await reopenDeliveries(client, target.tenantId, { ...target, failedSince: since }),
     }));
@@ -255,11 +254,11 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
 
   router.get('/v1/deliveries/:id/attempts', async (ctx) => {
     const id = ctx.params.id as string;
-    const [eventId, rawWebhookId] = splitDeliveryId(id);
-    const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
+    const [eventId, rawEndpointId] = splitDeliveryId(id);
+    const existing = await requireEndpoint(ctx.state.tenantId, rawEndpointId);
     const query = parseInput(AttemptsQuerySchema, ctx.query, 'query string');
-    const key = { tenantId: ctx.state.tenantId, eventId, webhookId: existing.id };
-    const scope = deliveryId({ event_id: eventId, webhook_id: existing.id });
+    const key = { tenantId: ctx.state.tenantId, eventId, endpointId: existing.id };
+    const scope = deliveryId({ event_id: eventId, endpoint_id: existing.id });
     const [afterAttempt] = attemptCursor.decode(query.cursor, scope) ?? [];
     if (!(await findDelivery(pool, key.tenantId, eventId, existing.id))) {
       throw notFound('delivery-not-found', `Delivery ${id} does not exist.`);
@@ -274,9 +273,9 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 
   router.post('/v1/deliveries/:id/retry', async (ctx) => {
-    const [eventId, rawWebhookId] = splitDeliveryId(ctx.params.id as string);
-    const existing = await requireWebhook(ctx.state.tenantId, rawWebhookId);
-    const target = { tenantId: ctx.state.tenantId, webhookId: existing.id };
+    const [eventId, rawEndpointId] = splitDeliveryId(ctx.params.id as string);
+    const existing = await requireEndpoint(ctx.state.tenantId, rawEndpointId);
+    const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
     const { reopened } = await reopenAndHandOver(deps, target, async (client) => ({
       reopened: await reopenDeliveries(client, target.tenantId, { ...target, eventId }),
     }));
@@ -290,7 +289,7 @@ export function registerWebhookRoutes(router: Router<AppState>, deps: WebhookRou
   });
 }
 
-/** Delivery ids are `<event_id>.<webhook_id>`: the event, and the endpoint's id still to be checked. */
+/** Delivery ids are `<event_id>.<endpoint_id>`: the event, and the endpoint's id still to be checked. */
 function splitDeliveryId(id: string): [EventId, string] {
   const dot = id.lastIndexOf('.');
   if (dot <= 0 || !DELIVERY_ID.test(id)) {
