@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
@@ -7,6 +9,12 @@ import type { RetentionAges } from '../workflows/retention-contract.js';
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
   z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
+/** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
+const isAllowListEntry = (entry: string) =>
+  entry.includes('/')
+    ? isIP(entry.split('/')[0] ?? '') !== 0 && ipaddr.isValidCIDR(entry)
+    : isIP(entry) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+
 const optionalString = z
   .string()
   .trim()
@@ -88,6 +96,13 @@ const ConfigSchema = z.object({
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
   ),
   /**
+   * Set, `/metrics` (the API's and METRICS_PORT's) answers only `Authorization: Bearer <token>`, like Prometheus's
+   * `authorization` scrape setting sends; unset, it answers anyone who reaches it.
+   */
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  /**
    * Requests a second each tenant may make to /v1, across all API processes (a token bucket in PostgreSQL holding up
    * to API_RATE_BURST); past it, 429 `rate-limited` with Retry-After. 0: no limit.
    */
@@ -147,7 +162,7 @@ const ConfigSchema = z.object({
   RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
   /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
   IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
-  /** Private or local destinations endpoints may reach all the same: host names, IPs, CIDRs, comma-separated. */
+  /** Exceptions to public-only destinations (docs/security.md): IPs and CIDRs; host names, onto private networks. */
   ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -156,7 +171,12 @@ const ConfigSchema = z.object({
         .split(',')
         .map((host) => host.trim())
         .filter(Boolean),
-    ),
+    )
+    .superRefine((entries, ctx) => {
+      for (const entry of entries.filter((e) => !isAllowListEntry(e))) {
+        ctx.addIssue({ code: 'custom', message: `${entry}: not a host name, an IP address or a CIDR range` });
+      }
+    }),
   /** Plain-http endpoint URLs; off in production (NODE_ENV=production) unless set. */
   ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
@@ -168,6 +188,13 @@ const ConfigSchema = z.object({
    * the book's console page under it. Unset, they carry no link (the API cannot know how it is reached from outside).
    */
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
+   * Mails a tenant asks for directly (test events to an address, confirmation messages) within MAIL_RATE_WINDOW: at
+   * most this many to one address, and MAIL_RATE_PER_TENANT in all; past either, a 429 with Retry-After.
+   */
+  MAIL_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(5),
+  MAIL_RATE_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAIL_RATE_WINDOW: duration('1h', { min: 1000, max: 30 * DAY_MS }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -259,5 +286,14 @@ export function retentionAges(config: Config): RetentionAges {
     changeLogMs: config.RETAIN_CHANGE_LOG,
     operationalEventsMs: config.RETAIN_OPERATIONAL_EVENTS,
     finishedBooksMs: config.RETAIN_FINISHED_BOOKS,
+  };
+}
+
+/** The limits on mails a tenant asks for directly (see MAIL_RATE_PER_ADDRESS). */
+export function mailLimits(config: Config): { perAddress: number; perTenant: number; windowMs: number } {
+  return {
+    perAddress: config.MAIL_RATE_PER_ADDRESS,
+    perTenant: config.MAIL_RATE_PER_TENANT,
+    windowMs: config.MAIL_RATE_WINDOW,
   };
 }

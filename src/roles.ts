@@ -4,9 +4,10 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
-import { allowHttpEndpoints, retentionAges, retryPolicy, type Config } from './config.js';
+import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { startConfirmationSweeper } from './delivery/confirmations.js';
 import { Mailer } from './delivery/mailer.js';
 import { EndpointSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
@@ -63,8 +64,25 @@ export async function startWorkerRole(opts: {
     { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
     OUTBOX_SWEEP_MS,
   );
+  // Confirmation messages the API could not send (SMTP away, the API stopped): through the worker's own mail client.
+  const { SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT } = opts.config;
+  const confirmationMailer = SMTP_URL ? new Mailer(SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT) : undefined;
+  const confirmations =
+    confirmationMailer &&
+    startConfirmationSweeper(
+      {
+        pool: opts.pool,
+        taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+        mailer: confirmationMailer,
+        timeoutMs: DELIVERY_TIMEOUT,
+        logger: opts.logger,
+      },
+      OUTBOX_SWEEP_MS,
+    );
   const running = worker.run().finally(async () => {
     await sweeper.stop();
+    await confirmations?.stop();
+    confirmationMailer?.close();
     await close();
   });
   running.catch((err: unknown) => opts.logger.fatal({ err }, 'worker stopped unexpectedly'));
@@ -96,6 +114,8 @@ export async function startApiRole(opts: {
   const sender = new EndpointSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
+  // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
+  let ownUrl = `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
     pool: opts.pool,
     temporal,
@@ -106,6 +126,7 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+    metricsToken: config.METRICS_TOKEN,
     limits: apiLimits(config),
     endpoints: {
       destinations,
@@ -114,6 +135,8 @@ export async function startApiRole(opts: {
       allowHttp: allowHttpEndpoints(config),
       timeoutMs: config.DELIVERY_TIMEOUT,
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
+      mailLimits: mailLimits(config),
+      confirmationLinkBase: () => config.PUBLIC_URL ?? ownUrl,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -127,6 +150,7 @@ export async function startApiRole(opts: {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
+  ownUrl = url;
   opts.logger.info({ url }, 'API listening');
   return {
     url,

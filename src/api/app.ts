@@ -11,6 +11,7 @@ import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
@@ -61,6 +62,8 @@ export interface AppDeps {
   console?: ConsoleOptions;
   /** How long an Idempotency-Key replays its first answer (IDEMPOTENCY_KEY_TTL; 24 h unless set). */
   idempotencyKeyTtlMs?: number | undefined;
+  /** METRICS_TOKEN: `/metrics` wants it as a bearer token when set. */
+  metricsToken?: string | undefined;
   /** Limits against abuse (docs/security.md); each one left out is off. */
   limits?: ApiLimitSettings;
 }
@@ -100,7 +103,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/metrics', serveMetrics);
+  router.get('/metrics', serveMetrics(deps.metricsToken));
   const openApi = openApiDocument();
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
@@ -161,6 +164,12 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
     slots: streamSlots,
+  });
+  registerConfirmRoutes(router, {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger: deps.logger,
   });
   registerEndpointRoutes(router, {
     pool: deps.pool,

@@ -19,9 +19,7 @@ export interface ApiLimits {
 }
 
 const tooMany = (detail: string, waitMs: number) =>
-  new HttpProblem('rate-limited', detail, {
-    headers: { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) },
-  });
+  new HttpProblem('rate-limited', detail, { retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)) });
 
 /**
  * Every /v1 route acts for the tenant of the request's API key (`Authorization: Bearer bb_…`); anything else is a

@@ -19,7 +19,7 @@ import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
 import { attemptCursor, operationalEventCursor, endpointCursor, endpointDeliveryCursor } from './list-cursors.js';
 import { pageOf } from './pagination.js';
-import type { Pool } from '../db/pool.js';
+import { inTransaction, type Pool } from '../db/pool.js';
 import {
   listOperationalEvents,
   deleteEndpoint,
@@ -28,9 +28,14 @@ import {
   insertEndpoint,
   listEndpoints,
   rotateEndpointSecret,
+  sendsTo,
   updateEndpoint,
   type EndpointRow,
 } from '../db/endpoints.js';
+import type { ConfirmationEntry } from '../db/confirmations.js';
+import type { MailLimits } from '../db/mail-sends.js';
+import { sendSoon } from '../delivery/confirmations.js';
+import { countOrRefuse, requestConfirmation } from './confirmation-requests.js';
 import { generateSecret } from '../delivery/secrets.js';
 import type { Mailer } from '../delivery/mailer.js';
 import type { EndpointSender } from '../delivery/send.js';
@@ -56,6 +61,10 @@ export interface EndpointRouteDeps {
   /** How long the old secret keeps signing after a rotation. */
   rotationGraceMs: number;
   logger: Logger;
+  /** Limits on test events to addresses and confirmation messages (MAIL_RATE_*). */
+  mailLimits: MailLimits;
+  /** Where confirmation links point: PUBLIC_URL, else the API's own address (known once it listens). */
+  confirmationLinkBase: () => string;
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
@@ -69,6 +78,7 @@ function toEndpoint(row: EndpointRow): Endpoint {
     signature_scheme: row.signature_scheme,
     active: row.active,
     disabled_reason: row.disabled_reason,
+    confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     rate_limit: row.rate_limit,
     created_at: row.created_at.toISOString(),
@@ -76,13 +86,16 @@ function toEndpoint(row: EndpointRow): Endpoint {
   };
 }
 
-/** SSRF protection at the door: a URL leading to this host's private side is refused with a 400 naming `url`. */
+/**
+ * SSRF protection at the door: a URL leading anywhere but the public internet (or the operator's exceptions) is
+ * refused with a 400 naming `url`, and never saying what its host resolved to.
+ */
 async function checkDestination(deps: EndpointRouteDeps, url: string): Promise<void> {
   const parsed = new URL(url);
   const refusal =
     parsed.protocol === 'http:' && !deps.allowHttp
       ? 'must be https'
-      : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `must not lead to ${reason}`);
+      : await deps.destinations.urlRefusal(parsed).then((reason) => reason && `is refused: ${reason}`);
   if (refusal) throw invalidField('url', refusal);
 }
 
@@ -91,6 +104,11 @@ const urlTaken = (destination: string | undefined) =>
 
 export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointRouteDeps): void {
   const { pool } = deps;
+  const confirmationDeps = () => ({ ...deps, mailLimits: deps.mailLimits, linkBase: deps.confirmationLinkBase() });
+  // The message was recorded with its change; the API sends it now, the worker's sweep if this fails.
+  const sendNow = (entry: ConfirmationEntry | undefined) => {
+    if (entry && deps.mailer) sendSoon({ ...deps, mailer: deps.mailer }, entry);
+  };
   const requireEndpoint = async (tenantId: string, rawId: string) => {
     const id = parseInput(EndpointIdSchema, rawId, 'id');
     const row = await findEndpoint(pool, tenantId, id);
@@ -107,19 +125,30 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
       });
     }
     const secret = body.secret ?? generateSecret(body.signature_scheme);
-    const row = await insertEndpoint(pool, {
-      tenantId: ctx.state.tenantId,
-      id: randomUUID(),
-      url: body.url,
-      email: body.email,
-      events: body.events,
-      description: body.description,
-      scheme: body.signature_scheme,
-      secret,
-      rateLimit: body.rate_limit,
+    const tenantId = ctx.state.tenantId;
+    // An address starts unconfirmed, with its one confirmation message recorded in the same transaction: a retried
+    // request (the same Idempotency-Key) replays this answer and records nothing more.
+    const [row, confirmation] = await inTransaction(pool, async (client) => {
+      const inserted = await insertEndpoint(client, {
+        tenantId,
+        id: randomUUID(),
+        url: body.url,
+        email: body.email,
+        events: body.events,
+        description: body.description,
+        scheme: body.signature_scheme,
+        secret,
+        rateLimit: body.rate_limit,
+      });
+      const email = inserted.email;
+      const entry = email
+        ? await requestConfirmation(client, confirmationDeps(), { tenantId, endpointId: inserted.id, email })
+        : undefined;
+      return [inserted, entry] as const;
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
+    sendNow(confirmation);
     ctx.status = 201;
     ctx.set('Location', `/v1/endpoints/${row.id}`);
     // Only URL endpoints sign; an e-mail endpoint has no secret to keep.
@@ -154,22 +183,31 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         'A URL endpoint keeps its url and an e-mail endpoint its email.',
       );
     }
-    // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver).
+    // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver). A new
+    // address has not agreed to anything: it starts unconfirmed again, with its own confirmation message.
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
-    const { row } = await reopenAndHandOver(deps, target, async (client) => {
-      const updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
+    const readdressed = body.email !== undefined && body.email !== existing.email;
+    const { row, confirmation } = await reopenAndHandOver(deps, target, async (client) => {
+      let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
         ...body,
         rateLimit: body.rate_limit,
       });
-      const release = updated?.active && body.active === true;
+      const confirmation =
+        updated?.email && readdressed
+          ? await requestConfirmation(client, confirmationDeps(), { ...target, email: updated.email })
+          : undefined;
+      if (confirmation) updated = { ...(updated as EndpointRow), confirmed_at: null };
+      const release = updated && sendsTo(updated) && body.active === true;
       return {
         row: updated,
+        confirmation,
         reopened: release ? await reopenDeliveries(client, target.tenantId, { ...target, held: true }) : [],
       };
     }).catch((err: unknown) => {
       throw err instanceof DuplicateUrlError ? urlTaken(body.url ?? body.email) : err;
     });
     if (!row) throw notFound('endpoint-not-found', `Endpoint ${existing.id} does not exist.`);
+    sendNow(confirmation);
     ctx.body = toEndpoint(row);
   });
 
@@ -204,10 +242,36 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     );
   });
 
+  router.post('/v1/endpoints/:id/confirmation', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    const email = existing.email;
+    if (!email || existing.confirmed_at) {
+      throw conflict(
+        'confirmation-not-pending',
+        email ? `${email} has confirmed already.` : 'A URL needs no confirmation.',
+      );
+    }
+    const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
+    const entry = await inTransaction(pool, (client) =>
+      requestConfirmation(client, confirmationDeps(), { ...target, email }),
+    );
+    sendNow(entry);
+    ctx.status = 202;
+    ctx.body = toEndpoint(existing);
+  });
+
   router.post('/v1/endpoints/:id/test', async (ctx) => {
     const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
     const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
     if (!endpoint) throw notFound('endpoint-not-found', `Endpoint ${id} does not exist.`);
+    const email = endpoint.email;
+    if (email) {
+      // An address gets nothing but its confirmation message until it agrees, then only so many tests.
+      if (!endpoint.confirmed_at) {
+        throw conflict('endpoint-unconfirmed', `${email} has not confirmed this subscription yet.`);
+      }
+      await inTransaction(pool, (client) => countOrRefuse(client, ctx.state.tenantId, email, deps.mailLimits));
+    }
     const { eventId, result: attempt } = await sendTestEvent(deps, endpoint);
     ctx.body = {
       event_id: eventId,

@@ -28,6 +28,10 @@ const exampleOf = (code: ProblemCode): Problem => {
 /** A problem+json response that carries one of `codes` (all of one status): named in its description, one example each. */
 const problem = (codes: ProblemCode[]) => ({
   description: codes.map((code) => `\`${code}\`: ${PROBLEM_KINDS[code].description}`).join(' '),
+  // A 429 says when to come back.
+  ...(codes.some((code) => PROBLEM_KINDS[code].status === 429)
+    ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } } }
+    : {}),
   content: {
     'application/problem+json': {
       schema: ProblemSchema,

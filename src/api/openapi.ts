@@ -77,9 +77,16 @@ const endpointLinks = (from: Record<string, string>) =>
     deleteEndpoint: from,
     rotateEndpointSecret: from,
     testEndpoint: from,
+    resendEndpointConfirmation: from,
     listEndpointDeliveries: from,
     recoverEndpointDeliveries: from,
   });
+
+const EMAIL_CONSENT = `An e-mail subscription starts unconfirmed (\`confirmed_at: null\`): its address gets one
+confirmation message with a link to PUBLIC_URL/confirm/<token>, and nothing else until someone there presses the
+button on that page. Its deliveries wait HELD meanwhile and are sent, in order, once confirmed. Creating one counts a
+mail against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT (429 \`mail-rate-limited\` past them); a repeat with the
+same Idempotency-Key sends nothing more.`;
 
 const STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): the book as it changes, for a live view.
 The stream starts with \`retry: 2000\`. Without a Last-Event-ID it first sends the snapshot, then every change in
@@ -274,6 +281,7 @@ const paths: ZodOpenApiPathsObject = {
   '/v1/endpoints': {
     post: post('Register an endpoint: a URL or an e-mail address', {
       operationId: 'createEndpoint',
+      description: EMAIL_CONSENT,
       requestBody: body(CreateEndpointRequestSchema),
       responses: {
         '201': {
@@ -281,7 +289,7 @@ const paths: ZodOpenApiPathsObject = {
           links: endpointLinks(ENDPOINT_FROM_BODY),
         },
       },
-      problems: ['email-not-configured', 'destination-taken'],
+      problems: ['email-not-configured', 'destination-taken', 'mail-rate-limited'],
     }),
     get: listEndpoints,
   },
@@ -296,13 +304,14 @@ const paths: ZodOpenApiPathsObject = {
       operationId: 'updateEndpoint',
       description:
         '`active: false` pauses the endpoint: its deliveries are HELD. `active: true` resumes (or re-enables) it, ' +
-        'sends its HELD deliveries in causal order and starts a new failure streak.',
+        'sends its HELD deliveries in causal order and starts a new failure streak. A new `email` starts unconfirmed ' +
+        'again, with a confirmation message of its own.',
       requestParams: endpointParams,
       requestBody: body(UpdateEndpointRequestSchema),
       responses: {
         '200': { ...json(EndpointSchema, 'The endpoint'), links: links({ getEndpoint: ENDPOINT_FROM_PATH }) },
       },
-      problems: [...BODY_PROBLEMS, 'endpoint-not-found', 'destination-taken'],
+      problems: [...BODY_PROBLEMS, 'endpoint-not-found', 'destination-taken', 'mail-rate-limited'],
     }),
     delete: op('Delete an endpoint', {
       operationId: 'deleteEndpoint',
@@ -325,9 +334,27 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['endpoint-not-found'],
     }),
   },
+  '/v1/endpoints/{id}/confirmation': {
+    post: post('Send an unconfirmed e-mail address a new confirmation message', {
+      operationId: 'resendEndpointConfirmation',
+      description:
+        'A new link; the earlier one stops working. Counted against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT.',
+      requestParams: endpointParams,
+      responses: {
+        '202': {
+          ...json(EndpointSchema, 'The endpoint; the message is on its way'),
+          links: links({ getEndpoint: ENDPOINT_FROM_PATH }),
+        },
+      },
+      problems: ['endpoint-not-found', 'confirmation-not-pending', 'mail-rate-limited'],
+    }),
+  },
   '/v1/endpoints/{id}/test': {
     post: post('Send a signed test event now', {
       operationId: 'testEndpoint',
+      description:
+        'To an e-mail address only once it confirmed, and at most MAIL_RATE_PER_ADDRESS an address ' +
+        '(MAIL_RATE_PER_TENANT in all) within MAIL_RATE_WINDOW.',
       requestParams: endpointParams,
       responses: {
         '200': {
@@ -335,7 +362,7 @@ const paths: ZodOpenApiPathsObject = {
           links: links({ listEndpointDeliveries: ENDPOINT_FROM_PATH }),
         },
       },
-      problems: ['endpoint-not-found'],
+      problems: ['endpoint-not-found', 'endpoint-unconfirmed', 'mail-rate-limited'],
     }),
   },
   '/v1/endpoints/{id}/deliveries': { get: listEndpointDeliveries },

@@ -19,7 +19,7 @@ export class StreamSlots {
       throw new HttpProblem(
         'too-many-streams',
         `This tenant already has ${open} streams open here, the most it may (MAX_STREAMS_PER_TENANT); close one or retry later.`,
-        { headers: { 'Retry-After': String(RETRY_AFTER_S) } },
+        { retryAfterSeconds: RETRY_AFTER_S },
       );
     }
     this.#open.set(tenantId, open + 1);

@@ -75,7 +75,7 @@ async function main() {
         `Ports: ${Object.entries(ports)
           .map(([name, port]) => `${name}=${port}`)
           .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
-        `Endpoints may reach private addresses: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
+        `Endpoints may reach these non-public destinations too: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
         `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

@@ -132,6 +132,11 @@ export class BookbellClient {
     return this.transport.json('rotateEndpointSecret', { ...post(options), path: { id }, body });
   }
 
+  /** Sends an unconfirmed e-mail address a new confirmation message (the earlier link stops working). */
+  resendEndpointConfirmation(id: string, options?: PostOptions): Promise<T.Endpoint> {
+    return this.transport.json('resendEndpointConfirmation', { ...post(options), path: { id } });
+  }
+
   testEndpoint(id: string, options?: PostOptions): Promise<T.EndpointTestResult> {
     return this.transport.json('testEndpoint', { ...post(options), path: { id } });
   }

@@ -21,6 +21,7 @@ export const OPERATIONS = {
   updateEndpoint: ['PATCH', '/v1/endpoints/{id}'],
   deleteEndpoint: ['DELETE', '/v1/endpoints/{id}'],
   rotateEndpointSecret: ['POST', '/v1/endpoints/{id}/rotate-secret'],
+  resendEndpointConfirmation: ['POST', '/v1/endpoints/{id}/confirmation'],
   testEndpoint: ['POST', '/v1/endpoints/{id}/test'],
   listEndpointDeliveries: ['GET', '/v1/endpoints/{id}/deliveries'],
   recoverEndpointDeliveries: ['POST', '/v1/endpoints/{id}/recover'],

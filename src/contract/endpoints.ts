@@ -182,6 +182,11 @@ export const EndpointSchema = z
     }),
     active: z.boolean().meta({ description: 'false once paused, or disabled after failing too long (410 Gone)' }),
     disabled_reason: z.string().nullable().meta({ description: 'Why bookbell disabled it; null otherwise' }),
+    confirmed_at: time.nullable().meta({
+      description:
+        'When the address confirmed it wants these mails (through the link of its confirmation message). null while ' +
+        'it has not: nothing but that one message is mailed, deliveries wait HELD. Always null for a webhook URL',
+    }),
     previous_secret_expires_at: time
       .nullable()
       .meta({ description: 'After a rotation, the old secret also signs until then' }),

@@ -165,6 +165,20 @@ export const PROBLEM_KINDS = {
     'POST /v1/endpoints or PATCH /v1/endpoints/{id} naming a destination another endpoint of yours has.',
     'Change the existing endpoint (PATCH /v1/endpoints/{id}) instead of adding another.',
   ),
+  'endpoint-unconfirmed': kind(
+    409,
+    'Address not confirmed',
+    'The e-mail address has not confirmed that it wants these mails yet; until then it gets nothing else.',
+    'POST /v1/endpoints/{id}/test to an e-mail subscription whose address has not followed its confirmation link.',
+    'Ask the person to follow the link in the confirmation message, or resend it: POST /v1/endpoints/{id}/confirmation.',
+  ),
+  'confirmation-not-pending': kind(
+    409,
+    'Nothing to confirm',
+    'The endpoint is a URL, or its address has confirmed already: there is no confirmation to send.',
+    'POST /v1/endpoints/{id}/confirmation for a URL or a confirmed e-mail subscription.',
+    'Nothing to do: a confirmed address receives its mails.',
+  ),
   'delivery-in-progress': kind(
     409,
     'Delivery in progress',
@@ -220,6 +234,14 @@ export const PROBLEM_KINDS = {
     'This Idempotency-Key was used for a different request in the last 24 hours.',
     'A POST whose Idempotency-Key an earlier POST with another path or body had.',
     'Use a new key for a new request; a key stands for one request.',
+  ),
+  'mail-rate-limited': kind(
+    429,
+    'Too many mails',
+    'This tenant asked for too many mails (test events, confirmation messages) to one address, or in all, lately.',
+    'POST /v1/endpoints with `email`, a PATCH changing `email`, POST /v1/endpoints/{id}/confirmation, or ' +
+      'POST /v1/endpoints/{id}/test to an e-mail subscription past MAIL_RATE_PER_ADDRESS or MAIL_RATE_PER_TENANT.',
+    'Wait Retry-After seconds and send again; nothing was sent or changed.',
   ),
   'rate-limited': kind(
     429,

@@ -26,8 +26,9 @@ export interface DeliveryRow {
 
 /**
  * One delivery per (event, endpoint); creating it again changes nothing. A delivery to a paused or disabled endpoint
- * is created HELD. The endpoint's row is read `for share`: a resume (which releases HELD deliveries in the transaction
- * that turns the endpoint on) either comes after and releases this one, or before and this one is PENDING.
+ * (or an unconfirmed e-mail address) is created HELD. The endpoint's row is read `for share`: a resume or confirmation
+ * (which releases HELD deliveries in the transaction that turns the endpoint on) either comes after and releases this
+ * one, or before and this one is PENDING.
  */
 export async function insertDeliveries(
   client: Pick<PoolClient, 'query'>,
@@ -38,11 +39,12 @@ export async function insertDeliveries(
   if (rows.length === 0) return;
   await client.query(
     `with w as (
-       select id, active from endpoints where tenant_id = $1::text and id = any($4::uuid[]) for share
+       select id, active and (email is null or confirmed_at is not null) as sends
+       from endpoints where tenant_id = $1::text and id = any($4::uuid[]) for share
      )
      insert into deliveries (tenant_id, event_id, endpoint_id, book_uuid, event_type, status)
      select $1::text, d.event_id, d.endpoint_id, $2::uuid, d.event_type,
-            case when w.active then 'PENDING' else 'HELD' end
+            case when w.sends then 'PENDING' else 'HELD' end
      from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, endpoint_id, event_type)
      join w on w.id = d.endpoint_id
      on conflict do nothing`,
@@ -168,7 +170,7 @@ export async function finishDelivery(
 }
 
 /**
- * Holds a PENDING delivery whose endpoint is paused or disabled; true if it is HELD now. The endpoint's row is read
+ * Holds a PENDING delivery whose endpoint is paused, disabled or unconfirmed; true if it is HELD now. The endpoint's row is read
  * `for share`, so a resume committing meanwhile is seen: the delivery then stays PENDING (and false is returned).
  */
 export async function holdDelivery(
@@ -177,7 +179,9 @@ export async function holdDelivery(
 ): Promise<boolean> {
   const result = await pool.query<{ status: string }>(
     `with off as (
-       select 1 from endpoints where tenant_id = $1::text and id = $3::uuid and not active for share
+       select 1 from endpoints
+       where tenant_id = $1::text and id = $3::uuid and not (active and (email is null or confirmed_at is not null))
+       for share
      ), held as (
        update deliveries set status = 'HELD'
        where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and status = 'PENDING'

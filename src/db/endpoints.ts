@@ -18,6 +18,8 @@ export interface EndpointRow {
   previous_secret_expires_at: Date | null;
   /** At most this many deliveries a second (across all the tenant's books); null: no limit. */
   rate_limit: number | null;
+  /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
+  confirmed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -30,7 +32,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, rate_limit, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -42,7 +44,7 @@ function rethrowDuplicate(err: unknown): never {
 }
 
 export async function insertEndpoint(
-  pool: Pool,
+  pool: Pick<Pool, 'query'>,
   endpoint: {
     tenantId: string;
     id: string;
@@ -240,10 +242,11 @@ export async function recordEndpointHealth(
   return result.rows[0]?.failing_since ?? null;
 }
 
-/** The tenant's active e-mail endpoints subscribed to operational events of `type`. */
+/** The tenant's active, confirmed e-mail endpoints subscribed to operational events of `type`. */
 export async function operationalSubscribers(pool: Pool, tenantId: string, type: string): Promise<string[]> {
   const result = await pool.query<{ email: string }>(
-    `select email from endpoints where tenant_id = $1::text and active and email is not null and $2::text = any(events)`,
+    `select email from endpoints
+     where tenant_id = $1::text and active and email is not null and confirmed_at is not null and $2::text = any(events)`,
     [tenantId, type],
   );
   return result.rows.map((row) => row.email);
@@ -275,7 +278,10 @@ export async function listOperationalEvents(
   return result.rows;
 }
 
-/** The tenant's endpoints subscribed to any of `types`, paused and disabled ones too (their deliveries are held). */
+/**
+ * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
+ * held).
+ */
 export async function subscribedEndpoints(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
@@ -292,3 +298,7 @@ export async function subscribedEndpoints(
   ]);
   return result.rows;
 }
+
+/** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */
+export const sendsTo = (endpoint: Pick<EndpointRow, 'active' | 'email' | 'confirmed_at'>): boolean =>
+  endpoint.active && (endpoint.email === null || endpoint.confirmed_at !== null);

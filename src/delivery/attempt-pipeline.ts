@@ -10,7 +10,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findEndpointWithSecrets, recordEndpointHealth } from '../db/endpoints.js';
+import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -78,11 +78,14 @@ export async function loadAttempts(pool: Pool, tenantId: string, endpointId: End
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
   findEndpointWithSecrets(pool, tenantId, endpointId);
 
-/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
-  delivery?.status === 'PENDING' && endpoint?.active === true;
+  delivery?.status === 'PENDING' && endpoint !== undefined && sendsTo(endpoint);
 
-/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+/**
+ * Holds a delivery of an endpoint that is off (or an address not yet confirmed); one turned on (or confirmed)
+ * meanwhile is tried again at once instead.
+ */
 async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
   if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
   return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
@@ -97,9 +100,9 @@ async function waitLonger(deps: DeliveryDeps, key: Omit<DeliveryKey, 'eventId'>,
 
 /**
  * Activity attempt `roundAttempt` (1-based, within the delivery's round) at one loaded delivery: sends it, `sendInMs`
- * from now (its slot under the endpoint's rate limit), unless it is finished, held, or its endpoint is gone, paused or
- * disabled (then it is held), and runs stages 2 to 4. Activity attempts that only waited for the rate limit
- * (`rate_waits`) are not delivery attempts: they count neither in its number nor on the retry schedule.
+ * from now (its slot under the endpoint's rate limit), unless it is finished, held, or its endpoint is gone, paused,
+ * disabled or unconfirmed (then it is held), and runs stages 2 to 4. Activity attempts that only waited for the rate
+ * limit (`rate_waits`) are not delivery attempts: they count neither in its number nor on the retry schedule.
  */
 async function attemptDelivery(
   deps: DeliveryDeps,
@@ -117,7 +120,7 @@ async function attemptDelivery(
     countFinishedDelivery('FAILED');
     return { status: 'FAILED' };
   }
-  if (!endpoint.active) return hold(deps, key);
+  if (!sendsTo(endpoint)) return hold(deps, key);
 
   // (2) wait for the slot, sign and send, (3) health, (4) decide.
   const attempt = roundAttempt - delivery.rate_waits;

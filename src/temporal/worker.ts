@@ -54,7 +54,7 @@ export interface BookWorkerOptions {
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
-  /** `allowedHosts`: private or local destinations endpoints may reach all the same (ENDPOINT_ALLOWED_HOSTS). */
+  /** `allowedHosts`: exceptions to public-only destinations (ENDPOINT_ALLOWED_HOSTS, see DestinationPolicy). */
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;

@@ -79,7 +79,7 @@ export async function startDrillCluster(
   };
   await Promise.all([...Array.from({ length: options.workers }, startWorker), startApi()]);
   const { key } = await createApiKey(infra.pool, tenantId, 'drill');
-  const endpoint = await fetch(`http://127.0.0.1:${port}/v1/webhooks`, {
+  const endpoint = await fetch(`http://127.0.0.1:${port}/v1/endpoints`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({

@@ -207,6 +207,8 @@ describe('bad requests get problem+json and change nothing', () => {
         allowHttp: true,
         timeoutMs: 1000,
         rotationGraceMs: 1000,
+        mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
+        confirmationLinkBase: () => 'http://127.0.0.1',
       },
       stream: { hub: new BookChangeHub(deadPool, logger), heartbeatMs: 1000 },
     });

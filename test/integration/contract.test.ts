@@ -226,7 +226,9 @@ describe('the API answers as its OpenAPI document says', () => {
     const mail = await api.send('POST', '/v1/endpoints', {
       body: { email: 'officer@lender.test', events: ALL_EVENTS },
     });
-    expect(mail.body.secret).toBeNull();
+    expect(mail.body).toMatchObject({ secret: null, confirmed_at: null });
+    const resent = await api.send('POST', '/v1/endpoints/{id}/confirmation', { params: { id: mail.body.id } });
+    expect(resent.status).toBe(202);
     expect((await api.send('GET', '/v1/endpoints')).body.data.length).toBeGreaterThanOrEqual(2);
     expect((await api.send('GET', '/v1/endpoints/{id}', { params: id })).body.id).toBe(id.id);
     const paused = await api.send('PATCH', '/v1/endpoints/{id}', { params: id, body: { description: 'Paused' } });

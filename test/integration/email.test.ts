@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
-import { startSmtpServer, type ReceivedMail } from '../support/smtp.js';
+import { confirmAddress, startSmtpServer, type ReceivedMail } from '../support/smtp.js';
 import { startTestSystem } from '../support/system.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -12,7 +12,11 @@ afterEach(async () => {
 
 /** A tenant whose server mails through a real SMTP server on loopback. */
 async function setup(refuse?: (index: number) => number | undefined, env: Record<string, string> = {}) {
-  const smtp = await startSmtpServer(refuse);
+  // `refuse` numbers the notifications only: confirmation messages always go through.
+  let notification = 0;
+  const smtp = await startSmtpServer(
+    refuse && ((_, subject) => (subject.startsWith('Confirm that') ? undefined : refuse(notification++))),
+  );
   cleanups.push(smtp.close);
   const system = await startTestSystem({
     SMTP_URL: smtp.url,
@@ -26,7 +30,8 @@ async function setup(refuse?: (index: number) => number | undefined, env: Record
   const subscribe = async (email: string, events: string[]) => {
     const response = await api.call('POST', '/v1/endpoints', { email, events, description: 'Loan officer' });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
-    expect(response.body).toMatchObject({ email, url: null, secret: null });
+    expect(response.body).toMatchObject({ email, url: null, secret: null, confirmed_at: null });
+    await confirmAddress(smtp, system.apiUrl, email);
     return response.body as { id: string };
   };
   return { smtp, system, api, subscribe };

@@ -40,6 +40,12 @@ export function EndpointPage({ id }: { id: string }) {
         <PageTitle title={destination}>{destination}</PageTitle>
         <Badge tone={state.tone}>{state.label}</Badge>
       </div>
+      {endpoint.email && !endpoint.confirmed_at && (
+        <p class="notice notice-info">
+          Awaiting confirmation: {endpoint.email} got a message with a link and receives nothing else until someone
+          there confirms. Events wait meanwhile and are sent in order once confirmed.
+        </p>
+      )}
       {endpoint.disabled_reason && (
         <p class="notice notice-bad">
           Disabled: {endpoint.disabled_reason}. Resume it once the receiver works again, then recover what failed.
@@ -121,6 +127,12 @@ function EndpointActions({ endpoint, onChange }: { endpoint: Endpoint; onChange:
       setConfirmRotate(false);
       onChange();
     });
+  const resend = () =>
+    run('Resend confirmation', async () => {
+      await api.resendEndpointConfirmation(endpoint.id);
+      onChange();
+    });
+  const unconfirmed = Boolean(endpoint.email && !endpoint.confirmed_at);
   const sendTest = () =>
     run('Test event', async () => {
       setTest(await api.testEndpoint(endpoint.id));
@@ -144,9 +156,15 @@ function EndpointActions({ endpoint, onChange }: { endpoint: Endpoint; onChange:
             Rotate secret
           </button>
         )}
-        <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void sendTest()}>
-          {busy === 'Test event' ? 'Sending…' : 'Send test event'}
-        </button>
+        {unconfirmed ? (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void resend()}>
+            {busy === 'Resend confirmation' ? 'Sending…' : 'Resend confirmation'}
+          </button>
+        ) : (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void sendTest()}>
+            {busy === 'Test event' ? 'Sending…' : 'Send test event'}
+          </button>
+        )}
       </div>
       {confirmRotate && (
         <div class="notice notice-info" role="group" aria-label="Confirm the rotation">
