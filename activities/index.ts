@@ -21,6 +21,7 @@ export interface ActivityDeps {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     sender: EndpointSender;
     mailer?: Mailer | undefined;

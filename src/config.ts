@@ -103,6 +103,19 @@ const ConfigSchema = z.object({
   METRICS_TOKEN: optionalString.pipe(
     z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   ),
+  /**
+   * Requests a second each tenant may make to /v1, across all API processes (a token bucket in PostgreSQL holding up
+   * to API_RATE_BURST); past it, 429 `rate-limited` with Retry-After. 0: no limit.
+   */
+  API_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(200),
+  API_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /**
+   * Failed authentications (no key, or an unknown or revoked one) a second from one client address, per API process
+   * (ten times as many at once); past it, 429 before any lookup. 0: no limit.
+   */
+  API_AUTH_FAILURE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(10),
+  /** Open SSE streams (book streams and the event feed stream) per tenant, per API process; past it, 429. */
+  MAX_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
@@ -128,6 +141,12 @@ const ConfigSchema = z.object({
    * recording.
    */
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
+  /**
+   * How long a delivery waits for its turn under its endpoint's rate_limit while holding its activity; a turn further
+   * off gives the worker back and comes again later (no attempt is counted). Inside the activity's 2-minute timeout,
+   * with room for DELIVERY_TIMEOUT.
+   */
+  DELIVERY_RATE_WAIT: duration('30s', { min: 0, max: 60_000 }),
   /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /**

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { createApp } from './api/app.js';
+import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
@@ -58,6 +58,7 @@ export async function startWorkerRole(opts: {
     delivery: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
+      rateWaitMs: opts.config.DELIVERY_RATE_WAIT,
       disableAfterMs: opts.config.DISABLE_AFTER,
       allowedHosts: opts.config.ENDPOINT_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
@@ -144,6 +145,7 @@ export async function startApiRole(opts: {
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
     secrets,
     metricsToken: config.METRICS_TOKEN,
+    limits: apiLimits(config),
     endpoints: {
       destinations,
       sender,

@@ -83,6 +83,7 @@ function toEndpoint(row: EndpointRow): Endpoint {
     disabled_reason: row.disabled_reason,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+    rate_limit: row.rate_limit,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -142,6 +143,7 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
           description: body.description,
           scheme: body.signature_scheme,
           secret,
+          rateLimit: body.rate_limit,
         },
         deps.secrets,
       );
@@ -193,7 +195,10 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
     const readdressed = body.email !== undefined && body.email !== existing.email;
     const { row, confirmation } = await reopenAndHandOver(deps, target, async (client) => {
-      let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, body);
+      let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
+        ...body,
+        rateLimit: body.rate_limit,
+      });
       const confirmation =
         updated?.email && readdressed
           ? await requestConfirmation(client, confirmationDeps(), { ...target, email: updated.email })

@@ -95,6 +95,7 @@ export function op(summary: string, { problems = [], ...operation }: Operation):
         ...problems,
         'api-key-missing',
         'api-key-invalid',
+        'rate-limited',
         'internal-error',
       ]),
     },

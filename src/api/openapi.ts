@@ -192,7 +192,7 @@ const paths: ZodOpenApiPathsObject = {
           content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
-      problems: BOOK_READ,
+      problems: [...BOOK_READ, 'too-many-streams'],
     }),
   },
   '/v1/books/{book_uuid}/events': { get: listBookEvents },
@@ -275,7 +275,7 @@ const paths: ZodOpenApiPathsObject = {
           content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
-      problems: ['cursor-expired'],
+      problems: ['cursor-expired', 'too-many-streams'],
     }),
   },
   '/v1/endpoints': {

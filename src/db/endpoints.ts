@@ -17,6 +17,8 @@ export interface EndpointRow {
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
+  /** At most this many deliveries a second (across all the tenant's books); null: no limit. */
+  rate_limit: number | null;
   /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
   confirmed_at: Date | null;
   created_at: Date;
@@ -49,7 +51,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -71,6 +73,7 @@ export async function insertEndpoint(
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
     secret: string;
+    rateLimit?: number | null | undefined;
   },
   keyring: Keyring,
 ): Promise<EndpointRow> {
@@ -81,8 +84,8 @@ export async function insertEndpoint(
   const result = await pool
     .query<EndpointRow>(
       `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
-                              email)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text)
+                              email, rate_limit)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -94,6 +97,7 @@ export async function insertEndpoint(
         sealed,
         endpoint.email ?? null,
         keyId,
+        endpoint.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -188,6 +192,8 @@ export async function updateEndpoint(
     events?: SubscribableEvent[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
+    /** null clears the limit; undefined keeps it. */
+    rateLimit?: number | null | undefined;
   },
 ): Promise<EndpointRow | undefined> {
   const result = await pool
@@ -196,6 +202,7 @@ export async function updateEndpoint(
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
+         rate_limit = case when $8::boolean then $9::int else rate_limit end,
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -208,6 +215,8 @@ export async function updateEndpoint(
         changes.description ?? null,
         changes.active ?? null,
         changes.email ?? null,
+        changes.rateLimit !== undefined,
+        changes.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);

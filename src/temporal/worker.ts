@@ -59,6 +59,8 @@ export interface BookWorkerOptions {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    /** DELIVERY_RATE_WAIT: how long a delivery waits in its activity for its endpoint's rate limit. */
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     allowedHosts: string[];
     smtpUrl?: string | undefined;
@@ -122,6 +124,7 @@ export async function createBookWorker(
         delivery: {
           retryPolicy: options.delivery.retryPolicy,
           timeoutMs: options.delivery.timeoutMs,
+          rateWaitMs: options.delivery.rateWaitMs,
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,

@@ -56,6 +56,8 @@ describe('the catalogue of problem kinds', () => {
       '415 unsupported-encoding',
       '422 idempotency-key-reused',
       '429 mail-rate-limited',
+      '429 rate-limited',
+      '429 too-many-streams',
       '431 headers-too-large',
       '500 internal-error',
       '503 book-unreachable',
