@@ -37,6 +37,7 @@ async function main() {
           port: config.EMBEDDED_PG_PORT,
           database: 'bookbell',
           logger,
+          durability: config.STORAGE_DURABILITY,
         });
     stops.push(postgres.stop);
 
@@ -47,6 +48,7 @@ async function main() {
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFilename: join(dataDir, 'temporal.sqlite'),
+      durability: config.STORAGE_DURABILITY,
     });
     stops.push(temporal.stop);
 
