@@ -80,6 +80,11 @@ function toEndpoint(row: EndpointRow): Endpoint {
     disabled_reason: row.disabled_reason,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+    filter: row.filter,
+    filter_skipped:
+      row.filter && row.skipped_since
+        ? { count: row.skipped_count, since: row.skipped_since.toISOString() }
+        : null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -134,6 +139,7 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         description: body.description,
         scheme: body.signature_scheme,
         secret,
+        filter: body.filter,
       });
       const email = inserted.email;
       const entry = email
