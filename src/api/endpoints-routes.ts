@@ -82,9 +82,7 @@ function toEndpoint(row: EndpointRow): Endpoint {
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     filter: row.filter,
     filter_skipped:
-      row.filter && row.skipped_since
-        ? { count: row.skipped_count, since: row.skipped_since.toISOString() }
-        : null,
+      row.filter && row.skipped_since ? { count: row.skipped_count, since: row.skipped_since.toISOString() } : null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };

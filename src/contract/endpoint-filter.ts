@@ -87,10 +87,7 @@ export interface FilterCondition {
   lte?: number;
 }
 export type EndpointFilter =
-  | { all: EndpointFilter[] }
-  | { any: EndpointFilter[] }
-  | { not: EndpointFilter }
-  | FilterCondition;
+  { all: EndpointFilter[] } | { any: EndpointFilter[] } | { not: EndpointFilter } | FilterCondition;
 
 const GROUPS = ['all', 'any', 'not'] as const;
 
@@ -156,7 +153,11 @@ const NodeSchema: z.ZodType<EndpointFilter> = z
     },
     field: field.optional(),
     eq: scalar.optional(),
-    in: z.array(z.union([z.string().max(FILTER_MAX_TEXT), z.number().finite()])).min(1).max(FILTER_MAX_LIST).optional(),
+    in: z
+      .array(z.union([z.string().max(FILTER_MAX_TEXT), z.number().finite()]))
+      .min(1)
+      .max(FILTER_MAX_LIST)
+      .optional(),
     contains: text.optional(),
     starts_with: text.optional(),
     exists: z.boolean().optional(),
@@ -204,7 +205,10 @@ export const EndpointFilterSchema = NodeSchema.superRefine((filter, ctx) => {
     ctx.addIssue({ code: 'custom', message: `must not nest groups more than ${FILTER_MAX_DEPTH} deep` });
   }
   if (conditions > FILTER_MAX_CONDITIONS) {
-    ctx.addIssue({ code: 'custom', message: `must hold at most ${FILTER_MAX_CONDITIONS} conditions (it has ${conditions})` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `must hold at most ${FILTER_MAX_CONDITIONS} conditions (it has ${conditions})`,
+    });
   }
 }).meta({
   id: 'EndpointFilter',
