@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import {
   EndpointFilterSchema,
@@ -14,6 +15,7 @@ import { describeFilter } from '../../src/contract/filter-text.js';
 import { EVENT_TYPES } from '../../src/contract/book.js';
 import { filterMatches, type FilterSubject } from '../../src/events/filter.js';
 import { buildEventPayload } from '../../src/events/payloads.js';
+import { fromRoot } from '../../src/paths.js';
 import { syntheticAnalytics, syntheticBook, syntheticEvent } from '../support/synthetic-book.js';
 
 /** The issues of a refused filter as `path: message`, or 'ok'. */
@@ -317,5 +319,14 @@ describe('a filter in words', () => {
       'result is FAILED and metadata.branch is one of north, south and (document.name contains "statement" or not (book.failed_documents ≤ 0))',
     );
     expect(describeFilter({ field: 'metadata.priority', exists: false })).toBe('metadata.priority is absent');
+  });
+
+  it("docs/endpoints.md's example is valid and reads as the docs say", () => {
+    const docs = readFileSync(fromRoot('docs/endpoints.md'), 'utf8');
+    const section = docs.slice(docs.indexOf('### Filters'));
+    const example = /```json\n([\s\S]*?)```\n\nreads "(.*)"\.\n/.exec(section);
+    expect(example).not.toBeNull();
+    const filter = EndpointFilterSchema.parse(JSON.parse(example?.[1] ?? ''));
+    expect(describeFilter(filter)).toBe(example?.[2]);
   });
 });
