@@ -140,7 +140,7 @@ function checkNode(node: Record<string, unknown>, ctx: z.RefinementCtx): void {
   }
 }
 
-const NodeSchema: z.ZodType<EndpointFilter> = z
+const NodeSchema: z.ZodType<EndpointFilter, EndpointFilter> = z
   .strictObject({
     get all() {
       return z.array(NodeSchema).min(1).max(FILTER_MAX_CONDITIONS).optional();
@@ -177,7 +177,7 @@ const NodeSchema: z.ZodType<EndpointFilter> = z
     },
     description:
       'A group ({"all": [...]}, {"any": [...]} or {"not": {...}}) or a condition: a field and exactly one operator',
-  }) as unknown as z.ZodType<EndpointFilter>;
+  }) as unknown as z.ZodType<EndpointFilter, EndpointFilter>;
 
 /** How deep groups nest and how many conditions a filter holds. */
 export function filterShape(filter: EndpointFilter): { depth: number; conditions: number } {
