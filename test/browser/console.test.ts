@@ -279,7 +279,8 @@ describe('console', () => {
     expect(await page.getByText('Not yours').count()).toBe(0);
     expect(pageProblems).toEqual([]);
   });
-  // Last: its book would otherwise show in the lists the tests above check.
+
+  // After the lists: its book would otherwise show in the lists the tests above check.
   it("shows an endpoint's filter in words and what it skipped; a bad filter is refused naming its part", async () => {
     await page.getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: receiver.url }).click();
@@ -309,5 +310,23 @@ describe('console', () => {
     await page.screenshot({ path: `${SCREENSHOTS}/endpoint-filter.png`, fullPage: true });
     await page.getByRole('button', { name: 'Remove filter' }).click();
     await see(page.getByText('No filter: receives every event it subscribes to.'));
+  });
+
+  it('signed in with a read-only key, shows the pages and, for a change, why the API refused it', async () => {
+    const reader = await createApiKey(system.pool, system.tenantId, 'read in a test', 'read');
+    await page.goto('/console/');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(reader.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await see(page.getByRole('heading', { name: 'Books', level: 1 }));
+    const [endpoint] = (await api.call('GET', '/v1/endpoints')).body.data as [{ id: string; active: boolean }];
+    await page.goto(`/console/endpoints/${endpoint.id}`);
+    await page.getByRole('button', { name: endpoint.active ? 'Pause' : 'Resume' }).click();
+    const alert = await see(page.getByRole('alert'));
+    expect(await alert.textContent()).toBe(
+      `${endpoint.active ? 'Pause' : 'Resume'} failed: This API key can only read (scope "read"): PATCH needs a key of scope "full".`,
+    );
+    expect((await api.call('GET', `/v1/endpoints/${endpoint.id}`)).body.active).toBe(endpoint.active);
+    expect(pageProblems).toEqual([]);
   });
 });
