@@ -280,6 +280,38 @@ describe('console', () => {
     expect(pageProblems).toEqual([]);
   });
 
+  // After the lists: its book would otherwise show in the lists the tests above check.
+  it("shows an endpoint's filter in words and what it skipped; a bad filter is refused naming its part", async () => {
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: receiver.url }).click();
+    await page.getByRole('button', { name: 'Add a filter' }).click();
+    const editor = page.getByLabel('Filter (JSON)');
+    await editor.fill(JSON.stringify({ all: [{ field: 'result', eq: 'FAIL' }] }));
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    await see(page.getByRole('alert').getByText('filter.all.0.eq'));
+    await see(page.getByRole('alert').getByText('must be one of SUCCEEDED, FAILED'));
+    const filter = {
+      all: [
+        { field: 'result', eq: 'FAILED' },
+        { field: 'metadata.branch', in: ['north', 'south'] },
+      ],
+    };
+    await editor.fill(JSON.stringify(filter));
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    await see(page.getByText('result is FAILED and metadata.branch is one of north, south'));
+    await see(page.getByText(/^0 events skipped by the filter since/));
+
+    const bookUuid = await api.createBook({ name: 'West branch', metadata: { branch: 'west' } });
+    await api.verify(bookUuid, await api.upload(bookUuid), 'FAILED');
+    await api.seal(bookUuid);
+    await api.finished(bookUuid);
+    await page.reload();
+    await see(page.getByText(/^3 events skipped by the filter since/));
+    await page.screenshot({ path: `${SCREENSHOTS}/endpoint-filter.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Remove filter' }).click();
+    await see(page.getByText('No filter: receives every event it subscribes to.'));
+  });
+
   it('signed in with a read-only key, shows the pages and, for a change, why the API refused it', async () => {
     const reader = await createApiKey(system.pool, system.tenantId, 'read in a test', 'read');
     await page.goto('/console/');
