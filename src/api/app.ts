@@ -13,6 +13,7 @@ import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-rout
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
+import { registerSummaryRoutes } from './summary-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
 import { serveConsole, type ConsoleOptions } from './console-routes.js';
@@ -129,6 +130,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
   });
+  registerSummaryRoutes(router, { pool: deps.pool });
   registerConfirmRoutes(router, {
     pool: deps.pool,
     temporal: deps.temporal,
