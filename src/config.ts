@@ -1,12 +1,21 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
+import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
   z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
+/** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
+const isAllowListEntry = (entry: string) =>
+  entry.includes('/')
+    ? isIP(entry.split('/')[0] ?? '') !== 0 && ipaddr.isValidCIDR(entry)
+    : isIP(entry) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+
 const optionalString = z
   .string()
   .trim()
@@ -87,6 +96,26 @@ const ConfigSchema = z.object({
   METRICS_PORT: optionalString.pipe(
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
   ),
+  /**
+   * Set, `/metrics` (the API's and METRICS_PORT's) answers only `Authorization: Bearer <token>`, like Prometheus's
+   * `authorization` scrape setting sends; unset, it answers anyone who reaches it.
+   */
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
+  /**
+   * Requests a second each tenant may make to /v1, across all API processes (a token bucket in PostgreSQL holding up
+   * to API_RATE_BURST); past it, 429 `rate-limited` with Retry-After. 0: no limit.
+   */
+  API_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(200),
+  API_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /**
+   * Failed authentications (no key, or an unknown or revoked one) a second from one client address, per API process
+   * (ten times as many at once); past it, 429 before any lookup. 0: no limit.
+   */
+  API_AUTH_FAILURE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(10),
+  /** Open SSE streams (book streams and the event feed stream) per tenant, per API process; past it, 429. */
+  MAX_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
@@ -112,8 +141,19 @@ const ConfigSchema = z.object({
    * recording.
    */
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
+  /**
+   * How long a delivery waits for its turn under its endpoint's rate_limit while holding its activity; a turn further
+   * off gives the worker back and comes again later (no attempt is counted). Inside the activity's 2-minute timeout,
+   * with room for DELIVERY_TIMEOUT.
+   */
+  DELIVERY_RATE_WAIT: duration('30s', { min: 0, max: 60_000 }),
   /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
+  /**
+   * Keys that seal endpoint signing secrets (and stored idempotent answers) in PostgreSQL: `id:base64,…`, the first
+   * seals, all open. Unset: `npm start` makes one and keeps it in DATA_DIR/secret-keys; `npm run api|worker` refuse.
+   */
+  SECRET_KEYS: optionalString.pipe(KeyringSchema.optional()),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
   /** How often the retention schedule deletes what has aged out (the ages below). */
@@ -128,7 +168,7 @@ const ConfigSchema = z.object({
   RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
   /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
   IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
-  /** Private or local destinations endpoints may reach all the same: host names, IPs, CIDRs, comma-separated. */
+  /** Exceptions to public-only destinations (docs/security.md): IPs and CIDRs; host names, onto private networks. */
   ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .default('')
@@ -137,7 +177,12 @@ const ConfigSchema = z.object({
         .split(',')
         .map((host) => host.trim())
         .filter(Boolean),
-    ),
+    )
+    .superRefine((entries, ctx) => {
+      for (const entry of entries.filter((e) => !isAllowListEntry(e))) {
+        ctx.addIssue({ code: 'custom', message: `${entry}: not a host name, an IP address or a CIDR range` });
+      }
+    }),
   /** Plain-http endpoint URLs; off in production (NODE_ENV=production) unless set. */
   ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
@@ -208,15 +253,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
+const CLUSTER_HINTS = {
+  TEMPORAL_ADDRESS: 'use `npm start` for embedded defaults',
+  DATABASE_URL: 'use `npm start` for embedded defaults',
+  SECRET_KEYS: 'the same in every process, e.g. SECRET_KEYS=k1:$(openssl rand -base64 32)',
+} as const;
+
 /** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
-export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string } {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL'] as const).filter((name) => !config[name]);
+export function requireClusterConfig(
+  config: Config,
+): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] } {
+  // Every process of a cluster must seal and open secrets with the same keys: none can be made up here.
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SECRET_KEYS'] as const).filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ConfigError(
-      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (use \`npm start\` for embedded defaults)`).join('\n')}`,
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (${CLUSTER_HINTS[name]})`).join('\n')}`,
     );
   }
-  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
+  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] };
 }
 
 /** Whether `name` is set to something: empty counts as unset, as everywhere in the configuration. */

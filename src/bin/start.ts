@@ -1,6 +1,6 @@
 // `npm start`: the whole system on one machine — Temporal dev server + UI, PostgreSQL, one worker, the intake API.
 import { join } from 'node:path';
-import { loadConfig } from '../config.js';
+import { isSet, loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
 import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
@@ -10,12 +10,15 @@ import { startApiRole, startWorkerRole } from '../roles.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { startTemporal } from '../temporal/server.js';
 import { preflight } from '../startup/preflight.js';
+import { devSecretKeys } from '../startup/secret-keys.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
   // One machine, one developer: endpoints may reach this machine's own receivers unless told otherwise.
   const checked = await preflight(loadConfig({ ENDPOINT_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
-  const { config, dataDir, ports, leftovers } = checked;
+  const { dataDir, ports, leftovers } = checked;
+  // Unset, a development key made on the first start and kept beside the data it seals.
+  const config = { ...checked.config, SECRET_KEYS: checked.config.SECRET_KEYS ?? devSecretKeys(dataDir) };
   const logger = createLogger(config.LOG_LEVEL);
   if (leftovers.length > 0) logger.warn({ pids: leftovers }, 'stopped the servers a killed start left running');
   await installTemporalRuntime(logger);
@@ -75,7 +78,8 @@ async function main() {
         `Ports: ${Object.entries(ports)
           .map(([name, port]) => `${name}=${port}`)
           .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
-        `Endpoints may reach private addresses: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
+        `Signing secrets sealed with: ${isSet('SECRET_KEYS') ? 'SECRET_KEYS' : `the development key in ${join(dataDir, 'secret-keys')}`}`,
+        `Endpoints may reach these non-public destinations too: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
         `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

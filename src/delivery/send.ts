@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { ForbiddenDestinationError, type DestinationPolicy } from './ssrf.js';
+import { ForbiddenDestinationError, hostOf, type DestinationPolicy } from './ssrf.js';
 
 /** How a receiver's answer is taken, for the retry decision and the attempt log. */
 export type AttemptOutcome =
@@ -9,7 +9,7 @@ export type AttemptOutcome =
   | { kind: 'gone'; statusCode: number }
   /** 3xx (never followed) and 4xx other than 408/429: retrying would not help. */
   | { kind: 'rejected'; statusCode: number }
-  /** The URL leads to a private or local address (SSRF protection): never sent. */
+  /** The URL leads to an address that is not publicly routable (SSRF protection): never sent. */
   | { kind: 'forbidden' }
   /** 408, 429, 5xx, timeouts and connection errors; `retryAfterMs` from the receiver's Retry-After. */
   | { kind: 'retry'; statusCode?: number; retryAfterMs?: number };
@@ -42,6 +42,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   const at = Date.parse(value);
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
+
+/** Resolution failures as the attempt log names them: retried, since a name may come to resolve (or DNS to answer). */
+const DNS_FAILURES: Record<string, string> = {
+  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
+  EAI_AGAIN: 'the host name could not be resolved: DNS did not answer in time (EAI_AGAIN)',
+};
 
 /** The first RESPONSE_SNIPPET_BYTES bytes of a response; the rest is never read (a receiver may answer with a lot). */
 async function readSnippet(response: Response): Promise<string> {
@@ -90,8 +96,8 @@ export class EndpointSender {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // IP literals skip the lookup: check them here.
-    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const literalRefusal = isIP(hostname) ? this.destinations.refusal(hostname, hostname) : undefined;
+    const host = hostOf(new URL(url));
+    const literalRefusal = isIP(host) ? this.destinations.literalRefusal(host) : undefined;
     if (literalRefusal) return { outcome: { kind: 'forbidden' }, durationMs: 0, error: literalRefusal };
     try {
       const response = await undiciFetch(url, {
@@ -113,8 +119,11 @@ export class EndpointSender {
       if (error.cause instanceof ForbiddenDestinationError) {
         return { outcome: { kind: 'forbidden' }, durationMs: elapsed(), error: error.cause.message };
       }
+      const code = error.cause?.code;
       const reason =
-        error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error.cause?.code ?? error.message);
+        error.name === 'TimeoutError'
+          ? `timed out after ${timeoutMs} ms`
+          : ((code && DNS_FAILURES[code]) ?? code ?? error.message);
       return { outcome: { kind: 'retry' }, durationMs: elapsed(), error: reason };
     }
   }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
 import { Mailer } from '../delivery/mailer.js';
@@ -54,16 +55,20 @@ export interface BookWorkerOptions {
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
-  /** `allowedHosts`: private or local destinations endpoints may reach all the same (ENDPOINT_ALLOWED_HOSTS). */
+  /** `allowedHosts`: exceptions to public-only destinations (ENDPOINT_ALLOWED_HOSTS, see DestinationPolicy). */
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    /** DELIVERY_RATE_WAIT: how long a delivery waits in its activity for its endpoint's rate limit. */
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     allowedHosts: string[];
     smtpUrl?: string | undefined;
     mailFrom: string;
     /** PUBLIC_URL: mails link to the console under it. */
     publicUrl?: string | undefined;
+    /** SECRET_KEYS: opens the endpoints' signing secrets. */
+    secrets: Keyring;
   };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
@@ -119,9 +124,11 @@ export async function createBookWorker(
         delivery: {
           retryPolicy: options.delivery.retryPolicy,
           timeoutMs: options.delivery.timeoutMs,
+          rateWaitMs: options.delivery.rateWaitMs,
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,
+          secrets: options.delivery.secrets,
           publicUrl: options.delivery.publicUrl,
         },
       }),

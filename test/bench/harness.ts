@@ -13,6 +13,7 @@ import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
+import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -91,6 +92,9 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
         ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
+        SECRET_KEYS: TEST_SECRET_KEYS,
+        // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
+        API_RATE_LIMIT: '0',
         ...ROLE_ENV,
         ...env,
       }),

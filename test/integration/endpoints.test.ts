@@ -127,21 +127,43 @@ describe('endpoints', () => {
 });
 
 describe('SSRF protection', () => {
-  it('refuses endpoints on this host or its private side, naming the url', async () => {
+  it('refuses endpoints that are not publicly routable, naming the url and never what its host resolved to', async () => {
     const system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '' });
     cleanups.push(system.stop);
     const api = crm(system);
+    const byName = await api.call('POST', '/v1/endpoints', {
+      url: 'http://localhost:3000/hook',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(byName.status).toBe(400);
+    expect(byName.body.errors).toEqual([
+      { field: 'url', message: 'is refused: the host resolves to an address that is not publicly routable' },
+    ]);
+    expect(JSON.stringify(byName.body)).not.toMatch(/127\.0\.0\.1|::1/);
     for (const url of [
-      'http://localhost:3000/hook',
       'http://127.0.0.1/hook',
       'http://[::1]/hook',
       'http://169.254.169.254/latest/meta-data',
       'http://10.0.0.7/hook',
+      'http://[64:ff9b::a9fe:a9fe]/latest/meta-data',
+      'http://[2002:a00:7::1]/hook',
+      'http://[::10.0.0.7]/hook',
+      'http://[fec0::1]/hook',
     ]) {
       const response = await api.call('POST', '/v1/endpoints', { url, events: ['BOOK_COMPLETE'] });
       expect(response.status, url).toBe(400);
-      expect(response.body.errors).toEqual([{ field: 'url', message: expect.stringContaining('private or local') }]);
+      expect(response.body.errors).toEqual([
+        { field: 'url', message: 'is refused: the host is an address that is not publicly routable' },
+      ]);
     }
+    const existing = await api.call('POST', '/v1/endpoints', {
+      url: 'https://93.184.215.14/hook',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(existing.status).toBe(201);
+    const patched = await api.call('PATCH', `/v1/endpoints/${existing.body.id}`, { url: 'http://[::ffff:7f00:1]/x' });
+    expect(patched.status).toBe(400);
+    await api.call('DELETE', `/v1/endpoints/${existing.body.id}`);
     expect((await api.call('GET', '/v1/endpoints')).body.data).toEqual([]);
   });
 

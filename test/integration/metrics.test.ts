@@ -52,8 +52,8 @@ function parseExposition(text: string): Sample[] {
 }
 
 /** A scrape, with the sum of the samples of `name` whose labels include `labels`. */
-async function scrape(url: string) {
-  const response = await fetch(url);
+async function scrape(url: string, token?: string) {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const text = await response.text();
@@ -183,13 +183,15 @@ describe('GET /metrics', () => {
     for (const type of EVENT_TYPES) expect(grew(recorded, retried, 'bookbell_events_emitted_total', { type })).toBe(0);
   });
 
-  it('is served by `npm run worker` on METRICS_PORT, with the Temporal SDK metrics of the worker', async () => {
+  it('is served by `npm run worker` on METRICS_PORT, with the Temporal SDK metrics of the worker, to METRICS_TOKEN', async () => {
     const { system, api, receiver, runBook } = await setup({ inProcessWorker: false });
     const metricsPort = await freePort();
+    const token = 'scraper-token-0123456789';
     const child = spawnWorkerProcess({
       ...env,
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: token,
     });
     children.push(child);
     const inbox = await receiver();
@@ -198,7 +200,7 @@ describe('GET /metrics', () => {
     await eventually(() => expect(inbox.requests).toHaveLength(3));
 
     const worker = await eventually(async () => {
-      const scraped = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+      const scraped = await scrape(`http://127.0.0.1:${metricsPort}/metrics`, token);
       expect(scraped.value('bookbell_deliveries_total', { outcome: 'delivered' })).toBe(3);
       return scraped;
     });
@@ -210,6 +212,17 @@ describe('GET /metrics', () => {
     expect(temporal.length).toBeGreaterThan(0);
     expect(temporal.some((sample) => sample.labels.task_queue === system.taskQueue)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+    // Without the token, or with another one: 401, and not a number of what it measures.
+    for (const headers of [
+      {},
+      { authorization: 'Bearer scraper-token-0123456788' },
+      { authorization: token },
+    ] as Record<string, string>[]) {
+      const refused = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(await refused.text()).not.toContain('bookbell_');
+    }
 
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -181,6 +181,20 @@ describe('npm start refuses with a sentence', () => {
   }, 120_000);
 });
 
+describe('npm run api and npm run worker without SECRET_KEYS', () => {
+  it.each(['src/bin/api.ts', 'src/bin/worker.ts'])(
+    '%s refuses before connecting, naming the variable',
+    async (role) => {
+      const result = await run(role, { TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: inject('databaseUrl') });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe(
+        'Invalid configuration:\n  SECRET_KEYS: required for this role (the same in every process, e.g. ' +
+          'SECRET_KEYS=k1:$(openssl rand -base64 32))',
+      );
+    },
+  );
+});
+
 describe('npm run keys without a running npm start', () => {
   it('says to run npm start first', async () => {
     const port = await freePort();

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
 import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
+import { TEST_SECRET_KEYS } from './secret-keys.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
@@ -56,7 +57,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
-  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, ...env });
+  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, SECRET_KEYS: TEST_SECRET_KEYS, ...env });
   // DATABASE_URL in `env` gives the system a database of its own (one its test may prune with short ages).
   const pool = createPool(env.DATABASE_URL ?? inject('databaseUrl'), logger);
   const { key: apiKey } = await createApiKey(pool, tenantId, 'tests');

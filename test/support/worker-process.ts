@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { inject } from 'vitest';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { TEST_SECRET_KEYS } from './secret-keys.js';
 
 /** `npm run worker` as its own process, against the run's Temporal server and database; `env` adds to that. */
 export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
@@ -11,6 +12,7 @@ export function spawnWorkerProcess(env: Record<string, string>): ChildProcess {
       TEMPORAL_ADDRESS: inject('temporalAddress'),
       DATABASE_URL: inject('databaseUrl'),
       LOG_LEVEL: 'warn',
+      SECRET_KEYS: TEST_SECRET_KEYS,
       ...env,
     },
     stdio: 'ignore',

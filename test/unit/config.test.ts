@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireClusterConfig, retentionAges } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -23,6 +24,27 @@ describe('loadConfig', () => {
     expect(loadConfig({ ENDPOINT_ALLOWED_HOSTS: '10.0.0.0/8' }).ENDPOINT_ALLOWED_HOSTS).toEqual(['10.0.0.0/8']);
   });
 
+  it('reads ENDPOINT_ALLOWED_HOSTS as names, addresses and ranges, and refuses anything else', () => {
+    const hosts = 'crm.internal, 10.0.0.5,fd00:1::/64 ,10.20.0.0/16,localhost,::1';
+    expect(loadConfig({ ENDPOINT_ALLOWED_HOSTS: hosts }).ENDPOINT_ALLOWED_HOSTS).toEqual([
+      'crm.internal',
+      '10.0.0.5',
+      'fd00:1::/64',
+      '10.20.0.0/16',
+      'localhost',
+      '::1',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'crm.internal/8', 'http://crm.internal', '10.0.0.0/x', 'crm internal']) {
+      expect(() => loadConfig({ ENDPOINT_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
+    }
+  });
+
+  it('wants a METRICS_TOKEN of 16 characters or more', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'scraper-token-0123456789' }).METRICS_TOKEN).toBe('scraper-token-0123456789');
+    expect(loadConfig({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: at least 16 characters/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: ' ' }).DATABASE_URL).toBeUndefined();
     expect(loadConfig({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();
@@ -35,6 +57,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL:'],
     ['PUBLIC_URL', 'bookbell.example.com', 'PUBLIC_URL:'],
     ['PUBLIC_URL', 'ftp://bookbell.example.com', 'PUBLIC_URL:'],
+    ['SECRET_KEYS', 'k1:c2hvcnQ=', 'SECRET_KEYS: key "k1" must be 32 bytes'],
   ])('names the bad variable %s', (name, value, expected) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(expected);
@@ -116,9 +139,13 @@ describe('loadConfig', () => {
     expect(() => requireClusterConfig(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toThrow(
       /DATABASE_URL: required for this role/,
     );
-    const config = requireClusterConfig(
-      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' }),
+    const cluster = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' };
+    // Every process must seal and open secrets with the same keys: a role cannot make one up.
+    expect(() => requireClusterConfig(loadConfig(cluster))).toThrow(
+      /SECRET_KEYS: required for this role \(the same in every process, e\.g\. SECRET_KEYS=k1:\$\(openssl rand -base64 32\)\)/,
     );
+    const config = requireClusterConfig(loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1') }));
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(config.SECRET_KEYS.map((key) => key.id)).toEqual(['k1']);
   });
 });

@@ -3,17 +3,20 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig, requireClusterConfig } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { fromRoot } from '../../src/paths.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 
 // No Docker engine runs here: check the compose file against what the code expects instead, and let `docker compose
 // config` validate it where the compose plugin is installed. Compose resolves YAML merge keys (`<<: *anchor`) and
-// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults).
+// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults, and the required `${VAR:?…}`
+// from `shell`).
 const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
+const shell: Record<string, string> = { SECRET_KEYS: newKeyEntry('k1') };
 const interpolate = (value: unknown): unknown => {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (whole, _name: string, fallback?: string) =>
-      whole === '$$' ? '$' : (fallback ?? ''),
+    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*)|:\?[^}]*)?\}/g, (whole, name: string, fallback?: string) =>
+      whole === '$$' ? '$' : (shell[name] ?? fallback ?? ''),
     );
   }
   if (Array.isArray(value)) return value.map(interpolate);
@@ -36,7 +39,7 @@ describe('docker-compose.yml', () => {
     for (const service of ['api', 'worker']) {
       const environment = raw.services[service].environment as Record<string, string>;
       for (const name of CONFIG_VARIABLES.filter((n) => !notForContainers.includes(n) && !perService.includes(n))) {
-        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|\\})`));
+        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|:\\?|\\})`));
       }
       // The certificate files the TLS variables name are mounted.
       expect(raw.services[service].volumes).toEqual(['${TEMPORAL_TLS_DIR:-./tls}:/tls:ro']);
@@ -129,10 +132,26 @@ describe('docker-compose.yml', () => {
     expect(services.worker.ports).toBeUndefined();
   });
 
-  it('publishes the API and the Temporal UI', () => {
-    expect(services.api.ports).toContain(`${services.api.environment.PORT}:${services.api.environment.PORT}`);
-    expect(services['temporal-ui'].ports).toContain('8233:8080');
-    expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://localhost:8233');
+  it("publishes the API, the Temporal UI on the host's loopback only, and nothing else", () => {
+    const published = Object.entries(services)
+      .filter(([, service]) => service.ports)
+      .map(([name]) => name);
+    expect(published.sort()).toEqual(['api', 'temporal-ui']);
+    expect(services.api.ports).toEqual([`${services.api.environment.PORT}:${services.api.environment.PORT}`]);
+    expect(services['temporal-ui'].ports).toEqual(['127.0.0.1:8233:8080']);
+    expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://127.0.0.1:8233');
+    // Widened with TEMPORAL_UI_BIND, the UI can log people in with OIDC (off by default).
+    expect(services['temporal-ui'].environment).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: 'false',
+      TEMPORAL_AUTH_TYPE: 'oidc',
+    });
+    expect(text).toContain("'${TEMPORAL_UI_BIND:-127.0.0.1}:8233:8080'");
+  });
+
+  it('sends METRICS_TOKEN in the worker health check, when set', () => {
+    const check = services.worker.healthcheck.test.join(' ') as string;
+    expect(check).toContain("authorization: 'Bearer ' + t");
+    expect(check).toContain('process.env.METRICS_TOKEN');
   });
 
   it('builds an image that holds the compiled roles and the migrations', () => {
@@ -142,14 +161,18 @@ describe('docker-compose.yml', () => {
   });
 
   it.skipIf(!hasComposePlugin)('passes `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
+      env: { ...process.env, ...shell },
+    });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
   });
 
   // Debian's docker-compose (1.x) is older than the plugin: the file keeps to what both read (.ci/run installs it).
   it.skipIf(!hasDockerCompose)('passes `docker-compose config` (Debian)', () => {
-    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
+      env: { ...process.env, ...shell },
+    });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
   });
