@@ -17,7 +17,9 @@ import type {
   DeliveryListSchema,
   RedeliveringSchema,
 } from '../../src/contract/deliveries.js';
+import type { FeedEvent } from '../../src/contract/event-feed.js';
 import type { StreamEventData, StreamEventName } from '../../src/contract/stream.js';
+import type { TenantSummary } from '../../src/contract/summary.js';
 import type {
   BodyFormat,
   EndpointPreview,
@@ -37,9 +39,11 @@ export type {
   Delivery,
   DocumentCounts,
   EndpointPreview,
+  FeedEvent,
   PreviewEvent,
   SubscribableEvent,
   Endpoint,
+  TenantSummary,
 };
 export type AccountAnalytics = z.infer<typeof AccountAnalyticsSchema>;
 export type BookAnalytics = z.infer<typeof BookAnalyticsSchema>;
