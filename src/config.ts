@@ -3,6 +3,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedul
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
+import { KeyringSchema } from './crypto/keyring.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -83,6 +84,33 @@ const ConfigSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   /** The Temporal Web UI the console links workflows to; `npm start` defaults it to its dev server's UI. */
   TEMPORAL_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
+   * Keys that encrypt every payload bookbell puts into Temporal, `id:base64` (32 bytes), comma-separated: the first
+   * encrypts, all decrypt. Required by `npm run api|worker|codec`; `npm start` remembers one in DATA_DIR when unset.
+   */
+  PAYLOAD_KEYS: optionalString.pipe(KeyringSchema.optional()),
+  /** Bearer token of the codec server (the Temporal UI decodes through it); `npm start` remembers one when unset. */
+  CODEC_TOKEN: optionalString.pipe(z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
+  /** Port of the codec server (`npm start`, `npm run codec`). */
+  CODEC_PORT: port(8234),
+  /** Origins of the Temporal UIs that may call the codec server, comma-separated (TEMPORAL_UI_URL's is added). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean)
+        .map((origin) => {
+          try {
+            return new URL(origin).origin;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://temporal.example.com` });
+            return z.NEVER;
+          }
+        }),
+    ),
   /** `npm run worker`: serve /metrics on HOST:METRICS_PORT (the API serves its own /metrics on PORT). */
   METRICS_PORT: optionalString.pipe(
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
@@ -188,15 +216,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
-/** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
-export function requireClusterConfig(config: Config): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string } {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL'] as const).filter((name) => !config[name]);
+const REQUIRED_BECAUSE = {
+  TEMPORAL_ADDRESS: 'required for this role (use `npm start` for embedded defaults)',
+  DATABASE_URL: 'required for this role (use `npm start` for embedded defaults)',
+  PAYLOAD_KEYS:
+    'required for this role: the keys that encrypt tenant data in Temporal, e.g. ' +
+    'PAYLOAD_KEYS=k1:$(openssl rand -base64 32), the same in every role (docs/security.md)',
+} as const;
+
+export type ClusterConfig = Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; PAYLOAD_KEYS: Keys };
+type Keys = NonNullable<Config['PAYLOAD_KEYS']>;
+
+/**
+ * The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults, and the keys
+ * every other role encrypts with (a generated one would leave the others unable to read what this one writes).
+ */
+export function requireClusterConfig(config: Config): ClusterConfig {
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYLOAD_KEYS'] as const).filter((name) => !config[name]);
   if (missing.length > 0) {
     throw new ConfigError(
-      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (use \`npm start\` for embedded defaults)`).join('\n')}`,
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: ${REQUIRED_BECAUSE[name]}`).join('\n')}`,
     );
   }
-  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string };
+  return config as ClusterConfig;
 }
 
 /** Whether `name` is set to something: empty counts as unset, as everywhere in the configuration. */

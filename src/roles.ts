@@ -11,6 +11,7 @@ import { Mailer } from './delivery/mailer.js';
 import { WebhookSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
+import { dataConverterOf } from './temporal/data-converter.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
@@ -37,6 +38,7 @@ export async function startWorkerRole(opts: {
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    dataConverter: dataConverterOf(opts.config),
     pool: opts.pool,
     historyLimit: opts.config.BOOK_HISTORY_LIMIT,
     delivery: {
@@ -83,12 +85,14 @@ export async function startApiRole(opts: {
   logger: Logger;
 }): Promise<Role & { url: string }> {
   const { config } = opts;
+  const dataConverter = dataConverterOf(config);
   const connection = await Connection.connect(temporalConnectionOptions(config, opts.temporalAddress));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
   const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);

@@ -8,6 +8,7 @@ import { Mailer } from '../delivery/mailer.js';
 import { WebhookSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalConnectionOptions } from './connection-options.js';
 import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
 
@@ -51,6 +52,8 @@ export interface BookWorkerOptions {
   apiKey?: string | undefined;
   namespace: string;
   taskQueue: string;
+  /** The codec every payload goes through (see data-converter.ts): the worker and its activities' client share it. */
+  dataConverter: DataConverter;
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
@@ -90,6 +93,7 @@ export async function createBookWorker(
   const client = new Client({
     connection: clientConnection,
     namespace: options.namespace,
+    dataConverter: options.dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
   const close = async () => {
@@ -104,6 +108,7 @@ export async function createBookWorker(
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
+      dataConverter: options.dataConverter,
       // A pre-built bundle has the workflow interceptors in it already (see workflowInterceptorModules).
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle, interceptors: { activity: [requestIdActivityInterceptor] } }

@@ -10,6 +10,7 @@ import { bookWorkflowId, sealSignal, verificationSignal } from '../../workflows/
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { signalUpload } from '../support/book-workflow.js';
+import { testDataConverter } from '../support/payload-keys.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -31,11 +32,12 @@ beforeAll(async () => {
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   connections = [nativeConnection, connection];
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
   const slowly = () => new Promise((resolve) => setTimeout(resolve, 20));
   worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
+    dataConverter: testDataConverter(),
     workflowBundle: bundle,
     activities: {
       recordBookStatus: () => Promise.resolve(),
