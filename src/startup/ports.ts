@@ -7,7 +7,8 @@ import { claimPort } from './port-claims.js';
 import { portHolder } from './port-holder.js';
 
 /** The ports `npm start` listens on, by the variable that sets each. */
-export type PortVariable = 'PORT' | 'EMBEDDED_PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'METRICS_PORT';
+export type PortVariable =
+  'PORT' | 'EMBEDDED_PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'CODEC_PORT' | 'METRICS_PORT';
 export type Ports = Partial<Record<PortVariable, number>>;
 
 export interface PortRequest {

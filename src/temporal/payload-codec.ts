@@ -40,7 +40,7 @@ export class EncryptionCodec implements PayloadCodec {
     const keyId = encryptedWith(payload);
     if (keyId === undefined) return payload;
     const opened = this.keyring.open(keyId, payload.data ?? new Uint8Array());
-    return PayloadMessage.decode(opened) as Payload;
+    return PayloadMessage.decode(opened);
   }
 }
 
