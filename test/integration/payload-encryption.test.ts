@@ -52,7 +52,7 @@ function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
   if (!value || typeof value !== 'object' || value instanceof Uint8Array) return found;
   const object = value as Record<string, unknown>;
   if (object.data instanceof Uint8Array && object.metadata && typeof object.metadata === 'object') {
-    found.push(object as Payload);
+    found.push(object);
     return found;
   }
   for (const [key, inner] of Object.entries(object)) {
