@@ -20,7 +20,7 @@ export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: Keyring) {}
 
   encode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(
+    return settled(() =>
       payloads.map((payload) => {
         const { keyId, sealed } = this.keyring.seal(PayloadMessage.encode(payload).finish());
         return {
@@ -31,9 +31,9 @@ export class EncryptionCodec implements PayloadCodec {
     );
   }
 
-  /** Throws when a payload's key is not in the ring or the payload was altered: a worker must not run on it. */
+  /** Rejects when a payload's key is not in the ring or the payload was altered: a worker must not run on it. */
   decode(payloads: Payload[]): Promise<Payload[]> {
-    return Promise.resolve(payloads.map((payload) => this.decodeOne(payload)));
+    return settled(() => payloads.map((payload) => this.decodeOne(payload)));
   }
 
   decodeOne(payload: Payload): Payload {
@@ -41,6 +41,15 @@ export class EncryptionCodec implements PayloadCodec {
     if (keyId === undefined) return payload;
     const opened = this.keyring.open(keyId, payload.data ?? new Uint8Array());
     return PayloadMessage.decode(opened);
+  }
+}
+
+/** `work` as a promise: what it throws rejects it, as callers of a codec expect. */
+function settled<T>(work: () => T): Promise<T> {
+  try {
+    return Promise.resolve(work());
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
   }
 }
 

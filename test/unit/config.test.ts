@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, requireClusterConfig, retentionAges } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 
 describe('loadConfig', () => {
   it('gives the documented defaults for an empty environment', () => {
@@ -109,9 +110,23 @@ describe('loadConfig', () => {
     expect(() => requireClusterConfig(loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233' }))).toThrow(
       /DATABASE_URL: required for this role/,
     );
-    const config = requireClusterConfig(
-      loadConfig({ TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' }),
+    const cluster = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' };
+    // A role cannot make up its own payload key: the others could not read what it writes.
+    expect(() => requireClusterConfig(loadConfig(cluster))).toThrow(
+      /^Invalid configuration:\n {2}PAYLOAD_KEYS: required for this role: the keys that encrypt tenant data in Temporal/,
     );
+    const config = requireClusterConfig(loadConfig({ ...cluster, PAYLOAD_KEYS: newKeyEntry('k1') }));
     expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(config.PAYLOAD_KEYS.map((key) => key.id)).toEqual(['k1']);
+  });
+
+  it('reads the payload keys and the codec server settings', () => {
+    expect(() => loadConfig({ PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toThrow(/PAYLOAD_KEYS: key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ CODEC_TOKEN: 'short' })).toThrow(/CODEC_TOKEN: must be at least 32 characters/);
+    expect(() => loadConfig({ CODEC_CORS_ORIGINS: 'not an origin' })).toThrow(/CODEC_CORS_ORIGINS: "not an origin"/);
+    expect(loadConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com/, http://localhost:8233' })).toMatchObject({
+      CODEC_CORS_ORIGINS: ['https://temporal.example.com', 'http://localhost:8233'],
+      CODEC_PORT: 8234,
+    });
   });
 });
