@@ -3,17 +3,22 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { CONFIG_VARIABLES, loadConfig, requireClusterConfig } from '../../src/config.js';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { fromRoot } from '../../src/paths.js';
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 
 // No Docker engine runs here: check the compose file against what the code expects instead, and let `docker compose
 // config` validate it where the compose plugin is installed. Compose resolves YAML merge keys (`<<: *anchor`) and
-// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults).
+// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults). `${VAR:?message}` must be set:
+// the check sets those in REQUIRED.
 const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
+const REQUIRED: Record<string, string> = { PAYLOAD_KEYS: newKeyEntry('k1') };
 const interpolate = (value: unknown): unknown => {
   if (typeof value === 'string') {
-    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*))?\}/g, (whole, _name: string, fallback?: string) =>
-      whole === '$$' ? '$' : (fallback ?? ''),
+    return value.replace(
+      /\$\$|\$\{(\w+)(?:(:\?)[^}]*|:?-([^}]*))?\}/g,
+      (whole, name: string, required?: string, fallback?: string) =>
+        whole === '$$' ? '$' : required ? (REQUIRED[name] ?? '') : (fallback ?? ''),
     );
   }
   if (Array.isArray(value)) return value.map(interpolate);
@@ -31,13 +36,20 @@ describe('docker-compose.yml', () => {
   it('passes every bookbell variable from the shell or .env to the API and the worker', () => {
     // Only for the one-machine `npm start` (embedded servers, local ports) or set per service in this file.
     const notForContainers = ['HOST', 'PORT', 'TEMPORAL_CLI', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_PG_PORT'];
+    // Read by the codec server alone (its own service).
+    const codecOnly = ['CODEC_TOKEN', 'CODEC_PORT', 'CODEC_CORS_ORIGINS'];
     const perService = ['METRICS_PORT', 'TEMPORAL_UI_URL', 'DATA_DIR'];
     const raw = parse(text, { merge: true }) as Record<string, any>;
     for (const service of ['api', 'worker']) {
       const environment = raw.services[service].environment as Record<string, string>;
-      for (const name of CONFIG_VARIABLES.filter((n) => !notForContainers.includes(n) && !perService.includes(n))) {
-        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|\\})`));
+      const passed = CONFIG_VARIABLES.filter(
+        (n) => !notForContainers.includes(n) && !perService.includes(n) && !codecOnly.includes(n),
+      );
+      for (const name of passed) {
+        expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|:\\?|\\})`));
       }
+      // Without keys the roles could not read each other's payloads: compose refuses to start without them.
+      expect(environment.PAYLOAD_KEYS).toMatch(/^\$\{PAYLOAD_KEYS:\?set PAYLOAD_KEYS /);
       // The certificate files the TLS variables name are mounted.
       expect(raw.services[service].volumes).toEqual(['${TEMPORAL_TLS_DIR:-./tls}:/tls:ro']);
     }
@@ -49,6 +61,7 @@ describe('docker-compose.yml', () => {
   it('runs PostgreSQL, Temporal on it with its setup jobs and UI, the API and the worker', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
+      'codec',
       'postgres',
       'temporal',
       'temporal-schema',
@@ -142,15 +155,23 @@ describe('docker-compose.yml', () => {
   });
 
   it.skipIf(!hasComposePlugin)('passes `docker compose config`', () => {
-    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
+      env: { ...process.env, ...REQUIRED },
+    });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
   });
 
   // Debian's docker-compose (1.x) is older than the plugin: the file keeps to what both read (.ci/run installs it).
   it.skipIf(!hasDockerCompose)('passes `docker-compose config` (Debian)', () => {
-    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet']);
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], { env });
+    const result = config({ ...process.env, ...REQUIRED });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
+    // Without keys, compose says which variable is missing instead of starting roles that cannot share payloads.
+    const refused = config({ ...process.env, PAYLOAD_KEYS: '' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr.toString()).toContain('set PAYLOAD_KEYS');
   });
 });
