@@ -45,7 +45,8 @@ export async function choosePorts(dataDir: string, requests: PortRequest[]): Pro
     const candidates = request.given ? [] : [before, ...range(request.port, NEARBY)];
     let port: number | undefined;
     for (const candidate of candidates) {
-      if (candidate === undefined) continue;
+      // A port this start already gave another server (the codec server's default sits beside the UI's).
+      if (candidate === undefined || Object.values(chosen).includes(candidate)) continue;
       const problem = await unavailable(candidate, host);
       if (!problem) {
         port = candidate;

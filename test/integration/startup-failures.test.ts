@@ -57,6 +57,7 @@ async function freePorts(): Promise<NodeJS.ProcessEnv> {
     EMBEDDED_PG_PORT: String(await freePort()),
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    CODEC_PORT: String(await freePort()),
   };
 }
 
@@ -72,7 +73,7 @@ function expectSentence(result: { code: number | null; stderr: string }, pattern
 const start = 'src/bin/start.ts';
 
 describe('npm start refuses with a sentence', () => {
-  it.each(['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT'])(
+  it.each(['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'CODEC_PORT'])(
     'a taken %s: names the port, the variable and what holds it',
     async (variable) => {
       const port = await heldPort();
@@ -181,6 +182,23 @@ describe('npm start refuses with a sentence', () => {
   }, 120_000);
 });
 
+describe('npm run worker and npm run api without PAYLOAD_KEYS', () => {
+  it.each(['worker', 'api'])(
+    '%s: names the variable and how to make a key, before connecting anywhere',
+    async (role) => {
+      const result = await run(`src/bin/${role}.ts`, {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        DATABASE_URL: inject('databaseUrl'),
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe(
+        'Invalid configuration:\n  PAYLOAD_KEYS: required for this role: the keys that encrypt tenant data in ' +
+          'Temporal, e.g. PAYLOAD_KEYS=k1:$(openssl rand -base64 32), the same in every role (docs/security.md)',
+      );
+    },
+  );
+});
+
 describe('npm run keys without a running npm start', () => {
   it('says to run npm start first', async () => {
     const port = await freePort();
@@ -230,7 +248,7 @@ describe('two checkouts at once, nothing set', () => {
       );
       banner.child.kill('SIGTERM');
     }
-    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT']) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'CODEC_PORT']) {
       expect(ports[0]![name]).not.toBe(ports[1]![name]);
     }
     await Promise.all(banners.map((banner) => banner.exited));
