@@ -7,13 +7,15 @@ const HEARTBEAT_INTERVAL_MS = 1000;
 export interface DeliverEventInput {
   tenantId: string;
   eventId: EventId;
-  /** The endpoint (named as in the workflow's recorded histories). */
-  webhookId: EndpointId;
+  endpointId: EndpointId;
   /** Attempts this round already made elsewhere (by a batch's one attempt, see deliver-events.ts). */
   attemptsBefore?: number;
 }
 
-/** Heartbeats while `work` runs: a worker that dies mid-request has its attempt retried within seconds. */
+/**
+ * Heartbeats while `work` runs: a worker that dies mid-request has its attempt retried within seconds, and a
+ * cancellation (which reaches an activity through its heartbeats) aborts the send in flight.
+ */
 export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
   const context = Context.current();
   const heartbeat = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
@@ -32,9 +34,10 @@ export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
  */
 export function deliverEvent(deps: DeliveryDeps) {
   return async (input: DeliverEventInput): Promise<DeliveryStatus> => {
-    const key = { tenantId: input.tenantId, eventId: input.eventId, webhookId: input.webhookId };
+    const key = { tenantId: input.tenantId, eventId: input.eventId, endpointId: input.endpointId };
     const roundAttempt = Context.current().info.attempt + (input.attemptsBefore ?? 0);
-    const decision = await heartbeating(() => attemptOne(deps, key, roundAttempt));
+    const cancel = Context.current().cancellationSignal;
+    const decision = await heartbeating(() => attemptOne({ ...deps, cancel }, key, roundAttempt));
     if ('status' in decision) return decision.status;
     throw ApplicationFailure.create({
       type: 'DeliveryAttemptFailed',

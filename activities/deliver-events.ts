@@ -5,8 +5,7 @@ import { heartbeating } from './deliver-event.js';
 
 export interface DeliverEventsInput {
   tenantId: string;
-  /** The endpoint (named as in the workflow's recorded histories). */
-  webhookId: EndpointId;
+  endpointId: EndpointId;
   /** Deliveries the causal order lets run at the same time (the workflow's in-flight limit bounds them). */
   eventIds: EventId[];
 }
@@ -28,7 +27,13 @@ export function deliverEvents(deps: DeliveryDeps) {
     // Attempt 2+ only after a crash or timeout: what the first attempt finished is read back as finished.
     const roundAttempt = Context.current().info.attempt;
     const decisions = await heartbeating(() =>
-      attemptBatch(deps, input.tenantId, input.webhookId, input.eventIds, roundAttempt),
+      attemptBatch(
+        { ...deps, cancel: Context.current().cancellationSignal },
+        input.tenantId,
+        input.endpointId,
+        input.eventIds,
+        roundAttempt,
+      ),
     );
     const result: DeliverEventsResult = { finished: {}, retry: { eventIds: [], inMs: 0, attemptsMade: roundAttempt } };
     for (const [eventId, decision] of decisions) {

@@ -3,7 +3,7 @@ import type { EventType } from '../src/contract/book.js';
 import type { EventId } from '../src/contract/ids.js';
 import { insertDeliveries } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
-import { subscribedWebhooks } from '../src/db/webhooks.js';
+import { subscribedEndpoints } from '../src/db/endpoints.js';
 import { endpointLabel } from '../src/delivery/email-content.js';
 import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 
@@ -27,20 +27,20 @@ export async function fanOut(
   events: Array<{ eventId: EventId; type: EventType }>,
 ): Promise<void> {
   if (events.length === 0) return;
-  const webhooks = await subscribedWebhooks(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
-  for (const webhook of webhooks) {
-    const wanted = events.filter((event) => webhook.events.includes(event.type));
+  const endpoints = await subscribedEndpoints(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
+  for (const endpoint of endpoints) {
+    const wanted = events.filter((event) => endpoint.events.includes(event.type));
     if (wanted.length === 0) continue;
     await insertDeliveries(
       deps.pool,
       tenantId,
       bookUuid,
-      wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, webhookId: webhook.id })),
+      wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, endpointId: endpoint.id })),
     );
     await enqueueDeliveries(
       deps.temporal,
       deps.taskQueue,
-      { tenantId, webhookId: webhook.id, label: endpointLabel(webhook), bookUuid, historyLimit: deps.historyLimit },
+      { tenantId, endpointId: endpoint.id, label: endpointLabel(endpoint), bookUuid, historyLimit: deps.historyLimit },
       wanted,
     );
   }

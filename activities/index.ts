@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { Pool } from '../src/db/pool.js';
 import type { RetryPolicy } from '../src/delivery/retry-schedule.js';
 import type { Mailer } from '../src/delivery/mailer.js';
-import type { WebhookSender } from '../src/delivery/send.js';
+import type { EndpointSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
@@ -21,7 +21,7 @@ export interface ActivityDeps {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
     disableAfterMs: number;
-    sender: WebhookSender;
+    sender: EndpointSender;
     mailer?: Mailer | undefined;
     /** PUBLIC_URL, for links to the console in mails. */
     publicUrl?: string | undefined;

@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
@@ -8,6 +10,12 @@ import { KeyringSchema } from './crypto/keyring.js';
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
   z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
+/** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
+const isAllowListEntry = (entry: string) =>
+  entry.includes('/')
+    ? isIP(entry.split('/')[0] ?? '') !== 0 && ipaddr.isValidCIDR(entry)
+    : isIP(entry) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
+
 const optionalString = z
   .string()
   .trim()
@@ -115,6 +123,13 @@ const ConfigSchema = z.object({
   METRICS_PORT: optionalString.pipe(
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
   ),
+  /**
+   * Set, `/metrics` (the API's and METRICS_PORT's) answers only `Authorization: Bearer <token>`, like Prometheus's
+   * `authorization` scrape setting sends; unset, it answers anyone who reaches it.
+   */
+  METRICS_TOKEN: optionalString.pipe(
+    z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
+  ),
   /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
@@ -140,7 +155,7 @@ const ConfigSchema = z.object({
    * recording.
    */
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
-  /** An endpoint failing without a break this long is disabled (and `webhook.disabled` recorded). */
+  /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
@@ -156,8 +171,8 @@ const ConfigSchema = z.object({
   RETAIN_FINISHED_BOOKS: duration('90d', { min: 1000, max: MAX_RETENTION_MS }),
   /** A POST's Idempotency-Key replays its first answer this long; the key is deleted after. */
   IDEMPOTENCY_KEY_TTL: duration('24h', { min: 1000, max: 30 * DAY_MS }),
-  /** Private or local destinations webhooks may reach all the same: host names, IPs, CIDRs, comma-separated. */
-  WEBHOOK_ALLOWED_HOSTS: z
+  /** Exceptions to public-only destinations (docs/security.md): IPs and CIDRs; host names, onto private networks. */
+  ENDPOINT_ALLOWED_HOSTS: z
     .string()
     .default('')
     .transform((value) =>
@@ -165,9 +180,14 @@ const ConfigSchema = z.object({
         .split(',')
         .map((host) => host.trim())
         .filter(Boolean),
-    ),
-  /** Plain-http webhook URLs; off in production (NODE_ENV=production) unless set. */
-  WEBHOOK_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
+    )
+    .superRefine((entries, ctx) => {
+      for (const entry of entries.filter((e) => !isAllowListEntry(e))) {
+        ctx.addIssue({ code: 'custom', message: `${entry}: not a host name, an IP address or a CIDR range` });
+      }
+    }),
+  /** Plain-http endpoint URLs; off in production (NODE_ENV=production) unless set. */
+  ENDPOINT_ALLOW_HTTP: z.enum(['true', 'false']).optional(),
   NODE_ENV: z.string().optional(),
   /** SMTP server for e-mail subscriptions, e.g. smtp://user:pass@mail.example.com:587; unset, they are refused. */
   SMTP_URL: optionalString.pipe(z.url({ protocol: /^smtps?$/ }).optional()),
@@ -177,6 +197,13 @@ const ConfigSchema = z.object({
    * the book's console page under it. Unset, they carry no link (the API cannot know how it is reached from outside).
    */
   PUBLIC_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
+   * Mails a tenant asks for directly (test events to an address, confirmation messages) within MAIL_RATE_WINDOW: at
+   * most this many to one address, and MAIL_RATE_PER_TENANT in all; past either, a 429 with Retry-After.
+   */
+  MAIL_RATE_PER_ADDRESS: z.coerce.number().int().min(1).max(10_000).default(5),
+  MAIL_RATE_PER_TENANT: z.coerce.number().int().min(1).max(1_000_000).default(100),
+  MAIL_RATE_WINDOW: duration('1h', { min: 1000, max: 30 * DAY_MS }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -206,11 +233,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/**
+ * Variables whose name changed: refused with the new name rather than ignored, since an ignored allow-list or
+ * http switch would quietly change where deliveries may go.
+ */
+const RENAMED: Record<string, keyof Config> = {
+  WEBHOOK_ALLOWED_HOSTS: 'ENDPOINT_ALLOWED_HOSTS',
+  WEBHOOK_ALLOW_HTTP: 'ENDPOINT_ALLOW_HTTP',
+};
+
 /** Parses the environment; a bad variable throws a `ConfigError` that names it. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = CheckedConfigSchema.safeParse(env);
-  if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+  const renamed = Object.entries(RENAMED)
+    .filter(([old]) => env[old]?.trim())
+    .map(([old, name]) => `  ${old}: renamed to ${name}; set that instead`);
+  if (!parsed.success || renamed.length > 0) {
+    const issues = parsed.success ? [] : parsed.error.issues;
+    const lines = [...renamed, ...issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`)];
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   return parsed.data;
@@ -256,9 +296,9 @@ export function retryPolicy(config: Config): RetryPolicy {
   return { ...DEFAULT_RETRY_POLICY, scheduleMs: config.DELIVERY_RETRY_SCHEDULE, windowMs: config.DELIVERY_WINDOW };
 }
 
-/** Whether webhook URLs may be plain http. */
-export function allowHttpWebhooks(config: Config): boolean {
-  return config.WEBHOOK_ALLOW_HTTP ? config.WEBHOOK_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
+/** Whether endpoint URLs may be plain http. */
+export function allowHttpEndpoints(config: Config): boolean {
+  return config.ENDPOINT_ALLOW_HTTP ? config.ENDPOINT_ALLOW_HTTP === 'true' : config.NODE_ENV !== 'production';
 }
 
 /** How long each kind of row is kept (the retention schedule's input). */
@@ -269,5 +309,14 @@ export function retentionAges(config: Config): RetentionAges {
     changeLogMs: config.RETAIN_CHANGE_LOG,
     operationalEventsMs: config.RETAIN_OPERATIONAL_EVENTS,
     finishedBooksMs: config.RETAIN_FINISHED_BOOKS,
+  };
+}
+
+/** The limits on mails a tenant asks for directly (see MAIL_RATE_PER_ADDRESS). */
+export function mailLimits(config: Config): { perAddress: number; perTenant: number; windowMs: number } {
+  return {
+    perAddress: config.MAIL_RATE_PER_ADDRESS,
+    perTenant: config.MAIL_RATE_PER_TENANT,
+    windowMs: config.MAIL_RATE_WINDOW,
   };
 }

@@ -4,11 +4,12 @@ import type { WorkflowBundle } from '@temporalio/worker';
 import { createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
-import { allowHttpWebhooks, retentionAges, retryPolicy, type Config } from './config.js';
+import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
 import type { Logger } from './logger.js';
+import { startConfirmationSweeper } from './delivery/confirmations.js';
 import { Mailer } from './delivery/mailer.js';
-import { WebhookSender } from './delivery/send.js';
+import { EndpointSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { dataConverterOf } from './temporal/data-converter.js';
@@ -45,7 +46,7 @@ export async function startWorkerRole(opts: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
       disableAfterMs: opts.config.DISABLE_AFTER,
-      allowedHosts: opts.config.WEBHOOK_ALLOWED_HOSTS,
+      allowedHosts: opts.config.ENDPOINT_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,
       publicUrl: opts.config.PUBLIC_URL,
@@ -64,8 +65,25 @@ export async function startWorkerRole(opts: {
     { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
     OUTBOX_SWEEP_MS,
   );
+  // Confirmation messages the API could not send (SMTP away, the API stopped): through the worker's own mail client.
+  const { SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT } = opts.config;
+  const confirmationMailer = SMTP_URL ? new Mailer(SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT) : undefined;
+  const confirmations =
+    confirmationMailer &&
+    startConfirmationSweeper(
+      {
+        pool: opts.pool,
+        taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+        mailer: confirmationMailer,
+        timeoutMs: DELIVERY_TIMEOUT,
+        logger: opts.logger,
+      },
+      OUTBOX_SWEEP_MS,
+    );
   const running = worker.run().finally(async () => {
     await sweeper.stop();
+    await confirmations?.stop();
+    confirmationMailer?.close();
     await close();
   });
   running.catch((err: unknown) => opts.logger.fatal({ err }, 'worker stopped unexpectedly'));
@@ -95,10 +113,12 @@ export async function startApiRole(opts: {
     dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
-  const destinations = new DestinationPolicy(config.WEBHOOK_ALLOWED_HOSTS);
-  const sender = new WebhookSender(destinations);
+  const destinations = new DestinationPolicy(config.ENDPOINT_ALLOWED_HOSTS);
+  const sender = new EndpointSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
+  // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
+  let ownUrl = `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
     pool: opts.pool,
     temporal,
@@ -109,13 +129,16 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
-    webhooks: {
+    metricsToken: config.METRICS_TOKEN,
+    endpoints: {
       destinations,
       sender,
       mailer,
-      allowHttp: allowHttpWebhooks(config),
+      allowHttp: allowHttpEndpoints(config),
       timeoutMs: config.DELIVERY_TIMEOUT,
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
+      mailLimits: mailLimits(config),
+      confirmationLinkBase: () => config.PUBLIC_URL ?? ownUrl,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {
@@ -129,6 +152,7 @@ export async function startApiRole(opts: {
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST}:${port}`;
+  ownUrl = url;
   opts.logger.info({ url }, 'API listening');
   return {
     url,

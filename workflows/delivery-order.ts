@@ -13,7 +13,7 @@ export type DeliveryPhase = 'queued' | 'running' | 'HELD' | 'DELIVERED' | 'FAILE
 export interface EndpointDeliveriesState {
   tenantId: string;
   /** The endpoint's id (named as in the workflow's recorded inputs). */
-  webhookId: EndpointId;
+  endpointId: EndpointId;
   bookUuid: string;
   /** Event id → its type and where its delivery is, in arrival order. */
   deliveries: Record<EventId, { type: EventType; phase: DeliveryPhase; again?: boolean }>;

@@ -9,7 +9,7 @@ export const ENDPOINT_DELIVERIES_WORKFLOW_TYPE = 'endpointDeliveriesWorkflow';
 export interface EndpointDeliveriesInput {
   tenantId: string;
   /** The endpoint (the name recorded histories carry). */
-  webhookId: EndpointId;
+  endpointId: EndpointId;
   bookUuid: string;
   /** The endpoint's host, to label deliveries in the Temporal UI (never a secret). */
   endpointLabel: string;
@@ -28,6 +28,6 @@ export type EndpointDeliveriesWorkflow = (input: EndpointDeliveriesInput) => Pro
 export const enqueueDeliveriesSignal = defineSignal<[DeliveryRequest[]]>('enqueueDeliveries');
 
 /** One workflow per (tenant, endpoint, book): a dead endpoint delays only its own deliveries. */
-export function endpointDeliveriesWorkflowId(tenantId: string, webhookId: string, bookUuid: string): string {
-  return `deliveries:${tenantId}:${webhookId}:${bookUuid}`;
+export function endpointDeliveriesWorkflowId(tenantId: string, endpointId: string, bookUuid: string): string {
+  return `deliveries:${tenantId}:${endpointId}:${bookUuid}`;
 }

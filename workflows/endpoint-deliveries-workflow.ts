@@ -48,9 +48,14 @@ const { deliverEvent, deliverEvents } = proxyActivities<Activities>(DELIVERY_OPT
  */
 export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput): Promise<void> {
   const deliveries = new EndpointDeliveries(
-    input.carried ?? { tenantId: input.tenantId, webhookId: input.webhookId, bookUuid: input.bookUuid, deliveries: {} },
+    input.carried ?? {
+      tenantId: input.tenantId,
+      endpointId: input.endpointId,
+      bookUuid: input.bookUuid,
+      deliveries: {},
+    },
   );
-  const { tenantId, webhookId } = deliveries.state;
+  const { tenantId, endpointId } = deliveries.state;
   setHandler(enqueueDeliveriesSignal, (requests) => deliveries.receive(requests));
 
   let published = '';
@@ -76,14 +81,14 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
   const deliverOne = (eventId: EventId, attemptsBefore = 0) =>
     deliverEvent
       .executeWithOptions({ ...DELIVERY_OPTIONS, summary: label(typeOf(eventId)) }, [
-        { tenantId, eventId, webhookId, ...(attemptsBefore ? { attemptsBefore } : {}) },
+        { tenantId, eventId, endpointId, ...(attemptsBefore ? { attemptsBefore } : {}) },
       ])
       .then((status) => deliveries.finished(eventId, status), abandoned([eventId]));
   /** Deliveries in one activity, one attempt each; those to retry go on one by one after its delay. */
   const deliverBatch = async (eventIds: EventId[]) => {
     const result = await deliverEvents
       .executeWithOptions({ ...BATCH_OPTIONS, summary: label(`${eventIds.length} × ${typeOf(eventIds[0])}`) }, [
-        { tenantId, webhookId, eventIds },
+        { tenantId, endpointId, eventIds },
       ])
       .catch(abandoned(eventIds));
     if (!result) return;

@@ -20,13 +20,13 @@ import type {
 import type { StreamEventData, StreamEventName } from '../../src/contract/stream.js';
 import type {
   SubscribableEvent,
-  Webhook,
-  WebhookListSchema,
-  WebhookTestResult,
-  WebhookWithSecretSchema,
-} from '../../src/contract/webhooks.js';
+  Endpoint,
+  EndpointListSchema,
+  EndpointTestResult,
+  EndpointWithSecretSchema,
+} from '../../src/contract/endpoints.js';
 
-export type { Attempt, BookSummary, BookView, Delivery, DocumentCounts, SubscribableEvent, Webhook };
+export type { Attempt, BookSummary, BookView, Delivery, DocumentCounts, SubscribableEvent, Endpoint };
 export type AccountAnalytics = z.infer<typeof AccountAnalyticsSchema>;
 export type BookAnalytics = z.infer<typeof BookAnalyticsSchema>;
 export type BookDocument = z.infer<typeof DocumentViewSchema>;
@@ -37,9 +37,9 @@ export type BookEventsPage = z.infer<typeof BookEventListSchema>;
 export type DeliveryList = z.infer<typeof DeliveryListSchema>;
 export type DeliveryStatus = Delivery['status'];
 export type Redelivering = z.infer<typeof RedeliveringSchema>;
-export type TestAttempt = WebhookTestResult;
-export type WebhookList = z.infer<typeof WebhookListSchema>;
-export type WebhookWithSecret = z.infer<typeof WebhookWithSecretSchema>;
+export type TestAttempt = EndpointTestResult;
+export type EndpointList = z.infer<typeof EndpointListSchema>;
+export type EndpointWithSecret = z.infer<typeof EndpointWithSecretSchema>;
 
 /** The stream's messages (GET /v1/books/:id/stream): each SSE event name and its data. */
 export type StreamMessages = { [N in StreamEventName]: StreamEventData<N> };

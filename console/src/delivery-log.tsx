@@ -112,7 +112,7 @@ function DeliveryItem({
               <span class="visually-hidden"> the {delivery.event_type} delivery</span>
             </button>
           )}
-          <TemporalLink query={`BookUuid="${delivery.book_uuid}" AND EndpointId="${delivery.webhook_id}"`}>
+          <TemporalLink query={`BookUuid="${delivery.book_uuid}" AND EndpointId="${delivery.endpoint_id}"`}>
             Delivery workflow
           </TemporalLink>
         </div>

@@ -9,8 +9,9 @@ import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
-import { registerWebhookRoutes, type WebhookRouteDeps } from './webhooks-routes.js';
+import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
+import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
@@ -46,8 +47,8 @@ export interface AppDeps {
   temporal: Client;
   taskQueue: string;
   logger: Logger;
-  /** Webhook endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  webhooks: Omit<WebhookRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
+  /** Endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
+  endpoints: Omit<EndpointRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
@@ -58,6 +59,8 @@ export interface AppDeps {
   console?: ConsoleOptions;
   /** How long an Idempotency-Key replays its first answer (IDEMPOTENCY_KEY_TTL; 24 h unless set). */
   idempotencyKeyTtlMs?: number | undefined;
+  /** METRICS_TOKEN: `/metrics` wants it as a bearer token when set. */
+  metricsToken?: string | undefined;
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
@@ -68,7 +71,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });
-  router.get('/metrics', serveMetrics);
+  router.get('/metrics', serveMetrics(deps.metricsToken));
   const openApi = openApiDocument();
   router.get('/openapi.json', (ctx) => {
     ctx.body = openApi;
@@ -128,12 +131,18 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
   });
-  registerWebhookRoutes(router, {
+  registerConfirmRoutes(router, {
     pool: deps.pool,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger: deps.logger,
-    ...deps.webhooks,
+  });
+  registerEndpointRoutes(router, {
+    pool: deps.pool,
+    temporal: deps.temporal,
+    taskQueue: deps.taskQueue,
+    logger: deps.logger,
+    ...deps.endpoints,
   });
 
   app.use(httpMetrics(router));

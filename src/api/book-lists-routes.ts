@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { BookUuidSchema } from '../contract/book.js';
 import { DocumentsQuerySchema } from '../contract/book-view.js';
 import { BookEventsQuerySchema } from '../contract/deliveries.js';
-import { DeliveriesQuerySchema } from '../contract/webhooks.js';
+import { DeliveriesQuerySchema } from '../contract/endpoints.js';
 import { listBookDeliveries, listEventDeliveries, type ListedDelivery } from '../db/deliveries.js';
 import { listDocumentPage } from '../db/documents.js';
 import { listBookEventPage } from '../db/events.js';
@@ -67,14 +67,14 @@ export function registerBookListRoutes(router: Router<AppState>, { pool }: { poo
 
   router.get('/v1/books/:book_uuid/deliveries', async (ctx) => {
     const { bookUuid, query } = await bookAnd(ctx, DeliveriesQuerySchema);
-    const [createdAt, eventId, webhookId] = bookDeliveryCursor.decode(query.cursor, bookUuid) ?? [];
+    const [createdAt, eventId, endpointId] = bookDeliveryCursor.decode(query.cursor, bookUuid) ?? [];
     const rows = await listBookDeliveries(pool, ctx.state.tenantId, bookUuid, {
       status: query.status,
       limit: query.limit + 1,
-      after: createdAt && eventId && webhookId ? { createdAt, eventId, webhookId } : undefined,
+      after: createdAt && eventId && endpointId ? { createdAt, eventId, endpointId } : undefined,
     });
     ctx.body = pageOf(rows, query.limit, toDelivery, (last) =>
-      bookDeliveryCursor.encode(bookUuid, [last.cursor_at, last.event_id, last.webhook_id]),
+      bookDeliveryCursor.encode(bookUuid, [last.cursor_at, last.event_id, last.endpoint_id]),
     );
   });
 }

@@ -3,8 +3,8 @@ import { deliveryIdOf, type DeliveryId, type EndpointId, type EventId } from '..
 import type { AttemptRow, DeliveryRow } from '../db/deliveries.js';
 
 /** A delivery's id in the API: its event and its endpoint. */
-export const deliveryId = (row: { event_id: EventId; webhook_id: EndpointId }): DeliveryId =>
-  deliveryIdOf(row.event_id, row.webhook_id);
+export const deliveryId = (row: { event_id: EventId; endpoint_id: EndpointId }): DeliveryId =>
+  deliveryIdOf(row.event_id, row.endpoint_id);
 
 /** The API form of a delivery and its attempts. */
 export function toDelivery(row: DeliveryRow & { attempt_log: AttemptRow[] }): Delivery {
@@ -12,7 +12,7 @@ export function toDelivery(row: DeliveryRow & { attempt_log: AttemptRow[] }): De
     id: deliveryId(row),
     event_id: row.event_id,
     event_type: row.event_type,
-    webhook_id: row.webhook_id,
+    endpoint_id: row.endpoint_id,
     book_uuid: row.book_uuid,
     status: row.status,
     attempts: row.attempt_log,

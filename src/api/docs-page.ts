@@ -42,7 +42,7 @@ fetch('/openapi.json').then((r) => r.json()).then((doc) => {
       root.append(details);
     }
   }
-  // Named schemas (the bodies the responses above refer to, and the webhook bodies endpoints receive).
+  // Named schemas (the bodies the responses above refer to, and the endpoint bodies endpoints receive).
   const schemas = document.getElementById('schemas');
   const title = document.createElement('h1');
   title.textContent = 'Schemas';

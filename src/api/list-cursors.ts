@@ -15,11 +15,11 @@ export const bookDeliveryCursor = cursorCodec(
   'book-deliveries',
   z.tuple([cursorKey.time, cursorKey.id, cursorKey.uuid]),
 );
-export const webhookDeliveryCursor = cursorCodec('webhook-deliveries', z.tuple([cursorKey.time, cursorKey.id]));
+export const endpointDeliveryCursor = cursorCodec('endpoint-deliveries', z.tuple([cursorKey.time, cursorKey.id]));
 
 /** A delivery's attempts by number (scope: the delivery). */
 export const attemptCursor = cursorCodec('attempts', z.tuple([z.int().min(1).max(2_147_483_647)]));
 
 /** The tenant's endpoints and operational events (scope: the tenant). */
-export const webhookCursor = cursorCodec('webhooks', z.tuple([cursorKey.time, cursorKey.uuid]));
+export const endpointCursor = cursorCodec('endpoints', z.tuple([cursorKey.time, cursorKey.uuid]));
 export const operationalEventCursor = cursorCodec('operational-events', z.tuple([cursorKey.time, cursorKey.uuid]));

@@ -13,10 +13,10 @@ import {
   DeliveriesQuerySchema,
   OperationalEventListSchema,
   OperationalEventsQuerySchema,
-  WebhookListSchema,
-  WebhooksQuerySchema,
-} from '../contract/webhooks.js';
-import { bookParams, json, links, op, webhookParams } from './openapi-operations.js';
+  EndpointListSchema,
+  EndpointsQuerySchema,
+} from '../contract/endpoints.js';
+import { bookParams, json, links, op, endpointParams } from './openapi-operations.js';
 
 /** The paged lists of the OpenAPI document: one form and one guarantee for every list but the event feed's. */
 
@@ -82,33 +82,33 @@ export const listBookDeliveries: ZodOpenApiOperationObject = op("A book's delive
   problems: ['book-not-found', 'book-expired'],
 });
 
-export const listWebhooks: ZodOpenApiOperationObject = op("List the tenant's endpoints", {
-  operationId: 'listWebhooks',
+export const listEndpoints: ZodOpenApiOperationObject = op("List the tenant's endpoints", {
+  operationId: 'listEndpoints',
   description: paged('Oldest first.', 100),
-  requestParams: { query: WebhooksQuerySchema },
+  requestParams: { query: EndpointsQuerySchema },
   responses: {
     '200': {
-      ...json(WebhookListSchema, 'A page of endpoints'),
-      links: links({ getWebhook: { id: '$response.body#/data/0/id' }, listWebhooks: { cursor: NEXT } }),
+      ...json(EndpointListSchema, 'A page of endpoints'),
+      links: links({ getEndpoint: { id: '$response.body#/data/0/id' }, listEndpoints: { cursor: NEXT } }),
     },
   },
 });
 
-export const listWebhookDeliveries: ZodOpenApiOperationObject = op("An endpoint's deliveries with their attempts", {
-  operationId: 'listWebhookDeliveries',
+export const listEndpointDeliveries: ZodOpenApiOperationObject = op("An endpoint's deliveries with their attempts", {
+  operationId: 'listEndpointDeliveries',
   description: paged('Newest first.', 50),
-  requestParams: { ...webhookParams, query: DeliveriesQuerySchema },
+  requestParams: { ...endpointParams, query: DeliveriesQuerySchema },
   responses: {
     '200': {
       ...json(DeliveryListSchema, 'A page of deliveries, newest first'),
       links: links({
         retryDelivery: { id: '$response.body#/data/0/id' },
         listDeliveryAttempts: { id: '$response.body#/data/0/id' },
-        listWebhookDeliveries: { id: '$request.path.id', cursor: NEXT },
+        listEndpointDeliveries: { id: '$request.path.id', cursor: NEXT },
       }),
     },
   },
-  problems: ['webhook-not-found'],
+  problems: ['endpoint-not-found'],
 });
 
 export const listDeliveryAttempts: ZodOpenApiOperationObject = op("A delivery's attempts", {
@@ -124,10 +124,10 @@ export const listDeliveryAttempts: ZodOpenApiOperationObject = op("A delivery's 
       links: links({ listDeliveryAttempts: { ...DELIVERY_FROM_PATH, cursor: NEXT } }),
     },
   },
-  problems: ['webhook-not-found', 'delivery-not-found'],
+  problems: ['endpoint-not-found', 'delivery-not-found'],
 });
 
-export const listOperationalEvents: ZodOpenApiOperationObject = op('Operational events (webhook.disabled)', {
+export const listOperationalEvents: ZodOpenApiOperationObject = op('Operational events (endpoint.disabled)', {
   operationId: 'listOperationalEvents',
   description: paged('Newest first.', 50),
   requestParams: { query: OperationalEventsQuerySchema },
@@ -135,7 +135,7 @@ export const listOperationalEvents: ZodOpenApiOperationObject = op('Operational 
     '200': {
       ...json(OperationalEventListSchema, 'A page of events, newest first'),
       links: links({
-        getWebhook: { id: '$response.body#/data/0/webhook_id' },
+        getEndpoint: { id: '$response.body#/data/0/endpoint_id' },
         listOperationalEvents: { cursor: NEXT },
       }),
     },

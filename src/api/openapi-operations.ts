@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { BookUuidSchema } from '../contract/book.js';
 import { ProblemSchema, type Problem } from '../contract/problem.js';
 import { PROBLEM_KINDS, problemType, type ProblemCode } from '../contract/problem-types.js';
-import { WebhookIdSchema } from '../contract/webhooks.js';
+import { EndpointIdSchema } from '../contract/ids.js';
 
 /** The building blocks of the OpenAPI document's operations: responses, problems, parameters, links. */
 
@@ -28,6 +28,10 @@ const exampleOf = (code: ProblemCode): Problem => {
 /** A problem+json response that carries one of `codes` (all of one status): named in its description, one example each. */
 const problem = (codes: ProblemCode[]) => ({
   description: codes.map((code) => `\`${code}\`: ${PROBLEM_KINDS[code].description}`).join(' '),
+  // A 429 says when to come back.
+  ...(codes.some((code) => PROBLEM_KINDS[code].status === 429)
+    ? { headers: { 'Retry-After': { description: 'Seconds to wait', schema: { type: 'integer', minimum: 1 } } } }
+    : {}),
   content: {
     'application/problem+json': {
       schema: ProblemSchema,
@@ -49,7 +53,7 @@ function problemResponses(codes: ProblemCode[]) {
 }
 
 export const bookParams = { path: z.object({ book_uuid: BookUuidSchema }) };
-export const webhookParams = { path: z.object({ id: WebhookIdSchema }) };
+export const endpointParams = { path: z.object({ id: EndpointIdSchema }) };
 export const body = (schema: z.ZodType, required = true) => ({ required, content: { 'application/json': { schema } } });
 const idempotencyKey = z
   .string()

@@ -38,25 +38,25 @@ import {
   ServerSentEventSchema,
 } from '../contract/stream.js';
 import {
-  CreateWebhookRequestSchema,
+  CreateEndpointRequestSchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
-  UpdateWebhookRequestSchema,
-  WebhookSchema,
-  WebhookTestResultSchema,
-  WebhookWithSecretSchema,
-} from '../contract/webhooks.js';
+  UpdateEndpointRequestSchema,
+  EndpointSchema,
+  EndpointTestResultSchema,
+  EndpointWithSecretSchema,
+} from '../contract/endpoints.js';
 import {
   listBookDeliveries,
   listBookDocuments,
   listBookEvents,
   listDeliveryAttempts,
   listOperationalEvents,
-  listWebhookDeliveries,
-  listWebhooks,
+  listEndpointDeliveries,
+  listEndpoints,
   PAGING,
 } from './openapi-lists.js';
-import { bookParams, BODY_PROBLEMS, body, json, links, op, post, webhookParams } from './openapi-operations.js';
+import { bookParams, BODY_PROBLEMS, body, json, links, op, post, endpointParams } from './openapi-operations.js';
 
 const BOOK_FROM_BODY = { book_uuid: '$response.body#/book_uuid' };
 const BOOK_FROM_PATH = { book_uuid: '$request.path.book_uuid' };
@@ -68,18 +68,25 @@ const bookLinks = (from: Record<string, string>) =>
     sealBook: from,
     uploadDocument: from,
   });
-const WEBHOOK_FROM_BODY = { id: '$response.body#/id' };
-const WEBHOOK_FROM_PATH = { id: '$request.path.id' };
-const webhookLinks = (from: Record<string, string>) =>
+const ENDPOINT_FROM_BODY = { id: '$response.body#/id' };
+const ENDPOINT_FROM_PATH = { id: '$request.path.id' };
+const endpointLinks = (from: Record<string, string>) =>
   links({
-    getWebhook: from,
-    updateWebhook: from,
-    deleteWebhook: from,
-    rotateWebhookSecret: from,
-    testWebhook: from,
-    listWebhookDeliveries: from,
-    recoverWebhookDeliveries: from,
+    getEndpoint: from,
+    updateEndpoint: from,
+    deleteEndpoint: from,
+    rotateEndpointSecret: from,
+    testEndpoint: from,
+    resendEndpointConfirmation: from,
+    listEndpointDeliveries: from,
+    recoverEndpointDeliveries: from,
   });
+
+const EMAIL_CONSENT = `An e-mail subscription starts unconfirmed (\`confirmed_at: null\`): its address gets one
+confirmation message with a link to PUBLIC_URL/confirm/<token>, and nothing else until someone there presses the
+button on that page. Its deliveries wait HELD meanwhile and are sent, in order, once confirmed. Creating one counts a
+mail against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT (429 \`mail-rate-limited\` past them); a repeat with the
+same Idempotency-Key sends nothing more.`;
 
 const STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): the book as it changes, for a live view.
 The stream starts with \`retry: 2000\`. Without a Last-Event-ID it first sends the snapshot, then every change in
@@ -113,7 +120,7 @@ const FEED_DESCRIPTION = `${FEED_ORDER}
 
 The catch-up after downtime: page with \`limit\` and \`next_cursor\` until it is null, then keep the last event's
 \`cursor\` and poll with it (or open GET /v1/events/stream with it as Last-Event-ID). Each event carries its full
-body, the same a webhook delivers.`;
+body, the same an endpoint delivers.`;
 
 const FEED_STREAM_DESCRIPTION = `Server-Sent Events (\`text/event-stream\`): GET /v1/events live, one connection for every book
 of the tenant, with the same filters. ${FEED_ORDER}
@@ -271,84 +278,106 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['cursor-expired'],
     }),
   },
-  '/v1/webhooks': {
-    post: post('Register a webhook endpoint or an e-mail subscription', {
-      operationId: 'createWebhook',
-      requestBody: body(CreateWebhookRequestSchema),
+  '/v1/endpoints': {
+    post: post('Register an endpoint: a URL or an e-mail address', {
+      operationId: 'createEndpoint',
+      description: EMAIL_CONSENT,
+      requestBody: body(CreateEndpointRequestSchema),
       responses: {
         '201': {
-          ...json(WebhookWithSecretSchema, 'The endpoint and its secret, shown once'),
-          links: webhookLinks(WEBHOOK_FROM_BODY),
+          ...json(EndpointWithSecretSchema, 'The endpoint and its secret, shown once'),
+          links: endpointLinks(ENDPOINT_FROM_BODY),
         },
       },
-      problems: ['email-not-configured', 'destination-taken'],
+      problems: ['email-not-configured', 'destination-taken', 'mail-rate-limited'],
     }),
-    get: listWebhooks,
+    get: listEndpoints,
   },
-  '/v1/webhooks/{id}': {
+  '/v1/endpoints/{id}': {
     get: op('An endpoint', {
-      operationId: 'getWebhook',
-      requestParams: webhookParams,
-      responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: webhookLinks(WEBHOOK_FROM_PATH) } },
-      problems: ['webhook-not-found'],
+      operationId: 'getEndpoint',
+      requestParams: endpointParams,
+      responses: { '200': { ...json(EndpointSchema, 'The endpoint'), links: endpointLinks(ENDPOINT_FROM_PATH) } },
+      problems: ['endpoint-not-found'],
     }),
     patch: op('Change an endpoint', {
-      operationId: 'updateWebhook',
+      operationId: 'updateEndpoint',
       description:
         '`active: false` pauses the endpoint: its deliveries are HELD. `active: true` resumes (or re-enables) it, ' +
-        'sends its HELD deliveries in causal order and starts a new failure streak.',
-      requestParams: webhookParams,
-      requestBody: body(UpdateWebhookRequestSchema),
-      responses: { '200': { ...json(WebhookSchema, 'The endpoint'), links: links({ getWebhook: WEBHOOK_FROM_PATH }) } },
-      problems: [...BODY_PROBLEMS, 'webhook-not-found', 'destination-taken'],
+        'sends its HELD deliveries in causal order and starts a new failure streak. A new `email` starts unconfirmed ' +
+        'again, with a confirmation message of its own.',
+      requestParams: endpointParams,
+      requestBody: body(UpdateEndpointRequestSchema),
+      responses: {
+        '200': { ...json(EndpointSchema, 'The endpoint'), links: links({ getEndpoint: ENDPOINT_FROM_PATH }) },
+      },
+      problems: [...BODY_PROBLEMS, 'endpoint-not-found', 'destination-taken', 'mail-rate-limited'],
     }),
     delete: op('Delete an endpoint', {
-      operationId: 'deleteWebhook',
-      requestParams: webhookParams,
+      operationId: 'deleteEndpoint',
+      requestParams: endpointParams,
       responses: { '204': { description: 'Deleted' } },
-      problems: ['webhook-not-found'],
+      problems: ['endpoint-not-found'],
     }),
   },
-  '/v1/webhooks/{id}/rotate-secret': {
+  '/v1/endpoints/{id}/rotate-secret': {
     post: post('Rotate the signing secret (the old one signs too for a grace period)', {
-      operationId: 'rotateWebhookSecret',
-      requestParams: webhookParams,
+      operationId: 'rotateEndpointSecret',
+      requestParams: endpointParams,
       requestBody: body(RotateSecretRequestSchema, false),
       responses: {
         '200': {
-          ...json(WebhookWithSecretSchema, 'The endpoint and its new secret, shown once'),
-          links: links({ testWebhook: WEBHOOK_FROM_PATH, getWebhook: WEBHOOK_FROM_PATH }),
+          ...json(EndpointWithSecretSchema, 'The endpoint and its new secret, shown once'),
+          links: links({ testEndpoint: ENDPOINT_FROM_PATH, getEndpoint: ENDPOINT_FROM_PATH }),
         },
       },
-      problems: ['webhook-not-found'],
+      problems: ['endpoint-not-found'],
     }),
   },
-  '/v1/webhooks/{id}/test': {
+  '/v1/endpoints/{id}/confirmation': {
+    post: post('Send an unconfirmed e-mail address a new confirmation message', {
+      operationId: 'resendEndpointConfirmation',
+      description:
+        'A new link; the earlier one stops working. Counted against MAIL_RATE_PER_ADDRESS and MAIL_RATE_PER_TENANT.',
+      requestParams: endpointParams,
+      responses: {
+        '202': {
+          ...json(EndpointSchema, 'The endpoint; the message is on its way'),
+          links: links({ getEndpoint: ENDPOINT_FROM_PATH }),
+        },
+      },
+      problems: ['endpoint-not-found', 'confirmation-not-pending', 'mail-rate-limited'],
+    }),
+  },
+  '/v1/endpoints/{id}/test': {
     post: post('Send a signed test event now', {
-      operationId: 'testWebhook',
-      requestParams: webhookParams,
+      operationId: 'testEndpoint',
+      description:
+        'To an e-mail address only once it confirmed, and at most MAIL_RATE_PER_ADDRESS an address ' +
+        '(MAIL_RATE_PER_TENANT in all) within MAIL_RATE_WINDOW.',
+      requestParams: endpointParams,
       responses: {
         '200': {
-          ...json(WebhookTestResultSchema, 'The attempt'),
-          links: links({ listWebhookDeliveries: WEBHOOK_FROM_PATH }),
+          ...json(EndpointTestResultSchema, 'The attempt'),
+          links: links({ listEndpointDeliveries: ENDPOINT_FROM_PATH }),
         },
       },
-      problems: ['webhook-not-found'],
+      problems: ['endpoint-not-found', 'endpoint-unconfirmed', 'mail-rate-limited'],
     }),
   },
-  '/v1/webhooks/{id}/deliveries': { get: listWebhookDeliveries },
-  '/v1/webhooks/{id}/recover': {
+  '/v1/endpoints/{id}/deliveries': { get: listEndpointDeliveries },
+  '/v1/endpoints/{id}/recover': {
     post: post('Redeliver every delivery that failed since a time, and every HELD one', {
-      operationId: 'recoverWebhookDeliveries',
-      requestParams: webhookParams,
+      operationId: 'recoverEndpointDeliveries',
+      requestParams: endpointParams,
       requestBody: body(RecoverRequestSchema),
       responses: {
         '202': {
           ...json(RedeliveringSchema, 'Redelivering'),
-          links: links({ listWebhookDeliveries: WEBHOOK_FROM_PATH }),
+          links: links({ listEndpointDeliveries: ENDPOINT_FROM_PATH }),
         },
       },
-      problems: ['webhook-not-found'],
+      problems: ['endpoint-not-found'],
     }),
   },
   '/v1/deliveries/{id}/attempts': { get: listDeliveryAttempts },
@@ -357,7 +386,7 @@ const paths: ZodOpenApiPathsObject = {
       operationId: 'retryDelivery',
       requestParams: { path: z.object({ id: DeliveryIdSchema }) },
       responses: { '202': json(RetryAcceptedSchema, 'Redelivering') },
-      problems: ['webhook-not-found', 'delivery-not-found', 'delivery-in-progress'],
+      problems: ['endpoint-not-found', 'delivery-not-found', 'delivery-in-progress'],
     }),
   },
   '/v1/operational-events': { get: listOperationalEvents },
@@ -409,7 +438,8 @@ export function openApiDocument() {
     info: {
       title: 'bookbell intake API',
       version: '0.1.0',
-      description: 'Books of documents, their verification events, and signed webhook and e-mail deliveries.',
+      description:
+        'Books of documents, their verification events, and their signed deliveries to URL and e-mail endpoints.',
     },
     security: [{ bearer: [] }],
     paths,
@@ -419,7 +449,7 @@ export function openApiDocument() {
         EventPayloadSchema,
         `${BOUNDED} `,
       ),
-      testEvent: delivered('A TEST event (POST /v1/webhooks/{id}/test)', TestEventPayloadSchema),
+      testEvent: delivered('A TEST event (POST /v1/endpoints/{id}/test)', TestEventPayloadSchema),
     },
     components: {
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'An API key: bb_…' } },

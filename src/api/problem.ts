@@ -14,6 +14,8 @@ export interface FieldError {
 export interface ProblemExtras {
   errors?: FieldError[] | undefined;
   cause?: unknown;
+  /** Seconds for the answer's Retry-After header (a 429). */
+  retryAfterSeconds?: number | undefined;
 }
 
 /** An RFC 9457 problem of a catalogued kind (src/contract/problem-types.ts); its detail is always safe to show. */
@@ -22,6 +24,7 @@ export class HttpProblem extends Error {
   readonly status: number;
   readonly title: string;
   readonly errors: FieldError[] | undefined;
+  readonly retryAfterSeconds: number | undefined;
 
   constructor(code: ProblemCode, detail: string, extras: ProblemExtras = {}) {
     super(detail, extras.cause === undefined ? undefined : { cause: extras.cause });
@@ -30,6 +33,7 @@ export class HttpProblem extends Error {
     this.status = PROBLEM_KINDS[code].status;
     this.title = PROBLEM_KINDS[code].title;
     this.errors = extras.errors;
+    this.retryAfterSeconds = extras.retryAfterSeconds;
   }
 
   get detail(): string {
@@ -106,7 +110,8 @@ export function problemMiddleware(logger: Logger) {
       const problem = toProblem(err);
       if (problem.status >= 500) logger.error({ err, requestId: ctx.state.requestId }, 'request failed');
       ctx.status = problem.status;
-      if (problem.status === 503) ctx.set('Retry-After', '1');
+      if (problem.retryAfterSeconds !== undefined) ctx.set('Retry-After', String(problem.retryAfterSeconds));
+      else if (problem.status === 503) ctx.set('Retry-After', '1');
       ctx.type = 'application/problem+json';
       ctx.body = problemBody(problem, ctx.path);
     }

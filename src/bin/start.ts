@@ -16,8 +16,8 @@ import { preflight } from '../startup/preflight.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
-  // One machine, one developer: webhooks may reach this machine's own receivers unless told otherwise.
-  const checked = await preflight(loadConfig({ WEBHOOK_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
+  // One machine, one developer: endpoints may reach this machine's own receivers unless told otherwise.
+  const checked = await preflight(loadConfig({ ENDPOINT_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
   const { dataDir, ports, leftovers } = checked;
   // Unset, the payload key and the codec token are the ones remembered in DATA_DIR (made on the first start).
   const config = {
@@ -99,7 +99,7 @@ async function main() {
         `Ports: ${Object.entries(ports)
           .map(([name, port]) => `${name}=${port}`)
           .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
-        `Webhooks may reach private addresses: ${config.WEBHOOK_ALLOWED_HOSTS.join(', ') || 'none'} (WEBHOOK_ALLOWED_HOSTS)`,
+        `Endpoints may reach private addresses: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
         `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

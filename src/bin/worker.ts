@@ -22,7 +22,7 @@ async function main() {
   const metrics =
     config.METRICS_PORT === undefined
       ? undefined
-      : await startMetricsServer({ host: config.HOST, port: config.METRICS_PORT, logger });
+      : await startMetricsServer({ host: config.HOST, port: config.METRICS_PORT, logger, token: config.METRICS_TOKEN });
   stopOnSignals(logger, async () => {
     await worker.stop();
     await metrics?.stop();

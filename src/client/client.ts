@@ -102,46 +102,51 @@ export class BookbellClient {
 
   // Endpoints
 
-  /** Registers a webhook URL or an e-mail address; the answer holds its signing secret, shown only this once. */
-  createWebhook(body: T.CreateWebhookRequest, options?: PostOptions): Promise<T.WebhookWithSecret> {
-    return this.transport.json('createWebhook', { ...post(options), body });
+  /** Registers an endpoint URL or an e-mail address; the answer holds its signing secret, shown only this once. */
+  createEndpoint(body: T.CreateEndpointRequest, options?: PostOptions): Promise<T.EndpointWithSecret> {
+    return this.transport.json('createEndpoint', { ...post(options), body });
   }
 
-  listWebhooks(query: T.WebhooksQuery = {}, options?: CallOptions): Promise<T.WebhookList> {
-    return this.transport.json('listWebhooks', { ...options, query });
+  listEndpoints(query: T.EndpointsQuery = {}, options?: CallOptions): Promise<T.EndpointList> {
+    return this.transport.json('listEndpoints', { ...options, query });
   }
 
-  getWebhook(id: string, options?: CallOptions): Promise<T.Webhook> {
-    return this.transport.json('getWebhook', { ...options, path: { id } });
+  getEndpoint(id: string, options?: CallOptions): Promise<T.Endpoint> {
+    return this.transport.json('getEndpoint', { ...options, path: { id } });
   }
 
   /** Changes an endpoint; `active: false` pauses it (its deliveries wait HELD), `true` resumes it. */
-  updateWebhook(id: string, body: T.UpdateWebhookRequest, options?: CallOptions): Promise<T.Webhook> {
-    return this.transport.json('updateWebhook', { ...options, path: { id }, body });
+  updateEndpoint(id: string, body: T.UpdateEndpointRequest, options?: CallOptions): Promise<T.Endpoint> {
+    return this.transport.json('updateEndpoint', { ...options, path: { id }, body });
   }
 
-  async deleteWebhook(id: string, options?: CallOptions): Promise<void> {
-    await this.transport.send('deleteWebhook', { ...options, path: { id } });
+  async deleteEndpoint(id: string, options?: CallOptions): Promise<void> {
+    await this.transport.send('deleteEndpoint', { ...options, path: { id } });
   }
 
-  rotateWebhookSecret(
+  rotateEndpointSecret(
     id: string,
     body: T.RotateSecretRequest = {},
     options?: PostOptions,
-  ): Promise<T.WebhookWithSecret> {
-    return this.transport.json('rotateWebhookSecret', { ...post(options), path: { id }, body });
+  ): Promise<T.EndpointWithSecret> {
+    return this.transport.json('rotateEndpointSecret', { ...post(options), path: { id }, body });
   }
 
-  testWebhook(id: string, options?: PostOptions): Promise<T.WebhookTestResult> {
-    return this.transport.json('testWebhook', { ...post(options), path: { id } });
+  /** Sends an unconfirmed e-mail address a new confirmation message (the earlier link stops working). */
+  resendEndpointConfirmation(id: string, options?: PostOptions): Promise<T.Endpoint> {
+    return this.transport.json('resendEndpointConfirmation', { ...post(options), path: { id } });
   }
 
-  listWebhookDeliveries(id: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {
-    return this.transport.json('listWebhookDeliveries', { ...options, path: { id }, query });
+  testEndpoint(id: string, options?: PostOptions): Promise<T.EndpointTestResult> {
+    return this.transport.json('testEndpoint', { ...post(options), path: { id } });
   }
 
-  recoverWebhookDeliveries(id: string, body: T.RecoverRequest, options?: PostOptions): Promise<T.Redelivering> {
-    return this.transport.json('recoverWebhookDeliveries', { ...post(options), path: { id }, body });
+  listEndpointDeliveries(id: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {
+    return this.transport.json('listEndpointDeliveries', { ...options, path: { id }, query });
+  }
+
+  recoverEndpointDeliveries(id: string, body: T.RecoverRequest, options?: PostOptions): Promise<T.Redelivering> {
+    return this.transport.json('recoverEndpointDeliveries', { ...post(options), path: { id }, body });
   }
 
   // Deliveries and operational events

@@ -39,19 +39,19 @@ import type {
 import type { EventPayloadSchema } from '../contract/event-payload.js';
 import type { HealthSchema, ReadinessSchema } from '../contract/health.js';
 import type {
-  CreateWebhookRequestSchema,
+  CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
   OperationalEventListSchema,
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
-  UpdateWebhookRequestSchema,
-  WebhookListSchema,
-  WebhookSchema,
-  WebhooksQuerySchema,
-  WebhookTestResultSchema,
-  WebhookWithSecretSchema,
-} from '../contract/webhooks.js';
+  UpdateEndpointRequestSchema,
+  EndpointListSchema,
+  EndpointSchema,
+  EndpointsQuerySchema,
+  EndpointTestResultSchema,
+  EndpointWithSecretSchema,
+} from '../contract/endpoints.js';
 
 export type { Problem } from '../contract/problem.js';
 export type { ProblemCode } from '../contract/problem-types.js';
@@ -74,12 +74,12 @@ export type DocumentsQuery = z.input<typeof DocumentsQuerySchema>;
 export type BookEventsQuery = z.input<typeof BookEventsQuerySchema>;
 export type DeliveriesQuery = z.input<typeof DeliveriesQuerySchema>;
 export type AttemptsQuery = z.input<typeof AttemptsQuerySchema>;
-export type WebhooksQuery = z.input<typeof WebhooksQuerySchema>;
+export type EndpointsQuery = z.input<typeof EndpointsQuerySchema>;
 export type OperationalEventsQuery = z.input<typeof OperationalEventsQuerySchema>;
 export type EventFeedQuery = z.input<typeof EventFeedQuerySchema>;
 export type EventStreamQuery = z.input<typeof EventStreamQuerySchema>;
-export type CreateWebhookRequest = z.input<typeof CreateWebhookRequestSchema>;
-export type UpdateWebhookRequest = z.input<typeof UpdateWebhookRequestSchema>;
+export type CreateEndpointRequest = z.input<typeof CreateEndpointRequestSchema>;
+export type UpdateEndpointRequest = z.input<typeof UpdateEndpointRequestSchema>;
 export type RotateSecretRequest = z.input<typeof RotateSecretRequestSchema>;
 export type RecoverRequest = z.input<typeof RecoverRequestSchema>;
 
@@ -99,10 +99,10 @@ export type AttemptPage = z.output<typeof AttemptPageSchema>;
 export type EventFeedPage = z.output<typeof EventFeedPageSchema>;
 export type FeedEvent = z.output<typeof FeedEventSchema>;
 export type EventPayload = z.output<typeof EventPayloadSchema>;
-export type Webhook = z.output<typeof WebhookSchema>;
-export type WebhookWithSecret = z.output<typeof WebhookWithSecretSchema>;
-export type WebhookList = z.output<typeof WebhookListSchema>;
-export type WebhookTestResult = z.output<typeof WebhookTestResultSchema>;
+export type Endpoint = z.output<typeof EndpointSchema>;
+export type EndpointWithSecret = z.output<typeof EndpointWithSecretSchema>;
+export type EndpointList = z.output<typeof EndpointListSchema>;
+export type EndpointTestResult = z.output<typeof EndpointTestResultSchema>;
 export type OperationalEventList = z.output<typeof OperationalEventListSchema>;
 export type Redelivering = z.output<typeof RedeliveringSchema>;
 export type RetryAccepted = z.output<typeof RetryAcceptedSchema>;

@@ -13,17 +13,19 @@ export const DeliveryStatusSchema = z.enum(DELIVERY_STATUSES).meta({
 });
 export type DeliveryStatus = z.infer<typeof DeliveryStatusSchema>;
 
-const deliveryId = z.string().meta({ description: '<event_id>.<webhook_id>; POST /v1/deliveries/{id}/retry takes it' });
+const deliveryId = z
+  .string()
+  .meta({ description: '<event_id>.<endpoint_id>; POST /v1/deliveries/{id}/retry takes it' });
 
 /**
  * A delivery id as POST /v1/deliveries/{id}/retry checks it: an event id (`evt_<type>_[<tenant>_]<book>[_<doc>]`), a
- * dot, the webhook's UUID.
+ * dot, the endpoint's UUID.
  */
 export const DELIVERY_ID = new RegExp(`^evt_[a-z]+_[a-z0-9_-]+\\.${z.regexes.uuid().source.slice(1)}`);
 export const DeliveryIdSchema = z
   .string()
   .regex(DELIVERY_ID)
-  .meta({ description: '<event_id>.<webhook_id>: the id a delivery listing gave' });
+  .meta({ description: '<event_id>.<endpoint_id>: the id a delivery listing gave' });
 
 export const AttemptSchema = z
   .strictObject({
@@ -42,7 +44,7 @@ export const DeliverySchema = z
     id: deliveryId,
     event_id: z.string(),
     event_type: EventTypeSchema,
-    webhook_id: z.uuid(),
+    endpoint_id: z.uuid(),
     book_uuid: BookUuidSchema,
     status: DeliveryStatusSchema,
     attempts: z.array(AttemptSchema).meta({ description: 'Every attempt, oldest first' }),

@@ -43,7 +43,7 @@ export const FeedEventSchema = z
     occurred_at: z.iso.datetime(),
     payload: EventPayloadSchema,
   })
-  .meta({ id: 'FeedEvent', description: "An event of one of the tenant's books, with the body its webhooks carry" });
+  .meta({ id: 'FeedEvent', description: "An event of one of the tenant's books, with the body its endpoints carry" });
 export type FeedEvent = z.infer<typeof FeedEventSchema>;
 
 export const EventFeedPageSchema = z

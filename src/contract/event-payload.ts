@@ -84,11 +84,11 @@ export const EventPayloadSchema = z
   })
   .meta({
     id: 'EventPayload',
-    description: `An event body, as delivered to webhooks and stored with the event: at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON`,
+    description: `An event body, as delivered to endpoints and stored with the event: at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON`,
   });
 export type EventPayload = z.infer<typeof EventPayloadSchema>;
 
-/** What `POST /v1/webhooks/{id}/test` sends. */
+/** What `POST /v1/endpoints/{id}/test` sends. */
 export const TestEventPayloadSchema = z
   .strictObject({
     event_id: z.string().meta({ description: 'evt_test_<random>' }),

@@ -10,11 +10,11 @@ import { z } from 'zod';
 export const EventIdSchema = z.string().startsWith('evt_').brand<'EventId'>();
 export type EventId = z.infer<typeof EventIdSchema>;
 
-/** An endpoint (a webhook URL or an e-mail address): a lower-case UUID. */
-export const EndpointIdSchema = z
-  .uuid({ error: 'webhook id must be a UUID' })
-  .overwrite((value) => value.toLowerCase())
-  .brand<'EndpointId'>();
+/** An endpoint (a URL or an e-mail address): a lower-case UUID; plain on the wire (responses, the client's types). */
+export const EndpointUuidSchema = z
+  .uuid({ error: 'endpoint id must be a UUID' })
+  .overwrite((value) => value.toLowerCase());
+export const EndpointIdSchema = EndpointUuidSchema.brand<'EndpointId'>();
 export type EndpointId = z.infer<typeof EndpointIdSchema>;
 
 /** One event's delivery to one endpoint: `<event_id>.<endpoint_id>`. */

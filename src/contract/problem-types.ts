@@ -57,8 +57,8 @@ export const PROBLEM_KINDS = {
     400,
     'E-mail not configured',
     'This server sends no e-mail: it has no SMTP_URL.',
-    'POST /v1/webhooks with `email` on a server without SMTP_URL.',
-    'Register a webhook URL instead, or ask the operator to configure SMTP_URL.',
+    'POST /v1/endpoints with `email` on a server without SMTP_URL.',
+    'Register an endpoint URL instead, or ask the operator to configure SMTP_URL.',
   ),
   'malformed-http': kind(
     400,
@@ -88,19 +88,19 @@ export const PROBLEM_KINDS = {
     "Any /v1/books/{book_uuid} route naming a book that does not exist or is another tenant's.",
     'Check the book_uuid; create the book first (POST /v1/books).',
   ),
-  'webhook-not-found': kind(
+  'endpoint-not-found': kind(
     404,
-    'Webhook not found',
-    'No webhook endpoint or e-mail subscription with this id exists for your tenant.',
-    'Any /v1/webhooks/{id} route, and delivery retries, naming an endpoint that does not exist (or was deleted).',
-    'List your endpoints (GET /v1/webhooks) for their ids.',
+    'Endpoint not found',
+    'No endpoint with this id exists for your tenant.',
+    'Any /v1/endpoints/{id} route, and delivery retries, naming an endpoint that does not exist (or was deleted).',
+    'List your endpoints (GET /v1/endpoints) for their ids.',
   ),
   'delivery-not-found': kind(
     404,
     'Delivery not found',
     'No delivery with this id exists for your tenant.',
     'POST /v1/deliveries/{id}/retry with an id no delivery listing gave.',
-    "Use an id from GET /v1/webhooks/{id}/deliveries or a book's events.",
+    "Use an id from GET /v1/endpoints/{id}/deliveries or a book's events.",
   ),
   'route-not-found': kind(
     404,
@@ -162,8 +162,22 @@ export const PROBLEM_KINDS = {
     409,
     'Destination already registered',
     'An endpoint for this URL or e-mail address already exists.',
-    'POST /v1/webhooks or PATCH /v1/webhooks/{id} naming a destination another endpoint of yours has.',
-    'Change the existing endpoint (PATCH /v1/webhooks/{id}) instead of adding another.',
+    'POST /v1/endpoints or PATCH /v1/endpoints/{id} naming a destination another endpoint of yours has.',
+    'Change the existing endpoint (PATCH /v1/endpoints/{id}) instead of adding another.',
+  ),
+  'endpoint-unconfirmed': kind(
+    409,
+    'Address not confirmed',
+    'The e-mail address has not confirmed that it wants these mails yet; until then it gets nothing else.',
+    'POST /v1/endpoints/{id}/test to an e-mail subscription whose address has not followed its confirmation link.',
+    'Ask the person to follow the link in the confirmation message, or resend it: POST /v1/endpoints/{id}/confirmation.',
+  ),
+  'confirmation-not-pending': kind(
+    409,
+    'Nothing to confirm',
+    'The endpoint is a URL, or its address has confirmed already: there is no confirmation to send.',
+    'POST /v1/endpoints/{id}/confirmation for a URL or a confirmed e-mail subscription.',
+    'Nothing to do: a confirmed address receives its mails.',
   ),
   'delivery-in-progress': kind(
     409,
@@ -220,6 +234,14 @@ export const PROBLEM_KINDS = {
     'This Idempotency-Key was used for a different request in the last 24 hours.',
     'A POST whose Idempotency-Key an earlier POST with another path or body had.',
     'Use a new key for a new request; a key stands for one request.',
+  ),
+  'mail-rate-limited': kind(
+    429,
+    'Too many mails',
+    'This tenant asked for too many mails (test events, confirmation messages) to one address, or in all, lately.',
+    'POST /v1/endpoints with `email`, a PATCH changing `email`, POST /v1/endpoints/{id}/confirmation, or ' +
+      'POST /v1/endpoints/{id}/test to an e-mail subscription past MAIL_RATE_PER_ADDRESS or MAIL_RATE_PER_TENANT.',
+    'Wait Retry-After seconds and send again; nothing was sent or changed.',
   ),
   'headers-too-large': kind(
     431,

@@ -40,10 +40,10 @@ export const BookStatusChangeSchema = z
 
 export const DeliveryChangeSchema = z
   .strictObject({
-    id: z.string().meta({ description: '<event_id>.<webhook_id>' }),
+    id: z.string().meta({ description: '<event_id>.<endpoint_id>' }),
     event_id: z.string(),
     event_type: EventTypeSchema,
-    webhook_id: z.uuid(),
+    endpoint_id: z.uuid(),
     status: DeliveryStatusSchema,
     attempt_count: z.int().min(0),
     last_status_code: z.int().nullable(),

@@ -11,7 +11,7 @@ export type ChangeKind = 'document' | 'event' | 'delivery' | 'book.status' | 'an
 export interface BookChange {
   cursor: ChangeCursor;
   kind: ChangeKind;
-  /** doc_uuid, event_id, "event_id.webhook_id", or '' for the book itself. */
+  /** doc_uuid, event_id, "event_id.endpoint_id", or '' for the book itself. */
   key: string;
 }
 
@@ -77,7 +77,7 @@ export async function changeCursorExpired(client: Pick<Pool, 'query'>, cursor: C
   return result.rows[0]?.expired ?? false;
 }
 
-/** "event_id.webhook_id" keys as two parallel arrays (a webhook id is a uuid: the last dot separates them). */
+/** "event_id.endpoint_id" keys as two parallel arrays (an endpoint id is a uuid: the last dot separates them). */
 function splitDeliveryKeys(keys: string[]): [string[], string[]] {
   const cut = keys.map((key) => key.lastIndexOf('.'));
   return [keys.map((key, i) => key.slice(0, cut[i])), keys.map((key, i) => key.slice((cut[i] as number) + 1))];
@@ -109,10 +109,10 @@ export async function findChangedRows(
     keys.deliveries.length === 0
       ? none
       : pool.query<DeliveryRow>(
-          `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+          `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
                   d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at
-           from unnest($3::text[], $4::uuid[]) as k(event_id, webhook_id)
-           join deliveries d on d.tenant_id = $1::text and d.event_id = k.event_id and d.webhook_id = k.webhook_id
+           from unnest($3::text[], $4::uuid[]) as k(event_id, endpoint_id)
+           join deliveries d on d.tenant_id = $1::text and d.event_id = k.event_id and d.endpoint_id = k.endpoint_id
            where d.book_uuid = $2::uuid`,
           [tenantId, bookUuid, ...splitDeliveryKeys(keys.deliveries)],
         ),

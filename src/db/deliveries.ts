@@ -8,7 +8,7 @@ import type { Pool, PoolClient } from './pool.js';
 
 export interface DeliveryRow {
   event_id: EventId;
-  webhook_id: EndpointId;
+  endpoint_id: EndpointId;
   book_uuid: string;
   event_type: EventType;
   status: DeliveryStatus;
@@ -24,27 +24,29 @@ export interface DeliveryRow {
 
 /**
  * One delivery per (event, endpoint); creating it again changes nothing. A delivery to a paused or disabled endpoint
- * is created HELD. The endpoint's row is read `for share`: a resume (which releases HELD deliveries in the transaction
- * that turns the endpoint on) either comes after and releases this one, or before and this one is PENDING.
+ * (or an unconfirmed e-mail address) is created HELD. The endpoint's row is read `for share`: a resume or confirmation
+ * (which releases HELD deliveries in the transaction that turns the endpoint on) either comes after and releases this
+ * one, or before and this one is PENDING.
  */
 export async function insertDeliveries(
   client: Pick<PoolClient, 'query'>,
   tenantId: string,
   bookUuid: string,
-  rows: Array<{ eventId: string; eventType: EventType; webhookId: string }>,
+  rows: Array<{ eventId: string; eventType: EventType; endpointId: string }>,
 ): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
     `with w as (
-       select id, active from webhooks where tenant_id = $1::text and id = any($4::uuid[]) for share
+       select id, active and (email is null or confirmed_at is not null) as sends
+       from endpoints where tenant_id = $1::text and id = any($4::uuid[]) for share
      )
-     insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type, status)
-     select $1::text, d.event_id, d.webhook_id, $2::uuid, d.event_type,
-            case when w.active then 'PENDING' else 'HELD' end
-     from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, webhook_id, event_type)
-     join w on w.id = d.webhook_id
+     insert into deliveries (tenant_id, event_id, endpoint_id, book_uuid, event_type, status)
+     select $1::text, d.event_id, d.endpoint_id, $2::uuid, d.event_type,
+            case when w.sends then 'PENDING' else 'HELD' end
+     from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, endpoint_id, event_type)
+     join w on w.id = d.endpoint_id
      on conflict do nothing`,
-    [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.webhookId), rows.map((r) => r.eventType)],
+    [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.endpointId), rows.map((r) => r.eventType)],
   );
 }
 
@@ -53,24 +55,24 @@ export async function findDelivery(
   pool: Pool,
   tenantId: string,
   eventId: string,
-  webhookId: string,
+  endpointId: string,
 ): Promise<(DeliveryRow & { payload: EventPayload }) | undefined> {
-  return (await findDeliveries(pool, tenantId, webhookId, [eventId]))[0];
+  return (await findDeliveries(pool, tenantId, endpointId, [eventId]))[0];
 }
 
 /** Several deliveries of one endpoint with their bodies (one query for a batch); missing ones are left out. */
 export async function findDeliveries(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   eventIds: string[],
 ): Promise<Array<DeliveryRow & { payload: EventPayload }>> {
   const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
-    `select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+    `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
             d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, e.payload
      from deliveries d join events e using (tenant_id, event_id)
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = any($3::text[])`,
-    [tenantId, webhookId, eventIds],
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`,
+    [tenantId, endpointId, eventIds],
   );
   return result.rows;
 }
@@ -90,11 +92,11 @@ export interface LoggedAttempt {
 /** Logs one attempt (once: a repeated log of the same attempt number is dropped) and the delivery's latest state. */
 export async function recordAttempt(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   attempt: LoggedAttempt,
   finish?: 'DELIVERED' | 'FAILED',
 ): Promise<void> {
-  await recordAttempts(pool, key.tenantId, key.webhookId, [
+  await recordAttempts(pool, key.tenantId, key.endpointId, [
     { eventId: key.eventId, attempt, ...(finish ? { finish } : {}) },
   ]);
 }
@@ -103,7 +105,7 @@ export async function recordAttempt(
 export async function recordAttempts(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   attempts: Array<{ eventId: string; attempt: LoggedAttempt; finish?: 'DELIVERED' | 'FAILED' }>,
 ): Promise<void> {
   if (attempts.length === 0) return;
@@ -113,7 +115,7 @@ export async function recordAttempts(
          as a(event_id, attempt, status_code, duration_ms, error, response_snippet, finish)
      ), logged as (
        insert into delivery_attempts
-         (tenant_id, event_id, webhook_id, attempt, status_code, duration_ms, error, response_snippet)
+         (tenant_id, event_id, endpoint_id, attempt, status_code, duration_ms, error, response_snippet)
        select $1::text, event_id, $2::uuid, attempt, status_code, duration_ms, error, response_snippet from a
        on conflict do nothing
      )
@@ -122,10 +124,10 @@ export async function recordAttempts(
        finished_at = case when a.finish is null then null else now() end
      from a
      -- A late or repeated attempt never reopens or fails a delivery already DELIVERED (a redelivery resets it first).
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
     [
       tenantId,
-      webhookId,
+      endpointId,
       attempts.map((a) => a.eventId),
       attempts.map((a) => a.attempt.number),
       attempts.map((a) => a.attempt.statusCode ?? null),
@@ -140,39 +142,41 @@ export async function recordAttempts(
 /** Ends a delivery without an attempt (its endpoint was deleted or disabled). */
 export async function finishDelivery(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   status: 'DELIVERED' | 'FAILED',
   error: string,
 ): Promise<void> {
   await pool.query(
     `update deliveries set status = $4::text, last_error = $5::text, finished_at = now()
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'`,
-    [key.tenantId, key.eventId, key.webhookId, status, safeText(error, MAX_ERROR_CHARS)],
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and status = 'PENDING'`,
+    [key.tenantId, key.eventId, key.endpointId, status, safeText(error, MAX_ERROR_CHARS)],
   );
 }
 
 /**
- * Holds a PENDING delivery whose endpoint is paused or disabled; true if it is HELD now. The endpoint's row is read
+ * Holds a PENDING delivery whose endpoint is paused, disabled or unconfirmed; true if it is HELD now. The endpoint's row is read
  * `for share`, so a resume committing meanwhile is seen: the delivery then stays PENDING (and false is returned).
  */
 export async function holdDelivery(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
 ): Promise<boolean> {
   const result = await pool.query<{ status: string }>(
     `with off as (
-       select 1 from webhooks where tenant_id = $1::text and id = $3::uuid and not active for share
+       select 1 from endpoints
+       where tenant_id = $1::text and id = $3::uuid and not (active and (email is null or confirmed_at is not null))
+       for share
      ), held as (
        update deliveries set status = 'HELD'
-       where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and status = 'PENDING'
+       where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and status = 'PENDING'
          and exists (select from off)
        returning status
      )
      select status from held
      union all
      select status from deliveries
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid and not exists (select from held)`,
-    [key.tenantId, key.eventId, key.webhookId],
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid and not exists (select from held)`,
+    [key.tenantId, key.eventId, key.endpointId],
   );
   return result.rows[0]?.status === 'HELD';
 }
@@ -189,12 +193,12 @@ export interface AttemptRow {
 
 /** Deliveries (`d`) with their attempts in order, as `attempt_log`; callers add the where and order clauses. */
 const DELIVERIES_WITH_ATTEMPTS = `
-  select d.event_id, d.webhook_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+  select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
          d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
          coalesce((select json_agg(a order by a.attempt) from (
            select attempt, attempted_at, status_code, duration_ms, error, response_snippet
            from delivery_attempts a
-           where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.webhook_id = d.webhook_id) a),
+           where a.tenant_id = d.tenant_id and a.event_id = d.event_id and a.endpoint_id = d.endpoint_id) a),
            '[]'::json) as attempt_log,
          ${cursorTime('d.created_at')} as cursor_at
   from deliveries d`;
@@ -206,28 +210,28 @@ export type ListedDelivery = DeliveryRow & { attempt_log: AttemptRow[]; cursor_a
 export interface DeliveryPageAfter {
   createdAt: string;
   eventId: string;
-  webhookId: string;
+  endpointId: string;
 }
 
 /**
  * An endpoint's deliveries, newest first, keyset-paginated on (created_at, event_id): unique for one endpoint, and
  * neither changes when a delivery is attempted or redelivered.
  */
-export async function listWebhookDeliveries(
+export async function listEndpointDeliveries(
   pool: Pool,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   options: { status?: DeliveryRow['status'] | undefined; limit: number; after?: DeliveryPageAfter | undefined },
 ): Promise<ListedDelivery[]> {
   const result = await pool.query<ListedDelivery>(
     `${DELIVERIES_WITH_ATTEMPTS}
-     where d.tenant_id = $1::text and d.webhook_id = $2::uuid and ($3::text is null or d.status = $3::text)
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and ($3::text is null or d.status = $3::text)
        and ($5::timestamptz is null or (d.created_at, d.event_id) < ($5::timestamptz, $6::text))
      order by d.created_at desc, d.event_id desc
      limit $4::int`,
     [
       tenantId,
-      webhookId,
+      endpointId,
       options.status ?? null,
       options.limit,
       options.after?.createdAt ?? null,
@@ -237,7 +241,7 @@ export async function listWebhookDeliveries(
   return result.rows;
 }
 
-/** A book's deliveries to every endpoint, newest first, keyset-paginated on (created_at, event_id, webhook_id). */
+/** A book's deliveries to every endpoint, newest first, keyset-paginated on (created_at, event_id, endpoint_id). */
 export async function listBookDeliveries(
   pool: Pool,
   tenantId: string,
@@ -248,8 +252,8 @@ export async function listBookDeliveries(
     `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.book_uuid = $2::uuid and ($3::text is null or d.status = $3::text)
        and ($5::timestamptz is null
-            or (d.created_at, d.event_id, d.webhook_id) < ($5::timestamptz, $6::text, $7::uuid))
-     order by d.created_at desc, d.event_id desc, d.webhook_id desc
+            or (d.created_at, d.event_id, d.endpoint_id) < ($5::timestamptz, $6::text, $7::uuid))
+     order by d.created_at desc, d.event_id desc, d.endpoint_id desc
      limit $4::int`,
     [
       tenantId,
@@ -258,7 +262,7 @@ export async function listBookDeliveries(
       options.limit,
       options.after?.createdAt ?? null,
       options.after?.eventId ?? null,
-      options.after?.webhookId ?? null,
+      options.after?.endpointId ?? null,
     ],
   );
   return result.rows;
@@ -269,7 +273,7 @@ export async function listEventDeliveries(pool: Pool, tenantId: string, eventIds
   const result = await pool.query<ListedDelivery>(
     `${DELIVERIES_WITH_ATTEMPTS}
      where d.tenant_id = $1::text and d.event_id = any($2::text[])
-     order by d.created_at, d.event_id, d.webhook_id`,
+     order by d.created_at, d.event_id, d.endpoint_id`,
     [tenantId, eventIds],
   );
   return result.rows;
@@ -278,17 +282,17 @@ export async function listEventDeliveries(pool: Pool, tenantId: string, eventIds
 /** A page of one delivery's attempts, oldest first; `afterAttempt` is the last number of the page before. */
 export async function listAttemptPage(
   pool: Pool,
-  key: { tenantId: string; eventId: string; webhookId: string },
+  key: { tenantId: string; eventId: string; endpointId: string },
   page: { limit: number; afterAttempt?: number | undefined },
 ): Promise<AttemptRow[]> {
   const result = await pool.query<AttemptRow>(
     `select attempt, to_json(attempted_at) #>> '{}' as attempted_at, status_code, duration_ms, error, response_snippet
      from delivery_attempts
-     where tenant_id = $1::text and event_id = $2::text and webhook_id = $3::uuid
+     where tenant_id = $1::text and event_id = $2::text and endpoint_id = $3::uuid
        and ($4::int is null or attempt > $4::int)
      order by attempt
      limit $5::int`,
-    [key.tenantId, key.eventId, key.webhookId, page.afterAttempt ?? null, page.limit],
+    [key.tenantId, key.eventId, key.endpointId, page.afterAttempt ?? null, page.limit],
   );
   return result.rows;
 }
@@ -309,14 +313,14 @@ export interface ReopenedDelivery {
 export async function reopenDeliveries(
   client: Pick<PoolClient, 'query'>,
   tenantId: string,
-  filter: { webhookId: string } & ({ eventId: string } | { failedSince: string } | { held: true }),
+  filter: { endpointId: string } & ({ eventId: string } | { failedSince: string } | { held: true }),
 ): Promise<ReopenedDelivery[]> {
   const eventId = 'eventId' in filter ? filter.eventId : null;
   const failedSince = 'failedSince' in filter ? filter.failedSince : null;
   const result = await client.query<ReopenedDelivery>(
     `with reopened as (
        update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
-       where tenant_id = $1::text and webhook_id = $2::uuid and status <> 'PENDING'
+       where tenant_id = $1::text and endpoint_id = $2::uuid and status <> 'PENDING'
          -- A book retention is emptying keeps nothing to deliver (its deliveries are being deleted).
          and not exists (select 1 from books b where b.tenant_id = deliveries.tenant_id
                           and b.book_uuid = deliveries.book_uuid and b.pruned_at is not null)
@@ -326,7 +330,7 @@ export async function reopenDeliveries(
        returning event_id, event_type, book_uuid, created_at
      )
      select event_id, event_type, book_uuid from reopened order by created_at, event_id`,
-    [tenantId, filter.webhookId, eventId, failedSince],
+    [tenantId, filter.endpointId, eventId, failedSince],
   );
   return result.rows;
 }

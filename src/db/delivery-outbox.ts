@@ -7,7 +7,7 @@ import type { Pool, PoolClient } from './pool.js';
 export interface OutboxEntry {
   id: string;
   tenant_id: string;
-  webhook_id: EndpointId;
+  endpoint_id: EndpointId;
   book_uuid: string;
   events: Array<{ eventId: EventId; type: EventType }>;
   /** The endpoint, to label its delivery workflow. */
@@ -23,7 +23,7 @@ export async function addToOutbox(
   client: Pick<PoolClient, 'query'>,
   taskQueue: string,
   tenantId: string,
-  webhookId: string,
+  endpointId: string,
   reopened: ReopenedDelivery[],
   graceMs: number,
 ): Promise<OutboxEntry[]> {
@@ -34,17 +34,17 @@ export async function addToOutbox(
   if (byBook.size === 0) return [];
   const result = await client.query<OutboxEntry>(
     `with added as (
-       insert into delivery_outbox (task_queue, tenant_id, webhook_id, book_uuid, events, available_at)
+       insert into delivery_outbox (task_queue, tenant_id, endpoint_id, book_uuid, events, available_at)
        select $6::text, $1::text, $2::uuid, book_uuid, events, now() + $5::bigint * interval '1 millisecond'
        from unnest($3::uuid[], $4::jsonb[]) as o(book_uuid, events)
-       returning id::text, tenant_id, webhook_id, book_uuid, events
+       returning id::text, tenant_id, endpoint_id, book_uuid, events
      )
      select added.*, w.url, w.email from added
-     join webhooks w on w.tenant_id = added.tenant_id and w.id = added.webhook_id
+     join endpoints w on w.tenant_id = added.tenant_id and w.id = added.endpoint_id
      order by added.id`,
     [
       tenantId,
-      webhookId,
+      endpointId,
       [...byBook.keys()],
       [...byBook.values()].map((events) => JSON.stringify(events)),
       graceMs,
@@ -71,10 +71,10 @@ export async function claimOutbox(
          select id from delivery_outbox where task_queue = $3::text and available_at <= now()
          order by id limit $1::int for update skip locked
        )
-       returning o.id, o.tenant_id, o.webhook_id, o.book_uuid, o.events
+       returning o.id, o.tenant_id, o.endpoint_id, o.book_uuid, o.events
      )
-     select claimed.id::text, claimed.tenant_id, claimed.webhook_id, claimed.book_uuid, claimed.events, w.url, w.email
-     from claimed join webhooks w on w.tenant_id = claimed.tenant_id and w.id = claimed.webhook_id
+     select claimed.id::text, claimed.tenant_id, claimed.endpoint_id, claimed.book_uuid, claimed.events, w.url, w.email
+     from claimed join endpoints w on w.tenant_id = claimed.tenant_id and w.id = claimed.endpoint_id
      order by claimed.id`,
     [limit, leaseMs, taskQueue],
   );

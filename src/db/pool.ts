@@ -20,3 +20,18 @@ export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Prom
     client.release();
   }
 }
+
+/** Runs `fn` in a transaction on one pooled client: committed when it returns, rolled back when it throws. */
+export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withClient(pool, async (client) => {
+    await client.query('begin');
+    try {
+      const result = await fn(client);
+      await client.query('commit');
+      return result;
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    }
+  });
+}

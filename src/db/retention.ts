@@ -20,7 +20,7 @@ export function pruneDeliveryAttempts(pool: Pool, ageMs: number, limit: number):
     `with gone as (
        delete from delivery_attempts where ctid = any(array(
          select a.ctid from delivery_attempts a
-         join deliveries d on d.tenant_id = a.tenant_id and d.event_id = a.event_id and d.webhook_id = a.webhook_id
+         join deliveries d on d.tenant_id = a.tenant_id and d.event_id = a.event_id and d.endpoint_id = a.endpoint_id
          where ${olderThan('a.attempted_at', '$1')} and d.status <> 'PENDING'
          limit $2::int))
        returning 1)
@@ -122,7 +122,7 @@ const BOOK_DETAIL: Array<{ table: string; sql: string }> = [
     sql: `delete from delivery_attempts where ctid = any(array(
             select a.ctid from ${BOOKS} join ${ofBook('deliveries')}
             join delivery_attempts a on a.tenant_id = t.tenant_id and a.event_id = t.event_id
-                                    and a.webhook_id = t.webhook_id
+                                    and a.endpoint_id = t.endpoint_id
             limit $3::int))`,
   },
   ...['deliveries', 'documents', 'verification_results', 'book_analytics'].map((table) => ({

@@ -9,7 +9,7 @@ import {
   type LoggedAttempt,
 } from '../db/deliveries.js';
 import type { Pool } from '../db/pool.js';
-import { findWebhookWithSecrets, recordEndpointHealth } from '../db/webhooks.js';
+import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
@@ -34,11 +34,11 @@ export interface DeliveryDeps extends SendDeps {
   publicUrl?: string | undefined;
 }
 
-/** One event's delivery to one endpoint (the endpoint's column is still named webhook_id). */
+/** One event's delivery to one endpoint. */
 export interface DeliveryKey {
   tenantId: string;
   eventId: EventId;
-  webhookId: EndpointId;
+  endpointId: EndpointId;
 }
 
 /** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
@@ -61,20 +61,23 @@ export interface AttemptWrites {
 export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
   const [rows, endpoint] = await Promise.all([
     findDeliveries(pool, tenantId, endpointId, eventIds),
-    findWebhookWithSecrets(pool, tenantId, endpointId),
+    findEndpointWithSecrets(pool, tenantId, endpointId),
   ]);
   return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
 }
 
 /** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
 export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
-  findWebhookWithSecrets(pool, tenantId, endpointId);
+  findEndpointWithSecrets(pool, tenantId, endpointId);
 
-/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint active. */
+/** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
-  delivery?.status === 'PENDING' && endpoint?.active === true;
+  delivery?.status === 'PENDING' && endpoint !== undefined && sendsTo(endpoint);
 
-/** Holds a delivery of an endpoint that is off; one turned on again meanwhile is tried again at once instead. */
+/**
+ * Holds a delivery of an endpoint that is off (or an address not yet confirmed); one turned on (or confirmed)
+ * meanwhile is tried again at once instead.
+ */
 async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecision> {
   if (await holdDelivery(deps.pool, key)) return { status: 'HELD' };
   return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
@@ -82,7 +85,7 @@ async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecisi
 
 /**
  * Attempt `roundAttempt` (1-based, within the delivery's round) of one loaded delivery: sends it unless it is
- * finished, held, or its endpoint is gone, paused or disabled (then it is held), and runs stages 2 to 4.
+ * finished, held, or its endpoint is gone, paused, disabled or unconfirmed (then it is held), and runs stages 2 to 4.
  */
 async function attemptDelivery(
   deps: DeliveryDeps,
@@ -99,10 +102,17 @@ async function attemptDelivery(
     countFinishedDelivery('FAILED');
     return { status: 'FAILED' };
   }
-  if (!endpoint.active) return hold(deps, key);
+  if (!sendsTo(endpoint)) return hold(deps, key);
 
   // (2) sign and send, (3) health, (4) decide.
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
+    // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
+    // counted against its health. Temporal runs the attempt again, with the same webhook-id.
+    const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
+    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + roundAttempt, result), error });
+    deps.cancel.throwIfAborted();
+  }
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
   const now = Date.now();
   const verdict = judgeAttempt({
@@ -117,7 +127,7 @@ async function attemptDelivery(
   const logged = loggedAttempt(delivery.round_base + roundAttempt, result);
   const finish = verdict.kind === 'finished' ? verdict.status : undefined;
   await writes.log(key.eventId, logged, finish);
-  const channel = endpoint.email ? 'email' : 'webhook';
+  const channel = endpoint.email ? 'email' : 'url';
   observeDeliveryAttempt({ channel, outcome: result.outcome.kind, durationMs: result.durationMs, finish, delivery });
   // (6) act on the decision.
   switch (verdict.kind) {
@@ -125,7 +135,7 @@ async function attemptDelivery(
       return { status: verdict.status };
     case 'disable':
       // Disabling holds this delivery with every other one of the endpoint: re-enabling it sends them.
-      await disableEndpoint(deps, key.tenantId, key.webhookId, verdict.reason);
+      await disableEndpoint(deps, key.tenantId, key.endpointId, verdict.reason);
       return hold(deps, key);
     case 'retry':
       return {
@@ -137,9 +147,9 @@ async function attemptDelivery(
 
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.webhookId, [key.eventId]);
+  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
   const writes: AttemptWrites = {
-    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.webhookId, delivered),
+    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, delivered),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
   return attemptDelivery(deps, key, deliveries.get(key.eventId), endpoint, roundAttempt, writes);
@@ -171,14 +181,7 @@ export async function attemptBatch(
   };
   const decisions = await Promise.all(
     eventIds.map((eventId) =>
-      attemptDelivery(
-        deps,
-        { tenantId, eventId, webhookId: endpointId },
-        deliveries.get(eventId),
-        endpoint,
-        roundAttempt,
-        writes,
-      ),
+      attemptDelivery(deps, { tenantId, eventId, endpointId }, deliveries.get(eventId), endpoint, roundAttempt, writes),
     ),
   );
   return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));

@@ -143,15 +143,15 @@ export function renderEmail(payload: EventPayload, links: MailLinks = {}): Rende
   });
 }
 
-/** The operational mail for `webhook.disabled`: which endpoint, why, and how to turn it on again. */
+/** The operational mail for `endpoint.disabled`: which endpoint, why, and how to turn it on again. */
 export function renderDisabledEmail(
   endpoint: { id: string; target: string; reason: string },
   links: MailLinks = {},
 ): RenderedMail {
   const href = consoleUrl(links, `/endpoints/${encodeURIComponent(endpoint.id)}`);
   return renderMail({
-    subject: `bookbell disabled a webhook endpoint: ${endpoint.reason}`,
-    heading: 'A webhook endpoint was disabled',
+    subject: `bookbell disabled an endpoint: ${endpoint.reason}`,
+    heading: 'An endpoint was disabled',
     blocks: [
       {
         kind: 'facts',
@@ -165,7 +165,7 @@ export function renderDisabledEmail(
         kind: 'paragraph',
         text:
           'Its deliveries are held meanwhile: nothing is lost. Enable it again with ' +
-          `PATCH /v1/webhooks/${endpoint.id} {"active": true}: the held deliveries are then sent, in order.`,
+          `PATCH /v1/endpoints/${endpoint.id} {"active": true}: the held deliveries are then sent, in order.`,
       },
       ...(href ? [{ kind: 'link' as const, text: 'Open the endpoint in the console', href }] : []),
     ],
@@ -173,7 +173,7 @@ export function renderDisabledEmail(
   });
 }
 
-/** How an endpoint is named in the Temporal UI: a webhook's host, or the address a subscription mails. */
+/** How an endpoint is named in the Temporal UI: an endpoint's host, or the address a subscription mails. */
 export function endpointLabel(endpoint: { url: string | null; email: string | null }): string {
   return endpoint.url ? new URL(endpoint.url).host : `mail ${endpoint.email ?? ''}`;
 }

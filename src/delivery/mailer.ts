@@ -2,7 +2,7 @@ import nodemailer, { type Transporter } from 'nodemailer';
 import type { AttemptResult } from './send.js';
 
 /**
- * Sends e-mail notifications through SMTP (SMTP_URL). Its answers map onto the same outcomes as webhooks: accepted
+ * Sends e-mail notifications through SMTP (SMTP_URL). Its answers map onto the same outcomes as endpoints: accepted
  * → delivered; a permanent 5xx refusal → rejected; a 4xx, timeout or connection error → retry.
  */
 export class Mailer {
@@ -27,6 +27,7 @@ export class Mailer {
     to: string,
     message: { subject: string; text: string; html?: string | undefined; eventId: string },
     timeoutMs: number,
+    cancel?: AbortSignal,
   ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
@@ -46,6 +47,8 @@ export class Mailer {
         }),
         new Promise((_, reject) => {
           timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms`)), timeoutMs);
+          // nodemailer takes no signal: stop waiting (the SMTP exchange ends on its own timeouts).
+          cancel?.addEventListener('abort', () => reject(new Error('cancelled')), { once: true });
         }),
       ])) as { response?: string };
       return { outcome: { kind: 'delivered', statusCode: 250 }, durationMs: elapsed(), responseSnippet: info.response };

@@ -1,22 +1,27 @@
 import type { EventId } from '../contract/ids.js';
-import type { WebhookRow, WebhookSecrets } from '../db/webhooks.js';
+import type { EndpointRow, EndpointSecrets } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { renderEmail, type MailLinks } from './email-content.js';
 import type { Mailer } from './mailer.js';
-import type { AttemptResult, WebhookSender } from './send.js';
+import type { AttemptResult, EndpointSender } from './send.js';
 import { signatureHeaders, type SigningKeys } from './signing.js';
 
-/** An endpoint as the pipeline loads it: a webhook URL or an e-mail address, with its signing secrets. */
-export type Endpoint = WebhookRow & WebhookSecrets;
+/** An endpoint as the pipeline loads it: an endpoint URL or an e-mail address, with its signing secrets. */
+export type Endpoint = EndpointRow & EndpointSecrets;
 
 /** What the send stage needs: the SSRF-guarded sender, the mailer (absent without SMTP_URL), the attempt timeout. */
 export interface SendDeps {
-  sender: WebhookSender;
+  sender: EndpointSender;
   mailer?: Mailer | undefined;
   timeoutMs: number;
+  /**
+   * The activity's cancellation (worker shutdown, a cancelled workflow): aborts the send in flight. The pipeline then
+   * logs nothing for the attempt; the next one carries the same `webhook-id`.
+   */
+  cancel?: AbortSignal | undefined;
 }
 
-/** One message in both forms: the JSON body a webhook gets, the e-mail an address gets. */
+/** One message in both forms: the JSON body an endpoint gets, the e-mail an address gets. */
 export interface Message {
   eventId: EventId;
   body: string;
@@ -39,7 +44,12 @@ export function eventMessage(payload: EventPayload, links: MailLinks = {}): Mess
 export async function sendToEndpoint(deps: SendDeps, endpoint: Endpoint, message: Message): Promise<AttemptResult> {
   if (endpoint.email) {
     if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
-    return deps.mailer.send(endpoint.email, { ...message.email, eventId: message.eventId }, deps.timeoutMs);
+    return deps.mailer.send(
+      endpoint.email,
+      { ...message.email, eventId: message.eventId },
+      deps.timeoutMs,
+      deps.cancel,
+    );
   }
   const url = endpoint.url as string;
   const inGrace =
@@ -52,10 +62,11 @@ export async function sendToEndpoint(deps: SendDeps, endpoint: Endpoint, message
       message.body,
       signatureHeaders(keys, message.eventId, new Date(), message.body),
       deps.timeoutMs,
+      deps.cancel,
     );
   if (scheme !== 'ocrolus' || !previousSecret) return send({ scheme, secret: endpoint.secret, previousSecret });
   const first = await send({ scheme, secret: endpoint.secret });
-  if (!isUnauthenticated(first)) return first;
+  if (!isUnauthenticated(first) || deps.cancel?.aborted) return first;
   const second = await send({ scheme, secret: previousSecret });
   return {
     ...second,

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
 import { Agent, fetch as undiciFetch } from 'undici';
-import { ForbiddenDestinationError, type DestinationPolicy } from './ssrf.js';
+import { ForbiddenDestinationError, hostOf, type DestinationPolicy } from './ssrf.js';
 
 /** How a receiver's answer is taken, for the retry decision and the attempt log. */
 export type AttemptOutcome =
@@ -9,7 +9,7 @@ export type AttemptOutcome =
   | { kind: 'gone'; statusCode: number }
   /** 3xx (never followed) and 4xx other than 408/429: retrying would not help. */
   | { kind: 'rejected'; statusCode: number }
-  /** The URL leads to a private or local address (SSRF protection): never sent. */
+  /** The URL leads to an address that is not publicly routable (SSRF protection): never sent. */
   | { kind: 'forbidden' }
   /** 408, 429, 5xx, timeouts and connection errors; `retryAfterMs` from the receiver's Retry-After. */
   | { kind: 'retry'; statusCode?: number; retryAfterMs?: number };
@@ -43,6 +43,12 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
   return Number.isNaN(at) ? undefined : Math.max(0, at - now);
 }
 
+/** Resolution failures as the attempt log names them: retried, since a name may come to resolve (or DNS to answer). */
+const DNS_FAILURES: Record<string, string> = {
+  ENOTFOUND: 'the host name does not resolve (ENOTFOUND)',
+  EAI_AGAIN: 'the host name could not be resolved: DNS did not answer in time (EAI_AGAIN)',
+};
+
 /** The first RESPONSE_SNIPPET_BYTES bytes of a response; the rest is never read (a receiver may answer with a lot). */
 async function readSnippet(response: Response): Promise<string> {
   if (!response.body) return '';
@@ -66,23 +72,32 @@ async function readSnippet(response: Response): Promise<string> {
 }
 
 /**
- * Sends signed webhook bodies, only to destinations the policy allows: names are resolved and checked by the policy's
+ * Sends signed bodies, only to destinations the policy allows: names are resolved and checked by the policy's
  * lookup, and the connection goes to the address that was checked.
  */
-export class WebhookSender {
+export class EndpointSender {
   private readonly agent: Agent;
 
   constructor(private readonly destinations: DestinationPolicy) {
     this.agent = new Agent({ connect: { lookup: destinations.lookup }, keepAliveTimeout: 10_000 });
   }
 
-  /** POSTs one signed body; never follows redirects, never throws. */
-  async send(url: string, body: string, headers: Record<string, string>, timeoutMs: number): Promise<AttemptResult> {
+  /**
+   * POSTs one signed body; never follows redirects, never throws. `cancel` (the activity's cancellation) cuts the
+   * request short like the timeout does.
+   */
+  async send(
+    url: string,
+    body: string,
+    headers: Record<string, string>,
+    timeoutMs: number,
+    cancel?: AbortSignal,
+  ): Promise<AttemptResult> {
     const started = performance.now();
     const elapsed = () => Math.round(performance.now() - started);
     // IP literals skip the lookup: check them here.
-    const hostname = new URL(url).hostname.replace(/^\[|\]$/g, '');
-    const literalRefusal = isIP(hostname) ? this.destinations.refusal(hostname, hostname) : undefined;
+    const host = hostOf(new URL(url));
+    const literalRefusal = isIP(host) ? this.destinations.literalRefusal(host) : undefined;
     if (literalRefusal) return { outcome: { kind: 'forbidden' }, durationMs: 0, error: literalRefusal };
     try {
       const response = await undiciFetch(url, {
@@ -90,7 +105,7 @@ export class WebhookSender {
         body,
         headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
         redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
+        signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs),
         dispatcher: this.agent,
       });
       const text = await readSnippet(response);
@@ -104,8 +119,11 @@ export class WebhookSender {
       if (error.cause instanceof ForbiddenDestinationError) {
         return { outcome: { kind: 'forbidden' }, durationMs: elapsed(), error: error.cause.message };
       }
+      const code = error.cause?.code;
       const reason =
-        error.name === 'TimeoutError' ? `timed out after ${timeoutMs} ms` : (error.cause?.code ?? error.message);
+        error.name === 'TimeoutError'
+          ? `timed out after ${timeoutMs} ms`
+          : ((code && DNS_FAILURES[code]) ?? code ?? error.message);
       return { outcome: { kind: 'retry' }, durationMs: elapsed(), error: reason };
     }
   }

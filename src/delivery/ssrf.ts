@@ -1,42 +1,26 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import { BlockList, isIP } from 'node:net';
+import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { classifyAddress, parseAddress, unmapped } from '../net/address-class.js';
 
 /**
- * Where a tenant's webhook may never reach: this host and its private side. Loopback, private (RFC 1918), carrier-
- * grade NAT, link-local (cloud metadata at 169.254.169.254), unique-local, multicast, reserved, unspecified and
- * benchmarking ranges, in IPv4 and IPv6 (IPv4-mapped IPv6 included).
+ * What a refusal says. Never the address a name resolved to, nor its kind: a tenant must not learn what this
+ * deployment's names resolve to, nor map its network through our error messages.
  */
-const NON_GLOBAL = new BlockList();
-for (const [network, prefix] of [
-  ['0.0.0.0', 8],
-  ['10.0.0.0', 8],
-  ['100.64.0.0', 10],
-  ['127.0.0.0', 8],
-  ['169.254.0.0', 16],
-  ['172.16.0.0', 12],
-  ['192.0.0.0', 24],
-  ['192.0.2.0', 24],
-  ['192.168.0.0', 16],
-  ['198.18.0.0', 15],
-  ['198.51.100.0', 24],
-  ['203.0.113.0', 24],
-  ['224.0.0.0', 4],
-  ['240.0.0.0', 4],
-] as const) {
-  NON_GLOBAL.addSubnet(network, prefix, 'ipv4');
-}
-for (const [network, prefix] of [
-  ['::', 128],
-  ['::1', 128],
-  ['64:ff9b:1::', 48],
-  ['100::', 64],
-  ['2001:db8::', 32],
-  ['fc00::', 7],
-  ['fe80::', 10],
-  ['ff00::', 8],
-] as const) {
-  NON_GLOBAL.addSubnet(network, prefix, 'ipv6');
-}
+export const NOT_ROUTABLE = {
+  name: 'the host resolves to an address that is not publicly routable',
+  literal: 'the host is an address that is not publicly routable',
+} as const;
+
+/**
+ * What an allow-listed host name may reach beyond the public internet: the private networks internal receivers live
+ * on. Never this host (loopback, unspecified), link-local (cloud metadata at 169.254.169.254), multicast or reserved
+ * space: a name's DNS can change, so those take an address or CIDR entry of their own.
+ */
+const NAMED_INTERNAL_RANGES = new Set(['private', 'carrierGradeNat', 'uniqueLocal', 'deprecatedSiteLocal']);
+
+type Cidr = [ipaddr.IPv4 | ipaddr.IPv6, number];
+const single = (address: ipaddr.IPv4 | ipaddr.IPv6): Cidr => [address, address.kind() === 'ipv4' ? 32 : 128];
 
 const lookupAll = (hostname: string) =>
   new Promise<LookupAddress[]>((resolve, reject) =>
@@ -48,43 +32,58 @@ export class ForbiddenDestinationError extends Error {
   readonly code = 'EFORBIDDEN_DESTINATION';
 }
 
-/** The operator's exceptions (WEBHOOK_ALLOWED_HOSTS): host names, IP addresses and CIDR ranges. */
+/** `url.hostname` without the brackets of an IPv6 literal. */
+export const hostOf = (url: URL) => url.hostname.replace(/^\[|\]$/g, '');
+
+/**
+ * Where endpoints may lead: globally routable unicast addresses (src/net/address-class.ts), plus the operator's
+ * exceptions (ENDPOINT_ALLOWED_HOSTS): IP addresses and CIDR ranges, reachable by any name; and host names, which are
+ * still resolved and checked — they may reach private networks too, nothing else.
+ */
 export class DestinationPolicy {
-  private readonly hosts = new Set<string>();
-  private readonly allowed = new BlockList();
+  private readonly names = new Set<string>();
+  private readonly ranges: Cidr[] = [];
 
   constructor(allowedHosts: string[] = []) {
     for (const entry of allowedHosts.map((host) => host.trim().toLowerCase()).filter(Boolean)) {
-      const [address, prefix] = entry.split('/');
-      const family = isIP(address ?? '');
-      if (family === 0) this.hosts.add(entry);
-      else if (prefix === undefined) this.allowed.addAddress(address as string, family === 4 ? 'ipv4' : 'ipv6');
-      else this.allowed.addSubnet(address as string, Number(prefix), family === 4 ? 'ipv4' : 'ipv6');
+      const [address, prefix] = entry.split('/') as [string, string | undefined];
+      if (isIP(address) === 0) this.names.add(entry);
+      else if (prefix === undefined) this.ranges.push(single(unmapped(parseAddress(address))));
+      else this.ranges.push(ipaddr.parseCIDR(entry));
     }
   }
 
-  /** Why `address` (reached as `hostname`) is refused, or undefined when it may be reached. */
-  refusal(hostname: string, address: string): string | undefined {
-    const family = isIP(address) === 6 ? 'ipv6' : 'ipv4';
-    if (this.hosts.has(hostname.toLowerCase()) || this.allowed.check(address, family)) return undefined;
-    if (NON_GLOBAL.check(address, family)) return `${hostname} is a private or local address (${address})`;
-    return undefined;
+  /** Whether `address`, reached by the name `hostname` (undefined for an IP literal), may be connected to. */
+  allows(hostname: string | undefined, address: string): boolean {
+    // ::ffff:a.b.c.d is a.b.c.d to this host's network stack, and to the allow-list.
+    const parsed = unmapped(parseAddress(address));
+    const listed = this.ranges.some(([net, bits]) => net.kind() === parsed.kind() && parsed.match(net, bits));
+    if (listed) return true;
+    const { global, range } = classifyAddress(address);
+    if (global) return true;
+    return hostname !== undefined && this.names.has(hostname.toLowerCase()) && NAMED_INTERNAL_RANGES.has(range);
+  }
+
+  /** Why the IP literal `host` may not be reached, or undefined. */
+  literalRefusal(host: string): string | undefined {
+    return this.allows(undefined, host) ? undefined : NOT_ROUTABLE.literal;
   }
 
   /**
-   * Why a webhook URL may not be registered, or undefined. Names are resolved now as well as at every delivery; one
+   * Why an endpoint URL may not be registered, or undefined. Names are resolved now as well as at every delivery; one
    * that does not resolve yet is accepted (its deliveries fail and retry until it does).
    */
   async urlRefusal(url: URL): Promise<string | undefined> {
-    const hostname = url.hostname.replace(/^\[|\]$/g, '');
-    if (isIP(hostname)) return this.refusal(hostname, hostname);
-    const addresses = await lookupAll(hostname).catch(() => []);
-    return addresses.map((address) => this.refusal(hostname, address.address)).find(Boolean);
+    const host = hostOf(url);
+    if (isIP(host)) return this.literalRefusal(host);
+    const addresses = await lookupAll(host).catch(() => []);
+    return addresses.every((a) => this.allows(host, a.address)) ? undefined : NOT_ROUTABLE.name;
   }
 
   /**
-   * A `dns.lookup` for the HTTP client: resolves, refuses forbidden addresses, and hands the client the address it
-   * checked, so the name cannot be re-resolved elsewhere between check and connect (DNS rebinding).
+   * A `dns.lookup` for the HTTP client: resolves, refuses the name if any of its addresses is forbidden, and hands
+   * the client the addresses it checked, so the connection goes to one of them and the name is not resolved again
+   * between check and connect (DNS rebinding).
    */
   readonly lookup = (
     hostname: string,
@@ -93,10 +92,10 @@ export class DestinationPolicy {
   ): void => {
     dnsLookup(hostname, { ...options, all: true }, (err, addresses) => {
       if (err) return callback(err, []);
-      const refused = addresses.map((a) => this.refusal(hostname, a.address)).find(Boolean);
-      if (refused) return callback(new ForbiddenDestinationError(refused), []);
-      const all = (options as { all?: boolean }).all;
-      if (all) return callback(null, addresses);
+      if (!addresses.every((a) => this.allows(hostname, a.address))) {
+        return callback(new ForbiddenDestinationError(NOT_ROUTABLE.name), []);
+      }
+      if ((options as { all?: boolean }).all) return callback(null, addresses);
       const first = addresses[0] as LookupAddress;
       return callback(null, first.address, first.family);
     });

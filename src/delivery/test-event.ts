@@ -22,7 +22,7 @@ function testMessage(): Message {
 }
 
 /**
- * POST /v1/webhooks/{id}/test: a test event through the attempt pipeline's send stage — signed (with the previous
+ * POST /v1/endpoints/{id}/test: a test event through the attempt pipeline's send stage — signed (with the previous
  * secret too during a rotation's grace) and sent exactly as a delivery would be — and recorded nowhere.
  */
 export async function sendTestEvent(

@@ -1,7 +1,7 @@
 import { Counter, Histogram } from 'prom-client';
 import { registry } from './registry.js';
 
-export type DeliveryChannel = 'webhook' | 'email';
+export type DeliveryChannel = 'url' | 'email';
 
 const attempts = new Counter({
   name: 'bookbell_delivery_attempts_total',

@@ -1,5 +1,6 @@
 import type Koa from 'koa';
 import { registry } from './registry.js';
+import { METRICS_CHALLENGE, METRICS_REFUSAL, metricsAuthorized } from './token.js';
 
 const CORE_SCRAPE_TIMEOUT_MS = 2000;
 
@@ -29,8 +30,20 @@ export async function metricsText(): Promise<string> {
 
 export const METRICS_CONTENT_TYPE = registry.contentType;
 
-/** `GET /metrics` for the Koa app (no API key: it carries no tenant data). */
-export async function serveMetrics(ctx: Koa.Context): Promise<void> {
-  ctx.type = METRICS_CONTENT_TYPE;
-  ctx.body = await metricsText();
+/**
+ * `GET /metrics` for the Koa app: no API key (it carries no tenant data), but METRICS_TOKEN when the operator set one
+ * (see docs/security.md).
+ */
+export function serveMetrics(token: string | undefined) {
+  return async (ctx: Koa.Context): Promise<void> => {
+    if (!metricsAuthorized(ctx.get('authorization'), token)) {
+      ctx.status = 401;
+      ctx.set('WWW-Authenticate', METRICS_CHALLENGE);
+      ctx.type = 'text/plain';
+      ctx.body = METRICS_REFUSAL;
+      return;
+    }
+    ctx.type = METRICS_CONTENT_TYPE;
+    ctx.body = await metricsText();
+  };
 }

@@ -2,16 +2,23 @@ import { createServer, type Server } from 'node:http';
 import type { Logger } from '../logger.js';
 import { listenFailure } from '../startup/ports.js';
 import { METRICS_CONTENT_TYPE, metricsText } from './exposition.js';
+import { METRICS_CHALLENGE, METRICS_REFUSAL, metricsAuthorized } from './token.js';
 
 /** A bare `/metrics` listener for a process without the API (the worker role, METRICS_PORT). */
 export async function startMetricsServer(opts: {
   host: string;
   port: number;
   logger: Logger;
+  /** METRICS_TOKEN: required as a bearer token when set. */
+  token?: string | undefined;
 }): Promise<{ url: string; stop: () => Promise<void> }> {
   const server: Server = createServer((req, res) => {
     if (req.method !== 'GET' || req.url?.split('?')[0] !== '/metrics') {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('Not Found: scrape /metrics\n');
+      return;
+    }
+    if (!metricsAuthorized(req.headers.authorization, opts.token)) {
+      res.writeHead(401, { 'content-type': 'text/plain', 'www-authenticate': METRICS_CHALLENGE }).end(METRICS_REFUSAL);
       return;
     }
     metricsText().then(

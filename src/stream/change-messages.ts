@@ -21,7 +21,7 @@ export function toDeliveryChange(row: DeliveryRow): DeliveryChange {
     id: deliveryId(row),
     event_id: row.event_id,
     event_type: row.event_type,
-    webhook_id: row.webhook_id,
+    endpoint_id: row.endpoint_id,
     status: row.status,
     attempt_count: row.attempts,
     last_status_code: row.last_status_code,

@@ -24,7 +24,7 @@ export async function enqueueDeliveries(
   taskQueue: string,
   target: {
     tenantId: string;
-    webhookId: EndpointId;
+    endpointId: EndpointId;
     label: string;
     bookUuid: string;
     historyLimit?: number | undefined;
@@ -37,11 +37,11 @@ export async function enqueueDeliveries(
     ENDPOINT_DELIVERIES_WORKFLOW_TYPE,
     {
       taskQueue,
-      workflowId: endpointDeliveriesWorkflowId(target.tenantId, target.webhookId, target.bookUuid),
+      workflowId: endpointDeliveriesWorkflowId(target.tenantId, target.endpointId, target.bookUuid),
       args: [
         {
           tenantId: target.tenantId,
-          webhookId: target.webhookId,
+          endpointId: target.endpointId,
           bookUuid: target.bookUuid,
           endpointLabel: target.label,
           historyLimit: target.historyLimit,
@@ -53,7 +53,7 @@ export async function enqueueDeliveries(
       typedSearchAttributes: [
         { key: TenantIdAttribute, value: target.tenantId },
         { key: BookUuidAttribute, value: target.bookUuid },
-        { key: EndpointIdAttribute, value: target.webhookId },
+        { key: EndpointIdAttribute, value: target.endpointId },
         { key: DeliveryStatusAttribute, value: 'DELIVERING' },
       ],
     },

@@ -29,7 +29,7 @@ async function handOver(deps: HandOverDeps, entry: OutboxEntry): Promise<void> {
       deps.taskQueue,
       {
         tenantId: entry.tenant_id,
-        webhookId: entry.webhook_id,
+        endpointId: entry.endpoint_id,
         label: endpointLabel(entry),
         bookUuid: entry.book_uuid,
       },
@@ -47,7 +47,7 @@ async function handOver(deps: HandOverDeps, entry: OutboxEntry): Promise<void> {
  */
 export async function reopenAndHandOver<T extends { reopened: ReopenedDelivery[] }>(
   deps: HandOverDeps,
-  target: { tenantId: string; webhookId: string },
+  target: { tenantId: string; endpointId: string },
   reopen: (client: PoolClient) => Promise<T>,
 ): Promise<T> {
   const [result, entries] = await withClient(deps.pool, async (client) => {
@@ -58,7 +58,7 @@ export async function reopenAndHandOver<T extends { reopened: ReopenedDelivery[]
         client,
         deps.taskQueue,
         target.tenantId,
-        target.webhookId,
+        target.endpointId,
         reopened.reopened,
         OWN_HAND_OVER_MS,
       );
@@ -73,7 +73,7 @@ export async function reopenAndHandOver<T extends { reopened: ReopenedDelivery[]
     try {
       await handOver(deps, entry);
     } catch (err) {
-      deps.logger.warn({ err, webhookId: target.webhookId }, 'redelivery left to the outbox sweep');
+      deps.logger.warn({ err, endpointId: target.endpointId }, 'redelivery left to the outbox sweep');
       break; // in order: the rest wait for the sweep too
     }
   }

@@ -5,7 +5,7 @@ import { createActivities } from '../../activities/index.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
 import { Mailer } from '../delivery/mailer.js';
-import { WebhookSender } from '../delivery/send.js';
+import { EndpointSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
@@ -57,7 +57,7 @@ export interface BookWorkerOptions {
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
-  /** `allowedHosts`: private or local destinations webhooks may reach all the same (WEBHOOK_ALLOWED_HOSTS). */
+  /** `allowedHosts`: exceptions to public-only destinations (ENDPOINT_ALLOWED_HOSTS, see DestinationPolicy). */
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
@@ -87,7 +87,7 @@ export async function createBookWorker(
   const connection = await NativeConnection.connect(target);
   // Activities signal the delivery workflows through a client of their own.
   const clientConnection = await Connection.connect(target);
-  const sender = new WebhookSender(new DestinationPolicy(options.delivery.allowedHosts));
+  const sender = new EndpointSender(new DestinationPolicy(options.delivery.allowedHosts));
   const { smtpUrl, mailFrom } = options.delivery;
   const mailer = smtpUrl ? new Mailer(smtpUrl, mailFrom, options.delivery.timeoutMs) : undefined;
   const client = new Client({

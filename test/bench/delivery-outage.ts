@@ -41,7 +41,7 @@ async function main() {
   const port = (receiver.address() as AddressInfo).port;
   // A day's outage compressed: the same retry machinery, on a schedule of seconds.
   const { call, client, pool, tenantId, stop } = await startBenchSystem({
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
     DELIVERY_RETRY_SCHEDULE: '0s,1s,2s,4s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s,8s',
     DELIVERY_WINDOW: '1h',
   }).catch((err: unknown) => {
@@ -52,12 +52,12 @@ async function main() {
   const checked: Array<{ stage: string; failures: TaskFailures }> = [];
   try {
     const explain = async () => describeMissing(await compareRecorded(pool, acknowledged));
-    const { bookUuid, webhookId } = await timedStage(
+    const { bookUuid, endpointId } = await timedStage(
       'outage: fill the book',
       FILL_DEADLINE_MS,
       async () => {
         const endpoint = await expectStatus(
-          call('POST', '/v1/webhooks', {
+          call('POST', '/v1/endpoints', {
             url: `http://127.0.0.1:${port}/hooks`,
             events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
           }),
@@ -70,12 +70,12 @@ async function main() {
         await fillBook(call, uuid, docs, CONCURRENCY, acknowledged);
         await expectStatus(call('POST', `/v1/books/${uuid}/seal`), 202);
         acknowledged.seal(uuid);
-        return { bookUuid: uuid, webhookId: endpoint.id as string };
+        return { bookUuid: uuid, endpointId: endpoint.id as string };
       },
       explain,
     );
     // The outage runs from here: every event of the book is waiting for the endpoint.
-    const endpointWorkflow = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid));
+    const endpointWorkflow = client.workflow.getHandle(endpointDeliveriesWorkflowId(tenantId, endpointId, bookUuid));
     const maxPending = await timedStage('outage: endpoint down', OUTAGE_MS + 60_000, async () => {
       const outageStarted = Date.now();
       let pending = 0;
@@ -94,14 +94,14 @@ async function main() {
       stage,
       DRAIN_DEADLINE_MS,
       (deadline) =>
-        waitUntilRecorded(pool, acknowledged, { stage, timeoutMs: deadline.left(), webhookIds: [webhookId] }),
-      async () => describeMissing(await compareRecorded(pool, acknowledged, [webhookId])),
+        waitUntilRecorded(pool, acknowledged, { stage, timeoutMs: deadline.left(), endpointIds: [endpointId] }),
+      async () => describeMissing(await compareRecorded(pool, acknowledged, [endpointId])),
     );
     const drained = (Date.now() - back) / 1000;
     // What the receiver saw: every DELIVERED row must have reached it (ids are the events' own).
     const { rows: deliveredIds } = await pool.query<{ event_id: string }>(
-      `select event_id from deliveries where tenant_id = $1 and webhook_id = $2 and status = 'DELIVERED'`,
-      [tenantId, webhookId],
+      `select event_id from deliveries where tenant_id = $1 and endpoint_id = $2 and status = 'DELIVERED'`,
+      [tenantId, endpointId],
     );
     const neverReceived = deliveredIds.map((row) => row.event_id).filter((id) => !received.has(id));
     console.log(

@@ -91,7 +91,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
         TEMPORAL_ADDRESS: temporal.address,
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         ...ROLE_ENV,
         ...env,

@@ -6,7 +6,7 @@ import { listSome, StageTimeout } from './deadline.js';
 /** One request that reached the receiver. */
 export interface Arrival {
   /** `webhook-id` header (bookbell) or the body's `id` (the floor). */
-  webhookId: string;
+  endpointId: string;
   /** The body's event id, event name, book and document (bookbell). */
   eventId: string;
   eventName: string;
@@ -17,7 +17,7 @@ export interface Arrival {
 }
 
 /**
- * A CRM's webhook receiver on loopback: checks each Standard Webhooks signature (once `secret` is set), records every
+ * A CRM's endpoint receiver on loopback: checks each Standard Webhooks signature (once `secret` is set), records every
  * arrival, answers 204. `mode` scripts outages: `down` answers 503, `closed` refuses connections.
  */
 export class BenchReceiver {
@@ -61,7 +61,7 @@ export class BenchReceiver {
         }
         const json = JSON.parse(body) as Record<string, string | undefined>;
         this.arrivals.push({
-          webhookId: headers['webhook-id'] ?? json.id ?? '',
+          endpointId: headers['webhook-id'] ?? json.id ?? '',
           eventId: json.event_id ?? json.id ?? '',
           eventName: json.event_name ?? 'FLOOR',
           bookUuid: json.book_uuid ?? '',

@@ -35,7 +35,7 @@ const finalStatus = { SUCCEEDED: 'VERIFICATION_COMPLETE', FAILED: 'REJECTED' } a
 export async function compareRecorded(
   pool: Pool,
   acknowledged: Acknowledged,
-  webhookIds: string[] = [],
+  endpointIds: string[] = [],
 ): Promise<RecordedComparison> {
   const { tenantId } = acknowledged;
   const bookUuids = [...acknowledged.books.keys()];
@@ -74,28 +74,31 @@ export async function compareRecorded(
     eventsRecorded: expectedEvents.size - eventsMissing.length,
     eventsMissing,
   };
-  if (webhookIds.length > 0) {
+  if (endpointIds.length > 0) {
     const deliveries = await pool.query<{
       event_type: string;
       book_uuid: string;
       doc_uuid: string | null;
-      webhook_id: string;
+      endpoint_id: string;
       status: string;
     }>(
-      `select d.event_type, d.book_uuid::text, e.doc_uuid::text, d.webhook_id::text, d.status
+      `select d.event_type, d.book_uuid::text, e.doc_uuid::text, d.endpoint_id::text, d.status
        from deliveries d join events e using (tenant_id, event_id)
-       where d.tenant_id = $1 and d.book_uuid = any($2::uuid[]) and d.webhook_id = any($3::uuid[])`,
-      [tenantId, bookUuids, webhookIds],
+       where d.tenant_id = $1 and d.book_uuid = any($2::uuid[]) and d.endpoint_id = any($3::uuid[])`,
+      [tenantId, bookUuids, endpointIds],
     );
     const statusByKey = new Map(
-      deliveries.rows.map((row) => [`${eventKey(row.event_type, row.book_uuid, row.doc_uuid)} ${row.webhook_id}`, row]),
+      deliveries.rows.map((row) => [
+        `${eventKey(row.event_type, row.book_uuid, row.doc_uuid)} ${row.endpoint_id}`,
+        row,
+      ]),
     );
     const notDelivered: Record<string, number> = {};
     const notDeliveredKeys: string[] = [];
     let delivered = 0;
     for (const key of expectedEvents) {
-      for (const webhookId of webhookIds) {
-        const status = statusByKey.get(`${key} ${webhookId}`)?.status ?? 'MISSING';
+      for (const endpointId of endpointIds) {
+        const status = statusByKey.get(`${key} ${endpointId}`)?.status ?? 'MISSING';
         if (status === 'DELIVERED') {
           delivered += 1;
           continue;
@@ -105,7 +108,7 @@ export async function compareRecorded(
       }
     }
     comparison.deliveries = {
-      expected: expectedEvents.size * webhookIds.length,
+      expected: expectedEvents.size * endpointIds.length,
       delivered,
       notDelivered,
       notDeliveredKeys,
@@ -157,18 +160,18 @@ export function describeMissing(comparison: RecordedComparison): string {
 }
 
 /**
- * Waits until everything acknowledged is recorded (and delivered to `webhookIds`), at most `timeoutMs`; then prints
+ * Waits until everything acknowledged is recorded (and delivered to `endpointIds`), at most `timeoutMs`; then prints
  * the comparison and returns it, or throws naming what is missing.
  */
 export async function waitUntilRecorded(
   pool: Pool,
   acknowledged: Acknowledged,
-  options: { stage: string; timeoutMs: number; webhookIds?: string[] },
+  options: { stage: string; timeoutMs: number; endpointIds?: string[] },
 ): Promise<RecordedComparison> {
   const comparison = await pollUntil(
-    `${options.stage}: everything acknowledged recorded${options.webhookIds?.length ? ' and delivered' : ''}`,
+    `${options.stage}: everything acknowledged recorded${options.endpointIds?.length ? ' and delivered' : ''}`,
     options.timeoutMs,
-    () => compareRecorded(pool, acknowledged, options.webhookIds),
+    () => compareRecorded(pool, acknowledged, options.endpointIds),
     allRecorded,
     (last) => `${summarizeRecorded(last)}\n${describeMissing(last)}`,
   );

@@ -67,7 +67,7 @@ async function main() {
     const keyed = (path: string, body: unknown) =>
       request(api.url, 'POST', path, body, { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID() });
     const events = ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'];
-    await expectStatus(call('POST', '/v1/webhooks', { url: hooks, events }), 201);
+    await expectStatus(call('POST', '/v1/endpoints', { url: hooks, events }), 201);
     const counts: Array<Record<string, number>> = [];
     console.log(
       `retention soak: ${ROUNDS} rounds of ${BOOKS} books × ${DOCS} documents; every age ${AGE}, pruned every ${INTERVAL}`,
@@ -100,7 +100,7 @@ async function main() {
       // What a disabled endpoint records; nothing in this load disables one, so the soak writes them itself.
       await pool.query(
         `insert into operational_events (tenant_id, id, event_type, payload)
-         select $1, gen_random_uuid(), 'webhook.disabled', '{}' from generate_series(1, $2::int)`,
+         select $1, gen_random_uuid(), 'endpoint.disabled', '{}' from generate_series(1, $2::int)`,
         [tenantId, BOOKS],
       );
       await pollUntil(

@@ -113,7 +113,7 @@ function summarize(
     perSecond: firstArrival.size / seconds,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
-    duplicates: receiver.arrivals.length - new Set(receiver.arrivals.map((a) => a.webhookId)).size,
+    duplicates: receiver.arrivals.length - new Set(receiver.arrivals.map((a) => a.endpointId)).size,
   };
 }
 
@@ -153,9 +153,9 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
     const sendSeconds = (performance.now() - startedAt) / 1000;
     // Every signal sent is acknowledged: each id must arrive.
     const ids = new Set(signals.map(({ id }) => id));
-    await receiver.untilAll(ids, (a) => a.webhookId, deadline.left(), `${stage}: every floor event`);
+    await receiver.untilAll(ids, (a) => a.endpointId, deadline.left(), `${stage}: every floor event`);
     const cpuUsed = cpu();
-    const result = summarize(receiver, (a) => a.webhookId, sentAt, startedAt);
+    const result = summarize(receiver, (a) => a.endpointId, sentAt, startedAt);
     console.log(`[${stage}] acknowledged ${ids.size} signals; ${result.delivered}/${ids.size} arrived`);
     await within(
       `${stage}: every floor workflow finishing`,
@@ -202,7 +202,7 @@ async function bookbellPhase(
     const { key } = await createApiKey(infra.pool, tenantId, 'bench');
     const call: Call = (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` });
     const endpoint = await expectStatus(
-      call('POST', '/v1/webhooks', {
+      call('POST', '/v1/endpoints', {
         url: receiver.url,
         events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
       }),
@@ -273,7 +273,7 @@ async function bookbellPhase(
     await waitUntilRecorded(infra.pool, acknowledged, {
       stage,
       timeoutMs: Math.min(deadline.left(), 30_000),
-      webhookIds: [endpoint.id as string],
+      endpointIds: [endpoint.id as string],
     });
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
     await new Promise((resolve) => setTimeout(resolve, 1000));

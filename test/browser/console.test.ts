@@ -32,8 +32,8 @@ describe('console', () => {
     receiver = await startReceiver(() => ({ status: receiverDown ? 503 : 200 }));
     [system, browser] = await Promise.all([
       startTestSystem({
-        WEBHOOK_ALLOW_HTTP: 'true',
-        WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+        ENDPOINT_ALLOW_HTTP: 'true',
+        ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         // Two quick attempts, then the delivery gives up: a failed delivery within a second.
         DELIVERY_RETRY_SCHEDULE: '0s,300ms',
         DELIVERY_WINDOW: '1s',

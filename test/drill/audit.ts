@@ -125,18 +125,18 @@ export async function settle(
   // What the CRM was acknowledged must be in PostgreSQL, delivered (or, past a window, FAILED): a few seconds' grace
   // for the last rows, within the drill's own deadline.
   const { pool, client } = cluster.infra;
-  const webhookIds = [cluster.webhookId];
+  const endpointIds = [cluster.endpointId];
   // Past a retry window a delivery may end FAILED instead of DELIVERED; nothing else may be missing.
   const settled = (c: RecordedComparison) =>
     allRecorded(c) ||
     (options.failuresAllowed === true &&
       c.documentsMissing.length + c.documentsNotFinal.length + c.eventsMissing.length === 0 &&
       Object.keys(c.deliveries?.notDelivered ?? {}).every((status) => status === 'FAILED'));
-  let comparison = await compareRecorded(pool, options.acknowledged, webhookIds);
+  let comparison = await compareRecorded(pool, options.acknowledged, endpointIds);
   const recordedBy = Math.min(deadline, Date.now() + 15_000);
   while (!settled(comparison) && Date.now() < recordedBy) {
     await new Promise((resolve) => setTimeout(resolve, 1000));
-    comparison = await compareRecorded(pool, options.acknowledged, webhookIds);
+    comparison = await compareRecorded(pool, options.acknowledged, endpointIds);
   }
   const deliveries = comparison.deliveries;
   const taskFailures = await countTaskFailures(client, tenantWorkflows(cluster.tenantId), {
@@ -147,8 +147,8 @@ export async function settle(
     expected: expected.size,
     delivered,
     reportedFailed,
-    duplicates: arrivals.length - new Set(arrivals.map((a) => a.webhookId)).size,
-    foreignIds: arrivals.filter((a) => a.webhookId !== a.eventId).length,
+    duplicates: arrivals.length - new Set(arrivals.map((a) => a.endpointId)).size,
+    foreignIds: arrivals.filter((a) => a.endpointId !== a.eventId).length,
     lost: expected.size - delivered - reportedFailed,
     unrecorded:
       comparison.documentsMissing.length + comparison.documentsNotFinal.length + comparison.eventsMissing.length,

@@ -38,7 +38,7 @@ export function drillApi(cluster: Pick<DrillCluster, 'apiUrl' | 'apiKey'>) {
 }
 
 /**
- * One drill's own slice of a cluster: a tenant with a key and a webhook endpoint at a signature-checking receiver, a
+ * One drill's own slice of a cluster: a tenant with a key and an endpoint at a signature-checking receiver, a
  * task queue, `npm run worker` processes and one `npm run api` process on a fixed port (so a restarted API answers
  * where the CRM already sends), all on the shared dev server and database.
  */
@@ -47,8 +47,8 @@ export interface DrillCluster {
   tenantId: string;
   apiKey: string;
   apiUrl: string;
-  /** The tenant's one webhook endpoint (at `receiver`). */
-  webhookId: string;
+  /** The tenant's one endpoint (at `receiver`). */
+  endpointId: string;
   receiver: BenchReceiver;
   workers: RoleProcess[];
   startWorker: () => Promise<RoleProcess>;
@@ -79,7 +79,7 @@ export async function startDrillCluster(
   };
   await Promise.all([...Array.from({ length: options.workers }, startWorker), startApi()]);
   const { key } = await createApiKey(infra.pool, tenantId, 'drill');
-  const endpoint = await fetch(`http://127.0.0.1:${port}/v1/webhooks`, {
+  const endpoint = await fetch(`http://127.0.0.1:${port}/v1/endpoints`, {
     method: 'POST',
     headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
     body: JSON.stringify({
@@ -87,15 +87,15 @@ export async function startDrillCluster(
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
     }),
   });
-  if (endpoint.status !== 201) throw new Error(`webhook registration: ${endpoint.status} ${await endpoint.text()}`);
-  const { id: webhookId, secret } = (await endpoint.json()) as { id: string; secret: string };
+  if (endpoint.status !== 201) throw new Error(`endpoint registration: ${endpoint.status} ${await endpoint.text()}`);
+  const { id: endpointId, secret } = (await endpoint.json()) as { id: string; secret: string };
   receiver.secret = secret;
   return {
     infra,
     tenantId,
     apiKey: key,
     apiUrl: `http://127.0.0.1:${port}`,
-    webhookId,
+    endpointId,
     receiver,
     workers,
     startWorker,

@@ -58,7 +58,7 @@ export async function runDrill(infra: BenchInfra, scale: DrillScale, spec: Drill
   const cluster = await startDrillCluster(infra, { workers: spec.workers, env: spec.env ?? {} });
   const crm = new DrillCrm(cluster.apiUrl, cluster.apiKey, new Acknowledged(cluster.tenantId));
   const explain = async () =>
-    describeMissing(await compareRecorded(infra.pool, crm.acknowledged, [cluster.webhookId])) +
+    describeMissing(await compareRecorded(infra.pool, crm.acknowledged, [cluster.endpointId])) +
     `\n  events arrived at the receiver: ${cluster.receiver.arrivals.length}`;
   try {
     return await timedStage(

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { BenchInfra } from '../bench/harness.js';
 import { HOSTILE_SMTP_BEHAVIOURS, startHostileSmtpServer } from '../support/hostile-smtp.js';
 import { drillApi, HOSTILE_ENV, HOSTILE_WINDOW_MS, startDrillCluster } from './cluster.js';
@@ -28,19 +29,26 @@ export async function runHostileMailDrill(infra: BenchInfra): Promise<HostileMai
     for (const [i, behaviour] of HOSTILE_SMTP_BEHAVIOURS.entries()) {
       server.behaviour = behaviour;
       const before = { connections: server.connections, accepted: server.accepted };
-      const endpoint = await call('POST', '/v1/webhooks', { email: `ops+${i}@crm.test`, events: ['BOOK_COMPLETE'] });
+      // Confirmed already, as a subscription made before e-mail consent: its confirmation message would meet the
+      // hostile server too, and the drill counts only the delivery's connections.
+      const endpoint = { id: randomUUID() };
+      await infra.pool.query(
+        `insert into endpoints (tenant_id, id, email, events, signature_scheme, secret, confirmed_at)
+         values ($1, $2, $3, '{BOOK_COMPLETE}', 'standard', 'unused', now())`,
+        [cluster.tenantId, endpoint.id, `ops+${i}@crm.test`],
+      );
       const { book_uuid: bookUuid } = await call('POST', '/v1/books', { name: `hostile mail ${i}` });
       await call('POST', `/v1/books/${bookUuid}/seal`);
       const deadline = Date.now() + 30_000 + 2 * HOSTILE_WINDOW_MS;
       let list: Array<{ status: string; attempts: unknown[] }> = [];
       while (Date.now() < deadline) {
-        list = (await call('GET', `/v1/webhooks/${endpoint.id as string}/deliveries`)).data;
+        list = (await call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).data;
         if (list.length === 1 && list[0]?.status !== 'PENDING') break;
         await new Promise((resolve) => setTimeout(resolve, 300));
       }
       // A while after: a message accepted that comes again is a repeat; a hung-up attempt leaves no socket.
       await new Promise((resolve) => setTimeout(resolve, 1_500));
-      await call('DELETE', `/v1/webhooks/${endpoint.id as string}`);
+      await call('DELETE', `/v1/endpoints/${endpoint.id}`);
       rows.push({
         behaviour: behaviour.name,
         expected: behaviour.expected === 'delivered' ? 'DELIVERED' : 'FAILED',

@@ -32,7 +32,7 @@ export async function runHostileReceiversDrill(infra: BenchInfra, books = 2, doc
     for (const behaviour of HOSTILE_BEHAVIOURS) {
       const receiver = await startHostileReceiver(behaviour);
       receivers.push(receiver);
-      const created = await call('POST', '/v1/webhooks', {
+      const created = await call('POST', '/v1/endpoints', {
         url: receiver.url,
         events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
       });
@@ -48,7 +48,7 @@ export async function runHostileReceiversDrill(infra: BenchInfra, books = 2, doc
     }
     const expectedDeliveries = books * (docs + 2);
     const deliveries = async (endpointId: string) =>
-      (await call('GET', `/v1/webhooks/${endpointId}/deliveries?limit=100`)).data as Array<{
+      (await call('GET', `/v1/endpoints/${endpointId}/deliveries?limit=100`)).data as Array<{
         status: string;
         attempts: unknown[];
       }>;

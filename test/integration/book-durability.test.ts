@@ -14,7 +14,7 @@ let api: ReturnType<typeof crm>;
 beforeAll(async () => {
   system = await startTestSystem({
     BOOK_HISTORY_LIMIT: '200',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
     DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
   });
   api = crm(system);
@@ -42,7 +42,7 @@ describe('a book larger than one run', () => {
       tried.add(request.json.event_id);
       return { status: firstTry ? 503 : 200 };
     });
-    const endpoint = (await api.call('POST', '/v1/webhooks', { url: inbox.url, events: ['VERIFICATION_COMPLETE'] }))
+    const endpoint = (await api.call('POST', '/v1/endpoints', { url: inbox.url, events: ['VERIFICATION_COMPLETE'] }))
       .body;
     const bookUuid = await api.createBook({ name: 'Big book' });
     const docs = Array.from({ length: 150 }, () => randomUUID());
@@ -67,7 +67,7 @@ describe('a book larger than one run', () => {
     // The endpoint's delivery workflow, too, continued as new (it drains its running deliveries first).
     await eventually(async () => {
       const { rows } = await system.pool.query(
-        `select count(*)::int as n from deliveries where tenant_id = $1 and webhook_id = $2 and status = 'DELIVERED'`,
+        `select count(*)::int as n from deliveries where tenant_id = $1 and endpoint_id = $2 and status = 'DELIVERED'`,
         [system.tenantId, endpoint.id],
       );
       expect(rows[0].n).toBe(150);

@@ -15,15 +15,15 @@ beforeAll(async () => {
   system = await startTestSystem({
     STREAM_HEARTBEAT_MS: '300',
     DELIVERY_RETRY_SCHEDULE: '0s,200ms,200ms',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
   });
   api = crm(system);
   receiver = await startReceiver();
-  const webhook = await api.call('POST', '/v1/webhooks', {
+  const endpoint = await api.call('POST', '/v1/endpoints', {
     url: receiver.url,
     events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
   });
-  expect(webhook.status).toBe(201);
+  expect(endpoint.status).toBe(201);
 });
 
 afterAll(async () => {

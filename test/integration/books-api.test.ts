@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../../src/api/app.js';
 import { createPool } from '../../src/db/pool.js';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../support/free-port.js';
@@ -201,12 +201,14 @@ describe('bad requests get problem+json and change nothing', () => {
       temporal: system.client,
       taskQueue: system.taskQueue,
       logger,
-      webhooks: {
+      endpoints: {
         destinations,
-        sender: new WebhookSender(destinations),
+        sender: new EndpointSender(destinations),
         allowHttp: true,
         timeoutMs: 1000,
         rotationGraceMs: 1000,
+        mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
+        confirmationLinkBase: () => 'http://127.0.0.1',
       },
       stream: { hub: new BookChangeHub(deadPool, logger), heartbeatMs: 1000 },
     });

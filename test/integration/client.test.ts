@@ -27,7 +27,7 @@ let client: BookbellClient;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
-  system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+  system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
   client = new BookbellClient({ baseUrl: system.apiUrl, apiKey: system.apiKey });
   receiver = await startReceiver();
 });
@@ -63,7 +63,7 @@ describe('bookbell/client', () => {
   });
 
   it('takes a book from creation to ANALYTICS_COMPLETE, walks its pages and surfaces problems typed', async () => {
-    const endpoint = await client.createWebhook({
+    const endpoint = await client.createEndpoint({
       url: receiver.url,
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
       description: 'the CRM',
@@ -153,11 +153,11 @@ describe('bookbell/client', () => {
       expect((await client.listDeliveryAttempts(first.id)).data.map((a) => a.attempt)).toEqual([1, 2]),
     );
     const byEndpoint = [];
-    for await (const delivery of items((cursor) => client.listWebhookDeliveries(endpoint.id, { limit: 2, cursor }))) {
+    for await (const delivery of items((cursor) => client.listEndpointDeliveries(endpoint.id, { limit: 2, cursor }))) {
       byEndpoint.push(delivery.id);
     }
     expect(byEndpoint.sort()).toEqual(deliveries.map((delivery) => delivery.id).sort());
-    expect(await client.recoverWebhookDeliveries(endpoint.id, { since: book.created_at })).toEqual({
+    expect(await client.recoverEndpointDeliveries(endpoint.id, { since: book.created_at })).toEqual({
       redelivering: 0,
     });
 
@@ -174,18 +174,19 @@ describe('bookbell/client', () => {
   });
 
   it('manages endpoints and reads the process endpoints', async () => {
-    const created = await client.createWebhook({ url: `${receiver.url}/other`, events: ['BOOK_COMPLETE'] });
+    const created = await client.createEndpoint({ url: `${receiver.url}/other`, events: ['BOOK_COMPLETE'] });
     const listed = [];
-    for await (const webhook of items((cursor) => client.listWebhooks({ limit: 1, cursor }))) listed.push(webhook.id);
+    for await (const endpoint of items((cursor) => client.listEndpoints({ limit: 1, cursor })))
+      listed.push(endpoint.id);
     expect(listed).toContain(created.id);
-    expect(await client.updateWebhook(created.id, { active: false })).toMatchObject({ id: created.id, active: false });
-    expect((await client.getWebhook(created.id)).active).toBe(false);
-    const rotated = await client.rotateWebhookSecret(created.id);
+    expect(await client.updateEndpoint(created.id, { active: false })).toMatchObject({ id: created.id, active: false });
+    expect((await client.getEndpoint(created.id)).active).toBe(false);
+    const rotated = await client.rotateEndpointSecret(created.id);
     expect(rotated.secret).not.toBe(created.secret);
-    expect(await client.testWebhook(created.id)).toMatchObject({ delivered: true, status_code: 200 });
+    expect(await client.testEndpoint(created.id)).toMatchObject({ delivered: true, status_code: 200 });
     expect((await client.listOperationalEvents()).data).toEqual([]);
-    await client.deleteWebhook(created.id);
-    expect(await problemOf(client.getWebhook(created.id))).toMatchObject({ status: 404, code: 'webhook-not-found' });
+    await client.deleteEndpoint(created.id);
+    expect(await problemOf(client.getEndpoint(created.id))).toMatchObject({ status: 404, code: 'endpoint-not-found' });
 
     const anonymous = new BookbellClient({ baseUrl: system.apiUrl });
     expect(await anonymous.getHealth()).toEqual({ status: 'ok' });

@@ -28,7 +28,7 @@ beforeAll(async () => {
     SMTP_URL: smtp.url,
     DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms',
     DELIVERY_WINDOW: '60s',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
   });
   cleanups.push(system.stop);
   api = contractClient(system.apiUrl, system.apiKey);
@@ -112,11 +112,11 @@ describe('the API answers as its OpenAPI document says', () => {
   it('a book from create to analytics, live on its stream, with its events and deliveries', async () => {
     const inbox = await receiver(200);
     const gone = await receiver(410);
-    const hook = await api.send('POST', '/v1/webhooks', {
+    const hook = await api.send('POST', '/v1/endpoints', {
       body: { url: inbox.url, events: ALL_EVENTS, description: 'CRM inbox' },
     });
     expect(hook.status).toBe(201);
-    await api.send('POST', '/v1/webhooks', { body: { url: gone.url, events: ALL_EVENTS } });
+    await api.send('POST', '/v1/endpoints', { body: { url: gone.url, events: ALL_EVENTS } });
 
     const bookUuid = randomUUID();
     const create = { book_uuid: bookUuid, name: 'Q3 statements', metadata: { loan: 'L-1', amount: 5, ok: true } };
@@ -173,7 +173,7 @@ describe('the API answers as its OpenAPI document says', () => {
       const { body } = await api.send('GET', '/v1/books/{book_uuid}/events', { params });
       const all = body.data.flatMap((event: { deliveries: Array<{ status: string }> }) => event.deliveries);
       expect(all.filter((d: { status: string }) => d.status === 'PENDING')).toEqual([]);
-      const toInbox = all.filter((d: { webhook_id: string }) => d.webhook_id === hook.body.id);
+      const toInbox = all.filter((d: { endpoint_id: string }) => d.endpoint_id === hook.body.id);
       expect(toInbox.map((d: { status: string }) => d.status)).toEqual(Array(5).fill('DELIVERED'));
       return body.data;
     }, 60_000);
@@ -199,7 +199,7 @@ describe('the API answers as its OpenAPI document says', () => {
       expect(body.data).toHaveLength(1);
       return body.data;
     });
-    expect(operational[0].payload).toMatchObject({ event_name: 'webhook.disabled', url: gone.url });
+    expect(operational[0].payload).toMatchObject({ event_name: 'endpoint.disabled', url: gone.url });
 
     // The tenant's feed has the book's events, with the bodies the endpoint received, and its stream resumes from
     // any of their cursors.
@@ -217,23 +217,27 @@ describe('the API answers as its OpenAPI document says', () => {
     expect(replayed.map((m) => m.event)).not.toContain('book');
   });
 
-  it('webhook endpoints: get, change, test, rotate, deliveries, redeliver, delete', async () => {
+  it('endpoints: get, change, test, rotate, deliveries, redeliver, delete', async () => {
     const inbox = await receiver(200);
-    const created = await api.send('POST', '/v1/webhooks', {
+    const created = await api.send('POST', '/v1/endpoints', {
       body: { url: inbox.url, events: ['BOOK_COMPLETE'], signature_scheme: 'ocrolus', secret: 'a'.repeat(32) },
     });
     const id = { id: created.body.id as string };
-    const mail = await api.send('POST', '/v1/webhooks', { body: { email: 'officer@lender.test', events: ALL_EVENTS } });
-    expect(mail.body.secret).toBeNull();
-    expect((await api.send('GET', '/v1/webhooks')).body.data.length).toBeGreaterThanOrEqual(2);
-    expect((await api.send('GET', '/v1/webhooks/{id}', { params: id })).body.id).toBe(id.id);
-    const paused = await api.send('PATCH', '/v1/webhooks/{id}', { params: id, body: { description: 'Paused' } });
+    const mail = await api.send('POST', '/v1/endpoints', {
+      body: { email: 'officer@lender.test', events: ALL_EVENTS },
+    });
+    expect(mail.body).toMatchObject({ secret: null, confirmed_at: null });
+    const resent = await api.send('POST', '/v1/endpoints/{id}/confirmation', { params: { id: mail.body.id } });
+    expect(resent.status).toBe(202);
+    expect((await api.send('GET', '/v1/endpoints')).body.data.length).toBeGreaterThanOrEqual(2);
+    expect((await api.send('GET', '/v1/endpoints/{id}', { params: id })).body.id).toBe(id.id);
+    const paused = await api.send('PATCH', '/v1/endpoints/{id}', { params: id, body: { description: 'Paused' } });
     expect(paused.body.description).toBe('Paused');
 
-    const test = await api.send('POST', '/v1/webhooks/{id}/test', { params: id });
+    const test = await api.send('POST', '/v1/endpoints/{id}/test', { params: id });
     expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
     TestEventPayloadSchema.parse(inbox.requests.at(-1)?.json);
-    const rotated = await api.send('POST', '/v1/webhooks/{id}/rotate-secret', { params: id });
+    const rotated = await api.send('POST', '/v1/endpoints/{id}/rotate-secret', { params: id });
     expect(rotated.body.secret).not.toBe('a'.repeat(32));
     expect(rotated.body.previous_secret_expires_at).not.toBeNull();
 
@@ -242,7 +246,7 @@ describe('the API answers as its OpenAPI document says', () => {
     await api.send('POST', '/v1/books', { body: { book_uuid: bookUuid, name: 'Empty' } });
     await api.send('POST', '/v1/books/{book_uuid}/seal', { params: { book_uuid: bookUuid } });
     const delivered = await eventually(async () => {
-      const { body } = await api.send('GET', '/v1/webhooks/{id}/deliveries', { params: id });
+      const { body } = await api.send('GET', '/v1/endpoints/{id}/deliveries', { params: id });
       expect(body.data.map((d: { status: string }) => d.status)).toEqual(['DELIVERED']);
       return body.data[0];
     }, 60_000);
@@ -252,9 +256,9 @@ describe('the API answers as its OpenAPI document says', () => {
     const retry = await api.send('POST', '/v1/deliveries/{id}/retry', { params: { id: delivered.id } });
     expect(retry.status).toBe(202);
     const since = new Date(Date.now() - 60_000).toISOString();
-    const recover = await api.send('POST', '/v1/webhooks/{id}/recover', { params: id, body: { since } });
+    const recover = await api.send('POST', '/v1/endpoints/{id}/recover', { params: id, body: { since } });
     expect(recover.body).toEqual({ redelivering: 0 });
-    expect((await api.send('DELETE', '/v1/webhooks/{id}', { params: id })).status).toBe(204);
+    expect((await api.send('DELETE', '/v1/endpoints/{id}', { params: id })).status).toBe(204);
   });
 
   it('every documented error is problem+json', async () => {
@@ -305,12 +309,12 @@ describe('the API answers as its OpenAPI document says', () => {
     // delivery is still being attempted when it is retried.
     const slow = await startReceiver(() => ({ status: 200, delayMs: 5000 }));
     cleanups.push(slow.close);
-    const hook = await api.send('POST', '/v1/webhooks', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } });
-    codes.push(await codeOf(api.send('POST', '/v1/webhooks', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } })));
+    const hook = await api.send('POST', '/v1/endpoints', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } });
+    codes.push(await codeOf(api.send('POST', '/v1/endpoints', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } })));
     const done = await book('Done');
     await api.send('POST', '/v1/books/{book_uuid}/seal', { params: done });
     const pending = await eventually(async () => {
-      const { body } = await api.send('GET', '/v1/webhooks/{id}/deliveries', { params: { id: hook.body.id } });
+      const { body } = await api.send('GET', '/v1/endpoints/{id}/deliveries', { params: { id: hook.body.id } });
       expect(body.data.map((d: { status: string }) => d.status)).toEqual(['PENDING']);
       return body.data[0].id as string;
     }, 30_000);

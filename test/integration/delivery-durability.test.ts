@@ -9,7 +9,7 @@ import { spawnWorkerProcess } from '../support/worker-process.js';
 const env = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
   DELIVERY_WINDOW: '120s',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
 };
 const children: ChildProcess[] = [];
 afterAll(() => {
@@ -32,7 +32,7 @@ describe('a worker killed in the middle of deliveries', () => {
       const api = crm(system);
       // A slow receiver keeps deliveries in flight when the worker dies.
       const inbox = await startReceiver(() => ({ status: 200, delayMs: 1500 }));
-      await api.call('POST', '/v1/webhooks', { url: inbox.url, events: ['VERIFICATION_COMPLETE'] });
+      await api.call('POST', '/v1/endpoints', { url: inbox.url, events: ['VERIFICATION_COMPLETE'] });
       const bookUuid = await api.createBook({ name: 'Killed mid-delivery' });
       const docs: string[] = [];
       for (let i = 0; i < 8; i++) docs.push(await api.upload(bookUuid));

@@ -7,14 +7,14 @@ import { startTestSystem } from '../support/system.js';
 
 describe('a delivered delivery', () => {
   it('stays DELIVERED whatever a late or repeated attempt record says', async () => {
-    const system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    const system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
     const inbox = await startReceiver();
     try {
       const api = crm(system);
-      const endpoint = (await api.call('POST', '/v1/webhooks', { url: inbox.url, events: ['BOOK_COMPLETE'] })).body;
+      const endpoint = (await api.call('POST', '/v1/endpoints', { url: inbox.url, events: ['BOOK_COMPLETE'] })).body;
       const bookUuid = await api.createBook({ name: 'Delivered once' });
       await api.seal(bookUuid);
-      const listed = async () => (await api.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).body.data;
+      const listed = async () => (await api.call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).body.data;
       const [delivered] = await eventually(async () => {
         const rows = await listed();
         expect(rows).toMatchObject([{ status: 'DELIVERED' }]);
@@ -22,12 +22,12 @@ describe('a delivered delivery', () => {
       });
 
       // What a retried activity (a worker that died after the request went out) or a late batch would write.
-      const key = { tenantId: system.tenantId, eventId: delivered.event_id, webhookId: endpoint.id };
+      const key = { tenantId: system.tenantId, eventId: delivered.event_id, endpointId: endpoint.id };
       await recordAttempt(system.pool, key, { number: 1, statusCode: 500, durationMs: 5, error: 'HTTP 500' }, 'FAILED');
       await recordAttempt(system.pool, key, { number: 2, durationMs: 5, error: 'timeout' }, 'FAILED');
       await recordAttempt(system.pool, key, { number: 3, durationMs: 5, error: 'timeout' });
       await finishDelivery(system.pool, key, 'FAILED', 'endpoint deleted');
-      await system.pool.query('update webhooks set active = false where tenant_id = $1 and id = $2', [
+      await system.pool.query('update endpoints set active = false where tenant_id = $1 and id = $2', [
         system.tenantId,
         endpoint.id,
       ]);

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
-import { startSmtpServer, type ReceivedMail } from '../support/smtp.js';
+import { confirmAddress, startSmtpServer, type ReceivedMail } from '../support/smtp.js';
 import { startTestSystem } from '../support/system.js';
 
 const cleanups: Array<() => Promise<void>> = [];
@@ -12,7 +12,11 @@ afterEach(async () => {
 
 /** A tenant whose server mails through a real SMTP server on loopback. */
 async function setup(refuse?: (index: number) => number | undefined, env: Record<string, string> = {}) {
-  const smtp = await startSmtpServer(refuse);
+  // `refuse` numbers the notifications only: confirmation messages always go through.
+  let notification = 0;
+  const smtp = await startSmtpServer(
+    refuse && ((_, subject) => (subject.startsWith('Confirm that') ? undefined : refuse(notification++))),
+  );
   cleanups.push(smtp.close);
   const system = await startTestSystem({
     SMTP_URL: smtp.url,
@@ -24,9 +28,10 @@ async function setup(refuse?: (index: number) => number | undefined, env: Record
   cleanups.push(system.stop);
   const api = crm(system);
   const subscribe = async (email: string, events: string[]) => {
-    const response = await api.call('POST', '/v1/webhooks', { email, events, description: 'Loan officer' });
+    const response = await api.call('POST', '/v1/endpoints', { email, events, description: 'Loan officer' });
     expect(response.status, JSON.stringify(response.body)).toBe(201);
-    expect(response.body).toMatchObject({ email, url: null, secret: null });
+    expect(response.body).toMatchObject({ email, url: null, secret: null, confirmed_at: null });
+    await confirmAddress(smtp, system.apiUrl, email);
     return response.body as { id: string };
   };
   return { smtp, system, api, subscribe };
@@ -77,7 +82,7 @@ describe('e-mail subscriptions', () => {
     await api.seal(bookUuid);
     await eventually(() => expect(smtp.mails).toHaveLength(1));
     const delivered = await eventually(async () => {
-      const [delivery] = (await api.call('GET', `/v1/webhooks/${subscription.id}/deliveries`)).body.data;
+      const [delivery] = (await api.call('GET', `/v1/endpoints/${subscription.id}/deliveries`)).body.data;
       expect(delivery.status).toBe('DELIVERED');
       return delivery;
     });
@@ -88,28 +93,28 @@ describe('e-mail subscriptions', () => {
     const other = await refusing.api.createBook();
     await refusing.api.seal(other);
     await eventually(async () => {
-      const [delivery] = (await refusing.api.call('GET', `/v1/webhooks/${refused.id}/deliveries`)).body.data;
+      const [delivery] = (await refusing.api.call('GET', `/v1/endpoints/${refused.id}/deliveries`)).body.data;
       expect(delivery).toMatchObject({ status: 'FAILED', attempts: [{ status_code: 550 }] });
     });
   });
 
-  it('disables an endpoint failing without a break for DISABLE_AFTER, records and mails webhook.disabled', async () => {
+  it('disables an endpoint failing without a break for DISABLE_AFTER, records and mails endpoint.disabled', async () => {
     const { smtp, api, subscribe } = await setup(undefined, {
       PUBLIC_URL,
       DISABLE_AFTER: '1s',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
       DELIVERY_RETRY_SCHEDULE: '0s,400ms,400ms,400ms,400ms,400ms,400ms',
     });
     const down = await startReceiver(() => ({ status: 503 }));
     cleanups.push(down.close);
-    const endpoint = (await api.call('POST', '/v1/webhooks', { url: down.url, events: ['BOOK_COMPLETE'] })).body;
-    await subscribe('admin@lender.test', ['webhook.disabled']);
+    const endpoint = (await api.call('POST', '/v1/endpoints', { url: down.url, events: ['BOOK_COMPLETE'] })).body;
+    await subscribe('admin@lender.test', ['endpoint.disabled']);
     const bookUuid = await api.createBook();
     await api.seal(bookUuid);
 
     await eventually(async () => {
-      const webhook = (await api.call('GET', `/v1/webhooks/${endpoint.id}`)).body;
-      expect(webhook).toMatchObject({
+      const current = (await api.call('GET', `/v1/endpoints/${endpoint.id}`)).body;
+      expect(current).toMatchObject({
         active: false,
         disabled_reason: expect.stringContaining('failing without a break'),
       });
@@ -117,18 +122,18 @@ describe('e-mail subscriptions', () => {
     const events = (await api.call('GET', '/v1/operational-events')).body.data;
     expect(events).toEqual([
       expect.objectContaining({
-        event_type: 'webhook.disabled',
-        webhook_id: endpoint.id,
+        event_type: 'endpoint.disabled',
+        endpoint_id: endpoint.id,
         payload: expect.objectContaining({ url: down.url }),
       }),
     ]);
     await eventually(() =>
-      expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringContaining('disabled a webhook endpoint')]),
+      expect(smtp.mails.map((m) => m.subject)).toEqual([expect.stringContaining('disabled an endpoint')]),
     );
     const { text, html } = readParts(smtp.mails[0] as ReceivedMail);
-    expect(html).toContain('A webhook endpoint was disabled');
+    expect(html).toContain('An endpoint was disabled');
     expect(html).toContain(`href="https://bookbell.example.com/ops/console/endpoints/${endpoint.id}"`);
-    expect(text).toContain(`PATCH /v1/webhooks/${endpoint.id} {"active": true}`);
+    expect(text).toContain(`PATCH /v1/endpoints/${endpoint.id} {"active": true}`);
     expect(down.requests.length).toBeGreaterThanOrEqual(2);
   });
 
@@ -193,7 +198,7 @@ describe('e-mail subscriptions', () => {
   it('refuses e-mail subscriptions where no SMTP server is configured', async () => {
     const system = await startTestSystem();
     cleanups.push(system.stop);
-    const response = await crm(system).call('POST', '/v1/webhooks', {
+    const response = await crm(system).call('POST', '/v1/endpoints', {
       email: 'a@lender.test',
       events: ['BOOK_COMPLETE'],
     });

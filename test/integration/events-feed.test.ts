@@ -89,7 +89,7 @@ afterAll(async () => {
 });
 
 describe('GET /v1/events', () => {
-  it("lists every event of the tenant's books, oldest first, with its book and the body webhooks carry", async () => {
+  it("lists every event of the tenant's books, oldest first, with its book and the body endpoints carry", async () => {
     const { events } = await readAll({ limit: '100' });
     for (const bookUuid of [full, empty]) {
       const book = await get(`/v1/books/${bookUuid}/events`);

@@ -9,7 +9,7 @@ const ENV = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms,300ms',
   DELIVERY_WINDOW: '60s',
   DISABLE_AFTER: '1s',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
 };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -22,17 +22,17 @@ async function setup(reply?: Parameters<typeof startReceiver>[0]) {
   const api = crm(system);
   const inbox = await startReceiver(reply);
   cleanups.push(inbox.close);
-  const registered = await api.call('POST', '/v1/webhooks', {
+  const registered = await api.call('POST', '/v1/endpoints', {
     url: inbox.url,
     events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
   });
   expect(registered.status).toBe(201);
   const endpointId = registered.body.id as string;
   const deliveries = async (status?: string) =>
-    (await api.call('GET', `/v1/webhooks/${endpointId}/deliveries${status ? `?status=${status}` : ''}`)).body
+    (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries${status ? `?status=${status}` : ''}`)).body
       .data as Array<{ event_type: string; status: string; finished_at: string | null }>;
   const setActive = async (active: boolean) => {
-    const response = await api.call('PATCH', `/v1/webhooks/${endpointId}`, { active });
+    const response = await api.call('PATCH', `/v1/endpoints/${endpointId}`, { active });
     expect(response.status).toBe(200);
     return response.body as { active: boolean; disabled_reason: string | null };
   };
@@ -90,11 +90,11 @@ describe('a paused endpoint', () => {
     await api.seal(bookUuid);
     await eventually(async () => expect(await deliveries('HELD')).toHaveLength(2));
     // Turned on without its release (by hand in the database, as an operator might): recover sends what is held.
-    await system.pool.query('update webhooks set active = true where tenant_id = $1 and id = $2', [
+    await system.pool.query('update endpoints set active = true where tenant_id = $1 and id = $2', [
       system.tenantId,
       endpointId,
     ]);
-    const recovered = await api.call('POST', `/v1/webhooks/${endpointId}/recover`, {
+    const recovered = await api.call('POST', `/v1/endpoints/${endpointId}/recover`, {
       since: new Date().toISOString(),
     });
     expect(recovered.status).toBe(202);
@@ -118,7 +118,7 @@ describe('an endpoint disabled for failing', () => {
     const bookUuid = await api.createBook({ name: 'Disabled midway' });
     await api.verify(bookUuid, await api.upload(bookUuid), 'SUCCEEDED');
     await eventually(async () => {
-      const endpoint = (await api.call('GET', `/v1/webhooks/${endpointId}`)).body;
+      const endpoint = (await api.call('GET', `/v1/endpoints/${endpointId}`)).body;
       expect(endpoint).toMatchObject({ active: false, disabled_reason: expect.stringContaining('failing') });
     });
     await api.seal(bookUuid);
@@ -139,7 +139,7 @@ describe('an endpoint disabled for failing', () => {
       'ANALYTICS_COMPLETED',
     ]);
     expectEachOnce(after.slice(1));
-    expect((await api.call('GET', `/v1/webhooks/${endpointId}`)).body).toMatchObject({ active: true });
+    expect((await api.call('GET', `/v1/endpoints/${endpointId}`)).body).toMatchObject({ active: true });
     const disabled = (await api.call('GET', '/v1/operational-events')).body.data;
     expect(disabled).toHaveLength(1);
   });

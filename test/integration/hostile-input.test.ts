@@ -49,7 +49,7 @@ async function sendCounted(request: HostileRequest) {
 }
 
 beforeAll(async () => {
-  // Default webhook rules, as in production: no private or local destination is allowed.
+  // Default endpoint rules, as in production: no private or local destination is allowed.
   system = await startTestSystem();
   const owner = crm(system);
   const book = await owner.createBook({ name: 'Hostile target', metadata: { loan: 'L-1' } });
@@ -57,12 +57,12 @@ beforeAll(async () => {
   const completeBook = await owner.createBook({ name: 'Finished book' });
   await owner.seal(completeBook);
   await owner.finished(completeBook);
-  const webhook = await owner.call('POST', '/v1/webhooks', {
+  const endpoint = await owner.call('POST', '/v1/endpoints', {
     url: PUBLIC_URL,
     events: ['VERIFICATION_COMPLETE'],
     description: 'Hostile suite',
   });
-  expect(webhook.status, JSON.stringify(webhook.body)).toBe(201);
+  expect(endpoint.status, JSON.stringify(endpoint.body)).toBe(201);
 
   const strangerTenant = `stranger-${randomUUID().slice(0, 8)}`;
   const { key: strangerKey } = await createApiKey(system.pool, strangerTenant, 'stranger');
@@ -84,8 +84,8 @@ beforeAll(async () => {
     doc,
     completeBook,
     strangerBook,
-    webhook: webhook.body.id as string,
-    webhookUrl: PUBLIC_URL,
+    endpoint: endpoint.body.id as string,
+    endpointUrl: PUBLIC_URL,
     routes,
   };
   tenantIds = [system.tenantId, strangerTenant];
@@ -96,7 +96,7 @@ beforeAll(async () => {
   }
   expect(before.workflows.some((line) => line.startsWith(`book:${strangerTenant}:${strangerBook} `))).toBe(true);
   expect(Object.keys(before.database)).toEqual(
-    expect.arrayContaining(['books', 'documents', 'events', 'webhooks', 'deliveries', 'idempotency_keys', 'api_keys']),
+    expect.arrayContaining(['books', 'documents', 'events', 'endpoints', 'deliveries', 'idempotency_keys', 'api_keys']),
   );
   expect(before.database.books).toMatch(/^3 rows/);
 });

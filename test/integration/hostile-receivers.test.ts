@@ -11,7 +11,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 
 /**
  * Every behaviour of test/support/hostile-receivers.ts against the real delivery path: each ends in the outcome the
- * delivery rules (docs/webhooks.md) give, within its window, with every attempt logged (a bounded, readable snippet), and nothing that was
+ * delivery rules (docs/endpoints.md) give, within its window, with every attempt logged (a bounded, readable snippet), and nothing that was
  * answered with success is ever sent again. (Once, a 2xx with NUL in its body made the attempt log fail, and the same
  * event went out every minute, forever.)
  */
@@ -23,15 +23,17 @@ const endpoints = new Map<string, string>(); // behaviour → endpoint id
 beforeAll(async () => {
   system = await startTestSystem({
     DELIVERY_RETRY_SCHEDULE: ['0s', ...Array<string>(30).fill('300ms')].join(','),
-    DELIVERY_WINDOW: '6s',
+    // Short enough to see behaviours that never succeed end, long enough that three quick attempts fit on a loaded
+    // machine (at 6 s, "503 twice, then 200" once ran out of window while the whole suite ran beside five others).
+    DELIVERY_WINDOW: '12s',
     DELIVERY_TIMEOUT: '1s',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
   });
   api = crm(system);
   for (const behaviour of HOSTILE_BEHAVIOURS) {
     const receiver = await startHostileReceiver(behaviour);
     receivers.push(receiver);
-    const created = await api.call('POST', '/v1/webhooks', { url: receiver.url, events: ['BOOK_COMPLETE'] });
+    const created = await api.call('POST', '/v1/endpoints', { url: receiver.url, events: ['BOOK_COMPLETE'] });
     expect(created.status, JSON.stringify(created.body)).toBe(201);
     endpoints.set(behaviour.name, created.body.id as string);
   }
@@ -45,7 +47,7 @@ afterAll(async () => {
 });
 
 async function deliveryOf(endpointId: string) {
-  const [delivery] = (await api.call('GET', `/v1/webhooks/${endpointId}/deliveries`)).body.data;
+  const [delivery] = (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries`)).body.data;
   return delivery as { status: string; attempts: Array<{ response_snippet: string | null }> } | undefined;
 }
 

@@ -18,7 +18,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
     DELIVERY_WINDOW: '60s',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
   });
   cleanups.push(system.stop);
   api = crm(system);
@@ -103,11 +103,11 @@ describe("a book's lists", () => {
     // Fails three times, then takes it: four attempts to page through.
     const flaky = await startReceiver((_, index) => ({ status: index < 3 ? 500 : 200 }));
     cleanups.push(inbox.close, flaky.close);
-    const hook = await api.call('POST', '/v1/webhooks', {
+    const hook = await api.call('POST', '/v1/endpoints', {
       url: inbox.url,
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
     });
-    const flakyHook = await api.call('POST', '/v1/webhooks', { url: flaky.url, events: ['BOOK_COMPLETE'] });
+    const flakyHook = await api.call('POST', '/v1/endpoints', { url: flaky.url, events: ['BOOK_COMPLETE'] });
 
     const bookUuid = await api.createBook({ name: 'Paged events' });
     for (let i = 0; i < 7; i++) await api.verify(bookUuid, await api.upload(bookUuid), 'SUCCEEDED');
@@ -132,7 +132,7 @@ describe("a book's lists", () => {
       await api.verify(other, await api.upload(other), 'SUCCEEDED');
     });
     expect(bookDeliveries.map((d) => d.id).sort()).toEqual([...allDeliveries].sort());
-    const endpointDeliveries = await walk<{ id: string }>(`/v1/webhooks/${hook.body.id as string}/deliveries`, 2, () =>
+    const endpointDeliveries = await walk<{ id: string }>(`/v1/endpoints/${hook.body.id as string}/deliveries`, 2, () =>
       api.verify(other, randomUUID(), 'SUCCEEDED'),
     );
     expectOnce(
@@ -155,16 +155,16 @@ describe("a book's lists", () => {
 describe("the tenant's lists", () => {
   it('endpoints: each once, oldest first, while more are registered', async () => {
     const register = async () => {
-      const response = await api.call('POST', '/v1/webhooks', {
+      const response = await api.call('POST', '/v1/endpoints', {
         url: `http://127.0.0.1:9/${randomUUID()}`,
         events: ['BOOK_COMPLETE'],
       });
       return response.body.id as string;
     };
-    const before = (await walk<{ id: string }>('/v1/webhooks', 100)).map((w) => w.id);
+    const before = (await walk<{ id: string }>('/v1/endpoints', 100)).map((w) => w.id);
     for (let i = 0; i < 5; i++) before.push(await register());
     const during: string[] = [];
-    const listed = await walk<{ id: string }>('/v1/webhooks', 2, async () => during.push(await register()));
+    const listed = await walk<{ id: string }>('/v1/endpoints', 2, async () => during.push(await register()));
     expect(listed.map((w) => w.id)).toEqual([...before, ...during]);
   });
 
@@ -172,8 +172,8 @@ describe("the tenant's lists", () => {
     // Recorded as the disabling of an endpoint records them (that takes its whole failure window to happen).
     const record = () =>
       system.pool.query(
-        `insert into operational_events (tenant_id, id, event_type, webhook_id, payload)
-         values ($1, $2, 'webhook.disabled', null, '{}') returning id`,
+        `insert into operational_events (tenant_id, id, event_type, endpoint_id, payload)
+         values ($1, $2, 'endpoint.disabled', null, '{}') returning id`,
         [system.tenantId, randomUUID()],
       );
     const before: string[] = [];

@@ -24,12 +24,12 @@ const BIG_TABLES = [
   'events',
   'deliveries',
   'delivery_attempts',
-  'webhooks',
+  'endpoints',
   'operational_events',
 ];
 
 const BIG_BOOK = "(select uid('book1'))";
-const WEBHOOK = "(select uid('hook1'))";
+const ENDPOINT = "(select uid('hook1'))";
 /** The big book's rows are the first 30,000; the others' are spread over 3,000 more books. */
 const BOOK_OF = "uid('book' || case when i <= 30000 then 1 else 2 + i % 3000 end)";
 
@@ -48,22 +48,22 @@ const LOAD = [
    select $1, 'evt_vc_' || i, ${BOOK_OF}, 'VERIFICATION_COMPLETE', uid('doc' || i), now(),
           jsonb_build_object('status', 'VERIFICATION_COMPLETE', 'severity', 'LOW', 'notification_reason', 'verified')
    from generate_series(1, 60000) i`,
-  `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret, created_at)
+  `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret, created_at)
    select $1, uid('hook' || i), 'https://example.com/' || i, '{VERIFICATION_COMPLETE}', 'standard', 'x',
           now() - make_interval(secs => i)
    from generate_series(1, 5000) i`,
   // The big book's events go to hook1, the others' to hook2; every 100th failed.
-  `insert into deliveries (tenant_id, event_id, webhook_id, book_uuid, event_type, status, created_at)
+  `insert into deliveries (tenant_id, event_id, endpoint_id, book_uuid, event_type, status, created_at)
    select $1, 'evt_vc_' || i, uid('hook' || case when i <= 30000 then 1 else 2 end), ${BOOK_OF},
           'VERIFICATION_COMPLETE', case when i % 100 = 0 then 'FAILED' else 'DELIVERED' end,
           now() - make_interval(secs => i)
    from generate_series(1, 60000) i`,
-  `insert into delivery_attempts (tenant_id, event_id, webhook_id, attempt, duration_ms, status_code)
-   select $1, 'evt_vc_' || i, ${WEBHOOK}, 1, 10, 200 from generate_series(1, 30000) i
+  `insert into delivery_attempts (tenant_id, event_id, endpoint_id, attempt, duration_ms, status_code)
+   select $1, 'evt_vc_' || i, ${ENDPOINT}, 1, 10, 200 from generate_series(1, 30000) i
    union all
-   select $1, 'evt_vc_1', ${WEBHOOK}, a, 10, 500 from generate_series(2, 301) a`,
-  `insert into operational_events (tenant_id, id, event_type, webhook_id, occurred_at, payload)
-   select $1, uid('op' || i), 'webhook.disabled', ${WEBHOOK}, now() - make_interval(secs => i), '{}'
+   select $1, 'evt_vc_1', ${ENDPOINT}, a, 10, 500 from generate_series(2, 301) a`,
+  `insert into operational_events (tenant_id, id, event_type, endpoint_id, occurred_at, payload)
+   select $1, uid('op' || i), 'endpoint.disabled', ${ENDPOINT}, now() - make_interval(secs => i), '{}'
    from generate_series(1, 20000) i`,
 ];
 
@@ -81,7 +81,7 @@ let server: Server;
 let apiUrl: string;
 let apiKey: string;
 let bigBook: string;
-let webhook: string;
+let endpoint: string;
 /** Every statement the API ran, with its parameters. */
 const ran: Array<{ text: string; values: unknown[] }> = [];
 
@@ -99,9 +99,9 @@ beforeAll(async () => {
   // As autovacuum leaves a table: statistics gathered, pages marked all-visible (index-only scans count on it).
   await pool.query('vacuum analyze');
   const ids = await pool.query<{ book: string; hook: string }>(
-    `select ${BIG_BOOK}::text as book, ${WEBHOOK}::text as hook`,
+    `select ${BIG_BOOK}::text as book, ${ENDPOINT}::text as hook`,
   );
-  ({ book: bigBook, hook: webhook } = ids.rows[0] as { book: string; hook: string });
+  ({ book: bigBook, hook: endpoint } = ids.rows[0] as { book: string; hook: string });
 
   const recording = new Proxy(pool, {
     get(target, property, receiver) {
@@ -156,10 +156,10 @@ describe('every list route on tables of tens of thousands of rows', () => {
     `/v1/books/${bigBook}/events?limit=100`,
     `/v1/books/${bigBook}/deliveries?limit=50`,
     `/v1/books/${bigBook}/deliveries?status=FAILED&limit=50`,
-    '/v1/webhooks?limit=50',
-    `/v1/webhooks/${webhook}/deliveries?limit=50`,
-    `/v1/webhooks/${webhook}/deliveries?status=FAILED&limit=50`,
-    `/v1/deliveries/evt_vc_1.${webhook}/attempts?limit=50`,
+    '/v1/endpoints?limit=50',
+    `/v1/endpoints/${endpoint}/deliveries?limit=50`,
+    `/v1/endpoints/${endpoint}/deliveries?status=FAILED&limit=50`,
+    `/v1/deliveries/evt_vc_1.${endpoint}/attempts?limit=50`,
     '/v1/operational-events?limit=50',
   ];
 

@@ -6,12 +6,12 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { workflowInput } from '../../src/api/book-access.js';
 import { insertBook } from '../../src/db/books.js';
-import { insertWebhook } from '../../src/db/webhooks.js';
+import { insertEndpoint } from '../../src/db/endpoints.js';
 import { generateSecret } from '../../src/delivery/secrets.js';
 import { storeUpload, storeVerificationResult } from '../../src/db/intake.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
-import { WebhookSender } from '../../src/delivery/send.js';
+import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 import { startBookWorkflow } from '../../src/temporal/books.js';
@@ -82,7 +82,7 @@ beforeAll(async () => {
         retryPolicy: DEFAULT_RETRY_POLICY,
         timeoutMs: 1000,
         disableAfterMs: 86_400_000,
-        sender: new WebhookSender(destinations),
+        sender: new EndpointSender(destinations),
       },
     }),
   });
@@ -165,10 +165,10 @@ describe('a day-long database outage', () => {
       return { status: answer };
     });
     try {
-      const webhookId = randomUUID();
-      await insertWebhook(pool, {
+      const endpointId = randomUUID();
+      await insertEndpoint(pool, {
         tenantId,
-        id: webhookId,
+        id: endpointId,
         url: receiver.url,
         events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
         scheme: 'standard',
@@ -197,7 +197,7 @@ describe('a day-long database outage', () => {
 
       // Retries during the outage are not history events: the endpoint workflow's run stays short.
       const endpointWorkflow = env.client.workflow.getHandle(
-        endpointDeliveriesWorkflowId(tenantId, webhookId, bookUuid),
+        endpointDeliveriesWorkflowId(tenantId, endpointId, bookUuid),
       );
       const history = await endpointWorkflow.fetchHistory();
       expect(history.events?.length).toBeLessThan(200);

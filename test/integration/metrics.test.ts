@@ -12,7 +12,7 @@ import { spawnWorkerProcess } from '../support/worker-process.js';
 const env = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms',
   DELIVERY_WINDOW: '60s',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
 };
 const EVENT_TYPES = ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'];
 
@@ -52,8 +52,8 @@ function parseExposition(text: string): Sample[] {
 }
 
 /** A scrape, with the sum of the samples of `name` whose labels include `labels`. */
-async function scrape(url: string) {
-  const response = await fetch(url);
+async function scrape(url: string, token?: string) {
+  const response = await fetch(url, token ? { headers: { authorization: `Bearer ${token}` } } : {});
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   const text = await response.text();
@@ -78,7 +78,7 @@ async function setup(options: { inProcessWorker?: boolean } = {}) {
   const receiver = async (reply?: Parameters<typeof startReceiver>[0]) => {
     const started = await startReceiver(reply);
     cleanups.push(started.close);
-    const registered = await api.call('POST', '/v1/webhooks', { url: started.url, events: EVENT_TYPES });
+    const registered = await api.call('POST', '/v1/endpoints', { url: started.url, events: EVENT_TYPES });
     expect(registered.status, JSON.stringify(registered.body)).toBe(201);
     return started;
   };
@@ -113,7 +113,7 @@ describe('GET /metrics', () => {
 
     const requests = (method: string, route: string, status: number) =>
       grew(before, after, 'bookbell_http_request_duration_seconds_count', { method, route, status: String(status) });
-    expect(requests('POST', '/v1/webhooks', 201)).toBe(1);
+    expect(requests('POST', '/v1/endpoints', 201)).toBe(1);
     expect(requests('POST', '/v1/books', 201)).toBe(1);
     expect(requests('POST', '/v1/books/:book_uuid/documents', 202)).toBe(1);
     expect(requests('POST', '/v1/books/:book_uuid/documents/:doc_uuid/verification', 202)).toBe(1);
@@ -132,15 +132,15 @@ describe('GET /metrics', () => {
     for (const type of EVENT_TYPES) expect(grew(before, after, 'bookbell_events_emitted_total', { type })).toBe(1);
 
     const attempts = (outcome: string) =>
-      grew(before, after, 'bookbell_delivery_attempts_total', { channel: 'webhook', outcome });
+      grew(before, after, 'bookbell_delivery_attempts_total', { channel: 'url', outcome });
     expect(attempts('retry')).toBe(1);
     expect(attempts('delivered')).toBe(3);
     expect(grew(before, after, 'bookbell_deliveries_total', { outcome: 'failed' })).toBe(0);
-    const webhook = { channel: 'webhook' };
-    expect(grew(before, after, 'bookbell_delivery_attempt_duration_seconds_count', webhook)).toBe(4);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_count', webhook)).toBe(3);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_sum', webhook)).toBeGreaterThan(0);
-    expect(grew(before, after, 'bookbell_delivery_latency_seconds_bucket', { ...webhook, le: '+Inf' })).toBe(3);
+    const endpoint = { channel: 'url' };
+    expect(grew(before, after, 'bookbell_delivery_attempt_duration_seconds_count', endpoint)).toBe(4);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_count', endpoint)).toBe(3);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_sum', endpoint)).toBeGreaterThan(0);
+    expect(grew(before, after, 'bookbell_delivery_latency_seconds_bucket', { ...endpoint, le: '+Inf' })).toBe(3);
 
     // Node's own process metrics, under their usual names.
     expect(after.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
@@ -183,13 +183,15 @@ describe('GET /metrics', () => {
     for (const type of EVENT_TYPES) expect(grew(recorded, retried, 'bookbell_events_emitted_total', { type })).toBe(0);
   });
 
-  it('is served by `npm run worker` on METRICS_PORT, with the Temporal SDK metrics of the worker', async () => {
+  it('is served by `npm run worker` on METRICS_PORT, with the Temporal SDK metrics of the worker, to METRICS_TOKEN', async () => {
     const { system, api, receiver, runBook } = await setup({ inProcessWorker: false });
     const metricsPort = await freePort();
+    const token = 'scraper-token-0123456789';
     const child = spawnWorkerProcess({
       ...env,
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       METRICS_PORT: String(metricsPort),
+      METRICS_TOKEN: token,
     });
     children.push(child);
     const inbox = await receiver();
@@ -198,18 +200,29 @@ describe('GET /metrics', () => {
     await eventually(() => expect(inbox.requests).toHaveLength(3));
 
     const worker = await eventually(async () => {
-      const scraped = await scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+      const scraped = await scrape(`http://127.0.0.1:${metricsPort}/metrics`, token);
       expect(scraped.value('bookbell_deliveries_total', { outcome: 'delivered' })).toBe(3);
       return scraped;
     });
     for (const type of EVENT_TYPES) expect(worker.value('bookbell_events_emitted_total', { type })).toBe(1);
-    expect(worker.value('bookbell_delivery_latency_seconds_count', { channel: 'webhook' })).toBe(3);
+    expect(worker.value('bookbell_delivery_latency_seconds_count', { channel: 'url' })).toBe(3);
     expect(worker.value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     // The SDK core's own metrics of this worker: polls, task latencies, slots.
     const temporal = worker.samples.filter((sample) => sample.name.startsWith('temporal_'));
     expect(temporal.length).toBeGreaterThan(0);
     expect(temporal.some((sample) => sample.labels.task_queue === system.taskQueue)).toBe(true);
     expect((await fetch(`http://127.0.0.1:${metricsPort}/`)).status).toBe(404);
+    // Without the token, or with another one: 401, and not a number of what it measures.
+    for (const headers of [
+      {},
+      { authorization: 'Bearer scraper-token-0123456788' },
+      { authorization: token },
+    ] as Record<string, string>[]) {
+      const refused = await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers });
+      expect(refused.status).toBe(401);
+      expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+      expect(await refused.text()).not.toContain('bookbell_');
+    }
 
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');

@@ -84,7 +84,7 @@ describe('tenant data in Temporal', () => {
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
     receiver = await startReceiver();
-    system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1', WEBHOOK_ALLOW_HTTP: 'true' });
+    system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1', ENDPOINT_ALLOW_HTTP: 'true' });
   });
   afterAll(async () => {
     await system?.stop();
@@ -94,7 +94,7 @@ describe('tenant data in Temporal', () => {
   it("is stored encrypted: markers in a book's name, a reason and a statement field appear nowhere in its histories", async () => {
     const tag = randomUUID().replaceAll('-', '');
     const markers = { name: `name${tag}`, reason: `reason${tag}`, field: `field${tag}` };
-    const created = await crm(system).call('POST', '/v1/webhooks', {
+    const created = await crm(system).call('POST', '/v1/endpoints', {
       url: receiver.url,
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
     });

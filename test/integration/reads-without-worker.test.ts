@@ -14,7 +14,7 @@ import { spawnWorkerProcess } from '../support/worker-process.js';
  * answer (200) with the book as last recorded, and uploads, results and a seal are still acknowledged; once a worker is
  * back the book completes and its view matches the workflow's own state.
  */
-const env = { WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' };
+const env = { ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' };
 let system: TestSystem;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 let worker: ChildProcess | undefined;
@@ -56,7 +56,7 @@ async function firstStreamMessage(bookUuid: string) {
 describe('reads with the worker killed', () => {
   it('answer from PostgreSQL, acknowledge what is sent, and match the workflow once a worker is back', async () => {
     const api = crm(system);
-    const hook = await api.call('POST', '/v1/webhooks', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] });
+    const hook = await api.call('POST', '/v1/endpoints', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] });
     expect(hook.status).toBe(201);
     const bookUuid = await api.createBook({ name: 'Read while the worker is down' });
     const [d1, d2, d3] = [randomUUID(), randomUUID(), randomUUID()];

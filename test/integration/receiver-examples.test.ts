@@ -26,7 +26,7 @@ beforeAll(async () => {
   system = await startTestSystem({
     DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms',
     DELIVERY_WINDOW: '60s',
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
   });
   api = crm(system);
   python = await installPythonRequirements();
@@ -84,7 +84,7 @@ async function runExample(
   }
   const receiver = await startReceiverProcess(example.command, [example.file], env);
   cleanups.push(receiver.stop);
-  const response = await api.call('POST', '/v1/webhooks', {
+  const response = await api.call('POST', '/v1/endpoints', {
     url: receiver.url,
     events,
     signature_scheme: scheme,
@@ -93,7 +93,7 @@ async function runExample(
   expect(response.status, JSON.stringify(response.body)).toBe(201);
   const endpoint = response.body as { id: string };
   // Other tests' books must not reach this endpoint once its receiver is gone.
-  cleanups.push(async () => void (await api.call('DELETE', `/v1/webhooks/${endpoint.id}`)));
+  cleanups.push(async () => void (await api.call('DELETE', `/v1/endpoints/${endpoint.id}`)));
   return { receiver, endpoint };
 }
 
@@ -130,12 +130,12 @@ describe.each(EXAMPLES)('the $name receiver example', (example) => {
       expect(receiver.lines.filter((line) => line.startsWith('refused'))).toEqual([]);
 
       // A redelivery someone asks for carries the same id: the receiver answers 2xx and drops it.
-      const deliveries = (await api.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).body.data as any[];
+      const deliveries = (await api.call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).body.data as any[];
       const first = deliveries.find((d) => d.event_type === 'VERIFICATION_COMPLETE');
       expect((await api.call('POST', `/v1/deliveries/${first.id}/retry`)).status).toBe(202);
       await eventually(() => expect(receiver.lines).toContain(`duplicate ${first.event_id} dropped`));
       await eventually(async () => {
-        const retried = (await api.call('GET', `/v1/webhooks/${endpoint.id}/deliveries`)).body.data as any[];
+        const retried = (await api.call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).body.data as any[];
         expect(retried.find((d) => d.id === first.id)).toMatchObject({ status: 'DELIVERED' });
       });
       expect(accepted(receiver)).toHaveLength(3);
@@ -176,7 +176,7 @@ describe('rotating the secret with the node:http example', () => {
       await api.seal(before);
       await api.finished(before);
       for (const { endpoint } of [switched, stale]) {
-        const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, { secret: nextSecret });
+        const rotated = await api.call('POST', `/v1/endpoints/${endpoint.id}/rotate-secret`, { secret: nextSecret });
         expect(rotated.status).toBe(200);
       }
       const after = await api.createBook({ name: 'During the grace' });

@@ -21,28 +21,28 @@ describe('a redelivery while Temporal is away', () => {
       TEMPORAL_ADDRESS: infra.temporalAddress,
       DELIVERY_RETRY_SCHEDULE: '0s,300ms',
       DELIVERY_WINDOW: '60s',
-      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
     });
     let healthy = false;
     const inbox = await startReceiver(() => ({ status: healthy ? 200 : 400 }));
     try {
       const api = crm(system);
-      const refused = await api.call('POST', '/v1/webhooks', {
+      const refused = await api.call('POST', '/v1/endpoints', {
         url: inbox.url,
         events: ['BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
       });
-      const paused = await api.call('POST', '/v1/webhooks', {
+      const paused = await api.call('POST', '/v1/endpoints', {
         url: `${inbox.url}/paused`,
         events: ['BOOK_COMPLETE'],
       });
-      await api.call('PATCH', `/v1/webhooks/${paused.body.id}`, { active: false });
+      await api.call('PATCH', `/v1/endpoints/${paused.body.id}`, { active: false });
       const since = new Date(Date.now() - 1000).toISOString();
       const bookUuid = await api.createBook({ name: 'Redelivered without Temporal' });
       await api.seal(bookUuid);
       const statuses = async () =>
         (
-          await system.pool.query<{ webhook_id: string; status: string }>(
-            `select webhook_id, status from deliveries where tenant_id = $1 order by webhook_id, event_id`,
+          await system.pool.query<{ endpoint_id: string; status: string }>(
+            `select endpoint_id, status from deliveries where tenant_id = $1 order by endpoint_id, event_id`,
             [system.tenantId],
           )
         ).rows;
@@ -55,10 +55,10 @@ describe('a redelivery while Temporal is away', () => {
       await infra.stopTemporal();
       healthy = true;
       // The reopen commits with its outbox entry; the hand-over to Temporal fails, and the API still answers.
-      const recovered = await api.call('POST', `/v1/webhooks/${refused.body.id}/recover`, { since });
+      const recovered = await api.call('POST', `/v1/endpoints/${refused.body.id}/recover`, { since });
       expect(recovered.status).toBe(202);
       expect(recovered.body).toEqual({ redelivering: 2 });
-      const resumed = await api.call('PATCH', `/v1/webhooks/${paused.body.id}`, { active: true });
+      const resumed = await api.call('PATCH', `/v1/endpoints/${paused.body.id}`, { active: true });
       expect(resumed.status).toBe(200);
       expect((await statuses()).map((row) => row.status)).toEqual(['PENDING', 'PENDING', 'PENDING']);
       const { rows: outbox } = await system.pool.query(`select 1 from delivery_outbox where tenant_id = $1`, [

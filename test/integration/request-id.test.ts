@@ -13,7 +13,7 @@ let system: TestSystem;
 let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
-  system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+  system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
   receiver = await startReceiver();
 });
 afterAll(async () => {
@@ -40,8 +40,8 @@ const history = async (workflowId: string) =>
 describe('request ids', () => {
   it('follow an API request into the workflow history, its activities and the deliveries they cause', async () => {
     const api = crm(system);
-    const webhook = await api.call('POST', '/v1/webhooks', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] });
-    expect(webhook.status).toBe(201);
+    const endpoint = await api.call('POST', '/v1/endpoints', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] });
+    expect(endpoint.status).toBe(201);
     const call = (method: string, path: string, requestId: string, body?: unknown) =>
       request(system.apiUrl, method, path, body, {
         authorization: `Bearer ${system.apiKey}`,

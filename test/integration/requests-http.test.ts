@@ -50,7 +50,7 @@ function parseRequests(text: string, overrides: Record<string, string>): HttpReq
 
 let system: TestSystem;
 beforeAll(async () => {
-  system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+  system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
 });
 afterAll(() => system?.stop());
 

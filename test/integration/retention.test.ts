@@ -56,7 +56,7 @@ const rowsOf = async (table: string, book: string) =>
 const attemptsOf = async (book: string) =>
   (
     await system.pool.query<{ n: number }>(
-      `select count(*)::int as n from delivery_attempts a join deliveries d using (tenant_id, event_id, webhook_id)
+      `select count(*)::int as n from delivery_attempts a join deliveries d using (tenant_id, event_id, endpoint_id)
        where d.tenant_id = $1 and d.book_uuid = $2`,
       [system.tenantId, book],
     )
@@ -91,12 +91,12 @@ beforeAll(async () => {
   await pool.end();
   system = await startTestSystem({
     DATABASE_URL: database.url,
-    WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+    ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
     STREAM_HEARTBEAT_MS: '300',
   });
   api = crm(system);
   receiver = await startReceiver();
-  const hook = await api.call('POST', '/v1/webhooks', {
+  const hook = await api.call('POST', '/v1/endpoints', {
     url: receiver.url,
     events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
   });
@@ -182,7 +182,7 @@ describe('retention', () => {
     ]);
     await pool.query(
       `insert into operational_events (tenant_id, id, event_type, occurred_at, payload)
-       values ($1, $2, 'webhook.disabled', now() - 91 * ${DAY}, '{}'), ($1, $3, 'webhook.disabled', now(), '{}')`,
+       values ($1, $2, 'endpoint.disabled', now() - 91 * ${DAY}, '{}'), ($1, $3, 'endpoint.disabled', now(), '{}')`,
       [tenantId, randomUUID(), randomUUID()],
     );
 

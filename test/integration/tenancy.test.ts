@@ -15,7 +15,7 @@ let owner: ReturnType<typeof crm>;
 let stranger: ReturnType<typeof crm>;
 
 beforeAll(async () => {
-  system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+  system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
   owner = crm(system);
   const { key } = await createApiKey(system.pool, `other-${randomUUID().slice(0, 8)}`);
   stranger = crm({ ...system, apiKey: key });
@@ -79,8 +79,8 @@ describe('tenant isolation', () => {
   it("gives another tenant's key a 404 for every book, document and endpoint route, and changes nothing", async () => {
     const bookUuid = await owner.createBook({ name: 'Private book' });
     const docUuid = await owner.upload(bookUuid);
-    const webhook = (
-      await owner.call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/hook', events: ['BOOK_COMPLETE'] })
+    const endpoint = (
+      await owner.call('POST', '/v1/endpoints', { url: 'http://127.0.0.1:9/hook', events: ['BOOK_COMPLETE'] })
     ).body;
     const attempts: Array<[string, string, unknown?]> = [
       ['GET', `/v1/books/${bookUuid}`],
@@ -88,26 +88,26 @@ describe('tenant isolation', () => {
       ['POST', `/v1/books/${bookUuid}/documents`, { name: 'x.pdf' }],
       ['POST', `/v1/books/${bookUuid}/documents/${docUuid}/verification`, { result: 'FAILED' }],
       ['POST', `/v1/books/${bookUuid}/seal`],
-      ['GET', `/v1/webhooks/${webhook.id}`],
-      ['PATCH', `/v1/webhooks/${webhook.id}`, { active: false }],
-      ['GET', `/v1/webhooks/${webhook.id}/deliveries`],
-      ['POST', `/v1/webhooks/${webhook.id}/rotate-secret`],
-      ['POST', `/v1/webhooks/${webhook.id}/test`],
-      ['POST', `/v1/webhooks/${webhook.id}/recover`, { since: new Date(0).toISOString() }],
-      ['POST', `/v1/deliveries/${eventId(bookUuid, 'BOOK_COMPLETE', undefined, system.tenantId)}.${webhook.id}/retry`],
-      ['DELETE', `/v1/webhooks/${webhook.id}`],
+      ['GET', `/v1/endpoints/${endpoint.id}`],
+      ['PATCH', `/v1/endpoints/${endpoint.id}`, { active: false }],
+      ['GET', `/v1/endpoints/${endpoint.id}/deliveries`],
+      ['POST', `/v1/endpoints/${endpoint.id}/rotate-secret`],
+      ['POST', `/v1/endpoints/${endpoint.id}/test`],
+      ['POST', `/v1/endpoints/${endpoint.id}/recover`, { since: new Date(0).toISOString() }],
+      ['POST', `/v1/deliveries/${eventId(bookUuid, 'BOOK_COMPLETE', undefined, system.tenantId)}.${endpoint.id}/retry`],
+      ['DELETE', `/v1/endpoints/${endpoint.id}`],
     ];
     for (const [method, path, body] of attempts) {
       const response = await stranger.call(method, path, body);
       expect(response.status, `${method} ${path}`).toBe(404);
     }
     expect((await stranger.call('GET', '/v1/books')).body.data).toEqual([]);
-    expect((await stranger.call('GET', '/v1/webhooks')).body.data).toEqual([]);
+    expect((await stranger.call('GET', '/v1/endpoints')).body.data).toEqual([]);
 
     // Reads show what the book recorded: UPLOAD once its first activity ran.
     const book = await owner.waitFor(bookUuid, 'UPLOAD');
     expect(book).toMatchObject({ document_counts: { total: 1, verifying: 1 } });
-    expect((await owner.call('GET', `/v1/webhooks/${webhook.id}`)).body).toMatchObject({ active: true });
+    expect((await owner.call('GET', `/v1/endpoints/${endpoint.id}`)).body).toMatchObject({ active: true });
   });
 
   it('gives two tenants that chose the same book uuid different event ids, so one receiver of both drops neither', async () => {
@@ -115,7 +115,7 @@ describe('tenant isolation', () => {
     try {
       const bookUuid = randomUUID();
       for (const tenant of [owner, stranger]) {
-        const registered = await tenant.call('POST', '/v1/webhooks', { url: inbox.url, events: ['BOOK_COMPLETE'] });
+        const registered = await tenant.call('POST', '/v1/endpoints', { url: inbox.url, events: ['BOOK_COMPLETE'] });
         expect(registered.status).toBe(201);
         expect(await tenant.createBook({ book_uuid: bookUuid, name: 'Same uuid' })).toBe(bookUuid);
         await tenant.seal(bookUuid);

@@ -15,7 +15,7 @@ import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { reopenDeliveries } from '../../src/db/deliveries.js';
-import { updateWebhook } from '../../src/db/webhooks.js';
+import { updateEndpoint } from '../../src/db/endpoints.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { createLogger } from '../../src/logger.js';
 import { fromRoot } from '../../src/paths.js';
@@ -54,18 +54,18 @@ const fields = {
 
 const TASK_QUEUE = 'record';
 
-/** A receiver answering 200 on loopback and a webhook of tenant acme for it, subscribed to every book event. */
+/** A receiver answering 200 on loopback and an endpoint of tenant acme for it, subscribed to every book event. */
 async function endpoint(pool: Pool, active: boolean) {
   const receiver = createServer((_req, res) => res.end('ok'));
   await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
   const port = (receiver.address() as AddressInfo).port;
-  const webhookId = randomUUID();
+  const endpointId = randomUUID();
   await pool.query(
-    `insert into webhooks (tenant_id, id, url, events, signature_scheme, secret, active)
+    `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret, active)
      values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3, $4)`,
-    [webhookId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', active],
+    [endpointId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', active],
   );
-  return { webhookId, close: () => receiver.close() };
+  return { endpointId, close: () => receiver.close() };
 }
 
 const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; run: Scenario }> = {
@@ -80,16 +80,16 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
       await handle.signal(sealSignal);
       await handle.result();
       const held = async () =>
-        (await pool.query(`select 1 from deliveries where webhook_id = $1 and status = 'HELD'`, [paused.webhookId]))
+        (await pool.query(`select 1 from deliveries where endpoint_id = $1 and status = 'HELD'`, [paused.endpointId]))
           .rowCount ?? 0;
       for (let i = 0; i < 100 && (await held()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 100));
-      const target = { tenantId: 'acme', webhookId: paused.webhookId };
+      const target = { tenantId: 'acme', endpointId: paused.endpointId };
       const deps = { pool, temporal: client, taskQueue: TASK_QUEUE, logger: createLogger('silent') };
       await reopenAndHandOver(deps, target, async (client) => {
-        await updateWebhook(client, 'acme', paused.webhookId, { active: true });
+        await updateEndpoint(client, 'acme', paused.endpointId, { active: true });
         return { reopened: await reopenDeliveries(client, 'acme', { ...target, held: true }) };
       });
-      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', paused.webhookId, bookUuid);
+      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', paused.endpointId, bookUuid);
       await handle.client.getHandle(endpointWorkflow).result();
       paused.close();
       return endpointWorkflow;
@@ -98,14 +98,14 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
   'delivered-book': {
     // The delivery workflow of one endpoint: two VERIFICATION_COMPLETE, then BOOK_COMPLETE, then ANALYTICS_COMPLETED.
     run: async (handle, { pool, bookUuid }) => {
-      const { webhookId, close } = await endpoint(pool, true);
+      const { endpointId, close } = await endpoint(pool, true);
       for (const docUuid of [randomUUID(), randomUUID()]) {
         await handle.executeUpdate(uploadDocumentUpdate, { args: [{ docUuid }] });
         await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
       }
       await handle.signal(sealSignal);
       await handle.result();
-      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', webhookId, bookUuid);
+      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', endpointId, bookUuid);
       await handle.client.getHandle(endpointWorkflow).result();
       close();
       return endpointWorkflow;

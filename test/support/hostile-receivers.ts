@@ -135,7 +135,7 @@ export const HOSTILE_BEHAVIOURS: HostileBehaviour[] = [
   { name: 'TLS to a server that speaks plain HTTP', tls: true, answer: (res) => res.end() },
 ];
 
-/** What bookbell must make of a behaviour, per the delivery rules (docs/webhooks.md). */
+/** What bookbell must make of a behaviour, per the delivery rules (docs/endpoints.md). */
 export const expectedStatus = (behaviour: HostileBehaviour) => (behaviour.successAt ? 'DELIVERED' : 'FAILED');
 
 export interface HostileReceiver {

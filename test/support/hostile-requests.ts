@@ -26,9 +26,9 @@ export interface Targets {
   completeBook: string;
   /** The other tenant's open book. */
   strangerBook: string;
-  /** A webhook endpoint and its URL. */
-  webhook: string;
-  webhookUrl: string;
+  /** An endpoint and its URL. */
+  endpoint: string;
+  endpointUrl: string;
   /** Every documented route. */
   routes: Route[];
 }
@@ -56,8 +56,8 @@ export const encode = (text: string) =>
 
 /** The target's own ids for a route's parameters. */
 function ownIds(t: Targets, template: string): Record<string, string> {
-  const deliveryId = `evt_bc_${hex(t.completeBook)}.${t.webhook}`;
-  return { book_uuid: t.book, doc_uuid: t.doc, id: template.startsWith('/v1/deliveries/') ? deliveryId : t.webhook };
+  const deliveryId = `evt_bc_${hex(t.completeBook)}.${t.endpoint}`;
+  return { book_uuid: t.book, doc_uuid: t.doc, id: template.startsWith('/v1/deliveries/') ? deliveryId : t.endpoint };
 }
 
 /** A body the route would take if nothing else were wrong with the request (undefined: it reads none). */
@@ -69,13 +69,13 @@ function validBody(route: Route): unknown {
       return { doc_uuid: FRESH_DOC, name: 'statement.pdf', mime_type: 'application/pdf', size_bytes: 1024 };
     case 'POST /v1/books/{book_uuid}/documents/{doc_uuid}/verification':
       return { result: 'FAILED', reason: 'Unreadable' };
-    case 'POST /v1/webhooks':
+    case 'POST /v1/endpoints':
       return { url: PUBLIC_URL, events: ['BOOK_COMPLETE'] };
-    case 'PATCH /v1/webhooks/{id}':
+    case 'PATCH /v1/endpoints/{id}':
       return { active: false };
-    case 'POST /v1/webhooks/{id}/rotate-secret':
+    case 'POST /v1/endpoints/{id}/rotate-secret':
       return {};
-    case 'POST /v1/webhooks/{id}/recover':
+    case 'POST /v1/endpoints/{id}/recover':
       return { since: '2026-01-01T00:00:00Z' };
     default:
       return undefined;
@@ -432,7 +432,7 @@ function badBodies(t: Targets): Array<{ template: string; method: string; body: 
   const createBook = { book_uuid: t.book, name: 'Another name', metadata: { loan: 'L-2' }, seal_after: '1h' };
   const upload = { doc_uuid: t.doc, name: 'renamed.pdf', mime_type: 'application/pdf', size_bytes: 2048 };
   const verification = { result: 'SUCCEEDED', reason: 'Readable', fields: STATEMENT };
-  const createWebhook = { url: t.webhookUrl, events: ['VERIFICATION_COMPLETE'], description: 'Second endpoint' };
+  const createEndpoint = { url: t.endpointUrl, events: ['VERIFICATION_COMPLETE'], description: 'Second endpoint' };
   return [
     {
       method: 'POST',
@@ -468,10 +468,10 @@ function badBodies(t: Targets): Array<{ template: string; method: string; body: 
     },
     {
       method: 'POST',
-      template: '/v1/webhooks',
+      template: '/v1/endpoints',
       body: fc.oneof(
         notObject,
-        oneFieldWrong(createWebhook, {
+        oneFieldWrong(createEndpoint, {
           url: fc.oneof(ssrfUrl, notString),
           events: badEvents,
           description: badDescription,
@@ -480,12 +480,12 @@ function badBodies(t: Targets): Array<{ template: string; method: string; body: 
           email: fc.constantFrom('ops@example.com', 'not-an-email', 'a@b', '"a b"@example.com'),
         }),
         fc.record({ events: fc.constant(['BOOK_COMPLETE']), email: fc.constantFrom('ops@example.com', 'x@y.z') }),
-        extraKey(createWebhook),
+        extraKey(createEndpoint),
       ),
     },
     {
       method: 'PATCH',
-      template: '/v1/webhooks/{id}',
+      template: '/v1/endpoints/{id}',
       body: fc.oneof(
         notObject,
         fc.constant({}),
@@ -504,12 +504,12 @@ function badBodies(t: Targets): Array<{ template: string; method: string; body: 
     },
     {
       method: 'POST',
-      template: '/v1/webhooks/{id}/rotate-secret',
+      template: '/v1/endpoints/{id}/rotate-secret',
       body: fc.oneof(fc.array(fc.nat(), { maxLength: 2 }), oneFieldWrong({}, { secret: badSecret }), extraKey({})),
     },
     {
       method: 'POST',
-      template: '/v1/webhooks/{id}/recover',
+      template: '/v1/endpoints/{id}/recover',
       body: fc.oneof(notObject, oneFieldWrong({}, { since: badSince }), extraKey({ since: '2026-01-01T00:00:00Z' })),
     },
   ];
@@ -673,9 +673,9 @@ function junkId(existing: string): fc.Arbitrary<string> {
         '..',
         '.',
         '..%2f..%2fhealthz',
-        '..%2F..%2Fwebhooks',
+        '..%2F..%2Fendpoints',
         '%2e%2e',
-        '%2e%2e%2f%2e%2e%2fwebhooks',
+        '%2e%2e%2f%2e%2e%2fendpoints',
         '..%5c..%5c',
         '%252e%252e%252f',
         '%c0%ae%c0%ae%c0%af',
@@ -896,7 +896,7 @@ function invalidUtf8(t: Targets): Gen {
       template: '/v1/books/{book_uuid}/documents/{doc_uuid}/verification',
       body: { result: 'SUCCEEDED', fields: { ...STATEMENT, period_start: '2026-07-0@' } },
     },
-    { template: '/v1/webhooks', body: { url: 'http://127.0.0.@/', events: ['BOOK_COMPLETE'] } },
+    { template: '/v1/endpoints', body: { url: 'http://127.0.0.@/', events: ['BOOK_COMPLETE'] } },
   ];
   return fc
     .record({ target: fc.constantFrom(...targets), bytes: fc.constantFrom(...sequences) })
@@ -920,7 +920,7 @@ function hugeBodies(t: Targets): Gen {
     { method: 'POST', template: '/v1/books', field: 'name' },
     { method: 'POST', template: '/v1/books/{book_uuid}/documents', field: 'name' },
     { method: 'POST', template: '/v1/books/{book_uuid}/documents/{doc_uuid}/verification', field: 'reason' },
-    { method: 'PATCH', template: '/v1/webhooks/{id}', field: 'description' },
+    { method: 'PATCH', template: '/v1/endpoints/{id}', field: 'description' },
   ];
   return fc
     .record({
@@ -1093,7 +1093,7 @@ function unknownRoutes(t: Targets): Gen {
     '/v1/books//',
     `/v1/books/${t.book}/unknown`,
     `/v1/books/${t.book}/documents/${t.doc}`,
-    `/v1/webhooks/${t.webhook}/secret`,
+    `/v1/endpoints/${t.endpoint}/secret`,
     '/%76%31/books',
     '/v1%2fbooks',
     '/v1;/books',
@@ -1109,7 +1109,7 @@ function unknownRoutes(t: Targets): Gen {
       base: fc.constantFrom('/v1/', '/'),
       segments: fc.array(
         fc.oneof(
-          fc.constantFrom('books', 'webhooks', 'deliveries', 'documents', '..', '.', '%2e', 'stream', 'x'),
+          fc.constantFrom('books', 'endpoints', 'deliveries', 'documents', '..', '.', '%2e', 'stream', 'x'),
           fc.string({ unit: 'binary', maxLength: 12 }).map(encode),
         ),
         { minLength: 1, maxLength: 6 },
@@ -1171,7 +1171,7 @@ function caseGames(t: Targets): Gen {
     });
 }
 
-/** Webhook URLs leading to this host or its private network, by POST and by PATCH: a 400 naming url. */
+/** Endpoint URLs leading to this host or its private network, by POST and by PATCH: a 400 naming url. */
 function ssrf(t: Targets): Gen {
   return fc
     .record({
@@ -1185,9 +1185,9 @@ function ssrf(t: Targets): Gen {
     .map(({ url, patch, extra }) =>
       hostile({
         kind: 'ssrf',
-        route: patch ? 'PATCH /v1/webhooks/{id}' : 'POST /v1/webhooks',
+        route: patch ? 'PATCH /v1/endpoints/{id}' : 'POST /v1/endpoints',
         method: patch ? 'PATCH' : 'POST',
-        path: patch ? `/v1/webhooks/${t.webhook}` : '/v1/webhooks',
+        path: patch ? `/v1/endpoints/${t.endpoint}` : '/v1/endpoints',
         headers: { ...JSON_TYPE, ...bearer(t.key) },
         body: json(patch ? { url } : { url, events: ['BOOK_COMPLETE', 'ANALYTICS_COMPLETED'], ...extra }),
         expect: [400],
@@ -1243,8 +1243,16 @@ function badQueries(t: Targets): Gen {
   // The other lists' cursors: [list, scope, ...key], each part forged (no key here is one a list could issue).
   const forgedListCursor = fc
     .tuple(
-      fc.constantFrom('documents', 'book-events', 'book-deliveries', 'webhook-deliveries', 'attempts', 'webhooks', 'x'),
-      fc.constantFrom<unknown>(t.book, t.webhook, '', null),
+      fc.constantFrom(
+        'documents',
+        'book-events',
+        'book-deliveries',
+        'endpoint-deliveries',
+        'attempts',
+        'endpoints',
+        'x',
+      ),
+      fc.constantFrom<unknown>(t.book, t.endpoint, '', null),
       fc.array(
         fc.oneof(
           fc.constantFrom<unknown>(
@@ -1290,8 +1298,8 @@ function badQueries(t: Targets): Gen {
   const choices: Array<fc.Arbitrary<{ route: string; path: string }>> = [
     books.map((q) => ({ route: 'GET /v1/books', path: `/v1/books?${q}` })),
     deliveries.map((q) => ({
-      route: 'GET /v1/webhooks/{id}/deliveries',
-      path: `/v1/webhooks/${t.webhook}/deliveries?${q}`,
+      route: 'GET /v1/endpoints/{id}/deliveries',
+      path: `/v1/endpoints/${t.endpoint}/deliveries?${q}`,
     })),
     operational.map((q) => ({ route: 'GET /v1/operational-events', path: `/v1/operational-events?${q}` })),
     ...['documents', 'events'].map((list) =>
@@ -1301,7 +1309,7 @@ function badQueries(t: Targets): Gen {
       route: 'GET /v1/books/{book_uuid}/deliveries',
       path: `/v1/books/${t.book}/deliveries?${q}`,
     })),
-    paged.map((q) => ({ route: 'GET /v1/webhooks', path: `/v1/webhooks?${q}` })),
+    paged.map((q) => ({ route: 'GET /v1/endpoints', path: `/v1/endpoints?${q}` })),
     paged.map((q) => ({
       route: 'GET /v1/deliveries/{id}/attempts',
       path: `/v1/deliveries/${ownIds(t, '/v1/deliveries/').id}/attempts?${q}`,
@@ -1426,9 +1434,9 @@ export function namedCases(t: Targets): HostileRequest[] {
         }),
       ),
     ...FORBIDDEN_HOSTS.map((host) =>
-      post('ssrf', '/v1/webhooks', { url: `http://${host}/hooks`, events: ['BOOK_COMPLETE'] }, [400]),
+      post('ssrf', '/v1/endpoints', { url: `http://${host}/hooks`, events: ['BOOK_COMPLETE'] }, [400]),
     ),
-    ...FORBIDDEN_URLS.map((url) => post('ssrf', '/v1/webhooks', { url, events: ['BOOK_COMPLETE'] }, [400])),
+    ...FORBIDDEN_URLS.map((url) => post('ssrf', '/v1/endpoints', { url, events: ['BOOK_COMPLETE'] }, [400])),
     // Methods the router does not implement were a 500 (its 501, unmapped).
     ...['PROPFIND', 'TRACE', 'MKCOL'].flatMap((method) => [
       hostile({ kind: 'wrong-method', route: 'unknown', method, path: '/healthz', headers: {}, expect: [405] }),
@@ -1459,25 +1467,25 @@ export function namedCases(t: Targets): HostileRequest[] {
     ),
     post(
       'wrong-fields',
-      '/v1/webhooks',
+      '/v1/endpoints',
       { url: PUBLIC_URL, events: ['BOOK_COMPLETE'], description: 'a\u0000bc' },
       [400],
     ),
-    post('wrong-fields', '/v1/webhooks', { url: `${PUBLIC_URL}/\u0000`, events: ['BOOK_COMPLETE'] }, [400]),
-    post('wrong-fields', '/v1/webhooks/{id}/rotate-secret', { secret: `${'s'.repeat(20)}\u0000` }, [400]),
+    post('wrong-fields', '/v1/endpoints', { url: `${PUBLIC_URL}/\u0000`, events: ['BOOK_COMPLETE'] }, [400]),
+    post('wrong-fields', '/v1/endpoints/{id}/rotate-secret', { secret: `${'s'.repeat(20)}\u0000` }, [400]),
     // Cursors and times JavaScript reads as dates and PostgreSQL does not were a 500.
     ...['1', ' 1', 'March 7', '0000-01-01T00:00:00.000000Z', '2026-02-30T00:00:00.000000Z', 5].map((value) =>
       get('bad-query', 'GET /v1/books', `/v1/books?cursor=${cursor(value)}`, [400]),
     ),
     ...['0000-01-01T00:00:00Z', '0000-01-01T12:00:00+13:00', '9999-12-31T23:59:59-23:59'].map((since) =>
-      post('wrong-fields', '/v1/webhooks/{id}/recover', { since }, [400]),
+      post('wrong-fields', '/v1/endpoints/{id}/recover', { since }, [400]),
     ),
     // The API's paths in another letter case were served without a key.
     get('path-case', 'GET /v1/books', '/V1/books', [401, 404], {}),
     post('path-case', '/V1/books', { name: 'No key' }, [401, 404], { authorization: '' }),
     // A +json body the parser did not read reached the routes as {}.
     post('malformed-json', '/v1/books/{book_uuid}/seal', '{', [400], { 'content-type': 'application/problem+json' }),
-    post('malformed-json', '/v1/webhooks/{id}/rotate-secret', '{"secret":', [400], {
+    post('malformed-json', '/v1/endpoints/{id}/rotate-secret', '{"secret":', [400], {
       'content-type': 'application/merge-patch+json',
     }),
     // The cap exactly, and one byte over.

@@ -15,7 +15,7 @@ export interface HostileSmtpBehaviour {
   name: string;
   /** Replaces the normal answer at the steps it names. */
   at: Partial<Record<SmtpStep, SmtpAnswer>>;
-  /** What bookbell must make of it (docs/webhooks.md, "E-mail"). */
+  /** What bookbell must make of it (docs/endpoints.md, "E-mail"). */
   expected: 'delivered' | 'retry' | 'rejected';
 }
 

@@ -17,6 +17,34 @@ describe('loadConfig', () => {
     expect(config.DATABASE_URL).toBeUndefined();
   });
 
+  it('refuses a renamed variable with its new name instead of ignoring it', () => {
+    expect(() => loadConfig({ WEBHOOK_ALLOWED_HOSTS: '10.0.0.0/8' })).toThrow(
+      'WEBHOOK_ALLOWED_HOSTS: renamed to ENDPOINT_ALLOWED_HOSTS',
+    );
+    expect(loadConfig({ ENDPOINT_ALLOWED_HOSTS: '10.0.0.0/8' }).ENDPOINT_ALLOWED_HOSTS).toEqual(['10.0.0.0/8']);
+  });
+
+  it('reads ENDPOINT_ALLOWED_HOSTS as names, addresses and ranges, and refuses anything else', () => {
+    const hosts = 'crm.internal, 10.0.0.5,fd00:1::/64 ,10.20.0.0/16,localhost,::1';
+    expect(loadConfig({ ENDPOINT_ALLOWED_HOSTS: hosts }).ENDPOINT_ALLOWED_HOSTS).toEqual([
+      'crm.internal',
+      '10.0.0.5',
+      'fd00:1::/64',
+      '10.20.0.0/16',
+      'localhost',
+      '::1',
+    ]);
+    for (const bad of ['10.0.0.0/33', 'crm.internal/8', 'http://crm.internal', '10.0.0.0/x', 'crm internal']) {
+      expect(() => loadConfig({ ENDPOINT_ALLOWED_HOSTS: bad }), bad).toThrow(ConfigError);
+    }
+  });
+
+  it('wants a METRICS_TOKEN of 16 characters or more', () => {
+    expect(loadConfig({ METRICS_TOKEN: 'scraper-token-0123456789' }).METRICS_TOKEN).toBe('scraper-token-0123456789');
+    expect(loadConfig({ METRICS_TOKEN: '' }).METRICS_TOKEN).toBeUndefined();
+    expect(() => loadConfig({ METRICS_TOKEN: 'short' })).toThrow(/METRICS_TOKEN: at least 16 characters/);
+  });
+
   it('treats empty variables as unset', () => {
     expect(loadConfig({ TEMPORAL_ADDRESS: '', DATABASE_URL: ' ' }).DATABASE_URL).toBeUndefined();
     expect(loadConfig({ PUBLIC_URL: '' }).PUBLIC_URL).toBeUndefined();

@@ -27,7 +27,7 @@ function deliveriesOf(
 ): EndpointDeliveriesState {
   return {
     tenantId: 'acme',
-    webhookId: asEndpointId('wh_1'),
+    endpointId: asEndpointId('wh_1'),
     bookUuid: BOOK,
     deliveries: Object.fromEntries(deliveries.map(([eventId, type, phase]) => [eventId, { type, phase }])),
   };
@@ -260,7 +260,7 @@ describe('a whole book’s deliveries, driven the way the workflow drives it', (
 describe('redelivery while an attempt is still running', () => {
   it('delivers again once the running attempt ends', async () => {
     const { enqueue: add, finish: end, nextToStart: next } = await import('../../workflows/delivery-order.js');
-    const state = { tenantId: 't', webhookId: asEndpointId('w'), bookUuid: 'b', deliveries: {} };
+    const state = { tenantId: 't', endpointId: asEndpointId('w'), bookUuid: 'b', deliveries: {} };
     const bc1 = asEventId('evt_bc_1');
     add(state, [{ eventId: bc1, type: 'BOOK_COMPLETE' as const }]);
     expect(next(state, 5)).toEqual(['evt_bc_1']);
@@ -279,7 +279,7 @@ describe('compact', () => {
     const { compact: shrink } = await import('../../workflows/delivery-order.js');
     const state = {
       tenantId: 't',
-      webhookId: asEndpointId('w'),
+      endpointId: asEndpointId('w'),
       bookUuid: 'b',
       deliveries: {
         vc1: { type: 'VERIFICATION_COMPLETE' as const, phase: 'DELIVERED' as const },

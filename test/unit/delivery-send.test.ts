@@ -1,11 +1,11 @@
 import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { classify, parseRetryAfter, RESPONSE_SNIPPET_BYTES, WebhookSender } from '../../src/delivery/send.js';
+import { classify, parseRetryAfter, RESPONSE_SNIPPET_BYTES, EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 
 // The receivers below are on loopback, which the sender refuses unless allowed, as the tests' configuration does.
-const sender = new WebhookSender(new DestinationPolicy(['127.0.0.1']));
+const sender = new EndpointSender(new DestinationPolicy(['127.0.0.1']));
 const sendAttempt = sender.send.bind(sender);
 
 interface Received {
@@ -138,7 +138,7 @@ describe('parseRetryAfter', () => {
   });
 });
 
-describe('WebhookSender.send against real local receivers', () => {
+describe('EndpointSender.send against real local receivers', () => {
   it('POSTs the body as JSON with the given headers, and a 200 is delivered', async () => {
     const receiver = await startReceiver((_req, res) => {
       res.writeHead(200, { 'content-type': 'text/plain' });

@@ -142,10 +142,31 @@ describe('docker-compose.yml', () => {
     expect(services.worker.ports).toBeUndefined();
   });
 
-  it('publishes the API and the Temporal UI', () => {
-    expect(services.api.ports).toContain(`${services.api.environment.PORT}:${services.api.environment.PORT}`);
-    expect(services['temporal-ui'].ports).toContain('8233:8080');
-    expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://localhost:8233');
+  it("publishes the API, the Temporal UI and the codec server on the host's loopback only, and nothing else", () => {
+    const published = Object.entries(services)
+      .filter(([, service]) => service.ports)
+      .map(([name]) => name);
+    expect(published.sort()).toEqual(['api', 'codec', 'temporal-ui']);
+    // The codec server runs only when asked for (`--profile codec`): it needs CODEC_TOKEN.
+    expect(services.codec.profiles).toEqual(['codec']);
+    expect(services.codec.ports).toEqual(['127.0.0.1:8234:8234']);
+    expect(services.codec.command).toEqual(['node', 'dist/src/bin/codec.js']);
+    expect(services.codec.environment.CODEC_CORS_ORIGINS.split(',')).toContain('http://127.0.0.1:8233');
+    expect(services.api.ports).toEqual([`${services.api.environment.PORT}:${services.api.environment.PORT}`]);
+    expect(services['temporal-ui'].ports).toEqual(['127.0.0.1:8233:8080']);
+    expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://127.0.0.1:8233');
+    // Widened with TEMPORAL_UI_BIND, the UI can log people in with OIDC (off by default).
+    expect(services['temporal-ui'].environment).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: 'false',
+      TEMPORAL_AUTH_TYPE: 'oidc',
+    });
+    expect(text).toContain("'${TEMPORAL_UI_BIND:-127.0.0.1}:8233:8080'");
+  });
+
+  it('sends METRICS_TOKEN in the worker health check, when set', () => {
+    const check = services.worker.healthcheck.test.join(' ') as string;
+    expect(check).toContain("authorization: 'Bearer ' + t");
+    expect(check).toContain('process.env.METRICS_TOKEN');
   });
 
   it('builds an image that holds the compiled roles and the migrations', () => {

@@ -8,7 +8,7 @@ const BC = asEventId(`evt_bc_${BOOK}`);
 const AC = asEventId(`evt_ac_${BOOK}`);
 
 const fresh = () =>
-  new EndpointDeliveries({ tenantId: 'acme', webhookId: asEndpointId('ep_1'), bookUuid: BOOK, deliveries: {} });
+  new EndpointDeliveries({ tenantId: 'acme', endpointId: asEndpointId('ep_1'), bookUuid: BOOK, deliveries: {} });
 const verifications = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ eventId: vc(i + 1), type: 'VERIFICATION_COMPLETE' as const }));
 
@@ -60,7 +60,7 @@ describe('EndpointDeliveries.step', () => {
       kind: 'continue-as-new',
       carried: {
         tenantId: 'acme',
-        webhookId: 'ep_1',
+        endpointId: 'ep_1',
         bookUuid: BOOK,
         deliveries: { [BC]: { type: 'BOOK_COMPLETE', phase: 'queued' } },
       },

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/logger.js';
 import { includeTemporalCoreMetrics, metricsText } from '../../src/metrics/exposition.js';
 import { startMetricsServer } from '../../src/metrics/server.js';
+import { appWithoutBackends } from '../support/app-without-backends.js';
 import { freePort } from '../support/free-port.js';
 
 const CORE_TEXT =
@@ -54,5 +55,44 @@ describe('metrics exposition', () => {
     expect(text).toContain('temporal_num_pollers{poller_type="workflow_task",task_queue="bookbell"} 2');
     expect((await fetch(new URL('/', server.url))).status).toBe(404);
     expect((await fetch(server.url, { method: 'POST' })).status).toBe(404);
+  });
+
+  describe('METRICS_TOKEN', () => {
+    const token = 'scraper-token-0123456789';
+    const wrong = ['', 'Bearer scraper-token-0123456788', 'Bearer scraper-token-01234567890', token, `Basic ${token}`];
+
+    async function expectGuarded(url: string) {
+      for (const authorization of wrong) {
+        const refused = await fetch(url, { headers: authorization ? { authorization } : {} });
+        expect(refused.status, authorization).toBe(401);
+        expect(refused.headers.get('www-authenticate')).toBe('Bearer realm="metrics"');
+        expect(await refused.text()).not.toContain('process_cpu');
+      }
+      const scraped = await fetch(url, { headers: { authorization: `bearer ${token}` } });
+      expect(scraped.status).toBe(200);
+      expect(await scraped.text()).toContain('process_cpu_user_seconds_total');
+    }
+
+    it("guards the worker's METRICS_PORT", async () => {
+      const server = await startMetricsServer({ host: '127.0.0.1', port: 0, logger: createLogger('silent'), token });
+      cleanups.push(server.stop);
+      await expectGuarded(server.url);
+    });
+
+    it("guards the API's /metrics, and nothing else of the API", async () => {
+      const server = appWithoutBackends(undefined, { metricsToken: token }).listen(0, '127.0.0.1');
+      await new Promise((resolve) => server.once('listening', resolve));
+      cleanups.push(() => new Promise((resolve) => server.close(() => resolve())));
+      const address = server.address();
+      const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+      await expectGuarded(`${base}/metrics`);
+      expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    });
+
+    it('is open to anyone without a token', async () => {
+      const server = await startMetricsServer({ host: '127.0.0.1', port: 0, logger: createLogger('silent') });
+      cleanups.push(server.stop);
+      expect((await fetch(server.url)).status).toBe(200);
+    });
   });
 });

@@ -4,7 +4,7 @@ import { openApiDocument } from '../../src/api/openapi.js';
 import { CreateBookRequestSchema, DurationSchema } from '../../src/contract/book.js';
 import { DELIVERY_ID } from '../../src/contract/deliveries.js';
 import { StatementFieldsSchema } from '../../src/contract/statement-fields.js';
-import { CreateWebhookRequestSchema, secretRefusal } from '../../src/contract/webhooks.js';
+import { CreateEndpointRequestSchema, secretRefusal } from '../../src/contract/endpoints.js';
 
 /**
  * The OpenAPI document states the constraints the zod contracts enforce beyond what zod-openapi renders (refines,
@@ -69,7 +69,7 @@ describe('the documented constraints are the enforced ones', () => {
   });
 
   it('standard secrets: whsec_ and the base64 of 24 to 64 bytes', () => {
-    const pattern = bodyOf('/v1/webhooks').else.properties.secret.pattern as string;
+    const pattern = bodyOf('/v1/endpoints').else.properties.secret.pattern as string;
     const secrets = fc.oneof(
       fc.uint8Array({ minLength: 0, maxLength: 80 }).map((bytes) => `whsec_${Buffer.from(bytes).toString('base64')}`),
       fc.uint8Array({ minLength: 20, maxLength: 70 }).map((b) => `whsec_${Buffer.from(b).toString('base64url')}`),
@@ -83,30 +83,30 @@ describe('the documented constraints are the enforced ones', () => {
     );
   });
 
-  it('webhooks: exactly one of url or email, events not repeated, descriptions not blank', () => {
-    const schema = bodyOf('/v1/webhooks');
+  it('endpoints: exactly one of url or email, events not repeated, descriptions not blank', () => {
+    const schema = bodyOf('/v1/endpoints');
     expect(schema.oneOf).toEqual([{ required: ['url'] }, { required: ['email'] }]);
     expect(schema.properties.events.uniqueItems).toBe(true);
-    expect(bodyOf('/v1/webhooks/{id}', 'patch').minProperties).toBe(1);
+    expect(bodyOf('/v1/endpoints/{id}', 'patch').minProperties).toBe(1);
     const url = schema.properties.url.pattern as string;
     for (const value of ['https://crm.example/hook', 'HTTP://crm.example', 'https://u:p@crm.example/', 'ftp://x']) {
       const body = { url: value, events: ['BOOK_COMPLETE'] };
-      expect(matches(url, value), value).toBe(accepts(CreateWebhookRequestSchema, body));
+      expect(matches(url, value), value).toBe(accepts(CreateEndpointRequestSchema, body));
     }
     const description = schema.properties.description.pattern as string;
     for (const value of ['abc', ' ab ', 'a b', '   x   ']) {
       const body = { url: 'https://crm.example/hook', events: ['BOOK_COMPLETE'], description: value };
-      expect(matches(description, value), value).toBe(accepts(CreateWebhookRequestSchema, body));
+      expect(matches(description, value), value).toBe(accepts(CreateEndpointRequestSchema, body));
     }
   });
 
-  it('delivery ids: an event id, a dot, a webhook UUID', () => {
+  it('delivery ids: an event id, a dot, an endpoint UUID', () => {
     const pattern = document.paths['/v1/deliveries/{id}/retry'].post.parameters[0].schema.pattern as string;
     expect(pattern).toBe(DELIVERY_ID.source);
-    const webhook = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';
-    expect(matches(pattern, `evt_bc_0123abcd_ff.${webhook}`)).toBe(true);
-    expect(matches(pattern, `evt_bc_01.${webhook}x`)).toBe(false);
-    expect(matches(pattern, `evt_BC_01.${webhook}`)).toBe(false);
+    const endpoint = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';
+    expect(matches(pattern, `evt_bc_0123abcd_ff.${endpoint}`)).toBe(true);
+    expect(matches(pattern, `evt_bc_01.${endpoint}x`)).toBe(false);
+    expect(matches(pattern, `evt_BC_01.${endpoint}`)).toBe(false);
   });
 
   it('recover: a time in years 1 to 9999', () => {

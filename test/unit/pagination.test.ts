@@ -4,7 +4,7 @@ import { cursorCodec, cursorKey, isCursorTime } from '../../src/api/pagination.j
 import { HttpProblem } from '../../src/api/problem.js';
 
 const documents = cursorCodec('documents', z.tuple([cursorKey.seq]));
-const deliveries = cursorCodec('webhook-deliveries', z.tuple([cursorKey.time, cursorKey.id]));
+const deliveries = cursorCodec('endpoint-deliveries', z.tuple([cursorKey.time, cursorKey.id]));
 const BOOK = 'c5c0f4a6-5a39-4b0e-9d3c-1f1f1f1f1f1f';
 
 const refusal = (decode: () => unknown) => {

@@ -33,7 +33,7 @@ describe('the catalogue of problem kinds', () => {
       '401 api-key-missing',
       '401 api-key-invalid',
       '404 book-not-found',
-      '404 webhook-not-found',
+      '404 endpoint-not-found',
       '404 delivery-not-found',
       '404 route-not-found',
       '405 method-not-allowed',
@@ -44,6 +44,8 @@ describe('the catalogue of problem kinds', () => {
       '409 book-full',
       '409 doc-uuid-taken',
       '409 destination-taken',
+      '409 endpoint-unconfirmed',
+      '409 confirmation-not-pending',
       '409 delivery-in-progress',
       '409 idempotency-key-in-flight',
       '410 book-expired',
@@ -52,6 +54,7 @@ describe('the catalogue of problem kinds', () => {
       '415 unsupported-media-type',
       '415 unsupported-encoding',
       '422 idempotency-key-reused',
+      '429 mail-rate-limited',
       '431 headers-too-large',
       '500 internal-error',
       '503 book-unreachable',
@@ -107,8 +110,8 @@ describe('the catalogue of problem kinds', () => {
     expect(targets.filter((id) => !ids.includes(id))).toEqual([]);
     const created = document.paths['/v1/books'].post.responses['201'].links.getBook;
     expect(created.parameters).toEqual({ book_uuid: '$response.body#/book_uuid' });
-    const hook = document.paths['/v1/webhooks'].post.responses['201'].links;
-    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getWebhook', 'rotateWebhookSecret', 'testWebhook']));
+    const hook = document.paths['/v1/endpoints'].post.responses['201'].links;
+    expect(Object.keys(hook)).toEqual(expect.arrayContaining(['getEndpoint', 'rotateEndpointSecret', 'testEndpoint']));
   });
 
   it('builds the body of a kind: type, code, title and status from the catalogue', () => {

@@ -269,7 +269,7 @@ function EventsTable({ events }: { events: BookView['events'] }) {
  */
 function BookDeliveries({ bookUuid, refreshKey }: { bookUuid: string; refreshKey: number }) {
   const api = useApi();
-  const endpoints = useLoad((signal) => api.listWebhooks({}, { signal }), []);
+  const endpoints = useLoad((signal) => api.listEndpoints({}, { signal }), []);
   const labels = new Map((endpoints.data?.data ?? []).map((w) => [w.id, w.url ?? w.email ?? w.id]));
   return (
     <DeliveryLog
@@ -280,7 +280,8 @@ function BookDeliveries({ bookUuid, refreshKey }: { bookUuid: string; refreshKey
       }}
       describe={(delivery) => (
         <>
-          to <Link href={`/endpoints/${delivery.webhook_id}`}>{labels.get(delivery.webhook_id) ?? 'an endpoint'}</Link>
+          to{' '}
+          <Link href={`/endpoints/${delivery.endpoint_id}`}>{labels.get(delivery.endpoint_id) ?? 'an endpoint'}</Link>
         </>
       )}
     />

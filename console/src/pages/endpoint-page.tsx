@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { asApiError, useApi, type ApiError } from '../api.js';
-import type { TestAttempt, Webhook } from '../api-types.js';
+import type { TestAttempt, Endpoint } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
 import { formatDateTime } from '../format.js';
@@ -11,10 +11,10 @@ import { endpointState } from './endpoints-page.js';
 /** One endpoint: its settings, pause/resume, secret rotation, a test event, and its delivery log. */
 export function EndpointPage({ id }: { id: string }) {
   const api = useApi();
-  const endpoint = useLoad((signal) => api.getWebhook(id, { signal }), [id]);
+  const loaded = useLoad((signal) => api.getEndpoint(id, { signal }), [id]);
   const [recovered, setRecovered] = useState(0);
 
-  if (endpoint.error?.status === 404 || endpoint.error?.status === 400) {
+  if (loaded.error?.status === 404 || loaded.error?.status === 400) {
     return (
       <>
         <PageTitle title="Endpoint not found">Endpoint not found</PageTitle>
@@ -25,11 +25,11 @@ export function EndpointPage({ id }: { id: string }) {
       </>
     );
   }
-  if (endpoint.error) return <ErrorNotice error={endpoint.error} action="Loading the endpoint" />;
-  if (!endpoint.data) return <Loading what="the endpoint" />;
-  const webhook = endpoint.data;
-  const state = endpointState(webhook);
-  const destination = webhook.url ?? webhook.email ?? webhook.id;
+  if (loaded.error) return <ErrorNotice error={loaded.error} action="Loading the endpoint" />;
+  if (!loaded.data) return <Loading what="the endpoint" />;
+  const endpoint = loaded.data;
+  const state = endpointState(endpoint);
+  const destination = endpoint.url ?? endpoint.email ?? endpoint.id;
 
   return (
     <>
@@ -40,41 +40,47 @@ export function EndpointPage({ id }: { id: string }) {
         <PageTitle title={destination}>{destination}</PageTitle>
         <Badge tone={state.tone}>{state.label}</Badge>
       </div>
-      {webhook.disabled_reason && (
+      {endpoint.email && !endpoint.confirmed_at && (
+        <p class="notice notice-info">
+          Awaiting confirmation: {endpoint.email} got a message with a link and receives nothing else until someone
+          there confirms. Events wait meanwhile and are sent in order once confirmed.
+        </p>
+      )}
+      {endpoint.disabled_reason && (
         <p class="notice notice-bad">
-          Disabled: {webhook.disabled_reason}. Resume it once the receiver works again, then recover what failed.
+          Disabled: {endpoint.disabled_reason}. Resume it once the receiver works again, then recover what failed.
         </p>
       )}
       <dl class="facts facts-inline">
         <dt>Endpoint id</dt>
-        <dd class="id">{webhook.id}</dd>
+        <dd class="id">{endpoint.id}</dd>
         <dt>Events</dt>
-        <dd>{webhook.events.join(', ')}</dd>
+        <dd>{endpoint.events.join(', ')}</dd>
         <dt>Signature</dt>
-        <dd>{webhook.signature_scheme}</dd>
-        {webhook.description && (
+        <dd>{endpoint.signature_scheme}</dd>
+        {endpoint.description && (
           <>
             <dt>Description</dt>
-            <dd>{webhook.description}</dd>
+            <dd>{endpoint.description}</dd>
           </>
         )}
         <dt>Created</dt>
-        <dd>{formatDateTime(webhook.created_at)}</dd>
-        {webhook.previous_secret_expires_at && (
+        <dd>{formatDateTime(endpoint.created_at)}</dd>
+        {endpoint.previous_secret_expires_at && (
           <>
             <dt>Previous secret</dt>
-            <dd>still signs until {formatDateTime(webhook.previous_secret_expires_at)}</dd>
+            <dd>still signs until {formatDateTime(endpoint.previous_secret_expires_at)}</dd>
           </>
         )}
       </dl>
-      <EndpointActions webhook={webhook} onChange={endpoint.reload} />
+      <EndpointActions endpoint={endpoint} onChange={loaded.reload} />
       <section aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries</h2>
-        <RecoverSince webhookId={webhook.id} onRecovered={() => setRecovered((n) => n + 1)} />
+        <RecoverSince endpointId={endpoint.id} onRecovered={() => setRecovered((n) => n + 1)} />
         <DeliveryLog
           reloadSignal={recovered}
           load={async (status, signal) => {
-            const page = await api.listWebhookDeliveries(webhook.id, { limit: 100, status }, { signal });
+            const page = await api.listEndpointDeliveries(endpoint.id, { limit: 100, status }, { signal });
             return page.data;
           }}
           describe={(delivery) => (
@@ -88,7 +94,7 @@ export function EndpointPage({ id }: { id: string }) {
   );
 }
 
-function EndpointActions({ webhook, onChange }: { webhook: Webhook; onChange: () => void }) {
+function EndpointActions({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => void }) {
   const api = useApi();
   const [busy, setBusy] = useState<string>();
   const [error, setError] = useState<{ action: string; error: ApiError }>();
@@ -109,26 +115,32 @@ function EndpointActions({ webhook, onChange }: { webhook: Webhook; onChange: ()
   };
   const setActive = (active: boolean) =>
     run(active ? 'Resume' : 'Pause', async () => {
-      await api.updateWebhook(webhook.id, { active });
+      await api.updateEndpoint(endpoint.id, { active });
       onChange();
     });
   const rotate = () =>
     run('Rotate secret', async () => {
-      const rotated = await api.rotateWebhookSecret(webhook.id);
+      const rotated = await api.rotateEndpointSecret(endpoint.id);
       setSecret(rotated.secret ?? undefined);
       setConfirmRotate(false);
       onChange();
     });
+  const resend = () =>
+    run('Resend confirmation', async () => {
+      await api.resendEndpointConfirmation(endpoint.id);
+      onChange();
+    });
+  const unconfirmed = Boolean(endpoint.email && !endpoint.confirmed_at);
   const sendTest = () =>
     run('Test event', async () => {
-      setTest(await api.testWebhook(webhook.id));
+      setTest(await api.testEndpoint(endpoint.id));
     });
 
   return (
     <section aria-labelledby="actions-heading" class="card">
       <h2 id="actions-heading">Actions</h2>
       <div class="actions">
-        {webhook.active ? (
+        {endpoint.active ? (
           <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void setActive(false)}>
             Pause
           </button>
@@ -137,14 +149,20 @@ function EndpointActions({ webhook, onChange }: { webhook: Webhook; onChange: ()
             Resume
           </button>
         )}
-        {webhook.url && (
+        {endpoint.url && (
           <button type="button" class="button-secondary" disabled={!!busy} onClick={() => setConfirmRotate(true)}>
             Rotate secret
           </button>
         )}
-        <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void sendTest()}>
-          {busy === 'Test event' ? 'Sending…' : 'Send test event'}
-        </button>
+        {unconfirmed ? (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void resend()}>
+            {busy === 'Resend confirmation' ? 'Sending…' : 'Resend confirmation'}
+          </button>
+        ) : (
+          <button type="button" class="button-secondary" disabled={!!busy} onClick={() => void sendTest()}>
+            {busy === 'Test event' ? 'Sending…' : 'Send test event'}
+          </button>
+        )}
       </div>
       {confirmRotate && (
         <div class="notice notice-info" role="group" aria-label="Confirm the rotation">
@@ -213,7 +231,7 @@ function localInputValue(date: Date): string {
 }
 
 /** Delivers again every delivery of the endpoint that failed since a time (after an outage, say). */
-function RecoverSince({ webhookId, onRecovered }: { webhookId: string; onRecovered: () => void }) {
+function RecoverSince({ endpointId, onRecovered }: { endpointId: string; onRecovered: () => void }) {
   const api = useApi();
   const [since, setSince] = useState(() => localInputValue(new Date(Date.now() - 24 * 3600_000)));
   const [result, setResult] = useState<string>();
@@ -223,7 +241,7 @@ function RecoverSince({ webhookId, onRecovered }: { webhookId: string; onRecover
     setError(undefined);
     setResult(undefined);
     try {
-      const { redelivering } = await api.recoverWebhookDeliveries(webhookId, {
+      const { redelivering } = await api.recoverEndpointDeliveries(endpointId, {
         since: new Date(since).toISOString(),
       });
       setResult(

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { asApiError, useApi, type ApiError } from '../api.js';
-import type { SubscribableEvent, Webhook, WebhookWithSecret } from '../api-types.js';
+import type { SubscribableEvent, Endpoint, EndpointWithSecret } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
@@ -10,18 +10,20 @@ export const EVENTS: Array<{ name: SubscribableEvent; description: string }> = [
   { name: 'VERIFICATION_COMPLETE', description: 'each document verified or failed' },
   { name: 'BOOK_COMPLETE', description: 'the book is sealed and every document is done' },
   { name: 'ANALYTICS_COMPLETED', description: 'the analytics are ready' },
-  { name: 'webhook.disabled', description: 'one of your endpoints was disabled after failing for days' },
+  { name: 'endpoint.disabled', description: 'one of your endpoints was disabled after failing for days' },
 ];
 
-export function endpointState(webhook: Webhook): { label: string; tone: 'good' | 'bad' | 'waiting' } {
-  if (webhook.active) return { label: 'Active', tone: 'good' };
-  return webhook.disabled_reason ? { label: 'Disabled', tone: 'bad' } : { label: 'Paused', tone: 'waiting' };
+export function endpointState(endpoint: Endpoint): { label: string; tone: 'good' | 'bad' | 'waiting' } {
+  // An address receives nothing until someone there follows the link of its confirmation message.
+  if (endpoint.email && !endpoint.confirmed_at) return { label: 'Awaiting confirmation', tone: 'waiting' };
+  if (endpoint.active) return { label: 'Active', tone: 'good' };
+  return endpoint.disabled_reason ? { label: 'Disabled', tone: 'bad' } : { label: 'Paused', tone: 'waiting' };
 }
 
 /** The tenant's endpoints, and a form to add one. */
 export function EndpointsPage() {
   const api = useApi();
-  const endpoints = useLoad((signal) => api.listWebhooks({}, { signal }), []);
+  const endpoints = useLoad((signal) => api.listEndpoints({}, { signal }), []);
   return (
     <>
       <PageTitle title="Endpoints">Endpoints</PageTitle>
@@ -43,20 +45,20 @@ export function EndpointsPage() {
               </tr>
             </thead>
             <tbody>
-              {endpoints.data.data.map((webhook) => {
-                const state = endpointState(webhook);
+              {endpoints.data.data.map((endpoint) => {
+                const state = endpointState(endpoint);
                 return (
-                  <tr key={webhook.id}>
+                  <tr key={endpoint.id}>
                     <th scope="row">
-                      <Link href={`/endpoints/${webhook.id}`}>{webhook.url ?? webhook.email}</Link>
-                      {webhook.description && <div class="muted">{webhook.description}</div>}
+                      <Link href={`/endpoints/${endpoint.id}`}>{endpoint.url ?? endpoint.email}</Link>
+                      {endpoint.description && <div class="muted">{endpoint.description}</div>}
                     </th>
                     <td>
                       <Badge tone={state.tone}>{state.label}</Badge>
                     </td>
-                    <td>{webhook.events.join(', ')}</td>
-                    <td>{webhook.signature_scheme}</td>
-                    <td>{formatDateTime(webhook.created_at)}</td>
+                    <td>{endpoint.events.join(', ')}</td>
+                    <td>{endpoint.signature_scheme}</td>
+                    <td>{formatDateTime(endpoint.created_at)}</td>
                   </tr>
                 );
               })}
@@ -80,7 +82,7 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
   ]);
   const [scheme, setScheme] = useState<'standard' | 'ocrolus'>('standard');
   const [error, setError] = useState<ApiError>();
-  const [created, setCreated] = useState<WebhookWithSecret>();
+  const [created, setCreated] = useState<EndpointWithSecret>();
   const [saving, setSaving] = useState(false);
 
   const submit = async (event: Event) => {
@@ -94,7 +96,7 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
         signature_scheme: scheme,
         ...(description.trim() ? { description } : {}),
       };
-      setCreated(await api.createWebhook(body));
+      setCreated(await api.createEndpoint(body));
       setUrl('');
       setDescription('');
       onCreated();

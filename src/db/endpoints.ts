@@ -1,13 +1,13 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { SubscribableEvent } from '../contract/webhooks.js';
+import type { SubscribableEvent } from '../contract/endpoints.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
-export interface WebhookRow {
+export interface EndpointRow {
   tenant_id: string;
   id: EndpointId;
-  /** A webhook has a URL, an e-mail subscription an address; never both. */
+  /** An endpoint has a URL or an e-mail address; never both. */
   url: string | null;
   email: string | null;
   events: SubscribableEvent[];
@@ -16,19 +16,21 @@ export interface WebhookRow {
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
+  /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
+  confirmed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
 /** What signing needs; only the delivery activity and the secret-returning routes read it. */
-export interface WebhookSecrets {
+export interface EndpointSecrets {
   secret: string;
   previous_secret: string | null;
   previous_secret_expires_at: Date | null;
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -39,9 +41,9 @@ function rethrowDuplicate(err: unknown): never {
   throw err;
 }
 
-export async function insertWebhook(
-  pool: Pool,
-  webhook: {
+export async function insertEndpoint(
+  pool: Pick<Pool, 'query'>,
+  endpoint: {
     tenantId: string;
     id: string;
     url?: string | undefined;
@@ -51,25 +53,25 @@ export async function insertWebhook(
     scheme: 'standard' | 'ocrolus';
     secret: string;
   },
-): Promise<WebhookRow> {
+): Promise<EndpointRow> {
   const result = await pool
-    .query<WebhookRow>(
-      `insert into webhooks (tenant_id, id, url, events, description, signature_scheme, secret, email)
+    .query<EndpointRow>(
+      `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret, email)
        values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
        returning ${COLUMNS}`,
       [
-        webhook.tenantId,
-        webhook.id,
-        webhook.url ?? null,
-        webhook.events,
-        webhook.description ?? null,
-        webhook.scheme,
-        webhook.secret,
-        webhook.email ?? null,
+        endpoint.tenantId,
+        endpoint.id,
+        endpoint.url ?? null,
+        endpoint.events,
+        endpoint.description ?? null,
+        endpoint.scheme,
+        endpoint.secret,
+        endpoint.email ?? null,
       ],
     )
     .catch(rethrowDuplicate);
-  return result.rows[0] as WebhookRow;
+  return result.rows[0] as EndpointRow;
 }
 
 /** The position after which a page continues: the last row's time (with microseconds) and id. */
@@ -79,13 +81,13 @@ export interface TimeIdAfter {
 }
 
 /** A tenant's endpoints, oldest first, keyset-paginated on (created_at, id). */
-export async function listWebhooks(
+export async function listEndpoints(
   pool: Pool,
   tenantId: string,
   page: { limit: number; after?: TimeIdAfter | undefined },
-): Promise<Array<WebhookRow & { cursor_at: string }>> {
-  const result = await pool.query<WebhookRow & { cursor_at: string }>(
-    `select ${COLUMNS}, ${cursorTime('created_at')} as cursor_at from webhooks
+): Promise<Array<EndpointRow & { cursor_at: string }>> {
+  const result = await pool.query<EndpointRow & { cursor_at: string }>(
+    `select ${COLUMNS}, ${cursorTime('created_at')} as cursor_at from endpoints
      where tenant_id = $1::text and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
      order by created_at, id
      limit $4::int`,
@@ -94,21 +96,21 @@ export async function listWebhooks(
   return result.rows;
 }
 
-export async function findWebhook(pool: Pool, tenantId: string, id: string): Promise<WebhookRow | undefined> {
-  const result = await pool.query<WebhookRow>(
-    `select ${COLUMNS} from webhooks where tenant_id = $1::text and id = $2::uuid`,
+export async function findEndpoint(pool: Pool, tenantId: string, id: string): Promise<EndpointRow | undefined> {
+  const result = await pool.query<EndpointRow>(
+    `select ${COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`,
     [tenantId, id],
   );
   return result.rows[0];
 }
 
-export async function findWebhookWithSecrets(
+export async function findEndpointWithSecrets(
   pool: Pool,
   tenantId: string,
   id: string,
-): Promise<(WebhookRow & WebhookSecrets) | undefined> {
-  const result = await pool.query<WebhookRow & WebhookSecrets>(
-    `select ${COLUMNS}, secret, previous_secret from webhooks where tenant_id = $1::text and id = $2::uuid`,
+): Promise<(EndpointRow & EndpointSecrets) | undefined> {
+  const result = await pool.query<EndpointRow & EndpointSecrets>(
+    `select ${COLUMNS}, secret, previous_secret from endpoints where tenant_id = $1::text and id = $2::uuid`,
     [tenantId, id],
   );
   return result.rows[0];
@@ -118,7 +120,7 @@ export async function findWebhookWithSecrets(
  * Changes an endpoint. Turning it on (`active: true`) clears its disabled reason and its failure streak: the first
  * failure after a re-enable starts a new streak instead of disabling it again at once.
  */
-export async function updateWebhook(
+export async function updateEndpoint(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   id: string,
@@ -129,10 +131,10 @@ export async function updateWebhook(
     description?: string | undefined;
     active?: boolean | undefined;
   },
-): Promise<WebhookRow | undefined> {
+): Promise<EndpointRow | undefined> {
   const result = await pool
-    .query<WebhookRow>(
-      `update webhooks set url = case when email is null then coalesce($3::text, url) end,
+    .query<EndpointRow>(
+      `update endpoints set url = case when email is null then coalesce($3::text, url) end,
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
@@ -154,21 +156,21 @@ export async function updateWebhook(
   return result.rows[0];
 }
 
-export async function deleteWebhook(pool: Pool, tenantId: string, id: string): Promise<boolean> {
-  const result = await pool.query('delete from webhooks where tenant_id = $1::text and id = $2::uuid', [tenantId, id]);
+export async function deleteEndpoint(pool: Pool, tenantId: string, id: string): Promise<boolean> {
+  const result = await pool.query('delete from endpoints where tenant_id = $1::text and id = $2::uuid', [tenantId, id]);
   return (result.rowCount ?? 0) > 0;
 }
 
 /** Replaces the secret; the old one keeps signing alongside it until `graceMs` from now. */
-export async function rotateWebhookSecret(
+export async function rotateEndpointSecret(
   pool: Pool,
   tenantId: string,
   id: string,
   secret: string,
   graceMs: number,
-): Promise<WebhookRow | undefined> {
-  const result = await pool.query<WebhookRow>(
-    `update webhooks set previous_secret = secret, secret = $3::text,
+): Promise<EndpointRow | undefined> {
+  const result = await pool.query<EndpointRow>(
+    `update endpoints set previous_secret = secret, secret = $3::text,
        previous_secret_expires_at = now() + $4::bigint * interval '1 millisecond', updated_at = now()
      where tenant_id = $1::text and id = $2::uuid
      returning ${COLUMNS}`,
@@ -178,10 +180,10 @@ export async function rotateWebhookSecret(
 }
 
 /**
- * Turns an endpoint off (410 Gone, or failing too long) and records a `webhook.disabled` operational event, once:
+ * Turns an endpoint off (410 Gone, or failing too long) and records an `endpoint.disabled` operational event, once:
  * returns the event's payload when this call disabled it, undefined when it was off already.
  */
-export async function disableWebhook(
+export async function markEndpointDisabled(
   pool: Pool,
   tenantId: string,
   id: string,
@@ -189,13 +191,13 @@ export async function disableWebhook(
 ): Promise<Record<string, unknown> | undefined> {
   const result = await pool.query<{ payload: Record<string, unknown> }>(
     `with disabled as (
-       update webhooks set active = false, disabled_reason = $3::text, updated_at = now()
+       update endpoints set active = false, disabled_reason = $3::text, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid and active
        returning id, url, email
      )
-     insert into operational_events (tenant_id, id, event_type, webhook_id, payload)
-     select $1::text, gen_random_uuid(), 'webhook.disabled', id,
-            jsonb_build_object('event_name', 'webhook.disabled', 'webhook_id', id, 'url', url, 'email', email,
+     insert into operational_events (tenant_id, id, event_type, endpoint_id, payload)
+     select $1::text, gen_random_uuid(), 'endpoint.disabled', id,
+            jsonb_build_object('event_name', 'endpoint.disabled', 'endpoint_id', id, 'url', url, 'email', email,
                                'reason', $3::text, 'occurred_at', now())
      from disabled
      returning payload`,
@@ -218,23 +220,24 @@ export async function recordEndpointHealth(
   // lock) the same row, which serialises a burst of deliveries to one endpoint.
   const result = await pool.query<{ failing_since: Date | null }>(
     `with changed as (
-       update webhooks set failing_since = case when $3::boolean then null else now() end
+       update endpoints set failing_since = case when $3::boolean then null else now() end
        where tenant_id = $1::text and id = $2::uuid and (failing_since is null) <> $3::boolean
        returning failing_since
      )
      select failing_since from changed
      union all
-     select failing_since from webhooks
+     select failing_since from endpoints
      where tenant_id = $1::text and id = $2::uuid and not exists (select from changed)`,
     [tenantId, id, succeeded],
   );
   return result.rows[0]?.failing_since ?? null;
 }
 
-/** The tenant's active e-mail subscriptions to operational events of `type`. */
+/** The tenant's active, confirmed e-mail endpoints subscribed to operational events of `type`. */
 export async function operationalSubscribers(pool: Pool, tenantId: string, type: string): Promise<string[]> {
   const result = await pool.query<{ email: string }>(
-    `select email from webhooks where tenant_id = $1::text and active and email is not null and $2::text = any(events)`,
+    `select email from endpoints
+     where tenant_id = $1::text and active and email is not null and confirmed_at is not null and $2::text = any(events)`,
     [tenantId, type],
   );
   return result.rows.map((row) => row.email);
@@ -243,7 +246,7 @@ export async function operationalSubscribers(pool: Pool, tenantId: string, type:
 export interface OperationalEventRow {
   id: string;
   event_type: string;
-  webhook_id: string | null;
+  endpoint_id: string | null;
   occurred_at: Date;
   payload: unknown;
   cursor_at: string;
@@ -256,7 +259,7 @@ export async function listOperationalEvents(
   page: { limit: number; after?: TimeIdAfter | undefined },
 ): Promise<OperationalEventRow[]> {
   const result = await pool.query<OperationalEventRow>(
-    `select id, event_type, webhook_id, occurred_at, payload, ${cursorTime('occurred_at')} as cursor_at
+    `select id, event_type, endpoint_id, occurred_at, payload, ${cursorTime('occurred_at')} as cursor_at
      from operational_events
      where tenant_id = $1::text and ($2::timestamptz is null or (occurred_at, id) < ($2::timestamptz, $3::uuid))
      order by occurred_at desc, id desc
@@ -266,8 +269,11 @@ export async function listOperationalEvents(
   return result.rows;
 }
 
-/** The tenant's endpoints subscribed to any of `types`, paused and disabled ones too (their deliveries are held). */
-export async function subscribedWebhooks(
+/**
+ * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
+ * held).
+ */
+export async function subscribedEndpoints(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
@@ -277,9 +283,13 @@ export async function subscribedWebhooks(
     url: string | null;
     email: string | null;
     events: SubscribableEvent[];
-  }>(`select id, url, email, events from webhooks where tenant_id = $1::text and events && $2::text[]`, [
+  }>(`select id, url, email, events from endpoints where tenant_id = $1::text and events && $2::text[]`, [
     tenantId,
     types,
   ]);
   return result.rows;
 }
+
+/** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */
+export const sendsTo = (endpoint: Pick<EndpointRow, 'active' | 'email' | 'confirmed_at'>): boolean =>
+  endpoint.active && (endpoint.email === null || endpoint.confirmed_at !== null);

@@ -13,7 +13,7 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 const FAST_RETRIES = {
   DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms',
   DELIVERY_WINDOW: '60s',
-  WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
 };
 const cleanups: Array<() => Promise<void>> = [];
 afterEach(async () => {
@@ -31,7 +31,7 @@ async function setup() {
     return started;
   };
   const register = async (body: Record<string, unknown>) => {
-    const response = await api.call('POST', '/v1/webhooks', {
+    const response = await api.call('POST', '/v1/endpoints', {
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
       ...body,
     });
@@ -45,67 +45,67 @@ async function setup() {
     await api.seal(bookUuid);
     return bookUuid;
   };
-  const deliveries = async (webhookId: string) =>
-    (await api.call('GET', `/v1/webhooks/${webhookId}/deliveries`)).body.data as Array<any>;
+  const deliveries = async (endpointId: string) =>
+    (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries`)).body.data as Array<any>;
   return { system, api, receiver, register, runBook, deliveries };
 }
 
 const names = (requests: Array<{ json: { event_name: string } }>) => requests.map((r) => r.json.event_name);
 
-describe('webhook endpoints', () => {
+describe('endpoints', () => {
   it('registers, lists, updates and deletes endpoints, refusing bad input by field', async () => {
     const { api, register } = await setup();
     const created = await register({ url: 'http://127.0.0.1:9/a', description: 'CRM inbox' });
     expect(created.secret).toMatch(/^whsec_[A-Za-z0-9+/]{43}=$/);
     expect(created).toMatchObject({ signature_scheme: 'standard', active: true, description: 'CRM inbox' });
 
-    const duplicate = await api.call('POST', '/v1/webhooks', {
+    const duplicate = await api.call('POST', '/v1/endpoints', {
       url: 'http://127.0.0.1:9/a',
       events: ['BOOK_COMPLETE'],
     });
     expect(duplicate.status).toBe(409);
-    const bad = await api.call('POST', '/v1/webhooks', {
+    const bad = await api.call('POST', '/v1/endpoints', {
       url: 'ftp://example',
       events: ['BOOK_COMPLETE', 'BOOK_COMPLETE', 'NOPE'],
       description: 'ab',
     });
     expect(bad.status).toBe(400);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['description', 'events.2', 'url']);
-    const repeated = await api.call('POST', '/v1/webhooks', {
+    const repeated = await api.call('POST', '/v1/endpoints', {
       url: 'http://127.0.0.1:9/c',
       events: ['BOOK_COMPLETE', 'BOOK_COMPLETE'],
     });
     expect(repeated.body.errors).toEqual([{ field: 'events', message: 'must not repeat an event' }]);
-    expect((await api.call('POST', '/v1/webhooks', { url: 'http://127.0.0.1:9/b', events: [] })).body.errors).toEqual([
+    expect((await api.call('POST', '/v1/endpoints', { url: 'http://127.0.0.1:9/b', events: [] })).body.errors).toEqual([
       { field: 'events', message: 'must name at least one event' },
     ]);
 
-    const listed = await api.call('GET', '/v1/webhooks');
+    const listed = await api.call('GET', '/v1/endpoints');
     expect(listed.body.data).toEqual([expect.objectContaining({ id: created.id })]);
     expect(JSON.stringify(listed.body)).not.toContain(created.secret);
-    const paused = await api.call('PATCH', `/v1/webhooks/${created.id}`, { active: false, events: ['BOOK_COMPLETE'] });
+    const paused = await api.call('PATCH', `/v1/endpoints/${created.id}`, { active: false, events: ['BOOK_COMPLETE'] });
     expect(paused.body).toMatchObject({ active: false, events: ['BOOK_COMPLETE'] });
-    expect((await api.call('DELETE', `/v1/webhooks/${created.id}`)).status).toBe(204);
-    expect((await api.call('GET', `/v1/webhooks/${created.id}`)).status).toBe(404);
-    expect((await api.call('GET', '/v1/webhooks/not-a-uuid')).status).toBe(400);
+    expect((await api.call('DELETE', `/v1/endpoints/${created.id}`)).status).toBe(204);
+    expect((await api.call('GET', `/v1/endpoints/${created.id}`)).status).toBe(404);
+    expect((await api.call('GET', '/v1/endpoints/not-a-uuid')).status).toBe(400);
   });
 
   it('accepts only endpoints and secrets that work: exactly one of url or email, secrets that sign', async () => {
     const { api, register } = await setup();
     const fieldsOf = (response: { body: { errors?: Array<{ field: string }> } }) =>
       (response.body.errors ?? []).map((e) => e.field);
-    const neither = await api.call('POST', '/v1/webhooks', { events: ['BOOK_COMPLETE'] });
+    const neither = await api.call('POST', '/v1/endpoints', { events: ['BOOK_COMPLETE'] });
     expect(neither.status).toBe(400);
     expect(neither.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(fieldsOf(neither)).toEqual(['url']);
-    const both = await api.call('POST', '/v1/webhooks', {
+    const both = await api.call('POST', '/v1/endpoints', {
       url: 'http://127.0.0.1:9/both',
       email: 'ops@example.com',
       events: ['BOOK_COMPLETE'],
     });
     expect(fieldsOf(both)).toEqual(['email']);
     for (const secret of [`whsec_${'A'.repeat(33)}`, 'whsec_not base64 at all!!', `whsec_${'A'.repeat(16)}`]) {
-      const refused = await api.call('POST', '/v1/webhooks', {
+      const refused = await api.call('POST', '/v1/endpoints', {
         url: 'http://127.0.0.1:9/s',
         events: ['BOOK_COMPLETE'],
         secret,
@@ -113,42 +113,64 @@ describe('webhook endpoints', () => {
       expect(refused.status, secret).toBe(400);
       expect(fieldsOf(refused)).toEqual(['secret']);
     }
-    expect((await api.call('GET', '/v1/webhooks')).body.data).toEqual([]);
+    expect((await api.call('GET', '/v1/endpoints')).body.data).toEqual([]);
 
     const endpoint = await register({ url: 'http://127.0.0.1:9/rotate' });
-    const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, { secret: 'whsec_====' });
+    const rotated = await api.call('POST', `/v1/endpoints/${endpoint.id}/rotate-secret`, { secret: 'whsec_====' });
     expect(rotated.status).toBe(400);
     expect(fieldsOf(rotated)).toEqual(['secret']);
-    const after = await api.call('GET', `/v1/webhooks/${endpoint.id}`);
+    const after = await api.call('GET', `/v1/endpoints/${endpoint.id}`);
     expect(after.body.previous_secret_expires_at).toBeNull();
-    const test = await api.call('POST', `/v1/webhooks/${endpoint.id}/test`);
+    const test = await api.call('POST', `/v1/endpoints/${endpoint.id}/test`);
     expect(test.status).toBeLessThan(500);
   });
 });
 
 describe('SSRF protection', () => {
-  it('refuses endpoints on this host or its private side, naming the url', async () => {
-    const system = await startTestSystem({ WEBHOOK_ALLOWED_HOSTS: '' });
+  it('refuses endpoints that are not publicly routable, naming the url and never what its host resolved to', async () => {
+    const system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '' });
     cleanups.push(system.stop);
     const api = crm(system);
+    const byName = await api.call('POST', '/v1/endpoints', {
+      url: 'http://localhost:3000/hook',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(byName.status).toBe(400);
+    expect(byName.body.errors).toEqual([
+      { field: 'url', message: 'is refused: the host resolves to an address that is not publicly routable' },
+    ]);
+    expect(JSON.stringify(byName.body)).not.toMatch(/127\.0\.0\.1|::1/);
     for (const url of [
-      'http://localhost:3000/hook',
       'http://127.0.0.1/hook',
       'http://[::1]/hook',
       'http://169.254.169.254/latest/meta-data',
       'http://10.0.0.7/hook',
+      'http://[64:ff9b::a9fe:a9fe]/latest/meta-data',
+      'http://[2002:a00:7::1]/hook',
+      'http://[::10.0.0.7]/hook',
+      'http://[fec0::1]/hook',
     ]) {
-      const response = await api.call('POST', '/v1/webhooks', { url, events: ['BOOK_COMPLETE'] });
+      const response = await api.call('POST', '/v1/endpoints', { url, events: ['BOOK_COMPLETE'] });
       expect(response.status, url).toBe(400);
-      expect(response.body.errors).toEqual([{ field: 'url', message: expect.stringContaining('private or local') }]);
+      expect(response.body.errors).toEqual([
+        { field: 'url', message: 'is refused: the host is an address that is not publicly routable' },
+      ]);
     }
-    expect((await api.call('GET', '/v1/webhooks')).body.data).toEqual([]);
+    const existing = await api.call('POST', '/v1/endpoints', {
+      url: 'https://93.184.215.14/hook',
+      events: ['BOOK_COMPLETE'],
+    });
+    expect(existing.status).toBe(201);
+    const patched = await api.call('PATCH', `/v1/endpoints/${existing.body.id}`, { url: 'http://[::ffff:7f00:1]/x' });
+    expect(patched.status).toBe(400);
+    await api.call('DELETE', `/v1/endpoints/${existing.body.id}`);
+    expect((await api.call('GET', '/v1/endpoints')).body.data).toEqual([]);
   });
 
   it('refuses plain http in production unless allowed', async () => {
-    const system = await startTestSystem({ NODE_ENV: 'production', WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
+    const system = await startTestSystem({ NODE_ENV: 'production', ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
     cleanups.push(system.stop);
-    const response = await crm(system).call('POST', '/v1/webhooks', {
+    const response = await crm(system).call('POST', '/v1/endpoints', {
       url: 'http://127.0.0.1:9/hook',
       events: ['BOOK_COMPLETE'],
     });
@@ -278,11 +300,11 @@ describe('delivering', () => {
       });
     });
     expect(refusing.requests).toHaveLength(1);
-    expect((await api.call('GET', `/v1/webhooks/${goneEndpoint.id}`)).body).toMatchObject({
+    expect((await api.call('GET', `/v1/endpoints/${goneEndpoint.id}`)).body).toMatchObject({
       active: false,
       disabled_reason: 'the endpoint answered 410 Gone',
     });
-    expect((await api.call('GET', `/v1/webhooks/${refusingEndpoint.id}`)).body.active).toBe(true);
+    expect((await api.call('GET', `/v1/endpoints/${refusingEndpoint.id}`)).body.active).toBe(true);
   });
 
   it('does not let a dead endpoint delay a healthy one', async () => {
@@ -302,7 +324,7 @@ describe('delivering', () => {
     const { api, receiver, register, runBook } = await setup();
     const inbox = await receiver();
     const endpoint = await register({ url: inbox.url, events: ['BOOK_COMPLETE'] });
-    const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`);
+    const rotated = await api.call('POST', `/v1/endpoints/${endpoint.id}/rotate-secret`);
     expect(rotated.status).toBe(200);
     expect(rotated.body.secret).not.toBe(endpoint.secret);
     expect(Date.parse(rotated.body.previous_secret_expires_at)).toBeGreaterThan(Date.now() + 23 * 3_600_000);
@@ -335,7 +357,7 @@ describe('delivering', () => {
         secret: oldSecret,
         events: ['BOOK_COMPLETE'],
       });
-      const rotated = await api.call('POST', `/v1/webhooks/${endpoint.id}/rotate-secret`, { secret: newSecret });
+      const rotated = await api.call('POST', `/v1/endpoints/${endpoint.id}/rotate-secret`, { secret: newSecret });
       expect(rotated.status).toBe(200);
       endpoints.push(endpoint);
     }
@@ -365,7 +387,7 @@ describe('testing, tracing and redelivering', () => {
     const { api, receiver, register } = await setup();
     const inbox = await receiver(() => ({ status: 204 }));
     const endpoint = await register({ url: inbox.url });
-    const response = await api.call('POST', `/v1/webhooks/${endpoint.id}/test`);
+    const response = await api.call('POST', `/v1/endpoints/${endpoint.id}/test`);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ delivered: true, status_code: 204, error: null });
     expect(response.body.duration_ms).toBeGreaterThanOrEqual(0);
@@ -375,14 +397,14 @@ describe('testing, tracing and redelivering', () => {
 
   it('answers a test event to an e-mail endpoint on a server without SMTP_URL, naming it', async () => {
     const { system, api } = await setup();
-    // An address subscribed while SMTP_URL was set, on a server started without it.
+    // An address subscribed (and confirmed) while SMTP_URL was set, on a server started without it.
     const id = '2f6a7c1e-4b1d-4f5e-9a3b-7c8d9e0f1a2b';
     await system.pool.query(
-      `insert into webhooks (tenant_id, id, email, events, signature_scheme, secret)
-       values ($1, $2, 'ops@lender.test', '{BOOK_COMPLETE}', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw')`,
+      `insert into endpoints (tenant_id, id, email, events, signature_scheme, secret, confirmed_at)
+       values ($1, $2, 'ops@lender.test', '{BOOK_COMPLETE}', 'standard', 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw', now())`,
       [system.tenantId, id],
     );
-    const response = await api.call('POST', `/v1/webhooks/${id}/test`);
+    const response = await api.call('POST', `/v1/endpoints/${id}/test`);
     expect(response.status).toBe(200);
     expect(response.body).toMatchObject({ delivered: false, status_code: null, error: 'SMTP_URL is not configured' });
   });
@@ -406,7 +428,7 @@ describe('testing, tracing and redelivering', () => {
     expect(events[0].deliveries).toEqual([]); // not subscribed
     expect(events[1].deliveries[0]).toMatchObject({
       id: `${events[1].event_id}.${endpoint.id}`,
-      webhook_id: endpoint.id,
+      endpoint_id: endpoint.id,
       attempts: [{ attempt: 1, status_code: 200 }],
     });
   });
@@ -431,7 +453,7 @@ describe('testing, tracing and redelivering', () => {
     expect((await api.call('POST', `/v1/deliveries/${newest.id}/retry`)).status).toBe(202);
     expect((await api.call('POST', '/v1/deliveries/not-an-id/retry')).status).toBe(400);
 
-    const recovered = await api.call('POST', `/v1/webhooks/${endpoint.id}/recover`, { since });
+    const recovered = await api.call('POST', `/v1/endpoints/${endpoint.id}/recover`, { since });
     expect(recovered.body).toEqual({ redelivering: 1 });
     await eventually(async () => {
       const log = await deliveries(endpoint.id);

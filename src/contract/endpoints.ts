@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './book.js';
 import { DeliveryStatusSchema } from './deliveries.js';
+import { EndpointUuidSchema } from './ids.js';
 import { nextCursorSchema, pageQuery } from './page.js';
 
 export const SIGNATURE_SCHEMES = ['standard', 'ocrolus'] as const;
@@ -16,11 +17,11 @@ const url = z
     // http(s), and no user:password@ before the host.
     override: { pattern: '^[Hh][Tt][Tt][Pp][Ss]?://[^/?#@]+(?:[/?#].*)?$' },
     description:
-      'Where a webhook POSTs. https unless the server allows http; the host must not be a private, loopback or ' +
+      'Where an endpoint POSTs. https unless the server allows http; the host must not be a private, loopback or ' +
       'link-local address unless the server allows it',
   });
 /** Book events, and operational events about the tenant's own endpoints. */
-export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'webhook.disabled'] as const;
+export const SUBSCRIBABLE_EVENTS = [...EVENT_TYPES, 'endpoint.disabled'] as const;
 export type SubscribableEvent = (typeof SUBSCRIBABLE_EVENTS)[number];
 const events = z
   .array(z.enum(SUBSCRIBABLE_EVENTS, { error: `must be one of ${SUBSCRIBABLE_EVENTS.join(', ')}` }))
@@ -67,7 +68,7 @@ export function secretRefusal(scheme: (typeof SIGNATURE_SCHEMES)[number], value:
 
 const email = z.email({ error: 'must be an e-mail address' }).max(254);
 
-export const CreateWebhookRequestSchema = z
+export const CreateEndpointRequestSchema = z
   .strictObject({
     url: url.optional(),
     email: email.optional(),
@@ -81,7 +82,7 @@ export const CreateWebhookRequestSchema = z
       ctx.addIssue({
         code: 'custom',
         path: [body.url === undefined ? 'url' : 'email'],
-        message: 'give exactly one of url (a webhook endpoint) or email (an e-mail subscription)',
+        message: 'give exactly one of url (an HTTP endpoint) or email (an e-mail endpoint)',
       });
     }
     const refusal = body.secret === undefined ? undefined : secretRefusal(body.signature_scheme, body.secret);
@@ -96,9 +97,9 @@ export const CreateWebhookRequestSchema = z
       else: { properties: { secret: { pattern: STANDARD_SECRET_PATTERN } } },
     },
   });
-export type CreateWebhookRequest = z.infer<typeof CreateWebhookRequestSchema>;
+export type CreateEndpointRequest = z.infer<typeof CreateEndpointRequestSchema>;
 
-export const UpdateWebhookRequestSchema = z
+export const UpdateEndpointRequestSchema = z
   .strictObject({
     url: url.optional(),
     email: email.optional(),
@@ -111,20 +112,18 @@ export const UpdateWebhookRequestSchema = z
   })
   // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
   .refine((body) => body.url === undefined || body.email === undefined, {
-    error: 'give url (a webhook endpoint) or email (an e-mail subscription), not both',
+    error: 'give url (an HTTP endpoint) or email (an e-mail endpoint), not both',
     path: ['email'],
   })
   .meta({ override: { minProperties: 1, not: { required: ['url', 'email'] } } });
-export type UpdateWebhookRequest = z.infer<typeof UpdateWebhookRequestSchema>;
-
-export const WebhookIdSchema = z.uuid({ error: 'webhook id must be a UUID' }).overwrite((value) => value.toLowerCase());
+export type UpdateEndpointRequest = z.infer<typeof UpdateEndpointRequestSchema>;
 
 export const RotateSecretRequestSchema = z
   .strictObject({
     secret: secret.optional().meta({
       description:
         "Your own new secret; without one, bookbell makes one. It must suit the endpoint's signature_scheme, as on " +
-        'POST /v1/webhooks',
+        'POST /v1/endpoints',
     }),
   })
   .meta({ id: 'RotateSecretRequest' });
@@ -152,15 +151,15 @@ export const DeliveriesQuerySchema = z.strictObject({
 
 export const OperationalEventsQuerySchema = pageQuery(50);
 
-export const WebhooksQuerySchema = pageQuery(100);
+export const EndpointsQuerySchema = pageQuery(100);
 
 const time = z.iso.datetime();
 
-export const WebhookSchema = z
+export const EndpointSchema = z
   .strictObject({
-    id: WebhookIdSchema,
-    url: z.string().nullable().meta({ description: 'Where a webhook POSTs; null for an e-mail subscription' }),
-    email: z.string().nullable().meta({ description: 'Where an e-mail subscription mails; null for a webhook' }),
+    id: EndpointUuidSchema,
+    url: z.string().nullable().meta({ description: 'Where a URL endpoint POSTs; null for an e-mail endpoint' }),
+    email: z.string().nullable().meta({ description: 'Where an e-mail endpoint mails; null for a URL endpoint' }),
     events: z.array(z.enum(SUBSCRIBABLE_EVENTS)),
     description: z.string().nullable(),
     signature_scheme: z.enum(SIGNATURE_SCHEMES).meta({
@@ -169,32 +168,37 @@ export const WebhookSchema = z
     }),
     active: z.boolean().meta({ description: 'false once paused, or disabled after failing too long (410 Gone)' }),
     disabled_reason: z.string().nullable().meta({ description: 'Why bookbell disabled it; null otherwise' }),
+    confirmed_at: time.nullable().meta({
+      description:
+        'When the address confirmed it wants these mails (through the link of its confirmation message). null while ' +
+        'it has not: nothing but that one message is mailed, deliveries wait HELD. Always null for a webhook URL',
+    }),
     previous_secret_expires_at: time
       .nullable()
       .meta({ description: 'After a rotation, the old secret also signs until then' }),
     created_at: time,
     updated_at: time,
   })
-  .meta({ id: 'Webhook', description: 'A webhook endpoint or an e-mail subscription; its secret is never shown here' });
-export type Webhook = z.infer<typeof WebhookSchema>;
+  .meta({ id: 'Endpoint', description: 'An endpoint (a URL or an e-mail address); its secret is never shown here' });
+export type Endpoint = z.infer<typeof EndpointSchema>;
 
-export const WebhookWithSecretSchema = z
+export const EndpointWithSecretSchema = z
   .strictObject({
-    ...WebhookSchema.shape,
+    ...EndpointSchema.shape,
     secret: z.string().nullable().meta({
-      description: 'The signing secret, shown only now: keep it. null for an e-mail subscription (nothing to sign)',
+      description: 'The signing secret, shown only now: keep it. null for an e-mail endpoint (nothing to sign)',
     }),
   })
-  .meta({ id: 'WebhookWithSecret', description: 'An endpoint with its signing secret, shown once' });
+  .meta({ id: 'EndpointWithSecret', description: 'An endpoint with its signing secret, shown once' });
 
-export const WebhookListSchema = z
+export const EndpointListSchema = z
   .strictObject({
-    data: z.array(WebhookSchema).meta({ description: 'Oldest first' }),
+    data: z.array(EndpointSchema).meta({ description: 'Oldest first' }),
     next_cursor: nextCursorSchema('cursor'),
   })
-  .meta({ id: 'WebhookList', description: 'A page of endpoints, oldest first' });
+  .meta({ id: 'EndpointList', description: 'A page of endpoints, oldest first' });
 
-export const WebhookTestResultSchema = z
+export const EndpointTestResultSchema = z
   .strictObject({
     event_id: z.string(),
     delivered: z.boolean().meta({ description: 'The endpoint answered 2xx (or the mail server took the mail)' }),
@@ -203,27 +207,27 @@ export const WebhookTestResultSchema = z
     error: z.string().nullable(),
     response_snippet: z.string().nullable().meta({ description: "The start of the endpoint's answer" }),
   })
-  .meta({ id: 'WebhookTestResult', description: 'The one attempt to send a signed TEST event' });
-export type WebhookTestResult = z.infer<typeof WebhookTestResultSchema>;
+  .meta({ id: 'EndpointTestResult', description: 'The one attempt to send a signed TEST event' });
+export type EndpointTestResult = z.infer<typeof EndpointTestResultSchema>;
 
-export const WebhookDisabledPayloadSchema = z
+export const EndpointDisabledPayloadSchema = z
   .strictObject({
-    event_name: z.literal('webhook.disabled'),
-    webhook_id: WebhookIdSchema,
+    event_name: z.literal('endpoint.disabled'),
+    endpoint_id: EndpointUuidSchema,
     url: z.string().nullable(),
     email: z.string().nullable(),
     reason: z.string(),
     occurred_at: z.iso.datetime({ offset: true }),
   })
-  .meta({ id: 'WebhookDisabledPayload' });
+  .meta({ id: 'EndpointDisabledPayload' });
 
 export const OperationalEventSchema = z
   .strictObject({
     id: z.uuid(),
-    event_type: z.literal('webhook.disabled'),
-    webhook_id: WebhookIdSchema.nullable(),
+    event_type: z.literal('endpoint.disabled'),
+    endpoint_id: EndpointUuidSchema.nullable(),
     occurred_at: time,
-    payload: WebhookDisabledPayloadSchema,
+    payload: EndpointDisabledPayloadSchema,
   })
   .meta({ id: 'OperationalEvent', description: "An event about the tenant's own endpoints" });
 
