@@ -12,6 +12,7 @@ import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { testCodec } from '../support/payload-keys.js';
+import { payloadsIn } from '../support/stored-history.js';
 import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, workflowBundle, type TestSystem } from '../support/system.js';
 
@@ -42,23 +43,6 @@ async function storedHistories(tenantId: string) {
     });
   }
   return stored;
-}
-
-/**
- * Every payload the data converter wrote anywhere in a history (inputs, signals, updates, results, memos, failures'
- * details): not search attributes (ids, statuses and counts, which the server indexes) nor headers (request ids).
- */
-function payloadsIn(value: unknown, found: Payload[] = []): Payload[] {
-  if (!value || typeof value !== 'object' || value instanceof Uint8Array) return found;
-  const object = value as Record<string, unknown>;
-  if (object.data instanceof Uint8Array && object.metadata && typeof object.metadata === 'object') {
-    found.push(object);
-    return found;
-  }
-  for (const [key, inner] of Object.entries(object)) {
-    if (key !== 'searchAttributes' && key !== 'header') payloadsIn(inner, found);
-  }
-  return found;
 }
 
 /** A book whose name, metadata, a rejection reason and a statement field carry markers, delivered to an endpoint. */
