@@ -1,4 +1,5 @@
 import { ApplicationFailure, Context } from '@temporalio/activity';
+import { ApplicationFailureCategory } from '@temporalio/common';
 import type { EndpointId, EventId } from '../src/contract/ids.js';
 import { attemptOne, type DeliveryDeps, type DeliveryStatus } from '../src/delivery/attempt-pipeline.js';
 
@@ -29,7 +30,8 @@ export async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
 /**
  * One attempt to deliver an event to an endpoint (src/delivery/attempt-pipeline.ts), as a Temporal activity: a
  * retryable failure throws with the next delay (`nextRetryDelay`) so Temporal's activity retries drive the schedule
- * — retries cost no history — and gives up, returning FAILED, past the delivery window. Idempotent: a finished
+ * — retries cost no history — and gives up, returning FAILED, past the delivery window. Waiting for the endpoint's
+ * rate limit is such a retry too, one that is no delivery attempt. Idempotent: a finished
  * delivery is not sent again; the `webhook-id` is the event id on every attempt.
  */
 export function deliverEvent(deps: DeliveryDeps) {
@@ -40,7 +42,10 @@ export function deliverEvent(deps: DeliveryDeps) {
     const decision = await heartbeating(() => attemptOne({ ...deps, cancel }, key, roundAttempt));
     if ('status' in decision) return decision.status;
     throw ApplicationFailure.create({
-      type: 'DeliveryAttemptFailed',
+      // A wait for the endpoint's rate limit is no failed delivery attempt (see attempt-pipeline.ts), only a later turn:
+      // benign, it is logged at debug level and counts in no failure metric.
+      type: decision.waited ? 'EndpointRateLimited' : 'DeliveryAttemptFailed',
+      ...(decision.waited ? { category: ApplicationFailureCategory.BENIGN } : {}),
       message: decision.message,
       nextRetryDelay: decision.delayMs,
     });

@@ -1,6 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { Pool } from '../src/db/pool.js';
 import type { RetryPolicy } from '../src/delivery/retry-schedule.js';
+import type { Keyring } from '../src/crypto/keyring.js';
 import type { Mailer } from '../src/delivery/mailer.js';
 import type { EndpointSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
@@ -20,9 +21,12 @@ export interface ActivityDeps {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     sender: EndpointSender;
     mailer?: Mailer | undefined;
+    /** SECRET_KEYS: opens the endpoints' signing secrets. */
+    secrets: Keyring;
     /** PUBLIC_URL, for links to the console in mails. */
     publicUrl?: string | undefined;
   };

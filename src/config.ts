@@ -5,7 +5,7 @@ import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedul
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
-import { KeyringSchema } from './crypto/keyring.js';
+import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
 const port = (fallback: number) =>
@@ -130,6 +130,19 @@ const ConfigSchema = z.object({
   METRICS_TOKEN: optionalString.pipe(
     z.string().min(16, 'at least 16 characters (e.g. `openssl rand -hex 32`)').optional(),
   ),
+  /**
+   * Requests a second each tenant may make to /v1, across all API processes (a token bucket in PostgreSQL holding up
+   * to API_RATE_BURST); past it, 429 `rate-limited` with Retry-After. 0: no limit.
+   */
+  API_RATE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(200),
+  API_RATE_BURST: z.coerce.number().int().min(1).max(10_000_000).default(1000),
+  /**
+   * Failed authentications (no key, or an unknown or revoked one) a second from one client address, per API process
+   * (ten times as many at once); past it, 429 before any lookup. 0: no limit.
+   */
+  API_AUTH_FAILURE_LIMIT: z.coerce.number().min(0).max(1_000_000).default(10),
+  /** Open SSE streams (book streams and the event feed stream) per tenant, per API process; past it, 429. */
+  MAX_STREAMS_PER_TENANT: z.coerce.number().int().min(1).max(100_000).default(20),
   /** How often an idle book stream sends a keep-alive comment (and re-reads the change log). */
   STREAM_HEARTBEAT_MS: z.coerce.number().int().min(100).max(300_000).default(15_000),
   /** Unset: an embedded PostgreSQL is started in DATA_DIR. */
@@ -155,8 +168,19 @@ const ConfigSchema = z.object({
    * recording.
    */
   DELIVERY_TIMEOUT: duration('15s', { min: 1000, max: 90_000 }),
+  /**
+   * How long a delivery waits for its turn under its endpoint's rate_limit while holding its activity; a turn further
+   * off gives the worker back and comes again later (no attempt is counted). Inside the activity's 2-minute timeout,
+   * with room for DELIVERY_TIMEOUT.
+   */
+  DELIVERY_RATE_WAIT: duration('30s', { min: 0, max: 60_000 }),
   /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
+  /**
+   * Keys that seal endpoint signing secrets (and stored idempotent answers) in PostgreSQL: `id:base64,…`, the first
+   * seals, all open. Unset: `npm start` makes one and keeps it in DATA_DIR/secret-keys; `npm run api|worker` refuse.
+   */
+  SECRET_KEYS: optionalString.pipe(KeyringSchema.optional()),
   /** After a rotation, the old secret keeps signing alongside the new one this long. */
   SECRET_ROTATION_GRACE: duration('24h', { min: 0, max: 30 * DAY_MS }),
   /** How often the retention schedule deletes what has aged out (the ages below). */
@@ -256,26 +280,31 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return parsed.data;
 }
 
-const REQUIRED_BECAUSE = {
-  TEMPORAL_ADDRESS: 'required for this role (use `npm start` for embedded defaults)',
-  DATABASE_URL: 'required for this role (use `npm start` for embedded defaults)',
+const CLUSTER_HINTS = {
+  TEMPORAL_ADDRESS: 'use `npm start` for embedded defaults',
+  DATABASE_URL: 'use `npm start` for embedded defaults',
+  SECRET_KEYS: 'the same in every process, e.g. SECRET_KEYS=k1:$(openssl rand -base64 32)',
   PAYLOAD_KEYS:
-    'required for this role: the keys that encrypt tenant data in Temporal, e.g. ' +
-    'PAYLOAD_KEYS=k1:$(openssl rand -base64 32), the same in every role (docs/security.md)',
+    'the same in every process, e.g. PAYLOAD_KEYS=k1:$(openssl rand -base64 32): they encrypt tenant data in Temporal',
 } as const;
 
-export type ClusterConfig = Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; PAYLOAD_KEYS: Keys };
-type Keys = NonNullable<Config['PAYLOAD_KEYS']>;
+export type ClusterConfig = Config & {
+  TEMPORAL_ADDRESS: string;
+  DATABASE_URL: string;
+  SECRET_KEYS: KeyringKey[];
+  PAYLOAD_KEYS: KeyringKey[];
+};
 
-/**
- * The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults, and the keys
- * every other role encrypts with (a generated one would leave the others unable to read what this one writes).
- */
+/** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
 export function requireClusterConfig(config: Config): ClusterConfig {
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'PAYLOAD_KEYS'] as const).filter((name) => !config[name]);
+  // Every process of a cluster must seal and open secrets and Temporal payloads with the same keys: none can be made
+  // up here.
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SECRET_KEYS', 'PAYLOAD_KEYS'] as const).filter(
+    (name) => !config[name],
+  );
   if (missing.length > 0) {
     throw new ConfigError(
-      `Invalid configuration:\n${missing.map((name) => `  ${name}: ${REQUIRED_BECAUSE[name]}`).join('\n')}`,
+      `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (${CLUSTER_HINTS[name]})`).join('\n')}`,
     );
   }
   return config as ClusterConfig;

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
-import { createApp } from './api/app.js';
+import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
@@ -19,9 +19,23 @@ import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
 import { listenFailure } from './startup/ports.js';
+import { StartupFailure } from './startup/failure.js';
+import { Keyring } from './crypto/keyring.js';
+import { sealClearSecrets } from './db/sealing.js';
 
 /** How often a worker hands over redeliveries the API could not (see src/temporal/redeliveries.ts). */
 const OUTBOX_SWEEP_MS = 2_000;
+
+/**
+ * The keyring of SECRET_KEYS (`npm start` fills it in when unset), once whatever rows still hold in clear are sealed
+ * with it: every role does that on start, so whichever starts first after an upgrade leaves no secret in clear.
+ */
+async function secretKeyring(config: Config, pool: Pool): Promise<Keyring> {
+  if (!config.SECRET_KEYS) throw new StartupFailure('SECRET_KEYS is not set: give every process the same keys.');
+  const keyring = new Keyring(config.SECRET_KEYS);
+  await sealClearSecrets(pool, keyring);
+  return keyring;
+}
 
 /** A running role: `stop()` finishes in-flight work, then releases its connections. */
 export interface Role {
@@ -35,6 +49,7 @@ export async function startWorkerRole(opts: {
   logger: Logger;
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
+  const secrets = await secretKeyring(opts.config, opts.pool);
   const { worker, client, close } = await createBookWorker({
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
@@ -45,11 +60,13 @@ export async function startWorkerRole(opts: {
     delivery: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
+      rateWaitMs: opts.config.DELIVERY_RATE_WAIT,
       disableAfterMs: opts.config.DISABLE_AFTER,
       allowedHosts: opts.config.ENDPOINT_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,
       mailFrom: opts.config.MAIL_FROM,
       publicUrl: opts.config.PUBLIC_URL,
+      secrets,
     },
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
   });
@@ -104,6 +121,7 @@ export async function startApiRole(opts: {
 }): Promise<Role & { url: string }> {
   const { config } = opts;
   const dataConverter = dataConverterOf(config);
+  const secrets = await secretKeyring(config, opts.pool);
   const connection = await Connection.connect(temporalConnectionOptions(config, opts.temporalAddress));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   if (added.length > 0) opts.logger.info({ added }, 'registered search attributes');
@@ -129,7 +147,9 @@ export async function startApiRole(opts: {
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
     idempotencyKeyTtlMs: config.IDEMPOTENCY_KEY_TTL,
+    secrets,
     metricsToken: config.METRICS_TOKEN,
+    limits: apiLimits(config),
     endpoints: {
       destinations,
       sender,

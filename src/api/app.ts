@@ -9,12 +9,16 @@ import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
+import { AuthFailures } from './auth-failures.js';
+import { StreamSlots } from './stream-slots.js';
+import type { RateLimit } from '../db/api-rate-buckets.js';
 import { serveConsole, type ConsoleOptions } from './console-routes.js';
 import { DOCS_PAGE } from './docs-page.js';
 import { IDEMPOTENCY_KEY_TTL_MS, idempotentPosts } from './idempotency.js';
@@ -48,7 +52,9 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   /** Endpoints: SSRF policy, the sender of test events, https rule, secret rotation grace. */
-  endpoints: Omit<EndpointRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger'>;
+  endpoints: Omit<EndpointRouteDeps, 'pool' | 'temporal' | 'taskQueue' | 'logger' | 'secrets'>;
+  /** SECRET_KEYS: seals endpoint secrets and stored idempotent answers in PostgreSQL. */
+  secrets: Keyring;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
@@ -61,12 +67,41 @@ export interface AppDeps {
   idempotencyKeyTtlMs?: number | undefined;
   /** METRICS_TOKEN: `/metrics` wants it as a bearer token when set. */
   metricsToken?: string | undefined;
+  /** Limits against abuse (docs/security.md); each one left out is off. */
+  limits?: ApiLimitSettings;
+}
+
+export interface ApiLimitSettings {
+  /** Each tenant's requests (API_RATE_LIMIT, API_RATE_BURST). */
+  requests?: RateLimit | undefined;
+  /** Failed authentications a second per client address (API_AUTH_FAILURE_LIMIT). */
+  authFailuresPerSecond?: number | undefined;
+  /** Open streams per tenant in this process (MAX_STREAMS_PER_TENANT). */
+  streamsPerTenant?: number | undefined;
+}
+
+/** The limits from the configuration's values (0 turns the rate limits off). */
+export function apiLimits(config: {
+  API_RATE_LIMIT: number;
+  API_RATE_BURST: number;
+  API_AUTH_FAILURE_LIMIT: number;
+  MAX_STREAMS_PER_TENANT: number;
+}): ApiLimitSettings {
+  return {
+    requests:
+      config.API_RATE_LIMIT > 0 ? { perSecond: config.API_RATE_LIMIT, burst: config.API_RATE_BURST } : undefined,
+    authFailuresPerSecond: config.API_AUTH_FAILURE_LIMIT,
+    streamsPerTenant: config.MAX_STREAMS_PER_TENANT,
+  };
 }
 
 /** The intake API as a Koa app; the caller decides where it listens. */
 export function createApp(deps: AppDeps): Koa<AppState> {
   const app = new Koa<AppState>();
   const router = new Router<AppState>();
+  const limits = deps.limits ?? {};
+  const streamSlots = new StreamSlots(limits.streamsPerTenant ?? Number.POSITIVE_INFINITY);
+  const authFailures = limits.authFailuresPerSecond ? new AuthFailures(limits.authFailuresPerSecond) : undefined;
 
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
@@ -124,12 +159,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     hub: deps.stream.hub,
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
+    slots: streamSlots,
   });
   registerEventFeedRoutes(router, {
     pool: deps.pool,
     hub: deps.stream.hub,
     logger: deps.logger,
     heartbeatMs: deps.stream.heartbeatMs,
+    slots: streamSlots,
   });
   registerConfirmRoutes(router, {
     pool: deps.pool,
@@ -139,6 +176,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   registerEndpointRoutes(router, {
     pool: deps.pool,
+    secrets: deps.secrets,
     temporal: deps.temporal,
     taskQueue: deps.taskQueue,
     logger: deps.logger,
@@ -167,7 +205,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
   });
   app.use(problemMiddleware(deps.logger));
   app.use(serveConsole(deps.console));
-  app.use(requireApiKey(deps.pool));
+  app.use(requireApiKey(deps.pool, { requests: limits.requests, authFailures }));
   app.use(requireJsonBodies);
   app.use(
     bodyParser({
@@ -179,7 +217,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     }),
   );
   app.use(refuseUnsafeInput);
-  app.use(idempotentPosts(deps.pool, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
+  app.use(idempotentPosts(deps.pool, deps.secrets, deps.idempotencyKeyTtlMs ?? IDEMPOTENCY_KEY_TTL_MS));
   app.use(methodProblems);
   app.use(router.routes());
   // Sets 405 (or 501 for a method no route implements) with the Allow header RFC 9110 asks for; methodProblems turns

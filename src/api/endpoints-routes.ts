@@ -19,6 +19,7 @@ import type { Logger } from '../logger.js';
 import { deliveryId, toDelivery } from './delivery-view.js';
 import { attemptCursor, operationalEventCursor, endpointCursor, endpointDeliveryCursor } from './list-cursors.js';
 import { pageOf } from './pagination.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { inTransaction, type Pool } from '../db/pool.js';
 import {
   listOperationalEvents,
@@ -49,6 +50,8 @@ import type { AppState } from './state.js';
 
 export interface EndpointRouteDeps {
   pool: Pool;
+  /** Seals signing secrets in PostgreSQL (SECRET_KEYS). */
+  secrets: Keyring;
   temporal: Client;
   taskQueue: string;
   /** Sends test events (the same SSRF policy as deliveries). */
@@ -80,6 +83,7 @@ function toEndpoint(row: EndpointRow): Endpoint {
     disabled_reason: row.disabled_reason,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
+    rate_limit: row.rate_limit,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -128,16 +132,21 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     // An address starts unconfirmed, with its one confirmation message recorded in the same transaction: a retried
     // request (the same Idempotency-Key) replays this answer and records nothing more.
     const [row, confirmation] = await inTransaction(pool, async (client) => {
-      const inserted = await insertEndpoint(client, {
-        tenantId,
-        id: randomUUID(),
-        url: body.url,
-        email: body.email,
-        events: body.events,
-        description: body.description,
-        scheme: body.signature_scheme,
-        secret,
-      });
+      const inserted = await insertEndpoint(
+        client,
+        {
+          tenantId,
+          id: randomUUID(),
+          url: body.url,
+          email: body.email,
+          events: body.events,
+          description: body.description,
+          scheme: body.signature_scheme,
+          secret,
+          rateLimit: body.rate_limit,
+        },
+        deps.secrets,
+      );
       const email = inserted.email;
       const entry = email
         ? await requestConfirmation(client, confirmationDeps(), { tenantId, endpointId: inserted.id, email })
@@ -186,7 +195,10 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
     const readdressed = body.email !== undefined && body.email !== existing.email;
     const { row, confirmation } = await reopenAndHandOver(deps, target, async (client) => {
-      let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, body);
+      let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
+        ...body,
+        rateLimit: body.rate_limit,
+      });
       const confirmation =
         updated?.email && readdressed
           ? await requestConfirmation(client, confirmationDeps(), { ...target, email: updated.email })
@@ -218,7 +230,14 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     const refusal = body?.secret === undefined ? undefined : secretRefusal(existing.signature_scheme, body.secret);
     if (refusal) throw invalidField('secret', refusal);
     const secret = body?.secret ?? generateSecret(existing.signature_scheme);
-    const row = await rotateEndpointSecret(pool, ctx.state.tenantId, existing.id, secret, deps.rotationGraceMs);
+    const row = await rotateEndpointSecret(
+      pool,
+      deps.secrets,
+      ctx.state.tenantId,
+      existing.id,
+      secret,
+      deps.rotationGraceMs,
+    );
     if (!row) throw notFound('endpoint-not-found', `Endpoint ${existing.id} does not exist.`);
     ctx.body = { ...toEndpoint(row), secret };
   });
@@ -257,7 +276,7 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
 
   router.post('/v1/endpoints/:id/test', async (ctx) => {
     const id = parseInput(EndpointIdSchema, ctx.params.id, 'id');
-    const endpoint = await loadEndpoint(pool, ctx.state.tenantId, id);
+    const endpoint = await loadEndpoint(pool, deps.secrets, ctx.state.tenantId, id);
     if (!endpoint) throw notFound('endpoint-not-found', `Endpoint ${id} does not exist.`);
     const email = endpoint.email;
     if (email) {

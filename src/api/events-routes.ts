@@ -15,12 +15,15 @@ import { toFeedEvent } from './feed-event-view.js';
 import { invalidCursor, pageOf } from './pagination.js';
 import { gone, parseInput } from './problem.js';
 import type { AppState } from './state.js';
+import type { StreamSlots } from './stream-slots.js';
 
 export interface EventFeedRouteDeps {
   pool: Pool;
   hub: BookChangeHub;
   logger: Logger;
   heartbeatMs: number;
+  /** The tenant's open streams, capped (MAX_STREAMS_PER_TENANT). */
+  slots: StreamSlots;
 }
 
 const cursorExpired = (field: string, cursor: string) =>
@@ -58,7 +61,9 @@ export function registerEventFeedRoutes(router: Router<AppState>, deps: EventFee
       throw cursorExpired('Last-Event-ID', formatCursor(resume));
     }
     const after = resume ?? (await changeHorizon(pool));
+    const release = deps.slots.take(tenantId);
     const out = openEventStream(ctx, resume ? '' : positionMessage(after));
+    out.once('close', release);
     const stream = new ChangeStream(out, {
       hub: deps.hub,
       logger: deps.logger,

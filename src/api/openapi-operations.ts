@@ -95,18 +95,26 @@ export function op(summary: string, { problems = [], ...operation }: Operation):
         ...problems,
         'api-key-missing',
         'api-key-invalid',
+        'rate-limited',
         'internal-error',
       ]),
     },
   };
 }
 
+/** What an operation that changes something (POST, PATCH, DELETE) may answer with: a read-only key is refused. */
+const writeProblems = (operation: Operation): ProblemCode[] => [
+  ...BODY_PROBLEMS,
+  ...(operation.problems ?? []),
+  'api-key-read-only',
+];
+
 /** A POST: also takes an Idempotency-Key, and a body. */
 export function post(summary: string, operation: Operation): ZodOpenApiOperationObject {
   return op(summary, {
     ...operation,
     requestParams: { ...operation.requestParams, header: z.object({ 'Idempotency-Key': idempotencyKey }) },
-    problems: [...BODY_PROBLEMS, ...(operation.problems ?? []), 'idempotency-key-in-flight', 'idempotency-key-reused'],
+    problems: [...writeProblems(operation), 'idempotency-key-in-flight', 'idempotency-key-reused'],
   });
 }
 

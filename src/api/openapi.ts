@@ -192,7 +192,7 @@ const paths: ZodOpenApiPathsObject = {
           content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
-      problems: BOOK_READ,
+      problems: [...BOOK_READ, 'too-many-streams'],
     }),
   },
   '/v1/books/{book_uuid}/events': { get: listBookEvents },
@@ -275,7 +275,7 @@ const paths: ZodOpenApiPathsObject = {
           content: { 'text/event-stream': { schema: ServerSentEventSchema } },
         },
       },
-      problems: ['cursor-expired'],
+      problems: ['cursor-expired', 'too-many-streams'],
     }),
   },
   '/v1/endpoints': {
@@ -311,13 +311,13 @@ const paths: ZodOpenApiPathsObject = {
       responses: {
         '200': { ...json(EndpointSchema, 'The endpoint'), links: links({ getEndpoint: ENDPOINT_FROM_PATH }) },
       },
-      problems: [...BODY_PROBLEMS, 'endpoint-not-found', 'destination-taken', 'mail-rate-limited'],
+      problems: [...BODY_PROBLEMS, 'endpoint-not-found', 'destination-taken', 'mail-rate-limited', 'api-key-read-only'],
     }),
     delete: op('Delete an endpoint', {
       operationId: 'deleteEndpoint',
       requestParams: endpointParams,
       responses: { '204': { description: 'Deleted' } },
-      problems: ['endpoint-not-found'],
+      problems: ['endpoint-not-found', 'api-key-read-only'],
     }),
   },
   '/v1/endpoints/{id}/rotate-secret': {

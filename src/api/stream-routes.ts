@@ -13,11 +13,14 @@ import { loadBookView } from './book-snapshot.js';
 import { openEventStream, resumeCursor } from './event-stream-response.js';
 import { parseInput } from './problem.js';
 import type { AppState } from './state.js';
+import type { StreamSlots } from './stream-slots.js';
 
 export interface StreamRouteDeps extends BookDeps {
   hub: BookChangeHub;
   logger: Logger;
   heartbeatMs: number;
+  /** The tenant's open streams, capped (MAX_STREAMS_PER_TENANT). */
+  slots: StreamSlots;
 }
 
 export function registerStreamRoutes(router: Router<AppState>, deps: StreamRouteDeps): void {
@@ -38,7 +41,9 @@ export function registerStreamRoutes(router: Router<AppState>, deps: StreamRoute
       const view = await loadBookView(deps, row);
       first = formatMessage({ id: formatCursor(after), event: 'book', data: view });
     }
+    const release = deps.slots.take(tenantId);
     const out = openEventStream(ctx, first);
+    out.once('close', release);
     const stream = new ChangeStream(out, {
       hub: deps.hub,
       logger: deps.logger,

@@ -1,6 +1,6 @@
 // `npm start`: the whole system on one machine — Temporal dev server + UI, PostgreSQL, one worker, the intake API.
 import { join } from 'node:path';
-import { loadConfig } from '../config.js';
+import { isSet, loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
 import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
@@ -13,15 +13,17 @@ import { devCodecToken, devPayloadKeys } from '../startup/dev-secrets.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { startTemporal } from '../temporal/server.js';
 import { preflight } from '../startup/preflight.js';
+import { devSecretKeys } from '../startup/secret-keys.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
   // One machine, one developer: endpoints may reach this machine's own receivers unless told otherwise.
   const checked = await preflight(loadConfig({ ENDPOINT_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
   const { dataDir, ports, leftovers } = checked;
-  // Unset, the payload key and the codec token are the ones remembered in DATA_DIR (made on the first start).
+  // Unset, keys made on the first start and kept beside the data they seal (and the codec server's token).
   const config = {
     ...checked.config,
+    SECRET_KEYS: checked.config.SECRET_KEYS ?? devSecretKeys(dataDir),
     PAYLOAD_KEYS: checked.config.PAYLOAD_KEYS ?? devPayloadKeys(dataDir),
     CODEC_TOKEN: checked.config.CODEC_TOKEN ?? devCodecToken(dataDir),
   };
@@ -99,7 +101,8 @@ async function main() {
         `Ports: ${Object.entries(ports)
           .map(([name, port]) => `${name}=${port}`)
           .join(' ')} (unset ones are kept in ${join(dataDir, 'ports.json')})`,
-        `Endpoints may reach private addresses: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
+        `Signing secrets sealed with: ${isSet('SECRET_KEYS') ? 'SECRET_KEYS' : `the development key in ${join(dataDir, 'secret-keys')}`}`,
+        `Endpoints may reach these non-public destinations too: ${config.ENDPOINT_ALLOWED_HOSTS.join(', ') || 'none'} (ENDPOINT_ALLOWED_HOSTS)`,
         '',
         'Create a book and read it back (more: README, "Try it"; more keys: npm run keys -- create --tenant <name>):',
         `  curl -s -X POST ${api.url}/v1/books -H 'authorization: Bearer ${apiKey}' -H 'content-type: application/json' -d '{"name":"Q3 statements"}'`,

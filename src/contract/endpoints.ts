@@ -67,6 +67,18 @@ export function secretRefusal(scheme: (typeof SIGNATURE_SCHEMES)[number], value:
 }
 
 const email = z.email({ error: 'must be an e-mail address' }).max(254);
+/** Svix's per-endpoint rate limit: deliveries a second, across all the tenant's books. */
+export const MAX_ENDPOINT_RATE_LIMIT = 10_000;
+const rateLimit = z
+  .int({ error: 'must be a whole number of deliveries a second' })
+  .min(1)
+  .max(MAX_ENDPOINT_RATE_LIMIT)
+  .nullable()
+  .meta({
+    description:
+      'At most this many deliveries a second to this endpoint, across all your books: more wait their turn (never ' +
+      'dropped, never counted as failed attempts). null: no limit',
+  });
 
 export const CreateEndpointRequestSchema = z
   .strictObject({
@@ -76,6 +88,7 @@ export const CreateEndpointRequestSchema = z
     description: description.optional(),
     signature_scheme: z.enum(SIGNATURE_SCHEMES).default('standard'),
     secret: secret.optional(),
+    rate_limit: rateLimit.optional(),
   })
   .superRefine((body, ctx) => {
     if ((body.url === undefined) === (body.email === undefined)) {
@@ -106,9 +119,10 @@ export const UpdateEndpointRequestSchema = z
     events: events.optional(),
     description: description.optional(),
     active: z.boolean().optional(),
+    rate_limit: rateLimit.optional(),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    error: 'name at least one of url, email, events, description, active',
+    error: 'name at least one of url, email, events, description, active, rate_limit',
   })
   // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
   .refine((body) => body.url === undefined || body.email === undefined, {
@@ -176,6 +190,7 @@ export const EndpointSchema = z
     previous_secret_expires_at: time
       .nullable()
       .meta({ description: 'After a rotation, the old secret also signs until then' }),
+    rate_limit: rateLimit,
     created_at: time,
     updated_at: time,
   })

@@ -81,6 +81,13 @@ export const PROBLEM_KINDS = {
     'A /v1 route with a key that is not (or no longer) valid.',
     'Use a current key; revoked keys stay refused. Do not retry with the same key.',
   ),
+  'api-key-read-only': kind(
+    403,
+    'API key can only read',
+    "The API key's scope is `read`: it reads everything of its tenant and changes nothing.",
+    'A /v1 request other than GET or HEAD (a POST, PATCH or DELETE) with a read-only key; nothing was changed.',
+    'Send changes with a key of scope `full` (`npm run keys -- create --scope full`). Do not retry with the same key.',
+  ),
   'book-not-found': kind(
     404,
     'Book not found',
@@ -242,6 +249,20 @@ export const PROBLEM_KINDS = {
     'POST /v1/endpoints with `email`, a PATCH changing `email`, POST /v1/endpoints/{id}/confirmation, or ' +
       'POST /v1/endpoints/{id}/test to an e-mail subscription past MAIL_RATE_PER_ADDRESS or MAIL_RATE_PER_TENANT.',
     'Wait Retry-After seconds and send again; nothing was sent or changed.',
+  ),
+  'rate-limited': kind(
+    429,
+    'Too Many Requests',
+    'Too many requests from this tenant (or failed authentications from this address) in a short time.',
+    "Any /v1 request past the tenant's rate (API_RATE_LIMIT a second, API_RATE_BURST at once), or from an address past API_AUTH_FAILURE_LIMIT failed authentications a second.",
+    'Wait the Retry-After seconds, then send again; nothing was done. RateLimit-Remaining tells how many more requests may go at once.',
+  ),
+  'too-many-streams': kind(
+    429,
+    'Too many streams',
+    'The tenant has as many live streams open as it may (MAX_STREAMS_PER_TENANT).',
+    'GET /v1/books/{book_uuid}/stream or GET /v1/events/stream while the tenant holds its limit of open streams.',
+    'Close a stream you no longer read (one GET /v1/events/stream follows every book), or retry after Retry-After.',
   ),
   'headers-too-large': kind(
     431,

@@ -110,7 +110,7 @@ export async function findChangedRows(
       ? none
       : pool.query<DeliveryRow>(
           `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-                  d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at
+                  d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits
            from unnest($3::text[], $4::uuid[]) as k(event_id, endpoint_id)
            join deliveries d on d.tenant_id = $1::text and d.event_id = k.event_id and d.endpoint_id = k.endpoint_id
            where d.book_uuid = $2::uuid`,

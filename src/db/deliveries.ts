@@ -20,6 +20,8 @@ export interface DeliveryRow {
   /** Attempts made in earlier rounds (before the last redelivery). */
   round_base: number;
   round_started_at: Date;
+  /** Activity attempts of this round that waited for the endpoint's rate limit instead of sending. */
+  rate_waits: number;
 }
 
 /**
@@ -69,12 +71,26 @@ export async function findDeliveries(
 ): Promise<Array<DeliveryRow & { payload: EventPayload }>> {
   const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
     `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, e.payload
+            d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
+            e.payload
      from deliveries d join events e using (tenant_id, event_id)
      where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`,
     [tenantId, endpointId, eventIds],
   );
   return result.rows;
+}
+
+/**
+ * Counts an activity attempt at each of these pending deliveries that waited for the endpoint's rate limit instead of
+ * sending: it is no delivery attempt, so the next real one keeps its number and its place on the retry schedule.
+ */
+export async function recordRateWaits(pool: Pool, tenantId: string, endpointId: string, eventIds: string[]) {
+  if (eventIds.length === 0) return;
+  await pool.query(
+    `update deliveries set rate_waits = rate_waits + 1
+     where tenant_id = $1::text and endpoint_id = $2::uuid and event_id = any($3::text[]) and status = 'PENDING'`,
+    [tenantId, endpointId, eventIds],
+  );
 }
 
 const MAX_ERROR_CHARS = 1000;
@@ -194,7 +210,7 @@ export interface AttemptRow {
 /** Deliveries (`d`) with their attempts in order, as `attempt_log`; callers add the where and order clauses. */
 const DELIVERIES_WITH_ATTEMPTS = `
   select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
-         d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at,
+         d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
          coalesce((select json_agg(a order by a.attempt) from (
            select attempt, attempted_at, status_code, duration_ms, error, response_snippet
            from delivery_attempts a
@@ -319,7 +335,8 @@ export async function reopenDeliveries(
   const failedSince = 'failedSince' in filter ? filter.failedSince : null;
   const result = await client.query<ReopenedDelivery>(
     `with reopened as (
-       update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now()
+       update deliveries set status = 'PENDING', finished_at = null, round_base = attempts, round_started_at = now(),
+         rate_waits = 0
        where tenant_id = $1::text and endpoint_id = $2::uuid and status <> 'PENDING'
          -- A book retention is emptying keeps nothing to deliver (its deliveries are being deleted).
          and not exists (select 1 from books b where b.tenant_id = deliveries.tenant_id

@@ -1,6 +1,7 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
 import type { SubscribableEvent } from '../contract/endpoints.js';
+import type { Keyring } from '../crypto/keyring.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
@@ -16,13 +17,33 @@ export interface EndpointRow {
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
+  /** At most this many deliveries a second (across all the tenant's books); null: no limit. */
+  rate_limit: number | null;
   /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
   confirmed_at: Date | null;
   created_at: Date;
   updated_at: Date;
 }
 
-/** What signing needs; only the delivery activity and the secret-returning routes read it. */
+/**
+ * Where an endpoint's secrets are sealed: the row, so a sealed value copied into another row does not open. The
+ * current and the previous secret share it (rotation moves one into the other).
+ */
+export const endpointSecretContext = (tenantId: string, id: string) => `endpoint:${tenantId}:${id}`;
+
+/** A secret as a row holds it: sealed, or (before the first start with SECRET_KEYS) in clear. */
+interface StoredSecret {
+  clear: string | null;
+  sealed: Buffer | null;
+  keyId: string | null;
+}
+
+function openSecret(keyring: Keyring, context: string, stored: StoredSecret): string | null {
+  if (stored.sealed && stored.keyId) return keyring.open(stored.keyId, stored.sealed, context).toString('utf8');
+  return stored.clear;
+}
+
+/** What signing needs, opened; only the delivery pipeline reads it. */
 export interface EndpointSecrets {
   secret: string;
   previous_secret: string | null;
@@ -30,7 +51,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -52,12 +73,19 @@ export async function insertEndpoint(
     description?: string | undefined;
     scheme: 'standard' | 'ocrolus';
     secret: string;
+    rateLimit?: number | null | undefined;
   },
+  keyring: Keyring,
 ): Promise<EndpointRow> {
+  const { keyId, sealed } = keyring.seal(
+    Buffer.from(endpoint.secret),
+    endpointSecretContext(endpoint.tenantId, endpoint.id),
+  );
   const result = await pool
     .query<EndpointRow>(
-      `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret, email)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::text, $8::text)
+      `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
+                              email, rate_limit)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -66,8 +94,10 @@ export async function insertEndpoint(
         endpoint.events,
         endpoint.description ?? null,
         endpoint.scheme,
-        endpoint.secret,
+        sealed,
         endpoint.email ?? null,
+        keyId,
+        endpoint.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -106,14 +136,46 @@ export async function findEndpoint(pool: Pool, tenantId: string, id: string): Pr
 
 export async function findEndpointWithSecrets(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   id: string,
 ): Promise<(EndpointRow & EndpointSecrets) | undefined> {
-  const result = await pool.query<EndpointRow & EndpointSecrets>(
-    `select ${COLUMNS}, secret, previous_secret from endpoints where tenant_id = $1::text and id = $2::uuid`,
+  const result = await pool.query<
+    EndpointRow & {
+      secret: string | null;
+      secret_sealed: Buffer | null;
+      secret_key_id: string | null;
+      previous_secret: string | null;
+      previous_secret_sealed: Buffer | null;
+      previous_secret_key_id: string | null;
+    }
+  >(
+    `select ${COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
+       previous_secret_key_id
+     from endpoints where tenant_id = $1::text and id = $2::uuid`,
     [tenantId, id],
   );
-  return result.rows[0];
+  const row = result.rows[0];
+  if (!row) return undefined;
+  const {
+    secret,
+    secret_sealed,
+    secret_key_id,
+    previous_secret,
+    previous_secret_sealed,
+    previous_secret_key_id,
+    ...rest
+  } = row;
+  const context = endpointSecretContext(tenantId, row.id);
+  return {
+    ...rest,
+    secret: openSecret(keyring, context, { clear: secret, sealed: secret_sealed, keyId: secret_key_id }) ?? '',
+    previous_secret: openSecret(keyring, context, {
+      clear: previous_secret,
+      sealed: previous_secret_sealed,
+      keyId: previous_secret_key_id,
+    }),
+  };
 }
 
 /**
@@ -130,6 +192,8 @@ export async function updateEndpoint(
     events?: SubscribableEvent[] | undefined;
     description?: string | undefined;
     active?: boolean | undefined;
+    /** null clears the limit; undefined keeps it. */
+    rateLimit?: number | null | undefined;
   },
 ): Promise<EndpointRow | undefined> {
   const result = await pool
@@ -138,6 +202,7 @@ export async function updateEndpoint(
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
+         rate_limit = case when $8::boolean then $9::int else rate_limit end,
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -150,6 +215,8 @@ export async function updateEndpoint(
         changes.description ?? null,
         changes.active ?? null,
         changes.email ?? null,
+        changes.rateLimit !== undefined,
+        changes.rateLimit ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -164,17 +231,21 @@ export async function deleteEndpoint(pool: Pool, tenantId: string, id: string): 
 /** Replaces the secret; the old one keeps signing alongside it until `graceMs` from now. */
 export async function rotateEndpointSecret(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   id: string,
   secret: string,
   graceMs: number,
 ): Promise<EndpointRow | undefined> {
+  const { keyId, sealed } = keyring.seal(Buffer.from(secret), endpointSecretContext(tenantId, id));
+  // The old secret moves over as it is stored: sealed for the same row, it opens there as well.
   const result = await pool.query<EndpointRow>(
-    `update endpoints set previous_secret = secret, secret = $3::text,
+    `update endpoints set previous_secret = secret, previous_secret_sealed = secret_sealed,
+       previous_secret_key_id = secret_key_id, secret = null, secret_sealed = $3::bytea, secret_key_id = $5::text,
        previous_secret_expires_at = now() + $4::bigint * interval '1 millisecond', updated_at = now()
      where tenant_id = $1::text and id = $2::uuid
      returning ${COLUMNS}`,
-    [tenantId, id, secret, graceMs],
+    [tenantId, id, sealed, graceMs, keyId],
   );
   return result.rows[0];
 }

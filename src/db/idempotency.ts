@@ -1,4 +1,11 @@
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from './pool.js';
+
+/**
+ * Where a stored answer is sealed: its key's row. Answers are sealed whatever they hold, since some (an endpoint's
+ * creation, a rotation) carry a signing secret and a replay must return it as it was.
+ */
+export const idempotencyContext = (tenantId: string, key: string) => `idempotency:${tenantId}:${key}`;
 
 export interface StoredResponse {
   request_hash: string;
@@ -10,6 +17,7 @@ export interface StoredResponse {
 /** Claims a key for a new request; returns the earlier request's record when the key was used within `ttlMs`. */
 export async function claimIdempotencyKey(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   key: string,
   requestHash: string,
@@ -30,23 +38,39 @@ export async function claimIdempotencyKey(
     [tenantId, key, requestHash],
   );
   if ((claimed.rowCount ?? 0) > 0) return undefined;
-  const existing = await pool.query<StoredResponse>(
-    'select request_hash, status, response, location from idempotency_keys where tenant_id = $1::text and key = $2::text',
+  const existing = await pool.query<
+    StoredResponse & { response_sealed: Buffer | null; response_key_id: string | null }
+  >(
+    `select request_hash, status, response, response_sealed, response_key_id, location from idempotency_keys
+     where tenant_id = $1::text and key = $2::text`,
     [tenantId, key],
   );
-  return existing.rows[0];
+  const row = existing.rows[0];
+  if (!row) return undefined;
+  const { response_sealed: sealed, response_key_id: keyId, ...stored } = row;
+  // In clear only when stored before migration 024 and not yet sealed by a start (src/db/sealing.ts).
+  if (sealed && keyId) {
+    stored.response = JSON.parse(keyring.open(keyId, sealed, idempotencyContext(tenantId, key)).toString('utf8'));
+  }
+  return stored;
 }
 
 export async function storeIdempotentResponse(
   pool: Pool,
+  keyring: Keyring,
   tenantId: string,
   key: string,
   response: { status: number; body: unknown; location: string | undefined },
 ): Promise<void> {
+  const { keyId, sealed } = keyring.seal(
+    Buffer.from(JSON.stringify(response.body ?? null)),
+    idempotencyContext(tenantId, key),
+  );
   await pool.query(
-    `update idempotency_keys set status = $3::int, response = $4::jsonb, location = $5::text
+    `update idempotency_keys set status = $3::int, response_sealed = $4::bytea, response_key_id = $6::text,
+       location = $5::text
      where tenant_id = $1::text and key = $2::text`,
-    [tenantId, key, response.status, JSON.stringify(response.body ?? null), response.location ?? null],
+    [tenantId, key, response.status, sealed, response.location ?? null, keyId],
   );
 }
 

@@ -5,21 +5,25 @@ import {
   holdDelivery,
   recordAttempt,
   recordAttempts,
+  recordRateWaits,
   type DeliveryRow,
   type LoggedAttempt,
 } from '../db/deliveries.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
 import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
 import { disableEndpoint } from './disable-endpoint.js';
+import { planSends, waitForSlot } from './endpoint-pacing.js';
 import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
 import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './send-to-endpoint.js';
 
 /**
  * One attempt at a delivery, in stages: (1) load the delivery and its endpoint with its secrets (secrets never enter
- * Temporal); (2) sign and send (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak); (4)
+ * Temporal); (2) wait for the endpoint's rate limit, if it has one (endpoint-pacing.ts), then sign and send
+ * (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak); (4)
  * decide (attempt-verdict.ts, pure): finished, retried after a delay, or the endpoint disabled; (5) record the
  * attempt and the delivery's new state in one statement; (6) disable the endpoint and hold the delivery when decided.
  * The activities (activities/deliver-event(s).ts) only adapt it to Temporal; the test event runs stages 1 and 2.
@@ -27,9 +31,13 @@ import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './se
 
 export interface DeliveryDeps extends SendDeps {
   pool: Pool;
+  /** Opens the endpoints' signing secrets (SECRET_KEYS). */
+  secrets: Keyring;
   retryPolicy: RetryPolicy;
   /** An endpoint failing without a break this long is disabled. */
   disableAfterMs: number;
+  /** How long an attempt waits in its activity for its turn under the endpoint's rate limit (DELIVERY_RATE_WAIT). */
+  rateWaitMs?: number | undefined;
   /** PUBLIC_URL: mails link to the console under it; unset, they carry no link. */
   publicUrl?: string | undefined;
 }
@@ -44,8 +52,11 @@ export interface DeliveryKey {
 /** How an attempt left a delivery: finished, or HELD while its endpoint is off (released by a resume or recovery). */
 export type DeliveryStatus = 'DELIVERED' | 'FAILED' | 'HELD';
 
-/** What one attempt decided: the delivery finished, or it is tried again after `delayMs`. */
-export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string };
+/**
+ * What one attempt decided: the delivery finished, or it is tried again after `delayMs` — after a failed attempt, or
+ * (`waited`) without having sent, its turn under the endpoint's rate limit being further off.
+ */
+export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string; waited?: true };
 
 type LoadedDelivery = DeliveryRow & { payload: EventPayload };
 
@@ -58,17 +69,26 @@ export interface AttemptWrites {
 }
 
 /** Stage 1: the deliveries (missing: deleted with their endpoint) and the endpoint with its secrets. */
-export async function loadAttempts(pool: Pool, tenantId: string, endpointId: EndpointId, eventIds: EventId[]) {
+export async function loadAttempts(
+  deps: Pick<DeliveryDeps, 'pool' | 'secrets'>,
+  tenantId: string,
+  endpointId: EndpointId,
+  eventIds: EventId[],
+) {
   const [rows, endpoint] = await Promise.all([
-    findDeliveries(pool, tenantId, endpointId, eventIds),
-    findEndpointWithSecrets(pool, tenantId, endpointId),
+    findDeliveries(deps.pool, tenantId, endpointId, eventIds),
+    findEndpointWithSecrets(deps.pool, deps.secrets, tenantId, endpointId),
   ]);
   return { deliveries: new Map(rows.map((row) => [row.event_id, row])), endpoint };
 }
 
 /** Stage 1 alone, for the test event: the endpoint with its secrets, if it exists. */
-export const loadEndpoint = (pool: Pool, tenantId: string, endpointId: EndpointId): Promise<Endpoint | undefined> =>
-  findEndpointWithSecrets(pool, tenantId, endpointId);
+export const loadEndpoint = (
+  pool: Pool,
+  secrets: Keyring,
+  tenantId: string,
+  endpointId: EndpointId,
+): Promise<Endpoint | undefined> => findEndpointWithSecrets(pool, secrets, tenantId, endpointId);
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
@@ -83,9 +103,18 @@ async function hold(deps: DeliveryDeps, key: DeliveryKey): Promise<AttemptDecisi
   return { delayMs: 0, message: 'the endpoint was turned on again: sending now' };
 }
 
+/** The decision for deliveries whose turn under the endpoint's rate limit is too far off: counted as waits, not attempts. */
+async function waitLonger(deps: DeliveryDeps, key: Omit<DeliveryKey, 'eventId'>, eventIds: EventId[], inMs: number) {
+  await recordRateWaits(deps.pool, key.tenantId, key.endpointId, eventIds);
+  const message = `waiting for the endpoint's rate limit: next turn in ${Math.round(inMs / 1000)} s`;
+  return { delayMs: inMs, message, waited: true } as const;
+}
+
 /**
- * Attempt `roundAttempt` (1-based, within the delivery's round) of one loaded delivery: sends it unless it is
- * finished, held, or its endpoint is gone, paused, disabled or unconfirmed (then it is held), and runs stages 2 to 4.
+ * Activity attempt `roundAttempt` (1-based, within the delivery's round) at one loaded delivery: sends it, `sendInMs`
+ * from now (its slot under the endpoint's rate limit), unless it is finished, held, or its endpoint is gone, paused,
+ * disabled or unconfirmed (then it is held), and runs stages 2 to 4. Activity attempts that only waited for the rate
+ * limit (`rate_waits`) are not delivery attempts: they count neither in its number nor on the retry schedule.
  */
 async function attemptDelivery(
   deps: DeliveryDeps,
@@ -93,6 +122,7 @@ async function attemptDelivery(
   delivery: LoadedDelivery | undefined,
   endpoint: Endpoint | undefined,
   roundAttempt: number,
+  sendInMs: number,
   writes: AttemptWrites,
 ): Promise<AttemptDecision> {
   if (!delivery) return { status: 'FAILED' }; // its endpoint was deleted
@@ -104,13 +134,19 @@ async function attemptDelivery(
   }
   if (!sendsTo(endpoint)) return hold(deps, key);
 
-  // (2) sign and send, (3) health, (4) decide.
+  // (2) wait for the slot, sign and send, (3) health, (4) decide.
+  const attempt = roundAttempt - delivery.rate_waits;
+  await waitForSlot(sendInMs, deps.cancel).catch(async (err: unknown) => {
+    // Cancelled while waiting: nothing was sent, so the wait is counted, not an attempt.
+    await recordRateWaits(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
+    throw err;
+  });
   const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
   if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
     // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
     // counted against its health. Temporal runs the attempt again, with the same webhook-id.
     const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
-    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + roundAttempt, result), error });
+    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + attempt, result), error });
     deps.cancel.throwIfAborted();
   }
   const failingSince = await writes.health(result.outcome.kind === 'delivered');
@@ -121,10 +157,10 @@ async function attemptDelivery(
     disableAfterMs: deps.disableAfterMs,
     now,
     nextDelayMs: (retryAfterMs) =>
-      nextDelayMs(deps.retryPolicy, roundAttempt, now - delivery.round_started_at.getTime(), retryAfterMs),
+      nextDelayMs(deps.retryPolicy, attempt, now - delivery.round_started_at.getTime(), retryAfterMs),
   });
   // (5) record. Numbering continues across redeliveries; the retry schedule restarts with each round.
-  const logged = loggedAttempt(delivery.round_base + roundAttempt, result);
+  const logged = loggedAttempt(delivery.round_base + attempt, result);
   const finish = verdict.kind === 'finished' ? verdict.status : undefined;
   await writes.log(key.eventId, logged, finish);
   const channel = endpoint.email ? 'email' : 'url';
@@ -147,12 +183,19 @@ async function attemptDelivery(
 
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
+  const { deliveries, endpoint } = await loadAttempts(deps, key.tenantId, key.endpointId, [key.eventId]);
+  const delivery = deliveries.get(key.eventId);
   const writes: AttemptWrites = {
     health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, delivered),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
-  return attemptDelivery(deps, key, deliveries.get(key.eventId), endpoint, roundAttempt, writes);
+  let sendInMs = 0;
+  if (endpoint && willSend(delivery, endpoint)) {
+    const plan = await planSends(deps.pool, endpoint, 1, deps.rateWaitMs);
+    if (plan.sendInMs.length === 0) return waitLonger(deps, key, [key.eventId], plan.laterInMs);
+    sendInMs = plan.sendInMs[0] as number;
+  }
+  return attemptDelivery(deps, key, delivery, endpoint, roundAttempt, sendInMs, writes);
 }
 
 /**
@@ -167,8 +210,16 @@ export async function attemptBatch(
   eventIds: EventId[],
   roundAttempt: number,
 ): Promise<Map<EventId, AttemptDecision>> {
-  const { deliveries, endpoint } = await loadAttempts(deps.pool, tenantId, endpointId, eventIds);
-  const sending = eventIds.filter((eventId) => willSend(deliveries.get(eventId), endpoint)).length;
+  const { deliveries, endpoint } = await loadAttempts(deps, tenantId, endpointId, eventIds);
+  const sendable = eventIds.filter((eventId) => willSend(deliveries.get(eventId), endpoint));
+  // Those past the slots the endpoint's rate limit gives now wait longer; the others go in order, each in its slot.
+  const plan = endpoint
+    ? await planSends(deps.pool, endpoint, sendable.length, deps.rateWaitMs)
+    : { sendInMs: [], laterInMs: 0 };
+  const slotOf = new Map(sendable.map((eventId, i) => [eventId, plan.sendInMs[i]]));
+  const later = sendable.filter((eventId) => slotOf.get(eventId) === undefined);
+  const waiting = waitLonger(deps, { tenantId, endpointId }, later, plan.laterInMs);
+  const sending = sendable.length - later.length;
   const health = gather(sending, (outcomes: boolean[]) =>
     recordEndpointHealth(deps.pool, tenantId, endpointId, outcomes.includes(true)),
   );
@@ -180,9 +231,18 @@ export async function attemptBatch(
     log: (eventId, attempt, finish) => log({ eventId, attempt, ...(finish ? { finish } : {}) }),
   };
   const decisions = await Promise.all(
-    eventIds.map((eventId) =>
-      attemptDelivery(deps, { tenantId, eventId, endpointId }, deliveries.get(eventId), endpoint, roundAttempt, writes),
-    ),
+    eventIds.map((eventId) => {
+      if (later.includes(eventId)) return waiting;
+      return attemptDelivery(
+        deps,
+        { tenantId, eventId, endpointId },
+        deliveries.get(eventId),
+        endpoint,
+        roundAttempt,
+        slotOf.get(eventId) ?? 0,
+        writes,
+      );
+    }),
   );
   return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));
 }

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import type { RetryPolicy } from '../delivery/retry-schedule.js';
 import { Mailer } from '../delivery/mailer.js';
@@ -61,12 +62,16 @@ export interface BookWorkerOptions {
   delivery: {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
+    /** DELIVERY_RATE_WAIT: how long a delivery waits in its activity for its endpoint's rate limit. */
+    rateWaitMs?: number | undefined;
     disableAfterMs: number;
     allowedHosts: string[];
     smtpUrl?: string | undefined;
     mailFrom: string;
     /** PUBLIC_URL: mails link to the console under it. */
     publicUrl?: string | undefined;
+    /** SECRET_KEYS: opens the endpoints' signing secrets. */
+    secrets: Keyring;
   };
   /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
   workflowBundle?: WorkflowBundle;
@@ -124,9 +129,11 @@ export async function createBookWorker(
         delivery: {
           retryPolicy: options.delivery.retryPolicy,
           timeoutMs: options.delivery.timeoutMs,
+          rateWaitMs: options.delivery.rateWaitMs,
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,
+          secrets: options.delivery.secrets,
           publicUrl: options.delivery.publicUrl,
         },
       }),

@@ -14,6 +14,7 @@ import { TEST_PAYLOAD_KEYS, testDataConverter } from '../support/payload-keys.js
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
+import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -93,6 +94,9 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
         TEMPORAL_TASK_QUEUE: taskQueue,
         ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
         PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+        SECRET_KEYS: TEST_SECRET_KEYS,
+        // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
+        API_RATE_LIMIT: '0',
         ...ROLE_ENV,
         ...env,
       }),

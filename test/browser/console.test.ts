@@ -279,4 +279,22 @@ describe('console', () => {
     expect(await page.getByText('Not yours').count()).toBe(0);
     expect(pageProblems).toEqual([]);
   });
+
+  it('signed in with a read-only key, shows the pages and, for a change, why the API refused it', async () => {
+    const reader = await createApiKey(system.pool, system.tenantId, 'read in a test', 'read');
+    await page.goto('/console/');
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByLabel('API key').fill(reader.key);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await see(page.getByRole('heading', { name: 'Books', level: 1 }));
+    const [endpoint] = (await api.call('GET', '/v1/endpoints')).body.data as [{ id: string; active: boolean }];
+    await page.goto(`/console/endpoints/${endpoint.id}`);
+    await page.getByRole('button', { name: endpoint.active ? 'Pause' : 'Resume' }).click();
+    const alert = await see(page.getByRole('alert'));
+    expect(await alert.textContent()).toBe(
+      `${endpoint.active ? 'Pause' : 'Resume'} failed: This API key can only read (scope "read"): PATCH needs a key of scope "full".`,
+    );
+    expect((await api.call('GET', `/v1/endpoints/${endpoint.id}`)).body.active).toBe(endpoint.active);
+    expect(pageProblems).toEqual([]);
+  });
 });

@@ -17,6 +17,7 @@ import {
 import { eventually, request } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
 import { BookChangeHub } from '../../src/stream/book-change-hub.js';
+import { testKeyring } from '../support/secret-keys.js';
 
 let system: TestSystem;
 const api = (method: string, path: string, body?: unknown) =>
@@ -210,6 +211,7 @@ describe('bad requests get problem+json and change nothing', () => {
         mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
         confirmationLinkBase: () => 'http://127.0.0.1',
       },
+      secrets: testKeyring(),
       stream: { hub: new BookChangeHub(deadPool, logger), heartbeatMs: 1000 },
     });
     const server = app.listen(0, '127.0.0.1');

@@ -30,6 +30,7 @@ import { startReceiver } from '../support/receiver.js';
 import { workflowBundle } from '../support/system.js';
 import { testDataConverter } from '../support/payload-keys.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
+import { testKeyring } from '../support/secret-keys.js';
 
 /**
  * A day without PostgreSQL, on Temporal's time-skipping test server: the book's activities fail and are retried all
@@ -83,6 +84,7 @@ beforeAll(async () => {
         timeoutMs: 1000,
         disableAfterMs: 86_400_000,
         sender: new EndpointSender(destinations),
+        secrets: testKeyring(),
       },
     }),
   });
@@ -166,14 +168,18 @@ describe('a day-long database outage', () => {
     });
     try {
       const endpointId = randomUUID();
-      await insertEndpoint(pool, {
-        tenantId,
-        id: endpointId,
-        url: receiver.url,
-        events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-        scheme: 'standard',
-        secret: generateSecret('standard'),
-      });
+      await insertEndpoint(
+        pool,
+        {
+          tenantId,
+          id: endpointId,
+          url: receiver.url,
+          events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+          scheme: 'standard',
+          secret: generateSecret('standard'),
+        },
+        testKeyring(),
+      );
       const { bookUuid, handle } = await bookWithResults(2);
       await handle.result();
       // The receiver fails the first attempts, so the deliveries are on their retry schedule when the database goes.

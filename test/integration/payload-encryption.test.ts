@@ -12,6 +12,7 @@ import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { testCodec } from '../support/payload-keys.js';
+import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
 import { payloadsIn } from '../support/stored-history.js';
 import { startReceiver } from '../support/receiver.js';
 import { startTestSystem, workflowBundle, type TestSystem } from '../support/system.js';
@@ -127,7 +128,11 @@ describe('a key rotation', () => {
       // Step 2: k2 seals. The new worker holds no book in memory, so it replays this one's history from its start.
       await system.stopWorker();
       rotated = await startWorkerRole({
-        config: loadConfig({ TEMPORAL_TASK_QUEUE: system.taskQueue, PAYLOAD_KEYS: `${k2},${k1}` }),
+        config: loadConfig({
+          TEMPORAL_TASK_QUEUE: system.taskQueue,
+          SECRET_KEYS: TEST_SECRET_KEYS,
+          PAYLOAD_KEYS: `${k2},${k1}`,
+        }),
         temporalAddress: inject('temporalAddress'),
         pool: system.pool,
         logger: createLogger('silent'),

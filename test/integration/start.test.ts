@@ -5,11 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
 import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
+import { startReceiver } from '../support/receiver.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-start-'));
 // Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
@@ -100,6 +102,30 @@ describe('npm start', () => {
     expect(settings).toContain(`${codecUrl}/${codecToken}`);
     const stored = await storedInput(`127.0.0.1:${env.TEMPORAL_PORT}`, `book:dev:${bookUuid}`);
     expect(stored.toString()).not.toContain('Survives restarts');
+    // Signing secrets are sealed with a development key made on the first start and kept in the data folder.
+    expect(first.output()).toContain(
+      `Signing secrets sealed with: the development key in ${join(dataDir, 'secret-keys')}`,
+    );
+    const devKey = readFileSync(join(dataDir, 'secret-keys'), 'utf8');
+    expect(statSync(join(dataDir, 'secret-keys')).mode & 0o777).toBe(0o600);
+    let secret = '';
+    const receiver = await startReceiver((req) => {
+      try {
+        new Webhook(secret).verify(req.body, req.headers as Record<string, string>);
+        return { status: 200 };
+      } catch {
+        return { status: 401 };
+      }
+    });
+    const endpoint = await request(
+      first.api,
+      'POST',
+      '/v1/endpoints',
+      { url: receiver.url, events: ['BOOK_COMPLETE'] },
+      auth,
+    );
+    expect(endpoint.status).toBe(201);
+    secret = endpoint.body.secret;
     // An open book stream ends with the process: SIGTERM must not wait for it.
     const stream = await fetch(`${first.api}/v1/books/${bookUuid}/stream`, { headers: auth });
     expect(stream.status).toBe(200);
@@ -111,6 +137,11 @@ describe('npm start', () => {
     const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });
+    // The same key again: the secret sealed before the restart still signs.
+    expect(readFileSync(join(dataDir, 'secret-keys'), 'utf8')).toBe(devKey);
+    const test = await request(second.api, 'POST', `/v1/endpoints/${endpoint.body.id}/test`, undefined, auth);
+    expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
+    await receiver.close();
     expect(await stopStarted(second)).toBe(0);
     await expect(fetch(second.api)).rejects.toThrow();
   }, 240_000);

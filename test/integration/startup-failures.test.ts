@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { freePort } from '../support/free-port.js';
 
@@ -182,6 +183,24 @@ describe('npm start refuses with a sentence', () => {
   }, 120_000);
 });
 
+describe('npm run api and npm run worker without SECRET_KEYS', () => {
+  it.each(['src/bin/api.ts', 'src/bin/worker.ts'])(
+    '%s refuses before connecting, naming the variable',
+    async (role) => {
+      const result = await run(role, {
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        DATABASE_URL: inject('databaseUrl'),
+        PAYLOAD_KEYS: newKeyEntry('p1'),
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe(
+        'Invalid configuration:\n  SECRET_KEYS: required for this role (the same in every process, e.g. ' +
+          'SECRET_KEYS=k1:$(openssl rand -base64 32))',
+      );
+    },
+  );
+});
+
 describe('npm run worker and npm run api without PAYLOAD_KEYS', () => {
   it.each(['worker', 'api'])(
     '%s: names the variable and how to make a key, before connecting anywhere',
@@ -189,11 +208,12 @@ describe('npm run worker and npm run api without PAYLOAD_KEYS', () => {
       const result = await run(`src/bin/${role}.ts`, {
         TEMPORAL_ADDRESS: inject('temporalAddress'),
         DATABASE_URL: inject('databaseUrl'),
+        SECRET_KEYS: newKeyEntry('k1'),
       });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toBe(
-        'Invalid configuration:\n  PAYLOAD_KEYS: required for this role: the keys that encrypt tenant data in ' +
-          'Temporal, e.g. PAYLOAD_KEYS=k1:$(openssl rand -base64 32), the same in every role (docs/security.md)',
+        'Invalid configuration:\n  PAYLOAD_KEYS: required for this role (the same in every process, e.g. ' +
+          'PAYLOAD_KEYS=k1:$(openssl rand -base64 32): they encrypt tenant data in Temporal)',
       );
     },
   );

@@ -67,7 +67,7 @@ describe('API keys', () => {
     const client = crm({ ...system, apiKey: key });
     expect((await client.call('GET', '/v1/books')).status).toBe(200);
     const listed = await keysCli('list', '--tenant', 'cli-tenant');
-    expect(listed.stdout).toContain(`${key.slice(0, 10)}…  CRM prod  active`);
+    expect(listed.stdout).toContain(`${key.slice(0, 10)}…  full  CRM prod  active`);
     const id = listed.stdout.split(/\s+/)[0] as string;
     expect((await keysCli('revoke', id)).status).toBe(0);
     expect((await client.call('GET', '/v1/books')).status).toBe(401);

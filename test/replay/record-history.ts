@@ -34,6 +34,7 @@ import {
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import { retentionScheduleId, RETENTION_WORKFLOW_TYPE } from '../../workflows/retention-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
+import { testKeyring } from '../support/secret-keys.js';
 
 /** Drives the book; returns the id of the workflow to record when it is not the book's own. */
 type Scenario = (
@@ -215,6 +216,7 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       disableAfterMs: 5 * 86_400_000,
       allowedHosts: ['127.0.0.1'],
       mailFrom: 'bookbell@test',
+      secrets: testKeyring(),
     },
   });
   const connection = await Connection.connect({ address: temporal.address });

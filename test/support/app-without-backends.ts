@@ -3,6 +3,7 @@ import type { Pool } from '../../src/db/pool.js';
 import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
+import { testKeyring } from './secret-keys.js';
 
 /**
  * The API app with no database, Temporal or stream behind it: enough for what answers without them (its routes, the
@@ -28,6 +29,7 @@ export function appWithoutBackends(
       mailLimits: { perAddress: 1, perTenant: 1, windowMs: 1000 },
       confirmationLinkBase: () => 'http://127.0.0.1',
     },
+    secrets: testKeyring(),
     stream: { hub: {} as never, heartbeatMs: 1 },
     ...more,
   });

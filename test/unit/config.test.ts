@@ -57,6 +57,7 @@ describe('loadConfig', () => {
     ['LOG_LEVEL', 'loud', 'LOG_LEVEL:'],
     ['PUBLIC_URL', 'bookbell.example.com', 'PUBLIC_URL:'],
     ['PUBLIC_URL', 'ftp://bookbell.example.com', 'PUBLIC_URL:'],
+    ['SECRET_KEYS', 'k1:c2hvcnQ=', 'SECRET_KEYS: key "k1" must be 32 bytes'],
   ])('names the bad variable %s', (name, value, expected) => {
     expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
     expect(() => loadConfig({ [name]: value })).toThrow(expected);
@@ -139,13 +140,19 @@ describe('loadConfig', () => {
       /DATABASE_URL: required for this role/,
     );
     const cluster = { TEMPORAL_ADDRESS: 'temporal:7233', DATABASE_URL: 'postgres://u@db/bookbell' };
-    // A role cannot make up its own payload key: the others could not read what it writes.
+    // Every process must seal and open secrets with the same keys: a role cannot make one up.
     expect(() => requireClusterConfig(loadConfig(cluster))).toThrow(
-      /^Invalid configuration:\n {2}PAYLOAD_KEYS: required for this role: the keys that encrypt tenant data in Temporal/,
+      /SECRET_KEYS: required for this role \(the same in every process, e\.g\. SECRET_KEYS=k1:\$\(openssl rand -base64 32\)\)/,
     );
-    const config = requireClusterConfig(loadConfig({ ...cluster, PAYLOAD_KEYS: newKeyEntry('k1') }));
-    expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(config.PAYLOAD_KEYS.map((key) => key.id)).toEqual(['k1']);
+    expect(() => requireClusterConfig(loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1') }))).toThrow(
+      /PAYLOAD_KEYS: required for this role \(the same in every process, .*: they encrypt tenant data in Temporal\)/,
+    );
+    const both = requireClusterConfig(
+      loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1'), PAYLOAD_KEYS: newKeyEntry('p1') }),
+    );
+    expect(both.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(both.SECRET_KEYS.map((key) => key.id)).toEqual(['k1']);
+    expect(both.PAYLOAD_KEYS.map((key) => key.id)).toEqual(['p1']);
   });
 
   it('reads the payload keys and the codec server settings', () => {

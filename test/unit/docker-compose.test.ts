@@ -9,16 +9,14 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 
 // No Docker engine runs here: check the compose file against what the code expects instead, and let `docker compose
 // config` validate it where the compose plugin is installed. Compose resolves YAML merge keys (`<<: *anchor`) and
-// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults). `${VAR:?message}` must be set:
-// the check sets those in REQUIRED.
+// `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults, and the required `${VAR:?…}`
+// from `shell`).
 const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
-const REQUIRED: Record<string, string> = { PAYLOAD_KEYS: newKeyEntry('k1') };
+const shell: Record<string, string> = { SECRET_KEYS: newKeyEntry('k1'), PAYLOAD_KEYS: newKeyEntry('p1') };
 const interpolate = (value: unknown): unknown => {
   if (typeof value === 'string') {
-    return value.replace(
-      /\$\$|\$\{(\w+)(?:(:\?)[^}]*|:?-([^}]*))?\}/g,
-      (whole, name: string, required?: string, fallback?: string) =>
-        whole === '$$' ? '$' : required ? (REQUIRED[name] ?? '') : (fallback ?? ''),
+    return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*)|:\?[^}]*)?\}/g, (whole, name: string, fallback?: string) =>
+      whole === '$$' ? '$' : (shell[name] ?? fallback ?? ''),
     );
   }
   if (Array.isArray(value)) return value.map(interpolate);
@@ -177,7 +175,7 @@ describe('docker-compose.yml', () => {
 
   it.skipIf(!hasComposePlugin)('passes `docker compose config`', () => {
     const result = spawnSync('docker', ['compose', '-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
-      env: { ...process.env, ...REQUIRED },
+      env: { ...process.env, ...shell },
     });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
@@ -187,7 +185,7 @@ describe('docker-compose.yml', () => {
   it.skipIf(!hasDockerCompose)('passes `docker-compose config` (Debian)', () => {
     const config = (env: NodeJS.ProcessEnv) =>
       spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], { env });
-    const result = config({ ...process.env, ...REQUIRED });
+    const result = config({ ...process.env, ...shell });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
     // Without keys, compose says which variable is missing instead of starting roles that cannot share payloads.

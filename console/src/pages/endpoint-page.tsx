@@ -58,6 +58,8 @@ export function EndpointPage({ id }: { id: string }) {
         <dd>{endpoint.events.join(', ')}</dd>
         <dt>Signature</dt>
         <dd>{endpoint.signature_scheme}</dd>
+        <dt>Rate limit</dt>
+        <dd>{endpoint.rate_limit === null ? 'none' : `${endpoint.rate_limit} deliveries a second`}</dd>
         {endpoint.description && (
           <>
             <dt>Description</dt>
