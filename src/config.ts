@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
+import { DURABILITIES } from './durability.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
 import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 
@@ -152,6 +153,8 @@ const ConfigSchema = z.object({
   /** Port of the embedded PostgreSQL (only used without DATABASE_URL). */
   EMBEDDED_PG_PORT: port(5433),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** How `npm start`'s embedded PostgreSQL and Temporal SQLite file write to disk (src/durability.ts). */
+  STORAGE_DURABILITY: z.enum(DURABILITIES).default('safe'),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /**

@@ -84,6 +84,9 @@ function toEndpoint(row: EndpointRow): Endpoint {
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     rate_limit: row.rate_limit,
+    filter: row.filter,
+    filter_skipped:
+      row.filter && row.skipped_since ? { count: row.skipped_count, since: row.skipped_since.toISOString() } : null,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -144,6 +147,7 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
           scheme: body.signature_scheme,
           secret,
           rateLimit: body.rate_limit,
+          filter: body.filter,
         },
         deps.secrets,
       );

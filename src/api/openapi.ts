@@ -30,6 +30,7 @@ import {
   TestEventPayloadSchema,
 } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
+import { SummaryQuerySchema, TenantSummarySchema } from '../contract/summary.js';
 import type { ProblemCode } from '../contract/problem-types.js';
 import {
   BookStatusChangeSchema,
@@ -132,6 +133,11 @@ which EventSource keeps for its reconnect). A \`: keep-alive\` comment comes eve
 | \`event:\` | \`data:\` (JSON) |
 | --- | --- |
 | \`event\` | FeedEvent, the same item as GET /v1/events; the \`id:\` is its cursor |`;
+
+const SUMMARY_DESCRIPTION = `What a dashboard shows above a list of books, counted when asked: \`open\` and
+\`waiting\` are the books in those states now; \`complete_since\` and \`failed_verifications_since\` count from \`since\`
+(the start of the current UTC day unless given: pass your user's local midnight for "today"). Creating a book emits no
+event, so a live view reloads this on each event of GET /v1/events/stream and now and then besides.`;
 
 const resume = {
   ...bookParams,
@@ -276,6 +282,14 @@ const paths: ZodOpenApiPathsObject = {
         },
       },
       problems: ['cursor-expired', 'too-many-streams'],
+    }),
+  },
+  '/v1/summary': {
+    get: op("Counts of the tenant's books: open, waiting, complete and failed verifications since a time", {
+      operationId: 'getSummary',
+      description: SUMMARY_DESCRIPTION,
+      requestParams: { query: SummaryQuerySchema },
+      responses: { '200': json(TenantSummarySchema, 'The counts') },
     }),
   },
   '/v1/endpoints': {

@@ -45,6 +45,7 @@ async function main() {
           port: config.EMBEDDED_PG_PORT,
           database: 'bookbell',
           logger,
+          durability: config.STORAGE_DURABILITY,
         });
     stops.push(postgres.stop);
 
@@ -68,6 +69,7 @@ async function main() {
       uiPort: config.TEMPORAL_UI_PORT,
       dbFilename: join(dataDir, 'temporal.sqlite'),
       uiCodecEndpoint: `${codec.url}/${config.CODEC_TOKEN}`,
+      durability: config.STORAGE_DURABILITY,
     });
     stops.push(temporal.stop);
 

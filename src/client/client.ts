@@ -100,6 +100,11 @@ export class BookbellClient {
     }
   }
 
+  /** Counts of the tenant's books: open and waiting now, complete and failed verifications since `since`. */
+  getSummary(query: T.SummaryQuery = {}, options?: CallOptions): Promise<T.TenantSummary> {
+    return this.transport.json('getSummary', { ...options, query });
+  }
+
   // Endpoints
 
   /** Registers an endpoint URL or an e-mail address; the answer holds its signing secret, shown only this once. */

@@ -15,6 +15,7 @@ export const OPERATIONS = {
   submitVerification: ['POST', '/v1/books/{book_uuid}/documents/{doc_uuid}/verification'],
   listEvents: ['GET', '/v1/events'],
   streamEvents: ['GET', '/v1/events/stream'],
+  getSummary: ['GET', '/v1/summary'],
   createEndpoint: ['POST', '/v1/endpoints'],
   listEndpoints: ['GET', '/v1/endpoints'],
   getEndpoint: ['GET', '/v1/endpoints/{id}'],

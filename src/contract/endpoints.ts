@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './book.js';
 import { DeliveryStatusSchema } from './deliveries.js';
+import { EndpointFilterSchema } from './endpoint-filter.js';
 import { EndpointUuidSchema } from './ids.js';
 import { nextCursorSchema, pageQuery } from './page.js';
 
@@ -89,6 +90,7 @@ export const CreateEndpointRequestSchema = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES).default('standard'),
     secret: secret.optional(),
     rate_limit: rateLimit.optional(),
+    filter: EndpointFilterSchema.nullable().optional(),
   })
   .superRefine((body, ctx) => {
     if ((body.url === undefined) === (body.email === undefined)) {
@@ -120,9 +122,12 @@ export const UpdateEndpointRequestSchema = z
     description: description.optional(),
     active: z.boolean().optional(),
     rate_limit: rateLimit.optional(),
+    filter: EndpointFilterSchema.nullable()
+      .optional()
+      .meta({ description: 'A new filter (its skip count starts again); null removes it' }),
   })
   .refine((body) => Object.keys(body).length > 0, {
-    error: 'name at least one of url, email, events, description, active, rate_limit',
+    error: 'name at least one of url, email, events, description, active, rate_limit, filter',
   })
   // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
   .refine((body) => body.url === undefined || body.email === undefined, {
@@ -191,6 +196,14 @@ export const EndpointSchema = z
       .nullable()
       .meta({ description: 'After a rotation, the old secret also signs until then' }),
     rate_limit: rateLimit,
+    filter: EndpointFilterSchema.nullable().meta({ description: 'Which subscribed events it receives; null: all' }),
+    filter_skipped: z
+      .strictObject({
+        count: z.int().min(0).meta({ description: 'Events the filter skipped (no delivery was created)' }),
+        since: time.meta({ description: 'When the filter was set: the count starts there' }),
+      })
+      .nullable()
+      .meta({ description: 'What the filter has skipped; null without a filter' }),
     created_at: time,
     updated_at: time,
   })

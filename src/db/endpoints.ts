@@ -1,9 +1,10 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
 import type { SubscribableEvent } from '../contract/endpoints.js';
+import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { cursorTime } from './cursor-time.js';
-import type { Pool } from './pool.js';
+import type { Pool, PoolClient } from './pool.js';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -21,6 +22,11 @@ export interface EndpointRow {
   rate_limit: number | null;
   /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
   confirmed_at: Date | null;
+  /** Which subscribed events it receives; null: all of them. */
+  filter: EndpointFilter | null;
+  /** Events the filter skipped since it was set (`skipped_since`; null without a filter). */
+  skipped_count: number;
+  skipped_since: Date | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -51,7 +57,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -74,6 +80,7 @@ export async function insertEndpoint(
     scheme: 'standard' | 'ocrolus';
     secret: string;
     rateLimit?: number | null | undefined;
+    filter?: EndpointFilter | null | undefined;
   },
   keyring: Keyring,
 ): Promise<EndpointRow> {
@@ -84,8 +91,9 @@ export async function insertEndpoint(
   const result = await pool
     .query<EndpointRow>(
       `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
-                              email, rate_limit)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int)
+                              email, rate_limit, filter, skipped_since)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int,
+               $11::jsonb, case when $11::jsonb is null then null else now() end)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -98,6 +106,7 @@ export async function insertEndpoint(
         endpoint.email ?? null,
         keyId,
         endpoint.rateLimit ?? null,
+        endpoint.filter ? JSON.stringify(endpoint.filter) : null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -180,7 +189,8 @@ export async function findEndpointWithSecrets(
 
 /**
  * Changes an endpoint. Turning it on (`active: true`) clears its disabled reason and its failure streak: the first
- * failure after a re-enable starts a new streak instead of disabling it again at once.
+ * failure after a re-enable starts a new streak instead of disabling it again at once. A new filter (null clears it)
+ * starts its skip count afresh; the same filter again keeps it.
  */
 export async function updateEndpoint(
   pool: Pick<Pool, 'query'>,
@@ -194,11 +204,18 @@ export async function updateEndpoint(
     active?: boolean | undefined;
     /** null clears the limit; undefined keeps it. */
     rateLimit?: number | null | undefined;
+    /** undefined: unchanged; null: removed. */
+    filter?: EndpointFilter | null | undefined;
   },
 ): Promise<EndpointRow | undefined> {
+  const refiltered = 'filter is distinct from $11::jsonb and $10::boolean';
   const result = await pool
     .query<EndpointRow>(
       `update endpoints set url = case when email is null then coalesce($3::text, url) end,
+         filter = case when $10::boolean then $11::jsonb else filter end,
+         skipped_count = case when ${refiltered} then 0 else skipped_count end,
+         skipped_since = case when ${refiltered} then (case when $11::jsonb is null then null else now() end)
+                              else skipped_since end,
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
@@ -217,6 +234,8 @@ export async function updateEndpoint(
         changes.email ?? null,
         changes.rateLimit !== undefined,
         changes.rateLimit ?? null,
+        changes.filter !== undefined,
+        changes.filter ? JSON.stringify(changes.filter) : null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -348,17 +367,41 @@ export async function subscribedEndpoints(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<{ id: EndpointId; url: string | null; email: string | null; events: SubscribableEvent[] }>> {
-  const result = await pool.query<{
-    id: EndpointId;
-    url: string | null;
-    email: string | null;
-    events: SubscribableEvent[];
-  }>(`select id, url, email, events from endpoints where tenant_id = $1::text and events && $2::text[]`, [
-    tenantId,
-    types,
-  ]);
+): Promise<Array<Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter'>>> {
+  const result = await pool.query<Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter'>>(
+    `select id, url, email, events, filter from endpoints where tenant_id = $1::text and events && $2::text[]`,
+    [tenantId, types],
+  );
   return result.rows;
+}
+
+/**
+ * Records the events a filter skipped for one endpoint and counts those not recorded before (a retried fan-out
+ * counts nothing twice). Run it before the endpoint's deliveries are inserted in the same transaction: it takes the
+ * endpoint's row lock first, where the insert's `for share` taken first would deadlock two concurrent fan-outs.
+ */
+export async function recordFilterSkips(
+  client: Pick<PoolClient, 'query'>,
+  tenantId: string,
+  bookUuid: string,
+  endpointId: string,
+  eventIds: string[],
+): Promise<number> {
+  if (eventIds.length === 0) return 0;
+  const result = await client.query<{ added: number }>(
+    `with added as (
+       insert into filter_skips (tenant_id, book_uuid, event_id, endpoint_id)
+       select $1::text, $2::uuid, event_id, $3::uuid from unnest($4::text[]) as e(event_id)
+       on conflict do nothing
+       returning 1
+     ), counted as (
+       update endpoints set skipped_count = skipped_count + (select count(*) from added)
+       where tenant_id = $1::text and id = $3::uuid and exists (select from added)
+     )
+     select count(*)::int as added from added`,
+    [tenantId, bookUuid, endpointId, eventIds],
+  );
+  return result.rows[0]?.added ?? 0;
 }
 
 /** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */

@@ -15,6 +15,7 @@ import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
 import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
+import { DURABILITIES, type Durability } from '../../src/durability.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -43,15 +44,29 @@ export interface BenchInfra {
 }
 
 /**
+ * The stores' durability for a bench run: `safe` (what `npm start` runs) unless BENCH_DURABILITY=fast-unsafe. Both
+ * bookbell and the floor run on the same servers, so their ratio compares like with like.
+ */
+export function benchDurability(env: NodeJS.ProcessEnv = process.env): Durability {
+  const value = env.BENCH_DURABILITY ?? 'safe';
+  if (!(DURABILITIES as readonly string[]).includes(value)) {
+    throw new Error(`BENCH_DURABILITY must be one of ${DURABILITIES.join(', ')}, not "${value}"`);
+  }
+  return value as Durability;
+}
+
+/**
  * A fresh dev server (SQLite in a temp folder, as `npm start` keeps it in `.data/`) and a fresh database (embedded
  * PostgreSQL, or a throwaway database on DATABASE_URL's server when that is set) unless `databaseUrl` names one.
  */
 export async function startBenchInfra(options: { databaseUrl?: string } = {}): Promise<BenchInfra> {
+  const durability = benchDurability();
+  console.log(`stores: ${durability} (BENCH_DURABILITY; npm start's default is safe)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-bench-'));
   const dbFilename = join(dataDir, 'temporal.sqlite');
   // TEMPORAL_ADDRESS: measure against that server instead (e.g. one started by hand with other flags).
   const startServer = (port?: number) =>
-    startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port });
+    startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port, durability });
   // Each server is stopped on SIGINT/SIGTERM, and when a later one fails to start.
   const stops: Array<() => Promise<void>> = [];
   const stopStarted = async () => {
@@ -68,7 +83,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
     // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
     const postgres = options.databaseUrl
       ? { url: options.databaseUrl, stop: async () => {} }
-      : await startTestPostgres();
+      : await startTestPostgres(undefined, durability);
     stops.push(() => postgres.stop());
     const pool = createPool(postgres.url, createLogger('warn'), 10);
     stops.push(() => pool.end());

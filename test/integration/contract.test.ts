@@ -211,6 +211,12 @@ describe('the API answers as its OpenAPI document says', () => {
     const feedStream = await openFeedStream({ book_uuid: bookUuid }, { 'Last-Event-ID': feed.body.data[0].cursor });
     expect((await feedStream()).data).toEqual(feed.body.data[1]);
 
+    // The summary counts the finished book (checked against TenantSummary like every answer).
+    const summary = await api.send('GET', '/v1/summary', {
+      query: { since: new Date(Date.now() - 60 * 60_000).toISOString() },
+    });
+    expect(summary.body).toMatchObject({ complete_since: 1, failed_verifications_since: 1 });
+
     // A resumed stream replays the changes since, without a snapshot; each parses with its schema.
     const resumed = await openStream(bookUuid, { 'Last-Event-ID': streamed.at(-1)?.id as string });
     const replayed = await resumed.until((m) => m.event === 'analytics');

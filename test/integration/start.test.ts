@@ -5,9 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import proto from '@temporalio/proto';
+import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { embeddedDatabaseUrl } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
 import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
@@ -77,6 +79,20 @@ describe('npm start', () => {
     await eventually(async () =>
       expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth)).body.status).toBe('UPLOAD'),
     );
+    // Crash-safe stores by default: PostgreSQL syncs every commit to disk (STORAGE_DURABILITY=safe).
+    if (!process.env.DATABASE_URL) {
+      const db = new pg.Client({ connectionString: embeddedDatabaseUrl(Number(env.EMBEDDED_PG_PORT), 'bookbell') });
+      await db.connect();
+      const settings = await db.query(
+        `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`,
+      );
+      await db.end();
+      expect(Object.fromEntries(settings.rows.map((row) => [row.name, row.setting]))).toEqual({
+        fsync: 'on',
+        synchronous_commit: 'on',
+        full_page_writes: 'on',
+      });
+    }
     // One /metrics for the one process: bookbell's own metrics and the worker's Temporal SDK metrics.
     const metrics = await (await fetch(`${first.api}/metrics`)).text();
     expect(metrics).toMatch(

@@ -33,7 +33,16 @@ const hasDockerCompose = spawnSync('docker-compose', ['version']).status === 0;
 describe('docker-compose.yml', () => {
   it('passes every bookbell variable from the shell or .env to the API and the worker', () => {
     // Only for the one-machine `npm start` (embedded servers, local ports) or set per service in this file.
-    const notForContainers = ['HOST', 'PORT', 'TEMPORAL_CLI', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_PG_PORT'];
+    const notForContainers = [
+      'HOST',
+      'PORT',
+      'TEMPORAL_CLI',
+      'TEMPORAL_PORT',
+      'TEMPORAL_UI_PORT',
+      'EMBEDDED_PG_PORT',
+      // The embedded PostgreSQL's and the dev server's fsync (compose runs neither).
+      'STORAGE_DURABILITY',
+    ];
     // Read by the codec server alone (its own service).
     const codecOnly = ['CODEC_TOKEN', 'CODEC_PORT', 'CODEC_CORS_ORIGINS'];
     const perService = ['METRICS_PORT', 'TEMPORAL_UI_URL', 'DATA_DIR'];

@@ -3,12 +3,13 @@ import { asApiError, useApi, type ApiError } from '../api.js';
 import type { TestAttempt, Endpoint } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
+import { EndpointFilterCard } from '../endpoint-filter.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { useLoad } from '../use-load.js';
 import { endpointState } from './endpoints-page.js';
 
-/** One endpoint: its settings, pause/resume, secret rotation, a test event, and its delivery log. */
+/** One endpoint: its settings, pause/resume, secret rotation, a test event, its filter, and its delivery log. */
 export function EndpointPage({ id }: { id: string }) {
   const api = useApi();
   const loaded = useLoad((signal) => api.getEndpoint(id, { signal }), [id]);
@@ -76,6 +77,7 @@ export function EndpointPage({ id }: { id: string }) {
         )}
       </dl>
       <EndpointActions endpoint={endpoint} onChange={loaded.reload} />
+      <EndpointFilterCard endpoint={endpoint} onChange={loaded.reload} />
       <section aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries</h2>
         <RecoverSince endpointId={endpoint.id} onRecovered={() => setRecovered((n) => n + 1)} />
