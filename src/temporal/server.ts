@@ -21,6 +21,8 @@ export interface TemporalServerOptions {
   port?: number | undefined;
   /** Serve the Temporal UI on this port; unset runs headless. */
   uiPort?: number | undefined;
+  /** The codec server the UI decodes payloads through (`--ui-codec-endpoint`); it appends /decode. */
+  uiCodecEndpoint?: string | undefined;
   /** SQLite file that keeps workflows across restarts; unset keeps them in memory. */
   dbFilename?: string | undefined;
   /** How a `dbFilename` is written to disk (src/durability.ts); `safe` unless told. */
@@ -104,7 +106,10 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
         ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
         ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
         searchAttributes: SEARCH_ATTRIBUTES,
-        extraArgs: options.dbFilename ? sqliteDurabilityPragmas(options.durability ?? 'safe') : [],
+        extraArgs: [
+          ...(options.dbFilename ? sqliteDurabilityPragmas(options.durability ?? 'safe') : []),
+          ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+        ],
         log: { format: 'json', level: 'warn' },
       },
     });

@@ -9,6 +9,7 @@ import { Mailer } from '../delivery/mailer.js';
 import { EndpointSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalConnectionOptions } from './connection-options.js';
 import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
 
@@ -52,6 +53,8 @@ export interface BookWorkerOptions {
   apiKey?: string | undefined;
   namespace: string;
   taskQueue: string;
+  /** The codec every payload goes through (see data-converter.ts): the worker and its activities' client share it. */
+  dataConverter: DataConverter;
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
@@ -95,6 +98,7 @@ export async function createBookWorker(
   const client = new Client({
     connection: clientConnection,
     namespace: options.namespace,
+    dataConverter: options.dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
   const close = async () => {
@@ -109,6 +113,7 @@ export async function createBookWorker(
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
+      dataConverter: options.dataConverter,
       // A pre-built bundle has the workflow interceptors in it already (see workflowInterceptorModules).
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle, interceptors: { activity: [requestIdActivityInterceptor] } }

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { startTemporal, type TemporalServer } from '../../src/temporal/server.js';
 import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from '../support/payload-keys.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
@@ -100,13 +101,14 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
       databaseUrl: postgres.url,
       temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
       postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
-      client: new Client({ connection }),
+      client: new Client({ connection, dataConverter: testDataConverter() }),
       pool,
       roleEnv: (taskQueue, env = {}) => ({
         TEMPORAL_ADDRESS: temporal.address,
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
         ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         SECRET_KEYS: TEST_SECRET_KEYS,
         // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
         API_RATE_LIMIT: '0',
