@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { Keyring } from '../crypto/keyring.js';
@@ -12,16 +10,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TemporalConnectionOptions } from './connection-options.js';
 import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
-
-/** A file of `workflows/`: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
-function workflowsFile(name: string): string {
-  const candidates = [`../../workflows/${name}.ts`, `../../workflows/${name}.js`].map((rel) =>
-    fileURLToPath(new URL(rel, import.meta.url)),
-  );
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error(`bookbell: workflow sources not found at ${candidates.join(' or ')}`);
-  return found;
-}
+import { workflowsFile } from './workflow-files.js';
 
 /** The workflow bundle's entry. */
 export const workflowsPath = (): string => workflowsFile('index');

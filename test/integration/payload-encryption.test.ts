@@ -113,6 +113,35 @@ describe('tenant data in Temporal', () => {
   });
 });
 
+describe('failures in Temporal', () => {
+  it("keep their message encrypted: a failing attempt's reason is not readable from the workflow's description", async () => {
+    const system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1', DELIVERY_RETRY_SCHEDULE: '0s,1s,10m' });
+    const failing = await startReceiver(() => ({ status: 503 }));
+    try {
+      const api = crm(system);
+      const created = await api.call('POST', '/v1/endpoints', { url: failing.url, events: ['BOOK_COMPLETE'] });
+      const bookUuid = await api.createBook({ name: 'Refused' });
+      await api.seal(bookUuid);
+      // The deliveries workflow waits to try again: its pending activity keeps the last failure, which the Temporal
+      // UI shows to anyone who opens the workflow.
+      const workflowId = `deliveries:${system.tenantId}:${created.body.id}:${bookUuid}`;
+      const failure = await eventually(async () => {
+        const described = await raw.workflow.getHandle(workflowId).describe();
+        const last = described.raw.pendingActivities?.[0]?.lastFailure;
+        expect(last).toBeTruthy();
+        return last as NonNullable<typeof last>;
+      }, 30_000);
+      expect(failure.message).toBe('Encoded failure');
+      expect(failure.stackTrace ?? '').toBe('');
+      const [attributes] = await testCodec().decode([failure.encodedAttributes as Payload]);
+      expect(Buffer.from(attributes?.data ?? []).toString()).toContain('HTTP 503');
+    } finally {
+      await failing.close();
+      await system.stop();
+    }
+  });
+});
+
 describe('a key rotation', () => {
   it('keeps histories written under the old key readable: a book begun under k1 finishes under k2', async () => {
     const [k1, k2] = [newKeyEntry('k1'), newKeyEntry('k2')];

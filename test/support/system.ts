@@ -9,7 +9,7 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
-import { dataConverterOf } from '../../src/temporal/data-converter.js';
+import { dataConverterOf, failureConverterPath } from '../../src/temporal/data-converter.js';
 import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
 import { TEST_PAYLOAD_KEYS } from './payload-keys.js';
 import { TEST_SECRET_KEYS } from './secret-keys.js';
@@ -28,6 +28,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     bundle = bundleWorkflowCode({
       workflowsPath: workflowsPath(),
       workflowInterceptorModules: workflowInterceptorModules(),
+      failureConverterPath: failureConverterPath(),
       logger: new DefaultLogger('WARN'),
     });
   }
