@@ -9,11 +9,10 @@ import { createLogger } from '../logger.js';
 import { startApiRole, startWorkerRole } from '../roles.js';
 import { Keyring } from '../crypto/keyring.js';
 import { startCodecServer } from '../temporal/codec-server.js';
-import { devCodecToken, devPayloadKeys } from '../startup/dev-secrets.js';
+import { devCodecToken, devPayloadKeys, devSecretKeys } from '../startup/dev-secrets.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { startTemporal } from '../temporal/server.js';
 import { preflight } from '../startup/preflight.js';
-import { devSecretKeys } from '../startup/secret-keys.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
