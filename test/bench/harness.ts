@@ -10,11 +10,10 @@ import { createLogger } from '../../src/logger.js';
 import { startTemporal, type TemporalServer } from '../../src/temporal/server.js';
 import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
-import { TEST_PAYLOAD_KEYS, testDataConverter } from '../support/payload-keys.js';
+import { TEST_ROLE_KEYS, testDataConverter } from '../support/payload-keys.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
-import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
 import { DURABILITIES, type Durability } from '../../src/durability.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
@@ -108,8 +107,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
         ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
-        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
-        SECRET_KEYS: TEST_SECRET_KEYS,
+        ...TEST_ROLE_KEYS,
         // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
         API_RATE_LIMIT: '0',
         ...ROLE_ENV,

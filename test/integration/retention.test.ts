@@ -17,7 +17,7 @@ import { startTestPostgres } from '../support/postgres.js';
 import { startReceiver } from '../support/receiver.js';
 import { openStream } from '../support/sse.js';
 import { startTestSystem, workflowBundle, type TestSystem } from '../support/system.js';
-import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
+import { TEST_ROLE_KEYS } from '../support/payload-keys.js';
 
 /**
  * Retention against a real API, worker, Temporal schedule and PostgreSQL. Real books make the rows; the test ages them
@@ -331,7 +331,7 @@ describe('retention', () => {
 
   it("follows the settings of the last worker started: its interval and ages replace the schedule's", async () => {
     const config = loadConfig({
-      SECRET_KEYS: TEST_SECRET_KEYS,
+      ...TEST_ROLE_KEYS,
       TEMPORAL_TASK_QUEUE: system.taskQueue,
       RETENTION_INTERVAL: '30m',
       RETAIN_FINISHED_BOOKS: '30d',

@@ -1,12 +1,16 @@
 import { Keyring, KeyringSchema, newKeyEntry } from '../../src/crypto/keyring.js';
 import { bookbellDataConverter } from '../../src/temporal/data-converter.js';
 import { EncryptionCodec } from '../../src/temporal/payload-codec.js';
+import { TEST_SECRET_KEYS } from './secret-keys.js';
 
 /**
  * PAYLOAD_KEYS of this test process: a fresh key per process (each test file keeps to its own task queue and books),
  * passed to the roles it starts in-process and to the worker processes it spawns.
  */
 export const TEST_PAYLOAD_KEYS = newKeyEntry('test');
+
+/** Both keyrings every role refuses to start without, for the roles and processes a test starts. */
+export const TEST_ROLE_KEYS = { SECRET_KEYS: TEST_SECRET_KEYS, PAYLOAD_KEYS: TEST_PAYLOAD_KEYS };
 
 /** The data converter the roles run with, for the tests' own Temporal clients and workers. */
 export function testDataConverter(keys = TEST_PAYLOAD_KEYS) {

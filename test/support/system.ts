@@ -11,8 +11,7 @@ import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
 import { dataConverterOf, failureConverterPath } from '../../src/temporal/data-converter.js';
 import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
-import { TEST_PAYLOAD_KEYS } from './payload-keys.js';
-import { TEST_SECRET_KEYS } from './secret-keys.js';
+import { TEST_ROLE_KEYS } from './payload-keys.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
@@ -63,8 +62,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const config = loadConfig({
     PORT: '0',
     TEMPORAL_TASK_QUEUE: taskQueue,
-    SECRET_KEYS: TEST_SECRET_KEYS,
-    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+    ...TEST_ROLE_KEYS,
     ...env,
   });
   // DATABASE_URL in `env` gives the system a database of its own (one its test may prune with short ages).
