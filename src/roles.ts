@@ -94,6 +94,7 @@ export async function startWorkerRole(opts: {
         mailer: confirmationMailer,
         timeoutMs: DELIVERY_TIMEOUT,
         logger: opts.logger,
+        secrets,
       },
       OUTBOX_SWEEP_MS,
     );

@@ -1,3 +1,4 @@
+import type { Keyring } from '../crypto/keyring.js';
 import { addConfirmation, type ConfirmationEntry } from '../db/confirmations.js';
 import { countMailSend, type MailLimits } from '../db/mail-sends.js';
 import type { PoolClient } from '../db/pool.js';
@@ -34,7 +35,7 @@ export async function countOrRefuse(
  */
 export async function requestConfirmation(
   client: Pick<PoolClient, 'query'>,
-  deps: { taskQueue: string; timeoutMs: number; mailLimits: MailLimits; linkBase: string },
+  deps: { taskQueue: string; timeoutMs: number; mailLimits: MailLimits; linkBase: string; secrets: Keyring },
   endpoint: { tenantId: string; endpointId: string; email: string },
 ): Promise<ConfirmationEntry> {
   await countOrRefuse(client, endpoint.tenantId, endpoint.email, deps.mailLimits);
@@ -43,5 +44,6 @@ export async function requestConfirmation(
     client,
     { ...endpoint, taskQueue: deps.taskQueue, link: confirmationLink(deps.linkBase, token), tokenHash: hash },
     confirmationLeaseMs(deps.timeoutMs),
+    deps.secrets,
   );
 }

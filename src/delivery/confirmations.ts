@@ -1,5 +1,6 @@
 import { claimConfirmations, removeConfirmation, type ConfirmationEntry } from '../db/confirmations.js';
 import type { Pool } from '../db/pool.js';
+import type { Keyring } from '../crypto/keyring.js';
 import type { Logger } from '../logger.js';
 import { confirmationMail } from './confirmation-mail.js';
 import type { Mailer } from './mailer.js';
@@ -16,6 +17,8 @@ export interface ConfirmationDeps {
   mailer: Mailer;
   timeoutMs: number;
   logger: Logger;
+  /** SECRET_KEYS: opens the sealed links. */
+  secrets: Keyring;
 }
 
 /**
@@ -48,15 +51,20 @@ export function sendSoon(deps: ConfirmationDeps, entry: ConfirmationEntry): void
 export async function sweepConfirmations(deps: ConfirmationDeps): Promise<number> {
   let sent = 0;
   for (;;) {
-    const entries = await claimConfirmations(
+    const { entries, unreadable } = await claimConfirmations(
       deps.pool,
       deps.taskQueue,
       SWEEP_BATCH,
       confirmationLeaseMs(deps.timeoutMs),
       MAX_AGE_MS,
+      deps.secrets,
     );
+    for (const id of unreadable) {
+      deps.logger.warn({ id }, 'confirmation message sealed under a key SECRET_KEYS no longer holds: dropped');
+      await removeConfirmation(deps.pool, id);
+    }
     for (const entry of entries) if (await sendConfirmation(deps, entry)) sent += 1;
-    if (entries.length < SWEEP_BATCH) return sent;
+    if (entries.length + unreadable.length < SWEEP_BATCH) return sent;
   }
 }
 

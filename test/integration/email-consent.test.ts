@@ -180,7 +180,15 @@ describe('e-mail consent', () => {
     const { smtp, start } = await setup({ DELIVERY_TIMEOUT: '1s' }, (index) => (index === 0 ? 451 : undefined));
     const { system, api, subscribe } = await start();
     const created = (await subscribe('ops@lender.test')).body;
-    await confirmAddress(smtp, system.apiUrl, 'ops@lender.test');
+    // While it waits, the message's link (whose token confirms the address) is sealed with SECRET_KEYS.
+    const { rows: waiting } = await system.pool.query(
+      `select link, link_key_id, sealed_link from confirmation_outbox where tenant_id = $1 and endpoint_id = $2`,
+      [system.tenantId, created.id],
+    );
+    expect(waiting).toMatchObject([{ link: null, link_key_id: expect.any(String) }]);
+    const { token } = await takeConfirmation(smtp, 'ops@lender.test');
+    expect(Buffer.from(waiting[0].sealed_link).includes(token)).toBe(false);
+    expect((await fetch(`${system.apiUrl}/confirm/${token}`, { method: 'POST' })).status).toBe(200);
     expect(smtp.mails).toEqual([]);
 
     const changed = await api.call('PATCH', `/v1/endpoints/${created.id}`, { email: 'other@lender.test' });
@@ -190,7 +198,8 @@ describe('e-mail consent', () => {
     await api.seal(bookUuid);
     await eventually(async () => {
       const deliveries = (await api.call('GET', `/v1/endpoints/${created.id}/deliveries`)).body.data;
-      expect(deliveries.map((d: { status: string }) => d.status)).toEqual(['HELD']);
+      // A sealed empty book: BOOK_COMPLETE and ANALYTICS_COMPLETED, both waiting for the new address to agree.
+      expect(deliveries.map((d: { status: string }) => d.status)).toEqual(['HELD', 'HELD']);
     });
     expect(smtp.mails).toEqual([]);
   });
