@@ -5,6 +5,7 @@ import { insertDeliveries } from '../src/db/deliveries.js';
 import type { Pool } from '../src/db/pool.js';
 import { subscribedEndpoints } from '../src/db/endpoints.js';
 import { endpointLabel } from '../src/delivery/email-content.js';
+import { eventsToDeliver } from '../src/digests/mail-mode.js';
 import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 
 export interface FanOutDeps {
@@ -16,7 +17,7 @@ export interface FanOutDeps {
 }
 
 /**
- * Creates one delivery per (event, subscribed endpoint) and hands each endpoint's share to that endpoint's delivery
+ * Creates one delivery per (event, subscribed endpoint) — as the endpoint's mail mode wants: see eventsToDeliver — and hands each endpoint's share to that endpoint's delivery
  * workflow for this book (started on first use). Idempotent: deliveries are inserted once and the workflow ignores
  * events it holds.
  */
@@ -29,7 +30,7 @@ export async function fanOut(
   if (events.length === 0) return;
   const endpoints = await subscribedEndpoints(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
   for (const endpoint of endpoints) {
-    const wanted = events.filter((event) => endpoint.events.includes(event.type));
+    const wanted = eventsToDeliver(endpoint, events);
     if (wanted.length === 0) continue;
     await insertDeliveries(
       deps.pool,

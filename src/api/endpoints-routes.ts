@@ -9,6 +9,7 @@ import {
   secretRefusal,
   UpdateEndpointRequestSchema,
   EndpointsQuerySchema,
+  mailSettingsRefusal,
   type Endpoint,
   type EndpointTestResult,
 } from '../contract/endpoints.js';
@@ -84,6 +85,9 @@ function toEndpoint(row: EndpointRow): Endpoint {
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     rate_limit: row.rate_limit,
+    mail_mode: row.mail_mode,
+    digest_hour: row.digest_hour,
+    digest_time_zone: row.digest_time_zone,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -144,6 +148,9 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
           scheme: body.signature_scheme,
           secret,
           rateLimit: body.rate_limit,
+          mailMode: body.mail_mode,
+          digestHour: body.digest_hour,
+          digestTimeZone: body.digest_time_zone,
         },
         deps.secrets,
       );
@@ -190,6 +197,12 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         'A URL endpoint keeps its url and an e-mail endpoint its email.',
       );
     }
+    const mailRefusal = mailSettingsRefusal(body, {
+      email: existing.email !== null,
+      mailMode: existing.mail_mode,
+      digestHour: existing.digest_hour,
+    });
+    if (mailRefusal) throw invalidField(mailRefusal.field, mailRefusal.message);
     // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver). A new
     // address has not agreed to anything: it starts unconfirmed again, with its own confirmation message.
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
@@ -198,6 +211,9 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
       let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
         ...body,
         rateLimit: body.rate_limit,
+        mailMode: body.mail_mode,
+        digestHour: body.digest_hour,
+        digestTimeZone: body.digest_time_zone,
       });
       const confirmation =
         updated?.email && readdressed

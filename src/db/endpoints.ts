@@ -1,7 +1,8 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { SubscribableEvent } from '../contract/endpoints.js';
+import type { MailMode, SubscribableEvent } from '../contract/endpoints.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool } from './pool.js';
 
@@ -21,8 +22,19 @@ export interface EndpointRow {
   rate_limit: number | null;
   /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
   confirmed_at: Date | null;
+  /** How an e-mail endpoint mails (always `each` for a URL); a daily one's hour and zone. */
+  mail_mode: MailMode;
+  digest_hour: number | null;
+  digest_time_zone: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** An e-mail endpoint's mail mode as the API sets it: undefined keeps what the endpoint has. */
+export interface MailSettings {
+  mailMode?: MailMode | undefined;
+  digestHour?: number | undefined;
+  digestTimeZone?: string | undefined;
 }
 
 /**
@@ -51,7 +63,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -74,7 +86,7 @@ export async function insertEndpoint(
     scheme: 'standard' | 'ocrolus';
     secret: string;
     rateLimit?: number | null | undefined;
-  },
+  } & MailSettings,
   keyring: Keyring,
 ): Promise<EndpointRow> {
   const { keyId, sealed } = keyring.seal(
@@ -84,8 +96,9 @@ export async function insertEndpoint(
   const result = await pool
     .query<EndpointRow>(
       `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
-                              email, rate_limit)
-       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int)
+                              email, rate_limit, mail_mode, digest_hour, digest_time_zone, digest_from_xid)
+       values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int,
+               $11::text, $12::smallint, $13::text, case when $11::text = 'daily' then pg_current_xact_id() end)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -98,6 +111,9 @@ export async function insertEndpoint(
         endpoint.email ?? null,
         keyId,
         endpoint.rateLimit ?? null,
+        endpoint.mailMode ?? 'each',
+        endpoint.mailMode === 'daily' ? (endpoint.digestHour ?? null) : null,
+        endpoint.mailMode === 'daily' ? (endpoint.digestTimeZone ?? null) : null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -194,11 +210,18 @@ export async function updateEndpoint(
     active?: boolean | undefined;
     /** null clears the limit; undefined keeps it. */
     rateLimit?: number | null | undefined;
-  },
+  } & MailSettings,
 ): Promise<EndpointRow | undefined> {
+  // Becoming daily starts counting the digest's events from this transaction; leaving it forgets the digest settings.
   const result = await pool
     .query<EndpointRow>(
-      `update endpoints set url = case when email is null then coalesce($3::text, url) end,
+      `update endpoints set mail_mode = coalesce($10::text, mail_mode),
+         digest_hour = case when coalesce($10::text, mail_mode) = 'daily' then coalesce($11::smallint, digest_hour) end,
+         digest_time_zone = case when coalesce($10::text, mail_mode) = 'daily'
+                                 then coalesce($12::text, digest_time_zone) end,
+         digest_from_xid = case when coalesce($10::text, mail_mode) <> 'daily' then null
+                                when mail_mode = 'daily' then digest_from_xid else pg_current_xact_id() end,
+         url = case when email is null then coalesce($3::text, url) end,
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
@@ -217,6 +240,9 @@ export async function updateEndpoint(
         changes.email ?? null,
         changes.rateLimit !== undefined,
         changes.rateLimit ?? null,
+        changes.mailMode ?? null,
+        changes.digestHour ?? null,
+        changes.digestTimeZone ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -342,24 +368,22 @@ export async function listOperationalEvents(
 
 /**
  * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
- * held).
+ * held), and, when `types` holds a book's last event, the endpoints mailing one summary per book (mail_mode book).
  */
 export async function subscribedEndpoints(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<{ id: EndpointId; url: string | null; email: string | null; events: SubscribableEvent[] }>> {
-  const result = await pool.query<{
-    id: EndpointId;
-    url: string | null;
-    email: string | null;
-    events: SubscribableEvent[];
-  }>(`select id, url, email, events from endpoints where tenant_id = $1::text and events && $2::text[]`, [
-    tenantId,
-    types,
-  ]);
+): Promise<SubscribedEndpoint[]> {
+  const result = await pool.query<SubscribedEndpoint>(
+    `select id, url, email, events, mail_mode from endpoints
+     where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`,
+    [tenantId, types, BOOK_MAIL_EVENT],
+  );
   return result.rows;
 }
+
+export type SubscribedEndpoint = Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'mail_mode'>;
 
 /** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */
 export const sendsTo = (endpoint: Pick<EndpointRow, 'active' | 'email' | 'confirmed_at'>): boolean =>
