@@ -7,8 +7,13 @@ import { fileURLToPath } from 'node:url';
 const CONSOLE_DIR = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(CONSOLE_DIR);
 const OUT_DIR = join(ROOT, 'dist', 'console');
-/** What the bundle is made of: the console, the contract it imports, and the installed packages. */
-const INPUTS = [CONSOLE_DIR, join(ROOT, 'src', 'contract'), join(ROOT, 'node_modules', '.package-lock.json')];
+/** What the bundle is made of: the console, the client and contract it imports, and the installed packages. */
+const INPUTS = [
+  CONSOLE_DIR,
+  join(ROOT, 'src', 'client'),
+  join(ROOT, 'src', 'contract'),
+  join(ROOT, 'node_modules', '.package-lock.json'),
+];
 
 function newestMtime(path: string): number {
   if (!existsSync(path)) return 0;

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
 import { DAY_MS, formatDuration, parseDuration } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
+import { DURABILITIES } from './durability.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
 import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
 
@@ -92,6 +93,33 @@ const ConfigSchema = z.object({
   TEMPORAL_API_KEY: optionalString,
   /** The Temporal Web UI the console links workflows to; `npm start` defaults it to its dev server's UI. */
   TEMPORAL_UI_URL: optionalString.pipe(z.url({ protocol: /^https?$/ }).optional()),
+  /**
+   * Keys that encrypt every payload bookbell puts into Temporal, `id:base64` (32 bytes), comma-separated: the first
+   * encrypts, all decrypt. Required by `npm run api|worker|codec`; `npm start` remembers one in DATA_DIR when unset.
+   */
+  PAYLOAD_KEYS: optionalString.pipe(KeyringSchema.optional()),
+  /** Bearer token of the codec server (the Temporal UI decodes through it); `npm start` remembers one when unset. */
+  CODEC_TOKEN: optionalString.pipe(z.string().min(32, { error: 'must be at least 32 characters' }).optional()),
+  /** Port of the codec server (`npm start`, `npm run codec`). */
+  CODEC_PORT: port(8234),
+  /** Origins of the Temporal UIs that may call the codec server, comma-separated (TEMPORAL_UI_URL's is added). */
+  CODEC_CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value, ctx) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter(Boolean)
+        .map((origin) => {
+          try {
+            return new URL(origin).origin;
+          } catch {
+            ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin like https://temporal.example.com` });
+            return z.NEVER;
+          }
+        }),
+    ),
   /** `npm run worker`: serve /metrics on HOST:METRICS_PORT (the API serves its own /metrics on PORT). */
   METRICS_PORT: optionalString.pipe(
     z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
@@ -125,6 +153,8 @@ const ConfigSchema = z.object({
   /** Port of the embedded PostgreSQL (only used without DATABASE_URL). */
   EMBEDDED_PG_PORT: port(5433),
   DATA_DIR: z.string().min(1).default('.data'),
+  /** How `npm start`'s embedded PostgreSQL and Temporal SQLite file write to disk (src/durability.ts). */
+  STORAGE_DURABILITY: z.enum(DURABILITIES).default('safe'),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /**
@@ -257,20 +287,30 @@ const CLUSTER_HINTS = {
   TEMPORAL_ADDRESS: 'use `npm start` for embedded defaults',
   DATABASE_URL: 'use `npm start` for embedded defaults',
   SECRET_KEYS: 'the same in every process, e.g. SECRET_KEYS=k1:$(openssl rand -base64 32)',
+  PAYLOAD_KEYS:
+    'the same in every process, e.g. PAYLOAD_KEYS=k1:$(openssl rand -base64 32): they encrypt tenant data in Temporal',
 } as const;
 
+export type ClusterConfig = Config & {
+  TEMPORAL_ADDRESS: string;
+  DATABASE_URL: string;
+  SECRET_KEYS: KeyringKey[];
+  PAYLOAD_KEYS: KeyringKey[];
+};
+
 /** The single-role entry points (`npm run api`, `npm run worker`) need a cluster, not embedded defaults. */
-export function requireClusterConfig(
-  config: Config,
-): Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] } {
-  // Every process of a cluster must seal and open secrets with the same keys: none can be made up here.
-  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SECRET_KEYS'] as const).filter((name) => !config[name]);
+export function requireClusterConfig(config: Config): ClusterConfig {
+  // Every process of a cluster must seal and open secrets and Temporal payloads with the same keys: none can be made
+  // up here.
+  const missing = (['TEMPORAL_ADDRESS', 'DATABASE_URL', 'SECRET_KEYS', 'PAYLOAD_KEYS'] as const).filter(
+    (name) => !config[name],
+  );
   if (missing.length > 0) {
     throw new ConfigError(
       `Invalid configuration:\n${missing.map((name) => `  ${name}: required for this role (${CLUSTER_HINTS[name]})`).join('\n')}`,
     );
   }
-  return config as Config & { TEMPORAL_ADDRESS: string; DATABASE_URL: string; SECRET_KEYS: KeyringKey[] };
+  return config as ClusterConfig;
 }
 
 /** Whether `name` is set to something: empty counts as unset, as everywhere in the configuration. */

@@ -12,6 +12,7 @@ import { Mailer } from './delivery/mailer.js';
 import { EndpointSender } from './delivery/send.js';
 import { DestinationPolicy } from './delivery/ssrf.js';
 import { temporalConnectionOptions } from './temporal/connection-options.js';
+import { dataConverterOf } from './temporal/data-converter.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
@@ -54,6 +55,7 @@ export async function startWorkerRole(opts: {
     ...temporalConnectionOptions(opts.config, opts.temporalAddress),
     namespace: opts.config.TEMPORAL_NAMESPACE,
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,
+    dataConverter: dataConverterOf(opts.config),
     pool: opts.pool,
     historyLimit: opts.config.BOOK_HISTORY_LIMIT,
     delivery: {
@@ -122,6 +124,7 @@ export async function startApiRole(opts: {
   logger: Logger;
 }): Promise<Role & { url: string }> {
   const { config } = opts;
+  const dataConverter = dataConverterOf(config);
   const secrets = await secretKeyring(config, opts.pool);
   const connection = await Connection.connect(temporalConnectionOptions(config, opts.temporalAddress));
   const added = await ensureSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
@@ -129,6 +132,7 @@ export async function startApiRole(opts: {
   const temporal = new Client({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
   const destinations = new DestinationPolicy(config.ENDPOINT_ALLOWED_HOSTS);
@@ -159,6 +163,7 @@ export async function startApiRole(opts: {
       rotationGraceMs: config.SECRET_ROTATION_GRACE,
       mailLimits: mailLimits(config),
       confirmationLinkBase: () => config.PUBLIC_URL ?? ownUrl,
+      publicUrl: config.PUBLIC_URL,
     },
   });
   const server = await new Promise<Server>((resolve, reject) => {

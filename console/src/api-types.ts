@@ -17,8 +17,13 @@ import type {
   DeliveryListSchema,
   RedeliveringSchema,
 } from '../../src/contract/deliveries.js';
+import type { FeedEvent } from '../../src/contract/event-feed.js';
 import type { StreamEventData, StreamEventName } from '../../src/contract/stream.js';
+import type { TenantSummary } from '../../src/contract/summary.js';
 import type {
+  BodyFormat,
+  EndpointPreview,
+  PreviewEvent,
   SubscribableEvent,
   Endpoint,
   EndpointListSchema,
@@ -26,7 +31,20 @@ import type {
   EndpointWithSecretSchema,
 } from '../../src/contract/endpoints.js';
 
-export type { Attempt, BookSummary, BookView, Delivery, DocumentCounts, SubscribableEvent, Endpoint };
+export type {
+  Attempt,
+  BodyFormat,
+  BookSummary,
+  BookView,
+  Delivery,
+  DocumentCounts,
+  EndpointPreview,
+  FeedEvent,
+  PreviewEvent,
+  SubscribableEvent,
+  Endpoint,
+  TenantSummary,
+};
 export type AccountAnalytics = z.infer<typeof AccountAnalyticsSchema>;
 export type BookAnalytics = z.infer<typeof BookAnalyticsSchema>;
 export type BookDocument = z.infer<typeof DocumentViewSchema>;

@@ -1,4 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { AlertCenter } from './alert-center.js';
 import { Api, ApiContext } from './api.js';
 import { BookPage } from './pages/book-page.js';
 import { BooksPage } from './pages/books-page.js';
@@ -8,6 +9,7 @@ import { NotFoundPage } from './pages/not-found-page.js';
 import { Link, navigate, usePath } from './router.js';
 import { session } from './session.js';
 import { SignIn } from './sign-in.js';
+import { TenantEventsProvider } from './tenant-events.js';
 
 const BOOK = /^\/books\/([^/]+)$/;
 const ENDPOINT = /^\/endpoints\/([^/]+)$/;
@@ -60,35 +62,38 @@ export function App() {
   const section = path.startsWith('/endpoints') ? 'endpoints' : 'books';
   return (
     <ApiContext.Provider value={api}>
-      <a href="#main" class="skip-link">
-        Skip to content
-      </a>
-      <header class="top-bar">
-        <Link href="/" class="brand">
-          bookbell <span>console</span>
-        </Link>
-        <nav aria-label="Sections">
-          <Link href="/" {...(section === 'books' ? { 'aria-current': 'page' as const } : {})}>
-            Books
+      <TenantEventsProvider api={api}>
+        <a href="#main" class="skip-link">
+          Skip to content
+        </a>
+        <header class="top-bar">
+          <Link href="/" class="brand">
+            bookbell <span>console</span>
           </Link>
-          <Link href="/endpoints" {...(section === 'endpoints' ? { 'aria-current': 'page' as const } : {})}>
-            Endpoints
-          </Link>
-        </nav>
-        <button
-          type="button"
-          class="button-quiet"
-          onClick={() => {
-            signOut('Signed out.');
-            navigate('/');
-          }}
-        >
-          Sign out
-        </button>
-      </header>
-      <main id="main" tabIndex={-1}>
-        <Page path={path} />
-      </main>
+          <nav aria-label="Sections">
+            <Link href="/" {...(section === 'books' ? { 'aria-current': 'page' as const } : {})}>
+              Books
+            </Link>
+            <Link href="/endpoints" {...(section === 'endpoints' ? { 'aria-current': 'page' as const } : {})}>
+              Endpoints
+            </Link>
+          </nav>
+          <button
+            type="button"
+            class="button-quiet"
+            onClick={() => {
+              signOut('Signed out.');
+              navigate('/');
+            }}
+          >
+            Sign out
+          </button>
+        </header>
+        <main id="main" tabIndex={-1}>
+          <Page path={path} />
+        </main>
+        <AlertCenter />
+      </TenantEventsProvider>
     </ApiContext.Provider>
   );
 }

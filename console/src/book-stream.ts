@@ -1,6 +1,7 @@
-import { fetchEventSource, type EventSourceMessage } from '@microsoft/fetch-event-source';
+import type { EventSourceMessage } from '@microsoft/fetch-event-source';
 import { useCallback, useEffect, useState } from 'preact/hooks';
-import { ApiError, type Api } from './api.js';
+import type { Api, ApiError } from './api.js';
+import { openEventStream, type Connection } from './event-stream.js';
 import type { BookDocument, BookEvent, BookEventsPage, BookView, StreamMessages } from './api-types.js';
 
 /**
@@ -70,15 +71,11 @@ function toEventView({ payload, ...event }: BookEventsPage['data'][number]): Boo
   };
 }
 
-export type Connection = 'connecting' | 'live' | 'reconnecting';
-
-/** Thrown to make fetch-event-source reconnect (it resolves, not retries, when the server ends the stream). */
-class StreamEnded extends Error {}
+export type { Connection };
 
 /**
- * The book, live: a snapshot, then every change from `GET /v1/books/:id/stream`. fetch-event-source sends the API
- * key as a header (EventSource cannot) and `Last-Event-ID` on reconnect, so nothing is missed in between.
- * `deliveryChanges` counts delivery messages, for views that reload the delivery log.
+ * The book, live: a snapshot, then every change from `GET /v1/books/:id/stream` (resumed with Last-Event-ID after a
+ * drop). `deliveryChanges` counts delivery messages, for views that reload the delivery log.
  */
 export function useBookStream(api: Api, bookUuid: string) {
   const [book, setBook] = useState<BookView>();
@@ -90,36 +87,13 @@ export function useBookStream(api: Api, bookUuid: string) {
     const controller = new AbortController();
     setBook(undefined);
     setError(undefined);
-    setConnection('connecting');
-    fetchEventSource(`/v1/books/${encodeURIComponent(bookUuid)}/stream`, {
-      signal: controller.signal,
-      headers: { authorization: `Bearer ${api.key}` },
-      openWhenHidden: true,
-      async onopen(response) {
-        if (response.ok && response.headers.get('content-type')?.startsWith('text/event-stream')) {
-          setConnection('live');
-          return;
-        }
-        throw await ApiError.from(response);
-      },
-      onmessage(message) {
+    openEventStream(api, `/v1/books/${encodeURIComponent(bookUuid)}/stream`, controller.signal, {
+      onMessage(message) {
         if (message.event === 'delivery') setDeliveryChanges((n) => n + 1);
         setBook((current) => applyMessage(current, message));
       },
-      onclose() {
-        throw new StreamEnded();
-      },
-      onerror(err: unknown) {
-        // A refusal (bad key, unknown book) will not change by retrying; anything else reconnects.
-        if (err instanceof ApiError && err.status >= 400 && err.status < 500 && err.status !== 429) {
-          if (err.status === 401) api.onUnauthorized(err);
-          setError(err);
-          throw err;
-        }
-        setConnection('reconnecting');
-      },
-    }).catch(() => {
-      // The refusal is on screen already.
+      onConnection: setConnection,
+      onRefused: setError,
     });
     return () => controller.abort();
   }, [api, bookUuid]);

@@ -14,6 +14,7 @@ import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-rout
 import { registerStreamRoutes } from './stream-routes.js';
 import { registerConfirmRoutes } from './confirm-routes.js';
 import { registerEventFeedRoutes } from './events-routes.js';
+import { registerSummaryRoutes } from './summary-routes.js';
 import type { BookChangeHub } from '../stream/book-change-hub.js';
 import { requireApiKey } from './auth.js';
 import { AuthFailures } from './auth-failures.js';
@@ -168,6 +169,7 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     heartbeatMs: deps.stream.heartbeatMs,
     slots: streamSlots,
   });
+  registerSummaryRoutes(router, { pool: deps.pool });
   registerConfirmRoutes(router, {
     pool: deps.pool,
     temporal: deps.temporal,

@@ -3,6 +3,9 @@ import type Router from '@koa/router';
 import {
   CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
+  emailFormatRefusal,
+  PreviewQuerySchema,
+  type EndpointPreview,
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
@@ -43,6 +46,8 @@ import type { Mailer } from '../delivery/mailer.js';
 import type { EndpointSender } from '../delivery/send.js';
 import { loadEndpoint } from '../delivery/attempt-pipeline.js';
 import { sendTestEvent } from '../delivery/test-event.js';
+import { renderBody } from '../events/formats/index.js';
+import { sampleEvent } from '../events/formats/samples.js';
 import { reopenAndHandOver } from '../temporal/redeliveries.js';
 import type { Client } from '@temporalio/client';
 import type { DestinationPolicy } from '../delivery/ssrf.js';
@@ -69,6 +74,8 @@ export interface EndpointRouteDeps {
   mailLimits: MailLimits;
   /** Where confirmation links point: PUBLIC_URL, else the API's own address (known once it listens). */
   confirmationLinkBase: () => string;
+  /** PUBLIC_URL: console links in the Slack and Teams formats (test events, previews); none without it. */
+  publicUrl?: string | undefined;
 }
 
 /** An endpoint as the API shows it: never its secret (shown once, on create and rotation). */
@@ -80,11 +87,15 @@ function toEndpoint(row: EndpointRow): Endpoint {
     events: row.events,
     description: row.description,
     signature_scheme: row.signature_scheme,
+    format: row.format,
     active: row.active,
     disabled_reason: row.disabled_reason,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     rate_limit: row.rate_limit,
+    filter: row.filter,
+    filter_skipped:
+      row.filter && row.skipped_since ? { count: row.skipped_count, since: row.skipped_since.toISOString() } : null,
     mail_mode: row.mail_mode,
     digest_hour: row.digest_hour,
     digest_time_zone: row.digest_time_zone,
@@ -148,6 +159,8 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
           scheme: body.signature_scheme,
           secret,
           rateLimit: body.rate_limit,
+          format: body.format,
+          filter: body.filter,
           mailMode: body.mail_mode,
           digestHour: body.digest_hour,
           digestTimeZone: body.digest_time_zone,
@@ -197,6 +210,8 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
         'A URL endpoint keeps its url and an e-mail endpoint its email.',
       );
     }
+    const formatRefusal = existing.email ? emailFormatRefusal(body.format) : undefined;
+    if (formatRefusal) throw invalidField('format', formatRefusal);
     const mailRefusal = mailSettingsRefusal(body, {
       email: existing.email !== null,
       mailMode: existing.mail_mode,
@@ -311,6 +326,19 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
       error: attempt.error ?? null,
       response_snippet: attempt.responseSnippet ?? null,
     } satisfies EndpointTestResult;
+  });
+
+  // A sample event as this endpoint would receive it: the renderer deliveries use, on a sample book.
+  router.get('/v1/endpoints/:id/preview', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    const { event } = parseInput(PreviewQuerySchema, ctx.query, 'query string');
+    const links = { publicUrl: deps.publicUrl, endpointId: existing.id };
+    ctx.body = {
+      format: existing.format,
+      event,
+      content_type: 'application/json',
+      body: renderBody(existing.format, sampleEvent(event), links),
+    } satisfies EndpointPreview;
   });
 
   router.get('/v1/operational-events', async (ctx) => {

@@ -30,6 +30,7 @@ import {
   TestEventPayloadSchema,
 } from '../contract/event-payload.js';
 import { HealthSchema, ReadinessSchema } from '../contract/health.js';
+import { SummaryQuerySchema, TenantSummarySchema } from '../contract/summary.js';
 import type { ProblemCode } from '../contract/problem-types.js';
 import {
   BookStatusChangeSchema,
@@ -44,6 +45,8 @@ import {
   UpdateEndpointRequestSchema,
   EndpointSchema,
   EndpointTestResultSchema,
+  EndpointPreviewSchema,
+  PreviewQuerySchema,
   EndpointWithSecretSchema,
 } from '../contract/endpoints.js';
 import {
@@ -77,6 +80,7 @@ const endpointLinks = (from: Record<string, string>) =>
     deleteEndpoint: from,
     rotateEndpointSecret: from,
     testEndpoint: from,
+    previewEndpoint: from,
     resendEndpointConfirmation: from,
     listEndpointDeliveries: from,
     recoverEndpointDeliveries: from,
@@ -132,6 +136,11 @@ which EventSource keeps for its reconnect). A \`: keep-alive\` comment comes eve
 | \`event:\` | \`data:\` (JSON) |
 | --- | --- |
 | \`event\` | FeedEvent, the same item as GET /v1/events; the \`id:\` is its cursor |`;
+
+const SUMMARY_DESCRIPTION = `What a dashboard shows above a list of books, counted when asked: \`open\` and
+\`waiting\` are the books in those states now; \`complete_since\` and \`failed_verifications_since\` count from \`since\`
+(the start of the current UTC day unless given: pass your user's local midnight for "today"). Creating a book emits no
+event, so a live view reloads this on each event of GET /v1/events/stream and now and then besides.`;
 
 const resume = {
   ...bookParams,
@@ -278,6 +287,14 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['cursor-expired', 'too-many-streams'],
     }),
   },
+  '/v1/summary': {
+    get: op("Counts of the tenant's books: open, waiting, complete and failed verifications since a time", {
+      operationId: 'getSummary',
+      description: SUMMARY_DESCRIPTION,
+      requestParams: { query: SummaryQuerySchema },
+      responses: { '200': json(TenantSummarySchema, 'The counts') },
+    }),
+  },
   '/v1/endpoints': {
     post: post('Register an endpoint: a URL or an e-mail address', {
       operationId: 'createEndpoint',
@@ -365,6 +382,17 @@ const paths: ZodOpenApiPathsObject = {
       problems: ['endpoint-not-found', 'endpoint-unconfirmed', 'mail-rate-limited'],
     }),
   },
+  '/v1/endpoints/{id}/preview': {
+    get: op("A sample event as this endpoint would receive it, in the endpoint's format", {
+      operationId: 'previewEndpoint',
+      description:
+        "The body a sample book's event takes in the endpoint's `format`, rendered by the code deliveries use (the " +
+        'console shows it). Nothing is sent. Console links appear under PUBLIC_URL only.',
+      requestParams: { ...endpointParams, query: PreviewQuerySchema },
+      responses: { '200': json(EndpointPreviewSchema, 'The rendered body') },
+      problems: ['endpoint-not-found'],
+    }),
+  },
   '/v1/endpoints/{id}/deliveries': { get: listEndpointDeliveries },
   '/v1/endpoints/{id}/recover': {
     post: post('Redeliver every delivery that failed since a time, and every HELD one', {
@@ -421,7 +449,9 @@ const BOUNDED =
   `A body is at most ${EVENT_BODY_MAX_BYTES} bytes (64 KiB) of JSON whatever the book's size: BOOK_COMPLETE lists ` +
   `at most the first ${MAX_LISTED_DOCUMENTS} documents (documents_truncated, documents_url), and ANALYTICS_COMPLETED ` +
   'shortens its analytics when they do not fit (analytics_truncated, analytics_url); GET /v1/books/{book_uuid}/documents ' +
-  'and GET /v1/books/{book_uuid} have them all.';
+  'and GET /v1/books/{book_uuid} have them all. This is the body of the default `bookbell` format; an endpoint whose ' +
+  '`format` is ocrolus, slack or teams receives the same event rendered in that format (GET /v1/endpoints/{id}/preview ' +
+  'shows one), signed alike.';
 const delivered = (summary: string, schema: z.ZodType, note = '') => ({
   post: {
     summary,

@@ -14,7 +14,7 @@ import { createLogger } from '../logger.js';
 import { fromRoot } from '../paths.js';
 import { checkDatabase } from '../startup/database-check.js';
 import { rememberedPorts } from '../startup/ports.js';
-import { readDevSecretKeys } from '../startup/secret-keys.js';
+import { readDevSecretKeys } from '../startup/dev-secrets.js';
 import { exitOnError } from './shutdown.js';
 
 const TENANT = /^[a-z0-9][a-z0-9_-]{0,62}$/;

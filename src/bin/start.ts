@@ -7,18 +7,25 @@ import { migrate } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
 import { startApiRole, startWorkerRole } from '../roles.js';
+import { Keyring } from '../crypto/keyring.js';
+import { startCodecServer } from '../temporal/codec-server.js';
+import { devCodecToken, devPayloadKeys, devSecretKeys } from '../startup/dev-secrets.js';
 import { installTemporalRuntime } from '../temporal/runtime.js';
 import { startTemporal } from '../temporal/server.js';
 import { preflight } from '../startup/preflight.js';
-import { devSecretKeys } from '../startup/secret-keys.js';
 import { exitOnError, stopOnSignals } from './shutdown.js';
 
 async function main() {
   // One machine, one developer: endpoints may reach this machine's own receivers unless told otherwise.
   const checked = await preflight(loadConfig({ ENDPOINT_ALLOWED_HOSTS: 'localhost,127.0.0.1,::1', ...process.env }));
   const { dataDir, ports, leftovers } = checked;
-  // Unset, a development key made on the first start and kept beside the data it seals.
-  const config = { ...checked.config, SECRET_KEYS: checked.config.SECRET_KEYS ?? devSecretKeys(dataDir) };
+  // Unset, keys made on the first start and kept beside the data they seal (and the codec server's token).
+  const config = {
+    ...checked.config,
+    SECRET_KEYS: checked.config.SECRET_KEYS ?? devSecretKeys(dataDir),
+    PAYLOAD_KEYS: checked.config.PAYLOAD_KEYS ?? devPayloadKeys(dataDir),
+    CODEC_TOKEN: checked.config.CODEC_TOKEN ?? devCodecToken(dataDir),
+  };
   const logger = createLogger(config.LOG_LEVEL);
   if (leftovers.length > 0) logger.warn({ pids: leftovers }, 'stopped the servers a killed start left running');
   await installTemporalRuntime(logger);
@@ -37,8 +44,21 @@ async function main() {
           port: config.EMBEDDED_PG_PORT,
           database: 'bookbell',
           logger,
+          durability: config.STORAGE_DURABILITY,
         });
     stops.push(postgres.stop);
+
+    // The dev server's UI decodes through it: the token is the endpoint's first path segment (the UI cannot send one).
+    const uiOrigins = [`http://127.0.0.1:${config.TEMPORAL_UI_PORT}`, `http://localhost:${config.TEMPORAL_UI_PORT}`];
+    const codec = await startCodecServer({
+      host: '127.0.0.1',
+      port: config.CODEC_PORT,
+      keyring: new Keyring(config.PAYLOAD_KEYS),
+      token: config.CODEC_TOKEN,
+      corsOrigins: [...uiOrigins, ...config.CODEC_CORS_ORIGINS, ...originOf(config.TEMPORAL_UI_URL)],
+      logger,
+    });
+    stops.push(codec.stop);
 
     const temporal = await startTemporal({
       address: config.TEMPORAL_ADDRESS,
@@ -47,6 +67,8 @@ async function main() {
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFilename: join(dataDir, 'temporal.sqlite'),
+      uiCodecEndpoint: `${codec.url}/${config.CODEC_TOKEN}`,
+      durability: config.STORAGE_DURABILITY,
     });
     stops.push(temporal.stop);
 
@@ -74,6 +96,8 @@ async function main() {
         `API key: ${apiKey}`,
         `Temporal UI: ${temporal.uiUrl ?? `(external cluster ${temporal.address}: use its own UI)`}`,
         `Temporal: ${temporal.address}, namespace ${temporal.namespace} (${temporal.source})`,
+        `Codec server: ${codec.url} (payloads are encrypted in Temporal; its UI decodes them here; the key and token ` +
+          `are kept in ${dataDir}, see docs/security.md)`,
         `PostgreSQL: ${postgres.source}`,
         `Ports: ${Object.entries(ports)
           .map(([name, port]) => `${name}=${port}`)
@@ -93,6 +117,10 @@ async function main() {
     await stopAll();
     throw err;
   }
+}
+
+function originOf(url: string | undefined): string[] {
+  return url ? [new URL(url).origin] : [];
 }
 
 main().catch(exitOnError);

@@ -100,6 +100,11 @@ export class BookbellClient {
     }
   }
 
+  /** Counts of the tenant's books: open and waiting now, complete and failed verifications since `since`. */
+  getSummary(query: T.SummaryQuery = {}, options?: CallOptions): Promise<T.TenantSummary> {
+    return this.transport.json('getSummary', { ...options, query });
+  }
+
   // Endpoints
 
   /** Registers an endpoint URL or an e-mail address; the answer holds its signing secret, shown only this once. */
@@ -139,6 +144,11 @@ export class BookbellClient {
 
   testEndpoint(id: string, options?: PostOptions): Promise<T.EndpointTestResult> {
     return this.transport.json('testEndpoint', { ...post(options), path: { id } });
+  }
+
+  /** A sample event as the endpoint would receive it, in its body format (nothing is sent). */
+  previewEndpoint(id: string, query: T.PreviewQuery = {}, options?: CallOptions): Promise<T.EndpointPreview> {
+    return this.transport.json('previewEndpoint', { ...options, path: { id }, query });
   }
 
   listEndpointDeliveries(id: string, query: T.DeliveriesQuery = {}, options?: CallOptions): Promise<T.DeliveryList> {

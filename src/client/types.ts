@@ -38,6 +38,7 @@ import type {
 } from '../contract/event-feed.js';
 import type { EventPayloadSchema } from '../contract/event-payload.js';
 import type { HealthSchema, ReadinessSchema } from '../contract/health.js';
+import type { SummaryQuerySchema, TenantSummarySchema } from '../contract/summary.js';
 import type {
   CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
@@ -51,6 +52,8 @@ import type {
   EndpointsQuerySchema,
   EndpointTestResultSchema,
   EndpointWithSecretSchema,
+  EndpointPreviewSchema,
+  PreviewQuerySchema,
 } from '../contract/endpoints.js';
 
 export type { Problem } from '../contract/problem.js';
@@ -78,6 +81,7 @@ export type EndpointsQuery = z.input<typeof EndpointsQuerySchema>;
 export type OperationalEventsQuery = z.input<typeof OperationalEventsQuerySchema>;
 export type EventFeedQuery = z.input<typeof EventFeedQuerySchema>;
 export type EventStreamQuery = z.input<typeof EventStreamQuerySchema>;
+export type SummaryQuery = z.input<typeof SummaryQuerySchema>;
 export type CreateEndpointRequest = z.input<typeof CreateEndpointRequestSchema>;
 export type UpdateEndpointRequest = z.input<typeof UpdateEndpointRequestSchema>;
 export type RotateSecretRequest = z.input<typeof RotateSecretRequestSchema>;
@@ -98,11 +102,15 @@ export type DeliveryList = z.output<typeof DeliveryListSchema>;
 export type AttemptPage = z.output<typeof AttemptPageSchema>;
 export type EventFeedPage = z.output<typeof EventFeedPageSchema>;
 export type FeedEvent = z.output<typeof FeedEventSchema>;
+export type TenantSummary = z.output<typeof TenantSummarySchema>;
 export type EventPayload = z.output<typeof EventPayloadSchema>;
 export type Endpoint = z.output<typeof EndpointSchema>;
 export type EndpointWithSecret = z.output<typeof EndpointWithSecretSchema>;
 export type EndpointList = z.output<typeof EndpointListSchema>;
 export type EndpointTestResult = z.output<typeof EndpointTestResultSchema>;
+export type EndpointPreview = z.output<typeof EndpointPreviewSchema>;
+export type PreviewQuery = z.input<typeof PreviewQuerySchema>;
+export type { BodyFormat, PreviewEvent } from '../contract/endpoints.js';
 export type OperationalEventList = z.output<typeof OperationalEventListSchema>;
 export type Redelivering = z.output<typeof RedeliveringSchema>;
 export type RetryAccepted = z.output<typeof RetryAcceptedSchema>;

@@ -1,10 +1,25 @@
 import { z } from 'zod';
 import { EVENT_TYPES } from './book.js';
 import { DeliveryStatusSchema } from './deliveries.js';
+import { EndpointFilterSchema } from './endpoint-filter.js';
 import { EndpointUuidSchema } from './ids.js';
 import { nextCursorSchema, pageQuery } from './page.js';
 
 export const SIGNATURE_SCHEMES = ['standard', 'ocrolus'] as const;
+/** The body a URL endpoint receives: bookbell's own JSON, Ocrolus's webhook bodies, a Slack or a Teams message. */
+export const BODY_FORMATS = ['bookbell', 'ocrolus', 'slack', 'teams'] as const;
+export type BodyFormat = (typeof BODY_FORMATS)[number];
+const format = z.enum(BODY_FORMATS, { error: `must be one of ${BODY_FORMATS.join(', ')}` }).meta({
+  description:
+    "The body a URL endpoint receives: bookbell (the event as bookbell's JSON, the default), ocrolus (Ocrolus's " +
+    'webhook event names and fields), slack (a Slack incoming-webhook message), teams (an Adaptive Card for a Teams ' +
+    'workflow). Every format is signed alike. An e-mail endpoint gets mail: only bookbell is accepted for it',
+});
+/** Why `format` does not suit an e-mail endpoint (its mails have their own layout), or undefined. */
+export const emailFormatRefusal = (value: BodyFormat | undefined): string | undefined =>
+  value === undefined || value === 'bookbell'
+    ? undefined
+    : 'applies to URL endpoints only: an e-mail endpoint receives mail (only "bookbell" is accepted)';
 
 const url = z
   .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
@@ -153,9 +168,13 @@ export const CreateEndpointRequestSchema = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES).default('standard'),
     secret: secret.optional(),
     rate_limit: rateLimit.optional(),
+    format: format.optional(),
+    filter: EndpointFilterSchema.nullable().optional(),
     ...mailSettings,
   })
   .superRefine((body, ctx) => {
+    const formatRefusal = body.email === undefined ? undefined : emailFormatRefusal(body.format);
+    if (formatRefusal) ctx.addIssue({ code: 'custom', path: ['format'], message: formatRefusal });
     if ((body.url === undefined) === (body.email === undefined)) {
       ctx.addIssue({
         code: 'custom',
@@ -187,12 +206,16 @@ export const UpdateEndpointRequestSchema = z
     description: description.optional(),
     active: z.boolean().optional(),
     rate_limit: rateLimit.optional(),
+    format: format.optional(),
+    filter: EndpointFilterSchema.nullable()
+      .optional()
+      .meta({ description: 'A new filter (its skip count starts again); null removes it' }),
     ...mailSettings,
   })
   .refine((body) => Object.keys(body).length > 0, {
     error:
-      'name at least one of url, email, events, description, active, rate_limit, mail_mode, digest_hour, ' +
-      'digest_time_zone',
+      'name at least one of url, email, events, description, active, rate_limit, format, filter, mail_mode, ' +
+      'digest_hour, digest_time_zone',
   })
   // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
   .refine((body) => body.url === undefined || body.email === undefined, {
@@ -237,6 +260,38 @@ export const OperationalEventsQuerySchema = pageQuery(50);
 
 export const EndpointsQuerySchema = pageQuery(100);
 
+/** The sample events a preview shows: each event type, a failed verification, and the test event. */
+export const PREVIEW_EVENTS = [
+  'VERIFICATION_COMPLETE',
+  'VERIFICATION_FAILED',
+  'BOOK_COMPLETE',
+  'ANALYTICS_COMPLETED',
+  'TEST',
+] as const;
+export type PreviewEvent = (typeof PREVIEW_EVENTS)[number];
+
+export const PreviewQuerySchema = z.strictObject({
+  event: z
+    .enum(PREVIEW_EVENTS, { error: `must be one of ${PREVIEW_EVENTS.join(', ')}` })
+    .default('VERIFICATION_COMPLETE')
+    .meta({ description: 'Which sample event: VERIFICATION_FAILED is a VERIFICATION_COMPLETE whose result is FAILED' }),
+});
+
+export const EndpointPreviewSchema = z
+  .strictObject({
+    format: z.enum(BODY_FORMATS),
+    event: z.enum(PREVIEW_EVENTS),
+    content_type: z.literal('application/json'),
+    body: z.string().meta({
+      description: "The body exactly as the endpoint would receive it (a sample book's event, rendered in its format)",
+    }),
+  })
+  .meta({
+    id: 'EndpointPreview',
+    description: "A sample event as this endpoint would receive it, in the endpoint's format",
+  });
+export type EndpointPreview = z.infer<typeof EndpointPreviewSchema>;
+
 const time = z.iso.datetime();
 
 export const EndpointSchema = z
@@ -249,6 +304,9 @@ export const EndpointSchema = z
     signature_scheme: z.enum(SIGNATURE_SCHEMES).meta({
       description:
         'standard: Standard Webhooks headers (webhook-id, webhook-timestamp, webhook-signature); ocrolus: Ocrolus HMAC headers',
+    }),
+    format: z.enum(BODY_FORMATS).meta({
+      description: 'The body it receives: bookbell, ocrolus, slack or teams (always bookbell for an e-mail endpoint)',
     }),
     active: z.boolean().meta({ description: 'false once paused, or disabled after failing too long (410 Gone)' }),
     disabled_reason: z.string().nullable().meta({ description: 'Why bookbell disabled it; null otherwise' }),
@@ -264,6 +322,14 @@ export const EndpointSchema = z
     mail_mode: z.enum(MAIL_MODES).meta({ description: mailMode.description }),
     digest_hour: z.int().min(0).max(23).nullable().meta({ description: 'mail_mode daily: its hour; null otherwise' }),
     digest_time_zone: z.string().nullable().meta({ description: 'mail_mode daily: its time zone; null otherwise' }),
+    filter: EndpointFilterSchema.nullable().meta({ description: 'Which subscribed events it receives; null: all' }),
+    filter_skipped: z
+      .strictObject({
+        count: z.int().min(0).meta({ description: 'Events the filter skipped (no delivery was created)' }),
+        since: time.meta({ description: 'When the filter was set: the count starts there' }),
+      })
+      .nullable()
+      .meta({ description: 'What the filter has skipped; null without a filter' }),
     created_at: time,
     updated_at: time,
   })

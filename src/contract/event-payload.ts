@@ -100,3 +100,4 @@ export const TestEventPayloadSchema = z
     notification_reason: z.string(),
   })
   .meta({ id: 'TestEventPayload', description: 'The body of a test event' });
+export type TestEventPayload = z.infer<typeof TestEventPayloadSchema>;

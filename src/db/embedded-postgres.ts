@@ -6,6 +6,7 @@ import pg from 'pg';
 import type { Logger } from '../logger.js';
 import { StartupFailure } from '../startup/failure.js';
 import { checkSystemUserReach, clearStaleLock, explainPostgresFailure } from './embedded-postgres-checks.js';
+import { postgresDurabilityFlags, type Durability } from '../durability.js';
 
 export interface PostgresServer {
   url: string;
@@ -34,6 +35,8 @@ export async function startEmbeddedPostgres(options: {
   database: string;
   logger: Logger;
   persistent?: boolean;
+  /** How it writes to disk (src/durability.ts); `safe` unless told. */
+  durability?: Durability | undefined;
 }): Promise<PostgresServer> {
   const { dataDir, port, database, logger } = options;
   await checkSystemUserReach(dataDir);
@@ -53,7 +56,7 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     // Postgres refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...postgresDurabilityFlags(options.durability ?? 'safe')],
     onLog: remember,
     onError: remember,
   });

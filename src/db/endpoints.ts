@@ -1,10 +1,11 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { MailMode, SubscribableEvent } from '../contract/endpoints.js';
+import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoints.js';
+import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
 import { cursorTime } from './cursor-time.js';
-import type { Pool } from './pool.js';
+import type { Pool, PoolClient } from './pool.js';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -15,6 +16,8 @@ export interface EndpointRow {
   events: SubscribableEvent[];
   description: string | null;
   signature_scheme: 'standard' | 'ocrolus';
+  /** The body it receives (always bookbell for an e-mail address). */
+  format: BodyFormat;
   active: boolean;
   disabled_reason: string | null;
   previous_secret_expires_at: Date | null;
@@ -22,6 +25,11 @@ export interface EndpointRow {
   rate_limit: number | null;
   /** When the address confirmed it wants these mails; null while it has not (and for a URL, which needs none). */
   confirmed_at: Date | null;
+  /** Which subscribed events it receives; null: all of them. */
+  filter: EndpointFilter | null;
+  /** Events the filter skipped since it was set (`skipped_since`; null without a filter). */
+  skipped_count: number;
+  skipped_since: Date | null;
   /** How an e-mail endpoint mails (always `each` for a URL); a daily one's hour and zone. */
   mail_mode: MailMode;
   digest_hour: number | null;
@@ -63,7 +71,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -86,6 +94,8 @@ export async function insertEndpoint(
     scheme: 'standard' | 'ocrolus';
     secret: string;
     rateLimit?: number | null | undefined;
+    format?: BodyFormat | undefined;
+    filter?: EndpointFilter | null | undefined;
   } & MailSettings,
   keyring: Keyring,
 ): Promise<EndpointRow> {
@@ -96,9 +106,11 @@ export async function insertEndpoint(
   const result = await pool
     .query<EndpointRow>(
       `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
-                              email, rate_limit, mail_mode, digest_hour, digest_time_zone, digest_from_xid)
+                              email, rate_limit, format, filter, skipped_since, mail_mode, digest_hour,
+                              digest_time_zone, digest_from_xid)
        values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int,
-               $11::text, $12::smallint, $13::text, case when $11::text = 'daily' then pg_current_xact_id() end)
+               $11::text, $12::jsonb, case when $12::jsonb is null then null else now() end, $13::text,
+               $14::smallint, $15::text, case when $13::text = 'daily' then pg_current_xact_id() end)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -111,6 +123,8 @@ export async function insertEndpoint(
         endpoint.email ?? null,
         keyId,
         endpoint.rateLimit ?? null,
+        endpoint.format ?? 'bookbell',
+        endpoint.filter ? JSON.stringify(endpoint.filter) : null,
         endpoint.mailMode ?? 'each',
         endpoint.mailMode === 'daily' ? (endpoint.digestHour ?? null) : null,
         endpoint.mailMode === 'daily' ? (endpoint.digestTimeZone ?? null) : null,
@@ -196,7 +210,8 @@ export async function findEndpointWithSecrets(
 
 /**
  * Changes an endpoint. Turning it on (`active: true`) clears its disabled reason and its failure streak: the first
- * failure after a re-enable starts a new streak instead of disabling it again at once.
+ * failure after a re-enable starts a new streak instead of disabling it again at once. A new filter (null clears it)
+ * starts its skip count afresh; the same filter again keeps it.
  */
 export async function updateEndpoint(
   pool: Pick<Pool, 'query'>,
@@ -210,22 +225,31 @@ export async function updateEndpoint(
     active?: boolean | undefined;
     /** null clears the limit; undefined keeps it. */
     rateLimit?: number | null | undefined;
+    format?: BodyFormat | undefined;
+    /** undefined: unchanged; null: removed. */
+    filter?: EndpointFilter | null | undefined;
   } & MailSettings,
 ): Promise<EndpointRow | undefined> {
-  // Becoming daily starts counting the digest's events from this transaction; leaving it forgets the digest settings.
+  const refiltered = 'filter is distinct from $11::jsonb and $10::boolean';
   const result = await pool
     .query<EndpointRow>(
-      `update endpoints set mail_mode = coalesce($10::text, mail_mode),
-         digest_hour = case when coalesce($10::text, mail_mode) = 'daily' then coalesce($11::smallint, digest_hour) end,
-         digest_time_zone = case when coalesce($10::text, mail_mode) = 'daily'
-                                 then coalesce($12::text, digest_time_zone) end,
-         digest_from_xid = case when coalesce($10::text, mail_mode) <> 'daily' then null
-                                when mail_mode = 'daily' then digest_from_xid else pg_current_xact_id() end,
-         url = case when email is null then coalesce($3::text, url) end,
+      `update endpoints set url = case when email is null then coalesce($3::text, url) end,
+         filter = case when $10::boolean then $11::jsonb else filter end,
+         skipped_count = case when ${refiltered} then 0 else skipped_count end,
+         skipped_since = case when ${refiltered} then (case when $11::jsonb is null then null else now() end)
+                              else skipped_since end,
          email = case when url is null then coalesce($7::text, email) end,
          events = coalesce($4::text[], events),
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
          rate_limit = case when $8::boolean then $9::int else rate_limit end,
+         format = coalesce($12::text, format),
+         -- Becoming daily counts the digest's events from this transaction on; leaving it forgets hour and zone.
+         mail_mode = coalesce($13::text, mail_mode),
+         digest_hour = case when coalesce($13::text, mail_mode) = 'daily' then coalesce($14::smallint, digest_hour) end,
+         digest_time_zone = case when coalesce($13::text, mail_mode) = 'daily'
+                                 then coalesce($15::text, digest_time_zone) end,
+         digest_from_xid = case when coalesce($13::text, mail_mode) <> 'daily' then null
+                                when mail_mode = 'daily' then digest_from_xid else pg_current_xact_id() end,
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -240,6 +264,9 @@ export async function updateEndpoint(
         changes.email ?? null,
         changes.rateLimit !== undefined,
         changes.rateLimit ?? null,
+        changes.filter !== undefined,
+        changes.filter ? JSON.stringify(changes.filter) : null,
+        changes.format ?? null,
         changes.mailMode ?? null,
         changes.digestHour ?? null,
         changes.digestTimeZone ?? null,
@@ -376,14 +403,43 @@ export async function subscribedEndpoints(
   types: EventType[],
 ): Promise<SubscribedEndpoint[]> {
   const result = await pool.query<SubscribedEndpoint>(
-    `select id, url, email, events, mail_mode from endpoints
+    `select id, url, email, events, filter, mail_mode from endpoints
      where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`,
     [tenantId, types, BOOK_MAIL_EVENT],
   );
   return result.rows;
 }
 
-export type SubscribedEndpoint = Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'mail_mode'>;
+export type SubscribedEndpoint = Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter' | 'mail_mode'>;
+
+/**
+ * Records the events a filter skipped for one endpoint and counts those not recorded before (a retried fan-out
+ * counts nothing twice). Run it before the endpoint's deliveries are inserted in the same transaction: it takes the
+ * endpoint's row lock first, where the insert's `for share` taken first would deadlock two concurrent fan-outs.
+ */
+export async function recordFilterSkips(
+  client: Pick<PoolClient, 'query'>,
+  tenantId: string,
+  bookUuid: string,
+  endpointId: string,
+  eventIds: string[],
+): Promise<number> {
+  if (eventIds.length === 0) return 0;
+  const result = await client.query<{ added: number }>(
+    `with added as (
+       insert into filter_skips (tenant_id, book_uuid, event_id, endpoint_id)
+       select $1::text, $2::uuid, event_id, $3::uuid from unnest($4::text[]) as e(event_id)
+       on conflict do nothing
+       returning 1
+     ), counted as (
+       update endpoints set skipped_count = skipped_count + (select count(*) from added)
+       where tenant_id = $1::text and id = $3::uuid and exists (select from added)
+     )
+     select count(*)::int as added from added`,
+    [tenantId, bookUuid, endpointId, eventIds],
+  );
+  return result.rows[0]?.added ?? 0;
+}
 
 /** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */
 export const sendsTo = (endpoint: Pick<EndpointRow, 'active' | 'email' | 'confirmed_at'>): boolean =>

@@ -1,4 +1,5 @@
-import type { EventType } from '../contract/book.js';
+import type { EventType, Metadata } from '../contract/book.js';
+import type { FilterSubject } from '../events/filter.js';
 import type { EventPayload } from '../events/payloads.js';
 import type { Pool, PoolClient } from './pool.js';
 
@@ -41,4 +42,41 @@ export async function listBookEventPage(
     [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
   );
   return result.rows;
+}
+
+/**
+ * What endpoint filters see of a book's events (src/events/filter.ts): each stored body, the book's metadata and, for
+ * a document's event, the document as uploaded. Events not stored are left out.
+ */
+export async function loadFilterSubjects(
+  pool: Pick<Pool, 'query'>,
+  tenantId: string,
+  bookUuid: string,
+  eventIds: string[],
+): Promise<Map<string, FilterSubject>> {
+  const result = await pool.query<{
+    event_id: string;
+    payload: EventPayload;
+    metadata: Metadata;
+    doc_name: string | null;
+    mime_type: string | null;
+    uploaded: boolean;
+  }>(
+    `select e.event_id, e.payload, b.metadata, d.name as doc_name, d.mime_type, d.doc_uuid is not null as uploaded
+     from events e
+     join books b on b.tenant_id = e.tenant_id and b.book_uuid = e.book_uuid
+     left join documents d on d.tenant_id = e.tenant_id and d.book_uuid = e.book_uuid and d.doc_uuid = e.doc_uuid
+     where e.tenant_id = $1::text and e.book_uuid = $2::uuid and e.event_id = any($3::text[])`,
+    [tenantId, bookUuid, eventIds],
+  );
+  return new Map(
+    result.rows.map((row) => [
+      row.event_id,
+      {
+        payload: row.payload,
+        metadata: row.metadata,
+        document: row.uploaded ? { name: row.doc_name, mime_type: row.mime_type } : undefined,
+      },
+    ]),
+  );
 }

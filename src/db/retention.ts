@@ -125,7 +125,7 @@ const BOOK_DETAIL: Array<{ table: string; sql: string }> = [
                                     and a.endpoint_id = t.endpoint_id
             limit $3::int))`,
   },
-  ...['deliveries', 'documents', 'verification_results', 'book_analytics'].map((table) => ({
+  ...['deliveries', 'filter_skips', 'documents', 'verification_results', 'book_analytics'].map((table) => ({
     table,
     sql: `delete from ${table} where ctid = any(array(select t.ctid from ${BOOKS} join ${ofBook(table)} limit $3::int))`,
   })),

@@ -1,5 +1,6 @@
 import type { EventId } from '../contract/ids.js';
 import type { EndpointRow, EndpointSecrets } from '../db/endpoints.js';
+import { renderBody, type RenderableEvent, type RenderLinks } from '../events/formats/index.js';
 import type { EventPayload } from '../events/payloads.js';
 import { renderEmail, type MailLinks } from './email-content.js';
 import type { Mailer } from './mailer.js';
@@ -21,17 +22,22 @@ export interface SendDeps {
   cancel?: AbortSignal | undefined;
 }
 
-/** One message in both forms: the JSON body an endpoint gets, the e-mail an address gets. */
+/**
+ * One message in both forms: the event an endpoint gets (rendered in the endpoint's body format when sent), the
+ * e-mail an address gets.
+ */
 export interface Message {
   eventId: EventId;
-  body: string;
+  event: RenderableEvent;
+  /** PUBLIC_URL, for the console links of the Slack and Teams formats. */
+  links: RenderLinks;
   /** The HTML part is optional: the test event's mail is text only. */
   email: { subject: string; text: string; html?: string | undefined };
 }
 
-/** An event's message: its payload as JSON, and as a readable e-mail (linking the console under PUBLIC_URL). */
+/** An event's message: its payload, and as a readable e-mail (linking the console under PUBLIC_URL). */
 export function eventMessage(payload: EventPayload, links: MailLinks = {}): Message {
-  return { eventId: payload.event_id as EventId, body: JSON.stringify(payload), email: renderEmail(payload, links) };
+  return { eventId: payload.event_id as EventId, event: payload, links, email: renderEmail(payload, links) };
 }
 
 /**
@@ -56,14 +62,10 @@ export async function sendToEndpoint(deps: SendDeps, endpoint: Endpoint, message
     endpoint.previous_secret_expires_at !== null && endpoint.previous_secret_expires_at.getTime() >= Date.now();
   const previousSecret = inGrace ? (endpoint.previous_secret ?? undefined) : undefined;
   const scheme = endpoint.signature_scheme;
+  // The signature covers the bytes sent, in the endpoint's format; webhook-id stays the event's id.
+  const body = renderBody(endpoint.format, message.event, message.links);
   const send = (keys: SigningKeys) =>
-    deps.sender.send(
-      url,
-      message.body,
-      signatureHeaders(keys, message.eventId, new Date(), message.body),
-      deps.timeoutMs,
-      deps.cancel,
-    );
+    deps.sender.send(url, body, signatureHeaders(keys, message.eventId, new Date(), body), deps.timeoutMs, deps.cancel);
   if (scheme !== 'ocrolus' || !previousSecret) return send({ scheme, secret: endpoint.secret, previousSecret });
   const first = await send({ scheme, secret: endpoint.secret });
   if (!isUnauthenticated(first) || deps.cancel?.aborted) return first;

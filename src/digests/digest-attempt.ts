@@ -1,11 +1,10 @@
-import type { EventId } from '../contract/ids.js';
 import { digestContents, findDigest, finishDigest, recordDigestAttempt } from '../db/digests.js';
 import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
 import type { AttemptDecision, DeliveryDeps } from '../delivery/attempt-pipeline.js';
 import { judgeAttempt, loggedAttempt } from '../delivery/attempt-verdict.js';
 import { disableEndpoint } from '../delivery/disable-endpoint.js';
 import { nextDelayMs } from '../delivery/retry-schedule.js';
-import { sendToEndpoint } from '../delivery/send-to-endpoint.js';
+import type { AttemptResult } from '../delivery/send.js';
 import { DIGEST_LISTED_EVENTS, renderDigest } from './digest-mail.js';
 
 /**
@@ -34,7 +33,10 @@ export async function attemptDigest(
     { id: digestId, day: digest.local_day, timeZone: endpoint.digest_time_zone ?? 'UTC', ...contents },
     { publicUrl: deps.publicUrl },
   );
-  const result = await sendToEndpoint(deps, endpoint, { eventId: digestId as EventId, body: '', email });
+  // Mail only, as sendToEndpoint mails any event: the digest's id is its Message-ID on every attempt.
+  const result: AttemptResult = deps.mailer
+    ? await deps.mailer.send(endpoint.email as string, { ...email, eventId: digestId }, deps.timeoutMs, deps.cancel)
+    : { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
   deps.cancel?.throwIfAborted();
   const failingSince = await recordEndpointHealth(
     deps.pool,

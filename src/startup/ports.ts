@@ -7,7 +7,8 @@ import { claimPort } from './port-claims.js';
 import { portHolder } from './port-holder.js';
 
 /** The ports `npm start` listens on, by the variable that sets each. */
-export type PortVariable = 'PORT' | 'EMBEDDED_PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'METRICS_PORT';
+export type PortVariable =
+  'PORT' | 'EMBEDDED_PG_PORT' | 'TEMPORAL_PORT' | 'TEMPORAL_UI_PORT' | 'CODEC_PORT' | 'METRICS_PORT';
 export type Ports = Partial<Record<PortVariable, number>>;
 
 export interface PortRequest {
@@ -44,7 +45,8 @@ export async function choosePorts(dataDir: string, requests: PortRequest[]): Pro
     const candidates = request.given ? [] : [before, ...range(request.port, NEARBY)];
     let port: number | undefined;
     for (const candidate of candidates) {
-      if (candidate === undefined) continue;
+      // A port this start already gave another server (the codec server's default sits beside the UI's).
+      if (candidate === undefined || Object.values(chosen).includes(candidate)) continue;
       const problem = await unavailable(candidate, host);
       if (!problem) {
         port = candidate;

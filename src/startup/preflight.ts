@@ -22,6 +22,7 @@ export async function preflight(config: Config, env: NodeJS.ProcessEnv = process
     'PORT',
     ...(config.DATABASE_URL ? [] : (['EMBEDDED_PG_PORT'] as const)),
     ...(config.TEMPORAL_ADDRESS ? [] : (['TEMPORAL_PORT', 'TEMPORAL_UI_PORT'] as const)),
+    'CODEC_PORT',
   ];
   const requests: PortRequest[] = wanted.map((variable) => ({
     variable,

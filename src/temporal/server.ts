@@ -4,6 +4,7 @@ import { TestWorkflowEnvironment, type EphemeralServerExecutable } from '@tempor
 import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 import { fromRoot } from '../paths.js';
 import { describeFailure, StartupFailure } from '../startup/failure.js';
+import { sqliteDurabilityPragmas, type Durability } from '../durability.js';
 
 /**
  * The one place that decides which Temporal bookbell talks to, for `npm start`, the tests and the benchmarks:
@@ -20,8 +21,12 @@ export interface TemporalServerOptions {
   port?: number | undefined;
   /** Serve the Temporal UI on this port; unset runs headless. */
   uiPort?: number | undefined;
+  /** The codec server the UI decodes payloads through (`--ui-codec-endpoint`); it appends /decode. */
+  uiCodecEndpoint?: string | undefined;
   /** SQLite file that keeps workflows across restarts; unset keeps them in memory. */
   dbFilename?: string | undefined;
+  /** How a `dbFilename` is written to disk (src/durability.ts); `safe` unless told. */
+  durability?: Durability | undefined;
 }
 
 export interface TemporalServer {
@@ -32,9 +37,6 @@ export interface TemporalServer {
   source: string;
   stop: () => Promise<void>;
 }
-
-// WAL and no fsync per commit: measured 2.5x more events/s on a file-backed dev server (see README, "Tuning").
-const SQLITE_PRAGMAS = ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'];
 
 function isExecutable(path: string): boolean {
   try {
@@ -104,7 +106,10 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
         ...(options.uiPort !== undefined ? { ui: true, uiPort: options.uiPort } : { ui: false }),
         ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
         searchAttributes: SEARCH_ATTRIBUTES,
-        extraArgs: options.dbFilename ? SQLITE_PRAGMAS : [],
+        extraArgs: [
+          ...(options.dbFilename ? sqliteDurabilityPragmas(options.durability ?? 'safe') : []),
+          ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+        ],
         log: { format: 'json', level: 'warn' },
       },
     });

@@ -1,5 +1,3 @@
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { NativeConnection, Worker, type WorkerOptions, type WorkflowBundle } from '@temporalio/worker';
 import { createActivities } from '../../activities/index.js';
 import type { Keyring } from '../crypto/keyring.js';
@@ -9,18 +7,10 @@ import { Mailer } from '../delivery/mailer.js';
 import { EndpointSender } from '../delivery/send.js';
 import { DestinationPolicy } from '../delivery/ssrf.js';
 import { Client, Connection } from '@temporalio/client';
+import type { DataConverter } from '@temporalio/common';
 import type { TemporalConnectionOptions } from './connection-options.js';
 import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
-
-/** A file of `workflows/`: TypeScript sources under tsx/vitest, compiled JavaScript under dist/. */
-function workflowsFile(name: string): string {
-  const candidates = [`../../workflows/${name}.ts`, `../../workflows/${name}.js`].map((rel) =>
-    fileURLToPath(new URL(rel, import.meta.url)),
-  );
-  const found = candidates.find((path) => existsSync(path));
-  if (!found) throw new Error(`bookbell: workflow sources not found at ${candidates.join(' or ')}`);
-  return found;
-}
+import { workflowsFile } from './workflow-files.js';
 
 /** The workflow bundle's entry. */
 export const workflowsPath = (): string => workflowsFile('index');
@@ -52,6 +42,8 @@ export interface BookWorkerOptions {
   apiKey?: string | undefined;
   namespace: string;
   taskQueue: string;
+  /** The codec every payload goes through (see data-converter.ts): the worker and its activities' client share it. */
+  dataConverter: DataConverter;
   pool: Pool;
   /** Continue-as-new threshold of delivery workflows (BOOK_HISTORY_LIMIT). */
   historyLimit?: number | undefined;
@@ -95,6 +87,7 @@ export async function createBookWorker(
   const client = new Client({
     connection: clientConnection,
     namespace: options.namespace,
+    dataConverter: options.dataConverter,
     interceptors: { workflow: [requestIdClientInterceptor] },
   });
   const close = async () => {
@@ -109,6 +102,7 @@ export async function createBookWorker(
       connection,
       namespace: options.namespace,
       taskQueue: options.taskQueue,
+      dataConverter: options.dataConverter,
       // A pre-built bundle has the workflow interceptors in it already (see workflowInterceptorModules).
       ...(options.workflowBundle
         ? { workflowBundle: options.workflowBundle, interceptors: { activity: [requestIdActivityInterceptor] } }

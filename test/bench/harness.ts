@@ -10,10 +10,12 @@ import { createLogger } from '../../src/logger.js';
 import { startTemporal, type TemporalServer } from '../../src/temporal/server.js';
 import { inParallel } from '../support/books.js';
 import { request } from '../support/http.js';
+import { TEST_PAYLOAD_KEYS, testDataConverter } from '../support/payload-keys.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
 import { TEST_SECRET_KEYS } from '../support/secret-keys.js';
+import { DURABILITIES, type Durability } from '../../src/durability.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -42,15 +44,29 @@ export interface BenchInfra {
 }
 
 /**
+ * The stores' durability for a bench run: `safe` (what `npm start` runs) unless BENCH_DURABILITY=fast-unsafe. Both
+ * bookbell and the floor run on the same servers, so their ratio compares like with like.
+ */
+export function benchDurability(env: NodeJS.ProcessEnv = process.env): Durability {
+  const value = env.BENCH_DURABILITY ?? 'safe';
+  if (!(DURABILITIES as readonly string[]).includes(value)) {
+    throw new Error(`BENCH_DURABILITY must be one of ${DURABILITIES.join(', ')}, not "${value}"`);
+  }
+  return value as Durability;
+}
+
+/**
  * A fresh dev server (SQLite in a temp folder, as `npm start` keeps it in `.data/`) and a fresh database (embedded
  * PostgreSQL, or a throwaway database on DATABASE_URL's server when that is set) unless `databaseUrl` names one.
  */
 export async function startBenchInfra(options: { databaseUrl?: string } = {}): Promise<BenchInfra> {
+  const durability = benchDurability();
+  console.log(`stores: ${durability} (BENCH_DURABILITY; npm start's default is safe)`);
   const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-bench-'));
   const dbFilename = join(dataDir, 'temporal.sqlite');
   // TEMPORAL_ADDRESS: measure against that server instead (e.g. one started by hand with other flags).
   const startServer = (port?: number) =>
-    startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port });
+    startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port, durability });
   // Each server is stopped on SIGINT/SIGTERM, and when a later one fails to start.
   const stops: Array<() => Promise<void>> = [];
   const stopStarted = async () => {
@@ -67,7 +83,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
     // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
     const postgres = options.databaseUrl
       ? { url: options.databaseUrl, stop: async () => {} }
-      : await startTestPostgres();
+      : await startTestPostgres(undefined, durability);
     stops.push(() => postgres.stop());
     const pool = createPool(postgres.url, createLogger('warn'), 10);
     stops.push(() => pool.end());
@@ -85,13 +101,14 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
       databaseUrl: postgres.url,
       temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
       postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
-      client: new Client({ connection }),
+      client: new Client({ connection, dataConverter: testDataConverter() }),
       pool,
       roleEnv: (taskQueue, env = {}) => ({
         TEMPORAL_ADDRESS: temporal.address,
         DATABASE_URL: postgres.url,
         TEMPORAL_TASK_QUEUE: taskQueue,
         ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
+        PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
         SECRET_KEYS: TEST_SECRET_KEYS,
         // The benchmarks measure bookbell, not its limits: one tenant sends thousands of requests a second.
         API_RATE_LIMIT: '0',

@@ -16,6 +16,21 @@ import { startTestSystem, type TestSystem } from '../support/system.js';
 const SCREENSHOTS = fromRoot(process.env.UPDATE_SCREENSHOTS === '1' ? 'docs/screenshots' : 'test-results/screenshots');
 const TEMPORAL_UI_URL = 'http://127.0.0.1:8233';
 
+/**
+ * Records each desktop notification the page makes, after the real constructor took it (headless chromium may show
+ * nothing): the page still goes through the browser's own Notification and its permission.
+ */
+const RECORD_NOTIFICATIONS = `(() => {
+  const Real = window.Notification;
+  window.recordedNotifications = [];
+  window.Notification = class extends Real {
+    constructor(title, options = {}) {
+      super(title, options);
+      window.recordedNotifications.push({ title, body: options.body, tag: options.tag });
+    }
+  };
+})();`;
+
 describe('console', () => {
   let system: TestSystem;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
@@ -215,6 +230,22 @@ describe('console', () => {
     expect(await page.getByLabel('Signing secret').inputValue()).toMatch(/^whsec_/);
   });
 
+  it("previews each event kind in the endpoint's body format, and changes the format", async () => {
+    await see(page.getByRole('heading', { name: 'Body format' }));
+    const bookbell = await see(page.getByLabel('Preview of VERIFICATION_COMPLETE in bookbell'));
+    expect(JSON.parse(await bookbell.innerText())).toMatchObject({ event_name: 'VERIFICATION_COMPLETE' });
+    await page.getByLabel('Format', { exact: true }).selectOption('slack');
+    await page.getByLabel('Preview of', { exact: true }).selectOption('BOOK_COMPLETE');
+    const slack = await see(page.getByLabel('Preview of BOOK_COMPLETE in slack'));
+    expect(JSON.parse(await slack.innerText()).blocks[0]).toEqual({
+      type: 'header',
+      text: { type: 'plain_text', text: 'A book is complete' },
+    });
+    await page.getByLabel('Format', { exact: true }).selectOption('bookbell');
+    await see(page.getByLabel('Preview of BOOK_COMPLETE in bookbell'));
+    expect((await api.api.listEndpoints()).data.map((endpoint) => endpoint.format)).toEqual(['bookbell']);
+  });
+
   it('lists and searches the books, newest first, with their counts', async () => {
     const q4 = await api.createBook({ name: 'Q4 statements' });
     const q4Doc = await api.upload(q4, randomUUID(), 'october.pdf');
@@ -261,6 +292,111 @@ describe('console', () => {
     await see(page.getByRole('row', { name: new RegExp(last) }).getByText('Blurred'));
   });
 
+  it("alerts a watched book's failed verification and completion, in the page and on the desktop; the counters move", async () => {
+    // A tenant of its own, so the counters start from nothing.
+    const tenantId = `alerts-${randomUUID().slice(0, 8)}`;
+    const { key } = await createApiKey(system.pool, tenantId, 'alerts');
+    const desk = crm({ ...system, apiKey: key, tenantId });
+    const alerts = await laptopContext(browser, system.apiUrl);
+    try {
+      // Granted through the DevTools protocol (Browser.grantPermissions), as a person would in the browser's prompt.
+      await alerts.grantPermissions(['notifications'], { origin: system.apiUrl });
+      await alerts.addInitScript(RECORD_NOTIFICATIONS);
+      const tab = await alerts.newPage();
+      const problems: string[] = [];
+      tab.on('pageerror', (error) => problems.push(error.message));
+
+      const watched = await desk.createBook({ name: 'Watched statements' });
+      const july = await desk.upload(watched, randomUUID(), 'july.pdf');
+      const august = await desk.upload(watched, randomUUID(), 'august.pdf');
+      const other = await desk.createBook({ name: 'Pay stubs, not watched' });
+      const otherDoc = await desk.upload(other, randomUUID(), 'other.pdf');
+      await Promise.all([desk.waitFor(watched, 'UPLOAD'), desk.waitFor(other, 'UPLOAD')]);
+
+      await tab.goto('/console/');
+      await tab.getByLabel('API key').fill(key);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      const counters = tab.getByRole('list', { name: 'Books today' });
+      await see(counters.getByText('2 open'));
+      await see(counters.getByText('0 complete today'));
+
+      await tab.getByRole('link', { name: 'Watched statements' }).click();
+      await tab.getByRole('button', { name: 'Watch this book' }).click();
+      await see(tab.getByRole('button', { name: 'Stop watching' }));
+      expect(await tab.evaluate('Notification.permission')).toBe('granted');
+      expect(await tab.getByText(/show in this page only/).count()).toBe(0);
+      await tab.getByRole('navigation', { name: 'Sections' }).getByRole('link', { name: 'Books' }).click();
+      await see(counters.getByText('2 open'));
+      // Marks this document: a reload would lose the mark.
+      await tab.evaluate('window.sameDocument = true');
+
+      // The unwatched book's failure comes first on the tenant's stream, and raises nothing.
+      await desk.verify(other, otherDoc, 'FAILED', { reason: 'Not a statement' });
+      await see(counters.getByText('1 failed verification today'));
+      await desk.verify(watched, august, 'FAILED', { reason: 'Image unreadable' });
+      const toasts = tab.getByRole('status', { name: 'Alerts' }).getByRole('article');
+      const failed = toasts.filter({ hasText: 'A document of “Watched statements” failed verification' });
+      await see(failed.getByText('august.pdf: Image unreadable'));
+      await see(counters.getByText('2 failed verifications today'));
+
+      await desk.verify(watched, july, 'SUCCEEDED');
+      await desk.seal(watched);
+      const complete = toasts.filter({ hasText: '“Watched statements” is complete' });
+      await see(complete);
+      await see(counters.getByText('1 complete today'));
+      await see(counters.getByText('1 open'));
+      expect(await toasts.count()).toBe(2);
+      expect(await tab.evaluate('window.sameDocument')).toBe(true);
+
+      // The real Notification constructor ran for each alert, tagged with its event so it shows once.
+      const feed = await desk.api.listEvents({ book_uuid: watched, limit: 100 });
+      const eventId = (name: string) => feed.data.find((event) => event.event_name === name)?.event_id;
+      expect(await tab.evaluate('window.recordedNotifications')).toEqual([
+        {
+          title: 'A document of “Watched statements” failed verification',
+          body: 'august.pdf: Image unreadable',
+          tag: feed.data.find((event) => event.doc_uuid === august)?.event_id,
+        },
+        { title: '“Watched statements” is complete', body: expect.any(String), tag: eventId('BOOK_COMPLETE') },
+      ]);
+
+      // A toast leads to its book, and goes when dismissed.
+      await complete.getByRole('button', { name: 'Dismiss' }).click();
+      await complete.waitFor({ state: 'detached' });
+      await failed.getByRole('link', { name: 'Open the book' }).click();
+      await see(tab.getByRole('heading', { name: 'Watched statements', level: 1 }));
+      expect(problems).toEqual([]);
+    } finally {
+      await alerts.close();
+    }
+  });
+
+  it('says once that alerts stay in the page when desktop notifications are not allowed', async () => {
+    const plain = await laptopContext(browser, system.apiUrl);
+    try {
+      const tab = await plain.newPage();
+      const book = await api.createBook({ name: 'Quietly watched' });
+      await tab.goto('/console/');
+      await tab.getByLabel('API key').fill(system.apiKey);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await see(tab.getByRole('heading', { name: 'Books', level: 1 }));
+      await tab.goto(`/console/books/${book}`);
+      await tab.getByRole('button', { name: 'Watch this book' }).click();
+      await see(tab.getByText(/alerts for watched books show in this page only/));
+      expect(await tab.evaluate('Notification.permission')).not.toBe('granted');
+      await tab.getByRole('button', { name: 'Stop watching' }).click();
+      await tab.getByRole('button', { name: 'Watch this book' }).click();
+      await see(tab.getByRole('button', { name: 'Stop watching' }));
+      await tab.reload();
+      await tab.getByRole('button', { name: 'Stop watching' }).click();
+      await tab.getByRole('button', { name: 'Watch this book' }).click();
+      await see(tab.getByRole('button', { name: 'Stop watching' }));
+      expect(await tab.getByText(/show in this page only/).count()).toBe(0);
+    } finally {
+      await plain.close();
+    }
+  });
+
   it("shows another tenant's book as not found", async () => {
     const other = await createApiKey(system.pool, `other-${randomUUID().slice(0, 8)}`, 'another tenant');
     const created = await request(
@@ -278,6 +414,38 @@ describe('console', () => {
     await see(page.getByRole('alert').getByText(/belongs to another tenant/));
     expect(await page.getByText('Not yours').count()).toBe(0);
     expect(pageProblems).toEqual([]);
+  });
+
+  // After the lists: its book would otherwise show in the lists the tests above check.
+  it("shows an endpoint's filter in words and what it skipped; a bad filter is refused naming its part", async () => {
+    await page.getByRole('link', { name: 'Endpoints' }).click();
+    await page.getByRole('link', { name: receiver.url }).click();
+    await page.getByRole('button', { name: 'Add a filter' }).click();
+    const editor = page.getByLabel('Filter (JSON)');
+    await editor.fill(JSON.stringify({ all: [{ field: 'result', eq: 'FAIL' }] }));
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    await see(page.getByRole('alert').getByText('filter.all.0.eq'));
+    await see(page.getByRole('alert').getByText('must be one of SUCCEEDED, FAILED'));
+    const filter = {
+      all: [
+        { field: 'result', eq: 'FAILED' },
+        { field: 'metadata.branch', in: ['north', 'south'] },
+      ],
+    };
+    await editor.fill(JSON.stringify(filter));
+    await page.getByRole('button', { name: 'Save filter' }).click();
+    await see(page.getByText('result is FAILED and metadata.branch is one of north, south'));
+    await see(page.getByText(/^0 events skipped by the filter since/));
+
+    const bookUuid = await api.createBook({ name: 'West branch', metadata: { branch: 'west' } });
+    await api.verify(bookUuid, await api.upload(bookUuid), 'FAILED');
+    await api.seal(bookUuid);
+    await api.finished(bookUuid);
+    await page.reload();
+    await see(page.getByText(/^3 events skipped by the filter since/));
+    await page.screenshot({ path: `${SCREENSHOTS}/endpoint-filter.png`, fullPage: true });
+    await page.getByRole('button', { name: 'Remove filter' }).click();
+    await see(page.getByText('No filter: receives every event it subscribes to.'));
   });
 
   it('signed in with a read-only key, shows the pages and, for a change, why the API refused it', async () => {

@@ -10,6 +10,7 @@ import { bookWorkflowId, sealSignal, verificationSignal } from '../../workflows/
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { signalUpload } from '../support/book-workflow.js';
+import { testCodec, testDataConverter } from '../support/payload-keys.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -31,11 +32,12 @@ beforeAll(async () => {
   const nativeConnection = await NativeConnection.connect({ address });
   const connection = await Connection.connect({ address });
   connections = [nativeConnection, connection];
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
   const slowly = () => new Promise((resolve) => setTimeout(resolve, 20));
   worker = await Worker.create({
     connection: nativeConnection,
     taskQueue,
+    dataConverter: testDataConverter(),
     workflowBundle: bundle,
     activities: {
       recordBookStatus: () => Promise.resolve(),
@@ -105,7 +107,9 @@ describe('book workflow under constant continue-as-new', () => {
         .fetchHistory();
       const continued = history.events?.at(-1)?.workflowExecutionContinuedAsNewEventAttributes;
       if (!continued) break;
-      const next = defaultPayloadConverter.fromPayload<BookWorkflowInput>(continued.input?.payloads?.[0] as Payload);
+      // Stored sealed (the roles' codec), as every payload: open it first.
+      const [input] = await testCodec().decode([continued.input?.payloads?.[0] as Payload]);
+      const next = defaultPayloadConverter.fromPayload<BookWorkflowInput>(input!);
       carried += next.carriedEffects?.length ?? 0;
       runId = continued.newExecutionRunId ?? undefined;
     }

@@ -10,6 +10,7 @@ import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows
 import { eventId, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { signalUpload } from '../support/book-workflow.js';
+import { testDataConverter } from '../support/payload-keys.js';
 import { workflowBundle } from '../support/system.js';
 
 /**
@@ -105,7 +106,7 @@ beforeAll(async () => {
   await workflowBundle(); // installs the SDK runtime first
   nativeConnection = await NativeConnection.connect({ address });
   connection = await Connection.connect({ address });
-  client = new Client({ connection });
+  client = new Client({ connection, dataConverter: testDataConverter() });
 });
 afterAll(async () => {
   await nativeConnection?.close();
@@ -129,6 +130,7 @@ const newWorker = async (taskQueue: string, options: { maxCachedWorkflows?: numb
   Worker.create({
     connection: nativeConnection,
     taskQueue,
+    dataConverter: testDataConverter(),
     workflowBundle: await workflowBundle(),
     activities,
     ...options,

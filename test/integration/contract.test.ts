@@ -211,13 +211,19 @@ describe('the API answers as its OpenAPI document says', () => {
     const feedStream = await openFeedStream({ book_uuid: bookUuid }, { 'Last-Event-ID': feed.body.data[0].cursor });
     expect((await feedStream()).data).toEqual(feed.body.data[1]);
 
+    // The summary counts the finished book (checked against TenantSummary like every answer).
+    const summary = await api.send('GET', '/v1/summary', {
+      query: { since: new Date(Date.now() - 60 * 60_000).toISOString() },
+    });
+    expect(summary.body).toMatchObject({ complete_since: 1, failed_verifications_since: 1 });
+
     // A resumed stream replays the changes since, without a snapshot; each parses with its schema.
     const resumed = await openStream(bookUuid, { 'Last-Event-ID': streamed.at(-1)?.id as string });
     const replayed = await resumed.until((m) => m.event === 'analytics');
     expect(replayed.map((m) => m.event)).not.toContain('book');
   });
 
-  it('endpoints: get, change, test, rotate, deliveries, redeliver, delete', async () => {
+  it('endpoints: get, change, preview, test, rotate, deliveries, redeliver, delete', async () => {
     const inbox = await receiver(200);
     const created = await api.send('POST', '/v1/endpoints', {
       body: { url: inbox.url, events: ['BOOK_COMPLETE'], signature_scheme: 'ocrolus', secret: 'a'.repeat(32) },
@@ -234,6 +240,9 @@ describe('the API answers as its OpenAPI document says', () => {
     const paused = await api.send('PATCH', '/v1/endpoints/{id}', { params: id, body: { description: 'Paused' } });
     expect(paused.body.description).toBe('Paused');
 
+    const preview = await api.send('GET', '/v1/endpoints/{id}/preview', { params: id, query: { event: 'TEST' } });
+    expect(preview.body).toMatchObject({ format: 'bookbell', event: 'TEST' });
+    TestEventPayloadSchema.parse(JSON.parse(preview.body.body));
     const test = await api.send('POST', '/v1/endpoints/{id}/test', { params: id });
     expect(test.body).toMatchObject({ delivered: true, status_code: 200 });
     TestEventPayloadSchema.parse(inbox.requests.at(-1)?.json);

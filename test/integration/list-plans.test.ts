@@ -12,7 +12,7 @@ import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
 
 /**
- * Every list route, on tables of a realistic size (tens of thousands of rows, one book of 30,000 documents): each query
+ * Every list route (and the summary's counts), on tables of a realistic size (tens of thousands of rows, one book of 30,000 documents): each query
  * a route runs is planned on an index, never a sequential scan of a big table, and no list sorts the whole table to
  * find a page. The plans are PostgreSQL's own (EXPLAIN after ANALYZE) for the very statements the routes ran.
  */
@@ -38,15 +38,20 @@ const LOAD = [
   // A valid v4 UUID made from a text: the API refuses any other.
   `create function uid(t text) returns uuid language sql immutable
    as $$ select overlay(overlay(md5(t) placing '4' from 13) placing '8' from 17)::uuid $$`,
-  `insert into books (tenant_id, book_uuid, name, status, created_at)
-   select $1, uid('book' || i), 'Book ' || i, 'UPLOAD', now() - make_interval(secs => i)
+  // As books accumulate: most are finished (completed over the last weeks), a tenth open, a tenth sealed.
+  `insert into books (tenant_id, book_uuid, name, status, created_at, completed_at)
+   select $1, uid('book' || i), 'Book ' || i,
+          case i % 10 when 0 then 'UPLOAD' when 5 then 'SEALED' else 'ANALYTICS_COMPLETE' end,
+          now() - make_interval(secs => i),
+          case when i % 10 not in (0, 5) then now() - make_interval(mins => 3 * i) end
    from generate_series(1, 20000) i`,
   `insert into documents (tenant_id, book_uuid, doc_uuid, name, uploaded_at)
    select $1, ${BOOK_OF}, uid('doc' || i), 'doc ' || i, now()
    from generate_series(1, 60000) i`,
   `insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
    select $1, 'evt_vc_' || i, ${BOOK_OF}, 'VERIFICATION_COMPLETE', uid('doc' || i), now(),
-          jsonb_build_object('status', 'VERIFICATION_COMPLETE', 'severity', 'LOW', 'notification_reason', 'verified')
+          jsonb_build_object('status', 'VERIFICATION_COMPLETE', 'severity', 'LOW', 'notification_reason', 'verified',
+                             'result', case when i % 10 = 0 then 'FAILED' else 'SUCCEEDED' end)
    from generate_series(1, 60000) i`,
   `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret, created_at)
    select $1, uid('hook' || i), 'https://example.com/' || i, '{VERIFICATION_COMPLETE}', 'standard', 'x',
@@ -161,6 +166,8 @@ describe('every list route on tables of tens of thousands of rows', () => {
     `/v1/endpoints/${endpoint}/deliveries?status=FAILED&limit=50`,
     `/v1/deliveries/evt_vc_1.${endpoint}/attempts?limit=50`,
     '/v1/operational-events?limit=50',
+    '/v1/summary',
+    `/v1/summary?since=${new Date(Date.now() - 31 * 24 * 60 * 60_000 + 60_000).toISOString()}`,
   ];
 
   it('plans each statement a route runs on an index: no sequential scan of a big table, no sort of a whole list', async () => {

@@ -28,6 +28,7 @@ import {
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';
 import { workflowBundle } from '../support/system.js';
+import { testDataConverter } from '../support/payload-keys.js';
 import { startTcpProxy } from '../support/tcp-proxy.js';
 import { testKeyring } from '../support/secret-keys.js';
 
@@ -53,6 +54,7 @@ beforeAll(async () => {
   const bundle = await workflowBundle();
   env = await TestWorkflowEnvironment.createTimeSkipping({
     server: { executable: { type: 'existing-path', path: TEST_SERVER } },
+    client: { dataConverter: testDataConverter() },
   });
   // The test server knows no custom search attribute until told (it answers no list of them, so ask it to add all).
   await env.connection.operatorService.addSearchAttributes({
@@ -71,6 +73,7 @@ beforeAll(async () => {
   worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue,
+    dataConverter: testDataConverter(),
     workflowBundle: bundle,
     activities: createActivities({
       pool,

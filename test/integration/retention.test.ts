@@ -102,6 +102,13 @@ beforeAll(async () => {
     events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
   });
   expect(hook.status).toBe(201);
+  // A filter that takes nothing: each book leaves a skipped event (table filter_skips) to prune.
+  const filtered = await api.call('POST', '/v1/endpoints', {
+    url: `${receiver.url}/filtered`,
+    events: ['BOOK_COMPLETE'],
+    filter: { field: 'book.name', eq: 'no such book' },
+  });
+  expect(filtered.status).toBe(201);
   books.old = await finishedBook('Finished last year');
   books.oldPending = await finishedBook('Finished last year, a delivery retried');
   const { rows } = await system.pool.query<{ xmin: string }>(
@@ -118,6 +125,7 @@ beforeAll(async () => {
     ]);
     expect(pending.rowCount).toBe(0);
     expect(await rowsOf('deliveries', books.recent)).toBe(4);
+    expect(await rowsOf('filter_skips', books.recent)).toBe(1);
   });
 }, 120_000);
 
@@ -192,7 +200,14 @@ describe('retention', () => {
     expect(counts.changeLog).toBeGreaterThan(0);
 
     // The old finished book: its detail is gone, its summary stays in the list, and its routes say why.
-    for (const table of ['documents', 'verification_results', 'events', 'deliveries', 'book_analytics']) {
+    for (const table of [
+      'documents',
+      'verification_results',
+      'events',
+      'deliveries',
+      'filter_skips',
+      'book_analytics',
+    ]) {
       expect(await rowsOf(table, books.old), table).toBe(0);
     }
     for (const path of ['', '/events', '/stream']) {
@@ -310,7 +325,7 @@ describe('retention', () => {
       await client.query('rollback');
       client.release();
     }
-    expect(plans).toHaveLength(13);
+    expect(plans).toHaveLength(14);
     for (const plan of plans) expect(plan).not.toContain('Seq Scan');
   });
 

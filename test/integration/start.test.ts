@@ -3,9 +3,13 @@ import { randomUUID } from 'node:crypto';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
+import pg from 'pg';
 import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { embeddedDatabaseUrl } from '../../src/db/embedded-postgres.js';
 import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
 import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
@@ -15,6 +19,17 @@ const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-start-'));
 // Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
 chmodSync(dataDir, 0o755);
 const children: ChildProcess[] = [];
+
+/** The bytes the Temporal server holds of a workflow's history, read without bookbell's codec. */
+async function storedInput(address: string, workflowId: string): Promise<Buffer> {
+  const connection = await Connection.connect({ address });
+  try {
+    const history = await new Client({ connection }).workflow.getHandle(workflowId).fetchHistory();
+    return Buffer.from(proto.temporal.api.history.v1.History.encode(history).finish());
+  } finally {
+    await connection.close();
+  }
+}
 
 async function start(env: NodeJS.ProcessEnv): Promise<Started> {
   const started = await startLikeNpmStart(env);
@@ -36,6 +51,7 @@ describe('npm start', () => {
       TEMPORAL_PORT: String(await freePort()),
       TEMPORAL_UI_PORT: String(await freePort()),
       EMBEDDED_PG_PORT: String(await freePort()),
+      CODEC_PORT: String(await freePort()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       // With DATABASE_URL given to the test run, use the run's fresh database rather than the user's.
@@ -63,6 +79,20 @@ describe('npm start', () => {
     await eventually(async () =>
       expect((await request(first.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth)).body.status).toBe('UPLOAD'),
     );
+    // Crash-safe stores by default: PostgreSQL syncs every commit to disk (STORAGE_DURABILITY=safe).
+    if (!process.env.DATABASE_URL) {
+      const db = new pg.Client({ connectionString: embeddedDatabaseUrl(Number(env.EMBEDDED_PG_PORT), 'bookbell') });
+      await db.connect();
+      const settings = await db.query(
+        `select name, setting from pg_settings where name in ('fsync', 'synchronous_commit', 'full_page_writes')`,
+      );
+      await db.end();
+      expect(Object.fromEntries(settings.rows.map((row) => [row.name, row.setting]))).toEqual({
+        fsync: 'on',
+        synchronous_commit: 'on',
+        full_page_writes: 'on',
+      });
+    }
     // One /metrics for the one process: bookbell's own metrics and the worker's Temporal SDK metrics.
     const metrics = await (await fetch(`${first.api}/metrics`)).text();
     expect(metrics).toMatch(
@@ -75,6 +105,19 @@ describe('npm start', () => {
     const page = await fetch(consoleUrl as string);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain(first.ui.replace(/\/$/, ''));
+    // The book's workflow is stored encrypted under the key made on this first start, kept in DATA_DIR and never
+    // printed; the dev server's UI decodes through the codec server, with the token kept beside it.
+    const payloadKeys = readFileSync(join(dataDir, 'payload-keys'), 'utf8').trim();
+    const codecToken = readFileSync(join(dataDir, 'codec-token'), 'utf8').trim();
+    expect(statSync(join(dataDir, 'payload-keys')).mode & 0o777).toBe(0o600);
+    expect(first.output()).not.toContain(payloadKeys.split(':')[1]);
+    expect(first.output()).not.toContain(codecToken);
+    const codecUrl = `http://127.0.0.1:${env.CODEC_PORT}`;
+    expect(first.output()).toContain(`Codec server: ${codecUrl} `);
+    const settings = await (await fetch(`${first.ui}/api/v1/settings`)).text();
+    expect(settings).toContain(`${codecUrl}/${codecToken}`);
+    const stored = await storedInput(`127.0.0.1:${env.TEMPORAL_PORT}`, `book:dev:${bookUuid}`);
+    expect(stored.toString()).not.toContain('Survives restarts');
     // Signing secrets are sealed with a development key made on the first start and kept in the data folder.
     expect(first.output()).toContain(
       `Signing secrets sealed with: the development key in ${join(dataDir, 'secret-keys')}`,
@@ -106,6 +149,7 @@ describe('npm start', () => {
 
     const second = await start(env);
     expect(second.key).toBe(first.key);
+    expect(readFileSync(join(dataDir, 'payload-keys'), 'utf8').trim()).toBe(payloadKeys);
     const read = await request(second.api, 'GET', `/v1/books/${bookUuid}`, undefined, auth);
     expect(read.status).toBe(200);
     expect(read.body).toMatchObject({ book_uuid: bookUuid, name: 'Survives restarts', status: 'UPLOAD' });

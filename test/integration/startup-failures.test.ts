@@ -6,6 +6,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { freePort } from '../support/free-port.js';
 
@@ -57,6 +58,7 @@ async function freePorts(): Promise<NodeJS.ProcessEnv> {
     EMBEDDED_PG_PORT: String(await freePort()),
     TEMPORAL_PORT: String(await freePort()),
     TEMPORAL_UI_PORT: String(await freePort()),
+    CODEC_PORT: String(await freePort()),
   };
 }
 
@@ -72,7 +74,7 @@ function expectSentence(result: { code: number | null; stderr: string }, pattern
 const start = 'src/bin/start.ts';
 
 describe('npm start refuses with a sentence', () => {
-  it.each(['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT'])(
+  it.each(['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'CODEC_PORT'])(
     'a taken %s: names the port, the variable and what holds it',
     async (variable) => {
       const port = await heldPort();
@@ -185,11 +187,33 @@ describe('npm run api and npm run worker without SECRET_KEYS', () => {
   it.each(['src/bin/api.ts', 'src/bin/worker.ts'])(
     '%s refuses before connecting, naming the variable',
     async (role) => {
-      const result = await run(role, { TEMPORAL_ADDRESS: '127.0.0.1:1', DATABASE_URL: inject('databaseUrl') });
+      const result = await run(role, {
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        DATABASE_URL: inject('databaseUrl'),
+        PAYLOAD_KEYS: newKeyEntry('p1'),
+      });
       expect(result.code).not.toBe(0);
       expect(result.stderr).toBe(
         'Invalid configuration:\n  SECRET_KEYS: required for this role (the same in every process, e.g. ' +
           'SECRET_KEYS=k1:$(openssl rand -base64 32))',
+      );
+    },
+  );
+});
+
+describe('npm run worker and npm run api without PAYLOAD_KEYS', () => {
+  it.each(['worker', 'api'])(
+    '%s: names the variable and how to make a key, before connecting anywhere',
+    async (role) => {
+      const result = await run(`src/bin/${role}.ts`, {
+        TEMPORAL_ADDRESS: inject('temporalAddress'),
+        DATABASE_URL: inject('databaseUrl'),
+        SECRET_KEYS: newKeyEntry('k1'),
+      });
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe(
+        'Invalid configuration:\n  PAYLOAD_KEYS: required for this role (the same in every process, e.g. ' +
+          'PAYLOAD_KEYS=k1:$(openssl rand -base64 32): they encrypt tenant data in Temporal)',
       );
     },
   );
@@ -244,7 +268,7 @@ describe('two checkouts at once, nothing set', () => {
       );
       banner.child.kill('SIGTERM');
     }
-    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT']) {
+    for (const name of ['PORT', 'EMBEDDED_PG_PORT', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'CODEC_PORT']) {
       expect(ports[0]![name]).not.toBe(ports[1]![name]);
     }
     await Promise.all(banners.map((banner) => banner.exited));

@@ -207,6 +207,8 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
     address: temporal.address,
     namespace: 'default',
     taskQueue,
+    // Recorded in the clear, so they replay in the repository without a key (the codec passes plain payloads through).
+    dataConverter: {},
     pool,
     delivery: {
       retryPolicy: DEFAULT_RETRY_POLICY,

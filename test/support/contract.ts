@@ -11,11 +11,12 @@ import * as eventPayload from '../../src/contract/event-payload.js';
 import * as health from '../../src/contract/health.js';
 import * as problem from '../../src/contract/problem.js';
 import * as stream from '../../src/contract/stream.js';
+import * as summary from '../../src/contract/summary.js';
 import * as endpoints from '../../src/contract/endpoints.js';
 
 /** Every named contract schema, by its component name (its `.meta({ id })`). */
 const SCHEMAS = new Map(
-  [analytics, bookView, book, deliveries, eventFeed, eventPayload, health, problem, stream, endpoints]
+  [analytics, bookView, book, deliveries, eventFeed, eventPayload, health, problem, stream, summary, endpoints]
     .flatMap((module) => Object.values(module))
     .filter((value): value is z.ZodType => value instanceof z.ZodType)
     .flatMap((schema) => {

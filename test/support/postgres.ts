@@ -3,14 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { startEmbeddedPostgres, type PostgresServer } from '../../src/db/embedded-postgres.js';
+import type { Durability } from '../../src/durability.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from './free-port.js';
 
 /**
  * A fresh, empty database for one test run: a new database on DATABASE_URL's server when it is set (dropped at the
- * end), otherwise an embedded PostgreSQL in a temp folder (deleted at the end).
+ * end), otherwise an embedded PostgreSQL in a temp folder (deleted at the end), without fsync unless `durability`
+ * says `safe`: its data is thrown away.
  */
-export async function startTestPostgres(databaseUrl = process.env.DATABASE_URL): Promise<PostgresServer> {
+export async function startTestPostgres(
+  databaseUrl = process.env.DATABASE_URL,
+  durability: Durability = 'fast-unsafe',
+): Promise<PostgresServer> {
   const database = `bookbell_test_${process.pid}_${Date.now().toString(36)}`;
   if (databaseUrl) {
     const admin = new pg.Client({ connectionString: databaseUrl });
@@ -37,6 +42,7 @@ export async function startTestPostgres(databaseUrl = process.env.DATABASE_URL):
     database,
     logger: createLogger('silent'),
     persistent: false,
+    durability,
   });
   return {
     ...server,

@@ -9,7 +9,9 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
+import { dataConverterOf, failureConverterPath } from '../../src/temporal/data-converter.js';
 import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
+import { TEST_PAYLOAD_KEYS } from './payload-keys.js';
 import { TEST_SECRET_KEYS } from './secret-keys.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -26,6 +28,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     bundle = bundleWorkflowCode({
       workflowsPath: workflowsPath(),
       workflowInterceptorModules: workflowInterceptorModules(),
+      failureConverterPath: failureConverterPath(),
       logger: new DefaultLogger('WARN'),
     });
   }
@@ -36,7 +39,7 @@ export interface TestSystem {
   apiUrl: string;
   /** A key of this system's own tenant. */
   apiKey: string;
-  /** A Temporal client for checking workflows directly. */
+  /** A Temporal client for checking workflows directly (with the roles' codec). */
   client: Client;
   pool: Pool;
   tenantId: string;
@@ -57,7 +60,13 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   const logger = createLogger(process.env.TEST_LOG_LEVEL ?? 'silent');
   const tenantId = `t-${randomUUID().slice(0, 8)}`;
   const taskQueue = `bookbell-test-${tenantId}`;
-  const config = loadConfig({ PORT: '0', TEMPORAL_TASK_QUEUE: taskQueue, SECRET_KEYS: TEST_SECRET_KEYS, ...env });
+  const config = loadConfig({
+    PORT: '0',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    SECRET_KEYS: TEST_SECRET_KEYS,
+    PAYLOAD_KEYS: TEST_PAYLOAD_KEYS,
+    ...env,
+  });
   // DATABASE_URL in `env` gives the system a database of its own (one its test may prune with short ages).
   const pool = createPool(env.DATABASE_URL ?? inject('databaseUrl'), logger);
   const { key: apiKey } = await createApiKey(pool, tenantId, 'tests');
@@ -73,7 +82,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
   return {
     apiUrl: api.url,
     apiKey,
-    client: new Client({ connection }),
+    client: new Client({ connection, dataConverter: dataConverterOf(config) }),
     pool,
     tenantId,
     taskQueue,

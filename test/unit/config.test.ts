@@ -144,8 +144,24 @@ describe('loadConfig', () => {
     expect(() => requireClusterConfig(loadConfig(cluster))).toThrow(
       /SECRET_KEYS: required for this role \(the same in every process, e\.g\. SECRET_KEYS=k1:\$\(openssl rand -base64 32\)\)/,
     );
-    const config = requireClusterConfig(loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1') }));
-    expect(config.TEMPORAL_ADDRESS).toBe('temporal:7233');
-    expect(config.SECRET_KEYS.map((key) => key.id)).toEqual(['k1']);
+    expect(() => requireClusterConfig(loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1') }))).toThrow(
+      /PAYLOAD_KEYS: required for this role \(the same in every process, .*: they encrypt tenant data in Temporal\)/,
+    );
+    const both = requireClusterConfig(
+      loadConfig({ ...cluster, SECRET_KEYS: newKeyEntry('k1'), PAYLOAD_KEYS: newKeyEntry('p1') }),
+    );
+    expect(both.TEMPORAL_ADDRESS).toBe('temporal:7233');
+    expect(both.SECRET_KEYS.map((key) => key.id)).toEqual(['k1']);
+    expect(both.PAYLOAD_KEYS.map((key) => key.id)).toEqual(['p1']);
+  });
+
+  it('reads the payload keys and the codec server settings', () => {
+    expect(() => loadConfig({ PAYLOAD_KEYS: 'k1:c2hvcnQ=' })).toThrow(/PAYLOAD_KEYS: key "k1" must be 32 bytes/);
+    expect(() => loadConfig({ CODEC_TOKEN: 'short' })).toThrow(/CODEC_TOKEN: must be at least 32 characters/);
+    expect(() => loadConfig({ CODEC_CORS_ORIGINS: 'not an origin' })).toThrow(/CODEC_CORS_ORIGINS: "not an origin"/);
+    expect(loadConfig({ CODEC_CORS_ORIGINS: 'https://temporal.example.com/, http://localhost:8233' })).toMatchObject({
+      CODEC_CORS_ORIGINS: ['https://temporal.example.com', 'http://localhost:8233'],
+      CODEC_PORT: 8234,
+    });
   });
 });

@@ -12,7 +12,7 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/book-contract.js';
 // `${VAR:-default}` from the shell; so must the check (with nothing set: the defaults, and the required `${VAR:?…}`
 // from `shell`).
 const text = readFileSync(fromRoot('docker-compose.yml'), 'utf8');
-const shell: Record<string, string> = { SECRET_KEYS: newKeyEntry('k1') };
+const shell: Record<string, string> = { SECRET_KEYS: newKeyEntry('k1'), PAYLOAD_KEYS: newKeyEntry('p1') };
 const interpolate = (value: unknown): unknown => {
   if (typeof value === 'string') {
     return value.replace(/\$\$|\$\{(\w+)(?::?-([^}]*)|:\?[^}]*)?\}/g, (whole, name: string, fallback?: string) =>
@@ -33,14 +33,30 @@ const hasDockerCompose = spawnSync('docker-compose', ['version']).status === 0;
 describe('docker-compose.yml', () => {
   it('passes every bookbell variable from the shell or .env to the API and the worker', () => {
     // Only for the one-machine `npm start` (embedded servers, local ports) or set per service in this file.
-    const notForContainers = ['HOST', 'PORT', 'TEMPORAL_CLI', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'EMBEDDED_PG_PORT'];
+    const notForContainers = [
+      'HOST',
+      'PORT',
+      'TEMPORAL_CLI',
+      'TEMPORAL_PORT',
+      'TEMPORAL_UI_PORT',
+      'EMBEDDED_PG_PORT',
+      // The embedded PostgreSQL's and the dev server's fsync (compose runs neither).
+      'STORAGE_DURABILITY',
+    ];
+    // Read by the codec server alone (its own service).
+    const codecOnly = ['CODEC_TOKEN', 'CODEC_PORT', 'CODEC_CORS_ORIGINS'];
     const perService = ['METRICS_PORT', 'TEMPORAL_UI_URL', 'DATA_DIR'];
     const raw = parse(text, { merge: true }) as Record<string, any>;
     for (const service of ['api', 'worker']) {
       const environment = raw.services[service].environment as Record<string, string>;
-      for (const name of CONFIG_VARIABLES.filter((n) => !notForContainers.includes(n) && !perService.includes(n))) {
+      const passed = CONFIG_VARIABLES.filter(
+        (n) => !notForContainers.includes(n) && !perService.includes(n) && !codecOnly.includes(n),
+      );
+      for (const name of passed) {
         expect(environment[name], `${service}: ${name}`).toMatch(new RegExp(`^\\$\\{${name}(:-|:\\?|\\})`));
       }
+      // Without keys the roles could not read each other's payloads: compose refuses to start without them.
+      expect(environment.PAYLOAD_KEYS).toMatch(/^\$\{PAYLOAD_KEYS:\?set PAYLOAD_KEYS /);
       // The certificate files the TLS variables name are mounted.
       expect(raw.services[service].volumes).toEqual(['${TEMPORAL_TLS_DIR:-./tls}:/tls:ro']);
     }
@@ -52,6 +68,7 @@ describe('docker-compose.yml', () => {
   it('runs PostgreSQL, Temporal on it with its setup jobs and UI, the API and the worker', () => {
     expect(Object.keys(services).sort()).toEqual([
       'api',
+      'codec',
       'postgres',
       'temporal',
       'temporal-schema',
@@ -132,11 +149,16 @@ describe('docker-compose.yml', () => {
     expect(services.worker.ports).toBeUndefined();
   });
 
-  it("publishes the API, the Temporal UI on the host's loopback only, and nothing else", () => {
+  it("publishes the API, the Temporal UI and the codec server on the host's loopback only, and nothing else", () => {
     const published = Object.entries(services)
       .filter(([, service]) => service.ports)
       .map(([name]) => name);
-    expect(published.sort()).toEqual(['api', 'temporal-ui']);
+    expect(published.sort()).toEqual(['api', 'codec', 'temporal-ui']);
+    // The codec server runs only when asked for (`--profile codec`): it needs CODEC_TOKEN.
+    expect(services.codec.profiles).toEqual(['codec']);
+    expect(services.codec.ports).toEqual(['127.0.0.1:8234:8234']);
+    expect(services.codec.command).toEqual(['node', 'dist/src/bin/codec.js']);
+    expect(services.codec.environment.CODEC_CORS_ORIGINS.split(',')).toContain('http://127.0.0.1:8233');
     expect(services.api.ports).toEqual([`${services.api.environment.PORT}:${services.api.environment.PORT}`]);
     expect(services['temporal-ui'].ports).toEqual(['127.0.0.1:8233:8080']);
     expect(services.api.environment.TEMPORAL_UI_URL).toBe('http://127.0.0.1:8233');
@@ -170,10 +192,14 @@ describe('docker-compose.yml', () => {
 
   // Debian's docker-compose (1.x) is older than the plugin: the file keeps to what both read (.ci/run installs it).
   it.skipIf(!hasDockerCompose)('passes `docker-compose config` (Debian)', () => {
-    const result = spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], {
-      env: { ...process.env, ...shell },
-    });
+    const config = (env: NodeJS.ProcessEnv) =>
+      spawnSync('docker-compose', ['-f', fromRoot('docker-compose.yml'), 'config', '--quiet'], { env });
+    const result = config({ ...process.env, ...shell });
     expect(result.stderr.toString()).toBe('');
     expect(result.status).toBe(0);
+    // Without keys, compose says which variable is missing instead of starting roles that cannot share payloads.
+    const refused = config({ ...process.env, PAYLOAD_KEYS: '' });
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr.toString()).toContain('set PAYLOAD_KEYS');
   });
 });

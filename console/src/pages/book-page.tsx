@@ -8,6 +8,7 @@ import { DeliveryLog } from '../delivery-log.js';
 import { BOOK_STATUS, DOCUMENT_STATUS, formatCount, formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { useLoad } from '../use-load.js';
+import { askToNotifyOnce, useWatched, watchedBooks } from '../watched-books.js';
 import { Progress } from './books-page.js';
 
 /** One book, live from its stream: documents, events, analytics and deliveries. */
@@ -41,6 +42,7 @@ export function BookPage({ bookUuid }: { bookUuid: string }) {
         <PageTitle title={book.name}>{book.name}</PageTitle>
         <Badge tone={status.tone}>{status.label}</Badge>
         <LiveIndicator connection={connection} />
+        <WatchToggle bookUuid={book.book_uuid} />
       </div>
       <BookFacts book={book} />
 
@@ -86,6 +88,31 @@ function LiveIndicator({ connection }: { connection: Connection }) {
     <span class={`live live-${connection}`} role="status" title="Changes appear here as they happen">
       {text}
     </span>
+  );
+}
+
+/**
+ * Watching a book alerts its completion and failed verifications while the console is open (see AlertCenter). The
+ * first Watch asks for desktop notifications; when they are not allowed, the page says once that alerts stay here.
+ */
+function WatchToggle({ bookUuid }: { bookUuid: string }) {
+  const watched = useWatched(bookUuid);
+  const [notice, setNotice] = useState<string>();
+  const toggle = async () => {
+    watchedBooks.set(bookUuid, !watched);
+    if (!watched) setNotice(await askToNotifyOnce());
+  };
+  return (
+    <>
+      <button type="button" class="button-secondary" onClick={() => void toggle()}>
+        {watched ? 'Stop watching' : 'Watch this book'}
+      </button>
+      {notice && (
+        <p class="notice notice-info watch-notice" role="status">
+          {notice}
+        </p>
+      )}
+    </>
   );
 }
 

@@ -4,6 +4,7 @@ import type { BookSummary, BookView } from '../api-types.js';
 import { Badge, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { BOOK_STATUS, formatCount, formatDateTime } from '../format.js';
 import { Link } from '../router.js';
+import { SummaryBar } from '../summary-bar.js';
 import { useLoad } from '../use-load.js';
 
 const PAGE_SIZE = 25;
@@ -39,6 +40,7 @@ export function BooksPage() {
   return (
     <>
       <PageTitle title="Books">Books</PageTitle>
+      <SummaryBar />
       <form
         class="toolbar"
         role="search"

@@ -1,14 +1,15 @@
 import { useState } from 'preact/hooks';
 import { asApiError, useApi, type ApiError } from '../api.js';
-import type { TestAttempt, Endpoint } from '../api-types.js';
+import type { BodyFormat, Endpoint, EndpointPreview, PreviewEvent, TestAttempt } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { DeliveryLog } from '../delivery-log.js';
+import { EndpointFilterCard } from '../endpoint-filter.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { useLoad } from '../use-load.js';
-import { endpointState } from './endpoints-page.js';
+import { endpointState, FORMATS } from './endpoints-page.js';
 
-/** One endpoint: its settings, pause/resume, secret rotation, a test event, and its delivery log. */
+/** One endpoint: its settings, pause/resume, secret rotation, a test event, its filter, and its delivery log. */
 export function EndpointPage({ id }: { id: string }) {
   const api = useApi();
   const loaded = useLoad((signal) => api.getEndpoint(id, { signal }), [id]);
@@ -66,6 +67,12 @@ export function EndpointPage({ id }: { id: string }) {
         )}
         <dt>Rate limit</dt>
         <dd>{endpoint.rate_limit === null ? 'none' : `${endpoint.rate_limit} deliveries a second`}</dd>
+        {endpoint.url && (
+          <>
+            <dt>Body format</dt>
+            <dd>{endpoint.format}</dd>
+          </>
+        )}
         {endpoint.description && (
           <>
             <dt>Description</dt>
@@ -82,6 +89,8 @@ export function EndpointPage({ id }: { id: string }) {
         )}
       </dl>
       <EndpointActions endpoint={endpoint} onChange={loaded.reload} />
+      {endpoint.url && <BodyFormatPreview endpoint={endpoint} onChange={loaded.reload} />}
+      <EndpointFilterCard endpoint={endpoint} onChange={loaded.reload} />
       {endpoint.email && <MailModeForm endpoint={endpoint} onChange={loaded.reload} />}
       <section aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries</h2>
@@ -199,6 +208,85 @@ function EndpointActions({ endpoint, onChange }: { endpoint: Endpoint; onChange:
       {test && <TestResult test={test} />}
       {error && <ErrorNotice error={error.error} action={error.action} />}
     </section>
+  );
+}
+
+const PREVIEW_EVENTS: Array<{ name: PreviewEvent; label: string }> = [
+  { name: 'VERIFICATION_COMPLETE', label: 'VERIFICATION_COMPLETE (verified)' },
+  { name: 'VERIFICATION_FAILED', label: 'VERIFICATION_COMPLETE (failed, with a reason)' },
+  { name: 'BOOK_COMPLETE', label: 'BOOK_COMPLETE' },
+  { name: 'ANALYTICS_COMPLETED', label: 'ANALYTICS_COMPLETED' },
+  { name: 'TEST', label: 'TEST (Send test event)' },
+];
+
+/** The URL endpoint's body format, to change, and a sample of each event kind as the API renders it for it. */
+function BodyFormatPreview({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => void }) {
+  const api = useApi();
+  const [event, setEvent] = useState<PreviewEvent>('VERIFICATION_COMPLETE');
+  const [error, setError] = useState<ApiError>();
+  const preview = useLoad(
+    (signal) => api.previewEndpoint(endpoint.id, { event }, { signal }),
+    [endpoint.id, endpoint.format, event],
+  );
+  const change = async (format: BodyFormat) => {
+    setError(undefined);
+    try {
+      await api.updateEndpoint(endpoint.id, { format });
+      onChange();
+    } catch (err) {
+      setError(asApiError(err));
+    }
+  };
+  return (
+    <section aria-labelledby="format-heading" class="card">
+      <h2 id="format-heading">Body format</h2>
+      <div class="toolbar">
+        <div class="field">
+          <label for="body-format">Format</label>
+          <select
+            id="body-format"
+            value={endpoint.format}
+            onChange={(e) => void change(e.currentTarget.value as BodyFormat)}
+          >
+            {FORMATS.map(({ name, label }) => (
+              <option key={name} value={name}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div class="field">
+          <label for="preview-event">Preview of</label>
+          <select id="preview-event" value={event} onChange={(e) => setEvent(e.currentTarget.value as PreviewEvent)}>
+            {PREVIEW_EVENTS.map(({ name, label }) => (
+              <option key={name} value={name}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
+      {error && <ErrorNotice error={error} action="Changing the format" />}
+      {preview.error && <ErrorNotice error={preview.error} action="Loading the preview" />}
+      {preview.data && <PreviewBody preview={preview.data} />}
+    </section>
+  );
+}
+
+function PreviewBody({ preview }: { preview: EndpointPreview }) {
+  // Pretty-printed for reading; the endpoint receives the compact body, signed as sent.
+  const pretty = JSON.stringify(JSON.parse(preview.body), null, 2);
+  return (
+    <figure class="preview">
+      <figcaption class="muted">
+        A sample book's {preview.event} as this endpoint receives it ({preview.format}, {preview.content_type}), signed
+        like every delivery.
+      </figcaption>
+      <pre aria-label={`Preview of ${preview.event} in ${preview.format}`}>
+        <code>{pretty}</code>
+      </pre>
+      <CopyButton text={preview.body} label="Copy body" />
+    </figure>
   );
 }
 

@@ -1,10 +1,18 @@
 import { useState } from 'preact/hooks';
 import { asApiError, useApi, type ApiError } from '../api.js';
-import type { SubscribableEvent, Endpoint, EndpointWithSecret } from '../api-types.js';
+import type { BodyFormat, SubscribableEvent, Endpoint, EndpointWithSecret } from '../api-types.js';
 import { Badge, CopyButton, ErrorNotice, Loading, PageTitle } from '../components.js';
 import { formatDateTime } from '../format.js';
 import { Link } from '../router.js';
 import { useLoad } from '../use-load.js';
+
+/** The body formats a URL endpoint can receive, as the console names them. */
+export const FORMATS: Array<{ name: BodyFormat; label: string }> = [
+  { name: 'bookbell', label: "bookbell (bookbell's own JSON)" },
+  { name: 'ocrolus', label: "Ocrolus (Ocrolus's webhook event names and fields)" },
+  { name: 'slack', label: 'Slack (an incoming-webhook message)' },
+  { name: 'teams', label: 'Microsoft Teams (an Adaptive Card for a workflow webhook)' },
+];
 
 export const EVENTS: Array<{ name: SubscribableEvent; description: string }> = [
   { name: 'VERIFICATION_COMPLETE', description: 'each document verified or failed' },
@@ -81,6 +89,7 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
     'ANALYTICS_COMPLETED',
   ]);
   const [scheme, setScheme] = useState<'standard' | 'ocrolus'>('standard');
+  const [format, setFormat] = useState<BodyFormat>('bookbell');
   const [error, setError] = useState<ApiError>();
   const [created, setCreated] = useState<EndpointWithSecret>();
   const [saving, setSaving] = useState(false);
@@ -94,6 +103,7 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
         url: url.trim(),
         events,
         signature_scheme: scheme,
+        format,
         ...(description.trim() ? { description } : {}),
       };
       setCreated(await api.createEndpoint(body));
@@ -158,6 +168,16 @@ function CreateEndpoint({ onCreated }: { onCreated: () => void }) {
             </label>
           ))}
         </fieldset>
+        <div class="field">
+          <label for="endpoint-format">Body format</label>
+          <select id="endpoint-format" value={format} onChange={(e) => setFormat(e.currentTarget.value as BodyFormat)}>
+            {FORMATS.map(({ name, label }) => (
+              <option key={name} value={name}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
         <fieldset>
           <legend>Signature scheme</legend>
           <label class="check">
