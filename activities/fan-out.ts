@@ -6,6 +6,7 @@ import { loadFilterSubjects } from '../src/db/events.js';
 import { inTransaction, type Pool } from '../src/db/pool.js';
 import { recordFilterSkips, subscribedEndpoints } from '../src/db/endpoints.js';
 import { endpointLabel } from '../src/delivery/email-content.js';
+import { eventsToDeliver } from '../src/digests/mail-mode.js';
 import { filterMatches } from '../src/events/filter.js';
 import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 
@@ -41,7 +42,8 @@ export async function fanOut(
       )
     : undefined;
   for (const endpoint of endpoints) {
-    const subscribed = events.filter((event) => endpoint.events.includes(event.type));
+    // As its mail mode wants: a `book` address only the book's last event, a `daily` one none (see eventsToDeliver).
+    const subscribed = eventsToDeliver(endpoint, events);
     if (subscribed.length === 0) continue;
     const takes = (eventId: EventId) => {
       if (endpoint.filter === null) return true;

@@ -7,6 +7,7 @@ import type { EndpointSender } from '../src/delivery/send.js';
 import { analyzeBook } from './analyze-book.js';
 import { deliverEvent } from './deliver-event.js';
 import { deliverEvents } from './deliver-events.js';
+import { deliverDigest, planDigests } from './digests.js';
 import { findUnappliedIntake, markBookContinuing, recordSealRequest } from './intake.js';
 import { pruneExpired } from './prune-expired.js';
 import { recordBookChanges } from './record-book-changes.js';
@@ -44,5 +45,7 @@ export function createActivities(deps: ActivityDeps) {
     deliverEvent: deliverEvent({ pool: deps.pool, ...deps.delivery }),
     deliverEvents: deliverEvents({ pool: deps.pool, ...deps.delivery }),
     pruneExpired: pruneExpired(deps.pool),
+    planDigests: planDigests(deps),
+    deliverDigest: deliverDigest({ pool: deps.pool, ...deps.delivery }),
   };
 }

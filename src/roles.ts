@@ -16,6 +16,7 @@ import { dataConverterOf } from './temporal/data-converter.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
+import { ensureDigestSchedule } from './temporal/digest-schedule.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
 import { listenFailure } from './startup/ports.js';
@@ -77,6 +78,9 @@ export async function startWorkerRole(opts: {
   }).catch((err: unknown) =>
     // Books and deliveries do not need it: the worker runs, and says why nothing ages out.
     opts.logger.error({ err }, 'could not create or update the retention schedule; nothing is pruned until it exists'),
+  );
+  await ensureDigestSchedule(client, opts.config.TEMPORAL_TASK_QUEUE).catch((err: unknown) =>
+    opts.logger.error({ err }, 'could not create or update the digest schedule; no daily digest goes until it exists'),
   );
   const sweeper = startOutboxSweeper(
     { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },

@@ -12,6 +12,7 @@ import {
   secretRefusal,
   UpdateEndpointRequestSchema,
   EndpointsQuerySchema,
+  mailSettingsRefusal,
   type Endpoint,
   type EndpointTestResult,
 } from '../contract/endpoints.js';
@@ -95,6 +96,9 @@ function toEndpoint(row: EndpointRow): Endpoint {
     filter: row.filter,
     filter_skipped:
       row.filter && row.skipped_since ? { count: row.skipped_count, since: row.skipped_since.toISOString() } : null,
+    mail_mode: row.mail_mode,
+    digest_hour: row.digest_hour,
+    digest_time_zone: row.digest_time_zone,
     created_at: row.created_at.toISOString(),
     updated_at: row.updated_at.toISOString(),
   };
@@ -157,6 +161,9 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
           rateLimit: body.rate_limit,
           format: body.format,
           filter: body.filter,
+          mailMode: body.mail_mode,
+          digestHour: body.digest_hour,
+          digestTimeZone: body.digest_time_zone,
         },
         deps.secrets,
       );
@@ -205,6 +212,12 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     }
     const formatRefusal = existing.email ? emailFormatRefusal(body.format) : undefined;
     if (formatRefusal) throw invalidField('format', formatRefusal);
+    const mailRefusal = mailSettingsRefusal(body, {
+      email: existing.email !== null,
+      mailMode: existing.mail_mode,
+      digestHour: existing.digest_hour,
+    });
+    if (mailRefusal) throw invalidField(mailRefusal.field, mailRefusal.message);
     // Turning the endpoint on releases its HELD deliveries, in the same transaction (see reopenAndHandOver). A new
     // address has not agreed to anything: it starts unconfirmed again, with its own confirmation message.
     const target = { tenantId: ctx.state.tenantId, endpointId: existing.id };
@@ -213,6 +226,9 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
       let updated = await updateEndpoint(client, ctx.state.tenantId, existing.id, {
         ...body,
         rateLimit: body.rate_limit,
+        mailMode: body.mail_mode,
+        digestHour: body.digest_hour,
+        digestTimeZone: body.digest_time_zone,
       });
       const confirmation =
         updated?.email && readdressed

@@ -95,6 +95,70 @@ const rateLimit = z
       'dropped, never counted as failed attempts). null: no limit',
   });
 
+/**
+ * How an e-mail endpoint mails: `each` event as it happens; one summary per `book` once its analytics are done (every
+ * document with its result and reason, and the analytics); or a `daily` digest at `digest_hour` in `digest_time_zone`.
+ */
+export const MAIL_MODES = ['each', 'book', 'daily'] as const;
+export type MailMode = (typeof MAIL_MODES)[number];
+const mailMode = z.enum(MAIL_MODES, { error: `must be one of ${MAIL_MODES.join(', ')}` }).meta({
+  description:
+    'E-mail endpoints only. each: one mail per event (the default); book: one mail per book once its analytics are ' +
+    'done, listing its documents with their results and reasons, and the analytics; daily: one digest a day at ' +
+    'digest_hour in digest_time_zone, of the events since the last one',
+});
+const digestHour = z
+  .int({ error: 'must be a whole hour, 0 to 23' })
+  .min(0)
+  .max(23)
+  .meta({ description: 'mail_mode daily: the hour of the day (0–23, local to digest_time_zone) the digest goes out' });
+/** An IANA zone Intl knows (it throws on any other), kept under its canonical name (`europe/paris` → `Europe/Paris`). */
+const digestTimeZone = z
+  .string()
+  .max(64)
+  .transform((zone, ctx) => {
+    try {
+      return new Intl.DateTimeFormat('en', { timeZone: zone }).resolvedOptions().timeZone;
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone, e.g. Europe/Paris or America/New_York' });
+      return z.NEVER;
+    }
+  })
+  .meta({ description: 'mail_mode daily: the IANA time zone of digest_hour, e.g. America/New_York (DST followed)' });
+const mailSettings = {
+  mail_mode: mailMode.optional(),
+  digest_hour: digestHour.optional(),
+  digest_time_zone: digestTimeZone.optional(),
+};
+
+/**
+ * The digest settings a request names, checked against the endpoint's kind and mode (`current`, on a PATCH): only an
+ * e-mail endpoint has a mail mode, and a daily one needs both its hour and its zone.
+ */
+export function mailSettingsRefusal(
+  body: { mail_mode?: MailMode | undefined; digest_hour?: number | undefined; digest_time_zone?: string | undefined },
+  endpoint: { email: boolean; mailMode: MailMode; digestHour: number | null },
+): { field: string; message: string } | undefined {
+  const named = (['mail_mode', 'digest_hour', 'digest_time_zone'] as const).find((key) => body[key] !== undefined);
+  if (named && !endpoint.email) return { field: named, message: 'is only for e-mail endpoints' };
+  const mode = body.mail_mode ?? endpoint.mailMode;
+  if (mode !== 'daily') {
+    const digest = body.digest_hour !== undefined ? 'digest_hour' : 'digest_time_zone';
+    if (body.digest_hour !== undefined || body.digest_time_zone !== undefined) {
+      return { field: digest, message: 'is only for mail_mode daily' };
+    }
+    return undefined;
+  }
+  // Turning daily on needs both; a daily endpoint may change either alone.
+  if (endpoint.mailMode !== 'daily' || endpoint.digestHour === null) {
+    if (body.digest_hour === undefined) return { field: 'digest_hour', message: 'is required for mail_mode daily' };
+    if (body.digest_time_zone === undefined) {
+      return { field: 'digest_time_zone', message: 'is required for mail_mode daily' };
+    }
+  }
+  return undefined;
+}
+
 export const CreateEndpointRequestSchema = z
   .strictObject({
     url: url.optional(),
@@ -106,6 +170,7 @@ export const CreateEndpointRequestSchema = z
     rate_limit: rateLimit.optional(),
     format: format.optional(),
     filter: EndpointFilterSchema.nullable().optional(),
+    ...mailSettings,
   })
   .superRefine((body, ctx) => {
     const formatRefusal = body.email === undefined ? undefined : emailFormatRefusal(body.format);
@@ -119,6 +184,8 @@ export const CreateEndpointRequestSchema = z
     }
     const refusal = body.secret === undefined ? undefined : secretRefusal(body.signature_scheme, body.secret);
     if (refusal) ctx.addIssue({ code: 'custom', path: ['secret'], message: refusal });
+    const mail = mailSettingsRefusal(body, { email: body.email !== undefined, mailMode: 'each', digestHour: null });
+    if (mail) ctx.addIssue({ code: 'custom', path: [mail.field], message: mail.message });
   })
   .meta({
     override: {
@@ -143,9 +210,12 @@ export const UpdateEndpointRequestSchema = z
     filter: EndpointFilterSchema.nullable()
       .optional()
       .meta({ description: 'A new filter (its skip count starts again); null removes it' }),
+    ...mailSettings,
   })
   .refine((body) => Object.keys(body).length > 0, {
-    error: 'name at least one of url, email, events, description, active, rate_limit, format, filter',
+    error:
+      'name at least one of url, email, events, description, active, rate_limit, format, filter, mail_mode, ' +
+      'digest_hour, digest_time_zone',
   })
   // An endpoint is a URL or an e-mail address, never both: a change names at most one (of the endpoint's own kind).
   .refine((body) => body.url === undefined || body.email === undefined, {
@@ -249,6 +319,9 @@ export const EndpointSchema = z
       .nullable()
       .meta({ description: 'After a rotation, the old secret also signs until then' }),
     rate_limit: rateLimit,
+    mail_mode: z.enum(MAIL_MODES).meta({ description: mailMode.description }),
+    digest_hour: z.int().min(0).max(23).nullable().meta({ description: 'mail_mode daily: its hour; null otherwise' }),
+    digest_time_zone: z.string().nullable().meta({ description: 'mail_mode daily: its time zone; null otherwise' }),
     filter: EndpointFilterSchema.nullable().meta({ description: 'Which subscribed events it receives; null: all' }),
     filter_skipped: z
       .strictObject({

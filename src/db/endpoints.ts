@@ -1,8 +1,9 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { BodyFormat, SubscribableEvent } from '../contract/endpoints.js';
+import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoints.js';
 import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
+import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
 import { cursorTime } from './cursor-time.js';
 import type { Pool, PoolClient } from './pool.js';
 
@@ -29,8 +30,19 @@ export interface EndpointRow {
   /** Events the filter skipped since it was set (`skipped_since`; null without a filter). */
   skipped_count: number;
   skipped_since: Date | null;
+  /** How an e-mail endpoint mails (always `each` for a URL); a daily one's hour and zone. */
+  mail_mode: MailMode;
+  digest_hour: number | null;
+  digest_time_zone: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** An e-mail endpoint's mail mode as the API sets it: undefined keeps what the endpoint has. */
+export interface MailSettings {
+  mailMode?: MailMode | undefined;
+  digestHour?: number | undefined;
+  digestTimeZone?: string | undefined;
 }
 
 /**
@@ -59,7 +71,7 @@ export interface EndpointSecrets {
 }
 
 const COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';
@@ -84,7 +96,7 @@ export async function insertEndpoint(
     rateLimit?: number | null | undefined;
     format?: BodyFormat | undefined;
     filter?: EndpointFilter | null | undefined;
-  },
+  } & MailSettings,
   keyring: Keyring,
 ): Promise<EndpointRow> {
   const { keyId, sealed } = keyring.seal(
@@ -94,9 +106,11 @@ export async function insertEndpoint(
   const result = await pool
     .query<EndpointRow>(
       `insert into endpoints (tenant_id, id, url, events, description, signature_scheme, secret_sealed, secret_key_id,
-                              email, rate_limit, format, filter, skipped_since)
+                              email, rate_limit, format, filter, skipped_since, mail_mode, digest_hour,
+                              digest_time_zone, digest_from_xid)
        values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int,
-               $11::text, $12::jsonb, case when $12::jsonb is null then null else now() end)
+               $11::text, $12::jsonb, case when $12::jsonb is null then null else now() end, $13::text,
+               $14::smallint, $15::text, case when $13::text = 'daily' then pg_current_xact_id() end)
        returning ${COLUMNS}`,
       [
         endpoint.tenantId,
@@ -111,6 +125,9 @@ export async function insertEndpoint(
         endpoint.rateLimit ?? null,
         endpoint.format ?? 'bookbell',
         endpoint.filter ? JSON.stringify(endpoint.filter) : null,
+        endpoint.mailMode ?? 'each',
+        endpoint.mailMode === 'daily' ? (endpoint.digestHour ?? null) : null,
+        endpoint.mailMode === 'daily' ? (endpoint.digestTimeZone ?? null) : null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -211,7 +228,7 @@ export async function updateEndpoint(
     format?: BodyFormat | undefined;
     /** undefined: unchanged; null: removed. */
     filter?: EndpointFilter | null | undefined;
-  },
+  } & MailSettings,
 ): Promise<EndpointRow | undefined> {
   const refiltered = 'filter is distinct from $11::jsonb and $10::boolean';
   const result = await pool
@@ -226,6 +243,13 @@ export async function updateEndpoint(
          description = coalesce($5::text, description), active = coalesce($6::boolean, active),
          rate_limit = case when $8::boolean then $9::int else rate_limit end,
          format = coalesce($12::text, format),
+         -- Becoming daily counts the digest's events from this transaction on; leaving it forgets hour and zone.
+         mail_mode = coalesce($13::text, mail_mode),
+         digest_hour = case when coalesce($13::text, mail_mode) = 'daily' then coalesce($14::smallint, digest_hour) end,
+         digest_time_zone = case when coalesce($13::text, mail_mode) = 'daily'
+                                 then coalesce($15::text, digest_time_zone) end,
+         digest_from_xid = case when coalesce($13::text, mail_mode) <> 'daily' then null
+                                when mail_mode = 'daily' then digest_from_xid else pg_current_xact_id() end,
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
@@ -243,6 +267,9 @@ export async function updateEndpoint(
         changes.filter !== undefined,
         changes.filter ? JSON.stringify(changes.filter) : null,
         changes.format ?? null,
+        changes.mailMode ?? null,
+        changes.digestHour ?? null,
+        changes.digestTimeZone ?? null,
       ],
     )
     .catch(rethrowDuplicate);
@@ -368,19 +395,22 @@ export async function listOperationalEvents(
 
 /**
  * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
- * held).
+ * held), and, when `types` holds a book's last event, the endpoints mailing one summary per book (mail_mode book).
  */
 export async function subscribedEndpoints(
   pool: Pick<Pool, 'query'>,
   tenantId: string,
   types: EventType[],
-): Promise<Array<Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter'>>> {
-  const result = await pool.query<Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter'>>(
-    `select id, url, email, events, filter from endpoints where tenant_id = $1::text and events && $2::text[]`,
-    [tenantId, types],
+): Promise<SubscribedEndpoint[]> {
+  const result = await pool.query<SubscribedEndpoint>(
+    `select id, url, email, events, filter, mail_mode from endpoints
+     where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`,
+    [tenantId, types, BOOK_MAIL_EVENT],
   );
   return result.rows;
 }
+
+export type SubscribedEndpoint = Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter' | 'mail_mode'>;
 
 /**
  * Records the events a filter skipped for one endpoint and counts those not recorded before (a retried fan-out

@@ -18,7 +18,9 @@ import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
 import { disableEndpoint } from './disable-endpoint.js';
 import { planSends, waitForSlot } from './endpoint-pacing.js';
 import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
-import { eventMessage, sendToEndpoint, type Endpoint, type SendDeps } from './send-to-endpoint.js';
+import { bookSummaryMail } from '../digests/book-summary.js';
+import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
+import { eventMessage, sendToEndpoint, type Endpoint, type Message, type SendDeps } from './send-to-endpoint.js';
 
 /**
  * One attempt at a delivery, in stages: (1) load the delivery and its endpoint with its secrets (secrets never enter
@@ -90,6 +92,17 @@ export const loadEndpoint = (
   endpointId: EndpointId,
 ): Promise<Endpoint | undefined> => findEndpointWithSecrets(pool, secrets, tenantId, endpointId);
 
+/**
+ * What a delivery sends: its event, or for an address mailing one summary per book (mail_mode book), the book's
+ * summary — read at each attempt, the event's id still naming the mail (the same Message-ID on every attempt).
+ */
+async function deliveryMessage(deps: DeliveryDeps, endpoint: Endpoint, delivery: LoadedDelivery): Promise<Message> {
+  const links = { publicUrl: deps.publicUrl };
+  const message = eventMessage(delivery.payload, links);
+  if (!endpoint.email || endpoint.mail_mode !== 'book' || delivery.event_type !== BOOK_MAIL_EVENT) return message;
+  return { ...message, email: await bookSummaryMail(deps.pool, endpoint.tenant_id, delivery.payload, links) };
+}
+
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */
 const willSend = (delivery: LoadedDelivery | undefined, endpoint: Endpoint | undefined) =>
   delivery?.status === 'PENDING' && endpoint !== undefined && sendsTo(endpoint);
@@ -141,7 +154,7 @@ async function attemptDelivery(
     await recordRateWaits(deps.pool, key.tenantId, key.endpointId, [key.eventId]);
     throw err;
   });
-  const result = await sendToEndpoint(deps, endpoint, eventMessage(delivery.payload, { publicUrl: deps.publicUrl }));
+  const result = await sendToEndpoint(deps, endpoint, await deliveryMessage(deps, endpoint, delivery));
   if (deps.cancel?.aborted && result.outcome.kind !== 'delivered') {
     // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
     // counted against its health. Temporal runs the attempt again, with the same webhook-id.

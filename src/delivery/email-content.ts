@@ -16,16 +16,16 @@ export function consoleUrl(links: MailLinks, page: string): string | undefined {
   return links.publicUrl ? `${links.publicUrl.replace(/\/+$/, '')}/console${page}` : undefined;
 }
 
-const bookLink = (payload: EventPayload, links: MailLinks): MailBlock[] => {
+export const bookLink = (payload: EventPayload, links: MailLinks): MailBlock[] => {
   const href = consoleUrl(links, `/books/${encodeURIComponent(payload.book_uuid)}`);
   return href ? [{ kind: 'link', text: 'Open the book in the console', href }] : [];
 };
 
-const counts = (c: NonNullable<EventPayload['document_counts']>) =>
+export const counts = (c: NonNullable<EventPayload['document_counts']>) =>
   `${c.total} (${c.verified} verified, ${c.rejected} failed, ${c.verifying} verifying)`;
 
 /** "… and N more" and where they are listed in whole. */
-const moreLine = (more: number, url: string | undefined) =>
+export const moreLine = (more: number, url: string | undefined) =>
   more > 0 ? `… and ${more} more${url ? `: GET ${url}` : ''}` : undefined;
 
 /** VERIFICATION_COMPLETE: one document verified, or failed with its reason. */
@@ -76,12 +76,13 @@ function bookCompleteMail(payload: EventPayload): Omit<MailContent, 'footer'> {
   return { subject: payload.notification_reason, heading: 'A book is complete', blocks };
 }
 
-/** ANALYTICS_COMPLETED: the book-wide counts, then a summary line per account. */
-function analyticsMail(payload: EventPayload): Omit<MailContent, 'footer'> {
+/** The analytics of an ANALYTICS_COMPLETED body: the book-wide counts, then a summary line per account. */
+export function analyticsBlocks(payload: EventPayload): MailBlock[] {
   const analytics = payload.analytics;
-  const blocks: MailBlock[] = [{ kind: 'paragraph', text: payload.notification_reason }];
-  if (analytics) {
-    blocks.push({
+  if (!analytics) return [{ kind: 'facts', rows: [['Book', `${payload.book_name} (${payload.book_uuid})`]] }];
+  const shown = analytics.accounts.slice(0, MAIL_LISTED_ACCOUNTS);
+  return [
+    {
       kind: 'facts',
       rows: [
         ['Book', `${payload.book_name} (${payload.book_uuid})`],
@@ -90,9 +91,8 @@ function analyticsMail(payload: EventPayload): Omit<MailContent, 'footer'> {
         ['Balance continuity breaks', String(analytics.continuity_break_count)],
         ['Gaps between statements', String(analytics.gap_count)],
       ],
-    });
-    const shown = analytics.accounts.slice(0, MAIL_LISTED_ACCOUNTS);
-    blocks.push({
+    },
+    {
       kind: 'table',
       title: 'Accounts',
       columns: ['Account', 'Period', 'Deposits', 'Withdrawals', 'NSF', 'Continuity breaks'],
@@ -117,11 +117,17 @@ function analyticsMail(payload: EventPayload): Omit<MailContent, 'footer'> {
         };
       }),
       more: moreLine(analytics.account_count - shown.length, payload.analytics_url),
-    });
-  } else {
-    blocks.push({ kind: 'facts', rows: [['Book', `${payload.book_name} (${payload.book_uuid})`]] });
-  }
-  return { subject: payload.notification_reason, heading: 'Analytics are ready', blocks };
+    },
+  ];
+}
+
+/** ANALYTICS_COMPLETED: the book-wide counts, then a summary line per account. */
+function analyticsMail(payload: EventPayload): Omit<MailContent, 'footer'> {
+  return {
+    subject: payload.notification_reason,
+    heading: 'Analytics are ready',
+    blocks: [{ kind: 'paragraph', text: payload.notification_reason }, ...analyticsBlocks(payload)],
+  };
 }
 
 const TEMPLATES: Record<EventPayload['event_name'], (payload: EventPayload) => Omit<MailContent, 'footer'>> = {

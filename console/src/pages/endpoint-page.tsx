@@ -59,6 +59,12 @@ export function EndpointPage({ id }: { id: string }) {
         <dd>{endpoint.events.join(', ')}</dd>
         <dt>Signature</dt>
         <dd>{endpoint.signature_scheme}</dd>
+        {endpoint.email && (
+          <>
+            <dt>Mails</dt>
+            <dd>{mailModeLabel(endpoint)}</dd>
+          </>
+        )}
         <dt>Rate limit</dt>
         <dd>{endpoint.rate_limit === null ? 'none' : `${endpoint.rate_limit} deliveries a second`}</dd>
         {endpoint.url && (
@@ -85,6 +91,7 @@ export function EndpointPage({ id }: { id: string }) {
       <EndpointActions endpoint={endpoint} onChange={loaded.reload} />
       {endpoint.url && <BodyFormatPreview endpoint={endpoint} onChange={loaded.reload} />}
       <EndpointFilterCard endpoint={endpoint} onChange={loaded.reload} />
+      {endpoint.email && <MailModeForm endpoint={endpoint} onChange={loaded.reload} />}
       <section aria-labelledby="deliveries-heading">
         <h2 id="deliveries-heading">Deliveries</h2>
         <RecoverSince endpointId={endpoint.id} onRecovered={() => setRecovered((n) => n + 1)} />
@@ -361,6 +368,78 @@ function RecoverSince({ endpointId, onRecovered }: { endpointId: string; onRecov
       </button>
       <span role="status">{result}</span>
       {error && <ErrorNotice error={error} action="Recover" />}
+    </form>
+  );
+}
+
+/** How an e-mail endpoint mails, in words. */
+function mailModeLabel(endpoint: Endpoint): string {
+  switch (endpoint.mail_mode) {
+    case 'each':
+      return 'each event as it happens';
+    case 'book':
+      return 'one summary per book, once its analytics are done';
+    case 'daily':
+      return `a daily digest at ${String(endpoint.digest_hour).padStart(2, '0')}:00 ${endpoint.digest_time_zone ?? ''}`;
+  }
+}
+
+/** Changes how an e-mail endpoint mails: each event, one summary per book, or a daily digest at an hour and zone. */
+function MailModeForm({ endpoint, onChange }: { endpoint: Endpoint; onChange: () => void }) {
+  const api = useApi();
+  const [mode, setMode] = useState(endpoint.mail_mode);
+  const [hour, setHour] = useState(endpoint.digest_hour ?? 8);
+  const [zone, setZone] = useState(
+    endpoint.digest_time_zone ?? Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC',
+  );
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError>();
+  const save = async (event: Event) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(undefined);
+    try {
+      await api.updateEndpoint(endpoint.id, {
+        mail_mode: mode,
+        ...(mode === 'daily' ? { digest_hour: hour, digest_time_zone: zone } : {}),
+      });
+      onChange();
+    } catch (err) {
+      setError(asApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <form class="toolbar" onSubmit={(event) => void save(event)} aria-labelledby="mail-mode-heading">
+      <h2 id="mail-mode-heading">E-mail digests</h2>
+      <label>
+        Mail{' '}
+        <select value={mode} onChange={(e) => setMode((e.target as HTMLSelectElement).value as Endpoint['mail_mode'])}>
+          <option value="each">each event</option>
+          <option value="book">one summary per book</option>
+          <option value="daily">a daily digest</option>
+        </select>
+      </label>
+      {mode === 'daily' && (
+        <>
+          <label>
+            at{' '}
+            <select value={hour} onChange={(e) => setHour(Number((e.target as HTMLSelectElement).value))}>
+              {Array.from({ length: 24 }, (_, h) => (
+                <option value={h}>{`${String(h).padStart(2, '0')}:00`}</option>
+              ))}
+            </select>
+          </label>
+          <label>
+            time zone <input value={zone} onInput={(e) => setZone((e.target as HTMLInputElement).value)} />
+          </label>
+        </>
+      )}
+      <button type="submit" disabled={busy}>
+        Save
+      </button>
+      {error && <ErrorNotice error={error} action="Changing how it mails" />}
     </form>
   );
 }
