@@ -5,7 +5,8 @@
 // seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
 // first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
 // book), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
-// retention (the retention workflow pruning one finished book aged past its retention). Never edit recorded files.
+// retention (the retention workflow pruning one finished book aged past its retention), digests (the hourly digest
+// run). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
@@ -32,6 +33,7 @@ import {
   verificationSignal,
 } from '../../workflows/book-contract.js';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
+import { digestScheduleId, DIGESTS_WORKFLOW_TYPE } from '../../workflows/digest-contract.js';
 import { retentionScheduleId, RETENTION_WORKFLOW_TYPE } from '../../workflows/retention-contract.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { testKeyring } from '../support/secret-keys.js';
@@ -164,6 +166,16 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; r
         workflowId,
         args: [{ ages, batchSize: 2 }],
       });
+      return workflowId;
+    },
+  },
+  digests: {
+    run: async (handle, { client }) => {
+      await handle.signal(sealSignal);
+      await handle.result();
+      // The hourly digest run (what the digest schedule starts), with no daily endpoint due.
+      const workflowId = digestScheduleId('record');
+      await client.workflow.start(DIGESTS_WORKFLOW_TYPE, { taskQueue: 'record', workflowId, args: [] });
       return workflowId;
     },
   },
