@@ -1,3 +1,5 @@
+import type { Digest } from '../contract/digests.js';
+import type { ListedDigest } from '../db/digests.js';
 import type { Delivery } from '../contract/deliveries.js';
 import { deliveryIdOf, type DeliveryId, type EndpointId, type EventId } from '../contract/ids.js';
 import type { AttemptRow, DeliveryRow } from '../db/deliveries.js';
@@ -7,6 +9,19 @@ export const deliveryId = (row: { event_id: EventId; endpoint_id: EndpointId }):
   deliveryIdOf(row.event_id, row.endpoint_id);
 
 /** The API form of a delivery and its attempts. */
+/** A digest as GET /v1/endpoints/{id}/digests lists it. */
+export function toDigest(row: ListedDigest): Digest {
+  return {
+    id: row.id,
+    local_day: row.local_day,
+    event_count: row.event_count,
+    status: row.status,
+    attempts: row.attempt_log,
+    created_at: row.created_at.toISOString(),
+    finished_at: row.finished_at?.toISOString() ?? null,
+  };
+}
+
 export function toDelivery(row: DeliveryRow & { attempt_log: AttemptRow[] }): Delivery {
   return {
     id: deliveryId(row),

@@ -20,8 +20,16 @@ import { AttemptsQuerySchema, DELIVERY_ID } from '../contract/deliveries.js';
 import { asEventId, EndpointIdSchema, type EventId } from '../contract/ids.js';
 import { findDelivery, listAttemptPage, listEndpointDeliveries, reopenDeliveries } from '../db/deliveries.js';
 import type { Logger } from '../logger.js';
-import { deliveryId, toDelivery } from './delivery-view.js';
-import { attemptCursor, operationalEventCursor, endpointCursor, endpointDeliveryCursor } from './list-cursors.js';
+import { deliveryId, toDelivery, toDigest } from './delivery-view.js';
+import { DigestsQuerySchema } from '../contract/digests.js';
+import { listEndpointDigests } from '../db/digests.js';
+import {
+  attemptCursor,
+  endpointCursor,
+  endpointDeliveryCursor,
+  endpointDigestCursor,
+  operationalEventCursor,
+} from './list-cursors.js';
 import { pageOf } from './pagination.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { inTransaction, type Pool } from '../db/pool.js';
@@ -284,6 +292,19 @@ export function registerEndpointRoutes(router: Router<AppState>, deps: EndpointR
     });
     ctx.body = pageOf(rows, query.limit, toDelivery, (last) =>
       endpointDeliveryCursor.encode(existing.id, [last.cursor_at, last.event_id]),
+    );
+  });
+
+  router.get('/v1/endpoints/:id/digests', async (ctx) => {
+    const existing = await requireEndpoint(ctx.state.tenantId, ctx.params.id as string);
+    const query = parseInput(DigestsQuerySchema, ctx.query, 'query string');
+    const [createdAt, id] = endpointDigestCursor.decode(query.cursor, existing.id) ?? [];
+    const rows = await listEndpointDigests(pool, ctx.state.tenantId, existing.id, {
+      limit: query.limit + 1,
+      after: createdAt && id ? { createdAt, id } : undefined,
+    });
+    ctx.body = pageOf(rows, query.limit, toDigest, (last) =>
+      endpointDigestCursor.encode(existing.id, [last.cursor_at, last.id]),
     );
   });
 

@@ -16,6 +16,8 @@ export const bookDeliveryCursor = cursorCodec(
   z.tuple([cursorKey.time, cursorKey.id, cursorKey.uuid]),
 );
 export const endpointDeliveryCursor = cursorCodec('endpoint-deliveries', z.tuple([cursorKey.time, cursorKey.id]));
+/** A daily e-mail endpoint's digests, newest first (scope: the endpoint). */
+export const endpointDigestCursor = cursorCodec('endpoint-digests', z.tuple([cursorKey.time, cursorKey.id]));
 
 /** A delivery's attempts by number (scope: the delivery). */
 export const attemptCursor = cursorCodec('attempts', z.tuple([z.int().min(1).max(2_147_483_647)]));

@@ -17,6 +17,7 @@ import {
   EndpointsQuerySchema,
 } from '../contract/endpoints.js';
 import { bookParams, json, links, op, endpointParams } from './openapi-operations.js';
+import { DigestListSchema, DigestsQuerySchema } from '../contract/digests.js';
 
 /** The paged lists of the OpenAPI document: one form and one guarantee for every list but the event feed's. */
 
@@ -110,6 +111,25 @@ export const listEndpointDeliveries: ZodOpenApiOperationObject = op("An endpoint
   },
   problems: ['endpoint-not-found'],
 });
+
+export const listEndpointDigests: ZodOpenApiOperationObject = op(
+  "A daily e-mail endpoint's digests with their attempts",
+  {
+    operationId: 'listEndpointDigests',
+    description: paged(
+      'Newest first: one per local day that had events, with every attempt to mail it. Empty for other endpoints.',
+      50,
+    ),
+    requestParams: { ...endpointParams, query: DigestsQuerySchema },
+    responses: {
+      '200': {
+        ...json(DigestListSchema, 'A page of digests, newest first'),
+        links: links({ listEndpointDigests: { id: '$request.path.id', cursor: NEXT } }),
+      },
+    },
+    problems: ['endpoint-not-found'],
+  },
+);
 
 export const listDeliveryAttempts: ZodOpenApiOperationObject = op("A delivery's attempts", {
   operationId: 'listDeliveryAttempts',

@@ -56,6 +56,7 @@ import {
   listDeliveryAttempts,
   listOperationalEvents,
   listEndpointDeliveries,
+  listEndpointDigests,
   listEndpoints,
   PAGING,
 } from './openapi-lists.js';
@@ -83,6 +84,7 @@ const endpointLinks = (from: Record<string, string>) =>
     previewEndpoint: from,
     resendEndpointConfirmation: from,
     listEndpointDeliveries: from,
+    listEndpointDigests: from,
     recoverEndpointDeliveries: from,
   });
 
@@ -394,6 +396,7 @@ const paths: ZodOpenApiPathsObject = {
     }),
   },
   '/v1/endpoints/{id}/deliveries': { get: listEndpointDeliveries },
+  '/v1/endpoints/{id}/digests': { get: listEndpointDigests },
   '/v1/endpoints/{id}/recover': {
     post: post('Redeliver every delivery that failed since a time, and every HELD one', {
       operationId: 'recoverEndpointDeliveries',

@@ -155,6 +155,10 @@ export class BookbellClient {
     return this.transport.json('listEndpointDeliveries', { ...options, path: { id }, query });
   }
 
+  listEndpointDigests(id: string, query: T.DigestsQuery = {}, options?: CallOptions): Promise<T.DigestList> {
+    return this.transport.json('listEndpointDigests', { ...options, path: { id }, query });
+  }
+
   recoverEndpointDeliveries(id: string, body: T.RecoverRequest, options?: PostOptions): Promise<T.Redelivering> {
     return this.transport.json('recoverEndpointDeliveries', { ...post(options), path: { id }, body });
   }

@@ -26,6 +26,7 @@ export const OPERATIONS = {
   testEndpoint: ['POST', '/v1/endpoints/{id}/test'],
   previewEndpoint: ['GET', '/v1/endpoints/{id}/preview'],
   listEndpointDeliveries: ['GET', '/v1/endpoints/{id}/deliveries'],
+  listEndpointDigests: ['GET', '/v1/endpoints/{id}/digests'],
   recoverEndpointDeliveries: ['POST', '/v1/endpoints/{id}/recover'],
   listDeliveryAttempts: ['GET', '/v1/deliveries/{id}/attempts'],
   retryDelivery: ['POST', '/v1/deliveries/{id}/retry'],

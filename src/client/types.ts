@@ -36,6 +36,7 @@ import type {
   EventStreamQuerySchema,
   FeedEventSchema,
 } from '../contract/event-feed.js';
+import type { DigestListSchema, DigestsQuerySchema } from '../contract/digests.js';
 import type { EventPayloadSchema } from '../contract/event-payload.js';
 import type { HealthSchema, ReadinessSchema } from '../contract/health.js';
 import type { SummaryQuerySchema, TenantSummarySchema } from '../contract/summary.js';
@@ -76,6 +77,7 @@ export type PageQuery = z.input<typeof DocumentsQuerySchema>;
 export type DocumentsQuery = z.input<typeof DocumentsQuerySchema>;
 export type BookEventsQuery = z.input<typeof BookEventsQuerySchema>;
 export type DeliveriesQuery = z.input<typeof DeliveriesQuerySchema>;
+export type DigestsQuery = z.input<typeof DigestsQuerySchema>;
 export type AttemptsQuery = z.input<typeof AttemptsQuerySchema>;
 export type EndpointsQuery = z.input<typeof EndpointsQuerySchema>;
 export type OperationalEventsQuery = z.input<typeof OperationalEventsQuerySchema>;
@@ -99,6 +101,7 @@ export type VerificationAccepted = z.output<typeof VerificationAcceptedSchema>;
 export type SealRequested = z.output<typeof SealRequestedSchema>;
 export type BookEventList = z.output<typeof BookEventListSchema>;
 export type DeliveryList = z.output<typeof DeliveryListSchema>;
+export type DigestList = z.output<typeof DigestListSchema>;
 export type AttemptPage = z.output<typeof AttemptPageSchema>;
 export type EventFeedPage = z.output<typeof EventFeedPageSchema>;
 export type FeedEvent = z.output<typeof FeedEventSchema>;

@@ -2,7 +2,8 @@ import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
 import type { SubscribableEvent } from '../contract/endpoints.js';
 import type { EventPayload } from '../events/payloads.js';
-import type { LoggedAttempt } from './deliveries.js';
+import { cursorTime } from './cursor-time.js';
+import type { AttemptRow, LoggedAttempt } from './deliveries.js';
 import type { Pool } from './pool.js';
 import { safeText } from './safe-text.js';
 import { FINAL_HORIZON } from './snapshot.js';
@@ -171,6 +172,46 @@ export async function listDigestAttempts(pool: Pool, tenantId: string, id: strin
     `select attempt, status_code, error from digest_attempts where tenant_id = $1::text and digest_id = $2::text
      order by attempt`,
     [tenantId, id],
+  );
+  return result.rows;
+}
+
+/** A digest with its attempts in order and the key of its place in an endpoint's list, newest first. */
+export interface ListedDigest {
+  id: string;
+  local_day: string;
+  event_count: number;
+  status: DigestStatus;
+  created_at: Date;
+  finished_at: Date | null;
+  attempt_log: AttemptRow[];
+  cursor_at: string;
+}
+
+/**
+ * An endpoint's digests, newest first, keyset-paginated on (created_at, id) (digests_endpoint_idx), each with its
+ * attempts: the log of the e-mail digests, as an endpoint's deliveries are the log of its other mail.
+ */
+export async function listEndpointDigests(
+  pool: Pool,
+  tenantId: string,
+  endpointId: string,
+  options: { limit: number; after?: { createdAt: string; id: string } | undefined },
+): Promise<ListedDigest[]> {
+  const result = await pool.query<ListedDigest>(
+    `select g.id, to_char(g.local_day, 'YYYY-MM-DD') as local_day, g.event_count, g.status, g.created_at,
+            g.finished_at,
+            coalesce((select json_agg(a order by a.attempt) from (
+              select attempt, attempted_at, status_code, duration_ms, error, response_snippet
+              from digest_attempts a where a.tenant_id = g.tenant_id and a.digest_id = g.id) a), '[]'::json)
+              as attempt_log,
+            ${cursorTime('g.created_at')} as cursor_at
+     from digests g
+     where g.tenant_id = $1::text and g.endpoint_id = $2::uuid
+       and ($3::timestamptz is null or (g.created_at, g.id) < ($3::timestamptz, $4::text))
+     order by g.created_at desc, g.id desc
+     limit $5::int`,
+    [tenantId, endpointId, options.after?.createdAt ?? null, options.after?.id ?? null, options.limit],
   );
   return result.rows;
 }

@@ -260,6 +260,11 @@ describe('the API answers as its OpenAPI document says', () => {
       return body.data[0];
     }, 60_000);
     expect(delivered.attempts).toHaveLength(1);
+    // A URL endpoint has no digests: the list is empty, in the documented shape.
+    expect((await api.send('GET', '/v1/endpoints/{id}/digests', { params: id })).body).toEqual({
+      data: [],
+      next_cursor: null,
+    });
     const attempts = await api.send('GET', '/v1/deliveries/{id}/attempts', { params: { id: delivered.id } });
     expect(attempts.body).toEqual({ data: delivered.attempts, next_cursor: null });
     const retry = await api.send('POST', '/v1/deliveries/{id}/retry', { params: { id: delivered.id } });

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { planDigest, recordDigestAttempt } from '../../src/db/digests.js';
 import { crm, statement } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { confirmAddress, startSmtpServer } from '../support/smtp.js';
@@ -149,5 +150,68 @@ describe('mail modes', () => {
     expect(text).toContain('CHK-1: 2026-07-01 to 2026-07-31, deposits 3000.00, withdrawals 2750.00, NSF 0');
     expect(text).toContain(`Open the book in the console: https://bookbell.example.com/console/books/${bookUuid}`);
     expect(html).toMatch(/<td[^>]*>FAILED<\/td><td[^>]*>août.pdf<\/td><td[^>]*>Image unreadable: 画像が不鮮明<\/td>/);
+  });
+});
+
+describe('the digest log', () => {
+  it("lists a daily endpoint's digests newest first with every attempt, a page at a time", async () => {
+    const { system, api } = await setup();
+    const created = await api.call('POST', '/v1/endpoints', {
+      email: 'daily@lender.test',
+      events: ['BOOK_COMPLETE'],
+      mail_mode: 'daily',
+      digest_hour: 8,
+      digest_time_zone: 'Europe/Paris',
+    });
+    expect(created.status).toBe(201);
+    const endpoint = { tenant_id: system.tenantId, id: created.body.id, events: ['BOOK_COMPLETE' as const] };
+    const path = `/v1/endpoints/${created.body.id}/digests`;
+    expect((await api.call('GET', path)).body).toEqual({ data: [], next_cursor: null });
+
+    // Two days' digests, as the digest run records them (src/db/digests.ts), each with the books sealed before it.
+    const digestOf = async (day: string) => {
+      await api.seal(await api.createBook());
+      return eventually(async () => {
+        const planned = await planDigest(system.pool, endpoint, `dig_test_${day}`, day);
+        expect(planned).toBeDefined();
+        return planned as NonNullable<typeof planned>;
+      });
+    };
+    const first = await digestOf('2026-12-01');
+    await recordDigestAttempt(system.pool, system.tenantId, first.id, {
+      number: 1,
+      statusCode: 451,
+      durationMs: 12,
+      error: '451 try later',
+    });
+    await recordDigestAttempt(
+      system.pool,
+      system.tenantId,
+      first.id,
+      { number: 2, statusCode: 250, durationMs: 9, responseSnippet: '250 OK' },
+      'DELIVERED',
+    );
+    const second = await digestOf('2026-12-02');
+
+    const page = (await api.call('GET', `${path}?limit=1`)).body;
+    expect(page.data).toMatchObject([
+      { id: second.id, local_day: '2026-12-02', event_count: 1, status: 'PENDING', attempts: [], finished_at: null },
+    ]);
+    const rest = (await api.call('GET', `${path}?limit=1&cursor=${encodeURIComponent(page.next_cursor)}`)).body;
+    expect(rest).toMatchObject({
+      data: [
+        {
+          id: first.id,
+          local_day: '2026-12-01',
+          status: 'DELIVERED',
+          attempts: [
+            { attempt: 1, status_code: 451, error: '451 try later' },
+            { attempt: 2, status_code: 250, response_snippet: '250 OK' },
+          ],
+        },
+      ],
+      next_cursor: null,
+    });
+    expect((await api.call('GET', `/v1/endpoints/${crypto.randomUUID()}/digests`)).status).toBe(404);
   });
 });

@@ -6,6 +6,7 @@ import * as analytics from '../../src/contract/analytics.js';
 import * as bookView from '../../src/contract/book-view.js';
 import * as book from '../../src/contract/book.js';
 import * as deliveries from '../../src/contract/deliveries.js';
+import * as digests from '../../src/contract/digests.js';
 import * as eventFeed from '../../src/contract/event-feed.js';
 import * as eventPayload from '../../src/contract/event-payload.js';
 import * as health from '../../src/contract/health.js';
@@ -16,7 +17,7 @@ import * as endpoints from '../../src/contract/endpoints.js';
 
 /** Every named contract schema, by its component name (its `.meta({ id })`). */
 const SCHEMAS = new Map(
-  [analytics, bookView, book, deliveries, eventFeed, eventPayload, health, problem, stream, summary, endpoints]
+  [analytics, bookView, book, deliveries, digests, eventFeed, eventPayload, health, problem, stream, summary, endpoints]
     .flatMap((module) => Object.values(module))
     .filter((value): value is z.ZodType => value instanceof z.ZodType)
     .flatMap((schema) => {
