@@ -113,7 +113,9 @@ describe('book workflow under constant continue-as-new', () => {
       carried += next.carriedEffects?.length ?? 0;
       runId = continued.newExecutionRunId ?? undefined;
     }
-    expect(runs).toBeGreaterThan(3);
+    // At least two hand-overs: how many depends on how many signals each workflow task takes (fewer on a busy
+    // machine, where they batch up); what matters is that effects travelled in the inputs.
+    expect(runs).toBeGreaterThanOrEqual(3);
     expect(carried).toBeGreaterThan(0);
   });
 });
