@@ -32,7 +32,10 @@ export interface BenchInfra {
   temporalPid: () => number | undefined;
   /** The port of the embedded PostgreSQL whose CPU time is this run's alone (undefined on a shared server). */
   postgresPort: number | undefined;
+  /** With bookbell's codec: reads what the roles wrote (plain payloads pass through it). */
   client: Client;
+  /** Without it, for the floor: bare Temporal, whose worker has no codec either. */
+  floorClient: Client;
   pool: Pool;
   /** Environment for `npm run worker` / `npm run api` processes against this infrastructure. */
   roleEnv: (taskQueue: string, env?: Record<string, string>) => Record<string, string>;
@@ -101,6 +104,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
       temporalPid: () => pidByCommandLine(process.env.BENCH_TEMPORAL_PROCESS ?? dbFilename),
       postgresPort: options.databaseUrl || process.env.DATABASE_URL ? undefined : Number(new URL(postgres.url).port),
       client: new Client({ connection, dataConverter: testDataConverter() }),
+      floorClient: new Client({ connection }),
       pool,
       roleEnv: (taskQueue, env = {}) => ({
         TEMPORAL_ADDRESS: temporal.address,

@@ -131,7 +131,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
     await worker.waitFor(/"msg":"worker running"/);
     const handles = await Promise.all(
       Array.from({ length: BOOKS }, (_, book) =>
-        infra.client.workflow.start<typeof floorWorkflow>('floorWorkflow', {
+        infra.floorClient.workflow.start<typeof floorWorkflow>('floorWorkflow', {
           taskQueue,
           workflowId: `${taskQueue}-${book}`,
           args: [{ url: receiver.url, expected: EVENTS_PER_BOOK }],
