@@ -4,6 +4,7 @@ import type { Keyring } from '../crypto/keyring.js';
 import type { Logger } from '../logger.js';
 import { confirmationMail } from './confirmation-mail.js';
 import type { Mailer } from './mailer.js';
+import { everyInterval } from '../periodic.js';
 
 /** How long a sweep leaves a message alone: the API's own send (or a sweep's) may take up to the mail timeout. */
 export const confirmationLeaseMs = (timeoutMs: number): number => 2 * timeoutMs + 5_000;
@@ -70,22 +71,5 @@ export async function sweepConfirmations(deps: ConfirmationDeps): Promise<number
 
 /** Sweeps every `intervalMs` until stopped; a failed sweep is logged and tried again next time. */
 export function startConfirmationSweeper(deps: ConfirmationDeps, intervalMs: number): { stop: () => Promise<void> } {
-  let stopped = false;
-  let wake: () => void = () => {};
-  const loop = (async () => {
-    while (!stopped) {
-      await sweepConfirmations(deps).catch((err: unknown) => deps.logger.warn({ err }, 'confirmation sweep failed'));
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, intervalMs).unref();
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      wake();
-      await loop;
-    },
-  };
+  return everyInterval(() => sweepConfirmations(deps), intervalMs, deps.logger, 'confirmation sweep');
 }

@@ -5,6 +5,7 @@ import { withClient, type Pool, type PoolClient } from '../db/pool.js';
 import { endpointLabel } from '../delivery/email-content.js';
 import type { Logger } from '../logger.js';
 import { enqueueDeliveries } from './deliveries.js';
+import { everyInterval } from '../periodic.js';
 
 /** How long the caller has to hand reopened deliveries over itself before a sweep may do it. */
 const OWN_HAND_OVER_MS = 10_000;
@@ -95,22 +96,5 @@ export async function sweepOutbox(deps: HandOverDeps): Promise<number> {
 
 /** Sweeps the outbox every `intervalMs` until stopped; a failed sweep is logged and tried again next time. */
 export function startOutboxSweeper(deps: HandOverDeps, intervalMs: number): { stop: () => Promise<void> } {
-  let stopped = false;
-  let wake: () => void = () => {};
-  const loop = (async () => {
-    while (!stopped) {
-      await sweepOutbox(deps).catch((err: unknown) => deps.logger.warn({ err }, 'outbox sweep failed'));
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-        setTimeout(resolve, intervalMs).unref();
-      });
-    }
-  })();
-  return {
-    stop: async () => {
-      stopped = true;
-      wake();
-      await loop;
-    },
-  };
+  return everyInterval(() => sweepOutbox(deps), intervalMs, deps.logger, 'outbox sweep');
 }
