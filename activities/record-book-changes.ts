@@ -3,8 +3,8 @@ import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book
 import { asEventId } from '../src/contract/ids.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
-import { forgetUnheldDocuments, listDocuments, recordVerification } from '../src/db/documents.js';
-import { insertEvent } from '../src/db/events.js';
+import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../src/db/documents.js';
+import { insertEvents } from '../src/db/events.js';
 import { findResultDetails } from '../src/db/intake.js';
 import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
@@ -52,35 +52,48 @@ export function recordBookChanges(deps: FanOutDeps) {
         );
         const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
         const details = await findResultDetails(client, input.tenantId, resultIds);
-        for (const stated of input.events) {
-          const context: PayloadContext = { bookName };
-          // The reason and fields the API stored with the result (results sent before the intake log carry them).
+        // The reason and fields the API stored with each result (results sent before the intake log carry them).
+        const events = input.events.map((stated) => {
           const stored = stated.resultId ? details.get(stated.resultId) : undefined;
           if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
-          const event = stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
-          if (event.type === 'VERIFICATION_COMPLETE') {
-            const doc = await recordVerification(client, {
-              tenantId: input.tenantId,
-              bookUuid: input.bookUuid,
-              docUuid: event.docUuid as string,
-              status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
-              result: event.result as 'SUCCEEDED' | 'FAILED',
-              reason: event.reason,
-              fields: event.fields,
-              verifiedAt: event.occurredAt,
-            });
-            context.docName = doc.name;
-          } else if (event.type === 'BOOK_COMPLETE') {
-            await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
-            const docs = await listDocuments(client, input.tenantId, input.bookUuid);
-            context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
-          } else {
-            context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
-            if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
-          }
-          const payload = buildEventPayload(input.bookUuid, event, context);
-          if (await insertEvent(client, input.tenantId, input.bookUuid, payload)) inserted.push(event.type);
+          return stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
+        });
+        // One statement for the batch's results, then what the book's events read (a batch holds the book's events
+        // after its results: BOOK_COMPLETE lists the documents those results finished).
+        const verified = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
+        const names = await recordVerifications(
+          client,
+          input.tenantId,
+          input.bookUuid,
+          verified.map((event) => ({
+            docUuid: event.docUuid as string,
+            status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
+            result: event.result as 'SUCCEEDED' | 'FAILED',
+            reason: event.reason,
+            fields: event.fields,
+            verifiedAt: event.occurredAt,
+          })),
+        );
+        const context: PayloadContext = { bookName };
+        if (occurred('BOOK_COMPLETE')) {
+          await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
+          const docs = await listDocuments(client, input.tenantId, input.bookUuid);
+          context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
         }
+        if (occurred('ANALYTICS_COMPLETED')) {
+          context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
+          if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
+        }
+        const payloads = events.map((event) =>
+          buildEventPayload(input.bookUuid, event, {
+            ...context,
+            ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
+          }),
+        );
+        const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
+        inserted.push(
+          ...payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name),
+        );
         await client.query('commit');
         countEmittedEvents(inserted);
       } catch (err) {

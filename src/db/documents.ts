@@ -39,39 +39,51 @@ export async function upsertUploadedDocument(
   return result.rows[0] as { name: string };
 }
 
-/** Records a document's first verification result (the workflow decided it is the first). Idempotent. */
-export async function recordVerification(
+/** A document's first verification result, as the workflow decided it. */
+export interface VerifiedDocument {
+  docUuid: string;
+  status: DocumentStatus;
+  result: 'SUCCEEDED' | 'FAILED';
+  reason: string | undefined;
+  fields: StatementFields | undefined;
+  verifiedAt: string;
+}
+
+/**
+ * Records documents' first verification results (the workflow decided they are the first), in one statement.
+ * Idempotent. Returns each document's name as uploaded (null: its upload is not stored), by doc_uuid.
+ */
+export async function recordVerifications(
   client: PoolClient,
-  doc: {
-    tenantId: string;
-    bookUuid: string;
-    docUuid: string;
-    status: DocumentStatus;
-    result: 'SUCCEEDED' | 'FAILED';
-    reason: string | undefined;
-    fields: StatementFields | undefined;
-    verifiedAt: string;
-  },
-): Promise<{ name: string | null }> {
-  const result = await client.query<{ name: string | null }>(
+  tenantId: string,
+  bookUuid: string,
+  docs: VerifiedDocument[],
+): Promise<Map<string, string | null>> {
+  // One row per document: a statement cannot update a row twice, and a batch may hold a result again (a book
+  // records a result it decided but never saw recorded once more, under the same event id). The last one stands.
+  docs = [...new Map(docs.map((doc) => [doc.docUuid.toLowerCase(), doc])).values()];
+  if (docs.length === 0) return new Map();
+  const result = await client.query<{ doc_uuid: string; name: string | null }>(
     `insert into documents (tenant_id, book_uuid, doc_uuid, status, result, reason, fields, verified_at)
-     values ($1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::text, $7::jsonb, $8::timestamptz)
+     select $1::text, $2::uuid, d.doc_uuid, d.status, d.result, d.reason, d.fields, d.verified_at
+     from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
+       as d(doc_uuid, status, result, reason, fields, verified_at)
      on conflict (tenant_id, book_uuid, doc_uuid) do update
        set status = excluded.status, result = excluded.result, reason = excluded.reason,
            fields = excluded.fields, verified_at = excluded.verified_at
-     returning name`,
+     returning doc_uuid::text, name`,
     [
-      doc.tenantId,
-      doc.bookUuid,
-      doc.docUuid,
-      doc.status,
-      doc.result,
-      doc.reason ?? null,
-      doc.fields ? JSON.stringify(doc.fields) : null,
-      doc.verifiedAt,
+      tenantId,
+      bookUuid,
+      docs.map((doc) => doc.docUuid),
+      docs.map((doc) => doc.status),
+      docs.map((doc) => doc.result),
+      docs.map((doc) => doc.reason ?? null),
+      docs.map((doc) => (doc.fields ? JSON.stringify(doc.fields) : null)),
+      docs.map((doc) => doc.verifiedAt),
     ],
   );
-  return result.rows[0] as { name: string | null };
+  return new Map(result.rows.map((row) => [row.doc_uuid, row.name]));
 }
 
 /**

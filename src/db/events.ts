@@ -11,20 +11,28 @@ export interface EventRow {
   payload: EventPayload;
 }
 
-/** Stores an event once: a retried activity inserts nothing new. Returns whether this call inserted it. */
-export async function insertEvent(
+/**
+ * Stores events once, in their order, in one statement: a retried activity inserts nothing new. Returns the ids this
+ * call inserted.
+ */
+export async function insertEvents(
   client: PoolClient,
   tenantId: string,
   bookUuid: string,
-  payload: EventPayload,
-): Promise<boolean> {
-  const result = await client.query(
+  payloads: EventPayload[],
+): Promise<Set<string>> {
+  if (payloads.length === 0) return new Set();
+  const result = await client.query<{ event_id: string }>(
     `insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
-     values ($1::text, $2::text, $3::uuid, $4::text, $5::uuid, $6::timestamptz, $7::jsonb)
-     on conflict (tenant_id, event_id) do nothing`,
-    [tenantId, payload.event_id, bookUuid, payload.event_name, payload.doc_uuid ?? null, payload.occurred_at, payload],
+     select $1::text, e.payload->>'event_id', $2::uuid, e.payload->>'event_name', (e.payload->>'doc_uuid')::uuid,
+            (e.payload->>'occurred_at')::timestamptz, e.payload
+     from unnest($3::jsonb[]) with ordinality as e(payload, n)
+     order by e.n
+     on conflict (tenant_id, event_id) do nothing
+     returning event_id`,
+    [tenantId, bookUuid, payloads.map((payload) => JSON.stringify(payload))],
   );
-  return (result.rowCount ?? 0) > 0;
+  return new Set(result.rows.map((row) => row.event_id));
 }
 
 /** A page of a book's events in the order they were recorded; `afterSeq` is the last row's of the page before. */

@@ -52,6 +52,51 @@ export async function storeVerificationResult(
   stored: StoredResult,
   maxDocuments: number,
 ): Promise<StoredResultOutcome> {
+  return (await storeKnownDocumentResult(pool, stored)) ?? storeAdmittingResult(pool, stored, maxDocuments);
+}
+
+/**
+ * The common case, a result for a document the book holds: nothing to count, so the book's row is only share-locked.
+ * That still orders it against the next run's clearing of the hand-over mark (an update), while the results of a
+ * burst to one book no longer wait for each other's commits. Undefined: the book does not hold the document.
+ */
+async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promise<StoredResultOutcome | undefined> {
+  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean }>(
+    `with book as (
+       select coalesce(continuing_until > clock_timestamp(), false) as continuing
+       from books where tenant_id = $1::text and book_uuid = $2::uuid
+       for share
+     ),
+     known as (
+       select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid
+     ),
+     stored as (
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
+       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book where exists (select 1 from known)
+       on conflict (tenant_id, book_uuid, doc_uuid, result) do update
+         set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
+       returning id, repeats = 0 as inserted
+     )
+     select stored.id::text, stored.inserted, book.continuing from stored, book`,
+    [
+      stored.tenantId,
+      stored.bookUuid,
+      stored.docUuid,
+      stored.result,
+      stored.reason ?? null,
+      stored.fields ? JSON.stringify(stored.fields) : null,
+    ],
+  );
+  const row = rows[0];
+  return row?.id ? { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing } : undefined;
+}
+
+/** A result for a document the book does not hold adds the document, counted under the book's row lock. */
+async function storeAdmittingResult(
+  pool: Pool,
+  stored: StoredResult,
+  maxDocuments: number,
+): Promise<StoredResultOutcome> {
   // ON CONFLICT DO UPDATE also sees an identical insert committed after this statement's snapshot (waiting for it if
   // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0. A completed
   // book ignores results for documents it does not hold: no document is added for them.
