@@ -23,6 +23,8 @@ export interface ActivityDeps {
     retryPolicy: RetryPolicy;
     timeoutMs: number;
     rateWaitMs?: number | undefined;
+    /** DELIVERY_DIRECT: recordBookChanges makes the first attempts itself (src/delivery/deliver-directly.ts). */
+    direct?: boolean | undefined;
     disableAfterMs: number;
     sender: EndpointSender;
     mailer?: Mailer | undefined;

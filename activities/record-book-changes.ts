@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
 import { asEventId } from '../src/contract/ids.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
@@ -9,6 +10,7 @@ import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
+import { heartbeating } from './deliver-event.js';
 import { fanOut, type FanOutDeps } from './fan-out.js';
 
 export interface RecordBookChangesInput {
@@ -24,8 +26,9 @@ export interface RecordBookChangesInput {
 
 /**
  * Records what the book decided, in one transaction: each document's first verification result, each event with the
- * full body subscribers will receive, and the book's status and counts; then hands the events to their subscribers'
- * deliveries. Idempotent: a retry rewrites the same values and inserts no event or delivery twice.
+ * full body subscribers will receive, and the book's status and counts; then delivers the events to their
+ * subscribers (fan-out.ts: the first attempts at once where it may, the rest through the delivery workflows).
+ * Idempotent: a retry rewrites the same values and inserts no event or delivery twice.
  */
 export function recordBookChanges(deps: FanOutDeps) {
   const { pool } = deps;
@@ -85,8 +88,22 @@ export function recordBookChanges(deps: FanOutDeps) {
         throw err;
       }
     });
-    // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent).
+    // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent), handing what
+    // is not finished to the delivery workflows: the first try's attempts may still be running on a lost worker.
     const events = input.events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
-    await fanOut(deps, input.tenantId, input.bookUuid, events);
+    const context = activityContext();
+    const firstTry = (context?.info.attempt ?? 1) === 1;
+    const deliver = () =>
+      fanOut(deps, input.tenantId, input.bookUuid, events, { firstTry, cancel: context?.cancellationSignal });
+    await (context ? heartbeating(deliver) : deliver());
   };
+}
+
+/** The activity's context; none when a test calls the function directly (a first try, nothing to heartbeat). */
+function activityContext(): Context | undefined {
+  try {
+    return Context.current();
+  } catch {
+    return undefined;
+  }
 }

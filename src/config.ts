@@ -177,6 +177,12 @@ const ConfigSchema = z.object({
    * with room for DELIVERY_TIMEOUT.
    */
   DELIVERY_RATE_WAIT: duration('30s', { min: 0, max: 60_000 }),
+  /**
+   * `on`: the activity that records a book's events makes their first attempt at once, to each healthy endpoint with
+   * nothing of the book still open; only what fails or must wait goes to the endpoint's delivery workflow (see
+   * docs/architecture.md, "How deliveries run"). `off`: every delivery goes through that workflow.
+   */
+  DELIVERY_DIRECT: z.enum(['on', 'off']).default('on'),
   /** An endpoint failing without a break this long is disabled (and `endpoint.disabled` recorded). */
   DISABLE_AFTER: duration('5d', { min: 1000, max: 90 * DAY_MS }),
   /**

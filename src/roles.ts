@@ -62,6 +62,7 @@ export async function startWorkerRole(opts: {
       retryPolicy: retryPolicy(opts.config),
       timeoutMs: opts.config.DELIVERY_TIMEOUT,
       rateWaitMs: opts.config.DELIVERY_RATE_WAIT,
+      direct: opts.config.DELIVERY_DIRECT === 'on',
       disableAfterMs: opts.config.DISABLE_AFTER,
       allowedHosts: opts.config.ENDPOINT_ALLOWED_HOSTS,
       smtpUrl: opts.config.SMTP_URL,

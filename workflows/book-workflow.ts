@@ -49,8 +49,19 @@ const ACTIVITY_OPTIONS: ActivityOptions = {
   startToCloseTimeout: '20 seconds',
   retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
 };
-const { recordBookStatus, recordBookChanges, analyzeBook, findUnappliedIntake, markBookContinuing, recordSealRequest } =
+/**
+ * Recording also makes the events' first delivery attempts (activities/fan-out.ts): it heartbeats meanwhile, so a
+ * lost worker's batch is retried within seconds, and has room for attempts up to DELIVERY_TIMEOUT (90 s at most).
+ * Timeouts are no part of replay's checks (only an activity's type and id are), so older histories replay unchanged.
+ */
+const RECORD_OPTIONS: ActivityOptions = {
+  ...ACTIVITY_OPTIONS,
+  startToCloseTimeout: '3 minutes',
+  heartbeatTimeout: '10 seconds',
+};
+const { recordBookStatus, analyzeBook, findUnappliedIntake, markBookContinuing, recordSealRequest } =
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
+const { recordBookChanges } = proxyActivities<Activities>(RECORD_OPTIONS);
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -203,7 +214,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           // Only a field of the activity's input: replaying older histories is unaffected.
           ...(batch.sealed ? { sealed: batch.sealed } : {}),
         };
-        await recordBookChanges.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: batch.summary }, [changes]);
+        await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: batch.summary }, [changes]);
       }
       if (batch.runAnalytics) {
         const summary = `analytics over the ${state.counts.verified} verified documents`;

@@ -16,7 +16,16 @@ export interface EndpointDeliveriesState {
   endpointId: EndpointId;
   bookUuid: string;
   /** Event id → its type and where its delivery is, in arrival order. */
-  deliveries: Record<EventId, { type: EventType; phase: DeliveryPhase; again?: boolean }>;
+  deliveries: Record<EventId, { type: EventType; phase: DeliveryPhase; again?: boolean; retry?: HandedRetry }>;
+}
+
+/**
+ * A delivery whose first attempt was made at once by the activity that recorded its event (see
+ * src/delivery/deliver-directly.ts) and failed: its retries go on here, after `inMs`, counting `attemptsMade`.
+ */
+export interface HandedRetry {
+  inMs: number;
+  attemptsMade: number;
 }
 
 /** How an endpoint's deliveries of a book stand, for the DeliveryStatus search attribute. */
@@ -27,11 +36,11 @@ const RANK: Record<EventType, number> = { VERIFICATION_COMPLETE: 0, BOOK_COMPLET
 /** Adds events not seen before (a repeated fan-out changes nothing); `redeliver` reopens a finished or held one. */
 export function enqueue(
   state: EndpointDeliveriesState,
-  events: Array<{ eventId: EventId; type: EventType; redeliver?: boolean }>,
+  events: Array<{ eventId: EventId; type: EventType; redeliver?: boolean; retry?: HandedRetry }>,
 ): void {
-  for (const { eventId, type, redeliver } of events) {
+  for (const { eventId, type, redeliver, retry } of events) {
     const known = state.deliveries[eventId];
-    if (!known) state.deliveries[eventId] = { type, phase: 'queued' };
+    if (!known) state.deliveries[eventId] = { type, phase: 'queued', ...(retry ? { retry } : {}) };
     else if (redeliver && (known.phase === 'DELIVERED' || known.phase === 'FAILED' || known.phase === 'HELD')) {
       known.phase = 'queued';
     }

@@ -13,6 +13,7 @@ import {
   recheckHeld,
   type DeliveriesStatus,
   type EndpointDeliveriesState,
+  type HandedRetry,
 } from './delivery-order.js';
 
 // Bounds pending activities per endpoint and book far below Temporal's 2,000, even with the endpoint down for days.
@@ -36,6 +37,8 @@ export interface DeliveryRequest {
   eventId: EventId;
   type: EventType;
   redeliver?: boolean;
+  /** Its first attempt was made elsewhere and failed: retry after this (absent from older histories). */
+  retry?: HandedRetry;
 }
 
 /**
@@ -81,24 +84,31 @@ export class EndpointDeliveries {
 
   /**
    * Looks at everything: the deliveries that start now (marked running; none while `draining`, i.e. past the history
-   * limit, so the running ones can finish before a continue-as-new), and what the workflow does next.
+   * limit, so the running ones can finish before a continue-as-new) — `start` for a first attempt, `retry` for those
+   * whose first attempt was made elsewhere — and what the workflow does next.
    */
-  step(draining: boolean): { start: EventId[]; next: Next } {
+  step(draining: boolean): { start: EventId[]; retry: Array<HandedRetry & { eventId: EventId }>; next: Next } {
     this.#news = false;
-    const start = draining ? [] : nextToStart(this.state, MAX_IN_FLIGHT);
-    for (const eventId of start) {
+    const start: EventId[] = [];
+    const retry: Array<HandedRetry & { eventId: EventId }> = [];
+    for (const eventId of draining ? [] : nextToStart(this.state, MAX_IN_FLIGHT)) {
       const delivery = this.state.deliveries[eventId];
-      if (delivery) delivery.phase = 'running';
+      if (!delivery) continue;
+      delivery.phase = 'running';
+      if (delivery.retry) retry.push({ eventId, ...delivery.retry });
+      else start.push(eventId);
+      // Once: a redelivery later makes a first attempt of its own.
+      delete delivery.retry;
     }
     const open = hasOpen(this.state);
     const running = hasRunning(this.state);
-    if (!open && isFinished(this.state)) return { start, next: { kind: 'close' } };
-    if (!running && draining) return { start, next: { kind: 'continue-as-new', carried: compact(this.state) } };
+    if (!open && isFinished(this.state)) return { start, retry, next: { kind: 'close' } };
+    if (!running && draining) return { start, retry, next: { kind: 'continue-as-new', carried: compact(this.state) } };
     // Stays open while deliveries are held: a later event of the book must still wait for them.
-    if (!running && hasHeld(this.state)) return { start, next: { kind: 'wait-held' } };
+    if (!running && hasHeld(this.state)) return { start, retry, next: { kind: 'wait-held' } };
     // Idle: an endpoint not subscribed to ANALYTICS_COMPLETED never hears the book's end. A later event starts a new
     // run; everything before it is already finished.
-    return { start, next: { kind: open ? 'wait' : 'wait-idle' } };
+    return { start, retry, next: { kind: open ? 'wait' : 'wait-idle' } };
   }
 
   /** HELD_RECHECK passed without news: the held deliveries look at their rows again (see `recheckHeld`). */

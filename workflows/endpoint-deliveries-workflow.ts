@@ -101,8 +101,12 @@ export async function endpointDeliveriesWorkflow(input: EndpointDeliveriesInput)
   for (;;) {
     publish();
     const draining = workflowInfo().historyLength >= (input.historyLimit ?? DEFAULT_HISTORY_LIMIT);
-    const { start, next } = deliveries.step(draining);
+    const { start, retry, next } = deliveries.step(draining);
     if (start.length > 0) void deliverBatch(start);
+    // First attempts made by the recording activity (deliver-directly.ts) that must be retried: on the schedule.
+    for (const { eventId, inMs, attemptsMade } of retry) {
+      void (inMs > 0 ? sleep(inMs) : Promise.resolve()).then(() => deliverOne(eventId, attemptsMade));
+    }
     switch (next.kind) {
       case 'close':
         return;

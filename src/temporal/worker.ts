@@ -53,6 +53,8 @@ export interface BookWorkerOptions {
     timeoutMs: number;
     /** DELIVERY_RATE_WAIT: how long a delivery waits in its activity for its endpoint's rate limit. */
     rateWaitMs?: number | undefined;
+    /** DELIVERY_DIRECT: first attempts made by the activity that records the events (deliver-directly.ts). */
+    direct?: boolean | undefined;
     disableAfterMs: number;
     allowedHosts: string[];
     smtpUrl?: string | undefined;
@@ -119,6 +121,7 @@ export async function createBookWorker(
           retryPolicy: options.delivery.retryPolicy,
           timeoutMs: options.delivery.timeoutMs,
           rateWaitMs: options.delivery.rateWaitMs,
+          direct: options.delivery.direct,
           disableAfterMs: options.delivery.disableAfterMs,
           sender,
           mailer,

@@ -14,7 +14,8 @@ let receiver: Awaited<ReturnType<typeof startReceiver>>;
 
 beforeAll(async () => {
   system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
-  receiver = await startReceiver();
+  // The first delivery fails, so its retry goes through the endpoint's delivery workflow.
+  receiver = await startReceiver((_request, index) => ({ status: index === 0 ? 503 : 200 }));
 });
 afterAll(async () => {
   await system?.stop();
@@ -64,7 +65,7 @@ describe('request ids', () => {
         })
       ).status,
     ).toBe(202);
-    await eventually(() => expect(receiver.requests).toHaveLength(1));
+    await eventually(() => expect(receiver.requests).toHaveLength(2));
 
     const bookEvents = await history(bookWorkflowId(system.tenantId, bookUuid));
     const started = bookEvents.find((e) => e.workflowExecutionStartedEventAttributes);
@@ -74,8 +75,12 @@ describe('request ids', () => {
       ['documentsUploaded', 'req-upload-1'],
       ['verificationFinished', 'req-verify-1'],
     ]);
-    // The (local) activity that recorded VERIFICATION_COMPLETE ran for the verification request: it signalled the
-    // endpoint's delivery workflow under that id. A local activity's header is not in the history; its effect is.
+    // The activity that recorded VERIFICATION_COMPLETE (and made its first attempt) ran for the verification request,
+    // and handed the retry to the endpoint's delivery workflow under that id.
+    const recorded = bookEvents.filter(
+      (e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'recordBookChanges',
+    );
+    expect(recorded.map(requestIdOf)).toContain('req-verify-1');
     const deliveryRuns = await eventually(async () => {
       const runs = [];
       for await (const run of system.client.workflow.list({ query: `WorkflowType = 'endpointDeliveriesWorkflow'` })) {

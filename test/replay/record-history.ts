@@ -4,7 +4,7 @@
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
 // seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
 // first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
-// book), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
+// book), retried-delivery (that workflow taking the retries of first attempts the recording activity made), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
 // retention (the retention workflow pruning one finished book aged past its retention), digests (the hourly digest
 // run). Never edit recorded files.
 import { spawnSync } from 'node:child_process';
@@ -71,7 +71,48 @@ async function endpoint(pool: Pool, active: boolean) {
   return { endpointId, close: () => receiver.close() };
 }
 
-const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; run: Scenario }> = {
+/** A receiver answering 500 to the first request of each event and 200 to every repeat, and an endpoint for it. */
+async function flakyEndpoint(pool: Pool) {
+  const seen = new Set<string>();
+  const receiver = createServer((req, res) => {
+    const id = String(req.headers['webhook-id']);
+    res.statusCode = seen.has(id) ? 200 : 500;
+    seen.add(id);
+    res.end();
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  const endpointId = randomUUID();
+  await pool.query(
+    `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret, active)
+     values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3, true)`,
+    [endpointId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  );
+  return { endpointId, close: () => receiver.close() };
+}
+
+const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; direct?: boolean; run: Scenario }> = {
+  'retried-delivery': {
+    // First attempts made by the recording activity (DELIVERY_DIRECT): each fails once, so its retries are handed
+    // to the endpoint's delivery workflow with their delay and attempt count, and later events wait behind them.
+    direct: true,
+    run: async (handle, { pool, bookUuid }) => {
+      const { endpointId, close } = await flakyEndpoint(pool);
+      const docUuid = randomUUID();
+      await handle.signal(uploadsSignal, { docUuids: [docUuid] });
+      await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
+      await handle.signal(sealSignal);
+      await handle.result();
+      const endpointWorkflow = endpointDeliveriesWorkflowId('acme', endpointId, bookUuid);
+      const delivered = async () =>
+        (await pool.query(`select 1 from deliveries where endpoint_id = $1 and status = 'DELIVERED'`, [endpointId]))
+          .rowCount ?? 0;
+      for (let i = 0; i < 300 && (await delivered()) < 3; i++) await new Promise((resolve) => setTimeout(resolve, 100));
+      await handle.client.getHandle(endpointWorkflow).result();
+      close();
+      return endpointWorkflow;
+    },
+  },
   'held-delivery': {
     // A paused endpoint: VERIFICATION_COMPLETE is held, BOOK_COMPLETE and ANALYTICS_COMPLETED wait behind it; the
     // resume releases all three (through the outbox hand-over), delivered in order.
@@ -229,6 +270,7 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       allowedHosts: ['127.0.0.1'],
       mailFrom: 'bookbell@test',
       secrets: testKeyring(),
+      direct: scenario.direct ?? false,
     },
   });
   const connection = await Connection.connect({ address: temporal.address });

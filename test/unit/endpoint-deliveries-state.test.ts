@@ -31,9 +31,9 @@ describe('EndpointDeliveries.step', () => {
     expect(deliveries.step(false).start).toEqual([BC]);
     deliveries.finished(BC, 'DELIVERED');
     deliveries.receive([{ eventId: AC, type: 'ANALYTICS_COMPLETED' }]);
-    expect(deliveries.step(false)).toEqual({ start: [AC], next: { kind: 'wait' } });
+    expect(deliveries.step(false)).toEqual({ start: [AC], retry: [], next: { kind: 'wait' } });
     deliveries.finished(AC, 'FAILED');
-    expect(deliveries.step(false)).toEqual({ start: [], next: { kind: 'close' } });
+    expect(deliveries.step(false)).toEqual({ start: [], retry: [], next: { kind: 'close' } });
   });
 
   it('waits idle (and may close) when nothing is open but the book has not ended', () => {
@@ -41,7 +41,7 @@ describe('EndpointDeliveries.step', () => {
     deliveries.receive([{ eventId: BC, type: 'BOOK_COMPLETE' }]);
     deliveries.step(false);
     deliveries.finished(BC, 'DELIVERED');
-    expect(deliveries.step(false)).toEqual({ start: [], next: { kind: 'wait-idle' } });
+    expect(deliveries.step(false)).toEqual({ start: [], retry: [], next: { kind: 'wait-idle' } });
   });
 
   it('past the history limit starts nothing, lets running ones finish, then carries what is open', () => {
@@ -49,7 +49,7 @@ describe('EndpointDeliveries.step', () => {
     deliveries.receive(verifications(3));
     deliveries.step(false); // all three running
     deliveries.receive([{ eventId: BC, type: 'BOOK_COMPLETE' }]);
-    expect(deliveries.step(true)).toEqual({ start: [], next: { kind: 'wait' } });
+    expect(deliveries.step(true)).toEqual({ start: [], retry: [], next: { kind: 'wait' } });
     deliveries.finished(vc(1), 'DELIVERED');
     deliveries.finished(vc(2), 'DELIVERED');
     expect(deliveries.step(true).next).toEqual({ kind: 'wait' });
@@ -72,7 +72,7 @@ describe('EndpointDeliveries.step', () => {
     deliveries.receive([...verifications(1), { eventId: BC, type: 'BOOK_COMPLETE' }]);
     expect(deliveries.step(false).start).toEqual([vc(1)]);
     deliveries.finished(vc(1), 'HELD');
-    expect(deliveries.step(false)).toEqual({ start: [], next: { kind: 'wait-held' } });
+    expect(deliveries.step(false)).toEqual({ start: [], retry: [], next: { kind: 'wait-held' } });
     expect(deliveries.searchAttributes().status).toBe('HELD');
     deliveries.recheckHeld();
     expect(deliveries.step(false).start).toEqual([vc(1)]);
@@ -82,6 +82,35 @@ describe('EndpointDeliveries.step', () => {
     expect(deliveries.step(false).start).toEqual([vc(1)]);
     deliveries.finished(vc(1), 'DELIVERED');
     expect(deliveries.step(false).start).toEqual([BC]);
+  });
+});
+
+describe('EndpointDeliveries with retries handed over (first attempts made by the recording activity)', () => {
+  it('retries them on their delay and counts their attempt; the book’s event still waits for them', () => {
+    const deliveries = fresh();
+    deliveries.receive([
+      { eventId: vc(1), type: 'VERIFICATION_COMPLETE', retry: { inMs: 5000, attemptsMade: 1 } },
+      { eventId: BC, type: 'BOOK_COMPLETE' },
+    ]);
+    expect(deliveries.step(false)).toEqual({
+      start: [],
+      retry: [{ eventId: vc(1), inMs: 5000, attemptsMade: 1 }],
+      next: { kind: 'wait' },
+    });
+    deliveries.finished(vc(1), 'DELIVERED');
+    expect(deliveries.step(false)).toEqual({ start: [BC], retry: [], next: { kind: 'wait' } });
+  });
+
+  it('a repeated hand-over changes nothing, and a redelivery makes a first attempt of its own', () => {
+    const deliveries = fresh();
+    const handed = { eventId: vc(1), type: 'VERIFICATION_COMPLETE' as const, retry: { inMs: 0, attemptsMade: 1 } };
+    deliveries.receive([handed]);
+    expect(deliveries.step(false).retry).toHaveLength(1);
+    deliveries.receive([handed]);
+    expect(deliveries.step(false)).toMatchObject({ start: [], retry: [] });
+    deliveries.finished(vc(1), 'FAILED');
+    deliveries.receive([{ eventId: vc(1), type: 'VERIFICATION_COMPLETE', redeliver: true }]);
+    expect(deliveries.step(false)).toMatchObject({ start: [vc(1)], retry: [] });
   });
 });
 

@@ -1,0 +1,114 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
+import { crm } from '../support/books.js';
+import { eventually } from '../support/http.js';
+import { startReceiver, type Reply, type ReceivedRequest } from '../support/receiver.js';
+import { startTestSystem, type TestSystem } from '../support/system.js';
+
+// First attempts are made by the activity that records the events (DELIVERY_DIRECT=on, the default); what fails is
+// retried by the endpoint's delivery workflow. Short retries; receivers on loopback are allowed.
+const ENV = {
+  DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms,300ms,300ms',
+  DELIVERY_WINDOW: '60s',
+  ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
+};
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function setup(reply?: (request: ReceivedRequest, index: number) => Reply) {
+  const system = await startTestSystem(ENV);
+  cleanups.push(system.stop);
+  const api = crm(system);
+  const inbox = await startReceiver(reply);
+  cleanups.push(inbox.close);
+  const registered = await api.call('POST', '/v1/endpoints', {
+    url: inbox.url,
+    events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+  });
+  expect(registered.status).toBe(201);
+  const endpointId = registered.body.id as string;
+  const deliveries = async () =>
+    (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries?limit=100`)).body.data as Array<{
+      event_id: string;
+      event_type: string;
+      status: string;
+      attempts: Array<{ attempt: number; status_code: number | null }>;
+    }>;
+  return { system, api, inbox, endpointId, deliveries };
+}
+
+const names = (requests: ReceivedRequest[]) => requests.map((request) => request.json.event_name as string);
+
+/** Whether the endpoint's delivery workflow for the book ever ran (operators would find it in the Temporal UI). */
+async function deliveryWorkflowRan(system: TestSystem, endpointId: string, bookUuid: string): Promise<boolean> {
+  const id = endpointDeliveriesWorkflowId(system.tenantId, endpointId, bookUuid);
+  return system.client.workflow
+    .getHandle(id)
+    .describe()
+    .then(
+      () => true,
+      () => false,
+    );
+}
+
+describe('deliveries to a healthy endpoint', () => {
+  it('arrive once each, in causal order, attempted by the recording itself with no delivery workflow', async () => {
+    const { system, api, inbox, endpointId, deliveries } = await setup();
+    const bookUuid = await api.createBook({ name: 'Straight through' });
+    const docs = [await api.upload(bookUuid), await api.upload(bookUuid), await api.upload(bookUuid)];
+    for (const docUuid of docs) await api.verify(bookUuid, docUuid, 'SUCCEEDED');
+    await api.seal(bookUuid);
+    await eventually(() => expect(inbox.requests).toHaveLength(5));
+    const order = names(inbox.requests);
+    expect(order.slice(0, 3)).toEqual(Array(3).fill('VERIFICATION_COMPLETE'));
+    expect(order.slice(3)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    const listed = await deliveries();
+    expect(listed).toHaveLength(5);
+    for (const delivery of listed) {
+      expect(delivery).toMatchObject({ status: 'DELIVERED', attempts: [{ attempt: 1, status_code: 200 }] });
+    }
+    expect(await deliveryWorkflowRan(system, endpointId, bookUuid)).toBe(false);
+  });
+});
+
+describe('a first attempt that fails', () => {
+  it('is retried by the delivery workflow with the same webhook-id, and the book’s events wait for it', async () => {
+    // The first request for the first document's result fails; everything else is answered 200.
+    let failed: string | undefined;
+    const { system, api, inbox, endpointId, deliveries } = await setup((request) => {
+      if (failed === undefined && request.json.event_name === 'VERIFICATION_COMPLETE') {
+        failed = request.json.event_id as string;
+        return { status: 503 };
+      }
+      return { status: 200 };
+    });
+    const bookUuid = await api.createBook({ name: 'One hiccup' });
+    const first = await api.upload(bookUuid);
+    await api.verify(bookUuid, first, 'SUCCEEDED');
+    await eventually(() => expect(failed).toBeDefined());
+    const second = await api.upload(bookUuid);
+    await api.verify(bookUuid, second, 'FAILED');
+    await api.seal(bookUuid);
+    await eventually(async () => {
+      const listed = await deliveries();
+      expect(listed).toHaveLength(4);
+      expect(listed.every((delivery) => delivery.status === 'DELIVERED')).toBe(true);
+    });
+    const repeated = inbox.requests.filter((request) => request.headers['webhook-id'] === failed);
+    expect(repeated).toHaveLength(2);
+    const retried = (await deliveries()).find((delivery) => delivery.event_id === failed);
+    expect(retried?.attempts).toMatchObject([
+      { attempt: 1, status_code: 503 },
+      { attempt: 2, status_code: 200 },
+    ]);
+    // BOOK_COMPLETE went out only after the retried result was delivered.
+    const arrivals = inbox.requests.map((request) => request.headers['webhook-id']);
+    const bookComplete = inbox.requests.findIndex((request) => request.json.event_name === 'BOOK_COMPLETE');
+    expect(bookComplete).toBeGreaterThan(arrivals.lastIndexOf(failed));
+    expect(names(inbox.requests.slice(bookComplete))).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    expect(inbox.requests).toHaveLength(5);
+    expect(await deliveryWorkflowRan(system, endpointId, bookUuid)).toBe(true);
+  });
+});
