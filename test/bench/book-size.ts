@@ -6,7 +6,9 @@
 // document VERIFICATION_COMPLETE, its event) with BOOK_COMPLETE and ANALYTICS_COMPLETED, and its workflow histories
 // must hold no WorkflowTaskFailed / WorkflowTaskTimedOut; otherwise the run fails naming what is missing.
 // Then it reads each finished book a page at a time (the view, the first and last page of its documents, its events)
-// and prints each read's median as a ratio to a 10-document book's (test/bench/page-reads.ts; flat ≈ 1.0).
+// and prints each read's median as a ratio to a 10-document book's (test/bench/page-reads.ts; flat ≈ 1.0); and last,
+// while the throughput part's burst runs, the largest book's pages against the 10-document book's, p99 against p99
+// (test/bench/page-reads-under-burst.ts).
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { Acknowledged } from './acknowledged.js';
@@ -15,6 +17,11 @@ import { benchNumber, expectStatus, fillBook, printTable, QUICK, startBenchSyste
 import { memoryOf, sampleMemory } from './processes.js';
 import { compareRecorded, describeMissing, summarizeRecorded, waitUntilRecorded } from './recorded.js';
 import { finishedBook, measurePageReads, printPageReads, type PageReads } from './page-reads.js';
+import {
+  measurePageReadsUnderBurst,
+  printPageReadsUnderBurst,
+  type PageReadsUnderBurst,
+} from './page-reads-under-burst.js';
 import { bookWorkflows, checkTaskFailures, taskFailureVerdict, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
 
@@ -28,9 +35,12 @@ const DEADLINE_MS = 60_000;
 /** The book whose page reads the others' are compared with. */
 const PAGE_READ_BASELINE = 10;
 const DEADLINE_PER_DOC_MS = 50;
+/** The burst under which pages are read: 10 min, as the throughput part's phases. */
+const UNDER_BURST_DEADLINE_MS = 10 * 60_000;
 
 async function main() {
-  const { call, client, stop, worker, temporalPid, pool, tenantId } = await startBenchSystem();
+  const system = await startBenchSystem();
+  const { call, client, stop, worker, temporalPid, pool, tenantId } = system;
   const rows: Array<{
     size: number;
     bookUuid: string;
@@ -40,6 +50,7 @@ async function main() {
     runs: number[];
   }> = [];
   const pageReads: PageReads[] = [];
+  let underBurst: PageReadsUnderBurst | undefined;
   const checked: Array<{ stage: string; failures: TaskFailures }> = [];
   const serverMemory = sampleMemory(temporalPid, 1000);
   let workerPeakMiB = 0;
@@ -94,6 +105,18 @@ async function main() {
     const small = await finishedBook(call, client, tenantId, PAGE_READ_BASELINE);
     pageReads.push(await measurePageReads(call, small, PAGE_READ_BASELINE));
     for (const row of rows) pageReads.push(await measurePageReads(call, row.bookUuid, row.size));
+    const largest = rows.reduce((a, b) => (b.size > a.size ? b : a));
+    const stage = `page reads under the burst`;
+    underBurst = await timedStage(stage, stageDeadlineMs(UNDER_BURST_DEADLINE_MS), (deadline) =>
+      measurePageReadsUnderBurst(
+        system,
+        { bookUuid: largest.bookUuid, size: largest.size },
+        { bookUuid: small, size: PAGE_READ_BASELINE },
+        stage,
+        deadline,
+      ),
+    );
+    checked.push({ stage, failures: underBurst.taskFailures });
   } finally {
     await stop();
   }
@@ -118,6 +141,7 @@ async function main() {
     `worker RSS peak ${workerPeakMiB.toFixed(0)} MiB; Temporal dev server RSS peak ${serverPeakMiB.toFixed(0)} MiB`,
   );
   printPageReads(pageReads);
+  if (underBurst) printPageReadsUnderBurst(underBurst);
   taskFailureVerdict(checked);
 }
 

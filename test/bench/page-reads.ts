@@ -11,7 +11,7 @@ import { expectStatus, fillBook, percentile, printTable, type Call } from './har
 
 const READS = 20;
 /** The baseline book's size: every page compared holds as many items in the big book as in the small one. */
-const PAGE = 10;
+export const PAGE = 10;
 
 export interface PageReads {
   size: number;
@@ -33,7 +33,7 @@ async function medianMs(call: Call, path: string): Promise<number> {
 }
 
 /** The path of a list's last page, found by walking it. */
-async function lastPage(call: Call, path: string): Promise<string> {
+export async function lastPage(call: Call, path: string): Promise<string> {
   let current = `${path}?limit=${PAGE}`;
   for (;;) {
     const page = await expectStatus(call('GET', current), 200);

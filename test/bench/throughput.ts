@@ -1,51 +1,47 @@
-// `npm run bench`, first part: bookbell against the floor, measured in the same run on the same dev server.
+// `npm run bench`, first part: bookbell against the floor and against plain signed POSTs, measured in the same run on
+// the same dev server, then bookbell's latency when idle.
 //   floor    — a bare workflow per book; each signal becomes one activity doing one HTTP POST to the receiver.
 //   bookbell — books created, documents uploaded (before the burst), then a burst of verification results and seals
 //              over HTTP; every event recorded in PostgreSQL and delivered, signed, in causal order, to a receiver
 //              that checks each signature.
-// Both get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients), the same server flags and the same
-// worker options (WORKER_TUNING), each worker in a process of its own. Latency runs from the answer to the request
-// that caused the event (the signal's return; the API's 202) to the event's arrival at the receiver. Each phase has a
-// deadline (TIMEOUT_MS) and checks what it waited for: every acknowledged signal / 202 arrived at the receiver, was
-// recorded in PostgreSQL and DELIVERED (bookbell), and no history holds a WorkflowTaskFailed / WorkflowTaskTimedOut.
+//   plain    — the same burst's events built, signed and POSTed by bookbell's own code in a process of its own, to the
+//              same receiver: no Temporal, no database (test/bench/plain-posts.ts).
+//   idle     — one result at a time to one book, nothing else running: 202 → arrival (test/bench/idle-latency.ts).
+// The floor and bookbell get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients; test/bench/burst.ts),
+// the same server flags and the same worker options (WORKER_TUNING), each worker in a process of its own. Latency runs
+// from the answer to the request that caused the event (the signal's return; the API's 202) to the event's arrival at
+// the receiver. Each phase has a deadline (TIMEOUT_MS) and checks what it waited for: every acknowledged signal / 202
+// arrived at the receiver, was recorded in PostgreSQL and DELIVERED (bookbell), and no history holds a
+// WorkflowTaskFailed / WorkflowTaskTimedOut. The run ends with issue "Performance"'s figures beside their targets.
 import { randomUUID } from 'node:crypto';
-import { createApiKey } from '../../src/db/api-keys.js';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { inParallel } from '../support/books.js';
-import { request } from '../support/http.js';
 import { Acknowledged, eventKey } from './acknowledged.js';
+import { startBookbellRoles } from './bookbell-roles.js';
+import {
+  BURST_BOOKS as BOOKS,
+  BURST_CONCURRENCY as CONCURRENCY,
+  burstKey,
+  DOCS_PER_BOOK,
+  EVENTS_PER_BOOK,
+  sendBurst,
+  uploadBurstBooks,
+} from './burst.js';
 import { stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
 import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
-import {
-  benchNumber,
-  expectStatus,
-  percentile,
-  printTable,
-  QUICK,
-  startBenchInfra,
-  type BenchInfra,
-  type Call,
-} from './harness.js';
-import {
-  cpuSecondsOf,
-  postgresCpuSeconds,
-  sampleMemory,
-  spawnRole,
-  startApiProcess,
-  startWorkerProcess,
-} from './processes.js';
+import { benchNumber, percentile, printTable, QUICK, startBenchInfra, type BenchInfra } from './harness.js';
+import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
+import { plainPostsPhase, type PlainPosts } from './plain-posts.js';
+import { cpuSecondsOf, postgresCpuSeconds, sampleMemory, spawnRole } from './processes.js';
 import { BenchReceiver, type Arrival } from './receiver.js';
 import { waitUntilRecorded } from './recorded.js';
 import { printStages } from './stages.js';
+import { printTargets, type Target } from './targets.js';
 import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
 
-const BOOKS = benchNumber('BENCH_BOOKS', 50, 5);
-const EVENTS_PER_BOOK = 20; // 18 VERIFICATION_COMPLETE, BOOK_COMPLETE, ANALYTICS_COMPLETED
-const DOCS_PER_BOOK = EVENTS_PER_BOOK - 2;
-const CONCURRENCY = benchNumber('BENCH_CONCURRENCY', 32, 8);
 const ROUNDS = benchNumber('BENCH_ROUNDS', 1, 1);
-/** Each phase's deadline (floor, bookbell; every round): 10 min, from its start to its last event (BENCH_DEADLINE_SECONDS). */
+/** Each phase's deadline (every round): 10 min, from its start to its last event (BENCH_DEADLINE_SECONDS). */
 const TIMEOUT_MS = stageDeadlineMs(10 * 60_000);
 
 interface PhaseResult {
@@ -191,47 +187,14 @@ async function bookbellPhase(
   deadline: Deadline,
 ): Promise<PhaseResult & { uploadSeconds: number }> {
   const stage = `round ${round}: bookbell`;
-  const receiver = new BenchReceiver();
-  await receiver.listen();
-  const tenantId = `bench-${round}-${randomUUID().slice(0, 8)}`;
-  const taskQueue = `bookbell-${tenantId}`;
-  const env = infra.roleEnv(taskQueue);
+  const roles = await startBookbellRoles(infra, `bench-${round}`);
+  const { tenantId, taskQueue, worker, api, call, receiver } = roles;
   const acknowledged = new Acknowledged(tenantId);
-  const [worker, api] = await Promise.all([startWorkerProcess(env), startApiProcess(env)]);
   try {
-    const { key } = await createApiKey(infra.pool, tenantId, 'bench');
-    const call: Call = (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` });
-    const endpoint = await expectStatus(
-      call('POST', '/v1/endpoints', {
-        url: receiver.url,
-        events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-      }),
-      201,
-    );
-    receiver.secret = endpoint.secret as string;
-
-    // Before the burst: the books and their documents, as a CRM uploads them during the day.
     const uploadStarted = performance.now();
-    const books = await Promise.all(
-      Array.from({ length: BOOKS }, async (_, n) => {
-        const book = await expectStatus(call('POST', '/v1/books', { name: `Burst ${n}` }), 201);
-        acknowledged.book(book.book_uuid as string);
-        return { bookUuid: book.book_uuid as string, docs: Array.from({ length: DOCS_PER_BOOK }, () => randomUUID()) };
-      }),
-    );
-    const uploads = books.flatMap(({ bookUuid, docs }) => docs.map((docUuid) => ({ bookUuid, docUuid })));
-    await inParallel(uploads, CONCURRENCY, async ({ bookUuid, docUuid }) => {
-      await expectStatus(call('POST', `/v1/books/${bookUuid}/documents`, { doc_uuid: docUuid, name: 'stmt.pdf' }), 202);
-      acknowledged.upload(bookUuid, docUuid);
-    });
+    const books = await uploadBurstBooks(call, acknowledged);
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
 
-    // The burst: every document's verification result, then each book's seal.
-    const requests = books.flatMap(({ bookUuid, docs }) => [
-      ...docs.map((docUuid) => ({ bookUuid, docUuid })),
-      { bookUuid, docUuid: undefined },
-    ]);
-    const sentAt = new Map<string, number>();
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
     const apiMemory = sampleMemory(() => api.pid);
@@ -241,21 +204,7 @@ async function bookbellPhase(
       api: api.pid,
       postgresPort: infra.postgresPort,
     });
-    const startedAt = performance.now();
-    await inParallel(requests, CONCURRENCY, async ({ bookUuid, docUuid }) => {
-      if (docUuid) {
-        const path = `/v1/books/${bookUuid}/documents/${docUuid}/verification`;
-        await expectStatus(call('POST', path, { result: 'SUCCEEDED' }), 202);
-        sentAt.set(docUuid, performance.now());
-        acknowledged.result(bookUuid, docUuid, 'SUCCEEDED');
-      } else {
-        await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
-        acknowledged.seal(bookUuid);
-        sentAt.set(`BOOK_COMPLETE ${bookUuid}`, performance.now());
-        sentAt.set(`ANALYTICS_COMPLETED ${bookUuid}`, performance.now());
-      }
-    });
-    const sendSeconds = (performance.now() - startedAt) / 1000;
+    const { startedAt, sendSeconds, answeredAt } = await sendBurst(call, books, acknowledged);
     const expected = BOOKS * EVENTS_PER_BOOK;
     // Every event the 202s promise must arrive (each once at least), be recorded in PostgreSQL and DELIVERED.
     const expectedEvents = acknowledged.expectedEvents();
@@ -263,17 +212,12 @@ async function bookbellPhase(
     const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
-    const result = summarize(
-      receiver,
-      (a) => (a.eventName === 'VERIFICATION_COMPLETE' ? (a.docUuid ?? '') : `${a.eventName} ${a.bookUuid}`),
-      sentAt,
-      startedAt,
-    );
+    const result = summarize(receiver, burstKey, answeredAt, startedAt);
     if (receiver.forged > 0) throw new Error(`${receiver.forged} deliveries failed the signature check`);
     await waitUntilRecorded(infra.pool, acknowledged, {
       stage,
       timeoutMs: Math.min(deadline.left(), 30_000),
-      endpointIds: [endpoint.id as string],
+      endpointIds: [roles.endpointId],
     });
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
     await new Promise((resolve) => setTimeout(resolve, 1000));
@@ -294,9 +238,7 @@ async function bookbellPhase(
       cpu: cpuUsed,
     };
   } finally {
-    await api.stop();
-    await worker.stop();
-    await receiver.close();
+    await roles.stop();
   }
 }
 
@@ -332,17 +274,28 @@ function answerTimes(log: string[]): { p50: number; p99: number } {
 
 const median = (values: number[]) => percentile(values, 50);
 const fixed = (value: number, digits = 0) => value.toFixed(digits);
+const ms = { direction: 'at most', unit: ' ms', digits: 0 } as const;
 
 async function main() {
   const infra = await startBenchInfra();
   const floors: PhaseResult[] = [];
   const bookbells: Array<PhaseResult & { uploadSeconds: number }> = [];
+  const plains: PlainPosts[] = [];
+  const idles: IdleLatency[] = [];
   try {
     for (let round = 1; round <= ROUNDS; round++) {
       floors.push(await runFloor(infra, round));
       console.log(`round ${round}: floor ${fixed(floors.at(-1)!.perSecond)} events/s`);
       bookbells.push(await runBookbell(infra, round));
       console.log(`round ${round}: bookbell ${fixed(bookbells.at(-1)!.perSecond)} events/s`);
+      const plainStage = `round ${round}: plain signed POSTs`;
+      plains.push(await timedStage(plainStage, TIMEOUT_MS, (deadline) => plainPostsPhase(plainStage, deadline)));
+      console.log(`round ${round}: plain signed POSTs ${fixed(plains.at(-1)!.perSecond)} events/s`);
+      const idleStage = `round ${round}: idle latency`;
+      idles.push(await timedStage(idleStage, TIMEOUT_MS, (deadline) => idleLatencyPhase(infra, idleStage, deadline)));
+      console.log(
+        `round ${round}: idle latency p50 ${fixed(idles.at(-1)!.p50)} ms, p99 ${fixed(idles.at(-1)!.p99)} ms`,
+      );
     }
   } finally {
     await infra.stop();
@@ -350,6 +303,7 @@ async function main() {
   taskFailureVerdict([
     ...floors.map((r, n) => ({ stage: `round ${n + 1}: floor`, failures: r.taskFailures })),
     ...bookbells.map((r, n) => ({ stage: `round ${n + 1}: bookbell`, failures: r.taskFailures })),
+    ...idles.map((r, n) => ({ stage: `round ${n + 1}: idle latency`, failures: r.taskFailures })),
   ]);
 
   const floor = (pick: (r: PhaseResult) => number) => median(floors.map(pick));
@@ -386,15 +340,64 @@ async function main() {
       row('workflow tasks failed or timed out (target 0)', (r) => r.taskFailures.failed + r.taskFailures.timedOut),
     ],
   );
-  const perSecond = bell((r) => r.perSecond) / floor((r) => r.perSecond);
-  const p99 = bell((r) => r.p99) / floor((r) => r.p99);
   console.log(
     `\nbookbell API: RSS peak ${fixed(median(bookbells.map((r) => r.apiMiB ?? 0)))} MiB, answered a result in ` +
       `${fixed(median(bookbells.map((r) => r.apiMs?.p50 ?? 0)))} ms (p50), ` +
       `${fixed(median(bookbells.map((r) => r.apiMs?.p99 ?? 0)))} ms (p99); uploading the ` +
-      `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s.` +
-      `\ntarget: events/s ≥ 1.0× the floor's (${perSecond.toFixed(2)}×: ${perSecond >= 1 ? 'met' : 'NOT met'}), ` +
-      `p99 ≤ 1.5× the floor's (${p99.toFixed(2)}×: ${p99 <= 1.5 ? 'met' : 'NOT met'}).`,
+      `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s.`,
+  );
+  const plain = (pick: (r: PlainPosts) => number) => median(plains.map(pick));
+  console.log(
+    `plain signed POSTs (the same ${BOOKS * EVENTS_PER_BOOK} events built, signed and POSTed by bookbell's code, ` +
+      `${CONCURRENCY} at a time; no Temporal, no database): ${fixed(plain((r) => r.perSecond))} events/s, last ` +
+      `arrival after ${fixed(
+        plain((r) => r.seconds),
+        1,
+      )} s; CPU s: sender ${fixed(
+        plain((r) => r.cpu.sender),
+        1,
+      )}, ` +
+      `receiver ${fixed(
+        plain((r) => r.cpu.driver),
+        1,
+      )}.`,
+  );
+  const idle = (pick: (r: IdleLatency) => number) => median(idles.map(pick));
+  console.log(
+    `idle latency (one book, ${idles[0]?.samples ?? 0} results one at a time): 202 → arrival p50 ` +
+      `${fixed(idle((r) => r.p50))} ms, p99 ${fixed(idle((r) => r.p99))} ms, max ${fixed(idle((r) => r.max))} ms; ` +
+      `the first result (starting the delivery workflow) ${fixed(idle((r) => r.firstMs))} ms.`,
+  );
+
+  const ratio = (figure: string, value: number, bound: number, direction: Target['direction']): Target => ({
+    figure,
+    value,
+    bound,
+    direction,
+    unit: '×',
+  });
+  printTargets(
+    `issue "Performance" (#17), measured in this run${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:`,
+    [
+      ratio('burst events/s, bookbell / floor', bell((r) => r.perSecond) / floor((r) => r.perSecond), 2.0, 'at least'),
+      ratio(
+        'burst events/s, bookbell / plain signed POSTs',
+        bell((r) => r.perSecond) / plain((r) => r.perSecond),
+        0.5,
+        'at least',
+      ),
+      ratio('p50 answer → arrival, bookbell / floor', bell((r) => r.p50) / floor((r) => r.p50), 1.0, 'at most'),
+      ratio('p99 answer → arrival, bookbell / floor', bell((r) => r.p99) / floor((r) => r.p99), 0.75, 'at most'),
+      {
+        figure: 'Temporal history events per delivered event (bookbell)',
+        value: bell((r) => r.historyPerEvent),
+        bound: 2.5,
+        direction: 'at most',
+        unit: '',
+      },
+      { figure: 'idle latency p50, 202 → arrival', value: idle((r) => r.p50), bound: 50, ...ms },
+      { figure: 'idle latency p99, 202 → arrival', value: idle((r) => r.p99), bound: 150, ...ms },
+    ],
   );
 }
 
