@@ -3,6 +3,7 @@ import {
   ApplicationFailure,
   condition,
   continueAsNew,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -62,6 +63,10 @@ const RECORD_OPTIONS: ActivityOptions = {
 const { recordBookStatus, analyzeBook, findUnappliedIntake, markBookContinuing, recordSealRequest } =
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
 const { recordBookChanges } = proxyActivities<Activities>(RECORD_OPTIONS);
+
+/** Patches (workflow versions): books started before them replay their old commands. */
+const STARTED_BY_API = 'started-by-api';
+const UPSERT_ON_CHANGE = 'upsert-on-change';
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -167,7 +172,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
 
   if (!input.carried) {
     upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
-    await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
+    // Books started since the API marks the row UPLOAD itself once their start succeeded (src/api/book-access.ts).
+    if (!patched(STARTED_BY_API)) {
+      await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
+    }
   }
 
   const historyLimit = input.historyLimit ?? DEFAULT_HISTORY_LIMIT;
@@ -266,16 +274,23 @@ async function reconcile(state: BookState, decide: (message: BookInput) => void,
   );
   decide({ type: 'reconciled', ...found });
 }
-/** Keeps the search attributes and the UI's current details in step with the book; returns what it published. */
+/**
+ * Keeps the search attributes and the UI's current details in step with the book; returns what it published. The
+ * attributes are upserted (a history event) only when one of them changed: a result that verifies a document changes
+ * the details alone (books started before UPSERT_ON_CHANGE upserted then too).
+ */
 function publish(state: BookState, previous: string): string {
   const { status, counts } = state;
-  const snapshot = `${status}|${counts.total}|${counts.rejected}|${counts.verified}`;
+  const attributes = `${status}|${counts.total}|${counts.rejected}`;
+  const snapshot = `${attributes}|${counts.verified}`;
   if (snapshot === previous) return previous;
-  upsertSearchAttributes([
-    { key: BookStatusAttribute, value: status },
-    { key: DocumentCountAttribute, value: counts.total },
-    { key: FailedDocumentCountAttribute, value: counts.rejected },
-  ]);
+  if (!previous.startsWith(`${attributes}|`) || !patched(UPSERT_ON_CHANGE)) {
+    upsertSearchAttributes([
+      { key: BookStatusAttribute, value: status },
+      { key: DocumentCountAttribute, value: counts.total },
+      { key: FailedDocumentCountAttribute, value: counts.rejected },
+    ]);
+  }
   setCurrentDetails(
     `**${status}** — ${counts.total} documents: ${counts.verified} verified, ${counts.rejected} rejected, ` +
       `${counts.verifying} verifying` +

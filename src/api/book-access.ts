@@ -1,5 +1,5 @@
 import type { Client } from '@temporalio/client';
-import { findBook, type BookRow } from '../db/books.js';
+import { findBook, markBookStarted, type BookRow } from '../db/books.js';
 import type { Pool } from '../db/pool.js';
 import { startBookWorkflow } from '../temporal/books.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
@@ -44,12 +44,21 @@ export function workflowInput(row: BookRow, historyLimit?: number): BookWorkflow
 }
 
 /**
+ * Starts the book's workflow (or finds it running) and marks the book UPLOAD: it takes documents from now on. Safe to
+ * repeat; a book left CREATED by a failed start is started by its next read or message.
+ */
+export async function startBook(deps: BookDeps, row: BookRow): Promise<void> {
+  await startBookWorkflow(deps.temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+  await markBookStarted(deps.pool, row.tenant_id, row.book_uuid);
+}
+
+/**
  * Sends a message to the book's workflow. A book stored but never started (its start failed after the insert) is
  * started and the message sent again; `false` means the workflow has finished (the book is complete).
  */
 export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
   if (await send()) return true;
   if (row.status !== 'CREATED') return false;
-  await startBookWorkflow(deps.temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+  await startBook(deps, row);
   return send();
 }

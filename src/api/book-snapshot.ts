@@ -5,8 +5,7 @@ import { listDocumentPage } from '../db/documents.js';
 import { listBookEventPage } from '../db/events.js';
 import { findIgnoredResults } from '../db/ignored-results.js';
 import type { Logger } from '../logger.js';
-import { startBookWorkflow } from '../temporal/books.js';
-import { workflowInput, type BookDeps } from './book-access.js';
+import { startBook, type BookDeps } from './book-access.js';
 import { toBookView, type BookView } from './book-view.js';
 import { bookEventCursor, documentCursor } from './list-cursors.js';
 import { BOOK_VIEW_LIST_MAX } from '../contract/book-view.js';
@@ -53,7 +52,7 @@ export async function loadBookView(deps: BookDeps & { logger: Logger }, row: Boo
  */
 async function startIfNeverStarted(deps: BookDeps & { logger: Logger }, row: BookRow): Promise<void> {
   try {
-    await startBookWorkflow(deps.temporal, deps.taskQueue, workflowInput(row, deps.historyLimit));
+    await startBook(deps, row);
   } catch (err) {
     deps.logger.warn({ err, bookUuid: row.book_uuid }, 'could not start the book; the next read tries again');
   }

@@ -5,8 +5,8 @@ import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '.
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
 import { storeSealRequest } from '../db/intake.js';
 import type { Logger } from '../logger.js';
-import { signalSeal, startBookWorkflow } from '../temporal/books.js';
-import { requireBook, sendToBook, workflowInput, type BookDeps } from './book-access.js';
+import { signalSeal } from '../temporal/books.js';
+import { requireBook, sendToBook, startBook, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
 import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
 import { invalidCursor, isCursorTime, pageOf } from './pagination.js';
@@ -30,7 +30,7 @@ function decodeCursor(value: string): BookPageCursor {
 }
 
 export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDeps): void {
-  const { pool, temporal, taskQueue } = deps;
+  const { pool, temporal } = deps;
 
   router.post('/v1/books', async (ctx) => {
     const body = parseInput(CreateBookRequestSchema, ctx.request.body, 'request body');
@@ -52,10 +52,11 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
       );
     }
     // The row is stored first, so a retry after a failed start finds it and starts the same workflow.
-    await startBookWorkflow(temporal, taskQueue, workflowInput(row, deps.historyLimit));
+    await startBook(deps, row);
     ctx.status = created ? 201 : 200;
     ctx.set('Location', `/v1/books/${bookUuid}`);
-    ctx.body = toBookView({ row, docs: [], events: [], analytics: undefined, ignored: NO_IGNORED_RESULTS });
+    const started = row.status === 'CREATED' ? { ...row, status: 'UPLOAD' as const } : row;
+    ctx.body = toBookView({ row: started, docs: [], events: [], analytics: undefined, ignored: NO_IGNORED_RESULTS });
   });
 
   router.get('/v1/books', async (ctx) => {

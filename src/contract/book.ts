@@ -5,7 +5,7 @@ import { StatementFieldsSchema } from './statement-fields.js';
 
 /**
  * The book contract shared by the API, the workflow and the activities. Statuses follow Ocrolus' names:
- * CREATED (stored, workflow not yet running) → UPLOAD (accepting documents) → SEALED (no more uploads, documents
+ * CREATED (stored, its workflow not started yet) → UPLOAD (accepting documents) → SEALED (no more uploads, documents
  * still verifying) → COMPLETE (BOOK_COMPLETE emitted) → ANALYTICS_COMPLETE (ANALYTICS_COMPLETED emitted).
  */
 export const BOOK_STATUSES = ['CREATED', 'UPLOAD', 'SEALED', 'COMPLETE', 'ANALYTICS_COMPLETE'] as const;
@@ -134,7 +134,7 @@ export const BookSummarySchema = z
     metadata: MetadataSchema.meta({ description: 'What the book was created with; {} when none' }),
     status: BookStatusSchema.meta({
       description:
-        'CREATED (stored, workflow not yet running) → UPLOAD (accepting documents) → SEALED (no more uploads) → ' +
+        'CREATED (stored, its workflow not started yet) → UPLOAD (accepting documents) → SEALED (no more uploads) → ' +
         'COMPLETE (BOOK_COMPLETE emitted) → ANALYTICS_COMPLETE (ANALYTICS_COMPLETED emitted)',
     }),
     created_at: z.iso.datetime(),

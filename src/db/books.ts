@@ -62,6 +62,18 @@ export async function updateBookStatus(pool: Pool, tenantId: string, bookUuid: s
   );
 }
 
+/**
+ * A book whose workflow the API started takes documents: CREATED becomes UPLOAD (the workflow, which used to record
+ * this itself with an activity of its own, then owes PostgreSQL nothing until its first decision).
+ */
+export async function markBookStarted(pool: Pool, tenantId: string, bookUuid: string): Promise<void> {
+  await pool.query(
+    `update books set status = 'UPLOAD', updated_at = now()
+     where tenant_id = $1::text and book_uuid = $2::uuid and status = 'CREATED'`,
+    [tenantId, bookUuid],
+  );
+}
+
 /** When the book sealed (and how), completed and was analyzed: set once, by the batch that decided it. */
 export interface BookMilestones {
   sealed?: { at: string; by: 'request' | 'seal_after' } | undefined;

@@ -29,7 +29,8 @@ export function spawnRole(script: string, env: Record<string, string | undefined
   });
   const log: string[] = [];
   const waiters: Array<{ pattern: RegExp; resolve: (line: string) => void }> = [];
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  // 'close', not 'exit': a process's last lines may reach us after its exit, and a waiter must see them first.
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   // Stopped on SIGINT/SIGTERM of this process too, not left running without it.
   const unregister = onShutdown(script, async () => {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
