@@ -5,11 +5,12 @@ import { findBookAnalytics } from '../src/db/analytics.js';
 import { updateBookProgress } from '../src/db/books.js';
 import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../src/db/documents.js';
 import { insertEvents } from '../src/db/events.js';
-import { findResultDetails } from '../src/db/intake.js';
+import { findResultDetails, findUnappliedIntake, type UnappliedIntake } from '../src/db/intake.js';
 import { withClient } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
+import { analyzeBook } from './analyze-book.js';
 import { heartbeating } from './deliver-event.js';
 import { fanOut, type FanOutDeps } from './fan-out.js';
 
@@ -22,6 +23,18 @@ export interface RecordBookChangesInput {
   counts: DocumentCounts;
   /** When and how the book sealed, in the batch that sealed it (absent from inputs scheduled before it existed). */
   sealed?: { at: string; by: 'request' | 'seal_after' };
+  /**
+   * The batch ends with BOOK_COMPLETE: run the analytics once it is recorded, then record this (ANALYTICS_COMPLETED,
+   * which the book decides before they run: it says only that they ran). Absent from older inputs.
+   */
+  analytics?: { events: EmittedEvent[]; status: Exclude<BookStatus, 'CREATED'>; counts: DocumentCounts };
+  /** Check the intake log once the batch is recorded (what findUnappliedIntake does alone); absent from older inputs. */
+  check?: { uploads: boolean; resumed: boolean };
+}
+
+/** What recording found: the intake log's answer, when the input asked for a check (older results carry none). */
+export interface RecordBookChangesResult {
+  unapplied?: UnappliedIntake;
 }
 
 /**
@@ -32,84 +45,103 @@ export interface RecordBookChangesInput {
  */
 export function recordBookChanges(deps: FanOutDeps) {
   const { pool } = deps;
-  return async (input: RecordBookChangesInput): Promise<void> => {
-    await withClient(pool, async (client) => {
-      const inserted: EventType[] = []; // a retry inserts nothing twice, so counts nothing twice
-      await client.query('begin');
-      try {
-        const occurred = (type: EventType) => input.events.find((event) => event.type === type)?.occurredAt;
-        const { name: bookName } = await updateBookProgress(
-          client,
-          input.tenantId,
-          input.bookUuid,
-          input.status,
-          input.counts,
-          {
-            sealed: input.sealed,
-            completedAt: occurred('BOOK_COMPLETE'),
-            analyzedAt: occurred('ANALYTICS_COMPLETED'),
-          },
-        );
-        const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
-        const details = await findResultDetails(client, input.tenantId, resultIds);
-        // The reason and fields the API stored with each result (results sent before the intake log carry them).
-        const events = input.events.map((stated) => {
-          const stored = stated.resultId ? details.get(stated.resultId) : undefined;
-          if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
-          return stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
-        });
-        // One statement for the batch's results, then what the book's events read (a batch holds the book's events
-        // after its results: BOOK_COMPLETE lists the documents those results finished).
-        const verified = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
-        const names = await recordVerifications(
-          client,
-          input.tenantId,
-          input.bookUuid,
-          verified.map((event) => ({
-            docUuid: event.docUuid as string,
-            status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
-            result: event.result as 'SUCCEEDED' | 'FAILED',
-            reason: event.reason,
-            fields: event.fields,
-            verifiedAt: event.occurredAt,
-          })),
-        );
-        const context: PayloadContext = { bookName };
-        if (occurred('BOOK_COMPLETE')) {
-          await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
-          const docs = await listDocuments(client, input.tenantId, input.bookUuid);
-          context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
-        }
-        if (occurred('ANALYTICS_COMPLETED')) {
-          context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
-          if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
-        }
-        const payloads = events.map((event) =>
-          buildEventPayload(input.bookUuid, event, {
-            ...context,
-            ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
-          }),
-        );
-        const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
-        inserted.push(
-          ...payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name),
-        );
-        await client.query('commit');
-        countEmittedEvents(inserted);
-      } catch (err) {
-        await client.query('rollback');
-        throw err;
-      }
-    });
+  return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
+    await recordChanges(pool, input);
+    let all = input.events;
+    if (input.analytics) {
+      await analyzeBook(pool)(input);
+      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...input.analytics });
+      all = [...all, ...input.analytics.events];
+    }
+    const unapplied = input.check
+      ? await findUnappliedIntake(pool, input.tenantId, input.bookUuid, input.check)
+      : undefined;
     // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent), handing what
     // is not finished to the delivery workflows: the first try's attempts may still be running on a lost worker.
-    const events = input.events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
+    const events = all.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
     const context = activityContext();
     const firstTry = (context?.info.attempt ?? 1) === 1;
     const deliver = () =>
       fanOut(deps, input.tenantId, input.bookUuid, events, { firstTry, cancel: context?.cancellationSignal });
     await (context ? heartbeating(deliver) : deliver());
+    return unapplied ? { unapplied } : {};
   };
+}
+
+/**
+ * One transaction: each document's first verification result, each event with the full body subscribers will
+ * receive, and the book's status and counts; counted once committed (a retry inserts, so counts, nothing twice).
+ */
+async function recordChanges(
+  pool: FanOutDeps['pool'],
+  input: Pick<RecordBookChangesInput, 'tenantId' | 'bookUuid' | 'events' | 'status' | 'counts' | 'sealed'>,
+): Promise<void> {
+  await withClient(pool, async (client) => {
+    const inserted: EventType[] = []; // a retry inserts nothing twice, so counts nothing twice
+    await client.query('begin');
+    try {
+      const occurred = (type: EventType) => input.events.find((event) => event.type === type)?.occurredAt;
+      const { name: bookName } = await updateBookProgress(
+        client,
+        input.tenantId,
+        input.bookUuid,
+        input.status,
+        input.counts,
+        {
+          sealed: input.sealed,
+          completedAt: occurred('BOOK_COMPLETE'),
+          analyzedAt: occurred('ANALYTICS_COMPLETED'),
+        },
+      );
+      const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
+      const details = await findResultDetails(client, input.tenantId, resultIds);
+      // The reason and fields the API stored with each result (results sent before the intake log carry them).
+      const events = input.events.map((stated) => {
+        const stored = stated.resultId ? details.get(stated.resultId) : undefined;
+        if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
+        return stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
+      });
+      // One statement for the batch's results, then what the book's events read (a batch holds the book's events
+      // after its results: BOOK_COMPLETE lists the documents those results finished).
+      const verified = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
+      const names = await recordVerifications(
+        client,
+        input.tenantId,
+        input.bookUuid,
+        verified.map((event) => ({
+          docUuid: event.docUuid as string,
+          status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
+          result: event.result as 'SUCCEEDED' | 'FAILED',
+          reason: event.reason,
+          fields: event.fields,
+          verifiedAt: event.occurredAt,
+        })),
+      );
+      const context: PayloadContext = { bookName };
+      if (occurred('BOOK_COMPLETE')) {
+        await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
+        const docs = await listDocuments(client, input.tenantId, input.bookUuid);
+        context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
+      }
+      if (occurred('ANALYTICS_COMPLETED')) {
+        context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
+        if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
+      }
+      const payloads = events.map((event) =>
+        buildEventPayload(input.bookUuid, event, {
+          ...context,
+          ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
+        }),
+      );
+      const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
+      inserted.push(...payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name));
+      await client.query('commit');
+      countEmittedEvents(inserted);
+    } catch (err) {
+      await client.query('rollback');
+      throw err;
+    }
+  });
 }
 
 /** The activity's context; none when a test calls the function directly (a first try, nothing to heartbeat). */

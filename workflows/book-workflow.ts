@@ -67,6 +67,9 @@ const { recordBookChanges } = proxyActivities<Activities>(RECORD_OPTIONS);
 /** Patches (workflow versions): books started before them replay their old commands. */
 const STARTED_BY_API = 'started-by-api';
 const UPSERT_ON_CHANGE = 'upsert-on-change';
+const ANALYTICS_IN_RECORDING = 'analytics-in-recording';
+const CHECK_IN_RECORDING = 'check-in-recording';
+const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -222,6 +225,27 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           // Only a field of the activity's input: replaying older histories is unaffected.
           ...(batch.sealed ? { sealed: batch.sealed } : {}),
         };
+        // Analytics and the intake log's check ride with the recording that precedes them: one activity, not two or
+        // three (books started before these patches run them as activities of their own, below).
+        if (batch.runAnalytics && patched(ANALYTICS_IN_RECORDING)) {
+          // ANALYTICS_COMPLETED says only that the analytics ran: decided now, recorded once they have.
+          decide({ type: 'analytics_done' });
+          const after = takeBatch(pending);
+          const summary = `${batch.summary}; analytics over the ${state.counts.verified} verified documents; ${after.summary}`;
+          const analytics = { events: after.events, ...(after.status ?? batch.status) };
+          await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [{ ...changes, analytics }]);
+          continue;
+        }
+        if (batch.reconcile && patched(CHECK_IN_RECORDING)) {
+          const check = { uploads: state.counts.verifying === 0, resumed };
+          const summary = `${batch.summary}; check the intake log`;
+          const { unapplied } = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [
+            { ...changes, check },
+          ]);
+          resumed = false;
+          decide({ type: 'reconciled', ...(unapplied ?? NOTHING_UNAPPLIED) });
+          continue;
+        }
         await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: batch.summary }, [changes]);
       }
       if (batch.runAnalytics) {

@@ -70,7 +70,12 @@ const activities = {
   recordBookStatus: () => Promise.resolve(),
   recordBookChanges: async (input: RecordBookChangesInput) => {
     await new Promise((resolve) => setTimeout(resolve, 10)); // slow enough for messages to pile up behind it
-    storeOf(input.bookUuid).record(input);
+    const store = storeOf(input.bookUuid);
+    store.record(input);
+    // As the real activity: ANALYTICS_COMPLETED recorded after the analytics, the intake log checked last.
+    if (input.analytics) store.record({ ...input, ...input.analytics });
+    const { tenantId, bookUuid } = input;
+    return input.check ? { unapplied: store.unapplied({ tenantId, bookUuid, ...input.check }) } : {};
   },
   analyzeBook: () => Promise.resolve(),
   findUnappliedIntake: (input: FindUnappliedIntakeInput) => Promise.resolve(storeOf(input.bookUuid).unapplied(input)),
