@@ -2,7 +2,7 @@
 // runs. One book on roles of its own; its documents uploaded first and applied by the book; then one result at a time,
 // each sent once the previous one's webhook has arrived and GAP_MS have passed (so its delivery's tail — the attempt
 // log, the activity's completion — is over too). Each sample runs from the API's 202 to the webhook's arrival at the
-// receiver. The first result also starts the endpoint's delivery workflow and opens its connections: printed apart,
+// receiver. The first result also opens the connections to the receiver: printed apart,
 // not a sample. Then the book is sealed and every event checked as in the burst.
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
@@ -24,7 +24,7 @@ export interface IdleLatency {
   p50: number;
   p99: number;
   max: number;
-  /** The first result's, which starts the delivery workflow (not among the samples). */
+  /** The first result's, which opens the connections to the receiver (not among the samples). */
   firstMs: number;
   taskFailures: TaskFailures;
 }

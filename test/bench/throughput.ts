@@ -366,7 +366,7 @@ async function main() {
   console.log(
     `idle latency (one book, ${idles[0]?.samples ?? 0} results one at a time): 202 → arrival p50 ` +
       `${fixed(idle((r) => r.p50))} ms, p99 ${fixed(idle((r) => r.p99))} ms, max ${fixed(idle((r) => r.max))} ms; ` +
-      `the first result (starting the delivery workflow) ${fixed(idle((r) => r.firstMs))} ms.`,
+      `the first result (opening the connections) ${fixed(idle((r) => r.firstMs))} ms.`,
   );
 
   const ratio = (figure: string, value: number, bound: number, direction: Target['direction']): Target => ({
