@@ -24,6 +24,16 @@ export interface FanOutDeps {
   delivery?: (Omit<DeliveryDeps, 'pool'> & { direct?: boolean | undefined }) | undefined;
 }
 
+/**
+ * Where one endpoint's share went, for the Temporal UI (the recording activity's result): `finished` by the
+ * first attempts made here (delivered, failed for good or held), `toWorkflow` handed to its delivery workflow.
+ */
+export interface FannedOut {
+  endpoint: string;
+  finished: number;
+  toWorkflow: number;
+}
+
 /** How a fan-out may deliver. */
 export interface FanOutOptions {
   /**
@@ -49,8 +59,8 @@ export async function fanOut(
   bookUuid: string,
   events: Array<{ eventId: EventId; type: EventType }>,
   options: FanOutOptions = { firstTry: true },
-): Promise<void> {
-  if (events.length === 0) return;
+): Promise<FannedOut[]> {
+  if (events.length === 0) return [];
   const endpoints = await subscribedEndpoints(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
   // Filters read the stored bodies, the book's metadata and the documents: loaded only when some endpoint has one.
   const subjects = endpoints.some((endpoint) => endpoint.filter !== null)
@@ -77,8 +87,8 @@ export async function fanOut(
   // Settled, not raced: a failed share fails the activity only once the others' attempts ended (a retry started
   // while one is still sending would send it again).
   const handed = await Promise.allSettled(
-    shares.map(async ({ endpoint, wanted }) => {
-      if (wanted.length === 0) return;
+    shares.map(async ({ endpoint, wanted }): Promise<FannedOut | undefined> => {
+      if (wanted.length === 0) return undefined;
       const delivery = deps.delivery;
       const left =
         delivery && directly.has(endpoint.id)
@@ -90,23 +100,27 @@ export async function fanOut(
           : options.firstTry
             ? wanted
             : await unfinished(deps, tenantId, endpoint.id, wanted);
-      if (left.length === 0) return;
+      const label = endpointLabel(endpoint);
+      const outcome = { endpoint: label, finished: wanted.length - left.length, toWorkflow: left.length };
+      if (left.length === 0) return outcome;
       await enqueueDeliveries(
         deps.temporal,
         deps.taskQueue,
         {
           tenantId,
           endpointId: endpoint.id,
-          label: endpointLabel(endpoint),
+          label,
           bookUuid,
           historyLimit: deps.historyLimit,
         },
         left,
       );
+      return outcome;
     }),
   );
   const failed = handed.find((result) => result.status === 'rejected');
   if (failed) throw failed.reason;
+  return handed.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
 }
 
 /** One endpoint's share of the events: its deliveries created (and its filter's skips recorded). */

@@ -12,7 +12,7 @@ import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
 import { analyzeBook } from './analyze-book.js';
 import { heartbeating } from './deliver-event.js';
-import { fanOut, type FanOutDeps } from './fan-out.js';
+import { fanOut, type FanOutDeps, type FannedOut } from './fan-out.js';
 
 export interface RecordBookChangesInput {
   tenantId: string;
@@ -32,9 +32,13 @@ export interface RecordBookChangesInput {
   check?: { uploads: boolean; resumed: boolean };
 }
 
-/** What recording found: the intake log's answer, when the input asked for a check (older results carry none). */
+/**
+ * What recording found: the intake log's answer, when the input asked for a check (older results carry none); and
+ * where each endpoint's deliveries went, which operators read in the Temporal UI as the activity's result.
+ */
 export interface RecordBookChangesResult {
   unapplied?: UnappliedIntake;
+  deliveries?: FannedOut[];
 }
 
 /**
@@ -63,8 +67,8 @@ export function recordBookChanges(deps: FanOutDeps) {
     const firstTry = (context?.info.attempt ?? 1) === 1;
     const deliver = () =>
       fanOut(deps, input.tenantId, input.bookUuid, events, { firstTry, cancel: context?.cancellationSignal });
-    await (context ? heartbeating(deliver) : deliver());
-    return unapplied ? { unapplied } : {};
+    const deliveries = await (context ? heartbeating(deliver) : deliver());
+    return { ...(unapplied ? { unapplied } : {}), ...(deliveries.length > 0 ? { deliveries } : {}) };
   };
 }
 
