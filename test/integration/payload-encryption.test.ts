@@ -68,8 +68,20 @@ describe('tenant data in Temporal', () => {
   let system: TestSystem;
   let receiver: Awaited<ReturnType<typeof startReceiver>>;
   beforeAll(async () => {
-    receiver = await startReceiver();
-    system = await startTestSystem({ ENDPOINT_ALLOWED_HOSTS: '127.0.0.1', ENDPOINT_ALLOW_HTTP: 'true' });
+    // Each event's first request fails: its retry goes through the endpoint's delivery workflow, whose history is
+    // checked too (a first attempt that succeeds is made by the book's recording activity and needs none).
+    const seen = new Set<string>();
+    receiver = await startReceiver((request) => {
+      const id = String(request.headers['webhook-id']);
+      const first = !seen.has(id);
+      seen.add(id);
+      return { status: first ? 503 : 200 };
+    });
+    system = await startTestSystem({
+      ENDPOINT_ALLOWED_HOSTS: '127.0.0.1',
+      ENDPOINT_ALLOW_HTTP: 'true',
+      DELIVERY_RETRY_SCHEDULE: '0s,200ms,200ms',
+    });
   });
   afterAll(async () => {
     await system?.stop();
