@@ -4,7 +4,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createActivities } from '../../activities/index.js';
-import { workflowInput } from '../../src/api/book-access.js';
+import { startBook } from '../../src/api/book-access.js';
 import { insertBook } from '../../src/db/books.js';
 import { insertEndpoint } from '../../src/db/endpoints.js';
 import { generateSecret } from '../../src/delivery/secrets.js';
@@ -14,7 +14,6 @@ import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { EndpointSender } from '../../src/delivery/send.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
-import { startBookWorkflow } from '../../src/temporal/books.js';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import proto from '@temporalio/proto';
 import {
@@ -103,15 +102,8 @@ afterAll(async () => {
 async function bookWithResults(count: number, announce = true) {
   const bookUuid = randomUUID();
   const { row } = await insertBook(pool, { tenantId, bookUuid, name: 'Outage', metadata: {} });
-  await startBookWorkflow(env.client, taskQueue, workflowInput(row));
+  await startBook({ pool, temporal: env.client, taskQueue }, row);
   const handle = env.client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid));
-  await eventually(async () => {
-    const { rows } = await pool.query(`select status from books where tenant_id = $1 and book_uuid = $2`, [
-      tenantId,
-      bookUuid,
-    ]);
-    expect(rows[0]?.status).toBe('UPLOAD');
-  }, 60_000);
   const docs = Array.from({ length: count }, () => randomUUID());
   const results: VerificationSignal[] = [];
   for (const docUuid of docs) {
