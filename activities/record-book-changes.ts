@@ -50,25 +50,31 @@ export interface RecordBookChangesResult {
 export function recordBookChanges(deps: FanOutDeps) {
   const { pool } = deps;
   return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
-    await recordChanges(pool, input);
-    let all = input.events;
-    if (input.analytics) {
-      await analyzeBook(pool)(input);
-      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...input.analytics });
-      all = [...all, ...input.analytics.events];
-    }
-    const unapplied = input.check
-      ? await findUnappliedIntake(pool, input.tenantId, input.bookUuid, input.check)
-      : undefined;
-    // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent), handing what
-    // is not finished to the delivery workflows: the first try's attempts may still be running on a lost worker.
-    const events = all.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
     const context = activityContext();
-    const firstTry = (context?.info.attempt ?? 1) === 1;
-    const deliver = () =>
-      fanOut(deps, input.tenantId, input.bookUuid, events, { firstTry, cancel: context?.cancellationSignal });
-    const deliveries = await (context ? heartbeating(deliver) : deliver());
-    return { ...(unapplied ? { unapplied } : {}), ...(deliveries.length > 0 ? { deliveries } : {}) };
+    const record = async (): Promise<RecordBookChangesResult> => {
+      await recordChanges(pool, input);
+      let all = input.events;
+      if (input.analytics) {
+        await analyzeBook(pool)(input);
+        await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...input.analytics });
+        all = [...all, ...input.analytics.events];
+      }
+      const unapplied = input.check
+        ? await findUnappliedIntake(pool, input.tenantId, input.bookUuid, input.check)
+        : undefined;
+      // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent), handing what
+      // is not finished to the delivery workflows: the first try's attempts may still be running on a lost worker.
+      const events = all.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
+      const firstTry = (context?.info.attempt ?? 1) === 1;
+      const deliveries = await fanOut(deps, input.tenantId, input.bookUuid, events, {
+        firstTry,
+        cancel: context?.cancellationSignal,
+      });
+      return { ...(unapplied ? { unapplied } : {}), ...(deliveries.length > 0 ? { deliveries } : {}) };
+    };
+    // Heartbeats from the start: the transaction, the analytics of a large book and the attempts may each take
+    // seconds on a busy machine, and without a heartbeat the activity would time out and start over each time.
+    return context ? heartbeating(record) : record();
   };
 }
 
