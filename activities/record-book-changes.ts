@@ -6,7 +6,7 @@ import { updateBookProgress } from '../src/db/books.js';
 import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../src/db/documents.js';
 import { insertEvents } from '../src/db/events.js';
 import { findResultDetails, findUnappliedIntake, type UnappliedIntake } from '../src/db/intake.js';
-import { withClient } from '../src/db/pool.js';
+import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
@@ -86,72 +86,65 @@ async function recordChanges(
   pool: FanOutDeps['pool'],
   input: Pick<RecordBookChangesInput, 'tenantId' | 'bookUuid' | 'events' | 'status' | 'counts' | 'sealed'>,
 ): Promise<void> {
-  await withClient(pool, async (client) => {
-    const inserted: EventType[] = []; // a retry inserts nothing twice, so counts nothing twice
-    await client.query('begin');
-    try {
-      const occurred = (type: EventType) => input.events.find((event) => event.type === type)?.occurredAt;
-      const { name: bookName } = await updateBookProgress(
-        client,
-        input.tenantId,
-        input.bookUuid,
-        input.status,
-        input.counts,
-        {
-          sealed: input.sealed,
-          completedAt: occurred('BOOK_COMPLETE'),
-          analyzedAt: occurred('ANALYTICS_COMPLETED'),
-        },
-      );
-      const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
-      const details = await findResultDetails(client, input.tenantId, resultIds);
-      // The reason and fields the API stored with each result (results sent before the intake log carry them).
-      const events = input.events.map((stated) => {
-        const stored = stated.resultId ? details.get(stated.resultId) : undefined;
-        if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
-        return stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
-      });
-      // One statement for the batch's results, then what the book's events read (a batch holds the book's events
-      // after its results: BOOK_COMPLETE lists the documents those results finished).
-      const verified = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
-      const names = await recordVerifications(
-        client,
-        input.tenantId,
-        input.bookUuid,
-        verified.map((event) => ({
-          docUuid: event.docUuid as string,
-          status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
-          result: event.result as 'SUCCEEDED' | 'FAILED',
-          reason: event.reason,
-          fields: event.fields,
-          verifiedAt: event.occurredAt,
-        })),
-      );
-      const context: PayloadContext = { bookName };
-      if (occurred('BOOK_COMPLETE')) {
-        await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
-        const docs = await listDocuments(client, input.tenantId, input.bookUuid);
-        context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
-      }
-      if (occurred('ANALYTICS_COMPLETED')) {
-        context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
-        if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
-      }
-      const payloads = events.map((event) =>
-        buildEventPayload(input.bookUuid, event, {
-          ...context,
-          ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
-        }),
-      );
-      const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
-      inserted.push(...payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name));
-      await client.query('commit');
-      countEmittedEvents(inserted);
-    } catch (err) {
-      await client.query('rollback');
-      throw err;
+  // A retry inserts nothing twice, so counts nothing twice.
+  const inserted = await inTransaction(pool, async (client) => {
+    const occurred = (type: EventType) => input.events.find((event) => event.type === type)?.occurredAt;
+    const { name: bookName } = await updateBookProgress(
+      client,
+      input.tenantId,
+      input.bookUuid,
+      input.status,
+      input.counts,
+      {
+        sealed: input.sealed,
+        completedAt: occurred('BOOK_COMPLETE'),
+        analyzedAt: occurred('ANALYTICS_COMPLETED'),
+      },
+    );
+    const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
+    const details = await findResultDetails(client, input.tenantId, resultIds);
+    // The reason and fields the API stored with each result (results sent before the intake log carry them).
+    const events = input.events.map((stated) => {
+      const stored = stated.resultId ? details.get(stated.resultId) : undefined;
+      if (stated.resultId && !stored) throw new Error(`stored result ${stated.resultId} is missing`);
+      return stored ? { ...stated, reason: stored.reason, fields: stored.fields } : stated;
+    });
+    // One statement for the batch's results, then what the book's events read (a batch holds the book's events
+    // after its results: BOOK_COMPLETE lists the documents those results finished).
+    const verified = events.filter((event) => event.type === 'VERIFICATION_COMPLETE');
+    const names = await recordVerifications(
+      client,
+      input.tenantId,
+      input.bookUuid,
+      verified.map((event) => ({
+        docUuid: event.docUuid as string,
+        status: event.result === 'SUCCEEDED' ? 'VERIFICATION_COMPLETE' : 'REJECTED',
+        result: event.result as 'SUCCEEDED' | 'FAILED',
+        reason: event.reason,
+        fields: event.fields,
+        verifiedAt: event.occurredAt,
+      })),
+    );
+    const context: PayloadContext = { bookName };
+    if (occurred('BOOK_COMPLETE')) {
+      await forgetUnheldDocuments(client, input.tenantId, input.bookUuid);
+      const docs = await listDocuments(client, input.tenantId, input.bookUuid);
+      context.uploadedDocs = docs.map((doc) => ({ uuid: doc.doc_uuid, status: doc.status }));
     }
+    if (occurred('ANALYTICS_COMPLETED')) {
+      context.analytics = await findBookAnalytics(client, input.tenantId, input.bookUuid);
+      if (!context.analytics) throw new Error(`analytics of book ${input.bookUuid} are missing`);
+    }
+    const payloads = events.map((event) =>
+      buildEventPayload(input.bookUuid, event, {
+        ...context,
+        ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
+      }),
+    );
+    const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
+    return payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name);
   });
+  countEmittedEvents(inserted);
 }
 
 /** The activity's context; none when a test calls the function directly (a first try, nothing to heartbeat). */

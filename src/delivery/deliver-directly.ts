@@ -1,7 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId, EventId } from '../contract/ids.js';
-import { enqueue, finish, nextToStart, type EndpointDeliveriesState } from '../../workflows/delivery-order.js';
-import { MAX_IN_FLIGHT, type DeliveryRequest } from '../../workflows/endpoint-deliveries-state.js';
+import { EndpointDeliveries, type DeliveryRequest } from '../../workflows/endpoint-deliveries-state.js';
 import { attemptBatch, type DeliveryDeps } from './attempt-pipeline.js';
 
 /**
@@ -23,23 +22,23 @@ export async function deliverDirectly(
   events: Array<{ eventId: EventId; type: EventType }>,
   budgetMs = DIRECT_BUDGET_MS,
 ): Promise<DeliveryRequest[]> {
-  const order: EndpointDeliveriesState = { ...target, deliveries: {} };
-  enqueue(order, events);
+  // The delivery workflow's own decisions, started afresh: what may start, and when the book's events may follow.
+  const order = new EndpointDeliveries({ ...target, deliveries: {} });
+  order.receive(events);
   const retries = new Map<EventId, { inMs: number; attemptsMade: number }>();
   const stopAt = Date.now() + budgetMs;
-  for (;;) {
-    // Deliveries to retry stay `running`: what the order makes wait for them is left to the workflow.
-    const start = Date.now() < stopAt ? nextToStart(order, MAX_IN_FLIGHT) : [];
+  // Deliveries to retry stay `running`: what the order makes wait for them is left to the workflow.
+  while (Date.now() < stopAt) {
+    const { start } = order.step(false);
     if (start.length === 0) break;
-    for (const eventId of start) (order.deliveries[eventId] as { phase: string }).phase = 'running';
     const decisions = await attemptBatch(deps, target.tenantId, target.endpointId, start, 1);
     for (const [eventId, decision] of decisions) {
-      if ('status' in decision) finish(order, eventId, decision.status);
+      if ('status' in decision) order.finished(eventId, decision.status);
       else retries.set(eventId, { inMs: decision.delayMs, attemptsMade: 1 });
     }
   }
   return events.flatMap((event): DeliveryRequest[] => {
-    const phase = order.deliveries[event.eventId]?.phase;
+    const phase = order.state.deliveries[event.eventId]?.phase;
     if (phase === 'DELIVERED' || phase === 'FAILED') return [];
     const retry = retries.get(event.eventId);
     return [{ ...event, ...(retry ? { retry } : {}) }];
