@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
-import { crm } from '../support/books.js';
+import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
 import { eventually } from '../support/http.js';
-import { startReceiver, type Reply, type ReceivedRequest } from '../support/receiver.js';
-import { startTestSystem, type TestSystem } from '../support/system.js';
+import type { Reply, ReceivedRequest } from '../support/receiver.js';
+import type { TestSystem } from '../support/system.js';
 
 // First attempts are made by the activity that records the events (DELIVERY_DIRECT=on, the default); what fails is
 // retried by the endpoint's delivery workflow. Short retries; receivers on loopback are allowed.
@@ -17,29 +17,7 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
-async function setup(reply?: (request: ReceivedRequest, index: number) => Reply) {
-  const system = await startTestSystem(ENV);
-  cleanups.push(system.stop);
-  const api = crm(system);
-  const inbox = await startReceiver(reply);
-  cleanups.push(inbox.close);
-  const registered = await api.call('POST', '/v1/endpoints', {
-    url: inbox.url,
-    events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-  });
-  expect(registered.status).toBe(201);
-  const endpointId = registered.body.id as string;
-  const deliveries = async () =>
-    (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries?limit=100`)).body.data as Array<{
-      event_id: string;
-      event_type: string;
-      status: string;
-      attempts: Array<{ attempt: number; status_code: number | null }>;
-    }>;
-  return { system, api, inbox, endpointId, deliveries };
-}
-
-const names = (requests: ReceivedRequest[]) => requests.map((request) => request.json.event_name as string);
+const setup = (reply?: (request: ReceivedRequest, index: number) => Reply) => systemWithEndpoint(ENV, cleanups, reply);
 
 /** Whether the endpoint's delivery workflow for the book ever ran (operators would find it in the Temporal UI). */
 async function deliveryWorkflowRan(system: TestSystem, endpointId: string, bookUuid: string): Promise<boolean> {
@@ -61,7 +39,7 @@ describe('deliveries to a healthy endpoint', () => {
     for (const docUuid of docs) await api.verify(bookUuid, docUuid, 'SUCCEEDED');
     await api.seal(bookUuid);
     await eventually(() => expect(inbox.requests).toHaveLength(5));
-    const order = names(inbox.requests);
+    const order = eventNames(inbox.requests);
     expect(order.slice(0, 3)).toEqual(Array(3).fill('VERIFICATION_COMPLETE'));
     expect(order.slice(3)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
     const listed = await deliveries();
@@ -107,7 +85,7 @@ describe('a first attempt that fails', () => {
     const arrivals = inbox.requests.map((request) => request.headers['webhook-id']);
     const bookComplete = inbox.requests.findIndex((request) => request.json.event_name === 'BOOK_COMPLETE');
     expect(bookComplete).toBeGreaterThan(arrivals.lastIndexOf(failed));
-    expect(names(inbox.requests.slice(bookComplete))).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    expect(eventNames(inbox.requests.slice(bookComplete))).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
     expect(inbox.requests).toHaveLength(5);
     expect(await deliveryWorkflowRan(system, endpointId, bookUuid)).toBe(true);
   });

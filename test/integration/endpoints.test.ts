@@ -8,6 +8,7 @@ import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { crm } from '../support/books.js';
 import { freePort } from '../support/free-port.js';
 import { testCodec } from '../support/payload-keys.js';
+import { eventNames } from '../support/endpoint-setup.js';
 import { eventually } from '../support/http.js';
 import { startReceiver, type Reply } from '../support/receiver.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
@@ -53,8 +54,6 @@ async function setup() {
     (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries`)).body.data as Array<any>;
   return { system, api, receiver, register, runBook, deliveries };
 }
-
-const names = (requests: Array<{ json: { event_name: string } }>) => requests.map((r) => r.json.event_name);
 
 describe('endpoints', () => {
   it('registers, lists, updates and deletes endpoints, refusing bad input by field', async () => {
@@ -194,8 +193,8 @@ describe('delivering', () => {
     const bookUuid = await runBook(3);
     await eventually(() => expect(inbox.requests).toHaveLength(5), 30_000);
 
-    expect(names(inbox.requests).slice(0, 3)).toEqual(Array(3).fill('VERIFICATION_COMPLETE'));
-    expect(names(inbox.requests).slice(3)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    expect(eventNames(inbox.requests).slice(0, 3)).toEqual(Array(3).fill('VERIFICATION_COMPLETE'));
+    expect(eventNames(inbox.requests).slice(3)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
     const [vc1, vc2, vc3, bc, ac] = inbox.requests as [any, any, any, any, any];
     expect(bc.receivedAt).toBeGreaterThanOrEqual(Math.max(vc1.answeredAt, vc2.answeredAt, vc3.answeredAt));
     expect(ac.receivedAt).toBeGreaterThanOrEqual(bc.answeredAt);
@@ -333,9 +332,9 @@ describe('delivering', () => {
     await register({ url: dead.url });
     await register({ url: healthy.url });
     await runBook(2);
-    await eventually(() => expect(names(healthy.requests)).toContain('ANALYTICS_COMPLETED'), 30_000);
+    await eventually(() => expect(eventNames(healthy.requests)).toContain('ANALYTICS_COMPLETED'), 30_000);
     // The dead endpoint is still being retried on its VERIFICATION_COMPLETE deliveries, nothing later.
-    expect(names(dead.requests)).not.toContain('BOOK_COMPLETE');
+    expect(eventNames(dead.requests)).not.toContain('BOOK_COMPLETE');
     expect(dead.requests.length).toBeGreaterThanOrEqual(2);
   });
 

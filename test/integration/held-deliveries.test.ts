@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { crm } from '../support/books.js';
+import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
 import { eventually } from '../support/http.js';
-import { startReceiver, type ReceivedRequest } from '../support/receiver.js';
-import { startTestSystem } from '../support/system.js';
+import type { ReceivedRequest, startReceiver } from '../support/receiver.js';
 
 // Short retries, and an endpoint failing for a second is disabled; receivers on loopback are allowed.
 const ENV = {
@@ -17,29 +16,14 @@ afterEach(async () => {
 });
 
 async function setup(reply?: Parameters<typeof startReceiver>[0]) {
-  const system = await startTestSystem(ENV);
-  cleanups.push(system.stop);
-  const api = crm(system);
-  const inbox = await startReceiver(reply);
-  cleanups.push(inbox.close);
-  const registered = await api.call('POST', '/v1/endpoints', {
-    url: inbox.url,
-    events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-  });
-  expect(registered.status).toBe(201);
-  const endpointId = registered.body.id as string;
-  const deliveries = async (status?: string) =>
-    (await api.call('GET', `/v1/endpoints/${endpointId}/deliveries${status ? `?status=${status}` : ''}`)).body
-      .data as Array<{ event_type: string; status: string; finished_at: string | null }>;
+  const setUp = await systemWithEndpoint(ENV, cleanups, reply);
   const setActive = async (active: boolean) => {
-    const response = await api.call('PATCH', `/v1/endpoints/${endpointId}`, { active });
+    const response = await setUp.api.call('PATCH', `/v1/endpoints/${setUp.endpointId}`, { active });
     expect(response.status).toBe(200);
     return response.body as { active: boolean; disabled_reason: string | null };
   };
-  return { system, api, inbox, endpointId, deliveries, setActive };
+  return { ...setUp, setActive };
 }
-
-const names = (requests: ReceivedRequest[]) => requests.map((request) => request.json.event_name as string);
 
 /** Every event reached the receiver exactly once (one request each, under its own webhook-id). */
 function expectEachOnce(requests: ReceivedRequest[]) {
@@ -74,7 +58,7 @@ describe('a paused endpoint', () => {
     await eventually(async () => {
       expect((await deliveries()).map((d) => d.status)).toEqual(Array(4).fill('DELIVERED'));
     });
-    expect(names(inbox.requests)).toEqual([
+    expect(eventNames(inbox.requests)).toEqual([
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'BOOK_COMPLETE',
@@ -99,7 +83,7 @@ describe('a paused endpoint', () => {
     });
     expect(recovered.status).toBe(202);
     expect(recovered.body).toEqual({ redelivering: 2 });
-    await eventually(() => expect(names(inbox.requests)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']));
+    await eventually(() => expect(eventNames(inbox.requests)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']));
     await eventually(async () => expect((await deliveries('DELIVERED')).length).toBe(2));
     expectEachOnce(inbox.requests);
   });
@@ -132,7 +116,7 @@ describe('an endpoint disabled for failing', () => {
     });
     const after = inbox.requests.slice(failedBefore);
     // The verification failed once more (503), then went through; the rest followed it.
-    expect(names(after)).toEqual([
+    expect(eventNames(after)).toEqual([
       'VERIFICATION_COMPLETE',
       'VERIFICATION_COMPLETE',
       'BOOK_COMPLETE',
