@@ -11,7 +11,7 @@ import { startBookbellRoles } from './bookbell-roles.js';
 import { pollUntil, type Deadline } from './deadline.js';
 import { benchNumber, expectStatus, percentile, type BenchInfra } from './harness.js';
 import type { Arrival } from './receiver.js';
-import { waitUntilRecorded } from './recorded.js';
+import { expectRecordedAndSigned } from './recorded.js';
 import { checkTaskFailures, tenantWorkflows, type TaskFailures } from './task-failures.js';
 
 const SAMPLES = benchNumber('BENCH_IDLE_SAMPLES', 100, 10);
@@ -71,13 +71,7 @@ export async function idleLatencyPhase(infra: BenchInfra, stage: string, deadlin
     acknowledged.seal(bookUuid);
     const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(acknowledged.expectedEvents(), arrivalKey, deadline.left(), `${stage}: every event`);
-    if (receiver.forged > 0) throw new Error(`${stage}: ${receiver.forged} deliveries failed the signature check`);
-    await waitUntilRecorded(infra.pool, acknowledged, {
-      stage,
-      timeoutMs: Math.min(deadline.left(), 30_000),
-      endpointIds: [endpointId],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expectRecordedAndSigned(infra.pool, receiver, acknowledged, { stage, deadline, endpointId });
     const taskFailures = await checkTaskFailures(infra.client, stage, tenantWorkflows(tenantId), {
       expectedIds: [bookWorkflowId(tenantId, bookUuid)],
     });

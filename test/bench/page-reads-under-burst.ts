@@ -11,7 +11,7 @@ import type { Deadline } from './deadline.js';
 import { expectStatus, percentile, printTable, QUICK, type BenchSystem, type Call } from './harness.js';
 import { lastPage, PAGE } from './page-reads.js';
 import type { Arrival } from './receiver.js';
-import { waitUntilRecorded } from './recorded.js';
+import { expectRecordedAndSigned } from './recorded.js';
 import { printTargets } from './targets.js';
 import { bookWorkflows, checkTaskFailures, type TaskFailures } from './task-failures.js';
 
@@ -95,13 +95,7 @@ export async function measurePageReadsUnderBurst(
       await reader;
     }
     if (readError) throw readError;
-    if (receiver.forged > 0) throw new Error(`${stage}: ${receiver.forged} deliveries failed the signature check`);
-    await waitUntilRecorded(system.pool, acknowledged, {
-      stage,
-      timeoutMs: Math.min(deadline.left(), 30_000),
-      endpointIds: [endpointId],
-    });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expectRecordedAndSigned(system.pool, receiver, acknowledged, { stage, deadline, endpointId });
     const taskFailures = await checkTaskFailures(
       system.client,
       stage,

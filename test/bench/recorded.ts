@@ -3,7 +3,7 @@
 // ANALYTICS_COMPLETED) in `events` — and, per subscribed endpoint, a DELIVERED row in `deliveries`.
 import type { Pool } from '../../src/db/pool.js';
 import { eventKey, type Acknowledged } from './acknowledged.js';
-import { listSome, pollUntil } from './deadline.js';
+import { listSome, pollUntil, type Deadline } from './deadline.js';
 
 export interface RecordedComparison {
   acknowledged: ReturnType<Acknowledged['counts']>;
@@ -177,4 +177,25 @@ export async function waitUntilRecorded(
   );
   console.log(`[${options.stage}] ${summarizeRecorded(comparison)}`);
   return comparison;
+}
+
+/**
+ * How a phase with bookbell ends once every expected event arrived: every signature held, everything acknowledged is
+ * recorded and delivered to `endpointId` (within 30 s of the deadline), and a second passes for the last workflow
+ * tasks to close, so the histories the phase then reads are complete.
+ */
+export async function expectRecordedAndSigned(
+  pool: Pool,
+  receiver: { forged: number },
+  acknowledged: Acknowledged,
+  options: { stage: string; deadline: Deadline; endpointId: string },
+): Promise<void> {
+  const { stage, deadline, endpointId } = options;
+  if (receiver.forged > 0) throw new Error(`${stage}: ${receiver.forged} deliveries failed the signature check`);
+  await waitUntilRecorded(pool, acknowledged, {
+    stage,
+    timeoutMs: Math.min(deadline.left(), 30_000),
+    endpointIds: [endpointId],
+  });
+  await new Promise((resolve) => setTimeout(resolve, 1000));
 }

@@ -34,7 +34,7 @@ import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
 import { plainPostsPhase, type PlainPosts } from './plain-posts.js';
 import { cpuSecondsOf, postgresCpuSeconds, sampleMemory, spawnRole } from './processes.js';
 import { BenchReceiver, type Arrival } from './receiver.js';
-import { waitUntilRecorded } from './recorded.js';
+import { expectRecordedAndSigned } from './recorded.js';
 import { printStages } from './stages.js';
 import { printTargets, type Target } from './targets.js';
 import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
@@ -213,14 +213,12 @@ async function bookbellPhase(
     await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
     const result = summarize(receiver, burstKey, answeredAt, startedAt);
-    if (receiver.forged > 0) throw new Error(`${receiver.forged} deliveries failed the signature check`);
-    await waitUntilRecorded(infra.pool, acknowledged, {
-      stage,
-      timeoutMs: Math.min(deadline.left(), 30_000),
-      endpointIds: [roles.endpointId],
-    });
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await expectRecordedAndSigned(infra.pool, receiver, acknowledged, {
+      stage,
+      deadline,
+      endpointId: roles.endpointId,
+    });
     if (process.env.BENCH_STAGES === '1') await printStages(infra.client, taskQueue);
     const taskFailures = await checkTaskFailures(infra.client, stage, tenantWorkflows(tenantId), {
       expectedIds: books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid)),
