@@ -213,7 +213,10 @@ describe('delivering', () => {
     });
     // Delivered by their first attempts, which the recording made: operators read in the Temporal UI, in the book's
     // history, where each recording's deliveries went (its result), and no delivery workflow was needed.
-    const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
+    // Its last recording reports once its attempts are logged: read the history when the book has finished.
+    const book = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    await book.result();
+    const history = await book.fetchHistory();
     const codec = testCodec();
     const results = await Promise.all(
       (history.events ?? []).flatMap((event) => {
