@@ -155,6 +155,12 @@ const ConfigSchema = z.object({
   DATA_DIR: z.string().min(1).default('.data'),
   /** How `npm start`'s embedded PostgreSQL and Temporal SQLite file write to disk (src/durability.ts). */
   STORAGE_DURABILITY: z.enum(DURABILITIES).default('safe'),
+  /**
+   * Workflows a worker keeps in memory between their tasks (books and deliveries). One left out is replayed from its
+   * history at its next task. The SDK's default grows with the heap limit (about 1,570 here) and took a worker
+   * holding 10,000 open books to 1.25 GB; 1,000 keeps it under 1 GB (docs/benchmarks.md, "Open books").
+   */
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /**

@@ -19,6 +19,7 @@ import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { ensureDigestSchedule } from './temporal/digest-schedule.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
 import { createBookWorker } from './temporal/worker.js';
+import { bundleWorkflowsApart } from './temporal/workflow-bundle.js';
 import { listenFailure } from './startup/ports.js';
 import { StartupFailure } from './startup/failure.js';
 import { Keyring } from './crypto/keyring.js';
@@ -48,6 +49,7 @@ export async function startWorkerRole(opts: {
   temporalAddress: string;
   pool: Pool;
   logger: Logger;
+  /** Tests bundle once for all their workers; a role bundles its own, in a child process. */
   workflowBundle?: WorkflowBundle;
 }): Promise<Role> {
   const secrets = await secretKeyring(opts.config, opts.pool);
@@ -70,7 +72,8 @@ export async function startWorkerRole(opts: {
       publicUrl: opts.config.PUBLIC_URL,
       secrets,
     },
-    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : {}),
+    workflowBundle: opts.workflowBundle ?? (await bundleWorkflowsApart()),
+    cacheSize: opts.config.WORKFLOW_CACHE_SIZE,
   });
   await ensureRetentionSchedule(client, {
     taskQueue: opts.config.TEMPORAL_TASK_QUEUE,

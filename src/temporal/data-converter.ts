@@ -3,7 +3,7 @@ import type { Config } from '../config.js';
 import { Keyring } from '../crypto/keyring.js';
 import { StartupFailure } from '../startup/failure.js';
 import { EncryptionCodec } from './payload-codec.js';
-import { workflowsFile } from './workflow-files.js';
+import { failureConverterPath } from './workflow-files.js';
 
 /** The keyring of PAYLOAD_KEYS; a role without it refuses to start (it could neither write nor read books). */
 export function payloadKeyring(config: Pick<Config, 'PAYLOAD_KEYS'>): Keyring {
@@ -24,9 +24,6 @@ export function payloadKeyring(config: Pick<Config, 'PAYLOAD_KEYS'>): Keyring {
 export function bookbellDataConverter(keyring: Keyring): DataConverter {
   return { payloadCodecs: [new EncryptionCodec(keyring)], failureConverterPath: failureConverterPath() };
 }
-
-/** The failure converter that puts messages and stack traces into (encrypted) payloads; bundle it with the workflows. */
-export const failureConverterPath = (): string => workflowsFile('failure-converter');
 
 /** `bookbellDataConverter` of the configuration's PAYLOAD_KEYS. */
 export function dataConverterOf(config: Pick<Config, 'PAYLOAD_KEYS'>): DataConverter {

@@ -10,13 +10,6 @@ import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { TemporalConnectionOptions } from './connection-options.js';
 import { requestIdActivityInterceptor, requestIdClientInterceptor } from './request-id.js';
-import { workflowsFile } from './workflow-files.js';
-
-/** The workflow bundle's entry. */
-export const workflowsPath = (): string => workflowsFile('index');
-
-/** Workflow interceptor modules, bundled with the workflows (pass them to `bundleWorkflowCode` too). */
-export const workflowInterceptorModules = (): string[] => [workflowsFile('request-id-interceptors')];
 
 /**
  * The worker options bookbell runs with beyond the SDK's defaults; the benchmark's floor runs with the same ones, so
@@ -64,8 +57,10 @@ export interface BookWorkerOptions {
     /** SECRET_KEYS: opens the endpoints' signing secrets. */
     secrets: Keyring;
   };
-  /** A pre-built bundle (tests build it once); otherwise the worker bundles `workflows/` at start. */
-  workflowBundle?: WorkflowBundle;
+  /** `workflows/` bundled with their interceptors (workflow-bundle.ts). */
+  workflowBundle: WorkflowBundle;
+  /** WORKFLOW_CACHE_SIZE: workflows kept in memory between their tasks. */
+  cacheSize?: number | undefined;
 }
 
 /**
@@ -105,13 +100,10 @@ export async function createBookWorker(
       namespace: options.namespace,
       taskQueue: options.taskQueue,
       dataConverter: options.dataConverter,
-      // A pre-built bundle has the workflow interceptors in it already (see workflowInterceptorModules).
-      ...(options.workflowBundle
-        ? { workflowBundle: options.workflowBundle, interceptors: { activity: [requestIdActivityInterceptor] } }
-        : {
-            workflowsPath: workflowsPath(),
-            interceptors: { workflowModules: workflowInterceptorModules(), activity: [requestIdActivityInterceptor] },
-          }),
+      // The bundle holds the workflow interceptors.
+      workflowBundle: options.workflowBundle,
+      interceptors: { activity: [requestIdActivityInterceptor] },
+      ...(options.cacheSize === undefined ? {} : { maxCachedWorkflows: options.cacheSize }),
       activities: createActivities({
         pool: options.pool,
         temporal: client,

@@ -10,3 +10,12 @@ export function workflowsFile(name: string): string {
   if (!found) throw new Error(`bookbell: workflow sources not found at ${candidates.join(' or ')}`);
   return found;
 }
+
+/** The workflow bundle's entry. */
+export const workflowsPath = (): string => workflowsFile('index');
+
+/** Workflow interceptor modules, bundled with the workflows. */
+export const workflowInterceptorModules = (): string[] => [workflowsFile('request-id-interceptors')];
+
+/** The failure converter that puts messages and stack traces into (encrypted) payloads; bundled with the workflows. */
+export const failureConverterPath = (): string => workflowsFile('failure-converter');

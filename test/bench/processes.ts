@@ -177,3 +177,25 @@ export function sampleMemory(pid: () => number | undefined, intervalMs = 250): {
     },
   };
 }
+
+/** CPU seconds each process (and this one: load + receiver) spends from now until the returned function is called. */
+export function measureCpu(pids: { worker: number; server: number | undefined; api?: number; postgresPort?: number }) {
+  const read = () => ({
+    driver: ((usage) => (usage.user + usage.system) / 1e6)(process.cpuUsage()),
+    worker: cpuSecondsOf(pids.worker),
+    server: cpuSecondsOf(pids.server),
+    api: cpuSecondsOf(pids.api),
+    postgres: postgresCpuSeconds(pids.postgresPort),
+  });
+  const before = read();
+  return () => {
+    const after = read();
+    return {
+      worker: after.worker - before.worker,
+      server: after.server - before.server,
+      api: after.api - before.api,
+      postgres: after.postgres - before.postgres,
+      driver: after.driver - before.driver,
+    };
+  };
+}

@@ -32,7 +32,7 @@ import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
 import { benchNumber, percentile, printTable, QUICK, startBenchInfra, type BenchInfra } from './harness.js';
 import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
 import { plainPostsPhase, type PlainPosts } from './plain-posts.js';
-import { cpuSecondsOf, postgresCpuSeconds, sampleMemory, spawnRole } from './processes.js';
+import { measureCpu, sampleMemory, spawnRole } from './processes.js';
 import { BenchReceiver, type Arrival } from './receiver.js';
 import { expectRecordedAndSigned } from './recorded.js';
 import { printStages } from './stages.js';
@@ -64,28 +64,6 @@ interface PhaseResult {
   cpu: { worker: number; server: number; api: number; postgres: number; driver: number };
   /** WorkflowTaskFailed / WorkflowTaskTimedOut in every history the phase ran. */
   taskFailures: TaskFailures;
-}
-
-/** CPU seconds each process spends from now until `stop()`. */
-function measureCpu(pids: { worker: number; server: number | undefined; api?: number; postgresPort?: number }) {
-  const read = () => ({
-    driver: ((usage) => (usage.user + usage.system) / 1e6)(process.cpuUsage()),
-    worker: cpuSecondsOf(pids.worker),
-    server: cpuSecondsOf(pids.server),
-    api: cpuSecondsOf(pids.api),
-    postgres: postgresCpuSeconds(pids.postgresPort),
-  });
-  const before = read();
-  return () => {
-    const after = read();
-    return {
-      worker: after.worker - before.worker,
-      server: after.server - before.server,
-      api: after.api - before.api,
-      postgres: after.postgres - before.postgres,
-      driver: after.driver - before.driver,
-    };
-  };
 }
 
 /** Rate and latency over a burst: `sentAt` maps each expected arrival's key to when its request was answered. */

@@ -24,6 +24,7 @@ import { startBookWorkflow } from '../../src/temporal/books.js';
 import { reopenAndHandOver } from '../../src/temporal/redeliveries.js';
 import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js';
 import { createBookWorker } from '../../src/temporal/worker.js';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle.js';
 import {
   bookStateQuery,
   bookWorkflowId,
@@ -272,6 +273,7 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       secrets: testKeyring(),
       direct: scenario.direct ?? false,
     },
+    workflowBundle: await bundleWorkflows(),
   });
   const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection });

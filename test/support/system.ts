@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { IllegalStateError } from '@temporalio/common';
-import { bundleWorkflowCode, Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import { Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
@@ -9,8 +9,8 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
-import { dataConverterOf, failureConverterPath } from '../../src/temporal/data-converter.js';
-import { workflowInterceptorModules, workflowsPath } from '../../src/temporal/worker.js';
+import { dataConverterOf } from '../../src/temporal/data-converter.js';
+import { bundleWorkflows } from '../../src/temporal/workflow-bundle.js';
 import { TEST_ROLE_KEYS } from './payload-keys.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
@@ -24,12 +24,7 @@ export function workflowBundle(): Promise<WorkflowBundle> {
     } catch (err) {
       if (!(err instanceof IllegalStateError)) throw err;
     }
-    bundle = bundleWorkflowCode({
-      workflowsPath: workflowsPath(),
-      workflowInterceptorModules: workflowInterceptorModules(),
-      failureConverterPath: failureConverterPath(),
-      logger: new DefaultLogger('WARN'),
-    });
+    bundle = bundleWorkflows();
   }
   return bundle;
 }
