@@ -3,6 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
+import { UploadAnnouncements } from './api/upload-announcements.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
@@ -144,6 +145,15 @@ export async function startApiRole(opts: {
   const sender = new EndpointSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
+  const uploads = new UploadAnnouncements(
+    {
+      pool: opts.pool,
+      temporal,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      historyLimit: config.BOOK_HISTORY_LIMIT,
+    },
+    opts.logger,
+  );
   // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
   let ownUrl = `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
@@ -152,6 +162,7 @@ export async function startApiRole(opts: {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     logger: opts.logger,
     historyLimit: config.BOOK_HISTORY_LIMIT,
+    uploads,
     maxDocuments: config.BOOK_MAX_DOCUMENTS,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
@@ -193,6 +204,8 @@ export async function startApiRole(opts: {
       await hub.close();
       server.closeIdleConnections();
       await closed;
+      // Uploads answered are in the log whatever happens; their books hear of them now rather than at their checks.
+      await uploads.drain();
       await sender.close();
       mailer?.close();
       await connection.close();

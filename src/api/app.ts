@@ -8,6 +8,7 @@ import type { Logger } from '../logger.js';
 import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
+import { UploadAnnouncements } from './upload-announcements.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { registerEndpointRoutes, type EndpointRouteDeps } from './endpoints-routes.js';
@@ -58,6 +59,8 @@ export interface AppDeps {
   secrets: Keyring;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
+  /** Announces uploads to their books after answering them; the role drains it when it stops. */
+  uploads?: UploadAnnouncements | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
   maxDocuments?: number | undefined;
   /** Book streams: the process's change listener and the keep-alive interval. */
@@ -152,9 +155,14 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     taskQueue: deps.taskQueue,
     historyLimit: deps.historyLimit,
   };
-  registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
+  const uploads = deps.uploads ?? new UploadAnnouncements(bookDeps, deps.logger);
+  registerBookRoutes(router, { ...bookDeps, logger: deps.logger, uploads });
   registerBookListRoutes(router, bookDeps);
-  registerDocumentRoutes(router, { ...bookDeps, maxDocuments: deps.maxDocuments ?? DEFAULT_MAX_DOCUMENTS });
+  registerDocumentRoutes(router, {
+    ...bookDeps,
+    maxDocuments: deps.maxDocuments ?? DEFAULT_MAX_DOCUMENTS,
+    uploads,
+  });
   registerStreamRoutes(router, {
     ...bookDeps,
     hub: deps.stream.hub,

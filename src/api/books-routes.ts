@@ -7,6 +7,7 @@ import { storeSealRequest } from '../db/intake.js';
 import type { Logger } from '../logger.js';
 import { signalSeal } from '../temporal/books.js';
 import { requireBook, sendToBook, startBook, type BookDeps } from './book-access.js';
+import type { UploadAnnouncements } from './upload-announcements.js';
 import { loadBookView } from './book-snapshot.js';
 import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
 import { invalidCursor, isCursorTime, pageOf } from './pagination.js';
@@ -15,6 +16,8 @@ import type { AppState } from './state.js';
 
 export interface BooksRouteDeps extends BookDeps {
   logger: Logger;
+  /** A seal follows the uploads this process is still announcing to the book. */
+  uploads: UploadAnnouncements;
 }
 
 // The books' cursor keeps the form it had before every list paged: cursors already handed out stay good.
@@ -87,6 +90,7 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     // While the book hands over to its next run, that run reads the request from the log. A finished workflow means
     // the book is complete, so sealed already: the request is satisfied either way.
     if (!continuing) {
+      await deps.uploads.settled(tenantId, bookUuid);
       await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid));
     }
     ctx.status = 202;

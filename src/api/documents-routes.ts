@@ -6,15 +6,10 @@ import {
   UploadDocumentRequestSchema,
   VerificationRequestSchema,
 } from '../contract/book.js';
-import {
-  forgetRepeatedResult,
-  forgetUpload,
-  forgetVerificationResult,
-  storeUpload,
-  storeVerificationResult,
-} from '../db/intake.js';
-import { signalUpload, signalVerification } from '../temporal/books.js';
+import { forgetRepeatedResult, forgetVerificationResult, storeUpload, storeVerificationResult } from '../db/intake.js';
+import { signalVerification } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
+import type { UploadAnnouncements } from './upload-announcements.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -25,7 +20,7 @@ const fullBook = (bookUuid: string, maxDocuments: number) =>
   );
 
 const completeBook = (bookUuid: string) =>
-  conflict('book-complete', `Book ${bookUuid} is complete: it takes no more uploads or verification results.`);
+  conflict('book-complete', `Book ${bookUuid} is complete: it takes no more verification results.`);
 
 /**
  * Signals the book about a message already stored in the intake log. Temporal out of reach is a 503: the message is
@@ -40,8 +35,11 @@ async function announce(send: () => Promise<boolean>, retry: string): Promise<bo
   }
 }
 
-export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps & { maxDocuments: number }): void {
-  const { pool, temporal, maxDocuments } = deps;
+export function registerDocumentRoutes(
+  router: Router<AppState>,
+  deps: BookDeps & { maxDocuments: number; uploads: UploadAnnouncements },
+): void {
+  const { pool, temporal, maxDocuments, uploads } = deps;
 
   router.post('/v1/books/:book_uuid/documents', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
@@ -49,8 +47,8 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     const docUuid = body.doc_uuid ?? randomUUID();
-    // Durable in PostgreSQL before anything is acknowledged, then announced to the book: no upload waits for a worker
-    // to wake the book, and one Temporal took but the book never applied is found by the book's next check.
+    // Acknowledged once durable in PostgreSQL; the book hears of it in the background (see UploadAnnouncements): an
+    // upload waits for no worker and no signal, and the book checks the log for uploads it missed before it completes.
     const stored = await storeUpload(
       pool,
       {
@@ -75,17 +73,7 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     }
     // A repeat is announced again while the book is open (the first announcement may have failed); while the book
     // hands over to its next run, that run finds the upload in the log (see storeUpload).
-    const accepted =
-      !stored.open ||
-      stored.continuing ||
-      (await announce(
-        () => sendToBook(deps, row, () => signalUpload(temporal, tenantId, bookUuid, docUuid)),
-        `retry with the same doc_uuid (${docUuid})`,
-      ));
-    if (!accepted) {
-      if (stored.inserted) await forgetUpload(pool, tenantId, bookUuid, docUuid);
-      throw completeBook(bookUuid);
-    }
+    if (stored.open && !stored.continuing) uploads.announce(row, docUuid);
     ctx.status = 202;
     ctx.set('Location', `/v1/books/${bookUuid}`);
     ctx.body = { doc_uuid: docUuid, status: stored.status };
@@ -109,6 +97,8 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     const signal = { docUuid, result: body.result, resultId };
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
     // is stored: that run reads the log first. The workflow decides whether it is the first result.
+    // After the uploads this process is still announcing to the book: it hears of them first, as they were sent.
+    if (!continuing) await uploads.settled(tenantId, bookUuid);
     const accepted =
       continuing ||
       (await announce(

@@ -226,22 +226,17 @@ const paths: ZodOpenApiPathsObject = {
       requestBody: body(UploadDocumentRequestSchema),
       responses: {
         '202': {
-          ...json(UploadAcceptedSchema, 'Stored, and durably sent to the book (even while no worker runs)'),
+          ...json(
+            UploadAcceptedSchema,
+            'Stored: the book hears of it in the background, and checks its uploads before it completes',
+          ),
           links: links({
             submitVerification: { ...BOOK_FROM_PATH, doc_uuid: '$response.body#/doc_uuid' },
             getBook: BOOK_FROM_PATH,
           }),
         },
       },
-      problems: [
-        'book-not-found',
-        'book-expired',
-        'book-sealed',
-        'book-full',
-        'book-complete',
-        'doc-uuid-taken',
-        'book-unreachable',
-      ],
+      problems: ['book-not-found', 'book-expired', 'book-sealed', 'book-full', 'doc-uuid-taken'],
     }),
   },
   '/v1/books/{book_uuid}/documents/{doc_uuid}/verification': {

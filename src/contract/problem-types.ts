@@ -147,8 +147,8 @@ export const PROBLEM_KINDS = {
   'book-complete': kind(
     409,
     'Book complete',
-    'The book is complete: it takes no more uploads or verification results.',
-    "A verification result (or an upload racing the book's end) sent after the book's workflow finished.",
+    'The book is complete: it takes no more verification results.',
+    "A verification result for a document the book does not hold, sent after the book's workflow finished.",
     'Nothing to retry: the book is finished. Read it with GET /v1/books/{book_uuid}.',
   ),
   'book-full': kind(
@@ -282,8 +282,8 @@ export const PROBLEM_KINDS = {
     503,
     'Book unreachable',
     "The book's workflow did not answer in time (Temporal slow or out of reach).",
-    'A read of a book, or an upload or verification result, while Temporal does not answer; what was sent is stored.',
-    'Retry the same request after Retry-After (uploads with the same doc_uuid): nothing is lost or doubled.',
+    'A read of a book, or a verification result, while Temporal does not answer; what was sent is stored.',
+    'Retry the same request after Retry-After: nothing is lost or doubled.',
   ),
   'book-busy': kind(
     503,

@@ -94,17 +94,21 @@ interface Queued<T> {
  * them, space-separated. Each caller learns true once Temporal durably accepted the signal carrying its message, false
  * when the book's workflow is not running.
  */
-function groupedSignal<T>(sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>) {
+function groupedSignal<T>(sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>, lingerMs = 0) {
   const batches = new WeakMap<Client, GroupCommit<Queued<T>, boolean>>();
   return (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
     let group = batches.get(client);
     if (!group) {
-      group = new GroupCommit((workflowId, queued) => {
-        const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
-        const items = queued.map((entry) => entry.item);
-        const send = () => sendSignal(() => sendBatch(client, workflowId, items));
-        return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
-      });
+      group = new GroupCommit(
+        (workflowId, queued) => {
+          const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
+          const items = queued.map((entry) => entry.item);
+          const send = () => sendSignal(() => sendBatch(client, workflowId, items));
+          return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
+        },
+        undefined,
+        lingerMs,
+      );
       batches.set(client, group);
     }
     return group.submit(bookWorkflowId(tenantId, bookUuid), { item, requestId: currentRequestId() });
@@ -119,9 +123,17 @@ export const signalVerification = groupedSignal<VerificationSignal>((client, wor
     : handle.signal(verificationsSignal, signals);
 });
 
-/** Announces an upload (stored in the intake log first) to the book. */
-export const signalUpload = groupedSignal<string>((client, workflowId, docUuids) =>
-  client.workflow.getHandle(workflowId).signal(uploadsSignal, { docUuids }),
+/**
+ * How long an upload's announcement waits for more uploads to the same book. Nobody waits on it (the upload was
+ * answered once stored), and a CRM uploading a book's documents one after another makes them one signal, one workflow
+ * task and one search-attribute update instead of one each (docs/benchmarks.md, "Tuning and notes").
+ */
+export const UPLOAD_LINGER_MS = 50;
+
+/** Announces uploads (stored in the intake log first) to the book, lingering for more (see UPLOAD_LINGER_MS). */
+export const signalUpload = groupedSignal<string>(
+  (client, workflowId, docUuids) => client.workflow.getHandle(workflowId).signal(uploadsSignal, { docUuids }),
+  UPLOAD_LINGER_MS,
 );
 
 /** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */

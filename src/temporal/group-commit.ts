@@ -7,22 +7,34 @@
 export class GroupCommit<T, R> {
   private readonly queues = new Map<string, Array<Waiting<T, R>>>();
 
+  /**
+   * `lingerMs`: an item that finds nothing in flight for its key waits this long for others before it goes (0: it
+   * goes at once). Only for items nobody waits on to answer a request.
+   */
   constructor(
     private readonly send: (key: string, items: T[]) => Promise<R>,
     private readonly maxBatch = 100,
+    private readonly lingerMs = 0,
   ) {}
 
   /** Sends `item` with whatever else is waiting for `key`; resolves with that send's result. */
   submit(key: string, item: T): Promise<R> {
     return new Promise<R>((resolve, reject) => {
+      const entry = { item, resolve, reject };
       const queue = this.queues.get(key);
       if (queue) {
-        queue.push({ item, resolve, reject });
+        queue.push(entry);
+        return;
+      }
+      if (this.lingerMs > 0) {
+        // The queue collects what arrives while this one lingers, then while each send is in flight.
+        this.queues.set(key, [entry]);
+        setTimeout(() => void this.flush(key, this.queues.get(key)?.splice(0, this.maxBatch) ?? []), this.lingerMs);
         return;
       }
       // Nothing in flight for this key: this item goes now; the queue collects what arrives meanwhile.
       this.queues.set(key, []);
-      void this.flush(key, [{ item, resolve, reject }]);
+      void this.flush(key, [entry]);
     });
   }
 

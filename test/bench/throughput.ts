@@ -27,7 +27,7 @@ import {
   sendBurst,
   uploadBurstBooks,
 } from './burst.js';
-import { stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
+import { pollUntil, stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
 import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
 import { benchNumber, percentile, printTable, QUICK, startBenchInfra, type BenchInfra } from './harness.js';
 import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
@@ -155,15 +155,14 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
   }
 }
 
-async function runBookbell(infra: BenchInfra, round: number): Promise<PhaseResult & { uploadSeconds: number }> {
+/** Creating the books and uploading their documents before the burst: its time, and its history per burst event. */
+type BookbellResult = PhaseResult & { uploadSeconds: number; historyBeforeBurstPerEvent: number };
+
+async function runBookbell(infra: BenchInfra, round: number): Promise<BookbellResult> {
   return timedStage(`round ${round}: bookbell`, TIMEOUT_MS, (deadline) => bookbellPhase(infra, round, deadline));
 }
 
-async function bookbellPhase(
-  infra: BenchInfra,
-  round: number,
-  deadline: Deadline,
-): Promise<PhaseResult & { uploadSeconds: number }> {
+async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadline): Promise<BookbellResult> {
   const stage = `round ${round}: bookbell`;
   const roles = await startBookbellRoles(infra, `bench-${round}`);
   const { tenantId, taskQueue, worker, api, call, receiver } = roles;
@@ -172,6 +171,21 @@ async function bookbellPhase(
     const uploadStarted = performance.now();
     const books = await uploadBurstBooks(call, acknowledged);
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
+    // The burst starts once every book holds its uploads, so the histories split into what creating the books and
+    // uploading cost, and what the burst did.
+    await pollUntil(
+      `${stage}: every book applied its uploads`,
+      deadline.left(),
+      async () =>
+        (await infra.client.workflow.count(`TaskQueue = '${taskQueue}' AND DocumentCount = ${DOCS_PER_BOOK}`)).count,
+      (count) => count >= books.length,
+      (count) => `${books.length - count} of ${books.length} books have not applied their uploads`,
+      200,
+    );
+    const historyBeforeBurst = await historyTotal(
+      infra,
+      books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid)),
+    );
 
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
@@ -206,6 +220,7 @@ async function bookbellPhase(
       taskFailures,
       sendSeconds,
       historyPerEvent: await historyPerEvent(infra, taskQueue, expected),
+      historyBeforeBurstPerEvent: historyBeforeBurst / expected,
       uploadSeconds,
       workerMiB: workerMemory.stop(),
       serverMiB: serverMemory.stop(),
@@ -216,6 +231,14 @@ async function bookbellPhase(
   } finally {
     await roles.stop();
   }
+}
+
+/** History events of the books' workflows so far (describe: visibility counts a run's history once it closed). */
+async function historyTotal(infra: BenchInfra, workflowIds: string[]): Promise<number> {
+  const lengths = await Promise.all(
+    workflowIds.map(async (id) => (await infra.client.workflow.getHandle(id).describe()).historyLength),
+  );
+  return lengths.reduce((a, b) => a + b, 0);
 }
 
 /**
@@ -255,7 +278,7 @@ const ms = { direction: 'at most', unit: ' ms', digits: 0 } as const;
 async function main() {
   const infra = await startBenchInfra();
   const floors: PhaseResult[] = [];
-  const bookbells: Array<PhaseResult & { uploadSeconds: number }> = [];
+  const bookbells: BookbellResult[] = [];
   const plains: PlainPosts[] = [];
   const idles: IdleLatency[] = [];
   try {
@@ -320,7 +343,9 @@ async function main() {
     `\nbookbell API: RSS peak ${fixed(median(bookbells.map((r) => r.apiMiB ?? 0)))} MiB, answered a result in ` +
       `${fixed(median(bookbells.map((r) => r.apiMs?.p50 ?? 0)))} ms (p50), ` +
       `${fixed(median(bookbells.map((r) => r.apiMs?.p99 ?? 0)))} ms (p99); uploading the ` +
-      `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s.`,
+      `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s; ` +
+      `of its history events per event, ${fixed(median(bookbells.map((r) => r.historyBeforeBurstPerEvent)), 2)} were ` +
+      `written before the burst (creating the books, applying the uploads).`,
   );
   const plain = (pick: (r: PlainPosts) => number) => median(plains.map(pick));
   console.log(

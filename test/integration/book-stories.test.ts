@@ -88,6 +88,29 @@ describe('a user uploads one document and hears when it is verified', () => {
   });
 });
 
+describe('uploads answered before their book hears of them', () => {
+  it('tells the book of uploads before the results sent after them: each event counts every upload so far', async () => {
+    const bookUuid = await api.createBook({ name: 'Uploads, then results at once' });
+    const docs = [randomUUID(), randomUUID(), randomUUID()];
+    // Answered once stored; their announcement lingers for more uploads, yet the results right after them must find
+    // the book knowing all three.
+    for (const docUuid of docs) await api.upload(bookUuid, docUuid);
+    await api.verify(bookUuid, docs[0]!, 'SUCCEEDED');
+    await api.verify(bookUuid, docs[1]!, 'FAILED', { reason: 'unreadable' });
+    await api.seal(bookUuid);
+    await api.verify(bookUuid, docs[2]!, 'SUCCEEDED');
+    await api.finished(bookUuid);
+    const counts = (await storedEvents(bookUuid)).map((event) => [event.event_type, event.payload.document_counts]);
+    expect(counts).toEqual([
+      ['VERIFICATION_COMPLETE', { total: 3, verifying: 2, verified: 1, rejected: 0 }],
+      ['VERIFICATION_COMPLETE', { total: 3, verifying: 1, verified: 1, rejected: 1 }],
+      ['VERIFICATION_COMPLETE', { total: 3, verifying: 0, verified: 2, rejected: 1 }],
+      ['BOOK_COMPLETE', { total: 3, verifying: 0, verified: 2, rejected: 1 }],
+      ['ANALYTICS_COMPLETED', { total: 3, verifying: 0, verified: 2, rejected: 1 }],
+    ]);
+  });
+});
+
 describe('a user tracks many bank statements in one book, some failing', () => {
   it('completes with every document, lists the failures and finds the balance break', async () => {
     const bookUuid = await api.createBook({ name: 'Q1 statements' });

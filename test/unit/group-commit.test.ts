@@ -53,4 +53,23 @@ describe('GroupCommit', () => {
     await Promise.all(answers);
     expect(sends.map((s) => s.items)).toEqual([[1], [2, 3], [4, 5]]);
   });
+
+  it('with a linger, lets the first item wait for others to the same key, then sends them together', async () => {
+    const { sends, send } = recorder();
+    const commit = new GroupCommit(send, 100, 30);
+    const answers = [commit.submit('book-a', 1), commit.submit('book-a', 2), commit.submit('book-b', 9)];
+    expect(sends).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sends.map((s) => [s.key, s.items])).toEqual([
+      ['book-a', [1, 2]],
+      ['book-b', [9]],
+    ]);
+    // What arrives while that send is in flight goes next, without lingering again.
+    const during = commit.submit('book-a', 3);
+    for (const sent of sends) sent.finish();
+    await tick();
+    expect(sends.at(-1)?.items).toEqual([3]);
+    sends.at(-1)?.finish();
+    await expect(Promise.all([...answers, during])).resolves.toEqual(['sent 1,2', 'sent 1,2', 'sent 9', 'sent 3']);
+  });
 });
