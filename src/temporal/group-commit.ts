@@ -8,7 +8,7 @@ export class GroupCommit<T, R> {
   private readonly queues = new Map<string, Array<Waiting<T, R>>>();
 
   /**
-   * `lingerMs`: an item that finds nothing in flight for its key waits this long for others before it goes (0: it
+   * `lingerMs`: each batch waits this long for more items before it goes (0: an item that finds nothing in flight
    * goes at once). Only for items nobody waits on to answer a request.
    */
   constructor(
@@ -39,7 +39,7 @@ export class GroupCommit<T, R> {
   }
 
   private async flush(key: string, first: Array<Waiting<T, R>>): Promise<void> {
-    for (let batch = first; batch.length > 0; batch = this.queues.get(key)?.splice(0, this.maxBatch) ?? []) {
+    for (let batch = first; batch.length > 0; batch = await this.nextBatch(key)) {
       try {
         const result = await this.send(
           key,
@@ -51,6 +51,14 @@ export class GroupCommit<T, R> {
       }
     }
     this.queues.delete(key);
+  }
+
+  /** What waited for the last send; with a linger, what else arrives meanwhile too (items arriving one by one). */
+  private async nextBatch(key: string): Promise<Array<Waiting<T, R>>> {
+    if (this.lingerMs > 0 && (this.queues.get(key)?.length ?? 0) > 0) {
+      await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+    }
+    return this.queues.get(key)?.splice(0, this.maxBatch) ?? [];
   }
 }
 

@@ -64,12 +64,21 @@ describe('GroupCommit', () => {
       ['book-a', [1, 2]],
       ['book-b', [9]],
     ]);
-    // What arrives while that send is in flight goes next, without lingering again.
+    // What arrives while that send is in flight goes next, with what arrives while it lingers in turn.
     const during = commit.submit('book-a', 3);
     for (const sent of sends) sent.finish();
     await tick();
-    expect(sends.at(-1)?.items).toEqual([3]);
+    const lingering = commit.submit('book-a', 4);
+    expect(sends).toHaveLength(2);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    expect(sends.at(-1)?.items).toEqual([3, 4]);
     sends.at(-1)?.finish();
-    await expect(Promise.all([...answers, during])).resolves.toEqual(['sent 1,2', 'sent 1,2', 'sent 9', 'sent 3']);
+    await expect(Promise.all([...answers, during, lingering])).resolves.toEqual([
+      'sent 1,2',
+      'sent 1,2',
+      'sent 9',
+      'sent 3,4',
+      'sent 3,4',
+    ]);
   });
 });
