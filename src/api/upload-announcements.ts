@@ -3,6 +3,9 @@ import type { Logger } from '../logger.js';
 import { signalUpload } from '../temporal/books.js';
 import { sendToBook, type BookDeps } from './book-access.js';
 
+/** Retries of an announcement Temporal did not take; past them, the book's check finds the upload. */
+const ANNOUNCE_RETRIES = 3;
+
 /**
  * Tells books of their uploads after the uploads were answered. An upload is acknowledged once it is stored in the
  * intake log: the book needs it only to know what it waits for before BOOK_COMPLETE, and it checks the log for
@@ -25,7 +28,7 @@ export class UploadAnnouncements {
   announce(row: BookRow, docUuid: string): void {
     const { tenant_id: tenantId, book_uuid: bookUuid } = row;
     const key = `${tenantId}/${bookUuid}`;
-    const sent = sendToBook(this.deps, row, () => signalUpload(this.deps.temporal, tenantId, bookUuid, docUuid)).then(
+    const sent = this.send(row, docUuid).then(
       (running) => {
         if (!running) this.logger.warn({ tenantId, bookUuid, docUuid }, "an upload's book is no longer running");
       },
@@ -41,6 +44,19 @@ export class UploadAnnouncements {
     void all.then(() => {
       if (this.underWay.get(key) === all) this.underWay.delete(key);
     });
+  }
+
+  /** Sends one announcement, again after 1, 2 and 4 s while Temporal does not take it (restarting, overloaded). */
+  private async send(row: BookRow, docUuid: string): Promise<boolean> {
+    const { tenant_id: tenantId, book_uuid: bookUuid } = row;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await sendToBook(this.deps, row, () => signalUpload(this.deps.temporal, tenantId, bookUuid, docUuid));
+      } catch (err) {
+        if (attempt >= ANNOUNCE_RETRIES) throw err;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * 2 ** attempt));
+      }
+    }
   }
 
   /** Resolves once the book's announcements under way have been sent (or have failed). */

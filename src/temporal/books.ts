@@ -18,7 +18,7 @@ import {
 } from '../../workflows/book-contract.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
-import { GroupCommit } from './group-commit.js';
+import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { currentRequestId, runWithRequestId } from './request-id.js';
 
 /**
@@ -94,21 +94,20 @@ interface Queued<T> {
  * them, space-separated. Each caller learns true once Temporal durably accepted the signal carrying its message, false
  * when the book's workflow is not running.
  */
-function groupedSignal<T>(sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>, lingerMs = 0) {
+function groupedSignal<T>(
+  sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>,
+  options: GroupCommitOptions = {},
+) {
   const batches = new WeakMap<Client, GroupCommit<Queued<T>, boolean>>();
   return (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
     let group = batches.get(client);
     if (!group) {
-      group = new GroupCommit(
-        (workflowId, queued) => {
-          const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
-          const items = queued.map((entry) => entry.item);
-          const send = () => sendSignal(() => sendBatch(client, workflowId, items));
-          return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
-        },
-        undefined,
-        lingerMs,
-      );
+      group = new GroupCommit((workflowId, queued) => {
+        const requestIds = [...new Set(queued.flatMap((entry) => (entry.requestId ? [entry.requestId] : [])))];
+        const items = queued.map((entry) => entry.item);
+        const send = () => sendSignal(() => sendBatch(client, workflowId, items));
+        return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
+      }, options);
       batches.set(client, group);
     }
     return group.submit(bookWorkflowId(tenantId, bookUuid), { item, requestId: currentRequestId() });
@@ -129,11 +128,17 @@ export const signalVerification = groupedSignal<VerificationSignal>((client, wor
  * task and one search-attribute update instead of one each (docs/benchmarks.md, "Tuning and notes").
  */
 export const UPLOAD_LINGER_MS = 50;
+/**
+ * The most upload announcements an API process has in flight: uploads are answered without them, so without a cap a
+ * burst over thousands of books would send a signal to each at once (Temporal took 7 s to answer some); capped, the
+ * rest wait their turn, and a book's uploads arriving meanwhile join its next one.
+ */
+export const UPLOAD_SIGNALS_IN_FLIGHT = 16;
 
 /** Announces uploads (stored in the intake log first) to the book, lingering for more (see UPLOAD_LINGER_MS). */
 export const signalUpload = groupedSignal<string>(
   (client, workflowId, docUuids) => client.workflow.getHandle(workflowId).signal(uploadsSignal, { docUuids }),
-  UPLOAD_LINGER_MS,
+  { lingerMs: UPLOAD_LINGER_MS, maxInFlight: UPLOAD_SIGNALS_IN_FLIGHT },
 );
 
 /** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */

@@ -1,21 +1,39 @@
+/** How a group commit batches: see GroupCommit. */
+export interface GroupCommitOptions {
+  /** The most items in one send. */
+  maxBatch?: number;
+  /**
+   * Each batch waits this long for more items before it goes (0: an item that finds nothing in flight for its key goes
+   * at once). Only for items nobody waits on to answer a request.
+   */
+  lingerMs?: number;
+  /** The most sends in flight at once, over every key; a batch waiting for its turn takes what arrives meanwhile. */
+  maxInFlight?: number;
+}
+
 /**
  * Group commit per key: `send` is called with one item at once when nothing is in flight for its key; items that
  * arrive while a send for their key is in flight wait for it, then go together in the next send (at most `maxBatch`).
- * Every caller learns the outcome of the send that carried its item. Uncontended items are never delayed; under a
- * burst, many items cost one send.
+ * Every caller learns the outcome of the send that carried its item. Uncontended items are never delayed (unless
+ * told to linger); under a burst, many items cost one send.
  */
 export class GroupCommit<T, R> {
   private readonly queues = new Map<string, Array<Waiting<T, R>>>();
+  private readonly maxBatch: number;
+  private readonly lingerMs: number;
+  private readonly maxInFlight: number;
+  private inFlight = 0;
+  /** Batches waiting for a send's turn (maxInFlight): each is handed the turn of a send that ends. */
+  private readonly waitingForTurn: Array<() => void> = [];
 
-  /**
-   * `lingerMs`: each batch waits this long for more items before it goes (0: an item that finds nothing in flight
-   * goes at once). Only for items nobody waits on to answer a request.
-   */
   constructor(
     private readonly send: (key: string, items: T[]) => Promise<R>,
-    private readonly maxBatch = 100,
-    private readonly lingerMs = 0,
-  ) {}
+    options: GroupCommitOptions = {},
+  ) {
+    this.maxBatch = options.maxBatch ?? 100;
+    this.lingerMs = options.lingerMs ?? 0;
+    this.maxInFlight = options.maxInFlight ?? Number.POSITIVE_INFINITY;
+  }
 
   /** Sends `item` with whatever else is waiting for `key`; resolves with that send's result. */
   submit(key: string, item: T): Promise<R> {
@@ -26,20 +44,20 @@ export class GroupCommit<T, R> {
         queue.push(entry);
         return;
       }
-      if (this.lingerMs > 0) {
-        // The queue collects what arrives while this one lingers, then while each send is in flight.
-        this.queues.set(key, [entry]);
-        setTimeout(() => void this.flush(key, this.queues.get(key)?.splice(0, this.maxBatch) ?? []), this.lingerMs);
-        return;
-      }
-      // Nothing in flight for this key: this item goes now; the queue collects what arrives meanwhile.
-      this.queues.set(key, []);
-      void this.flush(key, [entry]);
+      // Nothing queued or in flight for this key: the queue collects what arrives while it lingers and sends.
+      this.queues.set(key, [entry]);
+      void this.drain(key);
     });
   }
 
-  private async flush(key: string, first: Array<Waiting<T, R>>): Promise<void> {
-    for (let batch = first; batch.length > 0; batch = await this.nextBatch(key)) {
+  /** Sends the key's queue batch by batch until nothing is left; without linger or cap, the first send is synchronous. */
+  private async drain(key: string): Promise<void> {
+    const queue = this.queues.get(key) ?? [];
+    while (queue.length > 0) {
+      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+      if (this.inFlight < this.maxInFlight) this.inFlight += 1;
+      else await new Promise<void>((resolve) => this.waitingForTurn.push(resolve));
+      const batch = queue.splice(0, this.maxBatch);
       try {
         const result = await this.send(
           key,
@@ -48,17 +66,13 @@ export class GroupCommit<T, R> {
         for (const entry of batch) entry.resolve(result);
       } catch (err) {
         for (const entry of batch) entry.reject(err);
+      } finally {
+        const next = this.waitingForTurn.shift();
+        if (next) next();
+        else this.inFlight -= 1;
       }
     }
     this.queues.delete(key);
-  }
-
-  /** What waited for the last send; with a linger, what else arrives meanwhile too (items arriving one by one). */
-  private async nextBatch(key: string): Promise<Array<Waiting<T, R>>> {
-    if (this.lingerMs > 0 && (this.queues.get(key)?.length ?? 0) > 0) {
-      await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
-    }
-    return this.queues.get(key)?.splice(0, this.maxBatch) ?? [];
   }
 }
 

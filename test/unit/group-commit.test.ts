@@ -44,7 +44,7 @@ describe('GroupCommit', () => {
 
   it('never puts more than maxBatch items in one send', async () => {
     const { sends, send } = recorder();
-    const commit = new GroupCommit(send, 2);
+    const commit = new GroupCommit(send, { maxBatch: 2 });
     const answers = [1, 2, 3, 4, 5].map((n) => commit.submit('book-a', n));
     for (let i = 0; i < 3; i++) {
       sends[i]?.finish();
@@ -56,7 +56,7 @@ describe('GroupCommit', () => {
 
   it('with a linger, lets the first item wait for others to the same key, then sends them together', async () => {
     const { sends, send } = recorder();
-    const commit = new GroupCommit(send, 100, 30);
+    const commit = new GroupCommit(send, { lingerMs: 30 });
     const answers = [commit.submit('book-a', 1), commit.submit('book-a', 2), commit.submit('book-b', 9)];
     expect(sends).toEqual([]);
     await new Promise((resolve) => setTimeout(resolve, 60));
@@ -80,5 +80,21 @@ describe('GroupCommit', () => {
       'sent 3,4',
       'sent 3,4',
     ]);
+  });
+
+  it('keeps at most maxInFlight sends in flight over every key; a batch waiting its turn takes what arrives', async () => {
+    const { sends, send } = recorder();
+    const commit = new GroupCommit(send, { maxInFlight: 2 });
+    const answers = [commit.submit('a', 1), commit.submit('b', 2), commit.submit('c', 3)];
+    await tick();
+    expect(sends.map((s) => s.items)).toEqual([[1], [2]]);
+    answers.push(commit.submit('c', 4));
+    sends[0]?.finish();
+    await tick();
+    // The turn of the send that ended goes to the waiting batch, with the item that joined it.
+    expect(sends.map((s) => s.items)).toEqual([[1], [2], [3, 4]]);
+    sends[1]?.finish();
+    sends[2]?.finish();
+    await expect(Promise.all(answers)).resolves.toEqual(['sent 1', 'sent 2', 'sent 3,4', 'sent 3,4']);
   });
 });
