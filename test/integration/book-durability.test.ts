@@ -46,11 +46,11 @@ describe('a book larger than one run', () => {
       .body;
     const bookUuid = await api.createBook({ name: 'Big book' });
     const docs = Array.from({ length: 150 }, () => randomUUID());
-    // Concurrent uploads: more than Temporal's in-flight update limit per workflow.
+    // Uploads reach the book in a few signals; results sent one after another each take a signal of their own, so
+    // the book's history passes the limit however well concurrent messages group.
     await inParallel(docs, 16, (docUuid) => api.upload(bookUuid, docUuid));
-    await inParallel(docs, 16, (docUuid, i = docs.indexOf(docUuid)) =>
-      api.verify(bookUuid, docUuid, i % 10 === 0 ? 'FAILED' : 'SUCCEEDED'),
-    );
+    for (const [i, docUuid] of docs.entries())
+      await api.verify(bookUuid, docUuid, i % 10 === 0 ? 'FAILED' : 'SUCCEEDED');
     await api.seal(bookUuid);
     const book = await api.finished(bookUuid);
 
