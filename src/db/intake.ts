@@ -228,14 +228,6 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
   return { kind: 'stored', inserted: !row.existed, open, name, status, continuing };
 }
 
-/** Takes back an upload this request stored when the book turned out not to take it: a 409 changes nothing. */
-export async function forgetUpload(pool: Pool, tenantId: string, bookUuid: string, docUuid: string): Promise<void> {
-  await pool.query(
-    `delete from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid`,
-    [tenantId, bookUuid, docUuid],
-  );
-}
-
 /** Takes back a result this request stored when the book turned out not to take it (it is complete): a 409 changes nothing. */
 export async function forgetVerificationResult(pool: Pool, tenantId: string, resultId: string): Promise<void> {
   await pool.query(`delete from verification_results where tenant_id = $1::text and id = $2::bigint`, [
