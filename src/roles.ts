@@ -145,23 +145,19 @@ export async function startApiRole(opts: {
   const sender = new EndpointSender(destinations);
   const mailer = config.SMTP_URL ? new Mailer(config.SMTP_URL, config.MAIL_FROM, config.DELIVERY_TIMEOUT) : undefined;
   const hub = new BookChangeHub(opts.pool, opts.logger);
-  const uploads = new UploadAnnouncements(
-    {
-      pool: opts.pool,
-      temporal,
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      historyLimit: config.BOOK_HISTORY_LIMIT,
-    },
-    opts.logger,
-  );
-  // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
-  let ownUrl = `http://${config.HOST}:${config.PORT}`;
-  const app = createApp({
+  const bookDeps = {
     pool: opts.pool,
     temporal,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    logger: opts.logger,
     historyLimit: config.BOOK_HISTORY_LIMIT,
+  };
+  // The role's own, so that its stop can drain it.
+  const uploads = new UploadAnnouncements(bookDeps, opts.logger);
+  // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
+  let ownUrl = `http://${config.HOST}:${config.PORT}`;
+  const app = createApp({
+    ...bookDeps,
+    logger: opts.logger,
     uploads,
     maxDocuments: config.BOOK_MAX_DOCUMENTS,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },

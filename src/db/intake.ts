@@ -157,8 +157,6 @@ export type StoredUpload =
   | { kind: 'full' }
   | {
       kind: 'stored';
-      /** A new document (false: a repeat, or a document a result announced before its upload). */
-      inserted: boolean;
       /** The book still takes documents (false: a repeat of one it holds, after the seal). */
       open: boolean;
       /** The stored name: a repeat under another name is the caller's 409. */
@@ -177,7 +175,6 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
     open: boolean;
     has_room: boolean;
     continuing: boolean;
-    existed: boolean;
     name: string | null;
     status: DocumentStatus | null;
   }>(
@@ -199,7 +196,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
        returning name, status, xmax = 0 as inserted
      ),
      ${COUNT_ADMITTED}
-     select book.open, book.has_room, book.continuing, exists (select 1 from existing) as existed,
+     select book.open, book.has_room, book.continuing,
             coalesce((select name from admitted), (select name from existing)) as name,
             -- A result logged before the upload decides the status even before the book records it.
             coalesce(
@@ -225,7 +222,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
   if (row && !row.status && row.open && !row.has_room) return { kind: 'full' };
   if (!row || !row.status) return { kind: 'closed' };
   const { open, continuing, name, status } = row;
-  return { kind: 'stored', inserted: !row.existed, open, name, status, continuing };
+  return { kind: 'stored', open, name, status, continuing };
 }
 
 /** Takes back a result this request stored when the book turned out not to take it (it is complete): a 409 changes nothing. */

@@ -127,13 +127,13 @@ export const signalVerification = groupedSignal<VerificationSignal>((client, wor
  * answered once stored), and a CRM uploading a book's documents one after another makes them one signal, one workflow
  * task and one search-attribute update instead of one each (docs/benchmarks.md, "Tuning and notes").
  */
-export const UPLOAD_LINGER_MS = 50;
+const UPLOAD_LINGER_MS = 50;
 /**
  * The most upload announcements an API process has in flight: uploads are answered without them, so without a cap a
  * burst over thousands of books would send a signal to each at once (Temporal took 7 s to answer some); capped, the
  * rest wait their turn, and a book's uploads arriving meanwhile join its next one.
  */
-export const UPLOAD_SIGNALS_IN_FLIGHT = 16;
+const UPLOAD_SIGNALS_IN_FLIGHT = 16;
 
 /** Announces uploads (stored in the intake log first) to the book, lingering for more (see UPLOAD_LINGER_MS). */
 export const signalUpload = groupedSignal<string>(
