@@ -31,6 +31,8 @@ export interface BookWorkflowInput {
   quietCheckMs?: number;
   /** Event ids name the tenant (see `eventId`); set by the API for every book it starts since. */
   tenantScopedEventIds?: boolean;
+  /** The code generation the book started on (BOOK_GENERATION, book-contract.ts); absent: before generations. */
+  generation?: number;
   /** The state carried over by continue-as-new. */
   carried?: BookState;
   /** Effects decided but not yet run when the previous run continued as new. */

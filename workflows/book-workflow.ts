@@ -64,7 +64,10 @@ const { recordBookStatus, analyzeBook, findUnappliedIntake, markBookContinuing, 
   proxyActivities<Activities>(ACTIVITY_OPTIONS);
 const { recordBookChanges } = proxyActivities<Activities>(RECORD_OPTIONS);
 
-/** Patches (workflow versions): books started before them replay their old commands. */
+/**
+ * Patches (workflow versions): books started before them replay their old commands. Books of generation 1
+ * (BOOK_GENERATION) take all four without asking.
+ */
 const STARTED_BY_API = 'started-by-api';
 const UPSERT_ON_CHANGE = 'upsert-on-change';
 const ANALYTICS_IN_RECORDING = 'analytics-in-recording';
@@ -97,6 +100,11 @@ const HANDOVER_SETTLE_MS = 1_000;
  */
 export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcome> {
   const state = input.carried ?? initialBookState(input);
+  const generation = input.generation ?? 0;
+  const takes = (patch: string) => generation >= 1 || patched(patch);
+  // What the search attributes hold: a new book of a generation starts with those of its initial state (before any
+  // message of the first workflow task is applied); otherwise unknown.
+  let published = generation >= 1 && !input.carried ? `${searchAttributesKey(state)}|` : '';
   const pending: Effect[] = [...(input.carriedEffects ?? [])];
   // Each run starts with a check: whatever the previous run missed, or the API left in the log during the hand-over,
   // is applied before the book moves on.
@@ -174,9 +182,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   });
 
   if (!input.carried) {
-    upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
+    // A book of a generation started with these attributes (src/temporal/books.ts).
+    if (generation < 1) upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
     // Books started since the API marks the row UPLOAD itself once their start succeeded (src/api/book-access.ts).
-    if (!patched(STARTED_BY_API)) {
+    if (!takes(STARTED_BY_API)) {
       await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
     }
   }
@@ -187,7 +196,6 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     workflowInfo().historyLength >= historyLimit ||
     updatesThisRun >= MAX_UPDATES_PER_RUN ||
     signalsThisRun >= MAX_SIGNALS_PER_RUN;
-  let published = '';
 
   for (;;) {
     const ready = () => pending.length > 0 || checkDue || uploadsToPublish || mustContinueAsNew();
@@ -227,7 +235,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         };
         // Analytics and the intake log's check ride with the recording that precedes them: one activity, not two or
         // three (books started before these patches run them as activities of their own, below).
-        if (batch.runAnalytics && patched(ANALYTICS_IN_RECORDING)) {
+        if (batch.runAnalytics && takes(ANALYTICS_IN_RECORDING)) {
           // ANALYTICS_COMPLETED says only that the analytics ran: decided now, recorded once they have.
           decide({ type: 'analytics_done' });
           const after = takeBatch(pending);
@@ -236,7 +244,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [{ ...changes, analytics }]);
           continue;
         }
-        if (batch.reconcile && patched(CHECK_IN_RECORDING)) {
+        if (batch.reconcile && takes(CHECK_IN_RECORDING)) {
           const check = { uploads: state.counts.verifying === 0, resumed };
           const summary = `${batch.summary}; check the intake log`;
           const { unapplied } = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [
@@ -259,7 +267,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         resumed = false;
       }
     }
-    published = publish(state, published);
+    published = publish(state, published, takes);
 
     // Finished only once every effect ran: effects left for a continue-as-new must run in the next run first.
     if (state.status === 'ANALYTICS_COMPLETE' && pending.length === 0) {
@@ -303,12 +311,12 @@ async function reconcile(state: BookState, decide: (message: BookInput) => void,
  * attributes are upserted (a history event) only when one of them changed: a result that verifies a document changes
  * the details alone (books started before UPSERT_ON_CHANGE upserted then too).
  */
-function publish(state: BookState, previous: string): string {
+function publish(state: BookState, previous: string, takes: (patch: string) => boolean): string {
   const { status, counts } = state;
-  const attributes = `${status}|${counts.total}|${counts.rejected}`;
+  const attributes = searchAttributesKey(state);
   const snapshot = `${attributes}|${counts.verified}`;
   if (snapshot === previous) return previous;
-  if (!previous.startsWith(`${attributes}|`) || !patched(UPSERT_ON_CHANGE)) {
+  if (!previous.startsWith(`${attributes}|`) || !takes(UPSERT_ON_CHANGE)) {
     upsertSearchAttributes([
       { key: BookStatusAttribute, value: status },
       { key: DocumentCountAttribute, value: counts.total },
@@ -321,4 +329,9 @@ function publish(state: BookState, previous: string): string {
       (state.ignoredCount > 0 ? ` (${state.ignoredCount} repeated or conflicting results ignored)` : ''),
   );
   return snapshot;
+}
+
+/** The values of the book's search attributes (BookStatus, DocumentCount, FailedDocumentCount), as one string. */
+function searchAttributesKey({ status, counts }: BookState): string {
+  return `${status}|${counts.total}|${counts.rejected}`;
 }

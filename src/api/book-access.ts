@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { findBook, markBookStarted, type BookRow } from '../db/books.js';
 import type { Pool } from '../db/pool.js';
 import { startBookWorkflow } from '../temporal/books.js';
+import { BOOK_GENERATION } from '../../workflows/book-contract.js';
 import type { BookWorkflowInput } from '../../workflows/book-state.js';
 import { gone, notFound } from './problem.js';
 
@@ -38,6 +39,7 @@ export function workflowInput(row: BookRow, historyLimit?: number): BookWorkflow
     metadata: row.metadata,
     createdAt: row.created_at.toISOString(),
     tenantScopedEventIds: true,
+    generation: BOOK_GENERATION,
     ...(row.seal_after_ms ? { sealAfterMs: Number(row.seal_after_ms) } : {}),
     ...(historyLimit ? { historyLimit } : {}),
   };

@@ -59,8 +59,9 @@ export class UploadAnnouncements {
     }
   }
 
-  /** Resolves once the book's announcements under way have been sent (or have failed). */
+  /** Resolves once the book's announcements under way have been sent (or have failed), hurrying them along. */
   settled(tenantId: string, bookUuid: string): Promise<void> {
+    signalUpload.hurry(this.deps.temporal, tenantId, bookUuid);
     return this.underWay.get(`${tenantId}/${bookUuid}`) ?? Promise.resolve();
   }
 

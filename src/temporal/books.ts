@@ -1,3 +1,4 @@
+import type { SearchAttributePair } from '@temporalio/common';
 import {
   isGrpcServiceError,
   WorkflowExecutionAlreadyStartedError,
@@ -9,6 +10,8 @@ import {
   BookStatusAttribute,
   BookUuidAttribute,
   bookWorkflowId,
+  DocumentCountAttribute,
+  FailedDocumentCountAttribute,
   sealSignal,
   TenantIdAttribute,
   uploadsSignal,
@@ -40,13 +43,27 @@ async function startOnce(client: Client, taskQueue: string, input: BookWorkflowI
     args: [input],
     workflowIdConflictPolicy: 'USE_EXISTING',
     workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    typedSearchAttributes: [
-      { key: BookUuidAttribute, value: input.bookUuid },
-      { key: TenantIdAttribute, value: input.tenantId },
-      { key: BookStatusAttribute, value: 'CREATED' },
-    ],
+    typedSearchAttributes: bookStartAttributes(input),
     staticSummary: `Book '${input.name}' (tenant ${input.tenantId})`,
   });
+}
+
+/**
+ * The search attributes a book starts with. A book of a generation starts with an empty open book's, so its workflow
+ * upserts none at first; older books started as CREATED, and their first workflow task said UPLOAD.
+ */
+export function bookStartAttributes(input: BookWorkflowInput): SearchAttributePair[] {
+  return [
+    { key: BookUuidAttribute, value: input.bookUuid },
+    { key: TenantIdAttribute, value: input.tenantId },
+    ...(input.generation === undefined
+      ? [{ key: BookStatusAttribute, value: 'CREATED' }]
+      : [
+          { key: BookStatusAttribute, value: 'UPLOAD' },
+          { key: DocumentCountAttribute, value: 0 },
+          { key: FailedDocumentCountAttribute, value: 0 },
+        ]),
+  ];
 }
 
 const GRPC_INVALID_ARGUMENT = 3;
@@ -99,7 +116,7 @@ function groupedSignal<T>(
   options: GroupCommitOptions = {},
 ) {
   const batches = new WeakMap<Client, GroupCommit<Queued<T>, boolean>>();
-  return (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
+  const send = (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
     let group = batches.get(client);
     if (!group) {
       group = new GroupCommit((workflowId, queued) => {
@@ -112,6 +129,10 @@ function groupedSignal<T>(
     }
     return group.submit(bookWorkflowId(tenantId, bookUuid), { item, requestId: currentRequestId() });
   };
+  /** Sends what lingers for the book without waiting out the linger: someone waits for it. */
+  const hurry = (client: Client, tenantId: string, bookUuid: string): void =>
+    batches.get(client)?.hurry(bookWorkflowId(tenantId, bookUuid));
+  return Object.assign(send, { hurry });
 }
 
 /** Sends a verification result (stored in the intake log first); several go in one `verificationsFinished` signal. */
@@ -124,10 +145,11 @@ export const signalVerification = groupedSignal<VerificationSignal>((client, wor
 
 /**
  * How long an upload's announcement waits for more uploads to the same book. Nobody waits on it (the upload was
- * answered once stored), and a CRM uploading a book's documents one after another makes them one signal, one workflow
- * task and one search-attribute update instead of one each (docs/benchmarks.md, "Tuning and notes").
+ * answered once stored; a result or seal for the book that follows cuts it short: `hurry`), and a CRM uploading a
+ * book's documents one after another makes them one signal, one workflow task and one search-attribute update instead
+ * of one each (docs/benchmarks.md, "Tuning and notes"). The price: the book's DocumentCount lags this long.
  */
-const UPLOAD_LINGER_MS = 50;
+const UPLOAD_LINGER_MS = 500;
 /**
  * The most upload announcements an API process has in flight: uploads are answered without them, so without a cap a
  * burst over thousands of books would send a signal to each at once (Temporal took 7 s to answer some); capped, the

@@ -25,6 +25,9 @@ export class GroupCommit<T, R> {
   private inFlight = 0;
   /** Batches waiting for a send's turn (maxInFlight): each is handed the turn of a send that ends. */
   private readonly waitingForTurn: Array<() => void> = [];
+  /** Keys told to hurry (see `hurry`), and how to end the linger under way for a key. */
+  private readonly hurried = new Set<string>();
+  private readonly lingering = new Map<string, () => void>();
 
   constructor(
     private readonly send: (key: string, items: T[]) => Promise<R>,
@@ -50,11 +53,34 @@ export class GroupCommit<T, R> {
     });
   }
 
+  /**
+   * Ends the linger of what is queued for `key`, now and until its queue is empty: someone waits for it (its cap on
+   * sends in flight still holds).
+   */
+  hurry(key: string): void {
+    if (!this.queues.has(key)) return;
+    this.hurried.add(key);
+    this.lingering.get(key)?.();
+  }
+
+  private linger(key: string): Promise<void> {
+    if (this.lingerMs <= 0 || this.hurried.has(key)) return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.lingering.delete(key);
+        resolve();
+      };
+      const timer = setTimeout(done, this.lingerMs);
+      this.lingering.set(key, done);
+    });
+  }
+
   /** Sends the key's queue batch by batch until nothing is left; without linger or cap, the first send is synchronous. */
   private async drain(key: string): Promise<void> {
     const queue = this.queues.get(key) ?? [];
     while (queue.length > 0) {
-      if (this.lingerMs > 0) await new Promise((resolve) => setTimeout(resolve, this.lingerMs));
+      if (this.lingerMs > 0) await this.linger(key);
       if (this.inFlight < this.maxInFlight) this.inFlight += 1;
       else await new Promise<void>((resolve) => this.waitingForTurn.push(resolve));
       const batch = queue.splice(0, this.maxBatch);
@@ -73,6 +99,7 @@ export class GroupCommit<T, R> {
       }
     }
     this.queues.delete(key);
+    this.hurried.delete(key);
   }
 }
 

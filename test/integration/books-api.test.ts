@@ -7,12 +7,17 @@ import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { createLogger } from '../../src/logger.js';
 import { freePort } from '../support/free-port.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bookStartAttributes } from '../../src/temporal/books.js';
 import {
+  BOOK_GENERATION,
+  BOOK_WORKFLOW_TYPE,
   bookStateQuery,
   BookStatusAttribute,
+  DocumentCountAttribute,
   BookUuidAttribute,
   bookWorkflowId,
   TenantIdAttribute,
+  uploadsSignal,
 } from '../../workflows/book-contract.js';
 import { eventually, request } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
@@ -55,6 +60,14 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     expect(description.taskQueue).toBe(system.taskQueue);
     expect(description.typedSearchAttributes.get(BookUuidAttribute)).toBe(bookUuid);
     expect(description.typedSearchAttributes.get(TenantIdAttribute)).toBe(system.tenantId);
+    expect(description.typedSearchAttributes.get(DocumentCountAttribute)).toBe(0);
+    // Started with an empty open book's attributes, taking its generation's patches without asking: its first
+    // workflow task (the query above waited for it) wrote neither a search-attribute upsert nor a patch marker.
+    const events = (await handle.fetchHistory()).events ?? [];
+    expect(events.some((e) => e.workflowTaskCompletedEventAttributes)).toBe(true);
+    expect(
+      events.filter((e) => e.upsertWorkflowSearchAttributesEventAttributes || e.markerRecordedEventAttributes),
+    ).toEqual([]);
 
     // The workflow's activity mirrored its status into Postgres.
     await eventually(async () => {
@@ -68,6 +81,40 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     const read = await api('GET', `/v1/books/${bookUuid}`);
     expect(read.status).toBe(200);
     expect(read.body).toEqual({ ...created.body, status: 'UPLOAD' });
+
+    // Its first upload changes its search attributes (announced in the background, after a short linger).
+    expect((await api('POST', `/v1/books/${bookUuid}/documents`, { name: 'a.pdf' })).status).toBe(202);
+    await eventually(async () => {
+      expect((await handle.describe()).typedSearchAttributes.get(DocumentCountAttribute)).toBe(1);
+    });
+  });
+
+  it('publishes the counts of messages its first workflow task already holds against the attributes it started with', async () => {
+    // The worker was away when the book started, say: its first task takes the book's start and its first uploads.
+    const bookUuid = randomUUID();
+    const input = {
+      tenantId: system.tenantId,
+      bookUuid,
+      name: 'Started with uploads waiting',
+      metadata: {},
+      createdAt: new Date().toISOString(),
+      generation: BOOK_GENERATION,
+    };
+    const handle = await system.client.workflow.signalWithStart(BOOK_WORKFLOW_TYPE, {
+      taskQueue: system.taskQueue,
+      workflowId: bookWorkflowId(system.tenantId, bookUuid),
+      args: [input],
+      typedSearchAttributes: bookStartAttributes(input),
+      signal: uploadsSignal,
+      signalArgs: [{ docUuids: [randomUUID(), randomUUID()] }],
+    });
+    try {
+      await eventually(async () => {
+        expect((await handle.describe()).typedSearchAttributes.get(DocumentCountAttribute)).toBe(2);
+      });
+    } finally {
+      await handle.terminate();
+    }
   });
 
   it('assigns a book_uuid when none is given', async () => {

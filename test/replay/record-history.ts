@@ -26,6 +26,7 @@ import { resolveTemporalCli, startTemporal } from '../../src/temporal/server.js'
 import { createBookWorker } from '../../src/temporal/worker.js';
 import { bundleWorkflows } from '../../src/temporal/workflow-bundle.js';
 import {
+  BOOK_GENERATION,
   bookStateQuery,
   bookWorkflowId,
   sealSignal,
@@ -288,6 +289,9 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
       name: 'Recorded book',
       metadata: {},
       createdAt: new Date().toISOString(),
+      // As the API starts books (workflowInput in src/api/book-access.ts).
+      tenantScopedEventIds: true,
+      generation: BOOK_GENERATION,
       ...(scenario.historyLimit ? { historyLimit: scenario.historyLimit } : {}),
       ...(scenario.sealAfterMs ? { sealAfterMs: scenario.sealAfterMs } : {}),
     });

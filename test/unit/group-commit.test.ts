@@ -82,6 +82,44 @@ describe('GroupCommit', () => {
     ]);
   });
 
+  it('hurried, sends what lingers for the key at once, and what the key takes until its queue is empty', async () => {
+    const { sends, send } = recorder();
+    const commit = new GroupCommit(send, { lingerMs: 10_000 });
+    const answers = [commit.submit('book-a', 1), commit.submit('book-b', 2)];
+    commit.hurry('book-a');
+    await tick();
+    // Only the hurried key went; the other still lingers.
+    expect(sends.map((s) => [s.key, s.items])).toEqual([['book-a', [1]]]);
+    // An item arriving while the hurried key's send is in flight goes right after it, without a linger.
+    answers.push(commit.submit('book-a', 3));
+    sends[0]?.finish();
+    await tick();
+    await tick();
+    expect(sends.map((s) => [s.key, s.items])).toEqual([
+      ['book-a', [1]],
+      ['book-a', [3]],
+    ]);
+    sends[1]?.finish();
+    await expect(Promise.all([answers[0], answers[2]])).resolves.toEqual(['sent 1', 'sent 3']);
+    // Once its queue is empty, the key lingers again; a key with nothing queued ignores hurry.
+    commit.hurry('book-c');
+    const later = commit.submit('book-a', 4);
+    await tick();
+    expect(sends).toHaveLength(2);
+    commit.hurry('book-a');
+    commit.hurry('book-b');
+    await tick();
+    expect(sends.slice(2).map((s) => [s.key, s.items])).toEqual(
+      expect.arrayContaining([
+        ['book-b', [2]],
+        ['book-a', [4]],
+      ]),
+    );
+    expect(sends).toHaveLength(4);
+    for (const sent of sends.slice(2)) sent.finish();
+    await expect(Promise.all([answers[1], later])).resolves.toEqual(['sent 2', 'sent 4']);
+  });
+
   it('keeps at most maxInFlight sends in flight over every key; a batch waiting its turn takes what arrives', async () => {
     const { sends, send } = recorder();
     const commit = new GroupCommit(send, { maxInFlight: 2 });
