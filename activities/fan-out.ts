@@ -5,7 +5,7 @@ import { insertDeliveries } from '../src/db/deliveries.js';
 import { directlyDeliverable, pendingWithAttempts } from '../src/db/direct-deliveries.js';
 import { loadFilterSubjects } from '../src/db/events.js';
 import { inTransaction, type Pool } from '../src/db/pool.js';
-import { recordFilterSkips, subscribedEndpoints, type SubscribedEndpoint } from '../src/db/endpoints.js';
+import { recordFilterSkips, subscribedEndpoints, type SubscribedEndpoint } from '../src/db/endpoint-fan-out.js';
 import type { DeliveryDeps } from '../src/delivery/attempt-pipeline.js';
 import { deliverDirectly } from '../src/delivery/deliver-directly.js';
 import { endpointLabel } from '../src/delivery/email-content.js';

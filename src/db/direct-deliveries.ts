@@ -4,7 +4,7 @@ import type { Pool } from './pool.js';
 /**
  * Of `endpointIds`, those a batch of a book's events may be delivered to at once by the activity that recorded them
  * (src/delivery/deliver-directly.ts): the endpoint sends (active; an address confirmed), is healthy (no failure
- * streak), has no rate limit to wait for, and holds nothing else of this book open (PENDING or HELD: its delivery
+ * streak) and fast (its last attempts answered within SLOW_ATTEMPT_MS), has no rate limit to wait for, and holds nothing else of this book open (PENDING or HELD: its delivery
  * workflow has them, and the causal order makes later events wait for them there).
  */
 export async function directlyDeliverable(
@@ -19,7 +19,7 @@ export async function directlyDeliverable(
     `select e.id from endpoints e
      where e.tenant_id = $1::text and e.id = any($3::uuid[])
        and e.active and (e.email is null or e.confirmed_at is not null)
-       and e.failing_since is null and e.rate_limit is null
+       and e.failing_since is null and e.slow_since is null and e.rate_limit is null
        and not exists (
          select from deliveries d
          where d.tenant_id = $1::text and d.book_uuid = $2::uuid and d.endpoint_id = e.id

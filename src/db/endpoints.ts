@@ -1,11 +1,10 @@
-import type { EventType } from '../contract/book.js';
+// Endpoint rows: their columns, and creating, listing, finding, changing and deleting them.
 import type { EndpointId } from '../contract/ids.js';
 import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoints.js';
 import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
-import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
 import { cursorTime } from './cursor-time.js';
-import type { Pool, PoolClient } from './pool.js';
+import type { Pool } from './pool.js';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -51,26 +50,7 @@ export interface MailSettings {
  */
 export const endpointSecretContext = (tenantId: string, id: string) => `endpoint:${tenantId}:${id}`;
 
-/** A secret as a row holds it: sealed, or (before the first start with SECRET_KEYS) in clear. */
-interface StoredSecret {
-  clear: string | null;
-  sealed: Buffer | null;
-  keyId: string | null;
-}
-
-function openSecret(keyring: Keyring, context: string, stored: StoredSecret): string | null {
-  if (stored.sealed && stored.keyId) return keyring.open(stored.keyId, stored.sealed, context).toString('utf8');
-  return stored.clear;
-}
-
-/** What signing needs, opened; only the delivery pipeline reads it. */
-export interface EndpointSecrets {
-  secret: string;
-  previous_secret: string | null;
-  previous_secret_expires_at: Date | null;
-}
-
-const COLUMNS =
+export const ENDPOINT_COLUMNS =
   'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
@@ -111,7 +91,7 @@ export async function insertEndpoint(
        values ($1::text, $2::uuid, $3::text, $4::text[], $5::text, $6::text, $7::bytea, $9::text, $8::text, $10::int,
                $11::text, $12::jsonb, case when $12::jsonb is null then null else now() end, $13::text,
                $14::smallint, $15::text, case when $13::text = 'daily' then pg_current_xact_id() end)
-       returning ${COLUMNS}`,
+       returning ${ENDPOINT_COLUMNS}`,
       [
         endpoint.tenantId,
         endpoint.id,
@@ -147,7 +127,7 @@ export async function listEndpoints(
   page: { limit: number; after?: TimeIdAfter | undefined },
 ): Promise<Array<EndpointRow & { cursor_at: string }>> {
   const result = await pool.query<EndpointRow & { cursor_at: string }>(
-    `select ${COLUMNS}, ${cursorTime('created_at')} as cursor_at from endpoints
+    `select ${ENDPOINT_COLUMNS}, ${cursorTime('created_at')} as cursor_at from endpoints
      where tenant_id = $1::text and ($2::timestamptz is null or (created_at, id) > ($2::timestamptz, $3::uuid))
      order by created_at, id
      limit $4::int`,
@@ -158,54 +138,10 @@ export async function listEndpoints(
 
 export async function findEndpoint(pool: Pool, tenantId: string, id: string): Promise<EndpointRow | undefined> {
   const result = await pool.query<EndpointRow>(
-    `select ${COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`,
+    `select ${ENDPOINT_COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`,
     [tenantId, id],
   );
   return result.rows[0];
-}
-
-export async function findEndpointWithSecrets(
-  pool: Pool,
-  keyring: Keyring,
-  tenantId: string,
-  id: string,
-): Promise<(EndpointRow & EndpointSecrets) | undefined> {
-  const result = await pool.query<
-    EndpointRow & {
-      secret: string | null;
-      secret_sealed: Buffer | null;
-      secret_key_id: string | null;
-      previous_secret: string | null;
-      previous_secret_sealed: Buffer | null;
-      previous_secret_key_id: string | null;
-    }
-  >(
-    `select ${COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
-       previous_secret_key_id
-     from endpoints where tenant_id = $1::text and id = $2::uuid`,
-    [tenantId, id],
-  );
-  const row = result.rows[0];
-  if (!row) return undefined;
-  const {
-    secret,
-    secret_sealed,
-    secret_key_id,
-    previous_secret,
-    previous_secret_sealed,
-    previous_secret_key_id,
-    ...rest
-  } = row;
-  const context = endpointSecretContext(tenantId, row.id);
-  return {
-    ...rest,
-    secret: openSecret(keyring, context, { clear: secret, sealed: secret_sealed, keyId: secret_key_id }) ?? '',
-    previous_secret: openSecret(keyring, context, {
-      clear: previous_secret,
-      sealed: previous_secret_sealed,
-      keyId: previous_secret_key_id,
-    }),
-  };
 }
 
 /**
@@ -253,7 +189,7 @@ export async function updateEndpoint(
          disabled_reason = case when $6::boolean then null else disabled_reason end,
          failing_since = case when $6::boolean and not active then null else failing_since end, updated_at = now()
        where tenant_id = $1::text and id = $2::uuid
-       returning ${COLUMNS}`,
+       returning ${ENDPOINT_COLUMNS}`,
       [
         tenantId,
         id,
@@ -279,166 +215,6 @@ export async function updateEndpoint(
 export async function deleteEndpoint(pool: Pool, tenantId: string, id: string): Promise<boolean> {
   const result = await pool.query('delete from endpoints where tenant_id = $1::text and id = $2::uuid', [tenantId, id]);
   return (result.rowCount ?? 0) > 0;
-}
-
-/** Replaces the secret; the old one keeps signing alongside it until `graceMs` from now. */
-export async function rotateEndpointSecret(
-  pool: Pool,
-  keyring: Keyring,
-  tenantId: string,
-  id: string,
-  secret: string,
-  graceMs: number,
-): Promise<EndpointRow | undefined> {
-  const { keyId, sealed } = keyring.seal(Buffer.from(secret), endpointSecretContext(tenantId, id));
-  // The old secret moves over as it is stored: sealed for the same row, it opens there as well.
-  const result = await pool.query<EndpointRow>(
-    `update endpoints set previous_secret = secret, previous_secret_sealed = secret_sealed,
-       previous_secret_key_id = secret_key_id, secret = null, secret_sealed = $3::bytea, secret_key_id = $5::text,
-       previous_secret_expires_at = now() + $4::bigint * interval '1 millisecond', updated_at = now()
-     where tenant_id = $1::text and id = $2::uuid
-     returning ${COLUMNS}`,
-    [tenantId, id, sealed, graceMs, keyId],
-  );
-  return result.rows[0];
-}
-
-/**
- * Turns an endpoint off (410 Gone, or failing too long) and records an `endpoint.disabled` operational event, once:
- * returns the event's payload when this call disabled it, undefined when it was off already.
- */
-export async function markEndpointDisabled(
-  pool: Pool,
-  tenantId: string,
-  id: string,
-  reason: string,
-): Promise<Record<string, unknown> | undefined> {
-  const result = await pool.query<{ payload: Record<string, unknown> }>(
-    `with disabled as (
-       update endpoints set active = false, disabled_reason = $3::text, updated_at = now()
-       where tenant_id = $1::text and id = $2::uuid and active
-       returning id, url, email
-     )
-     insert into operational_events (tenant_id, id, event_type, endpoint_id, payload)
-     select $1::text, gen_random_uuid(), 'endpoint.disabled', id,
-            jsonb_build_object('event_name', 'endpoint.disabled', 'endpoint_id', id, 'url', url, 'email', email,
-                               'reason', $3::text, 'occurred_at', now())
-     from disabled
-     returning payload`,
-    [tenantId, id, reason],
-  );
-  return result.rows[0]?.payload;
-}
-
-/**
- * Tracks an endpoint's failure streak: a success ends it; a failure starts it (or keeps it). Returns since when the
- * endpoint has been failing without a break, or null.
- */
-export async function recordEndpointHealth(
-  pool: Pool,
-  tenantId: string,
-  id: string,
-  succeeded: boolean,
-): Promise<Date | null> {
-  // Writes only when the streak starts or ends: every delivery to a healthy endpoint would otherwise rewrite (and
-  // lock) the same row, which serialises a burst of deliveries to one endpoint.
-  const result = await pool.query<{ failing_since: Date | null }>(
-    `with changed as (
-       update endpoints set failing_since = case when $3::boolean then null else now() end
-       where tenant_id = $1::text and id = $2::uuid and (failing_since is null) <> $3::boolean
-       returning failing_since
-     )
-     select failing_since from changed
-     union all
-     select failing_since from endpoints
-     where tenant_id = $1::text and id = $2::uuid and not exists (select from changed)`,
-    [tenantId, id, succeeded],
-  );
-  return result.rows[0]?.failing_since ?? null;
-}
-
-/** The tenant's active, confirmed e-mail endpoints subscribed to operational events of `type`. */
-export async function operationalSubscribers(pool: Pool, tenantId: string, type: string): Promise<string[]> {
-  const result = await pool.query<{ email: string }>(
-    `select email from endpoints
-     where tenant_id = $1::text and active and email is not null and confirmed_at is not null and $2::text = any(events)`,
-    [tenantId, type],
-  );
-  return result.rows.map((row) => row.email);
-}
-
-export interface OperationalEventRow {
-  id: string;
-  event_type: string;
-  endpoint_id: string | null;
-  occurred_at: Date;
-  payload: unknown;
-  cursor_at: string;
-}
-
-/** A tenant's operational events, newest first, keyset-paginated on (occurred_at, id). */
-export async function listOperationalEvents(
-  pool: Pool,
-  tenantId: string,
-  page: { limit: number; after?: TimeIdAfter | undefined },
-): Promise<OperationalEventRow[]> {
-  const result = await pool.query<OperationalEventRow>(
-    `select id, event_type, endpoint_id, occurred_at, payload, ${cursorTime('occurred_at')} as cursor_at
-     from operational_events
-     where tenant_id = $1::text and ($2::timestamptz is null or (occurred_at, id) < ($2::timestamptz, $3::uuid))
-     order by occurred_at desc, id desc
-     limit $4::int`,
-    [tenantId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
-  );
-  return result.rows;
-}
-
-/**
- * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
- * held), and, when `types` holds a book's last event, the endpoints mailing one summary per book (mail_mode book).
- */
-export async function subscribedEndpoints(
-  pool: Pick<Pool, 'query'>,
-  tenantId: string,
-  types: EventType[],
-): Promise<SubscribedEndpoint[]> {
-  const result = await pool.query<SubscribedEndpoint>(
-    `select id, url, email, events, filter, mail_mode from endpoints
-     where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`,
-    [tenantId, types, BOOK_MAIL_EVENT],
-  );
-  return result.rows;
-}
-
-export type SubscribedEndpoint = Pick<EndpointRow, 'id' | 'url' | 'email' | 'events' | 'filter' | 'mail_mode'>;
-
-/**
- * Records the events a filter skipped for one endpoint and counts those not recorded before (a retried fan-out
- * counts nothing twice). Run it before the endpoint's deliveries are inserted in the same transaction: it takes the
- * endpoint's row lock first, where the insert's `for share` taken first would deadlock two concurrent fan-outs.
- */
-export async function recordFilterSkips(
-  client: Pick<PoolClient, 'query'>,
-  tenantId: string,
-  bookUuid: string,
-  endpointId: string,
-  eventIds: string[],
-): Promise<number> {
-  if (eventIds.length === 0) return 0;
-  const result = await client.query<{ added: number }>(
-    `with added as (
-       insert into filter_skips (tenant_id, book_uuid, event_id, endpoint_id)
-       select $1::text, $2::uuid, event_id, $3::uuid from unnest($4::text[]) as e(event_id)
-       on conflict do nothing
-       returning 1
-     ), counted as (
-       update endpoints set skipped_count = skipped_count + (select count(*) from added)
-       where tenant_id = $1::text and id = $3::uuid and exists (select from added)
-     )
-     select count(*)::int as added from added`,
-    [tenantId, bookUuid, endpointId, eventIds],
-  );
-  return result.rows[0]?.added ?? 0;
 }
 
 /** Whether deliveries to the endpoint are sent: it is on, and an address has confirmed it wants them. */

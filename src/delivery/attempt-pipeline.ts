@@ -11,10 +11,13 @@ import {
 } from '../db/deliveries.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
-import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
+import { sendsTo } from '../db/endpoints.js';
+import { recordEndpointHealth } from '../db/endpoint-health.js';
+import { findEndpointWithSecrets } from '../db/endpoint-secrets.js';
 import type { EventPayload } from '../events/payloads.js';
+import type { AttemptResult } from './send.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
-import { judgeAttempt, loggedAttempt } from './attempt-verdict.js';
+import { attemptHealth, judgeAttempt, loggedAttempt } from './attempt-verdict.js';
 import { disableEndpoint } from './disable-endpoint.js';
 import { planSends, waitForSlot } from './endpoint-pacing.js';
 import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
@@ -25,7 +28,7 @@ import { eventMessage, sendToEndpoint, type Endpoint, type Message, type SendDep
 /**
  * One attempt at a delivery, in stages: (1) load the delivery and its endpoint with its secrets (secrets never enter
  * Temporal); (2) wait for the endpoint's rate limit, if it has one (endpoint-pacing.ts), then sign and send
- * (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak); (4)
+ * (send-to-endpoint.ts); (3) record the endpoint's health (its failure streak, its slowness); (4)
  * decide (attempt-verdict.ts, pure): finished, retried after a delay, or the endpoint disabled; (5) record the
  * attempt and the delivery's new state in one statement; (6) disable the endpoint and hold the delivery when decided.
  * The activities (activities/deliver-event(s).ts) only adapt it to Temporal; the test event runs stages 1 and 2.
@@ -65,7 +68,7 @@ type LoadedDelivery = DeliveryRow & { payload: EventPayload };
 /** How stage 3 writes: one statement each, or (a batch) one for all its attempts (`writeTogether`). */
 export interface AttemptWrites {
   /** The endpoint's failure streak after this attempt (see recordEndpointHealth). */
-  health: (delivered: boolean) => Promise<Date | null>;
+  health: (result: AttemptResult) => Promise<Date | null>;
   /** Logs the attempt, finishing the delivery when told. */
   log: (eventId: EventId, attempt: LoggedAttempt, finish?: 'DELIVERED' | 'FAILED') => Promise<void>;
 }
@@ -162,7 +165,7 @@ async function attemptDelivery(
     await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + attempt, result), error });
     deps.cancel.throwIfAborted();
   }
-  const failingSince = await writes.health(result.outcome.kind === 'delivered');
+  const failingSince = await writes.health(result);
   const now = Date.now();
   const verdict = judgeAttempt({
     result,
@@ -199,7 +202,7 @@ export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAtte
   const { deliveries, endpoint } = await loadAttempts(deps, key.tenantId, key.endpointId, [key.eventId]);
   const delivery = deliveries.get(key.eventId);
   const writes: AttemptWrites = {
-    health: (delivered) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, delivered),
+    health: (result) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, attemptHealth([result])),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
   let sendInMs = 0;
@@ -233,8 +236,8 @@ export async function attemptBatch(
   const later = sendable.filter((eventId) => slotOf.get(eventId) === undefined);
   const waiting = waitLonger(deps, { tenantId, endpointId }, later, plan.laterInMs);
   const sending = sendable.length - later.length;
-  const health = gather(sending, (outcomes: boolean[]) =>
-    recordEndpointHealth(deps.pool, tenantId, endpointId, outcomes.includes(true)),
+  const health = gather(sending, (results: AttemptResult[]) =>
+    recordEndpointHealth(deps.pool, tenantId, endpointId, attemptHealth(results)),
   );
   const log = gather(sending, (attempts: Parameters<typeof recordAttempts>[3]) =>
     recordAttempts(deps.pool, tenantId, endpointId, attempts),

@@ -1,4 +1,5 @@
 import type { LoggedAttempt } from '../db/deliveries.js';
+import type { AttemptHealth } from '../db/endpoint-health.js';
 import type { AttemptResult } from './send.js';
 import { statusOf } from './send-to-endpoint.js';
 
@@ -20,6 +21,21 @@ export interface VerdictInput {
   now: number;
   /** The retry schedule's next delay, or undefined past the delivery window (see retry-schedule.ts). */
   nextDelayMs: (retryAfterMs: number | undefined) => number | undefined;
+}
+
+/**
+ * An attempt answered after this long is slow: its endpoint gets its next first attempts from its delivery workflow,
+ * not from the activity recording a book's events, where a slow answer would hold up the book's next recording and so
+ * every other endpoint's next event (src/db/direct-deliveries.ts). A fast answer ends that.
+ */
+export const SLOW_ATTEMPT_MS = 1_000;
+
+/** What attempts say of their endpoint's health: any got through; any answered slowly. */
+export function attemptHealth(results: AttemptResult[]): AttemptHealth {
+  return {
+    succeeded: results.some((result) => result.outcome.kind === 'delivered'),
+    slow: results.some((result) => result.durationMs >= SLOW_ATTEMPT_MS),
+  };
 }
 
 /** Stage 4 of an attempt (attempt-pipeline.ts), as a pure function: from the answer and the endpoint's health to what happens next. */

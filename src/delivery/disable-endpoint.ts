@@ -1,6 +1,6 @@
 import type { EndpointId } from '../contract/ids.js';
 import type { Pool } from '../db/pool.js';
-import { markEndpointDisabled, operationalSubscribers } from '../db/endpoints.js';
+import { markEndpointDisabled, operationalSubscribers } from '../db/endpoint-health.js';
 import { renderDisabledEmail } from './email-content.js';
 import type { Mailer } from './mailer.js';
 

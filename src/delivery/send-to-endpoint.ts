@@ -1,5 +1,6 @@
 import type { EventId } from '../contract/ids.js';
-import type { EndpointRow, EndpointSecrets } from '../db/endpoints.js';
+import type { EndpointRow } from '../db/endpoints.js';
+import type { EndpointSecrets } from '../db/endpoint-secrets.js';
 import { renderBody, type RenderableEvent, type RenderLinks } from '../events/formats/index.js';
 import type { EventPayload } from '../events/payloads.js';
 import { renderEmail, type MailLinks } from './email-content.js';

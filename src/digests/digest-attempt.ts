@@ -1,7 +1,9 @@
 import { digestContents, findDigest, finishDigest, recordDigestAttempt } from '../db/digests.js';
-import { findEndpointWithSecrets, recordEndpointHealth, sendsTo } from '../db/endpoints.js';
+import { sendsTo } from '../db/endpoints.js';
+import { recordEndpointHealth } from '../db/endpoint-health.js';
+import { findEndpointWithSecrets } from '../db/endpoint-secrets.js';
 import type { AttemptDecision, DeliveryDeps } from '../delivery/attempt-pipeline.js';
-import { judgeAttempt, loggedAttempt } from '../delivery/attempt-verdict.js';
+import { attemptHealth, judgeAttempt, loggedAttempt } from '../delivery/attempt-verdict.js';
 import { disableEndpoint } from '../delivery/disable-endpoint.js';
 import { nextDelayMs } from '../delivery/retry-schedule.js';
 import type { AttemptResult } from '../delivery/send.js';
@@ -38,12 +40,7 @@ export async function attemptDigest(
     ? await deps.mailer.send(endpoint.email as string, { ...email, eventId: digestId }, deps.timeoutMs, deps.cancel)
     : { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
   deps.cancel?.throwIfAborted();
-  const failingSince = await recordEndpointHealth(
-    deps.pool,
-    tenantId,
-    endpoint.id,
-    result.outcome.kind === 'delivered',
-  );
+  const failingSince = await recordEndpointHealth(deps.pool, tenantId, endpoint.id, attemptHealth([result]));
   const now = Date.now();
   const verdict = judgeAttempt({
     result,

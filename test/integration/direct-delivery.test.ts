@@ -93,3 +93,40 @@ describe('a first attempt that fails', () => {
     expect(await deliveryWorkflowRan(system, endpointId, bookUuid)).toBe(true);
   });
 });
+
+describe('an endpoint that answers slowly', () => {
+  it('gets its next deliveries from its delivery workflow, so the book’s other endpoints do not wait for it', async () => {
+    // One receiver for two endpoints: /hooks answers its first request after 1.2 s, its second after 8 s; /fast at
+    // once. Slow answers count as answers: delivered, not failed.
+    const isFast = (request: ReceivedRequest) => request.path.endsWith('/fast');
+    let slowAnswers = 0;
+    const { api, inbox, deliveries } = await setup((request) => {
+      if (isFast(request)) return { status: 200 };
+      slowAnswers += 1;
+      return { status: 200, delayMs: slowAnswers === 1 ? 1_200 : slowAnswers === 2 ? 8_000 : 0 };
+    });
+    const fastEndpoint = await api.call('POST', '/v1/endpoints', {
+      url: `${inbox.url}/fast`,
+      events: ['VERIFICATION_COMPLETE'],
+    });
+    expect(fastEndpoint.status).toBe(201);
+    const slow = () => inbox.requests.filter((request) => !isFast(request));
+    const fast = () => inbox.requests.filter(isFast);
+
+    const bookUuid = await api.createBook({ name: 'One slow receiver' });
+    const docs = [await api.upload(bookUuid), await api.upload(bookUuid), await api.upload(bookUuid)];
+    await api.verify(bookUuid, docs[0] as string, 'SUCCEEDED');
+    await eventually(async () => expect(await deliveries('DELIVERED')).toHaveLength(1));
+    await api.verify(bookUuid, docs[1] as string, 'SUCCEEDED');
+    await eventually(() => expect(slow()).toHaveLength(2));
+    await api.verify(bookUuid, docs[2] as string, 'SUCCEEDED');
+    await eventually(() => expect(fast()).toHaveLength(3));
+    // The fast endpoint had the third result's event while the slow one still held its answer to the second.
+    expect(slow()[1]?.answeredAt ?? Number.POSITIVE_INFINITY).toBeGreaterThan(fast()[2]?.receivedAt ?? 0);
+
+    // The slow endpoint gets every event too, once each, in order.
+    await eventually(async () => expect(await deliveries('DELIVERED')).toHaveLength(3), 30_000);
+    expect(new Set(slow().map((request) => request.headers['webhook-id'])).size).toBe(3);
+    expect(slow().map((request) => request.json.doc_uuid)).toEqual(docs);
+  });
+});

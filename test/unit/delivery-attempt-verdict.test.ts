@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { judgeAttempt, loggedAttempt, type VerdictInput } from '../../src/delivery/attempt-verdict.js';
+import {
+  attemptHealth,
+  judgeAttempt,
+  loggedAttempt,
+  SLOW_ATTEMPT_MS,
+  type VerdictInput,
+} from '../../src/delivery/attempt-verdict.js';
 import type { AttemptOutcome } from '../../src/delivery/send.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00Z');
@@ -65,5 +71,25 @@ describe('loggedAttempt', () => {
     expect(
       loggedAttempt(2, { outcome: { kind: 'delivered', statusCode: 200 }, durationMs: 3, responseSnippet: 'ok' }),
     ).toMatchObject({ error: undefined, responseSnippet: 'ok' });
+  });
+});
+
+describe('attemptHealth', () => {
+  const delivered = { kind: 'delivered', statusCode: 200 } as const;
+  const retry = { kind: 'retry', statusCode: 503 } as const;
+  it('says the endpoint got through when any attempt did, and is slow when any answer took SLOW_ATTEMPT_MS', () => {
+    expect(attemptHealth([{ outcome: retry, durationMs: 5 }])).toEqual({ succeeded: false, slow: false });
+    expect(
+      attemptHealth([
+        { outcome: retry, durationMs: 5 },
+        { outcome: delivered, durationMs: SLOW_ATTEMPT_MS - 1 },
+      ]),
+    ).toEqual({ succeeded: true, slow: false });
+    expect(
+      attemptHealth([
+        { outcome: delivered, durationMs: 5 },
+        { outcome: delivered, durationMs: SLOW_ATTEMPT_MS },
+      ]),
+    ).toEqual({ succeeded: true, slow: true });
   });
 });
