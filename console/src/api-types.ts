@@ -20,16 +20,14 @@ import type {
 import type { FeedEvent } from '../../src/contract/event-feed.js';
 import type { StreamEventData, StreamEventName } from '../../src/contract/stream.js';
 import type { TenantSummary } from '../../src/contract/summary.js';
+import type { EndpointPreview, PreviewEvent } from '../../src/contract/endpoints.js';
+import type { BodyFormat, SubscribableEvent } from '../../src/contract/endpoint-settings.js';
 import type {
-  BodyFormat,
-  EndpointPreview,
-  PreviewEvent,
-  SubscribableEvent,
   Endpoint,
   EndpointListSchema,
   EndpointTestResult,
   EndpointWithSecretSchema,
-} from '../../src/contract/endpoints.js';
+} from '../../src/contract/endpoint-view.js';
 
 export type {
   Attempt,

@@ -1,6 +1,6 @@
 // What every endpoint route shares: its dependencies, the tenant's endpoint or a 404, and the endpoint as shown.
 import type { Client } from '@temporalio/client';
-import type { Endpoint } from '../contract/endpoints.js';
+import type { Endpoint } from '../contract/endpoint-view.js';
 import { EndpointIdSchema } from '../contract/ids.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { findEndpoint, type EndpointRow } from '../db/endpoints.js';

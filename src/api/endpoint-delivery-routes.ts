@@ -7,8 +7,8 @@ import {
   PreviewQuerySchema,
   RecoverRequestSchema,
   type EndpointPreview,
-  type EndpointTestResult,
 } from '../contract/endpoints.js';
+import type { EndpointTestResult } from '../contract/endpoint-view.js';
 import { AttemptsQuerySchema, DELIVERY_ID } from '../contract/deliveries.js';
 import { DigestsQuerySchema } from '../contract/digests.js';
 import { asEventId, EndpointIdSchema, type EventId } from '../contract/ids.js';

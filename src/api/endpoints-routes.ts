@@ -1,14 +1,12 @@
 // Routes for endpoints themselves: create, list, read, change and delete them, rotate a secret, resend a confirmation.
 import { randomUUID } from 'node:crypto';
 import type Router from '@koa/router';
+import { emailFormatRefusal, mailSettingsRefusal, secretRefusal } from '../contract/endpoint-settings.js';
 import {
   CreateEndpointRequestSchema,
-  emailFormatRefusal,
   RotateSecretRequestSchema,
-  secretRefusal,
   UpdateEndpointRequestSchema,
   EndpointsQuerySchema,
-  mailSettingsRefusal,
 } from '../contract/endpoints.js';
 import type { ConfirmationEntry } from '../db/confirmations.js';
 import { reopenDeliveries } from '../db/deliveries.js';

@@ -9,13 +9,8 @@ import {
   DeliveryIdSchema,
   DeliveryListSchema,
 } from '../contract/deliveries.js';
-import {
-  DeliveriesQuerySchema,
-  OperationalEventListSchema,
-  OperationalEventsQuerySchema,
-  EndpointListSchema,
-  EndpointsQuerySchema,
-} from '../contract/endpoints.js';
+import { DeliveriesQuerySchema, OperationalEventsQuerySchema, EndpointsQuerySchema } from '../contract/endpoints.js';
+import { EndpointListSchema, OperationalEventListSchema } from '../contract/endpoint-view.js';
 import { bookParams, json, links, op, endpointParams } from './openapi-operations.js';
 import { DigestListSchema, DigestsQuerySchema } from '../contract/digests.js';
 

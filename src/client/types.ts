@@ -43,19 +43,21 @@ import type { SummaryQuerySchema, TenantSummarySchema } from '../contract/summar
 import type {
   CreateEndpointRequestSchema,
   DeliveriesQuerySchema,
-  OperationalEventListSchema,
   OperationalEventsQuerySchema,
   RecoverRequestSchema,
   RotateSecretRequestSchema,
   UpdateEndpointRequestSchema,
-  EndpointListSchema,
-  EndpointSchema,
   EndpointsQuerySchema,
-  EndpointTestResultSchema,
-  EndpointWithSecretSchema,
   EndpointPreviewSchema,
   PreviewQuerySchema,
 } from '../contract/endpoints.js';
+import type {
+  OperationalEventListSchema,
+  EndpointListSchema,
+  EndpointSchema,
+  EndpointTestResultSchema,
+  EndpointWithSecretSchema,
+} from '../contract/endpoint-view.js';
 
 export type { Problem } from '../contract/problem.js';
 export type { ProblemCode } from '../contract/problem-types.js';
@@ -113,7 +115,8 @@ export type EndpointList = z.output<typeof EndpointListSchema>;
 export type EndpointTestResult = z.output<typeof EndpointTestResultSchema>;
 export type EndpointPreview = z.output<typeof EndpointPreviewSchema>;
 export type PreviewQuery = z.input<typeof PreviewQuerySchema>;
-export type { BodyFormat, PreviewEvent } from '../contract/endpoints.js';
+export type { BodyFormat } from '../contract/endpoint-settings.js';
+export type { PreviewEvent } from '../contract/endpoints.js';
 export type OperationalEventList = z.output<typeof OperationalEventListSchema>;
 export type Redelivering = z.output<typeof RedeliveringSchema>;
 export type RetryAccepted = z.output<typeof RetryAcceptedSchema>;

@@ -1,6 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId } from '../contract/ids.js';
-import type { SubscribableEvent } from '../contract/endpoints.js';
+import type { SubscribableEvent } from '../contract/endpoint-settings.js';
 import type { EventPayload } from '../events/payloads.js';
 import { cursorTime } from './cursor-time.js';
 import type { AttemptRow, LoggedAttempt } from './deliveries.js';

@@ -1,6 +1,6 @@
 // Endpoint rows: their columns, and creating, listing, finding, changing and deleting them.
 import type { EndpointId } from '../contract/ids.js';
-import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoints.js';
+import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoint-settings.js';
 import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { cursorTime } from './cursor-time.js';

@@ -1,5 +1,5 @@
 import { EVENT_TYPES, type EventType } from '../contract/book.js';
-import type { MailMode, SubscribableEvent } from '../contract/endpoints.js';
+import type { MailMode, SubscribableEvent } from '../contract/endpoint-settings.js';
 
 /** The event whose delivery a `book` endpoint's one mail per book rides on: the book's last, when all is known. */
 export const BOOK_MAIL_EVENT: EventType = 'ANALYTICS_COMPLETED';

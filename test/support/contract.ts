@@ -14,10 +14,25 @@ import * as problem from '../../src/contract/problem.js';
 import * as stream from '../../src/contract/stream.js';
 import * as summary from '../../src/contract/summary.js';
 import * as endpoints from '../../src/contract/endpoints.js';
+import * as endpointView from '../../src/contract/endpoint-view.js';
 
 /** Every named contract schema, by its component name (its `.meta({ id })`). */
 const SCHEMAS = new Map(
-  [analytics, bookView, book, deliveries, digests, eventFeed, eventPayload, health, problem, stream, summary, endpoints]
+  [
+    analytics,
+    bookView,
+    book,
+    deliveries,
+    digests,
+    eventFeed,
+    eventPayload,
+    health,
+    problem,
+    stream,
+    summary,
+    endpoints,
+    endpointView,
+  ]
     .flatMap((module) => Object.values(module))
     .filter((value): value is z.ZodType => value instanceof z.ZodType)
     .flatMap((schema) => {

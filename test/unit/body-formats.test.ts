@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { BODY_FORMATS, PREVIEW_EVENTS } from '../../src/contract/endpoints.js';
+import { BODY_FORMATS } from '../../src/contract/endpoint-settings.js';
+import { PREVIEW_EVENTS } from '../../src/contract/endpoints.js';
 import { EventPayloadSchema, TestEventPayloadSchema, type EventPayload } from '../../src/contract/event-payload.js';
 import { renderBody, type RenderableEvent, type RenderLinks } from '../../src/events/formats/index.js';
 import { OCROLUS_EVENT_NAMES } from '../../src/events/formats/ocrolus.js';

@@ -4,7 +4,8 @@ import { openApiDocument } from '../../src/api/openapi.js';
 import { CreateBookRequestSchema, DurationSchema } from '../../src/contract/book.js';
 import { DELIVERY_ID } from '../../src/contract/deliveries.js';
 import { StatementFieldsSchema } from '../../src/contract/statement-fields.js';
-import { CreateEndpointRequestSchema, secretRefusal } from '../../src/contract/endpoints.js';
+import { CreateEndpointRequestSchema } from '../../src/contract/endpoints.js';
+import { secretRefusal } from '../../src/contract/endpoint-settings.js';
 
 /**
  * The OpenAPI document states the constraints the zod contracts enforce beyond what zod-openapi renders (refines,

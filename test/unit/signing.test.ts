@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import fc from 'fast-check';
 import { Webhook, WebhookVerificationError } from 'standardwebhooks';
 import { describe, expect, it } from 'vitest';
-import { secretRefusal } from '../../src/contract/endpoints.js';
+import { secretRefusal } from '../../src/contract/endpoint-settings.js';
 import { generateSecret } from '../../src/delivery/secrets.js';
 import { signatureHeaders } from '../../src/delivery/signing.js';
 

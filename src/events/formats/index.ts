@@ -1,4 +1,4 @@
-import type { BodyFormat } from '../../contract/endpoints.js';
+import type { BodyFormat } from '../../contract/endpoint-settings.js';
 import { renderOcrolus } from './ocrolus.js';
 import { renderSlack } from './slack.js';
 import type { RenderableEvent, RenderLinks } from './summary.js';
