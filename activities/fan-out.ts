@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
 import type { EventType } from '../src/contract/book.js';
 import type { EndpointId, EventId } from '../src/contract/ids.js';
-import { insertDeliveries } from '../src/db/deliveries.js';
+import { insertDeliveries } from '../src/db/delivery-records.js';
 import { directlyDeliverable, pendingWithAttempts } from '../src/db/direct-deliveries.js';
 import { loadFilterSubjects } from '../src/db/events.js';
 import { inTransaction, type Pool } from '../src/db/pool.js';

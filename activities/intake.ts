@@ -1,9 +1,5 @@
-import {
-  findUnappliedIntake as query,
-  markContinuing,
-  storeSealRequest,
-  type UnappliedIntake,
-} from '../src/db/intake.js';
+import { storeSealRequest } from '../src/db/intake-admission.js';
+import { findUnappliedIntake as query, markContinuing, type UnappliedIntake } from '../src/db/unapplied-intake.js';
 import type { Pool } from '../src/db/pool.js';
 
 export interface FindUnappliedIntakeInput {

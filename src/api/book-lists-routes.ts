@@ -4,7 +4,7 @@ import { BookUuidSchema } from '../contract/book.js';
 import { DocumentsQuerySchema } from '../contract/book-view.js';
 import { BookEventsQuerySchema } from '../contract/deliveries.js';
 import { DeliveriesQuerySchema } from '../contract/endpoints.js';
-import { listBookDeliveries, listEventDeliveries, type ListedDelivery } from '../db/deliveries.js';
+import { listBookDeliveries, listEventDeliveries, type ListedDelivery } from '../db/delivery-lists.js';
 import { listDocumentPage } from '../db/documents.js';
 import { listBookEventPage } from '../db/events.js';
 import type { Pool } from '../db/pool.js';

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type Router from '@koa/router';
 import { BookUuidSchema, CreateBookRequestSchema, ListBooksQuerySchema } from '../contract/book.js';
 import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
-import { storeSealRequest } from '../db/intake.js';
+import { storeSealRequest } from '../db/intake-admission.js';
 import type { Logger } from '../logger.js';
 import { signalSeal } from '../temporal/books.js';
 import { requireBook, sendToBook, startBook, type BookDeps } from './book-access.js';

@@ -1,7 +1,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { confirmEndpoint, findByConfirmationToken } from '../db/confirmations.js';
-import { reopenDeliveries } from '../db/deliveries.js';
+import { reopenDeliveries } from '../db/reopened-deliveries.js';
 import { CONFIRMATION_TOKEN, hashConfirmationToken } from '../delivery/confirmation-mail.js';
 import { escapeHtml } from '../delivery/mail-layout.js';
 import { reopenAndHandOver, type HandOverDeps } from '../temporal/redeliveries.js';

@@ -2,7 +2,8 @@ import type { Digest } from '../contract/digests.js';
 import type { ListedDigest } from '../db/digests.js';
 import type { Delivery } from '../contract/deliveries.js';
 import { deliveryIdOf, type DeliveryId, type EndpointId, type EventId } from '../contract/ids.js';
-import type { AttemptRow, DeliveryRow } from '../db/deliveries.js';
+import type { DeliveryRow } from '../db/delivery-records.js';
+import type { AttemptRow } from '../db/delivery-lists.js';
 
 /** A delivery's id in the API: its event and its endpoint. */
 export const deliveryId = (row: { event_id: EventId; endpoint_id: EndpointId }): DeliveryId =>

@@ -6,7 +6,8 @@ import {
   UploadDocumentRequestSchema,
   VerificationRequestSchema,
 } from '../contract/book.js';
-import { forgetRepeatedResult, forgetVerificationResult, storeUpload, storeVerificationResult } from '../db/intake.js';
+import { storeUpload } from '../db/intake-admission.js';
+import { forgetRepeatedResult, forgetVerificationResult, storeVerificationResult } from '../db/intake-results.js';
 import { signalVerification } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import type { UploadAnnouncements } from './upload-announcements.js';

@@ -9,7 +9,7 @@ import {
   EndpointsQuerySchema,
 } from '../contract/endpoints.js';
 import type { ConfirmationEntry } from '../db/confirmations.js';
-import { reopenDeliveries } from '../db/deliveries.js';
+import { reopenDeliveries } from '../db/reopened-deliveries.js';
 import { rotateEndpointSecret } from '../db/endpoint-secrets.js';
 import {
   deleteEndpoint,

@@ -1,6 +1,6 @@
 import type { DocumentCounts } from '../contract/book.js';
 import type { ChangeCursor } from '../stream/change-cursor.js';
-import type { DeliveryRow } from './deliveries.js';
+import type { DeliveryRow } from './delivery-records.js';
 import { DOCUMENT_COLUMNS, type DocumentRow } from './documents.js';
 import type { EventRow } from './events.js';
 import type { Pool } from './pool.js';

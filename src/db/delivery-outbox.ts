@@ -1,6 +1,6 @@
 import type { EventType } from '../contract/book.js';
 import type { EndpointId, EventId } from '../contract/ids.js';
-import type { ReopenedDelivery } from './deliveries.js';
+import type { ReopenedDelivery } from './reopened-deliveries.js';
 import type { Pool, PoolClient } from './pool.js';
 
 /** Reopened deliveries of one endpoint and book, waiting to be handed to their delivery workflow. */

@@ -8,7 +8,7 @@ import {
   recordRateWaits,
   type DeliveryRow,
   type LoggedAttempt,
-} from '../db/deliveries.js';
+} from '../db/delivery-records.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { Pool } from '../db/pool.js';
 import { sendsTo } from '../db/endpoints.js';

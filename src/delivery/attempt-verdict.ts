@@ -1,4 +1,4 @@
-import type { LoggedAttempt } from '../db/deliveries.js';
+import type { LoggedAttempt } from '../db/delivery-records.js';
 import type { AttemptHealth } from '../db/endpoint-health.js';
 import type { AttemptResult } from './send.js';
 import { statusOf } from './send-to-endpoint.js';

@@ -4,7 +4,7 @@ import type { BookStatusChange, DeliveryChange } from '../contract/stream.js';
 import { findBookAnalytics } from '../db/analytics.js';
 import { countDocuments, findChangedRows, type BookChange, type ChangeKind } from '../db/book-changes.js';
 import { findBook } from '../db/books.js';
-import type { DeliveryRow } from '../db/deliveries.js';
+import type { DeliveryRow } from '../db/delivery-records.js';
 import type { Pool } from '../db/pool.js';
 import { compareCursors, formatCursor } from './change-cursor.js';
 

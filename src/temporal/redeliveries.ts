@@ -1,6 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { addToOutbox, claimOutbox, removeFromOutbox, type OutboxEntry } from '../db/delivery-outbox.js';
-import type { ReopenedDelivery } from '../db/deliveries.js';
+import type { ReopenedDelivery } from '../db/reopened-deliveries.js';
 import { withClient, type Pool, type PoolClient } from '../db/pool.js';
 import { endpointLabel } from '../delivery/email-content.js';
 import type { Logger } from '../logger.js';

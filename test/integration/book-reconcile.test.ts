@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { FindUnappliedIntakeInput } from '../../activities/intake.js';
 import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
 import type { VerificationResult } from '../../src/contract/book.js';
-import type { UnappliedIntake } from '../../src/db/intake.js';
+import type { UnappliedIntake } from '../../src/db/unapplied-intake.js';
 import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows/book-contract.js';
 import { eventId, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finishDelivery, holdDelivery, recordAttempt } from '../../src/db/deliveries.js';
+import { finishDelivery, holdDelivery, recordAttempt } from '../../src/db/delivery-records.js';
 import { crm } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startReceiver } from '../support/receiver.js';

@@ -15,7 +15,7 @@ import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
-import { reopenDeliveries } from '../../src/db/deliveries.js';
+import { reopenDeliveries } from '../../src/db/reopened-deliveries.js';
 import { updateEndpoint } from '../../src/db/endpoints.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/delivery/retry-schedule.js';
 import { createLogger } from '../../src/logger.js';
