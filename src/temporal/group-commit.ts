@@ -23,8 +23,8 @@ export class GroupCommit<T, R> {
   private readonly lingerMs: number;
   private readonly maxInFlight: number;
   private inFlight = 0;
-  /** Batches waiting for a send's turn (maxInFlight): each is handed the turn of a send that ends. */
-  private readonly waitingForTurn: Array<() => void> = [];
+  /** Batches waiting for a send's turn (maxInFlight): each is handed the turn of a send that ends, hurried first. */
+  private readonly waitingForTurn: Array<{ key: string; take: () => void }> = [];
   /** Keys told to hurry (see `hurry`), and how to end the linger under way for a key. */
   private readonly hurried = new Set<string>();
   private readonly lingering = new Map<string, () => void>();
@@ -54,13 +54,15 @@ export class GroupCommit<T, R> {
   }
 
   /**
-   * Ends the linger of what is queued for `key`, now and until its queue is empty: someone waits for it (its cap on
-   * sends in flight still holds).
+   * Ends the linger of what is queued for `key`, now and until its queue is empty, and puts its batch first in line
+   * for a send's turn: someone waits for it.
    */
   hurry(key: string): void {
     if (!this.queues.has(key)) return;
     this.hurried.add(key);
     this.lingering.get(key)?.();
+    const waiting = this.waitingForTurn.findIndex((entry) => entry.key === key);
+    if (waiting >= 0) this.lineUp(this.waitingForTurn.splice(waiting, 1)[0]);
   }
 
   private linger(key: string): Promise<void> {
@@ -76,13 +78,26 @@ export class GroupCommit<T, R> {
     });
   }
 
+  /** Waits for a send's turn. */
+  private turn(key: string): Promise<void> {
+    return new Promise<void>((take) => this.lineUp({ key, take }));
+  }
+
+  /** Puts a batch in line for a send's turn: a hurried key's after the hurried ones before it, others last. */
+  private lineUp(entry: { key: string; take: () => void } | undefined): void {
+    if (!entry) return;
+    const firstUnhurried = this.waitingForTurn.findIndex((waiting) => !this.hurried.has(waiting.key));
+    if (!this.hurried.has(entry.key) || firstUnhurried < 0) this.waitingForTurn.push(entry);
+    else this.waitingForTurn.splice(firstUnhurried, 0, entry);
+  }
+
   /** Sends the key's queue batch by batch until nothing is left; without linger or cap, the first send is synchronous. */
   private async drain(key: string): Promise<void> {
     const queue = this.queues.get(key) ?? [];
     while (queue.length > 0) {
       if (this.lingerMs > 0) await this.linger(key);
       if (this.inFlight < this.maxInFlight) this.inFlight += 1;
-      else await new Promise<void>((resolve) => this.waitingForTurn.push(resolve));
+      else await this.turn(key);
       const batch = queue.splice(0, this.maxBatch);
       try {
         const result = await this.send(
@@ -94,7 +109,7 @@ export class GroupCommit<T, R> {
         for (const entry of batch) entry.reject(err);
       } finally {
         const next = this.waitingForTurn.shift();
-        if (next) next();
+        if (next) next.take();
         else this.inFlight -= 1;
       }
     }

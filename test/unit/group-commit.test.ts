@@ -120,6 +120,23 @@ describe('GroupCommit', () => {
     await expect(Promise.all([answers[1], later])).resolves.toEqual(['sent 2', 'sent 4']);
   });
 
+  it('gives a hurried key the next turn of a send, ahead of keys that waited longer', async () => {
+    const { sends, send } = recorder();
+    const commit = new GroupCommit(send, { maxInFlight: 1 });
+    const answers = [commit.submit('a', 1), commit.submit('b', 2), commit.submit('c', 3), commit.submit('d', 4)];
+    await tick();
+    expect(sends.map((s) => s.key)).toEqual(['a']);
+    commit.hurry('d');
+    commit.hurry('c');
+    for (const expected of ['d', 'c', 'b']) {
+      sends.at(-1)?.finish();
+      await tick();
+      expect(sends.at(-1)?.key).toBe(expected);
+    }
+    sends.at(-1)?.finish();
+    await expect(Promise.all(answers)).resolves.toEqual(['sent 1', 'sent 2', 'sent 3', 'sent 4']);
+  });
+
   it('keeps at most maxInFlight sends in flight over every key; a batch waiting its turn takes what arrives', async () => {
     const { sends, send } = recorder();
     const commit = new GroupCommit(send, { maxInFlight: 2 });
