@@ -3,7 +3,7 @@
 // Runs a dev server and a worker, drives one representative book through the workflow's own messages, and saves
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
 // seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
-// first run of a book that continued as new), delivered-book (the delivery workflow of one endpoint for a whole
+// first run of a book that continued as new), continued-book-last-run (its last run, begun from the carried state), delivered-book (the delivery workflow of one endpoint for a whole
 // book), retried-delivery (that workflow taking the retries of first attempts the recording activity made), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
 // retention (the retention workflow pruning one finished book aged past its retention), digests (the hourly digest
 // run). Never edit recorded files.
@@ -93,7 +93,25 @@ async function flakyEndpoint(pool: Pool) {
   return { endpointId, close: () => receiver.close() };
 }
 
-const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; direct?: boolean; run: Scenario }> = {
+interface ScenarioOptions {
+  historyLimit?: number;
+  sealAfterMs?: number;
+  direct?: boolean;
+  /** Record the book's last run, not its first (a continued book's run that began from a carried state). */
+  lastRun?: boolean;
+  run: Scenario;
+}
+
+/** A book that continues as new: 80 uploads and results, each its own signal, past a history limit of 200. */
+const continuedBook: Scenario = async (handle) => {
+  const docs = Array.from({ length: 80 }, () => randomUUID());
+  for (const docUuid of docs) await handle.signal(uploadsSignal, { docUuids: [docUuid] });
+  for (const docUuid of docs) await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
+  await handle.signal(sealSignal);
+  await handle.result();
+};
+
+const scenarios: Record<string, ScenarioOptions> = {
   'retried-delivery': {
     // First attempts made by the recording activity (DELIVERY_DIRECT): each fails once, so its retries are handed
     // to the endpoint's delivery workflow with their delay and attempt count, and later events wait behind them.
@@ -222,16 +240,8 @@ const scenarios: Record<string, { historyLimit?: number; sealAfterMs?: number; d
       return workflowId;
     },
   },
-  'continued-book': {
-    historyLimit: 200,
-    run: async (handle) => {
-      const docs = Array.from({ length: 80 }, () => randomUUID());
-      for (const docUuid of docs) await handle.signal(uploadsSignal, { docUuids: [docUuid] });
-      for (const docUuid of docs) await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED' });
-      await handle.signal(sealSignal);
-      await handle.result();
-    },
-  },
+  'continued-book': { historyLimit: 200, run: continuedBook },
+  'continued-book-last-run': { historyLimit: 200, lastRun: true, run: continuedBook },
 };
 
 async function main() {
@@ -254,7 +264,7 @@ async function main() {
   }
 }
 
-async function record(scenario: (typeof scenarios)[string], name: string, address: string, pool: Pool) {
+async function record(scenario: ScenarioOptions, name: string, address: string, pool: Pool) {
   const temporal = { address };
   await migrate(pool);
   const taskQueue = TASK_QUEUE;
@@ -298,13 +308,15 @@ async function record(scenario: (typeof scenarios)[string], name: string, addres
     recorded = (await scenario.run(client.workflow.getHandle(workflowId), { pool, bookUuid, client })) ?? workflowId;
     await client.workflow.getHandle(recorded).result();
   });
-  // The first run: for a continued book it is the one that ends in continue-as-new.
+  // The first run (for a continued book, the one that ends in continue-as-new), or the last when asked.
   const description = await client.workflow.getHandle(recorded).describe();
-  const firstExecutionRunId = description.raw.workflowExecutionInfo?.firstRunId ?? description.runId;
+  const runId = scenario.lastRun
+    ? description.runId
+    : (description.raw.workflowExecutionInfo?.firstRunId ?? description.runId);
   // The CLI's JSON export is the format `historyFromJSON` reads (the same as the Temporal UI's download).
   const cli = resolveTemporalCli(process.env.TEMPORAL_CLI);
   if (!cli) throw new Error('no Temporal CLI: run npm install');
-  const args = ['workflow', 'show', '--address', temporal.address, '-w', recorded, '-r', firstExecutionRunId];
+  const args = ['workflow', 'show', '--address', temporal.address, '-w', recorded, '-r', runId];
   const shown = spawnSync(cli, [...args, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (shown.status !== 0) throw new Error(shown.stderr);
   const file = fromRoot(`test/replay/histories/${name}.json`);
