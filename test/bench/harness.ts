@@ -57,6 +57,20 @@ export function benchDurability(env: NodeJS.ProcessEnv = process.env): Durabilit
   return value as Durability;
 }
 
+/** Stops a dev server left running on `dbFilename` by a start that gave up on it, and waits until it has exited. */
+async function stopLeftover(dbFilename: string): Promise<void> {
+  for (let waited = 0; waited < 15_000; waited += 250) {
+    const pid = pidByCommandLine(dbFilename);
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, waited < 10_000 ? 'SIGTERM' : 'SIGKILL');
+    } catch {
+      return; // gone meanwhile
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
 /**
  * A fresh dev server (SQLite in a temp folder, as `npm start` keeps it in `.data/`) and a fresh database (embedded
  * PostgreSQL, or a throwaway database on DATABASE_URL's server when that is set) unless `databaseUrl` names one.
@@ -69,6 +83,21 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
   // TEMPORAL_ADDRESS: measure against that server instead (e.g. one started by hand with other flags).
   const startServer = (port?: number) =>
     startTemporal({ address: process.env.TEMPORAL_ADDRESS, namespace: 'default', dbFilename, port, durability });
+  /**
+   * Starts the server again on its port (a drill's or a test's restart). On a loaded machine the SDK can give up
+   * connecting to the server it started, and leaves that process running on the port: it is stopped, and the start
+   * tried again (three times in all).
+   */
+  const restartServer = async (port: number): Promise<TemporalServer> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await startServer(port);
+      } catch (err) {
+        if (attempt >= 3 || process.env.TEMPORAL_ADDRESS) throw err;
+        await stopLeftover(dbFilename);
+      }
+    }
+  };
   // Each server is stopped on SIGINT/SIGTERM, and when a later one fails to start.
   const stops: Array<() => Promise<void>> = [];
   const stopStarted = async () => {
@@ -119,7 +148,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
       }),
       stopTemporal: () => temporal.stop(),
       startTemporal: async () => {
-        temporal = await startServer(port);
+        temporal = await restartServer(port);
       },
       stop: async () => {
         unregister();
