@@ -1,4 +1,4 @@
-import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DocumentStatus, VerificationResult } from '../src/contract/book.js';
 import type { StatementFields } from '../src/contract/statement-fields.js';
@@ -32,6 +32,14 @@ export const FailedDocumentCountAttribute = defineSearchAttributeKey('FailedDocu
 export const EndpointIdAttribute = defineSearchAttributeKey('EndpointId', SearchAttributeType.KEYWORD);
 export const EventTypeAttribute = defineSearchAttributeKey('EventType', SearchAttributeType.KEYWORD_LIST);
 export const DeliveryStatusAttribute = defineSearchAttributeKey('DeliveryStatus', SearchAttributeType.KEYWORD);
+/** The search attributes that follow the book's status and counts: given at start, upserted as they change. */
+export function bookStateAttributes({ status, counts }: Pick<BookState, 'status' | 'counts'>): SearchAttributePair[] {
+  return [
+    { key: BookStatusAttribute, value: status },
+    { key: DocumentCountAttribute, value: counts.total },
+    { key: FailedDocumentCountAttribute, value: counts.rejected },
+  ];
+}
 /** Registered on the dev server at start (`--search-attribute`) and by the API on other clusters. */
 export const SEARCH_ATTRIBUTES = [
   BookUuidAttribute,

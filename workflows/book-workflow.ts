@@ -15,9 +15,8 @@ import {
 import type { createActivities } from '../activities/index.js';
 import {
   bookStateQuery,
+  bookStateAttributes,
   BookStatusAttribute,
-  DocumentCountAttribute,
-  FailedDocumentCountAttribute,
   sealSignal,
   UPLOAD_REFUSED,
   uploadDocumentUpdate,
@@ -317,11 +316,7 @@ function publish(state: BookState, previous: string, takes: (patch: string) => b
   const snapshot = `${attributes}|${counts.verified}`;
   if (snapshot === previous) return previous;
   if (!previous.startsWith(`${attributes}|`) || !takes(UPSERT_ON_CHANGE)) {
-    upsertSearchAttributes([
-      { key: BookStatusAttribute, value: status },
-      { key: DocumentCountAttribute, value: counts.total },
-      { key: FailedDocumentCountAttribute, value: counts.rejected },
-    ]);
+    upsertSearchAttributes(bookStateAttributes(state));
   }
   setCurrentDetails(
     `**${status}** — ${counts.total} documents: ${counts.verified} verified, ${counts.rejected} rejected, ` +
@@ -331,7 +326,9 @@ function publish(state: BookState, previous: string, takes: (patch: string) => b
   return snapshot;
 }
 
-/** The values of the book's search attributes (BookStatus, DocumentCount, FailedDocumentCount), as one string. */
-function searchAttributesKey({ status, counts }: BookState): string {
-  return `${status}|${counts.total}|${counts.rejected}`;
+/** The values of the book's search attributes that follow its state (bookStateAttributes), as one string. */
+function searchAttributesKey(state: BookState): string {
+  return bookStateAttributes(state)
+    .map(({ value }) => String(value))
+    .join('|');
 }

@@ -15,6 +15,16 @@ function openSecret(keyring: Keyring, context: string, stored: StoredSecret): st
   return stored.clear;
 }
 
+/** An endpoint's secret columns as stored: each secret sealed, or (before the first start with SECRET_KEYS) in clear. */
+export interface StoredSecretColumns {
+  secret: string | null;
+  secret_sealed: Buffer | null;
+  secret_key_id: string | null;
+  previous_secret: string | null;
+  previous_secret_sealed: Buffer | null;
+  previous_secret_key_id: string | null;
+}
+
 /** What signing needs, opened; only the delivery pipeline reads it. */
 export interface EndpointSecrets {
   secret: string;
@@ -28,16 +38,7 @@ export async function findEndpointWithSecrets(
   tenantId: string,
   id: string,
 ): Promise<(EndpointRow & EndpointSecrets) | undefined> {
-  const result = await pool.query<
-    EndpointRow & {
-      secret: string | null;
-      secret_sealed: Buffer | null;
-      secret_key_id: string | null;
-      previous_secret: string | null;
-      previous_secret_sealed: Buffer | null;
-      previous_secret_key_id: string | null;
-    }
-  >(
+  const result = await pool.query<EndpointRow & StoredSecretColumns>(
     `select ${ENDPOINT_COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
        previous_secret_key_id
      from endpoints where tenant_id = $1::text and id = $2::uuid`,

@@ -1,4 +1,5 @@
 import { UnknownKeyError, type Keyring } from '../crypto/keyring.js';
+import type { StoredSecretColumns } from './endpoint-secrets.js';
 import { endpointSecretContext } from './endpoints.js';
 import { idempotencyContext } from './idempotency.js';
 import { inTransaction, type Pool, type PoolClient } from './pool.js';
@@ -51,15 +52,9 @@ function openOrExplain(keyring: Keyring, what: string, keyId: string, sealed: Bu
   }
 }
 
-interface EndpointSecretsRow {
+interface EndpointSecretsRow extends StoredSecretColumns {
   tenant_id: string;
   id: string;
-  secret: string | null;
-  secret_sealed: Buffer | null;
-  secret_key_id: string | null;
-  previous_secret: string | null;
-  previous_secret_sealed: Buffer | null;
-  previous_secret_key_id: string | null;
   previous_expired: boolean;
 }
 

@@ -7,11 +7,10 @@ import {
 } from '@temporalio/client';
 import {
   BOOK_WORKFLOW_TYPE,
+  bookStateAttributes,
   BookStatusAttribute,
   BookUuidAttribute,
   bookWorkflowId,
-  DocumentCountAttribute,
-  FailedDocumentCountAttribute,
   sealSignal,
   TenantIdAttribute,
   uploadsSignal,
@@ -19,7 +18,7 @@ import {
   verificationsSignal,
   type VerificationSignal,
 } from '../../workflows/book-contract.js';
-import type { BookWorkflowInput } from '../../workflows/book-state.js';
+import { initialBookState, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
 import { currentRequestId, runWithRequestId } from './request-id.js';
@@ -49,8 +48,8 @@ async function startOnce(client: Client, taskQueue: string, input: BookWorkflowI
 }
 
 /**
- * The search attributes a book starts with. A book of a generation starts with an empty open book's, so its workflow
- * upserts none at first; older books started as CREATED, and their first workflow task said UPLOAD.
+ * The search attributes a book starts with. A book of a generation starts with those of its initial state, so its
+ * workflow upserts none at first; older books started as CREATED, and their first workflow task said UPLOAD.
  */
 export function bookStartAttributes(input: BookWorkflowInput): SearchAttributePair[] {
   return [
@@ -58,11 +57,7 @@ export function bookStartAttributes(input: BookWorkflowInput): SearchAttributePa
     { key: TenantIdAttribute, value: input.tenantId },
     ...(input.generation === undefined
       ? [{ key: BookStatusAttribute, value: 'CREATED' }]
-      : [
-          { key: BookStatusAttribute, value: 'UPLOAD' },
-          { key: DocumentCountAttribute, value: 0 },
-          { key: FailedDocumentCountAttribute, value: 0 },
-        ]),
+      : bookStateAttributes(initialBookState(input))),
   ];
 }
 
