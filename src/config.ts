@@ -1,68 +1,11 @@
-import { isIP } from 'node:net';
-import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+import { duration, durationList, isAllowListEntry, optionalPort, optionalString, port } from './config-values.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './delivery/retry-schedule.js';
-import { DAY_MS, formatDuration, parseDuration } from './durations.js';
+import { DAY_MS } from './durations.js';
 import { DEFAULT_MAX_DOCUMENTS } from './contract/book.js';
 import { DURABILITIES } from './durability.js';
 import type { RetentionAges } from '../workflows/retention-contract.js';
 import { KeyringSchema, type KeyringKey } from './crypto/keyring.js';
-
-const PORT_ERROR = 'must be a port number from 0 to 65535';
-const port = (fallback: number) =>
-  z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
-/** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
-const isAllowListEntry = (entry: string) =>
-  entry.includes('/')
-    ? isIP(entry.split('/')[0] ?? '') !== 0 && ipaddr.isValidCIDR(entry)
-    : isIP(entry) !== 0 || /^[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?(\.[a-z0-9_]([a-z0-9_-]*[a-z0-9_])?)*\.?$/i.test(entry);
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((value) => value || undefined)
-  .optional();
-
-/**
- * Durations are bounded by what holds them: a PostgreSQL int of milliseconds, an activity's timeout, a timer. A value
- * outside is refused at start with the variable's name, never met later as a failing query or a timer that fires at
- * once.
- */
-function parseBounded(value: string, bounds: { min: number; max: number }, ctx: z.RefinementCtx): number {
-  let ms: number;
-  try {
-    ms = parseDuration(value);
-  } catch (err) {
-    ctx.addIssue({ code: 'custom', message: (err as Error).message });
-    return z.NEVER;
-  }
-  if (ms < bounds.min || ms > bounds.max) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `"${value.trim()}" is out of range: must be between ${formatDuration(bounds.min)} and ${formatDuration(bounds.max)}`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-}
-
-const duration = (fallback: string, bounds: { min: number; max: number }) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => parseBounded(value, bounds, ctx));
-const durationList = (fallback: string, bounds: { min: number; max: number; maxLength: number }) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      const parts = value.split(',');
-      if (parts.length > bounds.maxLength) {
-        ctx.addIssue({ code: 'custom', message: `at most ${bounds.maxLength} delays` });
-        return z.NEVER;
-      }
-      return parts.map((part) => parseBounded(part, bounds, ctx));
-    });
 
 /** Ten years: "keep it" without a special value. */
 const MAX_RETENTION_MS = 3650 * DAY_MS;
@@ -121,9 +64,7 @@ const ConfigSchema = z.object({
         }),
     ),
   /** `npm run worker`: serve /metrics on HOST:METRICS_PORT (the API serves its own /metrics on PORT). */
-  METRICS_PORT: optionalString.pipe(
-    z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
-  ),
+  METRICS_PORT: optionalPort,
   /**
    * Set, `/metrics` (the API's and METRICS_PORT's) answers only `Authorization: Bearer <token>`, like Prometheus's
    * `authorization` scrape setting sends; unset, it answers anyone who reaches it.
