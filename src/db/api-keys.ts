@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { generateApiKey, hashApiKey, keyPrefix } from '../auth/api-keys.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /** What a key may do: `read` only GET and HEAD (the console to look, a dashboard), `full` everything. */
 export const API_KEY_SCOPES = ['read', 'full'] as const;
@@ -40,7 +40,7 @@ export async function ownerOfKey(
   key: string,
 ): Promise<{ tenantId: string; scope: ApiKeyScope } | undefined> {
   const result = await pool.query<{ tenant_id: string; scope: ApiKeyScope }>(
-    'select tenant_id, scope from api_keys where key_hash = $1::text and revoked_at is null',
+    prepared('select tenant_id, scope from api_keys where key_hash = $1::text and revoked_at is null'),
     [hashApiKey(key)],
   );
   const row = result.rows[0];

@@ -1,6 +1,6 @@
 import { hashApiKey } from '../auth/api-keys.js';
 import type { ApiKeyScope } from './api-keys.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /** A token bucket: `perSecond` tokens flow in, up to `burst`; each request takes one. */
 export interface RateLimit {
@@ -40,7 +40,7 @@ export async function takeRequestTokens(
     tokens: number | null;
     granted: number | null;
   }>(
-    `with k as (
+    prepared(`with k as (
        select tenant_id, scope from api_keys where key_hash = $1::text and revoked_at is null
      ), b as (
        insert into api_rate_buckets as b (tenant_id, tokens, granted, refilled_at)
@@ -53,7 +53,7 @@ export async function takeRequestTokens(
          refilled_at = greatest(b.refilled_at, now())
        returning tokens, granted
      )
-     select k.tenant_id, k.scope, b.tokens, b.granted from k left join b on true`,
+     select k.tenant_id, k.scope, b.tokens, b.granted from k left join b on true`),
     [hashApiKey(key), limit.perSecond, limit.burst, count],
   );
   const row = result.rows[0];

@@ -1,5 +1,5 @@
 import type { BookStatus, DocumentCounts, Metadata } from '../contract/book.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface BookRow {
   tenant_id: string;
@@ -48,7 +48,7 @@ export async function insertBook(
 
 export async function findBook(pool: Pool, tenantId: string, bookUuid: string): Promise<BookRow | undefined> {
   const result = await pool.query<BookRow>(
-    `select ${COLUMNS} from books where tenant_id = $1::text and book_uuid = $2::uuid`,
+    prepared(`select ${COLUMNS} from books where tenant_id = $1::text and book_uuid = $2::uuid`),
     [tenantId, bookUuid],
   );
   return result.rows[0];
@@ -91,14 +91,14 @@ export async function updateBookProgress(
   milestones: BookMilestones = {},
 ): Promise<{ name: string }> {
   const result = await client.query<{ name: string }>(
-    `update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
+    prepared(`update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
        rejected_count = $6::int, updated_at = now(),
        -- A seal scheduled before the activity carried its time (an older run) falls back to the request's.
        sealed_at = coalesce(sealed_at, $7::timestamptz, case when $3::text <> 'UPLOAD' then seal_requested_at end),
        sealed_by = coalesce(sealed_by, $8::text),
        completed_at = coalesce(completed_at, $9::timestamptz), analyzed_at = coalesce(analyzed_at, $10::timestamptz)
      where tenant_id = $1::text and book_uuid = $2::uuid
-     returning name`,
+     returning name`),
     [
       tenantId,
       bookUuid,

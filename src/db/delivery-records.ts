@@ -4,7 +4,7 @@ import type { DeliveryStatus } from '../contract/deliveries.js';
 import type { EndpointId, EventId } from '../contract/ids.js';
 import type { EventPayload } from '../events/payloads.js';
 import { safeText } from './safe-text.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface DeliveryRow {
   event_id: EventId;
@@ -38,7 +38,7 @@ export async function insertDeliveries(
 ): Promise<void> {
   if (rows.length === 0) return;
   await client.query(
-    `with w as (
+    prepared(`with w as (
        select id, active and (email is null or confirmed_at is not null) as sends
        from endpoints where tenant_id = $1::text and id = any($4::uuid[]) for share
      )
@@ -47,7 +47,7 @@ export async function insertDeliveries(
             case when w.sends then 'PENDING' else 'HELD' end
      from unnest($3::text[], $4::uuid[], $5::text[]) as d(event_id, endpoint_id, event_type)
      join w on w.id = d.endpoint_id
-     on conflict do nothing`,
+     on conflict do nothing`),
     [tenantId, bookUuid, rows.map((r) => r.eventId), rows.map((r) => r.endpointId), rows.map((r) => r.eventType)],
   );
 }
@@ -70,11 +70,11 @@ export async function findDeliveries(
   eventIds: string[],
 ): Promise<Array<DeliveryRow & { payload: EventPayload }>> {
   const result = await pool.query<DeliveryRow & { payload: EventPayload }>(
-    `select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
+    prepared(`select d.event_id, d.endpoint_id, d.book_uuid, d.event_type, d.status, d.attempts, d.last_status_code,
             d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
             e.payload
      from deliveries d join events e using (tenant_id, event_id)
-     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`,
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`),
     [tenantId, endpointId, eventIds],
   );
   return result.rows;
@@ -126,7 +126,7 @@ export async function recordAttempts(
 ): Promise<void> {
   if (attempts.length === 0) return;
   await pool.query(
-    `with a as (
+    prepared(`with a as (
        select * from unnest($3::text[], $4::int[], $5::int[], $6::int[], $7::text[], $8::text[], $9::text[])
          as a(event_id, attempt, status_code, duration_ms, error, response_snippet, finish)
      ), logged as (
@@ -140,7 +140,7 @@ export async function recordAttempts(
        finished_at = case when a.finish is null then null else now() end
      from a
      -- A late or repeated attempt never reopens or fails a delivery already DELIVERED (a redelivery resets it first).
-     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`,
+     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`),
     [
       tenantId,
       endpointId,

@@ -1,5 +1,5 @@
 import type { EndpointId, EventId } from '../contract/ids.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /**
  * Of `endpointIds`, those a batch of a book's events may be delivered to at once by the activity that recorded them
@@ -16,7 +16,7 @@ export async function directlyDeliverable(
 ): Promise<Set<EndpointId>> {
   if (endpointIds.length === 0) return new Set();
   const result = await pool.query<{ id: EndpointId }>(
-    `select e.id from endpoints e
+    prepared(`select e.id from endpoints e
      where e.tenant_id = $1::text and e.id = any($3::uuid[])
        and e.active and (e.email is null or e.confirmed_at is not null)
        and e.failing_since is null and e.slow_since is null and e.rate_limit is null
@@ -24,7 +24,7 @@ export async function directlyDeliverable(
          select from deliveries d
          where d.tenant_id = $1::text and d.book_uuid = $2::uuid and d.endpoint_id = e.id
            and d.status in ('PENDING', 'HELD') and d.event_id <> all($4::text[])
-       )`,
+       )`),
     [tenantId, bookUuid, endpointIds, batch],
   );
   return new Set(result.rows.map((row) => row.id));

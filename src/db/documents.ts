@@ -1,6 +1,6 @@
 import type { DocumentStatus } from '../contract/book.js';
 import type { StatementFields } from '../contract/statement-fields.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface DocumentRow {
   doc_uuid: string;
@@ -64,14 +64,14 @@ export async function recordVerifications(
   docs = [...new Map(docs.map((doc) => [doc.docUuid.toLowerCase(), doc])).values()];
   if (docs.length === 0) return new Map();
   const result = await client.query<{ doc_uuid: string; name: string | null }>(
-    `insert into documents (tenant_id, book_uuid, doc_uuid, status, result, reason, fields, verified_at)
+    prepared(`insert into documents (tenant_id, book_uuid, doc_uuid, status, result, reason, fields, verified_at)
      select $1::text, $2::uuid, d.doc_uuid, d.status, d.result, d.reason, d.fields, d.verified_at
      from unnest($3::uuid[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::timestamptz[])
        as d(doc_uuid, status, result, reason, fields, verified_at)
      on conflict (tenant_id, book_uuid, doc_uuid) do update
        set status = excluded.status, result = excluded.result, reason = excluded.reason,
            fields = excluded.fields, verified_at = excluded.verified_at
-     returning doc_uuid::text, name`,
+     returning doc_uuid::text, name`),
     [
       tenantId,
       bookUuid,

@@ -37,6 +37,8 @@ export async function startEmbeddedPostgres(options: {
   persistent?: boolean;
   /** How it writes to disk (src/durability.ts); `safe` unless told. */
   durability?: Durability | undefined;
+  /** More server settings (`-c name=value`), e.g. a benchmark's statement statistics. */
+  settings?: Record<string, string> | undefined;
 }): Promise<PostgresServer> {
   const { dataDir, port, database, logger } = options;
   await checkSystemUserReach(dataDir);
@@ -56,7 +58,12 @@ export async function startEmbeddedPostgres(options: {
     persistent: options.persistent ?? true,
     // Postgres refuses to run as root; the package then runs it as a dedicated system user.
     createPostgresUser: process.getuid?.() === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', ...postgresDurabilityFlags(options.durability ?? 'safe')],
+    postgresFlags: [
+      '-c',
+      'listen_addresses=127.0.0.1',
+      ...postgresDurabilityFlags(options.durability ?? 'safe'),
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ['-c', `${name}=${value}`]),
+    ],
     onLog: remember,
     onError: remember,
   });

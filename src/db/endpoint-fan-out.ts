@@ -2,7 +2,7 @@
 import type { EventType } from '../contract/book.js';
 import { BOOK_MAIL_EVENT } from '../digests/mail-mode.js';
 import type { EndpointRow } from './endpoints.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 /**
  * The tenant's endpoints subscribed to any of `types`, paused, disabled and unconfirmed ones too (their deliveries are
@@ -14,8 +14,8 @@ export async function subscribedEndpoints(
   types: EventType[],
 ): Promise<SubscribedEndpoint[]> {
   const result = await pool.query<SubscribedEndpoint>(
-    `select id, url, email, events, filter, mail_mode from endpoints
-     where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`,
+    prepared(`select id, url, email, events, filter, mail_mode from endpoints
+     where tenant_id = $1::text and (events && $2::text[] or (mail_mode = 'book' and $3::text = any($2::text[])))`),
     [tenantId, types, BOOK_MAIL_EVENT],
   );
   return result.rows;

@@ -1,7 +1,7 @@
 // An endpoint's failure streak and its disabling, who hears of it, and the operational events it leaves.
 import { cursorTime } from './cursor-time.js';
 import type { TimeIdAfter } from './endpoints.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /**
  * Turns an endpoint off (410 Gone, or failing too long) and records an `endpoint.disabled` operational event, once:
@@ -50,7 +50,7 @@ export async function recordEndpointHealth(
   // Writes only when the streak or the slowness starts or ends: every delivery to a healthy endpoint would otherwise
   // rewrite (and lock) the same row, which serialises a burst of deliveries to one endpoint.
   const result = await pool.query<{ failing_since: Date | null }>(
-    `with changed as (
+    prepared(`with changed as (
        update endpoints
        set failing_since = case when $3::boolean then null else coalesce(failing_since, now()) end,
            slow_since = case when $4::boolean then coalesce(slow_since, now()) end
@@ -61,7 +61,7 @@ export async function recordEndpointHealth(
      select failing_since from changed
      union all
      select failing_since from endpoints
-     where tenant_id = $1::text and id = $2::uuid and not exists (select from changed)`,
+     where tenant_id = $1::text and id = $2::uuid and not exists (select from changed)`),
     [tenantId, id, succeeded, slow],
   );
   return result.rows[0]?.failing_since ?? null;

@@ -4,7 +4,7 @@ import type { BodyFormat, MailMode, SubscribableEvent } from '../contract/endpoi
 import type { EndpointFilter } from '../contract/endpoint-filter.js';
 import type { Keyring } from '../crypto/keyring.js';
 import { cursorTime } from './cursor-time.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 export interface EndpointRow {
   tenant_id: string;
@@ -138,7 +138,7 @@ export async function listEndpoints(
 
 export async function findEndpoint(pool: Pool, tenantId: string, id: string): Promise<EndpointRow | undefined> {
   const result = await pool.query<EndpointRow>(
-    `select ${ENDPOINT_COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`,
+    prepared(`select ${ENDPOINT_COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`),
     [tenantId, id],
   );
   return result.rows[0];

@@ -1,7 +1,7 @@
 import type { EventType, Metadata } from '../contract/book.js';
 import type { FilterSubject } from '../events/filter.js';
 import type { EventPayload } from '../events/payloads.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface EventRow {
   event_id: string;
@@ -23,13 +23,13 @@ export async function insertEvents(
 ): Promise<Set<string>> {
   if (payloads.length === 0) return new Set();
   const result = await client.query<{ event_id: string }>(
-    `insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
+    prepared(`insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
      select $1::text, e.payload->>'event_id', $2::uuid, e.payload->>'event_name', (e.payload->>'doc_uuid')::uuid,
             (e.payload->>'occurred_at')::timestamptz, e.payload
      from unnest($3::jsonb[]) with ordinality as e(payload, n)
      order by e.n
      on conflict (tenant_id, event_id) do nothing
-     returning event_id`,
+     returning event_id`),
     [tenantId, bookUuid, payloads.map((payload) => JSON.stringify(payload))],
   );
   return new Set(result.rows.map((row) => row.event_id));

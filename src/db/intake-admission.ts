@@ -1,6 +1,6 @@
 // What a book takes in under its row's lock: uploads admitted up to its maximum, and the seal that closes it.
 import type { DocumentStatus } from '../contract/book.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /**
  * The book's row, locked for the rest of the statement's transaction, whether it is handing over to its next run, and
@@ -60,7 +60,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
     name: string | null;
     status: DocumentStatus | null;
   }>(
-    `with ${LOCKED_BOOK},
+    prepared(`with ${LOCKED_BOOK},
      existing as (
        select name, status from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $4::uuid
      ),
@@ -89,7 +89,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
               (select status from admitted),
               (select status from existing)
             ) as status
-     from book`,
+     from book`),
     [
       upload.tenantId,
       upload.bookUuid,
@@ -118,9 +118,9 @@ export async function storeSealRequest(
   bookUuid: string,
 ): Promise<{ continuing: boolean }> {
   const { rows } = await pool.query<{ continuing: boolean }>(
-    `update books set seal_requested_at = coalesce(seal_requested_at, now())
+    prepared(`update books set seal_requested_at = coalesce(seal_requested_at, now())
      where tenant_id = $1::text and book_uuid = $2::uuid
-     returning coalesce(continuing_until > now(), false) as continuing`,
+     returning coalesce(continuing_until > now(), false) as continuing`),
     [tenantId, bookUuid],
   );
   return { continuing: rows[0]?.continuing ?? false };

@@ -2,7 +2,7 @@
 import type { VerificationResult } from '../contract/book.js';
 import type { StatementFields } from '../contract/statement-fields.js';
 import { COUNT_ADMITTED, LOCKED_BOOK } from './intake-admission.js';
-import type { Pool, PoolClient } from './pool.js';
+import { prepared, type Pool, type PoolClient } from './pool.js';
 
 /**
  * The intake log (migration 011): what the API acknowledged, stored before its 202, so that a message Temporal took
@@ -43,7 +43,7 @@ export async function storeVerificationResult(
  */
 async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promise<StoredResultOutcome | undefined> {
   const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean }>(
-    `with book as (
+    prepared(`with book as (
        select coalesce(continuing_until > clock_timestamp(), false) as continuing
        from books where tenant_id = $1::text and book_uuid = $2::uuid
        for share
@@ -58,7 +58,7 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
-     select stored.id::text, stored.inserted, book.continuing from stored, book`,
+     select stored.id::text, stored.inserted, book.continuing from stored, book`),
     [
       stored.tenantId,
       stored.bookUuid,
@@ -82,7 +82,7 @@ async function storeAdmittingResult(
   // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0. A completed
   // book ignores results for documents it does not hold: no document is added for them.
   const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean; full: boolean }>(
-    `with ${LOCKED_BOOK},
+    prepared(`with ${LOCKED_BOOK},
      known as (
        select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $4::uuid
      ),
@@ -105,7 +105,7 @@ async function storeAdmittingResult(
      )
      select (select id::text from stored), coalesce((select inserted from stored), false) as inserted,
             book.continuing, not (select ok from takes) as full
-     from book`,
+     from book`),
     [
       stored.tenantId,
       stored.bookUuid,
@@ -147,7 +147,9 @@ export async function findResultDetails(
 ): Promise<Map<string, { reason: string | undefined; fields: StatementFields | undefined }>> {
   if (resultIds.length === 0) return new Map();
   const { rows } = await client.query<{ id: string; reason: string | null; fields: StatementFields | null }>(
-    `select id::text, reason, fields from verification_results where tenant_id = $1::text and id = any($2::bigint[])`,
+    prepared(
+      `select id::text, reason, fields from verification_results where tenant_id = $1::text and id = any($2::bigint[])`,
+    ),
     [tenantId, resultIds],
   );
   return new Map(rows.map((row) => [row.id, { reason: row.reason ?? undefined, fields: row.fields ?? undefined }]));

@@ -1,6 +1,6 @@
 // The book's side of the intake log: the hand-over mark its next run clears, and its check of what it has not applied.
 import type { VerificationResult } from '../contract/book.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /**
  * The book is handing over to its next run for `forMs` (at most: the next run ends it sooner): messages are stored
@@ -46,29 +46,29 @@ export async function findUnappliedIntake(
   }
   const [results, uploads, book] = await Promise.all([
     pool.query<{ doc_uuid: string; result: VerificationResult; id: string }>(
-      `select r.doc_uuid, r.result, r.id::text from verification_results r
+      prepared(`select r.doc_uuid, r.result, r.id::text from verification_results r
        where r.tenant_id = $1::text and r.book_uuid = $2::uuid
          and not exists (select 1 from events e
                          where e.tenant_id = r.tenant_id and e.book_uuid = r.book_uuid and e.doc_uuid = r.doc_uuid
                            and e.event_type = 'VERIFICATION_COMPLETE')
-       order by r.id`,
+       order by r.id`),
       params,
     ),
     options.uploads || options.resumed
       ? pool.query<{ doc_uuid: string }>(
-          `select d.doc_uuid from documents d
+          prepared(`select d.doc_uuid from documents d
            where d.tenant_id = $1::text and d.book_uuid = $2::uuid and d.uploaded_at is not null
              and d.status = 'VERIFYING'
              ${options.uploads ? '' : `and d.uploaded_at >= (select b.continuing_since from books b where b.tenant_id = $1::text and b.book_uuid = $2::uuid)`}
              and not exists (select 1 from verification_results r
                              where r.tenant_id = d.tenant_id and r.book_uuid = d.book_uuid and r.doc_uuid = d.doc_uuid)
-           order by d.uploaded_at, d.doc_uuid`,
+           order by d.uploaded_at, d.doc_uuid`),
           params,
         )
       : Promise.resolve({ rows: [] }),
     pool.query<{ seal_requested: boolean }>(
-      `select seal_requested_at is not null as seal_requested from books
-       where tenant_id = $1::text and book_uuid = $2::uuid`,
+      prepared(`select seal_requested_at is not null as seal_requested from books
+       where tenant_id = $1::text and book_uuid = $2::uuid`),
       params,
     ),
   ]);

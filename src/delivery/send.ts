@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { Agent, fetch as undiciFetch } from 'undici';
+import { Agent, request, type Dispatcher } from 'undici';
 import { ForbiddenDestinationError, hostOf, type DestinationPolicy } from './ssrf.js';
 
 /** How a receiver's answer is taken, for the retry decision and the attempt log. */
@@ -49,26 +49,31 @@ const DNS_FAILURES: Record<string, string> = {
   EAI_AGAIN: 'the host name could not be resolved: DNS did not answer in time (EAI_AGAIN)',
 };
 
-/** The first RESPONSE_SNIPPET_BYTES bytes of a response; the rest is never read (a receiver may answer with a lot). */
-async function readSnippet(response: Response): Promise<string> {
-  if (!response.body) return '';
-  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  const chunks: Uint8Array[] = [];
+/**
+ * The first RESPONSE_SNIPPET_BYTES bytes of a response. A short body is read to its end, so its connection is kept
+ * for the next attempt; a longer one is cut off there (which closes its connection: a receiver may answer with a lot).
+ */
+async function readSnippet(body: Dispatcher.ResponseData['body']): Promise<string> {
+  const chunks: Buffer[] = [];
   let size = 0;
   try {
-    while (size < RESPONSE_SNIPPET_BYTES) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      chunks.push(value);
-      size += value.byteLength;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      chunks.push(chunk);
+      size += chunk.byteLength;
+      if (size >= RESPONSE_SNIPPET_BYTES) break;
     }
   } catch {
     // A broken response body still leaves the status code to log.
   } finally {
-    await reader.cancel().catch(() => undefined);
+    if (!body.destroyed) body.destroy();
   }
   // A multi-byte character cut at the limit decodes as U+FFFD, never as half a character.
   return new TextDecoder().decode(Buffer.concat(chunks).subarray(0, RESPONSE_SNIPPET_BYTES));
+}
+
+/** A response header as one string (undici gives a repeated header as an array). */
+function headerValue(value: string | string[] | undefined): string | null {
+  return (Array.isArray(value) ? value[0] : value) ?? null;
 }
 
 /**
@@ -100,26 +105,26 @@ export class EndpointSender {
     const literalRefusal = isIP(host) ? this.destinations.literalRefusal(host) : undefined;
     if (literalRefusal) return { outcome: { kind: 'forbidden' }, durationMs: 0, error: literalRefusal };
     try {
-      const response = await undiciFetch(url, {
+      // undici's request, not its fetch: no WHATWG streams or Response objects, a third of fetch's CPU per attempt.
+      // It never follows a redirect (no redirect interceptor on this agent).
+      const response = await request(url, {
         method: 'POST',
         body,
         headers: { 'content-type': 'application/json', 'user-agent': 'bookbell-webhooks/1', ...headers },
-        redirect: 'manual',
         signal: cancel ? AbortSignal.any([AbortSignal.timeout(timeoutMs), cancel]) : AbortSignal.timeout(timeoutMs),
         dispatcher: this.agent,
       });
-      const text = await readSnippet(response);
+      const text = await readSnippet(response.body);
       return {
-        outcome: classify(response.status, response.headers.get('retry-after')),
+        outcome: classify(response.statusCode, headerValue(response.headers['retry-after'])),
         durationMs: elapsed(),
         responseSnippet: text,
       };
     } catch (err) {
-      const error = err as Error & { cause?: Error & { code?: string } };
-      if (error.cause instanceof ForbiddenDestinationError) {
-        return { outcome: { kind: 'forbidden' }, durationMs: elapsed(), error: error.cause.message };
-      }
-      const code = error.cause?.code;
+      const error = err as Error & { code?: string; cause?: Error & { code?: string } };
+      const forbidden = [error, error.cause].find((e) => e instanceof ForbiddenDestinationError);
+      if (forbidden) return { outcome: { kind: 'forbidden' }, durationMs: elapsed(), error: forbidden.message };
+      const code = error.code ?? error.cause?.code;
       const reason =
         error.name === 'TimeoutError'
           ? `timed out after ${timeoutMs} ms`

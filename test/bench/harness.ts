@@ -15,6 +15,7 @@ import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { onShutdown } from './shutdown.js';
 import { DURABILITIES, type Durability } from '../../src/durability.js';
+import { STATEMENT_STATS_SETTINGS, statementStatsWanted } from './statement-stats.js';
 
 /** BENCH_ROLE_ENV="NAME=value,…": configuration for every worker and API process, to try a setting. */
 const ROLE_ENV = Object.fromEntries(
@@ -114,7 +115,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
     // An existing database (the test run's) is used as it is: every drill and benchmark keeps to its own tenant.
     const postgres = options.databaseUrl
       ? { url: options.databaseUrl, stop: async () => {} }
-      : await startTestPostgres(undefined, durability);
+      : await startTestPostgres(undefined, durability, statementStatsWanted ? STATEMENT_STATS_SETTINGS : undefined);
     stops.push(() => postgres.stop());
     const pool = createPool(postgres.url, createLogger('warn'), 10);
     stops.push(() => pool.end());

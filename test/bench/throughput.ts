@@ -37,6 +37,7 @@ import { BenchReceiver, type Arrival } from './receiver.js';
 import { expectRecordedAndSigned } from './recorded.js';
 import { printStages } from './stages.js';
 import { printTargets, type Target } from './targets.js';
+import { printStatementStats, resetStatementStats, statementStatsWanted } from './statement-stats.js';
 import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
 
@@ -196,6 +197,7 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
       api: api.pid,
       postgresPort: infra.postgresPort,
     });
+    if (statementStatsWanted) await resetStatementStats(infra.pool);
     const { startedAt, sendSeconds, answeredAt } = await sendBurst(call, books, acknowledged);
     const expected = BOOKS * EVENTS_PER_BOOK;
     // Every event the 202s promise must arrive (each once at least), be recorded in PostgreSQL and DELIVERED.
@@ -204,6 +206,7 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
     const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
+    if (statementStatsWanted) await printStatementStats(infra.pool, stage);
     const result = summarize(receiver, burstKey, answeredAt, startedAt);
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
     await expectRecordedAndSigned(infra.pool, receiver, acknowledged, {

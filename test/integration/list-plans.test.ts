@@ -111,9 +111,10 @@ beforeAll(async () => {
   const recording = new Proxy(pool, {
     get(target, property, receiver) {
       if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      return (text: string, values: unknown[] = []) => {
-        ran.push({ text, values });
-        return target.query(text, values);
+      // A statement is its text, or a prepared statement's config (src/db/pool.ts: prepared).
+      return (statement: string | { text: string }, values: unknown[] = []) => {
+        ran.push({ text: typeof statement === 'string' ? statement : statement.text, values });
+        return target.query(statement, values);
       };
     },
   });

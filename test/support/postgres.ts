@@ -15,6 +15,8 @@ import { freePort } from './free-port.js';
 export async function startTestPostgres(
   databaseUrl = process.env.DATABASE_URL,
   durability: Durability = 'fast-unsafe',
+  /** Server settings of an embedded PostgreSQL (ignored on DATABASE_URL). */
+  settings?: Record<string, string>,
 ): Promise<PostgresServer> {
   const database = `bookbell_test_${process.pid}_${Date.now().toString(36)}`;
   if (databaseUrl) {
@@ -43,6 +45,7 @@ export async function startTestPostgres(
     logger: createLogger('silent'),
     persistent: false,
     durability,
+    settings,
   });
   return {
     ...server,
