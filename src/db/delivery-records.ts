@@ -4,6 +4,7 @@ import type { DeliveryStatus } from '../contract/deliveries.js';
 import type { EndpointId, EventId } from '../contract/ids.js';
 import type { EventPayload } from '../events/payloads.js';
 import { safeText } from './safe-text.js';
+import { endpointOutsideIndex } from './delivery-keys.js';
 import { prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface DeliveryRow {
@@ -74,7 +75,7 @@ export async function findDeliveries(
             d.last_error, d.created_at, d.finished_at, d.round_base, d.round_started_at, d.rate_waits,
             e.payload
      from deliveries d join events e using (tenant_id, event_id)
-     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = any($3::text[])`),
+     where d.tenant_id = $1::text and d.event_id = any($3::text[]) and ${endpointOutsideIndex('d.endpoint_id', '$2')}`),
     [tenantId, endpointId, eventIds],
   );
   return result.rows;
@@ -88,7 +89,7 @@ export async function recordRateWaits(pool: Pool, tenantId: string, endpointId: 
   if (eventIds.length === 0) return;
   await pool.query(
     `update deliveries set rate_waits = rate_waits + 1
-     where tenant_id = $1::text and endpoint_id = $2::uuid and event_id = any($3::text[]) and status = 'PENDING'`,
+     where tenant_id = $1::text and event_id = any($3::text[]) and ${endpointOutsideIndex('endpoint_id', '$2')} and status = 'PENDING'`,
     [tenantId, endpointId, eventIds],
   );
 }
@@ -140,7 +141,8 @@ export async function recordAttempts(
        finished_at = case when a.finish is null then null else now() end
      from a
      -- A late or repeated attempt never reopens or fails a delivery already DELIVERED (a redelivery resets it first).
-     where d.tenant_id = $1::text and d.endpoint_id = $2::uuid and d.event_id = a.event_id and d.status <> 'DELIVERED'`),
+     where d.tenant_id = $1::text and d.event_id = any($3::text[]) and ${endpointOutsideIndex('d.endpoint_id', '$2')}
+       and d.event_id = a.event_id and d.status <> 'DELIVERED'`),
     [
       tenantId,
       endpointId,

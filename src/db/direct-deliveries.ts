@@ -1,4 +1,5 @@
 import type { EndpointId, EventId } from '../contract/ids.js';
+import { endpointOutsideIndex } from './delivery-keys.js';
 import { prepared, type Pool } from './pool.js';
 
 /**
@@ -43,7 +44,7 @@ export async function pendingWithAttempts(
 ): Promise<Map<EventId, number>> {
   const result = await pool.query<{ event_id: EventId; made: number }>(
     `select event_id, attempts - round_base + rate_waits as made from deliveries
-     where tenant_id = $1::text and endpoint_id = $2::uuid and event_id = any($3::text[]) and status = 'PENDING'`,
+     where tenant_id = $1::text and event_id = any($3::text[]) and ${endpointOutsideIndex('endpoint_id', '$2')} and status = 'PENDING'`,
     [tenantId, endpointId, eventIds],
   );
   return new Map(result.rows.map((row) => [row.event_id, row.made]));
