@@ -48,6 +48,8 @@ export function toEndpoint(row: EndpointRow): Endpoint {
     format: row.format,
     active: row.active,
     disabled_reason: row.disabled_reason,
+    failing_since: row.failing_since?.toISOString() ?? null,
+    slow_since: row.slow_since?.toISOString() ?? null,
     confirmed_at: row.confirmed_at?.toISOString() ?? null,
     previous_secret_expires_at: row.previous_secret_expires_at?.toISOString() ?? null,
     rate_limit: row.rate_limit,

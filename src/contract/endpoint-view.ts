@@ -31,6 +31,16 @@ export const EndpointSchema = z
     }),
     active: z.boolean().meta({ description: 'false once paused, or disabled after failing too long (410 Gone)' }),
     disabled_reason: z.string().nullable().meta({ description: 'Why bookbell disabled it; null otherwise' }),
+    failing_since: time.nullable().meta({
+      description:
+        'Since when every attempt has failed (none got through since): bookbell disables it once this lasts ' +
+        'DISABLE_AFTER (5 days unless configured). null while its deliveries get through',
+    }),
+    slow_since: time.nullable().meta({
+      description:
+        'Since when it answers slowly (an attempt took a second or more): its deliveries then go out through its ' +
+        'delivery workflow, a moment later than with the recording of their events. null once it answers quickly',
+    }),
     confirmed_at: time.nullable().meta({
       description:
         'When the address confirmed it wants these mails (through the link of its confirmation message). null while ' +

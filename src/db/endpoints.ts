@@ -29,6 +29,10 @@ export interface EndpointRow {
   /** Events the filter skipped since it was set (`skipped_since`; null without a filter). */
   skipped_count: number;
   skipped_since: Date | null;
+  /** Since when its attempts have failed without a break; null while they get through (endpoint-health.ts). */
+  failing_since: Date | null;
+  /** Since when it answers slowly (SLOW_ATTEMPT_MS); null otherwise. */
+  slow_since: Date | null;
   /** How an e-mail endpoint mails (always `each` for a URL); a daily one's hour and zone. */
   mail_mode: MailMode;
   digest_hour: number | null;
@@ -51,7 +55,7 @@ export interface MailSettings {
 export const endpointSecretContext = (tenantId: string, id: string) => `endpoint:${tenantId}:${id}`;
 
 export const ENDPOINT_COLUMNS =
-  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
+  'tenant_id, id, url, email, events, description, signature_scheme, format, active, disabled_reason, previous_secret_expires_at, confirmed_at, rate_limit, filter, skipped_count::float8 as skipped_count, skipped_since, failing_since, slow_since, mail_mode, digest_hour, digest_time_zone, created_at, updated_at';
 
 export class DuplicateUrlError extends Error {
   override name = 'DuplicateUrlError';

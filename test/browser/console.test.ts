@@ -191,6 +191,9 @@ describe('console', () => {
   it("lists an endpoint's failed deliveries with their attempts; Retry after the receiver recovers delivers", async () => {
     await page.getByRole('link', { name: 'Endpoints' }).click();
     await page.getByRole('link', { name: receiver.url }).click();
+    // Nothing has got through since the receiver went down: the endpoint says so, and since when.
+    await see(page.getByText('Failing', { exact: true }));
+    await see(page.getByText(/^Failing since .+: no attempt has got through since/));
     const delivery = page.getByRole('article', { name: /BOOK_COMPLETE/ });
     await see(delivery.getByText('Failed'));
     await see(delivery.getByRole('row', { name: /503/ }));

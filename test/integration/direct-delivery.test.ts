@@ -119,6 +119,14 @@ describe('an endpoint that answers slowly', () => {
     await eventually(async () => expect(await deliveries('DELIVERED')).toHaveLength(1));
     await api.verify(bookUuid, docs[1] as string, 'SUCCEEDED');
     await eventually(() => expect(slow()).toHaveLength(2));
+    // The first answer took 1.2 s: the endpoint shows since when it is slow (the fast one does not).
+    const shown = async () =>
+      Object.fromEntries(
+        ((await api.call('GET', '/v1/endpoints')).body.data as Array<{ url: string; slow_since: string | null }>).map(
+          (endpoint) => [endpoint.url.endsWith('/fast') ? 'fast' : 'slow', endpoint.slow_since],
+        ),
+      );
+    expect(await shown()).toEqual({ fast: null, slow: expect.any(String) });
     await api.verify(bookUuid, docs[2] as string, 'SUCCEEDED');
     await eventually(() => expect(fast()).toHaveLength(3));
     // The fast endpoint had the third result's event while the slow one still held its answer to the second.
@@ -128,5 +136,9 @@ describe('an endpoint that answers slowly', () => {
     await eventually(async () => expect(await deliveries('DELIVERED')).toHaveLength(3), 30_000);
     expect(new Set(slow().map((request) => request.headers['webhook-id'])).size).toBe(3);
     expect(slow().map((request) => request.json.doc_uuid)).toEqual(docs);
+    // Sealed, the book's last two events are answered at once: the endpoint is no longer slow.
+    await api.seal(bookUuid);
+    await eventually(async () => expect(await deliveries('DELIVERED')).toHaveLength(5), 30_000);
+    await eventually(async () => expect(await shown()).toEqual({ fast: null, slow: null }));
   });
 });

@@ -103,14 +103,19 @@ describe('an endpoint disabled for failing', () => {
     await api.verify(bookUuid, await api.upload(bookUuid), 'SUCCEEDED');
     await eventually(async () => {
       const endpoint = (await api.call('GET', `/v1/endpoints/${endpointId}`)).body;
-      expect(endpoint).toMatchObject({ active: false, disabled_reason: expect.stringContaining('failing') });
+      expect(endpoint).toMatchObject({
+        active: false,
+        disabled_reason: expect.stringContaining('failing'),
+        failing_since: expect.any(String),
+      });
     });
     await api.seal(bookUuid);
     await eventually(async () => expect(await deliveries('HELD')).toHaveLength(3));
     const failedBefore = inbox.requests.length;
 
     mode = 'once';
-    expect(await setActive(true)).toMatchObject({ active: true, disabled_reason: null });
+    // Re-enabled, it starts afresh: not failing until an attempt fails again.
+    expect(await setActive(true)).toMatchObject({ active: true, disabled_reason: null, failing_since: null });
     await eventually(async () => {
       expect((await deliveries()).map((d) => d.status)).toEqual(Array(3).fill('DELIVERED'));
     });
@@ -123,7 +128,11 @@ describe('an endpoint disabled for failing', () => {
       'ANALYTICS_COMPLETED',
     ]);
     expectEachOnce(after.slice(1));
-    expect((await api.call('GET', `/v1/endpoints/${endpointId}`)).body).toMatchObject({ active: true });
+    // The failure after re-enabling started a streak; the success after it ended it.
+    expect((await api.call('GET', `/v1/endpoints/${endpointId}`)).body).toMatchObject({
+      active: true,
+      failing_since: null,
+    });
     const disabled = (await api.call('GET', '/v1/operational-events')).body.data;
     expect(disabled).toHaveLength(1);
   });

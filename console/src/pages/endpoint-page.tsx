@@ -47,6 +47,18 @@ export function EndpointPage({ id }: { id: string }) {
           there confirms. Events wait meanwhile and are sent in order once confirmed.
         </p>
       )}
+      {endpoint.active && endpoint.failing_since && (
+        <p class="notice notice-bad">
+          Failing since {formatDateTime(endpoint.failing_since)}: no attempt has got through since. Deliveries are
+          retried; if this goes on for days, bookbell disables the endpoint.
+        </p>
+      )}
+      {endpoint.active && endpoint.slow_since && (
+        <p class="notice notice-info">
+          Slow since {formatDateTime(endpoint.slow_since)}: it takes a second or more to answer, so its deliveries queue
+          behind one another a little longer.
+        </p>
+      )}
       {endpoint.disabled_reason && (
         <p class="notice notice-bad">
           Disabled: {endpoint.disabled_reason}. Resume it once the receiver works again, then recover what failed.

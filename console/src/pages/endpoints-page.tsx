@@ -24,7 +24,8 @@ export const EVENTS: Array<{ name: SubscribableEvent; description: string }> = [
 export function endpointState(endpoint: Endpoint): { label: string; tone: 'good' | 'bad' | 'waiting' } {
   // An address receives nothing until someone there follows the link of its confirmation message.
   if (endpoint.email && !endpoint.confirmed_at) return { label: 'Awaiting confirmation', tone: 'waiting' };
-  if (endpoint.active) return { label: 'Active', tone: 'good' };
+  if (endpoint.active)
+    return endpoint.failing_since ? { label: 'Failing', tone: 'bad' } : { label: 'Active', tone: 'good' };
   return endpoint.disabled_reason ? { label: 'Disabled', tone: 'bad' } : { label: 'Paused', tone: 'waiting' };
 }
 
