@@ -99,9 +99,10 @@ const ConfigSchema = z.object({
   /**
    * Workflows a worker keeps in memory between their tasks (books and deliveries). One left out is replayed from its
    * history at its next task. The SDK's default grows with the heap limit (about 1,570 here) and took a worker
-   * holding 10,000 open books to 1.25 GB; 1,000 keeps it under 1 GB (docs/benchmarks.md, "Open books").
+   * holding 10,000 open books to 1.25 GB; 1,000 kept it at 0.9–1.0 GB, 800 at 0.9 GB with no slower wake-ups
+   * (docs/benchmarks.md, "Open books").
    */
-  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(1000),
+  WORKFLOW_CACHE_SIZE: z.coerce.number().int().min(0).max(100_000).default(800),
   /** Continue a book's workflow as new once a run's history has this many events (Temporal may suggest it sooner). */
   BOOK_HISTORY_LIMIT: z.coerce.number().int().min(200).max(50_000).optional(),
   /**
