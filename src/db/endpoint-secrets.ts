@@ -1,7 +1,7 @@
 // An endpoint's signing secrets: opened for the delivery pipeline, and rotated with a grace period for the old one.
 import type { Keyring } from '../crypto/keyring.js';
 import { ENDPOINT_COLUMNS, endpointSecretContext, type EndpointRow } from './endpoints.js';
-import type { Pool } from './pool.js';
+import { prepared, type Pool } from './pool.js';
 
 /** A secret as a row holds it: sealed, or (before the first start with SECRET_KEYS) in clear. */
 interface StoredSecret {
@@ -39,9 +39,9 @@ export async function findEndpointWithSecrets(
   id: string,
 ): Promise<(EndpointRow & EndpointSecrets) | undefined> {
   const result = await pool.query<EndpointRow & StoredSecretColumns>(
-    `select ${ENDPOINT_COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
+    prepared(`select ${ENDPOINT_COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
        previous_secret_key_id
-     from endpoints where tenant_id = $1::text and id = $2::uuid`,
+     from endpoints where tenant_id = $1::text and id = $2::uuid`),
     [tenantId, id],
   );
   const row = result.rows[0];

@@ -17,7 +17,7 @@ import { findEndpointWithSecrets } from '../db/endpoint-secrets.js';
 import type { EventPayload } from '../events/payloads.js';
 import type { AttemptResult } from './send.js';
 import { countFinishedDelivery, observeDeliveryAttempt } from '../metrics/delivery-metrics.js';
-import { attemptHealth, judgeAttempt, loggedAttempt } from './attempt-verdict.js';
+import { attemptHealth, healthUnchanged, judgeAttempt, loggedAttempt } from './attempt-verdict.js';
 import { disableEndpoint } from './disable-endpoint.js';
 import { planSends, waitForSlot } from './endpoint-pacing.js';
 import { nextDelayMs, type RetryPolicy } from './retry-schedule.js';
@@ -197,12 +197,25 @@ async function attemptDelivery(
   }
 }
 
+/** Stage 3: the endpoint's failure streak after these attempts; written only when they change its health. */
+async function recordHealth(
+  pool: Pool,
+  tenantId: string,
+  endpoint: Endpoint | undefined,
+  results: AttemptResult[],
+): Promise<Date | null> {
+  const health = attemptHealth(results);
+  // Unchanged: it was not failing, and is not.
+  if (!endpoint || healthUnchanged(endpoint, health)) return null;
+  return recordEndpointHealth(pool, tenantId, endpoint.id, health);
+}
+
 /** One attempt at one delivery (`deliverEvent`), each write its own statement. */
 export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAttempt: number): Promise<AttemptDecision> {
   const { deliveries, endpoint } = await loadAttempts(deps, key.tenantId, key.endpointId, [key.eventId]);
   const delivery = deliveries.get(key.eventId);
   const writes: AttemptWrites = {
-    health: (result) => recordEndpointHealth(deps.pool, key.tenantId, key.endpointId, attemptHealth([result])),
+    health: (result) => recordHealth(deps.pool, key.tenantId, endpoint, [result]),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
   };
   let sendInMs = 0;
@@ -236,9 +249,7 @@ export async function attemptBatch(
   const later = sendable.filter((eventId) => slotOf.get(eventId) === undefined);
   const waiting = waitLonger(deps, { tenantId, endpointId }, later, plan.laterInMs);
   const sending = sendable.length - later.length;
-  const health = gather(sending, (results: AttemptResult[]) =>
-    recordEndpointHealth(deps.pool, tenantId, endpointId, attemptHealth(results)),
-  );
+  const health = gather(sending, (results: AttemptResult[]) => recordHealth(deps.pool, tenantId, endpoint, results));
   const log = gather(sending, (attempts: Parameters<typeof recordAttempts>[3]) =>
     recordAttempts(deps.pool, tenantId, endpointId, attempts),
   );

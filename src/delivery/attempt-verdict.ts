@@ -38,6 +38,18 @@ export function attemptHealth(results: AttemptResult[]): AttemptHealth {
   };
 }
 
+/**
+ * Whether recording `health` would change nothing: the endpoint was neither failing nor slow when its attempts
+ * started, and these got through quickly. The common case skips the statement; a streak another worker started
+ * meanwhile is then ended by the endpoint's next success instead of this one.
+ */
+export function healthUnchanged(
+  endpoint: { failing_since: Date | null; slow_since: Date | null } | undefined,
+  health: AttemptHealth,
+): boolean {
+  return endpoint?.failing_since === null && endpoint.slow_since === null && health.succeeded && !health.slow;
+}
+
 /** Stage 4 of an attempt (attempt-pipeline.ts), as a pure function: from the answer and the endpoint's health to what happens next. */
 export function judgeAttempt({ result, failingSince, disableAfterMs, now, nextDelayMs }: VerdictInput): Verdict {
   const { outcome } = result;

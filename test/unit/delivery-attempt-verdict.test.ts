@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   attemptHealth,
+  healthUnchanged,
   judgeAttempt,
   loggedAttempt,
   SLOW_ATTEMPT_MS,
@@ -91,5 +92,19 @@ describe('attemptHealth', () => {
         { outcome: delivered, durationMs: SLOW_ATTEMPT_MS },
       ]),
     ).toEqual({ succeeded: true, slow: true });
+  });
+});
+
+describe('healthUnchanged', () => {
+  const healthy = { failing_since: null, slow_since: null };
+  const since = new Date(NOW - HOUR);
+  it('skips the write only for a healthy, quick endpoint whose attempts got through quickly', () => {
+    expect(healthUnchanged(healthy, { succeeded: true, slow: false })).toBe(true);
+    // Each of these starts or ends a streak or a slowness: written.
+    expect(healthUnchanged(healthy, { succeeded: false, slow: false })).toBe(false);
+    expect(healthUnchanged(healthy, { succeeded: true, slow: true })).toBe(false);
+    expect(healthUnchanged({ ...healthy, failing_since: since }, { succeeded: true, slow: false })).toBe(false);
+    expect(healthUnchanged({ ...healthy, slow_since: since }, { succeeded: true, slow: false })).toBe(false);
+    expect(healthUnchanged(undefined, { succeeded: true, slow: false })).toBe(false);
   });
 });
