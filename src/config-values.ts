@@ -6,8 +6,9 @@ import { z } from 'zod';
 import { formatDuration, parseDuration } from './durations.js';
 
 const PORT_ERROR = 'must be a port number from 0 to 65535';
-export const port = (fallback: number) =>
-  z.coerce.number({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).default(fallback);
+const portNumber = () =>
+  z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR);
+export const port = (fallback: number) => portNumber().default(fallback);
 /** An ENDPOINT_ALLOWED_HOSTS entry: an IP address, a CIDR range (`10.0.0.0/8`) or a host name. */
 export const isAllowListEntry = (entry: string) =>
   entry.includes('/')
@@ -21,9 +22,7 @@ export const optionalString = z
   .optional();
 
 /** A port that may be left unset (empty counts as unset). */
-export const optionalPort = optionalString.pipe(
-  z.coerce.number<string>({ error: PORT_ERROR }).int(PORT_ERROR).min(0, PORT_ERROR).max(65535, PORT_ERROR).optional(),
-);
+export const optionalPort = optionalString.pipe(portNumber().optional());
 
 /**
  * Durations are bounded by what holds them: a PostgreSQL int of milliseconds, an activity's timeout, a timer. A value
