@@ -1,4 +1,4 @@
-import { storeSealRequest } from '../src/db/intake-admission.js';
+import { storeQuietSeal, storeSealRequest, type QuietSeal } from '../src/db/intake-admission.js';
 import { findUnappliedIntake as query, markContinuing, type UnappliedIntake } from '../src/db/unapplied-intake.js';
 import type { Pool } from '../src/db/pool.js';
 
@@ -29,9 +29,12 @@ export function markBookContinuing(pool: Pool) {
 /**
  * Logs a seal the book decided itself (seal_after) before the book applies it, as the API logs a requested one: an
  * upload the API acknowledges is then either before the seal in the log or refused (idempotent: the first seal counts).
+ * With `quietMs` (workflows since uploads wake no book), an upload within that time leaves the book unsealed.
  */
 export function recordSealRequest(pool: Pool) {
-  return async (input: { tenantId: string; bookUuid: string }): Promise<void> => {
-    await storeSealRequest(pool, input.tenantId, input.bookUuid);
+  return async (input: { tenantId: string; bookUuid: string; quietMs?: number }): Promise<QuietSeal> => {
+    if (input.quietMs !== undefined) return storeQuietSeal(pool, input.tenantId, input.bookUuid, input.quietMs);
+    const { documents } = await storeSealRequest(pool, input.tenantId, input.bookUuid);
+    return { sealed: true, documents };
   };
 }

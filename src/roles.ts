@@ -3,7 +3,6 @@ import { Client, Connection } from '@temporalio/client';
 import type { WorkflowBundle } from '@temporalio/worker';
 import { apiLimits, createApp } from './api/app.js';
 import { answerClientError } from './api/problem.js';
-import { UploadAnnouncements } from './api/upload-announcements.js';
 import { BookChangeHub } from './stream/book-change-hub.js';
 import { allowHttpEndpoints, mailLimits, retentionAges, retryPolicy, type Config } from './config.js';
 import type { Pool } from './db/pool.js';
@@ -151,14 +150,11 @@ export async function startApiRole(opts: {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     historyLimit: config.BOOK_HISTORY_LIMIT,
   };
-  // The role's own, so that its stop can drain it.
-  const uploads = new UploadAnnouncements(bookDeps, opts.logger);
   // Confirmation links point at PUBLIC_URL, or else at this API's own address once it listens.
   let ownUrl = `http://${config.HOST}:${config.PORT}`;
   const app = createApp({
     ...bookDeps,
     logger: opts.logger,
-    uploads,
     maxDocuments: config.BOOK_MAX_DOCUMENTS,
     stream: { hub, heartbeatMs: config.STREAM_HEARTBEAT_MS },
     console: { temporalUiUrl: config.TEMPORAL_UI_URL, temporalNamespace: config.TEMPORAL_NAMESPACE },
@@ -200,8 +196,6 @@ export async function startApiRole(opts: {
       await hub.close();
       server.closeIdleConnections();
       await closed;
-      // Uploads answered are in the log whatever happens; their books hear of them now rather than at their checks.
-      await uploads.drain();
       await sender.close();
       mailer?.close();
       await connection.close();

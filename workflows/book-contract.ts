@@ -75,6 +75,11 @@ export interface VerificationSignal {
   reason?: string;
   /** Normalised (money in integer cents). */
   fields?: StatementFields;
+  /**
+   * How many documents the intake log held for the book once this result was stored: the book counts the uploads it
+   * was not told of one by one (see `uploadsSignal`). Absent from APIs before.
+   */
+  documents?: number;
 }
 /** A document's verification finished; only the first result per document counts. */
 export const verificationSignal = defineSignal<[VerificationSignal]>('verificationFinished');
@@ -85,14 +90,20 @@ export const verificationSignal = defineSignal<[VerificationSignal]>('verificati
 export const verificationsSignal = defineSignal<[VerificationSignal[]]>('verificationsFinished');
 
 /**
- * Documents the API stored in the intake log before acknowledging them, in the order they arrived (uploads that reach
- * the API while a signal to the same book is in flight go together). The API stored them only while the book had no
- * seal in the log, so the book takes them even if it has sealed since: only a completed book ignores them.
+ * Documents the API stored in the intake log before acknowledging them, in the order they arrived. APIs since no longer
+ * send it: an upload wakes no book, which learns how many documents it holds with its next result or seal (their
+ * `documents`) and their ids with their results. Kept for books that received it (and their histories' replay). The
+ * API stored them only while the book had no seal in the log, so the book takes them even if it has sealed since: only
+ * a completed book ignores them.
  */
 export const uploadsSignal = defineSignal<[{ docUuids: string[] }]>('documentsUploaded');
 
-/** No more uploads. */
-export const sealSignal = defineSignal('seal');
+export interface SealSignal {
+  /** How many documents the intake log held for the book once the seal was stored: its last uploads among them. */
+  documents?: number;
+}
+/** No more uploads. APIs before sent it without a payload. */
+export const sealSignal = defineSignal<[SealSignal?]>('seal');
 
 /** The book as the workflow sees it now. */
 export const bookStateQuery = defineQuery<BookState>('bookState');

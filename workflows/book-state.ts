@@ -66,18 +66,25 @@ export interface BookState {
   ignoredCount: number;
   /** A check of the intake log is on its way and BOOK_COMPLETE waits for it (see `reconciled`). */
   checkPending?: boolean;
+  /**
+   * Documents the intake log holds that the book knows by number only: uploads are not announced one by one, a result
+   * or seal says how many documents the log held when it was stored (`documents`). Counted in `counts` as verifying;
+   * each becomes known by its id with its result (or a check of the log). Absent: none.
+   */
+  unnamed?: number;
   /** Event ids name the tenant (books started before keep the ids they began with). */
   tenantScopedEventIds?: true;
 }
 
 /** What the workflow returns: ids, statuses and counts, never the documents (a result is stored in every history). */
-export type BookOutcome = Omit<BookState, 'docs' | 'ignored' | 'checkPending'>;
+export type BookOutcome = Omit<BookState, 'docs' | 'ignored' | 'checkPending' | 'unnamed'>;
 
 export function bookOutcome(state: BookState): BookOutcome {
   const outcome: BookOutcome & Partial<BookState> = { ...state };
   delete outcome.docs;
   delete outcome.ignored;
   delete outcome.checkPending;
+  delete outcome.unnamed;
   return outcome;
 }
 
@@ -123,6 +130,8 @@ export interface UnrecordedResult {
 
 export type BookInput =
   | { type: 'upload'; docUuid: string }
+  /** The intake log held this many documents of the book when a result or seal was stored (books.admitted_count). */
+  | { type: 'documents'; count: number }
   | {
       type: 'verification';
       docUuid: string;
@@ -184,6 +193,8 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
   switch (input.type) {
     case 'upload':
       return upload(state, input.docUuid);
+    case 'documents':
+      return documents(state, input.count);
     case 'verification':
       return verification(state, input, at);
     case 'seal':
@@ -202,6 +213,21 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
  */
 function upload(state: BookState, docUuid: string): Effect[] {
   if (state.docs[docUuid] === undefined && !isComplete(state)) setDoc(state, docUuid, 'VERIFYING');
+  return [];
+}
+
+/**
+ * The log's document count, heard with a result or seal: documents beyond those the book knows by id are counted as
+ * verifying, unnamed. Counts only grow (a message stored earlier may arrive later), and a completed book takes no more.
+ */
+function documents(state: BookState, count: number): Effect[] {
+  if (isComplete(state)) return [];
+  const unnamed = state.unnamed ?? 0;
+  const more = count - state.counts.total;
+  if (more <= 0) return [];
+  state.unnamed = unnamed + more;
+  state.counts.total += more;
+  state.counts.verifying += more;
   return [];
 }
 
@@ -329,10 +355,25 @@ function decidedResult(status: Exclude<DocumentStatus, 'VERIFYING'>): Verificati
 
 function setDoc(state: BookState, docUuid: string, status: DocumentStatus): void {
   const previous = state.docs[docUuid];
-  if (previous === undefined) state.counts.total += 1;
+  if (previous === undefined) nameDocument(state);
   else state.counts[countKey(previous)] -= 1;
   state.counts[countKey(status)] += 1;
   state.docs[docUuid] = status;
+}
+
+/**
+ * A document the book had not known by id: one of the unnamed ones the log's count included, if any are left (the
+ * count held every document stored before it, and a document is named only once it is stored), else a new one.
+ */
+function nameDocument(state: BookState): void {
+  const unnamed = state.unnamed ?? 0;
+  if (unnamed === 0) {
+    state.counts.total += 1;
+    return;
+  }
+  state.counts.verifying -= 1;
+  if (unnamed === 1) delete state.unnamed;
+  else state.unnamed = unnamed - 1;
 }
 
 function countKey(status: DocumentStatus): 'verifying' | 'verified' | 'rejected' {

@@ -23,6 +23,7 @@ import {
   uploadsSignal,
   verificationSignal,
   verificationsSignal,
+  type VerificationSignal,
 } from './book-contract.js';
 import { takeBatch } from './effect-batches.js';
 import { canCarry, nextRunInput } from './next-run.js';
@@ -167,16 +168,23 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     for (const docUuid of docUuids) apply({ type: 'upload', docUuid });
     uploadsToPublish = true;
   });
+  // A result or seal says how many documents the log held when it was stored: the book counts uploads it was not
+  // told of (APIs since tell none) before it applies the message.
+  const applyVerification = ({ documents, ...signal }: VerificationSignal) => {
+    if (documents !== undefined) apply({ type: 'documents', count: documents });
+    apply({ type: 'verification', ...signal });
+  };
   setHandler(verificationSignal, (signal) => {
     signalsThisRun += 1;
-    apply({ type: 'verification', ...signal });
+    applyVerification(signal);
   });
   setHandler(verificationsSignal, (signals) => {
     signalsThisRun += 1;
-    for (const signal of signals) apply({ type: 'verification', ...signal });
+    for (const signal of signals) applyVerification(signal);
   });
-  setHandler(sealSignal, () => {
+  setHandler(sealSignal, (signal) => {
     signalsThisRun += 1;
+    if (signal?.documents !== undefined) apply({ type: 'documents', count: signal.documents });
     apply({ type: 'seal', by: 'request' });
   });
 
@@ -203,10 +211,19 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       const woke = await condition(ready, Math.max(quietLeft, 1));
       if (!woke && state.status === 'UPLOAD' && Date.now() - lastInputAt >= state.sealAfterMs) {
         // Logged first, as the API logs a requested seal: an upload it acknowledges is then stored before the seal
-        // (the seal's check finds it) or refused, never taken after the book's last check.
-        await recordSealRequest.executeWithOptions({ ...ACTIVITY_OPTIONS, summary: 'log the seal (seal_after)' }, [
-          { tenantId: state.tenantId, bookUuid: state.bookUuid },
-        ]);
+        // (the seal's check finds it) or refused, never taken after the book's last check. Uploads wake no book, so
+        // the log says when the last one came: one within seal_after leaves the book open that much longer.
+        const quietMs = state.sealAfterMs;
+        const logged = await recordSealRequest.executeWithOptions(
+          { ...ACTIVITY_OPTIONS, summary: 'log the seal (seal_after)' },
+          [{ tenantId: state.tenantId, bookUuid: state.bookUuid, quietMs }],
+        );
+        // Activities before this answered nothing (their histories replay to a seal).
+        if (logged?.sealed === false) {
+          lastInputAt = Date.now() - quietMs + logged.quietLeftMs;
+          continue;
+        }
+        if (logged?.documents !== undefined) apply({ type: 'documents', count: logged.documents });
         apply({ type: 'seal', by: 'seal_after' });
       }
     } else {

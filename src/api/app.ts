@@ -8,7 +8,6 @@ import type { Logger } from '../logger.js';
 import { registerBookListRoutes } from './book-lists-routes.js';
 import { registerBookRoutes } from './books-routes.js';
 import { registerDocumentRoutes } from './documents-routes.js';
-import { UploadAnnouncements } from './upload-announcements.js';
 import { DEFAULT_MAX_DOCUMENTS } from '../contract/book.js';
 import type { Keyring } from '../crypto/keyring.js';
 import type { EndpointRouteDeps } from './endpoint-access.js';
@@ -60,8 +59,6 @@ export interface AppDeps {
   secrets: Keyring;
   /** Continue-as-new threshold handed to new books. */
   historyLimit?: number | undefined;
-  /** Announces uploads to their books after answering them; the role drains it when it stops. */
-  uploads?: UploadAnnouncements | undefined;
   /** The most documents a book holds (BOOK_MAX_DOCUMENTS). */
   maxDocuments?: number | undefined;
   /** Book streams: the process's change listener and the keep-alive interval. */
@@ -156,13 +153,11 @@ export function createApp(deps: AppDeps): Koa<AppState> {
     taskQueue: deps.taskQueue,
     historyLimit: deps.historyLimit,
   };
-  const uploads = deps.uploads ?? new UploadAnnouncements(bookDeps, deps.logger);
-  registerBookRoutes(router, { ...bookDeps, logger: deps.logger, uploads });
+  registerBookRoutes(router, { ...bookDeps, logger: deps.logger });
   registerBookListRoutes(router, bookDeps);
   registerDocumentRoutes(router, {
     ...bookDeps,
     maxDocuments: deps.maxDocuments ?? DEFAULT_MAX_DOCUMENTS,
-    uploads,
   });
   registerStreamRoutes(router, {
     ...bookDeps,

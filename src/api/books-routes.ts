@@ -7,7 +7,6 @@ import { storeSealRequest } from '../db/intake-admission.js';
 import type { Logger } from '../logger.js';
 import { signalSeal } from '../temporal/books.js';
 import { requireBook, sendToBook, startBook, type BookDeps } from './book-access.js';
-import type { UploadAnnouncements } from './upload-announcements.js';
 import { loadBookView } from './book-snapshot.js';
 import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
 import { invalidCursor, isCursorTime, pageOf } from './pagination.js';
@@ -16,8 +15,6 @@ import type { AppState } from './state.js';
 
 export interface BooksRouteDeps extends BookDeps {
   logger: Logger;
-  /** A seal follows the uploads this process is still announcing to the book. */
-  uploads: UploadAnnouncements;
 }
 
 // The books' cursor keeps the form it had before every list paged: cursors already handed out stay good.
@@ -86,13 +83,10 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     // Stored before it is sent: a seal Temporal acknowledged but the book never applied is found by its next check.
-    const { continuing } = await storeSealRequest(pool, tenantId, bookUuid);
+    const { continuing, documents } = await storeSealRequest(pool, tenantId, bookUuid);
     // While the book hands over to its next run, that run reads the request from the log. A finished workflow means
     // the book is complete, so sealed already: the request is satisfied either way.
-    if (!continuing) {
-      await deps.uploads.settled(tenantId, bookUuid);
-      await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid));
-    }
+    if (!continuing) await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid, { documents }));
     ctx.status = 202;
     ctx.body = { book_uuid: bookUuid, seal_requested: true };
   });

@@ -10,7 +10,6 @@ import { storeUpload } from '../db/intake-admission.js';
 import { forgetRepeatedResult, forgetVerificationResult, storeVerificationResult } from '../db/intake-results.js';
 import { signalVerification } from '../temporal/books.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
-import type { UploadAnnouncements } from './upload-announcements.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
 
@@ -36,20 +35,17 @@ async function announce(send: () => Promise<boolean>, retry: string): Promise<bo
   }
 }
 
-export function registerDocumentRoutes(
-  router: Router<AppState>,
-  deps: BookDeps & { maxDocuments: number; uploads: UploadAnnouncements },
-): void {
-  const { pool, temporal, maxDocuments, uploads } = deps;
+export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps & { maxDocuments: number }): void {
+  const { pool, temporal, maxDocuments } = deps;
 
   router.post('/v1/books/:book_uuid/documents', async (ctx) => {
     const bookUuid = parseInput(BookUuidSchema, ctx.params.book_uuid, 'book_uuid');
     const body = parseInput(UploadDocumentRequestSchema, ctx.request.body, 'request body');
     const { tenantId } = ctx.state;
-    const row = await requireBook(pool, tenantId, bookUuid);
+    await requireBook(pool, tenantId, bookUuid);
     const docUuid = body.doc_uuid ?? randomUUID();
-    // Acknowledged once durable in PostgreSQL; the book hears of it in the background (see UploadAnnouncements): an
-    // upload waits for no worker and no signal, and the book checks the log for uploads it missed before it completes.
+    // Acknowledged once durable in PostgreSQL, and no book is woken: the book learns how many documents it holds with
+    // its next result or seal (their `documents`), and their ids with their results or its check of the log.
     const stored = await storeUpload(
       pool,
       {
@@ -72,9 +68,6 @@ export function registerDocumentRoutes(
         `Document ${docUuid} already exists in book ${bookUuid} with the name '${stored.name}'.`,
       );
     }
-    // A repeat is announced again while the book is open (the first announcement may have failed); while the book
-    // hands over to its next run, that run finds the upload in the log (see storeUpload).
-    if (stored.open && !stored.continuing) uploads.announce(row, docUuid);
     ctx.status = 202;
     ctx.set('Location', `/v1/books/${bookUuid}`);
     ctx.body = { doc_uuid: docUuid, status: stored.status };
@@ -94,12 +87,10 @@ export function registerDocumentRoutes(
       maxDocuments,
     );
     if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
-    const { resultId, inserted, continuing } = stored;
-    const signal = { docUuid, result: body.result, resultId };
+    const { resultId, inserted, continuing, documents } = stored;
+    const signal = { docUuid, result: body.result, resultId, documents };
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
     // is stored: that run reads the log first. The workflow decides whether it is the first result.
-    // After the uploads this process is still announcing to the book: it hears of them first, as they were sent.
-    if (!continuing) await uploads.settled(tenantId, bookUuid);
     const accepted =
       continuing ||
       (await announce(

@@ -1,6 +1,6 @@
 // What a book takes in under its row's lock: uploads admitted up to its maximum, and the seal that closes it.
 import type { DocumentStatus } from '../contract/book.js';
-import { prepared, type Pool } from './pool.js';
+import { inTransaction, prepared, type Pool } from './pool.js';
 
 /**
  * The book's row, locked for the rest of the statement's transaction, whether it is handing over to its next run, and
@@ -12,6 +12,7 @@ export const LOCKED_BOOK = `book as (
     select seal_requested_at is null and status in ('CREATED', 'UPLOAD') as open,
            status in ('COMPLETE', 'ANALYTICS_COMPLETE') as complete,
            admitted_count < $3::int as has_room,
+           admitted_count,
            coalesce(continuing_until > clock_timestamp(), false) as continuing
     from books where tenant_id = $1::text and book_uuid = $2::uuid
     for no key update
@@ -109,19 +110,59 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
 
 /**
  * Marks that a seal was asked for (the first time counts) and answers whether the book is handing over to its next
- * run (see isContinuing). One statement: it locks the book's row, so the next run's clearing of the mark, which then
- * reads the log, comes either before it (mark seen clear) or after it (seal seen).
+ * run (see isContinuing) and how many documents it holds, its last upload among them (no upload comes after a seal).
+ * One statement: it locks the book's row, so the next run's clearing of the mark, which then reads the log, comes
+ * either before it (mark seen clear) or after it (seal seen).
  */
 export async function storeSealRequest(
   pool: Pool,
   tenantId: string,
   bookUuid: string,
-): Promise<{ continuing: boolean }> {
-  const { rows } = await pool.query<{ continuing: boolean }>(
+): Promise<{ continuing: boolean; documents: number | undefined }> {
+  const { rows } = await pool.query<{ continuing: boolean; documents: number }>(
     prepared(`update books set seal_requested_at = coalesce(seal_requested_at, now())
      where tenant_id = $1::text and book_uuid = $2::uuid
-     returning coalesce(continuing_until > now(), false) as continuing`),
+     returning coalesce(continuing_until > now(), false) as continuing, admitted_count as documents`),
     [tenantId, bookUuid],
   );
-  return { continuing: rows[0]?.continuing ?? false };
+  return { continuing: rows[0]?.continuing ?? false, documents: rows[0]?.documents };
+}
+
+/** A seal_after seal: logged, with the book's document count, or not yet, for an upload came within the quiet time. */
+export type QuietSeal = { sealed: true; documents: number | undefined } | { sealed: false; quietLeftMs: number };
+
+/**
+ * Logs the seal of a book quiet for `quietMs` (seal_after), unless an upload came within that time: uploads wake no
+ * book, so the log knows when the last one came. The book's row is locked first: an upload in flight holds it until
+ * it commits, so the read that follows sees it, and an upload after the seal is refused (see storeUpload).
+ */
+export async function storeQuietSeal(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  quietMs: number,
+): Promise<QuietSeal> {
+  return inTransaction(pool, async (client) => {
+    const { rows } = await client.query<{ requested: boolean; documents: number }>(
+      `select seal_requested_at is not null as requested, admitted_count as documents
+       from books where tenant_id = $1::text and book_uuid = $2::uuid
+       for no key update`,
+      [tenantId, bookUuid],
+    );
+    const book = rows[0];
+    if (book && !book.requested) {
+      const last = await client.query<{ quiet_left_ms: number | null }>(
+        `select ceil(extract(epoch from max(uploaded_at) - clock_timestamp()) * 1000 + $3::float8)::float8 as quiet_left_ms
+         from documents where tenant_id = $1::text and book_uuid = $2::uuid`,
+        [tenantId, bookUuid, quietMs],
+      );
+      const quietLeftMs = last.rows[0]?.quiet_left_ms ?? 0;
+      if (quietLeftMs > 0) return { sealed: false, quietLeftMs };
+      await client.query(
+        `update books set seal_requested_at = now() where tenant_id = $1::text and book_uuid = $2::uuid`,
+        [tenantId, bookUuid],
+      );
+    }
+    return { sealed: true, documents: book?.documents };
+  });
 }

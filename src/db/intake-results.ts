@@ -19,7 +19,15 @@ export interface StoredResult {
 
 export type StoredResultOutcome =
   /** The book is full and does not hold this document: nothing was stored. */
-  { kind: 'full' } | { kind: 'stored'; resultId: string; inserted: boolean; continuing: boolean };
+  | { kind: 'full' }
+  | {
+      kind: 'stored';
+      resultId: string;
+      inserted: boolean;
+      continuing: boolean;
+      /** How many documents the book holds in the log, this one among them (the signal tells the book). */
+      documents: number;
+    };
 
 /**
  * Stores a verification result; a repeat of the same result for the same document stores nothing new but is counted
@@ -42,9 +50,9 @@ export async function storeVerificationResult(
  * burst to one book no longer wait for each other's commits. Undefined: the book does not hold the document.
  */
 async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promise<StoredResultOutcome | undefined> {
-  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean }>(
+  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean; documents: number }>(
     prepared(`with book as (
-       select coalesce(continuing_until > clock_timestamp(), false) as continuing
+       select coalesce(continuing_until > clock_timestamp(), false) as continuing, admitted_count
        from books where tenant_id = $1::text and book_uuid = $2::uuid
        for share
      ),
@@ -58,7 +66,7 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
-     select stored.id::text, stored.inserted, book.continuing from stored, book`),
+     select stored.id::text, stored.inserted, book.continuing, book.admitted_count as documents from stored, book`),
     [
       stored.tenantId,
       stored.bookUuid,
@@ -69,7 +77,9 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
     ],
   );
   const row = rows[0];
-  return row?.id ? { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing } : undefined;
+  return row?.id
+    ? { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing, documents: row.documents }
+    : undefined;
 }
 
 /** A result for a document the book does not hold adds the document, counted under the book's row lock. */
@@ -81,7 +91,13 @@ async function storeAdmittingResult(
   // ON CONFLICT DO UPDATE also sees an identical insert committed after this statement's snapshot (waiting for it if
   // it is in flight): one statement always finds or stores the row. Only an insert leaves `repeats` at 0. A completed
   // book ignores results for documents it does not hold: no document is added for them.
-  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean; full: boolean }>(
+  const { rows } = await pool.query<{
+    id: string | null;
+    inserted: boolean;
+    continuing: boolean;
+    full: boolean;
+    documents: number;
+  }>(
     prepared(`with ${LOCKED_BOOK},
      known as (
        select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $4::uuid
@@ -104,7 +120,8 @@ async function storeAdmittingResult(
        returning id, repeats = 0 as inserted
      )
      select (select id::text from stored), coalesce((select inserted from stored), false) as inserted,
-            book.continuing, not (select ok from takes) as full
+            book.continuing, not (select ok from takes) as full,
+            book.admitted_count + (select count(*) from admitted where admitted.inserted)::int as documents
      from book`),
     [
       stored.tenantId,
@@ -118,7 +135,10 @@ async function storeAdmittingResult(
   );
   const row = rows[0];
   if (row?.full) return { kind: 'full' };
-  if (row?.id) return { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing };
+  if (row?.id) {
+    const { id: resultId, inserted, continuing, documents } = row;
+    return { kind: 'stored', resultId, inserted, continuing, documents };
+  }
   throw new Error(`verification result for document ${stored.docUuid} could be neither stored nor found`);
 }
 

@@ -13,14 +13,14 @@ import {
   bookWorkflowId,
   sealSignal,
   TenantIdAttribute,
-  uploadsSignal,
   verificationSignal,
   verificationsSignal,
+  type SealSignal,
   type VerificationSignal,
 } from '../../workflows/book-contract.js';
 import { initialBookState, type BookWorkflowInput } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
-import { GroupCommit, type GroupCommitOptions } from './group-commit.js';
+import { GroupCommit } from './group-commit.js';
 import { currentRequestId, runWithRequestId } from './request-id.js';
 
 /**
@@ -106,12 +106,9 @@ interface Queued<T> {
  * them, space-separated. Each caller learns true once Temporal durably accepted the signal carrying its message, false
  * when the book's workflow is not running.
  */
-function groupedSignal<T>(
-  sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>,
-  options: GroupCommitOptions = {},
-) {
+function groupedSignal<T>(sendBatch: (client: Client, workflowId: string, items: T[]) => Promise<void>) {
   const batches = new WeakMap<Client, GroupCommit<Queued<T>, boolean>>();
-  const send = (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
+  return (client: Client, tenantId: string, bookUuid: string, item: T): Promise<boolean> => {
     let group = batches.get(client);
     if (!group) {
       group = new GroupCommit((workflowId, queued) => {
@@ -119,15 +116,11 @@ function groupedSignal<T>(
         const items = queued.map((entry) => entry.item);
         const send = () => sendSignal(() => sendBatch(client, workflowId, items));
         return requestIds.length > 0 ? runWithRequestId(requestIds.join(' '), send) : send();
-      }, options);
+      });
       batches.set(client, group);
     }
     return group.submit(bookWorkflowId(tenantId, bookUuid), { item, requestId: currentRequestId() });
   };
-  /** Sends what lingers for the book without waiting out the linger: someone waits for it. */
-  const hurry = (client: Client, tenantId: string, bookUuid: string): void =>
-    batches.get(client)?.hurry(bookWorkflowId(tenantId, bookUuid));
-  return Object.assign(send, { hurry });
 }
 
 /** Sends a verification result (stored in the intake log first); several go in one `verificationsFinished` signal. */
@@ -139,28 +132,16 @@ export const signalVerification = groupedSignal<VerificationSignal>((client, wor
 });
 
 /**
- * How long an upload's announcement waits for more uploads to the same book. Nobody waits on it (the upload was
- * answered once stored; a result or seal for the book that follows cuts it short: `hurry`), and a CRM uploading a
- * book's documents one after another makes them one signal, one workflow task and one search-attribute update instead
- * of one each (docs/benchmarks.md, "Tuning and notes"). The price: the book's DocumentCount lags this long.
+ * Asks the book to seal, telling it how many documents it holds (see SealSignal); true once Temporal durably accepted
+ * it, false when the book's workflow is not running.
  */
-const UPLOAD_LINGER_MS = 500;
-/**
- * The most upload announcements an API process has in flight: uploads are answered without them, so without a cap a
- * burst over thousands of books would send a signal to each at once (Temporal took 7 s to answer some); capped, the
- * rest wait their turn, and a book's uploads arriving meanwhile join its next one.
- */
-const UPLOAD_SIGNALS_IN_FLIGHT = 16;
-
-/** Announces uploads (stored in the intake log first) to the book, lingering for more (see UPLOAD_LINGER_MS). */
-export const signalUpload = groupedSignal<string>(
-  (client, workflowId, docUuids) => client.workflow.getHandle(workflowId).signal(uploadsSignal, { docUuids }),
-  { lingerMs: UPLOAD_LINGER_MS, maxInFlight: UPLOAD_SIGNALS_IN_FLIGHT },
-);
-
-/** Asks the book to seal; true once Temporal durably accepted it, false when the book's workflow is not running. */
-export async function signalSeal(client: Client, tenantId: string, bookUuid: string): Promise<boolean> {
-  return sendSignal(() => client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(sealSignal));
+export async function signalSeal(
+  client: Client,
+  tenantId: string,
+  bookUuid: string,
+  seal: SealSignal,
+): Promise<boolean> {
+  return sendSignal(() => client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(sealSignal, seal));
 }
 
 async function sendSignal(send: () => Promise<void>): Promise<boolean> {

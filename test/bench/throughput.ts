@@ -172,21 +172,24 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
     const uploadStarted = performance.now();
     const books = await uploadBurstBooks(call, acknowledged);
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
-    // The burst starts once every book holds its uploads, so the histories split into what creating the books and
-    // uploading cost, and what the burst did.
+    // The burst starts on an idle system, so the histories split into what creating the books cost and what the burst
+    // did: uploads wake no book, so what is left is the books' first workflow tasks, done once the histories stand still.
+    const bookIds = books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid));
+    let lastTotal = -1;
     await pollUntil(
-      `${stage}: every book applied its uploads`,
+      `${stage}: every book idle before the burst`,
       deadline.left(),
-      async () =>
-        (await infra.client.workflow.count(`TaskQueue = '${taskQueue}' AND DocumentCount = ${DOCS_PER_BOOK}`)).count,
-      (count) => count >= books.length,
-      (count) => `${books.length - count} of ${books.length} books have not applied their uploads`,
-      200,
+      async () => {
+        const total = await historyTotal(infra, bookIds);
+        const still = total === lastTotal;
+        lastTotal = total;
+        return still;
+      },
+      (still) => still,
+      () => 'the books are still busy',
+      300,
     );
-    const historyBeforeBurst = await historyTotal(
-      infra,
-      books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid)),
-    );
+    const historyBeforeBurst = await historyTotal(infra, bookIds);
 
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);

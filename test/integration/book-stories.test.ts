@@ -88,12 +88,11 @@ describe('a user uploads one document and hears when it is verified', () => {
   });
 });
 
-describe('uploads answered before their book hears of them', () => {
-  it('tells the book of uploads before the results sent after them: each event counts every upload so far', async () => {
+describe('uploads that wake no book', () => {
+  it('are counted by the results sent after them: each event counts every upload so far', async () => {
     const bookUuid = await api.createBook({ name: 'Uploads, then results at once' });
     const docs = [randomUUID(), randomUUID(), randomUUID()];
-    // Answered once stored; their announcement lingers for more uploads, yet the results right after them must find
-    // the book knowing all three.
+    // Answered once stored, never signalled: the first result says the log holds three documents.
     for (const docUuid of docs) await api.upload(bookUuid, docUuid);
     await api.verify(bookUuid, docs[0]!, 'SUCCEEDED');
     await api.verify(bookUuid, docs[1]!, 'FAILED', { reason: 'unreadable' });
@@ -269,6 +268,24 @@ describe('sealing', () => {
     const book = await api.finished(bookUuid);
     expect(book).toMatchObject({ seal_after: '2s', sealed_by: 'seal_after' });
     expect(Date.parse(book.sealed_at) - Date.parse(book.documents[0].verified_at)).toBeGreaterThanOrEqual(1900);
+  });
+
+  it('an upload within seal_after keeps the book open that much longer, though it wakes no book', async () => {
+    const bookUuid = await api.createBook({ seal_after: '2s' });
+    const first = await api.upload(bookUuid);
+    await api.verify(bookUuid, first, 'SUCCEEDED');
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    const late = await api.upload(bookUuid);
+    const uploaded = Date.now();
+    // Past the first result's quiet time, not the upload's: the book takes more uploads.
+    await new Promise((resolve) => setTimeout(resolve, 1300));
+    const another = await api.call('POST', `/v1/books/${bookUuid}/documents`, { name: 'third.pdf' });
+    expect(another.status).toBe(202);
+    await api.verify(bookUuid, late, 'FAILED');
+    await api.verify(bookUuid, another.body.doc_uuid, 'SUCCEEDED');
+    const book = await api.finished(bookUuid);
+    expect(book).toMatchObject({ sealed_by: 'seal_after', document_counts: { total: 3, verified: 2, rejected: 1 } });
+    expect(Date.parse(book.sealed_at) - uploaded).toBeGreaterThanOrEqual(1900);
   });
 
   it('completes a sealed empty book at once, with empty analytics', async () => {

@@ -82,11 +82,20 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     expect(read.status).toBe(200);
     expect(read.body).toEqual({ ...created.body, status: 'UPLOAD' });
 
-    // Its first upload changes its search attributes (announced in the background, after a short linger).
-    expect((await api('POST', `/v1/books/${bookUuid}/documents`, { name: 'a.pdf' })).status).toBe(202);
+    // An upload wakes no book: its history stands still, the API counts the document at once, and the book counts
+    // it with its seal (which says how many documents the book holds), still verifying.
+    const before = (await handle.describe()).historyLength;
+    const uploaded = await api('POST', `/v1/books/${bookUuid}/documents`, { name: 'a.pdf' });
+    expect(uploaded.status).toBe(202);
+    expect((await api('GET', `/v1/books/${bookUuid}`)).body.document_counts).toMatchObject({ total: 1, verifying: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect((await handle.describe()).historyLength).toBe(before);
+    expect((await api('POST', `/v1/books/${bookUuid}/seal`)).status).toBe(202);
     await eventually(async () => {
-      expect((await handle.describe()).typedSearchAttributes.get(DocumentCountAttribute)).toBe(1);
+      const attributes = (await handle.describe()).typedSearchAttributes;
+      expect([attributes.get(BookStatusAttribute), attributes.get(DocumentCountAttribute)]).toEqual(['SEALED', 1]);
     });
+    expect((await handle.query(bookStateQuery)).counts).toEqual({ total: 1, verifying: 1, verified: 0, rejected: 0 });
   });
 
   it('publishes the counts of messages its first workflow task already holds against the attributes it started with', async () => {

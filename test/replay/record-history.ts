@@ -2,7 +2,9 @@
 //   npx tsx test/replay/record-history.ts <scenario> <name>
 // Runs a dev server and a worker, drives one representative book through the workflow's own messages, and saves
 // test/replay/histories/<name>.json. Scenarios: complete-book (uploads, an early result, a duplicate, a failure,
-// seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), continued-book (the
+// seal, analytics), seal-after-book (sealed by its own timer, an upload arriving after the seal), counted-book
+// (uploads never announced, counted by the results and the seal), quiet-seal-book (seal_after postponed by an upload
+// found in the log), continued-book (the
 // first run of a book that continued as new), continued-book-last-run (its last run, begun from the carried state), delivered-book (the delivery workflow of one endpoint for a whole
 // book), retried-delivery (that workflow taking the retries of first attempts the recording activity made), held-delivery (the delivery workflow of a paused endpoint: its deliveries held, then released by a resume),
 // retention (the retention workflow pruning one finished book aged past its retention), digests (the hourly digest
@@ -13,6 +15,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { storeSealRequest, storeUpload } from '../../src/db/intake-admission.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { reopenDeliveries } from '../../src/db/reopened-deliveries.js';
@@ -33,6 +36,7 @@ import {
   uploadDocumentUpdate,
   uploadsSignal,
   verificationSignal,
+  verificationsSignal,
 } from '../../workflows/book-contract.js';
 import { endpointDeliveriesWorkflowId } from '../../workflows/endpoint-deliveries-contract.js';
 import { digestScheduleId, DIGESTS_WORKFLOW_TYPE } from '../../workflows/digest-contract.js';
@@ -58,6 +62,11 @@ const fields = {
 };
 
 const TASK_QUEUE = 'record';
+
+/** An upload as the API stores it (the intake log), with no signal: since, uploads wake no book. */
+async function storeRecordedUpload(pool: Pool, bookUuid: string, docUuid: string): Promise<void> {
+  await storeUpload(pool, { tenantId: 'acme', bookUuid, docUuid, name: `${docUuid}.pdf` }, 10_000);
+}
 
 /** A receiver answering 200 on loopback and an endpoint of tenant acme for it, subscribed to every book event. */
 async function endpoint(pool: Pool, active: boolean) {
@@ -200,6 +209,37 @@ const scenarios: Record<string, ScenarioOptions> = {
       await handle.signal(uploadsSignal, { docUuids: [late] });
       await handle.signal(verificationSignal, { docUuid: b, result: 'FAILED', reason: 'blurry' });
       await handle.signal(verificationSignal, { docUuid: late, result: 'SUCCEEDED' });
+      await handle.result();
+    },
+  },
+  'counted-book': {
+    // Uploads stored in the log and never announced (they wake no book): the results and the seal say how many
+    // documents the log holds, the first result before the book knows any, the last after the seal.
+    run: async (handle, { pool, bookUuid }) => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      for (const docUuid of [a, b, c]) await storeRecordedUpload(pool, bookUuid, docUuid);
+      await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', fields, documents: 3 });
+      await handle.signal(verificationsSignal, [{ docUuid: b, result: 'FAILED', reason: 'blurry', documents: 3 }]);
+      const { documents } = await storeSealRequest(pool, 'acme', bookUuid);
+      await handle.signal(sealSignal, { documents });
+      await handle.signal(verificationSignal, { docUuid: c, result: 'SUCCEEDED', documents: 3 });
+      await handle.result();
+    },
+  },
+  'quiet-seal-book': {
+    // seal_after 1.5 s: an upload a second after the last result wakes no book, so the timer finds it in the log and
+    // waits out the rest of the quiet time before it seals.
+    sealAfterMs: 1500,
+    run: async (handle, { pool, bookUuid }) => {
+      const [a, late] = [randomUUID(), randomUUID()];
+      await storeRecordedUpload(pool, bookUuid, a);
+      await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', documents: 1 });
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      await storeRecordedUpload(pool, bookUuid, late);
+      for (let i = 0; i < 100 && (await handle.query(bookStateQuery)).status === 'UPLOAD'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await handle.signal(verificationSignal, { docUuid: late, result: 'SUCCEEDED', documents: 2 });
       await handle.result();
     },
   },

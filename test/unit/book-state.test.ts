@@ -138,6 +138,62 @@ describe('upload', () => {
   });
 });
 
+/** The intake log's document count, as a result or seal carries it. */
+const logHolds = (count: number): BookInput => ({ type: 'documents', count });
+
+describe('documents the book knows by number (uploads wake no book)', () => {
+  it("counts the log's documents as verifying before the result that told it, so the event's counts are the book's", () => {
+    const state = newBook();
+    const effects = applyAll(state, [logHolds(18), succeeded(doc(3))]);
+    expect(eventsOf(effects)[0]?.counts).toEqual({ total: 18, verifying: 17, verified: 1, rejected: 0 });
+    expect(state.counts).toEqual({ total: 18, verifying: 17, verified: 1, rejected: 0 });
+    expect(state.unnamed).toBe(17);
+  });
+
+  it('names one unnamed document per result: the total stays, and BOOK_COMPLETE waits for every counted document', () => {
+    const state = newBook();
+    applyAll(state, [logHolds(3), succeeded(doc(1)), logHolds(3), failed(doc(2)), seal(), CHECKED]);
+    expect(state.status).toBe('SEALED');
+    expect(state.counts).toEqual({ total: 3, verifying: 1, verified: 1, rejected: 1 });
+    const effects = applyAll(state, [logHolds(3), succeeded(doc(3)), CHECKED], 20);
+    expect(eventsOf(effects).map((event) => event.type)).toEqual(['VERIFICATION_COMPLETE', 'BOOK_COMPLETE']);
+    expect(state.counts).toEqual({ total: 3, verifying: 0, verified: 2, rejected: 1 });
+    expect(state.unnamed).toBeUndefined();
+  });
+
+  it('a seal that counts documents the book never heard of leaves it waiting for their results', () => {
+    const state = newBook();
+    const effects = applyAll(state, [succeeded(doc(1)), logHolds(2), seal()]);
+    expect(state.status).toBe('SEALED');
+    expect(effects.at(-1)).toEqual({ type: 'reconcile' });
+    expect(applyBookInput(state, CHECKED, at(10))).toEqual([]);
+    expect(state.counts).toEqual({ total: 2, verifying: 1, verified: 1, rejected: 0 });
+  });
+
+  it('a count older than what the book knows changes nothing: counts never go down', () => {
+    const state = newBook();
+    applyAll(state, [logHolds(5), succeeded(doc(1)), upload(doc(2)), logHolds(3), logHolds(5)]);
+    expect(state.counts).toEqual({ total: 5, verifying: 4, verified: 1, rejected: 0 });
+  });
+
+  it('a document named by an upload or a check takes the place of an unnamed one', () => {
+    const state = newBook();
+    applyAll(state, [logHolds(2), upload(doc(1))]);
+    applyBookInput(state, { type: 'reconciled', results: [], uploads: [doc(2)], sealRequested: false }, at(5));
+    expect(state.counts).toEqual({ total: 2, verifying: 2, verified: 0, rejected: 0 });
+    expect(state.unnamed).toBeUndefined();
+    applyBookInput(state, upload(doc(3)), at(6));
+    expect(state.counts.total).toBe(3);
+  });
+
+  it('a completed book takes no count', () => {
+    const state = newBook();
+    applyAll(state, [succeeded(doc(1)), seal(), CHECKED, logHolds(4)]);
+    expect(state.status).toBe('COMPLETE');
+    expect(state.counts).toEqual({ total: 1, verifying: 0, verified: 1, rejected: 0 });
+  });
+});
+
 describe('uploadRefusal', () => {
   it('accepts any upload while the book is in UPLOAD', () => {
     const state = newBook();
