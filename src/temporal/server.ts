@@ -93,9 +93,10 @@ export async function startTemporal(options: TemporalServerOptions): Promise<Tem
     ? { type: 'existing-path', path: cli }
     : { type: 'cached-download' };
   let env: TestWorkflowEnvironment;
-  // The SDK gives the server 5 s to answer; a loaded machine (CI, a test run beside a benchmark) can miss that. On a
-  // port of its own choosing it is simply tried again; a fixed port may still be held by the late one.
-  const attempts = options.port ? 1 : 3;
+  // The SDK gives the server 5 s to answer; a loaded machine (CI, a test run beside a benchmark, a first start reading
+  // a cold disk) can miss that. It then kills the late server and waits for it to exit, so the same port, fixed or
+  // chosen, is free for another try (preflight checked that nobody else holds it).
+  const attempts = 3;
   const create = () =>
     TestWorkflowEnvironment.createLocal({
       server: {

@@ -351,7 +351,7 @@ async function main() {
       `${fixed(median(bookbells.map((r) => r.apiMs?.p99 ?? 0)))} ms (p99); uploading the ` +
       `${BOOKS * DOCS_PER_BOOK} documents before the burst took ${fixed(median(bookbells.map((r) => r.uploadSeconds)), 1)} s; ` +
       `of its history events per event, ${fixed(median(bookbells.map((r) => r.historyBeforeBurstPerEvent)), 2)} were ` +
-      `written before the burst (creating the books, applying the uploads).`,
+      `written before the burst (creating the books: uploads wake none).`,
   );
   const plain = (pick: (r: PlainPosts) => number) => median(plains.map(pick));
   console.log(
