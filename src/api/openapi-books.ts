@@ -135,7 +135,7 @@ export const bookPaths: ZodOpenApiPathsObject = {
         '202': {
           ...json(
             UploadAcceptedSchema,
-            'Stored: the book hears of it in the background, and checks its uploads before it completes',
+            'Stored: the book counts it with its next result or seal, and checks its uploads before it completes',
           ),
           links: links({
             submitVerification: { ...BOOK_FROM_PATH, doc_uuid: '$response.body#/doc_uuid' },

@@ -40,12 +40,9 @@ export type StoredUpload =
   | { kind: 'full' }
   | {
       kind: 'stored';
-      /** The book still takes documents (false: a repeat of one it holds, after the seal). */
-      open: boolean;
       /** The stored name: a repeat under another name is the caller's 409. */
       name: string | null;
       status: DocumentStatus;
-      continuing: boolean;
     };
 
 /**
@@ -57,7 +54,6 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
   const { rows } = await pool.query<{
     open: boolean;
     has_room: boolean;
-    continuing: boolean;
     name: string | null;
     status: DocumentStatus | null;
   }>(
@@ -79,7 +75,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
        returning name, status, xmax = 0 as inserted
      ),
      ${COUNT_ADMITTED}
-     select book.open, book.has_room, book.continuing,
+     select book.open, book.has_room,
             coalesce((select name from admitted), (select name from existing)) as name,
             -- A result logged before the upload decides the status even before the book records it.
             coalesce(
@@ -104,8 +100,7 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
   const row = rows[0];
   if (row && !row.status && row.open && !row.has_room) return { kind: 'full' };
   if (!row || !row.status) return { kind: 'closed' };
-  const { open, continuing, name, status } = row;
-  return { kind: 'stored', open, name, status, continuing };
+  return { kind: 'stored', name: row.name, status: row.status };
 }
 
 /**
