@@ -43,7 +43,9 @@ export function toEventView(event: EventRow): BookView['events'][number] {
 }
 
 export function toBookSummary(row: BookRow, status: BookStatus = row.status, counts?: DocumentCounts): BookSummary {
-  const total = row.document_count;
+  // Uploads wake no book: until it completes, the intake log knows of documents its recorded count does not yet hold.
+  const complete = status === 'COMPLETE' || status === 'ANALYTICS_COMPLETE';
+  const total = complete ? row.document_count : Math.max(row.document_count, row.admitted_count);
   return {
     book_uuid: row.book_uuid,
     name: row.name,

@@ -8,9 +8,12 @@ export interface BookRow {
   metadata: Metadata;
   status: BookStatus;
   seal_after_ms: string | null;
+  /** The book's counts as its workflow last recorded them (with its events). */
   document_count: number;
   verified_count: number;
   rejected_count: number;
+  /** Documents stored in the intake log: uploads wake no book, so its own count lags until its next message. */
+  admitted_count: number;
   created_at: Date;
   /** Written by the book's activities with the events that decide them (migration 014). */
   sealed_at: Date | null;
@@ -23,7 +26,7 @@ export interface BookRow {
 
 const COLUMNS =
   'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, ' +
-  'created_at, sealed_at, sealed_by, completed_at, analyzed_at, pruned_at';
+  'admitted_count, created_at, sealed_at, sealed_by, completed_at, analyzed_at, pruned_at';
 
 /**
  * Inserts the book unless (tenant, book_uuid) exists. Returns the stored row and whether this call created it,

@@ -88,6 +88,10 @@ describe('POST /v1/books → bookWorkflow → GET /v1/books/:book_uuid', () => {
     const uploaded = await api('POST', `/v1/books/${bookUuid}/documents`, { name: 'a.pdf' });
     expect(uploaded.status).toBe(202);
     expect((await api('GET', `/v1/books/${bookUuid}`)).body.document_counts).toMatchObject({ total: 1, verifying: 1 });
+    const listed = await api('GET', `/v1/books?q=${bookUuid}`);
+    expect(listed.body.data.map((book: { document_counts: unknown }) => book.document_counts)).toEqual([
+      { total: 1, verified: 0, rejected: 0, verifying: 1 },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect((await handle.describe()).historyLength).toBe(before);
     expect((await api('POST', `/v1/books/${bookUuid}/seal`)).status).toBe(202);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { NO_IGNORED_RESULTS, toBookView } from '../../src/api/book-view.js';
+import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from '../../src/api/book-view.js';
 import { BookViewSchema } from '../../src/contract/book-view.js';
 import type { BookRow } from '../../src/db/books.js';
 
@@ -16,6 +16,7 @@ const row: BookRow = {
   document_count: 0,
   verified_count: 0,
   rejected_count: 0,
+  admitted_count: 0,
   created_at: new Date('2026-11-28T10:00:00Z'),
   sealed_at: new Date('2026-11-28T11:00:00Z'),
   sealed_by: 'seal_after',
@@ -64,5 +65,15 @@ describe('toBookView (from PostgreSQL alone)', () => {
         'result for a document the completed book does not hold',
       ].map((reason) => ({ at: at.toISOString(), doc_uuid: DOC, kind: 'verification', reason })),
     });
+  });
+});
+
+describe('toBookSummary (the list of books)', () => {
+  it("counts the log's documents the book has not yet counted itself (uploads wake no book) until it completes", () => {
+    const open = { ...row, status: 'UPLOAD' as const, document_count: 2, verified_count: 1, admitted_count: 5 };
+    expect(toBookSummary(open).document_counts).toEqual({ total: 5, verified: 1, rejected: 0, verifying: 4 });
+    // A completed book's own count is final: a result for an unknown document that reached it too late is not one.
+    const complete = { ...open, status: 'COMPLETE' as const, document_count: 4, verified_count: 4, admitted_count: 5 };
+    expect(toBookSummary(complete).document_counts).toEqual({ total: 4, verified: 4, rejected: 0, verifying: 0 });
   });
 });
