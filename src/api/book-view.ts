@@ -6,6 +6,7 @@ import type { BookRow } from '../db/books.js';
 import type { DocumentRow } from '../db/documents.js';
 import type { EventRow } from '../db/events.js';
 import type { IgnoredResults } from '../db/ignored-results.js';
+import { isComplete } from '../../workflows/book-state.js';
 
 /** What `GET /v1/books/:book_uuid` answers: everything a CRM needs without reading Temporal. */
 export type { BookView };
@@ -44,8 +45,7 @@ export function toEventView(event: EventRow): BookView['events'][number] {
 
 export function toBookSummary(row: BookRow, status: BookStatus = row.status, counts?: DocumentCounts): BookSummary {
   // Uploads wake no book: until it completes, the intake log knows of documents its recorded count does not yet hold.
-  const complete = status === 'COMPLETE' || status === 'ANALYTICS_COMPLETE';
-  const total = complete ? row.document_count : Math.max(row.document_count, row.admitted_count);
+  const total = isComplete({ status }) ? row.document_count : Math.max(row.document_count, row.admitted_count);
   return {
     book_uuid: row.book_uuid,
     name: row.name,

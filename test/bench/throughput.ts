@@ -189,7 +189,7 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
       () => 'the books are still busy',
       300,
     );
-    const historyBeforeBurst = await historyTotal(infra, bookIds);
+    const historyBeforeBurst = lastTotal;
 
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
