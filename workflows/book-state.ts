@@ -7,6 +7,7 @@ import type {
   VerificationResult,
 } from '../src/contract/book.js';
 import type { StatementFields } from '../src/contract/statement-fields.js';
+import { countLogged, setDoc, type DocumentTally } from './document-tally.js';
 
 /**
  * The book's state machine: (state, input, time) → effects. Deterministic, no I/O and no Temporal import, so every
@@ -47,7 +48,7 @@ export interface IgnoredInput {
   reason: string;
 }
 
-export interface BookState {
+export interface BookState extends DocumentTally {
   tenantId: string;
   bookUuid: string;
   name: string;
@@ -59,19 +60,10 @@ export interface BookState {
   sealedBy?: 'request' | 'seal_after';
   completedAt?: string;
   analyzedAt?: string;
-  /** Every document of the book and its status (the only per-document data: a 10,000-document book stays small). */
-  docs: Record<string, DocumentStatus>;
-  counts: DocumentCounts;
   ignored: IgnoredInput[];
   ignoredCount: number;
   /** A check of the intake log is on its way and BOOK_COMPLETE waits for it (see `reconciled`). */
   checkPending?: boolean;
-  /**
-   * Documents the intake log holds that the book knows by number only: uploads are not announced one by one, a result
-   * or seal says how many documents the log held when it was stored (`documents`). Counted in `counts` as verifying;
-   * each becomes known by its id with its result (or a check of the log). Absent: none.
-   */
-  unnamed?: number;
   /** Event ids name the tenant (books started before keep the ids they began with). */
   tenantScopedEventIds?: true;
 }
@@ -194,7 +186,9 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
     case 'upload':
       return upload(state, input.docUuid);
     case 'documents':
-      return documents(state, input.count);
+      // A completed book took its last check: it takes no more.
+      if (!isComplete(state)) countLogged(state, input.count);
+      return [];
     case 'verification':
       return verification(state, input, at);
     case 'seal':
@@ -213,21 +207,6 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
  */
 function upload(state: BookState, docUuid: string): Effect[] {
   if (state.docs[docUuid] === undefined && !isComplete(state)) setDoc(state, docUuid, 'VERIFYING');
-  return [];
-}
-
-/**
- * The log's document count, heard with a result or seal: documents beyond those the book knows by id are counted as
- * verifying, unnamed. Counts only grow (a message stored earlier may arrive later), and a completed book takes no more.
- */
-function documents(state: BookState, count: number): Effect[] {
-  if (isComplete(state)) return [];
-  const unnamed = state.unnamed ?? 0;
-  const more = count - state.counts.total;
-  if (more <= 0) return [];
-  state.unnamed = unnamed + more;
-  state.counts.total += more;
-  state.counts.verifying += more;
   return [];
 }
 
@@ -343,41 +322,14 @@ function emit(
   return { type: 'record_event', event };
 }
 
-/** BOOK_COMPLETE is decided: the book takes no new documents and needs no more checks. */
-export function isComplete(state: BookState): boolean {
-  return state.status === 'COMPLETE' || state.status === 'ANALYTICS_COMPLETE';
+/** BOOK_COMPLETE is decided: the book takes no new documents and needs no more checks (its state or its stored row). */
+export function isComplete(book: { status: BookStatus }): boolean {
+  return book.status === 'COMPLETE' || book.status === 'ANALYTICS_COMPLETE';
 }
 
 /** The result that made a document terminal. */
 function decidedResult(status: Exclude<DocumentStatus, 'VERIFYING'>): VerificationResult {
   return status === 'VERIFICATION_COMPLETE' ? 'SUCCEEDED' : 'FAILED';
-}
-
-function setDoc(state: BookState, docUuid: string, status: DocumentStatus): void {
-  const previous = state.docs[docUuid];
-  if (previous === undefined) nameDocument(state);
-  else state.counts[countKey(previous)] -= 1;
-  state.counts[countKey(status)] += 1;
-  state.docs[docUuid] = status;
-}
-
-/**
- * A document the book had not known by id: one of the unnamed ones the log's count included, if any are left (the
- * count held every document stored before it, and a document is named only once it is stored), else a new one.
- */
-function nameDocument(state: BookState): void {
-  const unnamed = state.unnamed ?? 0;
-  if (unnamed === 0) {
-    state.counts.total += 1;
-    return;
-  }
-  state.counts.verifying -= 1;
-  if (unnamed === 1) delete state.unnamed;
-  else state.unnamed = unnamed - 1;
-}
-
-function countKey(status: DocumentStatus): 'verifying' | 'verified' | 'rejected' {
-  return status === 'VERIFYING' ? 'verifying' : status === 'VERIFICATION_COMPLETE' ? 'verified' : 'rejected';
 }
 
 function ignore(state: BookState, docUuid: string, at: string, reason: string): Effect[] {

@@ -5,7 +5,6 @@ import {
   continueAsNew,
   patched,
   proxyActivities,
-  setCurrentDetails,
   setHandler,
   sleep,
   upsertSearchAttributes,
@@ -15,7 +14,6 @@ import {
 import type { createActivities } from '../activities/index.js';
 import {
   bookStateQuery,
-  bookStateAttributes,
   BookStatusAttribute,
   sealSignal,
   UPLOAD_REFUSED,
@@ -25,6 +23,7 @@ import {
   verificationsSignal,
   type VerificationSignal,
 } from './book-contract.js';
+import { publish, searchAttributesKey } from './book-publishing.js';
 import { takeBatch } from './effect-batches.js';
 import { canCarry, nextRunInput } from './next-run.js';
 import {
@@ -283,7 +282,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         resumed = false;
       }
     }
-    published = publish(state, published, takes);
+    published = publish(state, published, () => takes(UPSERT_ON_CHANGE));
 
     // Finished only once every effect ran: effects left for a continue-as-new must run in the next run first.
     if (state.status === 'ANALYTICS_COMPLETE' && pending.length === 0) {
@@ -321,31 +320,4 @@ async function reconcile(state: BookState, decide: (message: BookInput) => void,
     [{ tenantId: state.tenantId, bookUuid: state.bookUuid, uploads: state.counts.verifying === 0, resumed }],
   );
   decide({ type: 'reconciled', ...found });
-}
-/**
- * Keeps the search attributes and the UI's current details in step with the book; returns what it published. The
- * attributes are upserted (a history event) only when one of them changed: a result that verifies a document changes
- * the details alone (books started before UPSERT_ON_CHANGE upserted then too).
- */
-function publish(state: BookState, previous: string, takes: (patch: string) => boolean): string {
-  const { status, counts } = state;
-  const attributes = searchAttributesKey(state);
-  const snapshot = `${attributes}|${counts.verified}`;
-  if (snapshot === previous) return previous;
-  if (!previous.startsWith(`${attributes}|`) || !takes(UPSERT_ON_CHANGE)) {
-    upsertSearchAttributes(bookStateAttributes(state));
-  }
-  setCurrentDetails(
-    `**${status}** — ${counts.total} documents: ${counts.verified} verified, ${counts.rejected} rejected, ` +
-      `${counts.verifying} verifying` +
-      (state.ignoredCount > 0 ? ` (${state.ignoredCount} repeated or conflicting results ignored)` : ''),
-  );
-  return snapshot;
-}
-
-/** The values of the book's search attributes that follow its state (bookStateAttributes), as one string. */
-function searchAttributesKey(state: BookState): string {
-  return bookStateAttributes(state)
-    .map(({ value }) => String(value))
-    .join('|');
 }
