@@ -7,6 +7,7 @@ import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../sr
 import { insertEvents } from '../src/db/events.js';
 import { findResultDetails } from '../src/db/intake-results.js';
 import { findUnappliedIntake, type UnappliedIntake } from '../src/db/unapplied-intake.js';
+import { readLog, type LogRead, type LogReadRequest } from '../src/db/log-reads.js';
 import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
@@ -31,6 +32,11 @@ export interface RecordBookChangesInput {
   analytics?: { events: EmittedEvent[]; status: Exclude<BookStatus, 'CREATED'>; counts: DocumentCounts };
   /** Check the intake log once the batch is recorded (what findUnappliedIntake does alone); absent from older inputs. */
   check?: { uploads: boolean; resumed: boolean };
+  /**
+   * Read the log last (src/db/log-reads.ts): the API stores results and seals without a signal from the recording's
+   * start until then. Absent from older inputs.
+   */
+  read?: LogReadRequest;
 }
 
 /**
@@ -40,6 +46,8 @@ export interface RecordBookChangesInput {
 export interface RecordBookChangesResult {
   unapplied?: UnappliedIntake;
   deliveries?: FannedOut[];
+  /** What the API stored without a signal while the recording ran, when the input asked for the read. */
+  read?: LogRead;
 }
 
 /**
@@ -53,7 +61,7 @@ export function recordBookChanges(deps: FanOutDeps) {
   return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
     const context = activityContext();
     const record = async (): Promise<RecordBookChangesResult> => {
-      await recordChanges(pool, input);
+      await recordChanges(pool, input, input.read !== undefined);
       let all = input.events;
       if (input.analytics) {
         await analyzeBook(pool)(input);
@@ -71,7 +79,13 @@ export function recordBookChanges(deps: FanOutDeps) {
         firstTry,
         cancel: context?.cancellationSignal,
       });
-      return { ...(unapplied ? { unapplied } : {}), ...(deliveries.length > 0 ? { deliveries } : {}) };
+      // Last, so that it takes in everything stored while the attempts ran.
+      const read = input.read ? await readLog(pool, input.tenantId, input.bookUuid, input.read) : undefined;
+      return {
+        ...(unapplied ? { unapplied } : {}),
+        ...(deliveries.length > 0 ? { deliveries } : {}),
+        ...(read ? { read } : {}),
+      };
     };
     // Heartbeats from the start: the transaction, the analytics of a large book and the attempts may each take
     // seconds on a busy machine, and without a heartbeat the activity would time out and start over each time.
@@ -86,6 +100,7 @@ export function recordBookChanges(deps: FanOutDeps) {
 async function recordChanges(
   pool: FanOutDeps['pool'],
   input: Pick<RecordBookChangesInput, 'tenantId' | 'bookUuid' | 'events' | 'status' | 'counts' | 'sealed'>,
+  readsLog = false,
 ): Promise<void> {
   // A retry inserts nothing twice, so counts nothing twice.
   const inserted = await inTransaction(pool, async (client) => {
@@ -101,6 +116,7 @@ async function recordChanges(
         completedAt: occurred('BOOK_COMPLETE'),
         analyzedAt: occurred('ANALYTICS_COMPLETED'),
       },
+      readsLog,
     );
     const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
     const details = await findResultDetails(client, input.tenantId, resultIds);

@@ -14,9 +14,10 @@ export const BOOK_WORKFLOW_TYPE = 'bookWorkflow';
  * The generation of the book workflow the API starts books on. A book of generation 1 takes every patch of
  * book-workflow.ts up to then without asking `patched()` (each ask writes a marker into each run's history: three per
  * book) and starts with the search attributes of an empty open book, so its first workflow task upserts nothing.
- * Books started before ask, as they always did. A later patch asks `patched()` until it joins the next generation.
+ * Books started before ask, as they always did. A later patch asks `patched()` until it joins the next generation:
+ * generation 2 also takes `reads-log` (every recording reads the intake log at its end).
  */
-export const BOOK_GENERATION = 1;
+export const BOOK_GENERATION = 2;
 
 /** One workflow per (tenant, book): starting it twice finds the same execution. */
 export function bookWorkflowId(tenantId: string, bookUuid: string): string {

@@ -66,10 +66,12 @@ export interface BookState extends DocumentTally {
   checkPending?: boolean;
   /** Event ids name the tenant (books started before keep the ids they began with). */
   tenantScopedEventIds?: true;
+  /** The last result id the book read from the intake log (see `logged`): the next read starts after it. */
+  logReadThrough?: string;
 }
 
 /** What the workflow returns: ids, statuses and counts, never the documents (a result is stored in every history). */
-export type BookOutcome = Omit<BookState, 'docs' | 'ignored' | 'checkPending' | 'unnamed'>;
+export type BookOutcome = Omit<BookState, 'docs' | 'ignored' | 'checkPending' | 'unnamed' | 'logReadThrough'>;
 
 export function bookOutcome(state: BookState): BookOutcome {
   const outcome: BookOutcome & Partial<BookState> = { ...state };
@@ -77,6 +79,7 @@ export function bookOutcome(state: BookState): BookOutcome {
   delete outcome.ignored;
   delete outcome.checkPending;
   delete outcome.unnamed;
+  delete outcome.logReadThrough;
   return outcome;
 }
 
@@ -138,7 +141,12 @@ export type BookInput =
    * What the intake log holds that the book's recorded events do not show (the answer to a `reconcile` effect):
    * results the book never applied or applied without recording, acknowledged uploads it does not know, a seal.
    */
-  | { type: 'reconciled'; results: UnrecordedResult[]; uploads: string[]; sealRequested: boolean };
+  | { type: 'reconciled'; results: UnrecordedResult[]; uploads: string[]; sealRequested: boolean }
+  /**
+   * What the API stored without a signal while the book's recording ran, read from the log at its end (oldest
+   * first); `documents` as in the `documents` input, `through` the last result id read.
+   */
+  | { type: 'logged'; results: UnrecordedResult[]; sealRequested: boolean; documents: number; through?: string };
 
 /**
  * Stable event ids: the same book, type and document always give the same id (the deliveries' dedup key, sent as
@@ -197,6 +205,8 @@ export function applyBookInput(state: BookState, input: BookInput, at: string): 
       return analyticsDone(state, at);
     case 'reconciled':
       return reconciled(state, input, at);
+    case 'logged':
+      return logged(state, input, at);
   }
 }
 
@@ -295,6 +305,23 @@ function reconciled(state: BookState, input: Extract<BookInput, { type: 'reconci
   }
   // Found something: its events are recorded first, then checked again before BOOK_COMPLETE.
   return [...effects, ...completeIfDone(state, at, found === 0)];
+}
+
+/**
+ * Applies what a read of the log found, as if each result and the seal had come by signal, in the order stored. A result
+ * the book already decided the same way is one it took from a check of the log too (a hand-over's): nothing new.
+ */
+function logged(state: BookState, input: Extract<BookInput, { type: 'logged' }>, at: string): Effect[] {
+  if (input.through !== undefined) state.logReadThrough = input.through;
+  if (!isComplete(state)) countLogged(state, input.documents);
+  const effects: Effect[] = [];
+  for (const stored of input.results) {
+    const current = state.docs[stored.docUuid];
+    if (current !== undefined && current !== 'VERIFYING' && decidedResult(current) === stored.result) continue;
+    effects.push(...verification(state, { type: 'verification', ...stored }, at));
+  }
+  if (input.sealRequested) effects.push(...seal(state, 'request', at));
+  return effects;
 }
 
 function analyticsDone(state: BookState, at: string): Effect[] {

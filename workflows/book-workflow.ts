@@ -40,6 +40,7 @@ import {
 } from './book-state.js';
 
 type Activities = ReturnType<typeof createActivities>;
+type LogRead = NonNullable<Awaited<ReturnType<Activities['recordBookChanges']>>['read']>;
 
 // Database activities retry until they succeed: a book must never lose an event because Postgres was down. They take
 // milliseconds; a short timeout retries one lost with a killed worker within seconds. Ordinary activities, not local
@@ -71,6 +72,8 @@ const STARTED_BY_API = 'started-by-api';
 const UPSERT_ON_CHANGE = 'upsert-on-change';
 const ANALYTICS_IN_RECORDING = 'analytics-in-recording';
 const CHECK_IN_RECORDING = 'check-in-recording';
+/** Every recording reads the log at its end (src/db/log-reads.ts). Books of generation 2 take it without asking. */
+const READS_LOG = 'reads-log';
 const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
@@ -114,6 +117,15 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   let signalsThisRun = 0;
   let lastInputAt = Date.now();
   let quietChecks = 0;
+  // The book reads the log, in a recording of its own if nothing else is to be recorded, before it waits for a
+  // signal: when its last read found something (the API still stores messages without a signal), and after a signal
+  // (the API promised the book would read before it sent one: src/db/log-reads.ts).
+  let readAgain = false;
+  let readAsked = false;
+  const readsLog = () => generation >= 2 || patched(READS_LOG);
+  const askRead = () => {
+    if (readsLog()) readAsked = true;
+  };
   const decide = (message: BookInput) => pending.push(...applyBookInput(state, message, new Date().toISOString()));
   // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
   let checkDue = false;
@@ -143,6 +155,16 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     lastInputAt = Date.now();
     quietChecks = 0;
     arm();
+  };
+  /** Applies a read of the log: a message from outside only if it found one (the count of uploads may change anyway). */
+  // Recordings before the read returned nothing at all (older histories replay through here).
+  const took = (recorded: { read?: LogRead } | undefined) => {
+    const read = recorded?.read;
+    if (!read) return;
+    const { cleared, ...found } = read;
+    readAgain = !cleared;
+    const news = found.results.length > 0 || (found.sealRequested && state.status === 'UPLOAD');
+    (news ? apply : decide)({ type: 'logged', ...found });
   };
 
   setHandler(bookStateQuery, () => state);
@@ -175,14 +197,17 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   };
   setHandler(verificationSignal, (signal) => {
     signalsThisRun += 1;
+    askRead();
     applyVerification(signal);
   });
   setHandler(verificationsSignal, (signals) => {
     signalsThisRun += 1;
+    askRead();
     for (const signal of signals) applyVerification(signal);
   });
   setHandler(sealSignal, (signal) => {
     signalsThisRun += 1;
+    askRead();
     if (signal?.documents !== undefined) apply({ type: 'documents', count: signal.documents });
     apply({ type: 'seal', by: 'request' });
   });
@@ -204,7 +229,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     signalsThisRun >= MAX_SIGNALS_PER_RUN;
 
   for (;;) {
-    const ready = () => pending.length > 0 || checkDue || uploadsToPublish || mustContinueAsNew();
+    const ready = () =>
+      pending.length > 0 || readAgain || readAsked || checkDue || uploadsToPublish || mustContinueAsNew();
     if (state.status === 'UPLOAD' && state.sealAfterMs) {
       const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
       const woke = await condition(ready, Math.max(quietLeft, 1));
@@ -237,16 +263,24 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     // A burst can leave thousands of effects: continuing as new does not wait for all of them, only until the rest
     // is small enough to travel in the new run's input (Temporal refuses payloads over 2 MB).
     const canCarryRest = () => mustContinueAsNew() && canCarry(pending);
-    while (pending.length > 0 && !canCarryRest()) {
+    while ((pending.length > 0 || readAgain || readAsked) && !canCarryRest()) {
       const batch = takeBatch(pending);
-      if (batch.status) {
+      // A book that reads the log does so in every recording, and records its unchanged status to check or read.
+      const reads = readAgain || readAsked || ((batch.status !== undefined || batch.reconcile) && readsLog());
+      const status = batch.status ?? (reads ? { status: state.status, counts: { ...state.counts } } : undefined);
+      // This recording's read comes after every signal so far.
+      if (reads) readAsked = false;
+      if (status) {
+        const read = { after: state.logReadThrough, sealed: state.status !== 'UPLOAD', complete: isComplete(state) };
+        const label = (summary: string) => (reads ? `${summary}; read the log` : summary);
         const changes = {
           tenantId: state.tenantId,
           bookUuid: state.bookUuid,
           events: batch.events,
-          ...batch.status,
-          // Only a field of the activity's input: replaying older histories is unaffected.
+          ...status,
+          // Only fields of the activity's input: replaying older histories is unaffected.
           ...(batch.sealed ? { sealed: batch.sealed } : {}),
+          ...(reads ? { read } : {}),
         };
         // Analytics and the intake log's check ride with the recording that precedes them: one activity, not two or
         // three (books started before these patches run them as activities of their own, below).
@@ -255,21 +289,30 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           decide({ type: 'analytics_done' });
           const after = takeBatch(pending);
           const summary = `${batch.summary}; analytics over the ${state.counts.verified} verified documents; ${after.summary}`;
-          const analytics = { events: after.events, ...(after.status ?? batch.status) };
-          await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [{ ...changes, analytics }]);
+          const analytics = { events: after.events, ...(after.status ?? status) };
+          const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
+            { ...changes, analytics },
+          ]);
+          took(recorded);
           continue;
         }
         if (batch.reconcile && takes(CHECK_IN_RECORDING)) {
           const check = { uploads: state.counts.verifying === 0, resumed };
           const summary = `${batch.summary}; check the intake log`;
-          const { unapplied } = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary }, [
+          const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
             { ...changes, check },
           ]);
           resumed = false;
-          decide({ type: 'reconciled', ...(unapplied ?? NOTHING_UNAPPLIED) });
+          // What the read found came after the check's answer, and as if by signal: the book applies it first.
+          took(recorded);
+          decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });
           continue;
         }
-        await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: batch.summary }, [changes]);
+        const recorded = await recordBookChanges.executeWithOptions(
+          { ...RECORD_OPTIONS, summary: label(batch.summary) },
+          [changes],
+        );
+        took(recorded);
       }
       if (batch.runAnalytics) {
         const summary = `analytics over the ${state.counts.verified} verified documents`;

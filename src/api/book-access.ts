@@ -1,5 +1,6 @@
 import type { Client } from '@temporalio/client';
 import { findBook, markBookStarted, type BookRow } from '../db/books.js';
+import { promiseRead, withdrawRead } from '../db/log-reads.js';
 import type { Pool } from '../db/pool.js';
 import { startBookWorkflow } from '../temporal/books.js';
 import { BOOK_GENERATION } from '../../workflows/book-contract.js';
@@ -55,10 +56,22 @@ export async function startBook(deps: BookDeps, row: BookRow): Promise<void> {
 }
 
 /**
- * Sends a message to the book's workflow. A book stored but never started (its start failed after the insert) is
- * started and the message sent again; `false` means the workflow has finished (the book is complete).
+ * Sends a message to the book's workflow, promising first that the book will read the log (`promiseRead`): messages
+ * that follow until it has need no signal. A book stored but never started (its start failed after the insert) is
+ * started and the message sent again; `false` means the workflow has finished (the book is complete). A message that
+ * did not reach a running book withdraws the promise, so that the next message (a retry) signals again.
  */
 export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
+  await promiseRead(deps.pool, row.tenant_id, row.book_uuid);
+  const sent = await sendOrStart(deps, row, send).catch(async (err: unknown) => {
+    await withdrawRead(deps.pool, row.tenant_id, row.book_uuid).catch(() => undefined);
+    throw err;
+  });
+  if (!sent) await withdrawRead(deps.pool, row.tenant_id, row.book_uuid);
+  return sent;
+}
+
+async function sendOrStart(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
   if (await send()) return true;
   if (row.status !== 'CREATED') return false;
   await startBook(deps, row);

@@ -83,10 +83,11 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     // Stored before it is sent: a seal Temporal acknowledged but the book never applied is found by its next check.
-    const { continuing, documents } = await storeSealRequest(pool, tenantId, bookUuid);
-    // While the book hands over to its next run, that run reads the request from the log. A finished workflow means
-    // the book is complete, so sealed already: the request is satisfied either way.
-    if (!continuing) await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid, { documents }));
+    const { continuing, reading, documents } = await storeSealRequest(pool, tenantId, bookUuid);
+    // While the book hands over to its next run, or its running recording reads the log, the request is read from the
+    // log. A finished workflow means the book is complete, so sealed already: the request is satisfied either way.
+    if (!continuing && !reading)
+      await sendToBook(deps, row, () => signalSeal(temporal, tenantId, bookUuid, { documents }));
     ctx.status = 202;
     ctx.body = { book_uuid: bookUuid, seal_requested: true };
   });

@@ -87,12 +87,14 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
       maxDocuments,
     );
     if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
-    const { resultId, inserted, continuing, documents } = stored;
+    const { resultId, inserted, continuing, reading, documents } = stored;
     const signal = { docUuid, result: body.result, resultId, documents };
-    // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run, once the result
-    // is stored: that run reads the log first. The workflow decides whether it is the first result.
+    // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run or its running
+    // recording reads the log before it ends, once the result is stored: the run or the read takes it from the log (a
+    // burst to a busy book costs no signal per result). The workflow decides whether it is the first result.
     const accepted =
       continuing ||
+      reading ||
       (await announce(
         () => sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)),
         'send the same result again',

@@ -1,5 +1,6 @@
 import type { BookStatus, DocumentCounts, Metadata } from '../contract/book.js';
 import { prepared, type Pool, type PoolClient } from './pool.js';
+import { LOG_READ_LEASE_MS } from './log-reads.js';
 
 export interface BookRow {
   tenant_id: string;
@@ -84,7 +85,10 @@ export interface BookMilestones {
   analyzedAt?: string | undefined;
 }
 
-/** Mirrors the workflow's status, counts and milestones (the read model). Idempotent: the first value set stays. */
+/**
+ * Mirrors the workflow's status, counts and milestones (the read model). Idempotent: the first value set stays.
+ * `readsLog`: the recording reads the log before it ends, so the API leaves new messages there unsignalled meanwhile.
+ */
 export async function updateBookProgress(
   client: PoolClient,
   tenantId: string,
@@ -92,10 +96,13 @@ export async function updateBookProgress(
   status: BookStatus,
   counts: DocumentCounts,
   milestones: BookMilestones = {},
+  readsLog = false,
 ): Promise<{ name: string }> {
   const result = await client.query<{ name: string }>(
     prepared(`update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
        rejected_count = $6::int, updated_at = now(),
+       -- The recording reads the log before it ends (log-reads.ts): until then the API need not signal.
+       reads_log_until = case when $11::boolean then now() + $12::int * interval '1 millisecond' else reads_log_until end,
        -- A seal scheduled before the activity carried its time (an older run) falls back to the request's.
        sealed_at = coalesce(sealed_at, $7::timestamptz, case when $3::text <> 'UPLOAD' then seal_requested_at end),
        sealed_by = coalesce(sealed_by, $8::text),
@@ -113,6 +120,8 @@ export async function updateBookProgress(
       milestones.sealed?.by ?? null,
       milestones.completedAt ?? null,
       milestones.analyzedAt ?? null,
+      readsLog,
+      LOG_READ_LEASE_MS,
     ],
   );
   if (!result.rows[0]) throw new Error(`book ${bookUuid} of tenant ${tenantId} is not in the database`);

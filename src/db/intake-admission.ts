@@ -13,7 +13,8 @@ export const LOCKED_BOOK = `book as (
            status in ('COMPLETE', 'ANALYTICS_COMPLETE') as complete,
            admitted_count < $3::int as has_room,
            admitted_count,
-           coalesce(continuing_until > clock_timestamp(), false) as continuing
+           coalesce(continuing_until > clock_timestamp(), false) as continuing,
+           coalesce(reads_log_until > clock_timestamp(), false) as reading
     from books where tenant_id = $1::text and book_uuid = $2::uuid
     for no key update
   )`;
@@ -105,7 +106,8 @@ export async function storeUpload(pool: Pool, upload: UploadToStore, maxDocument
 
 /**
  * Marks that a seal was asked for (the first time counts) and answers whether the book is handing over to its next
- * run (see isContinuing) and how many documents it holds, its last upload among them (no upload comes after a seal).
+ * run (see isContinuing) or its running recording reads the log (log-reads.ts) — either way no signal is needed — and
+ * how many documents it holds, its last upload among them (no upload comes after a seal).
  * One statement: it locks the book's row, so the next run's clearing of the mark, which then reads the log, comes
  * either before it (mark seen clear) or after it (seal seen).
  */
@@ -113,14 +115,16 @@ export async function storeSealRequest(
   pool: Pool,
   tenantId: string,
   bookUuid: string,
-): Promise<{ continuing: boolean; documents: number | undefined }> {
-  const { rows } = await pool.query<{ continuing: boolean; documents: number }>(
+): Promise<{ continuing: boolean; reading: boolean; documents: number | undefined }> {
+  const { rows } = await pool.query<{ continuing: boolean; reading: boolean; documents: number }>(
     prepared(`update books set seal_requested_at = coalesce(seal_requested_at, now())
      where tenant_id = $1::text and book_uuid = $2::uuid
-     returning coalesce(continuing_until > now(), false) as continuing, admitted_count as documents`),
+     returning coalesce(continuing_until > now(), false) as continuing,
+               coalesce(reads_log_until > clock_timestamp(), false) as reading, admitted_count as documents`),
     [tenantId, bookUuid],
   );
-  return { continuing: rows[0]?.continuing ?? false, documents: rows[0]?.documents };
+  const row = rows[0];
+  return { continuing: row?.continuing ?? false, reading: row?.reading ?? false, documents: row?.documents };
 }
 
 /** A seal_after seal: logged, with the book's document count, or not yet, for an upload came within the quiet time. */

@@ -25,6 +25,8 @@ export type StoredResultOutcome =
       resultId: string;
       inserted: boolean;
       continuing: boolean;
+      /** The book's running recording reads the log before it ends (log-reads.ts): no signal is needed. */
+      reading: boolean;
       /** How many documents the book holds in the log, this one among them (the signal tells the book). */
       documents: number;
     };
@@ -32,8 +34,8 @@ export type StoredResultOutcome =
 /**
  * Stores a verification result; a repeat of the same result for the same document stores nothing new but is counted
  * (`repeats`, `last_received_at`: the book view lists repeats among the ignored results). Returns the stored row's id,
- * whether this call inserted it, and whether the book is handing over (then no signal is needed: the next run reads
- * the log first). A result for a document the book does not hold adds the document (as the book will): it is admitted
+ * whether this call inserted it, and whether the book is handing over or its running recording reads the log (then no
+ * signal is needed: the next run or the read takes it from the log; a result stored so is marked `unsignalled`). A result for a document the book does not hold adds the document (as the book will): it is admitted
  * like an upload, counted, and refused when the book is full.
  */
 export async function storeVerificationResult(
@@ -50,9 +52,16 @@ export async function storeVerificationResult(
  * burst to one book no longer wait for each other's commits. Undefined: the book does not hold the document.
  */
 async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promise<StoredResultOutcome | undefined> {
-  const { rows } = await pool.query<{ id: string | null; inserted: boolean; continuing: boolean; documents: number }>(
+  const { rows } = await pool.query<{
+    id: string | null;
+    inserted: boolean;
+    continuing: boolean;
+    reading: boolean;
+    documents: number;
+  }>(
     prepared(`with book as (
-       select coalesce(continuing_until > clock_timestamp(), false) as continuing, admitted_count
+       select coalesce(continuing_until > clock_timestamp(), false) as continuing,
+              coalesce(reads_log_until > clock_timestamp(), false) as reading, admitted_count
        from books where tenant_id = $1::text and book_uuid = $2::uuid
        for share
      ),
@@ -60,13 +69,15 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
        select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid
      ),
      stored as (
-       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
-       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb from book where exists (select 1 from known)
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled)
+       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb, book.reading from book
+       where exists (select 1 from known)
        on conflict (tenant_id, book_uuid, doc_uuid, result) do update
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
-     select stored.id::text, stored.inserted, book.continuing, book.admitted_count as documents from stored, book`),
+     select stored.id::text, stored.inserted, book.continuing, book.reading, book.admitted_count as documents
+     from stored, book`),
     [
       stored.tenantId,
       stored.bookUuid,
@@ -77,9 +88,9 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
     ],
   );
   const row = rows[0];
-  return row?.id
-    ? { kind: 'stored', resultId: row.id, inserted: row.inserted, continuing: row.continuing, documents: row.documents }
-    : undefined;
+  if (!row?.id) return undefined;
+  const { id: resultId, inserted, continuing, reading, documents } = row;
+  return { kind: 'stored', resultId, inserted, continuing, reading, documents };
 }
 
 /** A result for a document the book does not hold adds the document, counted under the book's row lock. */
@@ -95,6 +106,7 @@ async function storeAdmittingResult(
     id: string | null;
     inserted: boolean;
     continuing: boolean;
+    reading: boolean;
     full: boolean;
     documents: number;
   }>(
@@ -113,14 +125,14 @@ async function storeAdmittingResult(
      ),
      ${COUNT_ADMITTED},
      stored as (
-       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields)
-       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::jsonb from takes where takes.ok
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled)
+       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::jsonb, book.reading from takes, book where takes.ok
        on conflict (tenant_id, book_uuid, doc_uuid, result) do update
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
      select (select id::text from stored), coalesce((select inserted from stored), false) as inserted,
-            book.continuing, not (select ok from takes) as full,
+            book.continuing, book.reading, not (select ok from takes) as full,
             book.admitted_count + (select count(*) from admitted where admitted.inserted)::int as documents
      from book`),
     [
@@ -136,8 +148,8 @@ async function storeAdmittingResult(
   const row = rows[0];
   if (row?.full) return { kind: 'full' };
   if (row?.id) {
-    const { id: resultId, inserted, continuing, documents } = row;
-    return { kind: 'stored', resultId, inserted, continuing, documents };
+    const { id: resultId, inserted, continuing, reading, documents } = row;
+    return { kind: 'stored', resultId, inserted, continuing, reading, documents };
   }
   throw new Error(`verification result for document ${stored.docUuid} could be neither stored nor found`);
 }

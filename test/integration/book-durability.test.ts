@@ -46,11 +46,20 @@ describe('a book larger than one run', () => {
       .body;
     const bookUuid = await api.createBook({ name: 'Big book' });
     const docs = Array.from({ length: 150 }, () => randomUUID());
-    // Uploads reach the book in a few signals; results sent one after another each take a signal of their own, so
-    // the book's history passes the limit however well concurrent messages group.
+    // Uploads wake no book; results sent one after another, each once the book has read the log to its end (so that
+    // each takes a signal and a recording of its own), pass the history limit however well messages group.
     await inParallel(docs, 16, (docUuid) => api.upload(bookUuid, docUuid));
-    for (const [i, docUuid] of docs.entries())
+    const quiet = async () => {
+      const { rows } = await system.pool.query(
+        'select reads_log_until is null as quiet from books where tenant_id = $1 and book_uuid = $2',
+        [system.tenantId, bookUuid],
+      );
+      return rows[0]?.quiet === true;
+    };
+    for (const [i, docUuid] of docs.entries()) {
+      for (let wait = 0; wait < 200 && !(await quiet()); wait++) await new Promise((r) => setTimeout(r, 10));
       await api.verify(bookUuid, docUuid, i % 10 === 0 ? 'FAILED' : 'SUCCEEDED');
+    }
     await api.seal(bookUuid);
     const book = await api.finished(bookUuid);
 

@@ -16,6 +16,8 @@ import type { AddressInfo } from 'node:net';
 import { writeFileSync } from 'node:fs';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { storeSealRequest, storeUpload } from '../../src/db/intake-admission.js';
+import { storeVerificationResult } from '../../src/db/intake-results.js';
+import { promiseRead } from '../../src/db/log-reads.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, type Pool } from '../../src/db/pool.js';
 import { reopenDeliveries } from '../../src/db/reopened-deliveries.js';
@@ -100,6 +102,23 @@ async function flakyEndpoint(pool: Pool) {
     [endpointId, `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
   );
   return { endpointId, close: () => receiver.close() };
+}
+
+/** A receiver that holds its first request `holdMs` (and so the recording that made it), and an endpoint for it. */
+async function heldEndpoint(pool: Pool, holdMs: number) {
+  let requests = 0;
+  const receiver = createServer((_req, res) => {
+    requests += 1;
+    setTimeout(() => res.end('ok'), requests === 1 ? holdMs : 0);
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+  const port = (receiver.address() as AddressInfo).port;
+  await pool.query(
+    `insert into endpoints (tenant_id, id, url, events, signature_scheme, secret, active)
+     values ('acme', $1, $2, '{VERIFICATION_COMPLETE,BOOK_COMPLETE,ANALYTICS_COMPLETED}', 'standard', $3, true)`,
+    [randomUUID(), `http://127.0.0.1:${port}/hook`, 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw'],
+  );
+  return { requests: () => requests, close: () => receiver.close() };
 }
 
 interface ScenarioOptions {
@@ -241,6 +260,38 @@ const scenarios: Record<string, ScenarioOptions> = {
       }
       await handle.signal(verificationSignal, { docUuid: late, result: 'SUCCEEDED', documents: 2 });
       await handle.result();
+    },
+  },
+  'read-book': {
+    // As the API does since: the first result wakes the book by signal after the promise of a read; the others and
+    // the seal, stored while the recording is held at the receiver, are read from the log at its end.
+    direct: true,
+    run: async (handle, { pool, bookUuid }) => {
+      const held = await heldEndpoint(pool, 1500);
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      for (const docUuid of [a, b, c]) await storeRecordedUpload(pool, bookUuid, docUuid);
+      const store = (docUuid: string, result: 'SUCCEEDED' | 'FAILED') =>
+        storeVerificationResult(pool, { tenantId: 'acme', bookUuid, docUuid, result, fields }, 10_000);
+      const wake = async (docUuid: string) => {
+        const stored = await store(docUuid, 'SUCCEEDED');
+        if (stored.kind !== 'stored' || stored.reading) throw new Error(`expected to wake the book: ${stored.kind}`);
+        await promiseRead(pool, 'acme', bookUuid);
+        const { resultId, documents } = stored;
+        await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED', resultId, documents });
+      };
+      await wake(a);
+      for (let i = 0; i < 100 && held.requests() === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+      const unsignalled = [
+        await store(b, 'FAILED'),
+        await store(c, 'SUCCEEDED'),
+        await storeSealRequest(pool, 'acme', bookUuid),
+      ];
+      if (!unsignalled.every((stored) => 'reading' in stored && stored.reading)) throw new Error('expected a read');
+      for (let i = 0; i < 100 && (await handle.query(bookStateQuery)).status === 'UPLOAD'; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      await handle.result();
+      held.close();
     },
   },
   retention: {

@@ -1,0 +1,112 @@
+// A book's read of its intake log at the end of each recording (activities/record-book-changes.ts): what the API
+// stored without a signal while the recording ran (migration 031).
+import type { VerificationResult } from '../contract/book.js';
+import { inTransaction, prepared, type Pool } from './pool.js';
+
+/** How long a recording's promise to read the log holds if its read never comes (a lost worker's retry renews it). */
+export const LOG_READ_LEASE_MS = 5 * 60_000;
+/**
+ * How long the API's promise holds when it wakes the book (`promiseRead`): until the book's recording starts and
+ * renews it. Short, so that a promise whose signal never left (the API stopped in between) silences the book briefly.
+ */
+export const WAKE_READ_LEASE_MS = 10_000;
+/** Results one read returns at most: a larger backlog is read on by the next recording (`cleared: false`). */
+export const MAX_RESULTS_PER_READ = 500;
+
+export interface LogReadRequest {
+  /** The last result id the book read (results with a greater id are new); absent: none yet. */
+  after?: string;
+  /** The book knows it is sealed: a stored seal request is no news. */
+  sealed: boolean;
+  /** The book is complete: it takes nothing more, and the API signals again (a finished workflow refuses results). */
+  complete: boolean;
+}
+
+/** What the API stored without a signal since the book's last read. */
+export interface LogRead {
+  /** Oldest first. */
+  results: Array<{ docUuid: string; result: VerificationResult; resultId: string }>;
+  sealRequested: boolean;
+  /** How many documents the log held for the book (books.admitted_count). */
+  documents: number;
+  /** The greatest result id read, when any was: the next read's `after`. */
+  through?: string;
+  /**
+   * Nothing new was found (or the book is complete), so the API signals again from now on. Otherwise the book must
+   * read again, in its next recording, before it waits for a signal.
+   */
+  cleared: boolean;
+}
+
+/**
+ * Before the API signals a book that is not reading the log, it promises the book will: messages stored from now on
+ * until the book's recording reads them need no signal of their own (the book reads the log after every signal, see
+ * book-workflow.ts). The signal goes after this commits; if it cannot be sent, `withdrawRead`.
+ */
+export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string): Promise<void> {
+  await pool.query(
+    prepared(`update books set reads_log_until = clock_timestamp() + $3::int * interval '1 millisecond'
+     where tenant_id = $1::text and book_uuid = $2::uuid
+       and (reads_log_until is null or reads_log_until < clock_timestamp() + $3::int * interval '1 millisecond')`),
+    [tenantId, bookUuid, WAKE_READ_LEASE_MS],
+  );
+}
+
+/**
+ * The signal after `promiseRead` did not reach a running book: messages are signalled again (a retry of the same
+ * request must wake the book). Messages stored unsignalled meanwhile wait in the log for its next read or check.
+ */
+export async function withdrawRead(pool: Pool, tenantId: string, bookUuid: string): Promise<void> {
+  await pool.query(
+    prepared(`update books set reads_log_until = null
+     where tenant_id = $1::text and book_uuid = $2::uuid and reads_log_until is not null`),
+    [tenantId, bookUuid],
+  );
+}
+
+/**
+ * Reads what is new in the book's log and, when nothing is, ends the API's silence, in one transaction under the
+ * book's row lock: a result or seal being stored holds that lock until it commits, so the read sees every one that
+ * found the lease (their ids are smaller than any stored after), and one stored after the read finds no lease and is
+ * signalled. A retry with the same `after` reads the same rows again.
+ */
+export async function readLog(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  request: LogReadRequest,
+): Promise<LogRead> {
+  return inTransaction(pool, async (client) => {
+    const params = [tenantId, bookUuid];
+    const book = await client.query<{ documents: number; seal_requested: boolean }>(
+      prepared(`select admitted_count as documents, seal_requested_at is not null as seal_requested
+       from books where tenant_id = $1::text and book_uuid = $2::uuid
+       for no key update`),
+      params,
+    );
+    const { rows } = await client.query<{ doc_uuid: string; result: VerificationResult; id: string }>(
+      prepared(`select doc_uuid, result, id::text from verification_results
+       where tenant_id = $1::text and book_uuid = $2::uuid and unsignalled and id > $3::bigint
+       order by id limit $4::int`),
+      [...params, request.after ?? '0', MAX_RESULTS_PER_READ],
+    );
+    const sealRequested = book.rows[0]?.seal_requested ?? false;
+    const news = rows.length > 0 || (sealRequested && !request.sealed);
+    const cleared = request.complete || !news;
+    if (cleared) {
+      await client.query(
+        prepared(`update books set reads_log_until = null
+         where tenant_id = $1::text and book_uuid = $2::uuid and reads_log_until is not null`),
+        params,
+      );
+    }
+    const last = rows.at(-1);
+    return {
+      results: rows.map((row) => ({ docUuid: row.doc_uuid, result: row.result, resultId: row.id })),
+      sealRequested,
+      documents: book.rows[0]?.documents ?? 0,
+      ...(last ? { through: last.id } : {}),
+      cleared,
+    };
+  });
+}

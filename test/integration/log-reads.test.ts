@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
+import { eventually } from '../support/http.js';
+
+// While a book's recording runs (here: held by a receiver that takes 3 s to answer its first request), the API stores
+// results and seals without a signal, and the recording reads them from the log at its end (src/db/log-reads.ts).
+const ENV = { DELIVERY_RETRY_SCHEDULE: '0s,300ms,300ms', ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' };
+const HOLD_MS = 3_000;
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+describe('messages to a book whose recording is running', () => {
+  it('wake it no more: stored unsignalled, read at the recording’s end, delivered once each and in order', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups, (_request, index) =>
+      index === 0 ? { status: 200, delayMs: HOLD_MS } : { status: 200 },
+    );
+    const bookUuid = await api.createBook({ name: 'Busy book' });
+    const docs: string[] = [];
+    for (let n = 0; n < 7; n++) docs.push(await api.upload(bookUuid));
+    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    const signals = async () =>
+      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const unsignalled = async () =>
+      (
+        await system.pool.query<{ doc_uuid: string }>(
+          `select doc_uuid from verification_results where tenant_id = $1 and book_uuid = $2 and unsignalled order by id`,
+          [system.tenantId, bookUuid],
+        )
+      ).rows.map((row) => row.doc_uuid);
+    const lease = async () =>
+      (
+        await system.pool.query<{ reads_log_until: Date | null }>(
+          'select reads_log_until from books where tenant_id = $1 and book_uuid = $2',
+          [system.tenantId, bookUuid],
+        )
+      ).rows[0]?.reads_log_until;
+
+    // The first result wakes the book by signal; its recording's first attempt is held at the receiver.
+    await api.verify(bookUuid, docs[0] as string, 'SUCCEEDED');
+    await eventually(() => expect(inbox.requests).toHaveLength(1));
+    expect(await lease()).not.toBeNull();
+    for (const docUuid of docs.slice(1, 6)) await api.verify(bookUuid, docUuid, 'FAILED', { reason: 'blurred' });
+    expect(await unsignalled()).toEqual(docs.slice(1, 6));
+    expect(await signals()).toBe(1);
+
+    // Read, recorded and delivered after the held one, in the order stored; then the API signals again.
+    await eventually(() => expect(inbox.requests).toHaveLength(6));
+    expect(inbox.requests.map((request) => request.json.doc_uuid)).toEqual(docs.slice(0, 6));
+    await eventually(async () => expect(await lease()).toBeNull());
+    await api.verify(bookUuid, docs[6] as string, 'SUCCEEDED');
+    await eventually(() => expect(inbox.requests).toHaveLength(7));
+    expect(await signals()).toBe(2);
+    expect(await unsignalled()).toEqual(docs.slice(1, 6));
+
+    await api.seal(bookUuid);
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toMatchObject({ total: 7, verified: 2, rejected: 5, verifying: 0 });
+    await eventually(() => expect(inbox.requests).toHaveLength(9));
+    expect(eventNames(inbox.requests)).toEqual([
+      ...Array(7).fill('VERIFICATION_COMPLETE'),
+      'BOOK_COMPLETE',
+      'ANALYTICS_COMPLETED',
+    ]);
+    expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(9);
+    expect(await lease()).toBeNull();
+  });
+
+  it('a seal sent while the recording runs is read too, and the book completes', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups, (_request, index) =>
+      index === 0 ? { status: 200, delayMs: HOLD_MS } : { status: 200 },
+    );
+    const bookUuid = await api.createBook({ name: 'Sealed while busy' });
+    const [first, second] = [await api.upload(bookUuid), await api.upload(bookUuid)];
+    await api.verify(bookUuid, first, 'SUCCEEDED');
+    await eventually(() => expect(inbox.requests).toHaveLength(1));
+    await api.verify(bookUuid, second, 'SUCCEEDED');
+    await api.seal(bookUuid);
+    const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
+    expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+    const book = await api.finished(bookUuid);
+    expect(book.sealed_by).toBe('request');
+    await eventually(() =>
+      expect(eventNames(inbox.requests)).toEqual([
+        'VERIFICATION_COMPLETE',
+        'VERIFICATION_COMPLETE',
+        'BOOK_COMPLETE',
+        'ANALYTICS_COMPLETED',
+      ]),
+    );
+  });
+});
