@@ -15,6 +15,7 @@ import { temporalConnectionOptions } from './temporal/connection-options.js';
 import { dataConverterOf } from './temporal/data-converter.js';
 import { ensureSearchAttributes } from './temporal/search-attributes.js';
 import { requestIdClientInterceptor } from './temporal/request-id.js';
+import { startLapsedReadSweeper } from './temporal/log-nudges.js';
 import { startOutboxSweeper } from './temporal/redeliveries.js';
 import { ensureDigestSchedule } from './temporal/digest-schedule.js';
 import { ensureRetentionSchedule } from './temporal/retention-schedule.js';
@@ -90,6 +91,8 @@ export async function startWorkerRole(opts: {
     { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
     OUTBOX_SWEEP_MS,
   );
+  // Results acknowledged under a promise to read the log whose signal never left (the API stopped in between).
+  const nudges = startLapsedReadSweeper({ pool: opts.pool, temporal: client, logger: opts.logger }, OUTBOX_SWEEP_MS);
   // Confirmation messages the API could not send (SMTP away, the API stopped): through the worker's own mail client.
   const { SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT } = opts.config;
   const confirmationMailer = SMTP_URL ? new Mailer(SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT) : undefined;
@@ -108,6 +111,7 @@ export async function startWorkerRole(opts: {
     );
   const running = worker.run().finally(async () => {
     await sweeper.stop();
+    await nudges.stop();
     await confirmations?.stop();
     confirmationMailer?.close();
     await close();

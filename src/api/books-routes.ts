@@ -6,6 +6,7 @@ import { insertBook, listBooks, type BookPageCursor } from '../db/books.js';
 import { storeSealRequest } from '../db/intake-admission.js';
 import type { Logger } from '../logger.js';
 import { signalSeal } from '../temporal/books.js';
+import { currentRequestId } from '../temporal/request-id.js';
 import { requireBook, sendToBook, startBook, type BookDeps } from './book-access.js';
 import { loadBookView } from './book-snapshot.js';
 import { NO_IGNORED_RESULTS, toBookSummary, toBookView } from './book-view.js';
@@ -83,7 +84,7 @@ export function registerBookRoutes(router: Router<AppState>, deps: BooksRouteDep
     const { tenantId } = ctx.state;
     const row = await requireBook(pool, tenantId, bookUuid);
     // Stored before it is sent: a seal Temporal acknowledged but the book never applied is found by its next check.
-    const { continuing, reading, documents } = await storeSealRequest(pool, tenantId, bookUuid);
+    const { continuing, reading, documents } = await storeSealRequest(pool, tenantId, bookUuid, currentRequestId());
     // While the book hands over to its next run, or its running recording reads the log, the request is read from the
     // log. A finished workflow means the book is complete, so sealed already: the request is satisfied either way.
     if (!continuing && !reading)

@@ -9,6 +9,7 @@ import {
 import { storeUpload } from '../db/intake-admission.js';
 import { forgetRepeatedResult, forgetVerificationResult, storeVerificationResult } from '../db/intake-results.js';
 import { signalVerification } from '../temporal/books.js';
+import { currentRequestId } from '../temporal/request-id.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
 import { conflict, HttpProblem, parseInput } from './problem.js';
 import type { AppState } from './state.js';
@@ -83,7 +84,15 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     // Temporal took but the workflow never applied costs a delay, never an event. The signal carries ids only.
     const stored = await storeVerificationResult(
       pool,
-      { tenantId, bookUuid, docUuid, result: body.result, reason: body.reason, fields: body.fields },
+      {
+        tenantId,
+        bookUuid,
+        docUuid,
+        result: body.result,
+        reason: body.reason,
+        fields: body.fields,
+        requestId: currentRequestId(),
+      },
       maxDocuments,
     );
     if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
@@ -91,10 +100,11 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     const signal = { docUuid, result: body.result, resultId, documents };
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run or its running
     // recording reads the log before it ends, once the result is stored: the run or the read takes it from the log (a
-    // burst to a busy book costs no signal per result). The workflow decides whether it is the first result.
+    // burst to a busy book costs no signal per result). A repeat, which adds no row for a read to find, is signalled:
+    // the book counts it among the ignored results. The workflow decides whether it is the first result.
     const accepted =
       continuing ||
-      reading ||
+      (reading && inserted) ||
       (await announce(
         () => sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)),
         'send the same result again',

@@ -115,13 +115,15 @@ export async function storeSealRequest(
   pool: Pool,
   tenantId: string,
   bookUuid: string,
+  requestId?: string,
 ): Promise<{ continuing: boolean; reading: boolean; documents: number | undefined }> {
   const { rows } = await pool.query<{ continuing: boolean; reading: boolean; documents: number }>(
-    prepared(`update books set seal_requested_at = coalesce(seal_requested_at, now())
+    prepared(`update books set seal_requested_at = coalesce(seal_requested_at, now()),
+       seal_request_id = case when seal_requested_at is null then $3::text else seal_request_id end
      where tenant_id = $1::text and book_uuid = $2::uuid
      returning coalesce(continuing_until > now(), false) as continuing,
                coalesce(reads_log_until > clock_timestamp(), false) as reading, admitted_count as documents`),
-    [tenantId, bookUuid],
+    [tenantId, bookUuid, requestId ?? null],
   );
   const row = rows[0];
   return { continuing: row?.continuing ?? false, reading: row?.reading ?? false, documents: row?.documents };

@@ -15,6 +15,8 @@ export interface StoredResult {
   result: VerificationResult;
   reason?: string | undefined;
   fields?: StatementFields | undefined;
+  /** The request that sent it (X-Request-Id), kept for a read of the log to show. */
+  requestId?: string | undefined;
 }
 
 export type StoredResultOutcome =
@@ -69,8 +71,8 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
        select 1 from documents where tenant_id = $1::text and book_uuid = $2::uuid and doc_uuid = $3::uuid
      ),
      stored as (
-       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled)
-       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb, book.reading from book
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled, request_id)
+       select $1::text, $2::uuid, $3::uuid, $4::text, $5::text, $6::jsonb, book.reading, $7::text from book
        where exists (select 1 from known)
        on conflict (tenant_id, book_uuid, doc_uuid, result) do update
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
@@ -85,6 +87,7 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
       stored.result,
       stored.reason ?? null,
       stored.fields ? JSON.stringify(stored.fields) : null,
+      stored.requestId ?? null,
     ],
   );
   const row = rows[0];
@@ -125,8 +128,9 @@ async function storeAdmittingResult(
      ),
      ${COUNT_ADMITTED},
      stored as (
-       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled)
-       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::jsonb, book.reading from takes, book where takes.ok
+       insert into verification_results (tenant_id, book_uuid, doc_uuid, result, reason, fields, unsignalled, request_id)
+       select $1::text, $2::uuid, $4::uuid, $5::text, $6::text, $7::jsonb, book.reading, $8::text
+       from takes, book where takes.ok
        on conflict (tenant_id, book_uuid, doc_uuid, result) do update
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
@@ -143,6 +147,7 @@ async function storeAdmittingResult(
       stored.result,
       stored.reason ?? null,
       stored.fields ? JSON.stringify(stored.fields) : null,
+      stored.requestId ?? null,
     ],
   );
   const row = rows[0];

@@ -24,9 +24,11 @@ export interface LogReadRequest {
 
 /** What the API stored without a signal since the book's last read. */
 export interface LogRead {
-  /** Oldest first. */
-  results: Array<{ docUuid: string; result: VerificationResult; resultId: string }>;
+  /** Oldest first; `requestId`: the request that sent it, when it had one (shown in the book's history). */
+  results: Array<{ docUuid: string; result: VerificationResult; resultId: string; requestId?: string }>;
   sealRequested: boolean;
+  /** The request that asked for the seal, when the seal is news to the book. */
+  sealRequestId?: string;
   /** How many documents the log held for the book (books.admitted_count). */
   documents: number;
   /** The greatest result id read, when any was: the next read's `after`. */
@@ -78,35 +80,89 @@ export async function readLog(
 ): Promise<LogRead> {
   return inTransaction(pool, async (client) => {
     const params = [tenantId, bookUuid];
-    const book = await client.query<{ documents: number; seal_requested: boolean }>(
-      prepared(`select admitted_count as documents, seal_requested_at is not null as seal_requested
+    const book = await client.query<{ documents: number; seal_requested: boolean; seal_request_id: string | null }>(
+      prepared(`select admitted_count as documents, seal_requested_at is not null as seal_requested, seal_request_id
        from books where tenant_id = $1::text and book_uuid = $2::uuid
        for no key update`),
       params,
     );
-    const { rows } = await client.query<{ doc_uuid: string; result: VerificationResult; id: string }>(
-      prepared(`select doc_uuid, result, id::text from verification_results
+    const { rows } = await client.query<{
+      doc_uuid: string;
+      result: VerificationResult;
+      id: string;
+      request_id: string | null;
+    }>(
+      // Ids grow in the order results commit, per book: each insert holds the book's row lock (share or update) from
+      // before it takes an id until it commits, and the sequence hands ids out one by one (no per-session cache).
+      prepared(`select doc_uuid, result, id::text, request_id from verification_results
        where tenant_id = $1::text and book_uuid = $2::uuid and unsignalled and id > $3::bigint
        order by id limit $4::int`),
       [...params, request.after ?? '0', MAX_RESULTS_PER_READ],
     );
     const sealRequested = book.rows[0]?.seal_requested ?? false;
-    const news = rows.length > 0 || (sealRequested && !request.sealed);
+    const sealNews = sealRequested && !request.sealed;
+    const news = rows.length > 0 || sealNews;
     const cleared = request.complete || !news;
-    if (cleared) {
-      await client.query(
-        prepared(`update books set reads_log_until = null
-         where tenant_id = $1::text and book_uuid = $2::uuid and reads_log_until is not null`),
-        params,
-      );
-    }
     const last = rows.at(-1);
+    await client.query(
+      prepared(`update books set reads_log_until = case when $3::boolean then null else reads_log_until end,
+         log_read_through = greatest(log_read_through, $4::bigint), read_nudges = 0
+       where tenant_id = $1::text and book_uuid = $2::uuid`),
+      [...params, cleared, last?.id ?? null],
+    );
+    const sealRequestId = book.rows[0]?.seal_request_id;
     return {
-      results: rows.map((row) => ({ docUuid: row.doc_uuid, result: row.result, resultId: row.id })),
+      results: rows.map((row) => ({
+        docUuid: row.doc_uuid,
+        result: row.result,
+        resultId: row.id,
+        ...(row.request_id ? { requestId: row.request_id } : {}),
+      })),
       sealRequested,
+      ...(sealNews && sealRequestId ? { sealRequestId } : {}),
       documents: book.rows[0]?.documents ?? 0,
       ...(last ? { through: last.id } : {}),
       cleared,
     };
   });
+}
+
+/** A book whose promise to read lapsed unkept, as a sweep found it. */
+export interface LapsedRead {
+  tenant_id: string;
+  book_uuid: string;
+  /** Results or a seal were stored under the promise and no read took them: the book must be woken. */
+  unread: boolean;
+}
+
+/**
+ * Claims up to `limit` books whose promise to read the log lapsed `graceMs` ago without a read ending it. Those with
+ * nothing unread lose the promise; the others get a new one, each time twice as long (10 s up to an hour, so a book
+ * whose worker is away is not nudged again and again), for the caller to wake them.
+ */
+export async function claimLapsedReads(pool: Pool, graceMs: number, limit: number): Promise<LapsedRead[]> {
+  const { rows } = await pool.query<LapsedRead>(
+    prepared(`with lapsed as (
+       select b.tenant_id, b.book_uuid,
+              exists (select 1 from verification_results r
+                      where r.tenant_id = b.tenant_id and r.book_uuid = b.book_uuid and r.unsignalled
+                        and r.id > coalesce(b.log_read_through, 0))
+              or (b.seal_requested_at is not null and b.status in ('CREATED', 'UPLOAD')) as unread
+       from books b
+       where b.reads_log_until < clock_timestamp() - $1::int * interval '1 millisecond'
+       order by b.reads_log_until
+       limit $2::int
+       for no key update skip locked
+     )
+     update books b
+     set reads_log_until = case when lapsed.unread
+           then clock_timestamp() + least($3::bigint * 2 ^ least(b.read_nudges, 20), $4::bigint) * interval '1 millisecond'
+         end,
+         read_nudges = case when lapsed.unread then b.read_nudges + 1 else 0 end
+     from lapsed
+     where b.tenant_id = lapsed.tenant_id and b.book_uuid = lapsed.book_uuid
+     returning b.tenant_id, b.book_uuid, lapsed.unread`),
+    [graceMs, limit, WAKE_READ_LEASE_MS, 3_600_000],
+  );
+  return rows;
 }

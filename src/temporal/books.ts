@@ -144,6 +144,16 @@ export async function signalSeal(
   return sendSignal(() => client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(sealSignal, seal));
 }
 
+/**
+ * Wakes a book that holds messages stored under a promise to read the log no signal kept (src/db/log-reads.ts): an
+ * empty batch of results, after which the book reads the log. False when the book's workflow is not running.
+ */
+export async function nudgeBook(client: Client, tenantId: string, bookUuid: string): Promise<boolean> {
+  return sendSignal(() =>
+    client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).signal(verificationsSignal, []),
+  );
+}
+
 async function sendSignal(send: () => Promise<void>): Promise<boolean> {
   try {
     await whileBusy(send);

@@ -1,7 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { bookStateQuery, bookWorkflowId } from '../../workflows/book-contract.js';
 import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
-import { eventually } from '../support/http.js';
+import { promiseRead } from '../../src/db/log-reads.js';
+import { eventually, request } from '../support/http.js';
+import { decodedText } from '../support/stored-history.js';
 
 // While a book's recording runs (here: held by a receiver that takes 3 s to answer its first request), the API stores
 // results and seals without a signal, and the recording reads them from the log at its end (src/db/log-reads.ts).
@@ -45,6 +47,9 @@ describe('messages to a book whose recording is running', () => {
     for (const docUuid of docs.slice(1, 6)) await api.verify(bookUuid, docUuid, 'FAILED', { reason: 'blurred' });
     expect(await unsignalled()).toEqual(docs.slice(1, 6));
     expect(await signals()).toBe(1);
+    // A repeat adds no row for the read to find: it is signalled, and the book counts it among the ignored results.
+    await api.verify(bookUuid, docs[0] as string, 'SUCCEEDED');
+    await eventually(async () => expect(await signals()).toBe(2));
 
     // Read, recorded and delivered after the held one, in the order stored; then the API signals again.
     await eventually(() => expect(inbox.requests).toHaveLength(6));
@@ -52,7 +57,7 @@ describe('messages to a book whose recording is running', () => {
     await eventually(async () => expect(await lease()).toBeNull());
     await api.verify(bookUuid, docs[6] as string, 'SUCCEEDED');
     await eventually(() => expect(inbox.requests).toHaveLength(7));
-    expect(await signals()).toBe(2);
+    expect(await signals()).toBe(3);
     expect(await unsignalled()).toEqual(docs.slice(1, 6));
 
     await api.seal(bookUuid);
@@ -66,6 +71,8 @@ describe('messages to a book whose recording is running', () => {
     ]);
     expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(9);
     expect(await lease()).toBeNull();
+    expect(book.ignored_results.count).toBe(1);
+    expect((await handle.query(bookStateQuery)).ignoredCount).toBe(1);
   });
 
   it('a seal sent while the recording runs is read too, and the book completes', async () => {
@@ -77,11 +84,17 @@ describe('messages to a book whose recording is running', () => {
     await api.verify(bookUuid, first, 'SUCCEEDED');
     await eventually(() => expect(inbox.requests).toHaveLength(1));
     await api.verify(bookUuid, second, 'SUCCEEDED');
-    await api.seal(bookUuid);
-    const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
-    expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+    const sealed = await request(system.apiUrl, 'POST', `/v1/books/${bookUuid}/seal`, undefined, {
+      authorization: `Bearer ${system.apiKey}`,
+      'x-request-id': 'req-seal-while-busy',
+    });
+    expect(sealed.status).toBe(202);
     const book = await api.finished(bookUuid);
     expect(book.sealed_by).toBe('request');
+    // No signal but the first result's; the seal's request shows in the read that took it in.
+    const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
+    expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
+    expect(await decodedText(history)).toContain('"sealRequestId":"req-seal-while-busy"');
     await eventually(() =>
       expect(eventNames(inbox.requests)).toEqual([
         'VERIFICATION_COMPLETE',
@@ -91,4 +104,30 @@ describe('messages to a book whose recording is running', () => {
       ]),
     );
   });
+
+  it('an API stopped between its promise and its signal leaves nothing stuck: a worker’s sweep wakes the book', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
+    const bookUuid = await api.createBook({ name: 'Promised, never signalled' });
+    const [first, second] = [await api.upload(bookUuid), await api.upload(bookUuid)];
+    // What the API does before it signals, and then never did.
+    await promiseRead(system.pool, system.tenantId, bookUuid);
+    await api.verify(bookUuid, first, 'SUCCEEDED');
+    await api.verify(bookUuid, second, 'FAILED', { reason: 'torn' });
+    await api.seal(bookUuid);
+    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    expect(((await handle.fetchHistory()).events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(
+      false,
+    );
+    // Once the promise lapses (10 s), the sweep nudges the book, which reads all three from the log.
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toEqual({ total: 2, verifying: 0, verified: 1, rejected: 1 });
+    await eventually(() =>
+      expect(eventNames(inbox.requests)).toEqual([
+        'VERIFICATION_COMPLETE',
+        'VERIFICATION_COMPLETE',
+        'BOOK_COMPLETE',
+        'ANALYTICS_COMPLETED',
+      ]),
+    );
+  }, 60_000);
 });

@@ -8,3 +8,14 @@ alter table books add column reads_log_until timestamptz;
 -- Stored while the book's recording was to read the log: no signal announced it, the read brings it to the book.
 alter table verification_results add column unsignalled boolean not null default false;
 create index verification_results_unsignalled_idx on verification_results (tenant_id, book_uuid, id) where unsignalled;
+
+-- The request that stored a result or asked for the seal (X-Request-Id): a message the book reads instead of hearing
+-- it by signal still shows its request in the book's history, in the read that took it in.
+alter table verification_results add column request_id text;
+alter table books add column seal_request_id text;
+
+-- The last result id a read of the log returned, and how often a worker's sweep has nudged the book since: a promise
+-- that lapsed with results stored after this (its signal never left: the API stopped in between) is kept by the
+-- sweep, which signals the book (src/temporal/log-nudges.ts), less often the longer the book does not read.
+alter table books add column log_read_through bigint, add column read_nudges integer not null default 0;
+create index books_reads_log_until_idx on books (reads_log_until) where reads_log_until is not null;
