@@ -61,7 +61,7 @@ export function recordBookChanges(deps: FanOutDeps) {
   return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
     const context = activityContext();
     const record = async (): Promise<RecordBookChangesResult> => {
-      await recordChanges(pool, input, input.read !== undefined);
+      await recordChanges(pool, input, input.read ? deps.taskQueue : undefined);
       let all = input.events;
       if (input.analytics) {
         await analyzeBook(pool)(input);
@@ -100,7 +100,7 @@ export function recordBookChanges(deps: FanOutDeps) {
 async function recordChanges(
   pool: FanOutDeps['pool'],
   input: Pick<RecordBookChangesInput, 'tenantId' | 'bookUuid' | 'events' | 'status' | 'counts' | 'sealed'>,
-  readsLog = false,
+  readsLogQueue?: string,
 ): Promise<void> {
   // A retry inserts nothing twice, so counts nothing twice.
   const inserted = await inTransaction(pool, async (client) => {
@@ -116,7 +116,7 @@ async function recordChanges(
         completedAt: occurred('BOOK_COMPLETE'),
         analyzedAt: occurred('ANALYTICS_COMPLETED'),
       },
-      readsLog,
+      readsLogQueue,
     );
     const resultIds = input.events.flatMap((event) => (event.resultId ? [event.resultId] : []));
     const details = await findResultDetails(client, input.tenantId, resultIds);

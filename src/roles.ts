@@ -92,7 +92,10 @@ export async function startWorkerRole(opts: {
     OUTBOX_SWEEP_MS,
   );
   // Results acknowledged under a promise to read the log whose signal never left (the API stopped in between).
-  const nudges = startLapsedReadSweeper({ pool: opts.pool, temporal: client, logger: opts.logger }, OUTBOX_SWEEP_MS);
+  const nudges = startLapsedReadSweeper(
+    { pool: opts.pool, temporal: client, taskQueue: opts.config.TEMPORAL_TASK_QUEUE, logger: opts.logger },
+    OUTBOX_SWEEP_MS,
+  );
   // Confirmation messages the API could not send (SMTP away, the API stopped): through the worker's own mail client.
   const { SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT } = opts.config;
   const confirmationMailer = SMTP_URL ? new Mailer(SMTP_URL, MAIL_FROM, DELIVERY_TIMEOUT) : undefined;

@@ -62,7 +62,7 @@ export async function startBook(deps: BookDeps, row: BookRow): Promise<void> {
  * did not reach a running book withdraws the promise, so that the next message (a retry) signals again.
  */
 export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
-  await promiseRead(deps.pool, row.tenant_id, row.book_uuid);
+  await promiseRead(deps.pool, row.tenant_id, row.book_uuid, deps.taskQueue);
   const sent = await sendOrStart(deps, row, send).catch(async (err: unknown) => {
     await withdrawRead(deps.pool, row.tenant_id, row.book_uuid).catch(() => undefined);
     throw err;

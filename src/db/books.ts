@@ -87,7 +87,6 @@ export interface BookMilestones {
 
 /**
  * Mirrors the workflow's status, counts and milestones (the read model). Idempotent: the first value set stays.
- * `readsLog`: the recording reads the log before it ends, so the API leaves new messages there unsignalled meanwhile.
  */
 export async function updateBookProgress(
   client: PoolClient,
@@ -96,13 +95,16 @@ export async function updateBookProgress(
   status: BookStatus,
   counts: DocumentCounts,
   milestones: BookMilestones = {},
-  readsLog = false,
+  /** The task queue of a recording that reads the log before it ends (the API then need not signal meanwhile). */
+  readsLogQueue?: string,
 ): Promise<{ name: string }> {
   const result = await client.query<{ name: string }>(
     prepared(`update books set status = $3::text, document_count = $4::int, verified_count = $5::int,
        rejected_count = $6::int, updated_at = now(),
        -- The recording reads the log before it ends (log-reads.ts): until then the API need not signal.
-       reads_log_until = case when $11::boolean then now() + $12::int * interval '1 millisecond' else reads_log_until end,
+       reads_log_until = case when $11::text is null then reads_log_until
+                              else now() + $12::int * interval '1 millisecond' end,
+       reads_log_queue = coalesce($11::text, reads_log_queue),
        -- A seal scheduled before the activity carried its time (an older run) falls back to the request's.
        sealed_at = coalesce(sealed_at, $7::timestamptz, case when $3::text <> 'UPLOAD' then seal_requested_at end),
        sealed_by = coalesce(sealed_by, $8::text),
@@ -120,7 +122,7 @@ export async function updateBookProgress(
       milestones.sealed?.by ?? null,
       milestones.completedAt ?? null,
       milestones.analyzedAt ?? null,
-      readsLog,
+      readsLogQueue ?? null,
       LOG_READ_LEASE_MS,
     ],
   );

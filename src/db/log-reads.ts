@@ -45,12 +45,13 @@ export interface LogRead {
  * until the book's recording reads them need no signal of their own (the book reads the log after every signal, see
  * book-workflow.ts). The signal goes after this commits; if it cannot be sent, `withdrawRead`.
  */
-export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string): Promise<void> {
+export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string, taskQueue: string): Promise<void> {
   await pool.query(
-    prepared(`update books set reads_log_until = clock_timestamp() + $3::int * interval '1 millisecond'
+    prepared(`update books set reads_log_until = clock_timestamp() + $3::int * interval '1 millisecond',
+       reads_log_queue = $4::text
      where tenant_id = $1::text and book_uuid = $2::uuid
        and (reads_log_until is null or reads_log_until < clock_timestamp() + $3::int * interval '1 millisecond')`),
-    [tenantId, bookUuid, WAKE_READ_LEASE_MS],
+    [tenantId, bookUuid, WAKE_READ_LEASE_MS, taskQueue],
   );
 }
 
@@ -136,11 +137,16 @@ export interface LapsedRead {
 }
 
 /**
- * Claims up to `limit` books whose promise to read the log lapsed `graceMs` ago without a read ending it. Those with
- * nothing unread lose the promise; the others get a new one, each time twice as long (10 s up to an hour, so a book
+ * Claims up to `limit` books of `taskQueue` whose promise to read the log lapsed `graceMs` ago without a read ending
+ * it. Those with nothing unread lose the promise; the others get a new one, each time twice as long (10 s up to an hour, so a book
  * whose worker is away is not nudged again and again), for the caller to wake them.
  */
-export async function claimLapsedReads(pool: Pool, graceMs: number, limit: number): Promise<LapsedRead[]> {
+export async function claimLapsedReads(
+  pool: Pool,
+  taskQueue: string,
+  graceMs: number,
+  limit: number,
+): Promise<LapsedRead[]> {
   const { rows } = await pool.query<LapsedRead>(
     prepared(`with lapsed as (
        select b.tenant_id, b.book_uuid,
@@ -149,7 +155,7 @@ export async function claimLapsedReads(pool: Pool, graceMs: number, limit: numbe
                         and r.id > coalesce(b.log_read_through, 0))
               or (b.seal_requested_at is not null and b.status in ('CREATED', 'UPLOAD')) as unread
        from books b
-       where b.reads_log_until < clock_timestamp() - $1::int * interval '1 millisecond'
+       where b.reads_log_until < clock_timestamp() - $1::int * interval '1 millisecond' and b.reads_log_queue = $5::text
        order by b.reads_log_until
        limit $2::int
        for no key update skip locked
@@ -162,7 +168,7 @@ export async function claimLapsedReads(pool: Pool, graceMs: number, limit: numbe
      from lapsed
      where b.tenant_id = lapsed.tenant_id and b.book_uuid = lapsed.book_uuid
      returning b.tenant_id, b.book_uuid, lapsed.unread`),
-    [graceMs, limit, WAKE_READ_LEASE_MS, 3_600_000],
+    [graceMs, limit, WAKE_READ_LEASE_MS, 3_600_000, taskQueue],
   );
   return rows;
 }

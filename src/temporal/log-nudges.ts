@@ -16,6 +16,8 @@ const NUDGE_DEADLINE_MS = 5_000;
 export interface NudgeDeps {
   pool: Pool;
   temporal: Client;
+  /** Only promises made by this deployment (its API and workers): another's books use other keys and namespaces. */
+  taskQueue: string;
   logger: Logger;
 }
 
@@ -23,7 +25,7 @@ export interface NudgeDeps {
 export async function sweepLapsedReads(deps: NudgeDeps): Promise<number> {
   let woken = 0;
   for (;;) {
-    const lapsed = await claimLapsedReads(deps.pool, GRACE_MS, SWEEP_BATCH);
+    const lapsed = await claimLapsedReads(deps.pool, deps.taskQueue, GRACE_MS, SWEEP_BATCH);
     for (const book of lapsed) {
       if (!book.unread) continue;
       try {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bookStateQuery, bookWorkflowId } from '../../workflows/book-contract.js';
 import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
-import { promiseRead } from '../../src/db/log-reads.js';
+import { claimLapsedReads, promiseRead } from '../../src/db/log-reads.js';
 import { eventually, request } from '../support/http.js';
 import { decodedText } from '../support/stored-history.js';
 
@@ -110,7 +110,7 @@ describe('messages to a book whose recording is running', () => {
     const bookUuid = await api.createBook({ name: 'Promised, never signalled' });
     const [first, second] = [await api.upload(bookUuid), await api.upload(bookUuid)];
     // What the API does before it signals, and then never did.
-    await promiseRead(system.pool, system.tenantId, bookUuid);
+    await promiseRead(system.pool, system.tenantId, bookUuid, system.taskQueue);
     await api.verify(bookUuid, first, 'SUCCEEDED');
     await api.verify(bookUuid, second, 'FAILED', { reason: 'torn' });
     await api.seal(bookUuid);
@@ -130,4 +130,57 @@ describe('messages to a book whose recording is running', () => {
       ]),
     );
   }, 60_000);
+
+  it('a sweep keeps only its own deployment’s lapsed promises, waking books with unread messages, less often each time', async () => {
+    const { system, api } = await systemWithEndpoint(ENV, cleanups);
+    await system.stopWorker(); // its own sweep must not race this one
+    const [unread, readAll, foreign] = [
+      await api.createBook({ name: 'unread' }),
+      await api.createBook({ name: 'read' }),
+      await api.createBook({ name: 'foreign' }),
+    ];
+    for (const bookUuid of [unread, foreign]) {
+      const docUuid = await api.upload(bookUuid);
+      await promiseRead(system.pool, system.tenantId, bookUuid, system.taskQueue);
+      await api.verify(bookUuid, docUuid, 'SUCCEEDED'); // stored unsignalled under the promise
+    }
+    await promiseRead(system.pool, system.tenantId, readAll, system.taskQueue);
+    // All three promises lapsed a minute ago; the third was made by another deployment (its own task queue).
+    await system.pool.query(
+      `update books set reads_log_until = now() - interval '1 minute',
+         reads_log_queue = case when book_uuid = $2 then 'another-deployment' else reads_log_queue end
+       where tenant_id = $1`,
+      [system.tenantId, foreign],
+    );
+    const claimed = await claimLapsedReads(system.pool, system.taskQueue, 1_000, 100);
+    const mine = claimed.filter((book) => book.tenant_id === system.tenantId);
+    expect(
+      mine.map(({ book_uuid, unread }) => ({ book_uuid, unread })).sort((a, b) => (a.book_uuid < b.book_uuid ? -1 : 1)),
+    ).toEqual(
+      [
+        { book_uuid: unread, unread: true },
+        { book_uuid: readAll, unread: false },
+      ].sort((a, b) => (a.book_uuid < b.book_uuid ? -1 : 1)),
+    );
+    const lease = async (bookUuid: string) =>
+      (
+        await system.pool.query<{ left_ms: number | null; nudges: number }>(
+          `select (extract(epoch from reads_log_until - now()) * 1000)::float8 as left_ms, read_nudges as nudges
+           from books where tenant_id = $1 and book_uuid = $2`,
+          [system.tenantId, bookUuid],
+        )
+      ).rows[0];
+    // Nothing unread: the promise is simply ended. Unread: a new promise, twice as long at the next lapse.
+    expect(await lease(readAll)).toEqual({ left_ms: null, nudges: 0 });
+    expect(await lease(unread)).toMatchObject({ nudges: 1, left_ms: expect.closeTo(10_000, -4) });
+    await system.pool.query(
+      `update books set reads_log_until = now() - interval '1 minute' where tenant_id = $1 and book_uuid = $2`,
+      [system.tenantId, unread],
+    );
+    await claimLapsedReads(system.pool, system.taskQueue, 1_000, 100);
+    const again = await lease(unread);
+    expect(again?.nudges).toBe(2);
+    expect(again?.left_ms).toBeGreaterThan(15_000);
+    expect((await lease(foreign))?.left_ms).toBeLessThan(0);
+  });
 });

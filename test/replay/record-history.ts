@@ -275,7 +275,7 @@ const scenarios: Record<string, ScenarioOptions> = {
       const wake = async (docUuid: string) => {
         const stored = await store(docUuid, 'SUCCEEDED');
         if (stored.kind !== 'stored' || stored.reading) throw new Error(`expected to wake the book: ${stored.kind}`);
-        await promiseRead(pool, 'acme', bookUuid);
+        await promiseRead(pool, 'acme', bookUuid, TASK_QUEUE);
         const { resultId, documents } = stored;
         await handle.signal(verificationSignal, { docUuid, result: 'SUCCEEDED', resultId, documents });
       };

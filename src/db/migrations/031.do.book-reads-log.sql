@@ -17,5 +17,8 @@ alter table books add column seal_request_id text;
 -- The last result id a read of the log returned, and how often a worker's sweep has nudged the book since: a promise
 -- that lapsed with results stored after this (its signal never left: the API stopped in between) is kept by the
 -- sweep, which signals the book (src/temporal/log-nudges.ts), less often the longer the book does not read.
-alter table books add column log_read_through bigint, add column read_nudges integer not null default 0;
+-- The task queue of the deployment whose API or worker made the promise: only its own workers' sweeps keep it (one
+-- database may serve several deployments, each with its own Temporal namespace, task queue and payload keys).
+alter table books add column log_read_through bigint, add column read_nudges integer not null default 0,
+  add column reads_log_queue text;
 create index books_reads_log_until_idx on books (reads_log_until) where reads_log_until is not null;
