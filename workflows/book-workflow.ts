@@ -156,8 +156,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     quietChecks = 0;
     arm();
   };
-  /** Applies a read of the log: a message from outside only if it found one (the count of uploads may change anyway). */
-  // Recordings before the read returned nothing at all (older histories replay through here).
+  /**
+   * Applies a recording's read of the log: a message from outside only if it found one (the count of uploads may
+   * change anyway). Recordings before the read returned nothing at all (older histories replay through here).
+   */
   const took = (recorded: { read?: LogRead } | undefined) => {
     const read = recorded?.read;
     if (!read) return;
