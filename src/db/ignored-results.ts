@@ -1,5 +1,5 @@
 import type { VerificationResult } from '../contract/book.js';
-import { inTransaction, type Pool } from './pool.js';
+import { withoutNestedLoops, type Pool } from './pool.js';
 
 /** Results the book ignored, as the intake log and the documents' decided results show them. */
 export interface IgnoredResults {
@@ -16,10 +16,8 @@ export interface IgnoredResults {
 }
 
 /**
- * The book's ignored results, newest first, each with the total: its results joined with its documents. Two equally
- * long lists with at most a few rows ignored: a nested loop is never right, but statistics older than a burst (one
- * row each, the planner guessed) chose one that scanned every document for every result (3 s at 5,000 documents, 15 s
- * at 10,000; a merge join takes 12 ms). Run it under IGNORED_RESULTS_PLANNING.
+ * The book's ignored results, newest first, each with the total: its results joined with its documents, at most a
+ * few rows ignored. Run it `withoutNestedLoops` (right after a burst, a nested loop took 3 s at 5,000 documents).
  */
 export const IGNORED_RESULTS = `with complete as (
     select status in ('COMPLETE', 'ANALYTICS_COMPLETE') as yes
@@ -37,7 +35,6 @@ export const IGNORED_RESULTS = `with complete as (
   )
   select at, doc_uuid, result, decided, times, (sum(times) over ())::int as total
   from ignored order by at desc, id desc limit $3::int`;
-export const IGNORED_RESULTS_PLANNING = 'set local enable_nestloop = off';
 
 /**
  * A result stored for a document changed the book only if it is the document's decided result (`documents.result`,
@@ -51,14 +48,9 @@ export async function findIgnoredResults(
   bookUuid: string,
   limit: number,
 ): Promise<IgnoredResults> {
-  const { rows } = await inTransaction(pool, async (client) => {
-    await client.query(IGNORED_RESULTS_PLANNING);
-    return client.query<IgnoredResults['recent'][number] & { total: number }>(IGNORED_RESULTS, [
-      tenantId,
-      bookUuid,
-      limit,
-    ]);
-  });
+  const { rows } = await withoutNestedLoops(pool, (client) =>
+    client.query<IgnoredResults['recent'][number] & { total: number }>(IGNORED_RESULTS, [tenantId, bookUuid, limit]),
+  );
   const recent = rows.map(({ at, doc_uuid, result, decided, times }) => ({ at, doc_uuid, result, decided, times }));
   return { count: rows[0]?.total ?? 0, recent: recent.reverse() };
 }
