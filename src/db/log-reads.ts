@@ -10,6 +10,8 @@ export const LOG_READ_LEASE_MS = 5 * 60_000;
  * renews it. Short, so that a promise whose signal never left (the API stopped in between) silences the book briefly.
  */
 export const WAKE_READ_LEASE_MS = 10_000;
+/** The longest promise a sweep makes to a book that keeps not reading (its worker away): nudged at most hourly. */
+export const MAX_NUDGE_LEASE_MS = 3_600_000;
 /** Results one read returns at most: a larger backlog is read on by the next recording (`cleared: false`). */
 export const MAX_RESULTS_PER_READ = 500;
 
@@ -138,8 +140,8 @@ export interface LapsedRead {
 
 /**
  * Claims up to `limit` books of `taskQueue` whose promise to read the log lapsed `graceMs` ago without a read ending
- * it. Those with nothing unread lose the promise; the others get a new one, each time twice as long (10 s up to an hour, so a book
- * whose worker is away is not nudged again and again), for the caller to wake them.
+ * it. Those with nothing unread lose the promise; the others get a new one, each time twice as long (WAKE_READ_LEASE_MS
+ * up to MAX_NUDGE_LEASE_MS, so a book whose worker is away is not nudged again and again), for the caller to wake.
  */
 export async function claimLapsedReads(
   pool: Pool,
@@ -168,7 +170,7 @@ export async function claimLapsedReads(
      from lapsed
      where b.tenant_id = lapsed.tenant_id and b.book_uuid = lapsed.book_uuid
      returning b.tenant_id, b.book_uuid, lapsed.unread`),
-    [graceMs, limit, WAKE_READ_LEASE_MS, 3_600_000, taskQueue],
+    [graceMs, limit, WAKE_READ_LEASE_MS, MAX_NUDGE_LEASE_MS, taskQueue],
   );
   return rows;
 }

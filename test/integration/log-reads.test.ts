@@ -4,6 +4,7 @@ import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
 import { claimLapsedReads, promiseRead } from '../../src/db/log-reads.js';
 import { eventually, request } from '../support/http.js';
 import { decodedText } from '../support/stored-history.js';
+import type { TestSystem } from '../support/system.js';
 
 // While a book's recording runs (here: held by a receiver that takes 3 s to answer its first request), the API stores
 // results and seals without a signal, and the recording reads them from the log at its end (src/db/log-reads.ts).
@@ -14,17 +15,34 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
 });
 
+/** A system whose receiver holds its first request HOLD_MS, and with it the recording that made it. */
+const systemHoldingFirstRecording = () =>
+  systemWithEndpoint(ENV, cleanups, (_request, index) =>
+    index === 0 ? { status: 200, delayMs: HOLD_MS } : { status: 200 },
+  );
+
+/** How many signals the book's workflow has received. */
+async function signalsTo(system: TestSystem, bookUuid: string): Promise<number> {
+  const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
+  return (history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+}
+
+/** A book of two documents, delivered in full and in order. */
+const TWO_DOCUMENTS_DELIVERED = [
+  'VERIFICATION_COMPLETE',
+  'VERIFICATION_COMPLETE',
+  'BOOK_COMPLETE',
+  'ANALYTICS_COMPLETED',
+];
+
 describe('messages to a book whose recording is running', () => {
   it('wake it no more: stored unsignalled, read at the recording’s end, delivered once each and in order', async () => {
-    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups, (_request, index) =>
-      index === 0 ? { status: 200, delayMs: HOLD_MS } : { status: 200 },
-    );
+    const { system, api, inbox } = await systemHoldingFirstRecording();
     const bookUuid = await api.createBook({ name: 'Busy book' });
     const docs: string[] = [];
     for (let n = 0; n < 7; n++) docs.push(await api.upload(bookUuid));
     const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
-    const signals = async () =>
-      ((await handle.fetchHistory()).events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes).length;
+    const signals = () => signalsTo(system, bookUuid);
     const unsignalled = async () =>
       (
         await system.pool.query<{ doc_uuid: string }>(
@@ -76,9 +94,7 @@ describe('messages to a book whose recording is running', () => {
   });
 
   it('a seal sent while the recording runs is read too, and the book completes', async () => {
-    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups, (_request, index) =>
-      index === 0 ? { status: 200, delayMs: HOLD_MS } : { status: 200 },
-    );
+    const { system, api, inbox } = await systemHoldingFirstRecording();
     const bookUuid = await api.createBook({ name: 'Sealed while busy' });
     const [first, second] = [await api.upload(bookUuid), await api.upload(bookUuid)];
     await api.verify(bookUuid, first, 'SUCCEEDED');
@@ -92,17 +108,10 @@ describe('messages to a book whose recording is running', () => {
     const book = await api.finished(bookUuid);
     expect(book.sealed_by).toBe('request');
     // No signal but the first result's; the seal's request shows in the read that took it in.
+    expect(await signalsTo(system, bookUuid)).toBe(1);
     const history = await system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid)).fetchHistory();
-    expect((history.events ?? []).filter((e) => e.workflowExecutionSignaledEventAttributes)).toHaveLength(1);
     expect(await decodedText(history)).toContain('"sealRequestId":"req-seal-while-busy"');
-    await eventually(() =>
-      expect(eventNames(inbox.requests)).toEqual([
-        'VERIFICATION_COMPLETE',
-        'VERIFICATION_COMPLETE',
-        'BOOK_COMPLETE',
-        'ANALYTICS_COMPLETED',
-      ]),
-    );
+    await eventually(() => expect(eventNames(inbox.requests)).toEqual(TWO_DOCUMENTS_DELIVERED));
   });
 
   it('an API stopped between its promise and its signal leaves nothing stuck: a worker’s sweep wakes the book', async () => {
@@ -114,21 +123,11 @@ describe('messages to a book whose recording is running', () => {
     await api.verify(bookUuid, first, 'SUCCEEDED');
     await api.verify(bookUuid, second, 'FAILED', { reason: 'torn' });
     await api.seal(bookUuid);
-    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
-    expect(((await handle.fetchHistory()).events ?? []).some((e) => e.workflowExecutionSignaledEventAttributes)).toBe(
-      false,
-    );
+    expect(await signalsTo(system, bookUuid)).toBe(0);
     // Once the promise lapses (10 s), the sweep nudges the book, which reads all three from the log.
     const book = await api.finished(bookUuid);
     expect(book.document_counts).toEqual({ total: 2, verifying: 0, verified: 1, rejected: 1 });
-    await eventually(() =>
-      expect(eventNames(inbox.requests)).toEqual([
-        'VERIFICATION_COMPLETE',
-        'VERIFICATION_COMPLETE',
-        'BOOK_COMPLETE',
-        'ANALYTICS_COMPLETED',
-      ]),
-    );
+    await eventually(() => expect(eventNames(inbox.requests)).toEqual(TWO_DOCUMENTS_DELIVERED));
   }, 60_000);
 
   it('a sweep keeps only its own deployment’s lapsed promises, waking books with unread messages, less often each time', async () => {
