@@ -62,13 +62,34 @@ export async function startBook(deps: BookDeps, row: BookRow): Promise<void> {
  * did not reach a running book withdraws the promise, so that the next message (a retry) signals again.
  */
 export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
-  await promiseRead(deps.pool, row.tenant_id, row.book_uuid, deps.taskQueue);
+  await promiseReadOnce(deps, row);
   const sent = await sendOrStart(deps, row, send).catch(async (err: unknown) => {
     await withdrawRead(deps.pool, row.tenant_id, row.book_uuid).catch(() => undefined);
     throw err;
   });
   if (!sent) await withdrawRead(deps.pool, row.tenant_id, row.book_uuid);
   return sent;
+}
+
+/** Promises in flight, by pool and book (see promiseReadOnce). */
+const promising = new WeakMap<Pool, Map<string, Promise<void>>>();
+
+/**
+ * One `promiseRead` at a time per book in this process: the results of a burst that reach a book before its promise
+ * all find none, and each would otherwise rewrite the book's row, queued on its lock behind the others' commits (and
+ * every result's store behind them). A message that joins a promise in flight still signals after it commits, and a
+ * promise made a moment before its message was stored serves it as well: the book reads the log after that signal.
+ */
+function promiseReadOnce(deps: BookDeps, row: BookRow): Promise<void> {
+  let inFlight = promising.get(deps.pool);
+  if (!inFlight) promising.set(deps.pool, (inFlight = new Map<string, Promise<void>>()));
+  const books = inFlight;
+  const key = `${row.tenant_id}/${row.book_uuid}`;
+  const joined = books.get(key);
+  if (joined) return joined;
+  const promise = promiseRead(deps.pool, row.tenant_id, row.book_uuid, deps.taskQueue).finally(() => books.delete(key));
+  books.set(key, promise);
+  return promise;
 }
 
 async function sendOrStart(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {

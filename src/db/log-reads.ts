@@ -45,14 +45,15 @@ export interface LogRead {
 /**
  * Before the API signals a book that is not reading the log, it promises the book will: messages stored from now on
  * until the book's recording reads them need no signal of their own (the book reads the log after every signal, see
- * book-workflow.ts). The signal goes after this commits; if it cannot be sent, `withdrawRead`.
+ * book-workflow.ts). The signal goes after this commits; if it cannot be sent, `withdrawRead`. A promise with more than
+ * half of its time left stands as it is: wakers from other API processes that came a moment later write nothing.
  */
 export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string, taskQueue: string): Promise<void> {
   await pool.query(
     prepared(`update books set reads_log_until = clock_timestamp() + $3::int * interval '1 millisecond',
        reads_log_queue = $4::text
      where tenant_id = $1::text and book_uuid = $2::uuid
-       and (reads_log_until is null or reads_log_until < clock_timestamp() + $3::int * interval '1 millisecond')`),
+       and (reads_log_until is null or reads_log_until < clock_timestamp() + $3::int * interval '500 microseconds')`),
     [tenantId, bookUuid, WAKE_READ_LEASE_MS, taskQueue],
   );
 }

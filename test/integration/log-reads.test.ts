@@ -114,6 +114,51 @@ describe('messages to a book whose recording is running', () => {
     await eventually(() => expect(eventNames(inbox.requests)).toEqual(TWO_DOCUMENTS_DELIVERED));
   });
 
+  it('a burst to a quiet book: results that find no promise share one; each is delivered once, the book’s completion after them', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
+    const bookUuid = await api.createBook({ name: 'Burst to a quiet book' });
+    const docs: string[] = [];
+    for (let n = 0; n < 24; n++) docs.push(await api.upload(bookUuid));
+    // All at once, before any promise is made: each finds none, promises and signals; they share promises and signals.
+    await Promise.all(docs.map((docUuid) => api.verify(bookUuid, docUuid, 'SUCCEEDED')));
+    await api.seal(bookUuid);
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toMatchObject({ total: 24, verified: 24, verifying: 0 });
+    await eventually(() => expect(inbox.requests).toHaveLength(26));
+    expect(eventNames(inbox.requests).slice(24)).toEqual(['BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    expect(new Set(inbox.requests.slice(0, 24).map((request) => request.json.doc_uuid))).toEqual(new Set(docs));
+    expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(26);
+    expect(book.ignored_results.count).toBe(0);
+    expect(await signalsTo(system, bookUuid)).toBeLessThan(docs.length / 2);
+  });
+
+  it('a promise with more than half its time left stands; a shorter one is renewed', async () => {
+    const { system, api } = await systemWithEndpoint(ENV, cleanups);
+    const bookUuid = await api.createBook({ name: 'Promised twice' });
+    const leftMs = async () =>
+      (
+        await system.pool.query<{ left_ms: number }>(
+          `select (extract(epoch from reads_log_until - clock_timestamp()) * 1000)::float8 as left_ms
+           from books where tenant_id = $1 and book_uuid = $2`,
+          [system.tenantId, bookUuid],
+        )
+      ).rows[0]?.left_ms;
+    const promiseLeaving = async (ms: number) => {
+      await system.pool.query(
+        `update books set reads_log_until = clock_timestamp() + $3::int * interval '1 millisecond'
+         where tenant_id = $1 and book_uuid = $2`,
+        [system.tenantId, bookUuid, ms],
+      );
+      await promiseRead(system.pool, system.tenantId, bookUuid, system.taskQueue);
+      return leftMs();
+    };
+    // A promise made a moment ago by another API process is left as it is (no write); one about to lapse is renewed.
+    expect(await promiseLeaving(8_000)).toBeLessThan(8_000);
+    expect(await promiseLeaving(2_000)).toBeGreaterThan(9_000);
+    // A recording's longer promise is never shortened.
+    expect(await promiseLeaving(60_000)).toBeGreaterThan(50_000);
+  });
+
   it('an API stopped between its promise and its signal leaves nothing stuck: a worker’s sweep wakes the book', async () => {
     const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
     const bookUuid = await api.createBook({ name: 'Promised, never signalled' });
