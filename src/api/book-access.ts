@@ -60,36 +60,59 @@ export async function startBook(deps: BookDeps, row: BookRow): Promise<void> {
  * that follow until it has need no signal. A book stored but never started (its start failed after the insert) is
  * started and the message sent again; `false` means the workflow has finished (the book is complete). A message that
  * did not reach a running book withdraws the promise, so that the next message (a retry) signals again.
+ *
+ * `join`, for a message stored a moment before the promise (its store found none, as the first results of a burst to
+ * a quiet book do): while another message of this process wakes the book, it waits for that one's signal and then
+ * joins the read it promised instead of signalling (`joinRead`); if that read already ended the promise or passed the
+ * message, it is sent as any other. One signal, not two, wakes a book for a burst.
  */
-export async function sendToBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
-  await promiseReadOnce(deps, row);
+export async function sendToBook(
+  deps: BookDeps,
+  row: BookRow,
+  send: () => Promise<boolean>,
+  join?: () => Promise<boolean>,
+): Promise<boolean> {
+  const wakes = wakesIn(deps.pool);
+  const key = `${row.tenant_id}/${row.book_uuid}`;
+  const waking = wakes.get(key);
+  if (
+    waking &&
+    join &&
+    (await waking.then(
+      (woken) => woken,
+      () => false,
+    )) &&
+    (await join())
+  )
+    return true;
+  const wake = wakeBook(deps, row, send);
+  if (!wakes.has(key)) {
+    wakes.set(key, wake);
+    const done = () => {
+      if (wakes.get(key) === wake) wakes.delete(key);
+    };
+    wake.then(done, done);
+  }
+  return wake;
+}
+
+/** The wake in flight (its promise and signal), by pool and book. */
+const wakesByPool = new WeakMap<Pool, Map<string, Promise<boolean>>>();
+
+function wakesIn(pool: Pool): Map<string, Promise<boolean>> {
+  let wakes = wakesByPool.get(pool);
+  if (!wakes) wakesByPool.set(pool, (wakes = new Map<string, Promise<boolean>>()));
+  return wakes;
+}
+
+async function wakeBook(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {
+  await promiseRead(deps.pool, row.tenant_id, row.book_uuid, deps.taskQueue);
   const sent = await sendOrStart(deps, row, send).catch(async (err: unknown) => {
     await withdrawRead(deps.pool, row.tenant_id, row.book_uuid).catch(() => undefined);
     throw err;
   });
   if (!sent) await withdrawRead(deps.pool, row.tenant_id, row.book_uuid);
   return sent;
-}
-
-/** Promises in flight, by pool and book (see promiseReadOnce). */
-const promising = new WeakMap<Pool, Map<string, Promise<void>>>();
-
-/**
- * One `promiseRead` at a time per book in this process: the results of a burst that reach a book before its promise
- * all find none, and each would otherwise rewrite the book's row, queued on its lock behind the others' commits (and
- * every result's store behind them). A message that joins a promise in flight still signals after it commits, and a
- * promise made a moment before its message was stored serves it as well: the book reads the log after that signal.
- */
-function promiseReadOnce(deps: BookDeps, row: BookRow): Promise<void> {
-  let inFlight = promising.get(deps.pool);
-  if (!inFlight) promising.set(deps.pool, (inFlight = new Map<string, Promise<void>>()));
-  const books = inFlight;
-  const key = `${row.tenant_id}/${row.book_uuid}`;
-  const joined = books.get(key);
-  if (joined) return joined;
-  const promise = promiseRead(deps.pool, row.tenant_id, row.book_uuid, deps.taskQueue).finally(() => books.delete(key));
-  books.set(key, promise);
-  return promise;
 }
 
 async function sendOrStart(deps: BookDeps, row: BookRow, send: () => Promise<boolean>): Promise<boolean> {

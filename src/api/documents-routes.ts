@@ -7,6 +7,7 @@ import {
   VerificationRequestSchema,
 } from '../contract/book.js';
 import { storeUpload } from '../db/intake-admission.js';
+import { joinRead } from '../db/log-reads.js';
 import { forgetRepeatedResult, forgetVerificationResult, storeVerificationResult } from '../db/intake-results.js';
 import { signalVerification } from '../temporal/books.js';
 import { currentRequestId } from '../temporal/request-id.js';
@@ -100,13 +101,20 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     const signal = { docUuid, result: body.result, resultId, documents };
     // 202 once Temporal has durably accepted the signal, or, while the book hands over to its next run or its running
     // recording reads the log before it ends, once the result is stored: the run or the read takes it from the log (a
-    // burst to a busy book costs no signal per result). A repeat, which adds no row for a read to find, is signalled:
+    // burst to a busy book costs no signal per result; one stored while another request wakes the book joins the read
+    // that one promised). A repeat, which adds no row for a read to find, is signalled:
     // the book counts it among the ignored results. The workflow decides whether it is the first result.
     const accepted =
       continuing ||
       (reading && inserted) ||
       (await announce(
-        () => sendToBook(deps, row, () => signalVerification(temporal, tenantId, bookUuid, signal)),
+        () =>
+          sendToBook(
+            deps,
+            row,
+            () => signalVerification(temporal, tenantId, bookUuid, signal),
+            inserted ? () => joinRead(pool, tenantId, bookUuid, resultId) : undefined,
+          ),
         'send the same result again',
       ));
     if (!accepted) {

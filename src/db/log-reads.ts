@@ -46,7 +46,7 @@ export interface LogRead {
  * Before the API signals a book that is not reading the log, it promises the book will: messages stored from now on
  * until the book's recording reads them need no signal of their own (the book reads the log after every signal, see
  * book-workflow.ts). The signal goes after this commits; if it cannot be sent, `withdrawRead`. A promise with more than
- * half of its time left stands as it is: wakers from other API processes that came a moment later write nothing.
+ * half of its time left stands as it is: a waker that came a moment after another writes nothing.
  */
 export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string, taskQueue: string): Promise<void> {
   await pool.query(
@@ -56,6 +56,28 @@ export async function promiseRead(pool: Pool, tenantId: string, bookUuid: string
        and (reads_log_until is null or reads_log_until < clock_timestamp() + $3::int * interval '500 microseconds')`),
     [tenantId, bookUuid, WAKE_READ_LEASE_MS, taskQueue],
   );
+}
+
+/**
+ * A result stored a moment before the book's promise to read the log (its store found none) joins that read instead
+ * of being signalled: marked unsignalled, under the book's share lock, while the promise holds and no read has gone
+ * past it (reads take results after the last id read). A read ending the promise holds the book's row lock, so it
+ * either sees the mark or comes first and the mark fails. False: the caller signals the result as usual.
+ */
+export async function joinRead(pool: Pool, tenantId: string, bookUuid: string, resultId: string): Promise<boolean> {
+  const { rowCount } = await pool.query(
+    prepared(`with book as (
+       select 1 from books
+       where tenant_id = $1::text and book_uuid = $2::uuid
+         and reads_log_until > clock_timestamp() and coalesce(log_read_through, 0) < $3::bigint
+       for share
+     )
+     update verification_results set unsignalled = true
+     where tenant_id = $1::text and book_uuid = $2::uuid and id = $3::bigint and not unsignalled
+       and exists (select 1 from book)`),
+    [tenantId, bookUuid, resultId],
+  );
+  return rowCount === 1;
 }
 
 /**

@@ -1,7 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { bookStateQuery, bookWorkflowId } from '../../workflows/book-contract.js';
 import { eventNames, systemWithEndpoint } from '../support/endpoint-setup.js';
-import { claimLapsedReads, promiseRead } from '../../src/db/log-reads.js';
+import { sendToBook } from '../../src/api/book-access.js';
+import { findBook } from '../../src/db/books.js';
+import { storeVerificationResult } from '../../src/db/intake-results.js';
+import { claimLapsedReads, joinRead, promiseRead } from '../../src/db/log-reads.js';
+import { signalVerification } from '../../src/temporal/books.js';
 import { eventually, request } from '../support/http.js';
 import { decodedText } from '../support/stored-history.js';
 import type { TestSystem } from '../support/system.js';
@@ -114,13 +118,16 @@ describe('messages to a book whose recording is running', () => {
     await eventually(() => expect(eventNames(inbox.requests)).toEqual(TWO_DOCUMENTS_DELIVERED));
   });
 
-  it('a burst to a quiet book: results that find no promise share one; each is delivered once, the book’s completion after them', async () => {
+  it('a burst to a quiet book: results that find no promise join the first one’s; each is delivered once, the book’s completion after them', async () => {
     const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
     const bookUuid = await api.createBook({ name: 'Burst to a quiet book' });
     const docs: string[] = [];
     for (let n = 0; n < 24; n++) docs.push(await api.upload(bookUuid));
-    // All at once, before any promise is made: each finds none, promises and signals; they share promises and signals.
+    // All at once: those stored before the first one's promise found none, and join the read it promised once its
+    // signal is in; those after it found the promise. One signal in all.
     await Promise.all(docs.map((docUuid) => api.verify(bookUuid, docUuid, 'SUCCEEDED')));
+    await eventually(() => expect(inbox.requests).toHaveLength(24));
+    expect(await signalsTo(system, bookUuid)).toBe(1);
     await api.seal(bookUuid);
     const book = await api.finished(bookUuid);
     expect(book.document_counts).toMatchObject({ total: 24, verified: 24, verifying: 0 });
@@ -129,7 +136,70 @@ describe('messages to a book whose recording is running', () => {
     expect(new Set(inbox.requests.slice(0, 24).map((request) => request.json.doc_uuid))).toEqual(new Set(docs));
     expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(26);
     expect(book.ignored_results.count).toBe(0);
-    expect(await signalsTo(system, bookUuid)).toBeLessThan(docs.length / 2);
+    const handle = system.client.workflow.getHandle(bookWorkflowId(system.tenantId, bookUuid));
+    expect((await handle.query(bookStateQuery)).ignoredCount).toBe(0);
+  });
+
+  it('results stored before the first one’s promise join the read it promised: one signal, each delivered once', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
+    const bookUuid = await api.createBook({ name: 'Stored before the promise' });
+    const docs: string[] = [];
+    for (let n = 0; n < 5; n++) docs.push(await api.upload(bookUuid));
+    // What the API does for each result, with every store before any promise (a burst's first results to a quiet
+    // book, each finding none): then each sends, as it would, concurrently.
+    const { pool, tenantId, client: temporal, taskQueue } = system;
+    const stored = [];
+    for (const docUuid of docs) {
+      const result = await storeVerificationResult(pool, { tenantId, bookUuid, docUuid, result: 'SUCCEEDED' }, 100);
+      if (result.kind !== 'stored') throw new Error(`not stored: ${result.kind}`);
+      expect(result).toMatchObject({ inserted: true, reading: false });
+      stored.push({ docUuid, ...result });
+    }
+    const row = await findBook(pool, tenantId, bookUuid);
+    if (!row) throw new Error('no book');
+    const sent = await Promise.all(
+      stored.map(({ docUuid, resultId, documents }) =>
+        sendToBook(
+          { pool, temporal, taskQueue },
+          row,
+          () => signalVerification(temporal, tenantId, bookUuid, { docUuid, result: 'SUCCEEDED', resultId, documents }),
+          () => joinRead(pool, tenantId, bookUuid, resultId),
+        ),
+      ),
+    );
+    expect(sent).toEqual([true, true, true, true, true]);
+    await eventually(() => expect(inbox.requests).toHaveLength(5));
+    expect(await signalsTo(system, bookUuid)).toBe(1);
+    expect(new Set(inbox.requests.map((request) => request.json.doc_uuid))).toEqual(new Set(docs));
+    await api.seal(bookUuid);
+    const book = await api.finished(bookUuid);
+    expect(book.document_counts).toMatchObject({ total: 5, verified: 5, verifying: 0 });
+    expect(book.ignored_results.count).toBe(0);
+    await eventually(() => expect(inbox.requests).toHaveLength(7));
+    expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(7);
+  });
+
+  it('a result joins a promised read only while the promise holds and no read has gone past it', async () => {
+    const { system, api } = await systemWithEndpoint(ENV, cleanups);
+    await system.stopWorker(); // no read of its own comes between the steps
+    const bookUuid = await api.createBook({ name: 'Joining' });
+    const { pool, tenantId } = system;
+    const docUuid = await api.upload(bookUuid);
+    const stored = await storeVerificationResult(pool, { tenantId, bookUuid, docUuid, result: 'SUCCEEDED' }, 100);
+    if (stored.kind !== 'stored') throw new Error(`not stored: ${stored.kind}`);
+    const join = () => joinRead(pool, tenantId, bookUuid, stored.resultId);
+    const setBook = (set: string) =>
+      pool.query(`update books set ${set} where tenant_id = $1 and book_uuid = $2`, [tenantId, bookUuid]);
+    expect(await join()).toBe(false); // no promise: signalled as usual
+    await setBook(`reads_log_until = now() + interval '10 seconds', log_read_through = ${stored.resultId}`);
+    expect(await join()).toBe(false); // a read already went past it: the next read would not see it
+    await setBook('log_read_through = null');
+    expect(await join()).toBe(true);
+    const { rows } = await pool.query('select unsignalled from verification_results where tenant_id = $1 and id = $2', [
+      tenantId,
+      stored.resultId,
+    ]);
+    expect(rows).toEqual([{ unsignalled: true }]);
   });
 
   it('a promise with more than half its time left stands; a shorter one is renewed', async () => {
