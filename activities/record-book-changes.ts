@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
 import { asEventId } from '../src/contract/ids.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
-import { updateBookProgress } from '../src/db/books.js';
+import { isBookComplete, updateBookProgress } from '../src/db/books.js';
 import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../src/db/documents.js';
 import { insertEvents } from '../src/db/events.js';
 import { findResultDetails } from '../src/db/intake-results.js';
@@ -11,6 +11,7 @@ import { readLog, type LogRead, type LogReadRequest } from '../src/db/log-reads.
 import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
+import type { BookCompletion } from '../workflows/book-completion.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
 import { analyzeBook } from './analyze-book.js';
 import { heartbeating } from './deliver-event.js';
@@ -37,6 +38,11 @@ export interface RecordBookChangesInput {
    * start until then. Absent from older inputs.
    */
   read?: LogReadRequest;
+  /**
+   * The book's completion, decided for a check that finds nothing (workflows/book-completion.ts): recorded, analysed
+   * and delivered after the check and the read, if neither found anything. Absent from older inputs.
+   */
+  complete?: BookCompletion;
 }
 
 /**
@@ -48,6 +54,8 @@ export interface RecordBookChangesResult {
   deliveries?: FannedOut[];
   /** What the API stored without a signal while the recording ran, when the input asked for the read. */
   read?: LogRead;
+  /** The input's `complete` was recorded: the check and the read found nothing. */
+  completed?: true;
 }
 
 /**
@@ -60,7 +68,32 @@ export function recordBookChanges(deps: FanOutDeps) {
   const { pool } = deps;
   return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
     const context = activityContext();
+    const firstTry = (context?.info.attempt ?? 1) === 1;
+    const deliver = (events: EmittedEvent[]) =>
+      fanOut(
+        deps,
+        input.tenantId,
+        input.bookUuid,
+        events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type })),
+        { firstTry, cancel: context?.cancellationSignal },
+      );
+    const { complete } = input;
+    /** The completion after the rest, once its check and read found nothing: recorded, analysed, delivered. */
+    const completeBook = async (completion: BookCompletion): Promise<FannedOut[]> => {
+      const { analytics, ...completed } = completion;
+      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...completed });
+      await analyzeBook(pool)(input);
+      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...analytics });
+      return deliver([...completed.events, ...analytics.events]);
+    };
     const record = async (): Promise<RecordBookChangesResult> => {
+      // A retry of a recording that completed the book already (its worker was lost after): everything before the
+      // completion was recorded, and messages since may be news the check would now find, after BOOK_COMPLETE. The
+      // completion is finished as decided (idempotent) and every event handed to delivery again.
+      if (complete && !firstTry && (await isBookComplete(pool, input.tenantId, input.bookUuid))) {
+        const deliveries = [...(await deliver(input.events)), ...(await completeBook(complete))];
+        return { completed: true, ...(deliveries.length > 0 ? { deliveries } : {}) };
+      }
       await recordChanges(pool, input, input.read ? deps.taskQueue : undefined);
       let all = input.events;
       if (input.analytics) {
@@ -73,18 +106,16 @@ export function recordBookChanges(deps: FanOutDeps) {
         : undefined;
       // Only recorded events are delivered; a retry after a failed fan-out fans out again (idempotent), handing what
       // is not finished to the delivery workflows: the first try's attempts may still be running on a lost worker.
-      const events = all.map((event) => ({ eventId: asEventId(event.eventId), type: event.type }));
-      const firstTry = (context?.info.attempt ?? 1) === 1;
-      const deliveries = await fanOut(deps, input.tenantId, input.bookUuid, events, {
-        firstTry,
-        cancel: context?.cancellationSignal,
-      });
+      const deliveries = await deliver(all);
       // Last, so that it takes in everything stored while the attempts ran.
       const read = input.read ? await readLog(pool, input.tenantId, input.bookUuid, input.read) : undefined;
+      const completes = complete && foundNothing(unapplied, read, complete.counts.total);
+      if (completes) deliveries.push(...(await completeBook(complete)));
       return {
         ...(unapplied ? { unapplied } : {}),
         ...(deliveries.length > 0 ? { deliveries } : {}),
         ...(read ? { read } : {}),
+        ...(completes ? { completed: true as const } : {}),
       };
     };
     // Heartbeats from the start: the transaction, the analytics of a large book and the attempts may each take
@@ -162,6 +193,21 @@ async function recordChanges(
     return payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name);
   });
   countEmittedEvents(inserted);
+}
+
+/**
+ * The check found no result, upload or seal the book has not applied, and the read nothing stored since (nor more
+ * documents than the book counts): a completion decided for a check that finds nothing stands.
+ */
+function foundNothing(unapplied: UnappliedIntake | undefined, read: LogRead | undefined, documents: number): boolean {
+  if (!unapplied || !read) return false;
+  return (
+    unapplied.results.length === 0 &&
+    unapplied.uploads.length === 0 &&
+    read.results.length === 0 &&
+    read.cleared &&
+    read.documents <= documents
+  );
 }
 
 /** The activity's context; none when a test calls the function directly (a first try, nothing to heartbeat). */

@@ -15,9 +15,10 @@ export const BOOK_WORKFLOW_TYPE = 'bookWorkflow';
  * book-workflow.ts up to then without asking `patched()` (each ask writes a marker into each run's history: three per
  * book) and starts with the search attributes of an empty open book, so its first workflow task upserts nothing.
  * Books started before ask, as they always did. A later patch asks `patched()` until it joins the next generation:
- * generation 2 also takes `reads-log` (every recording reads the intake log at its end).
+ * generation 2 also takes `reads-log` (every recording reads the intake log at its end), generation 3
+ * `completes-in-check` (the recording that checks the log before BOOK_COMPLETE records the completion if it is clean).
  */
-export const BOOK_GENERATION = 2;
+export const BOOK_GENERATION = 3;
 
 /** One workflow per (tenant, book): starting it twice finds the same execution. */
 export function bookWorkflowId(tenantId: string, bookUuid: string): string {

@@ -23,6 +23,7 @@ import {
   verificationsSignal,
   type VerificationSignal,
 } from './book-contract.js';
+import { completionIfClean, type CompletionPlan } from './book-completion.js';
 import { publish, searchAttributesKey } from './book-publishing.js';
 import { takeBatch } from './effect-batches.js';
 import { canCarry, nextRunInput } from './next-run.js';
@@ -74,6 +75,11 @@ const ANALYTICS_IN_RECORDING = 'analytics-in-recording';
 const CHECK_IN_RECORDING = 'check-in-recording';
 /** Every recording reads the log at its end (src/db/log-reads.ts). Books of generation 2 take it without asking. */
 const READS_LOG = 'reads-log';
+/**
+ * The recording that checks the log before BOOK_COMPLETE records the completion too if the check and its read find
+ * nothing (book-completion.ts). Books of generation 3 take it without asking.
+ */
+const COMPLETES_IN_CHECK = 'completes-in-check';
 const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
@@ -127,6 +133,10 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     if (readsLog()) readAsked = true;
   };
   const decide = (message: BookInput) => pending.push(...applyBookInput(state, message, new Date().toISOString()));
+  // Messages that arrive while a recording may complete the book are applied once it answers: after the completion
+  // if it recorded one (the check and the read found nothing, so each is news to no one: a repeat, or a message the
+  // API stored after the read), else before its answer, as they would have been.
+  let held: BookInput[] | undefined;
   // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
   let checkDue = false;
   const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
@@ -151,7 +161,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   if (input.carried) arm();
   /** A message from outside: the book is not quiet. */
   const apply = (message: BookInput) => {
-    decide(message);
+    if (held) held.push(message);
+    else decide(message);
     lastInputAt = Date.now();
     quietChecks = 0;
     arm();
@@ -167,6 +178,16 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     readAgain = !cleared;
     const news = found.results.length > 0 || (found.sealRequested && state.status === 'UPLOAD');
     (news ? apply : decide)({ type: 'logged', ...found });
+  };
+
+  const completesInCheck = () => generation >= 3 || patched(COMPLETES_IN_CHECK);
+  /**
+   * The recording found nothing and recorded the completion decided in advance: the book applies the same inputs at
+   * the same time, which decide the same effects, recorded already.
+   */
+  const completed = (plan: CompletionPlan, recorded: { read?: LogRead }) => {
+    took(recorded);
+    for (const input of plan.inputs) applyBookInput(state, input, plan.at);
   };
 
   setHandler(bookStateQuery, () => state);
@@ -300,11 +321,21 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         }
         if (batch.reconcile && takes(CHECK_IN_RECORDING)) {
           const check = { uploads: state.counts.verifying === 0, resumed };
-          const summary = `${batch.summary}; check the intake log`;
+          const plan = completesInCheck() ? completionIfClean(state, pending, new Date().toISOString()) : undefined;
+          const summary = `${batch.summary}; check the intake log${plan ? `; if it holds nothing more, ${plan.summary}` : ''}`;
+          held = plan ? [] : undefined;
           const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
-            { ...changes, check },
+            { ...changes, check, ...(plan ? { complete: plan.completion } : {}) },
           ]);
           resumed = false;
+          const arrived = held ?? [];
+          held = undefined;
+          if (plan && recorded.completed) {
+            completed(plan, recorded);
+            for (const message of arrived) decide(message);
+            continue;
+          }
+          for (const message of arrived) decide(message);
           // What the read found came after the check's answer, and as if by signal: the book applies it first.
           took(recorded);
           decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });

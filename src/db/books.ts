@@ -130,6 +130,16 @@ export async function updateBookProgress(
   return result.rows[0];
 }
 
+/** Whether the book's recorded status is COMPLETE or past it. */
+export async function isBookComplete(pool: Pool, tenantId: string, bookUuid: string): Promise<boolean> {
+  const { rows } = await pool.query<{ complete: boolean }>(
+    prepared(`select status in ('COMPLETE', 'ANALYTICS_COMPLETE') as complete
+     from books where tenant_id = $1::text and book_uuid = $2::uuid`),
+    [tenantId, bookUuid],
+  );
+  return rows[0]?.complete ?? false;
+}
+
 export interface BookPageCursor {
   createdAt: string;
   bookUuid: string;
