@@ -7,7 +7,7 @@ import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../sr
 import { insertEvents } from '../src/db/events.js';
 import { findResultDetails } from '../src/db/intake-results.js';
 import { findUnappliedIntake, type UnappliedIntake } from '../src/db/unapplied-intake.js';
-import { readLog, type LogRead, type LogReadRequest } from '../src/db/log-reads.js';
+import { holdsNews, readLog, type LogRead, type LogReadRequest } from '../src/db/log-reads.js';
 import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
@@ -43,6 +43,11 @@ export interface RecordBookChangesInput {
    * and delivered after the check and the read, if neither found anything. Absent from older inputs.
    */
   complete?: BookCompletion;
+  /**
+   * Look at the log first: if it holds news, record nothing, read it and answer `deferred` (the book records this
+   * batch with what it read, in its next recording). Absent from older inputs.
+   */
+  deferToNews?: true;
 }
 
 /**
@@ -56,6 +61,8 @@ export interface RecordBookChangesResult {
   read?: LogRead;
   /** The input's `complete` was recorded: the check and the read found nothing. */
   completed?: true;
+  /** Nothing was recorded: the log held news, read into `read` (see the input's `deferToNews`). */
+  deferred?: true;
 }
 
 /**
@@ -93,6 +100,10 @@ export function recordBookChanges(deps: FanOutDeps) {
       if (complete && !firstTry && (await isBookComplete(pool, input.tenantId, input.bookUuid))) {
         const deliveries = [...(await deliver(input.events)), ...(await completeBook(complete))];
         return { completed: true, ...(deliveries.length > 0 ? { deliveries } : {}) };
+      }
+      if (input.deferToNews && input.read && (await holdsNews(pool, input.tenantId, input.bookUuid, input.read))) {
+        const read = await readLog(pool, input.tenantId, input.bookUuid, input.read);
+        if (!read.cleared) return { read, deferred: true };
       }
       await recordChanges(pool, input, input.read ? deps.taskQueue : undefined);
       let all = input.events;

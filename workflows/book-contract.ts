@@ -16,9 +16,10 @@ export const BOOK_WORKFLOW_TYPE = 'bookWorkflow';
  * book) and starts with the search attributes of an empty open book, so its first workflow task upserts nothing.
  * Books started before ask, as they always did. A later patch asks `patched()` until it joins the next generation:
  * generation 2 also takes `reads-log` (every recording reads the intake log at its end), generation 3
- * `completes-in-check` (the recording that checks the log before BOOK_COMPLETE records the completion if it is clean).
+ * `completes-in-check` (the recording that checks the log before BOOK_COMPLETE records the completion if it is clean),
+ * generation 4 `defers-to-news` (the first recording after a signal leaves its batch to the next if the log holds news).
  */
-export const BOOK_GENERATION = 3;
+export const BOOK_GENERATION = 4;
 
 /** One workflow per (tenant, book): starting it twice finds the same execution. */
 export function bookWorkflowId(tenantId: string, bookUuid: string): string {

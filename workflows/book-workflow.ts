@@ -80,6 +80,11 @@ const READS_LOG = 'reads-log';
  * nothing (book-completion.ts). Books of generation 3 take it without asking.
  */
 const COMPLETES_IN_CHECK = 'completes-in-check';
+/**
+ * The first recording after a signal looks at the log first and, if it holds news (a burst's other results), leaves
+ * its batch to the next recording, which records them all together. Books of generation 4 take it without asking.
+ */
+const DEFERS_TO_NEWS = 'defers-to-news';
 const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
@@ -181,6 +186,9 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   };
 
   const completesInCheck = () => generation >= 3 || patched(COMPLETES_IN_CHECK);
+  const defersToNews = () => generation >= 4 || patched(DEFERS_TO_NEWS);
+  // Once per wake: a recording that deferred is followed by one that records, whatever the log holds by then.
+  let deferredLast = false;
   /**
    * The recording found nothing and recorded the completion decided in advance: the book applies the same inputs at
    * the same time, which decide the same effects, recorded already.
@@ -287,7 +295,11 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     // is small enough to travel in the new run's input (Temporal refuses payloads over 2 MB).
     const canCarryRest = () => mustContinueAsNew() && canCarry(pending);
     while ((pending.length > 0 || readAgain || readAsked) && !canCarryRest()) {
+      const wokenBySignal = readAsked && !deferredLast;
+      deferredLast = false;
+      const before = wokenBySignal ? pending.slice() : undefined;
       const batch = takeBatch(pending);
+      const taken = before ? before.slice(0, before.length - pending.length) : [];
       // A book that reads the log does so in every recording, and records its unchanged status to check or read.
       const reads = readAgain || readAsked || ((batch.status !== undefined || batch.reconcile) && readsLog());
       const status = batch.status ?? (reads ? { status: state.status, counts: { ...state.counts } } : undefined);
@@ -341,10 +353,16 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });
           continue;
         }
-        const recorded = await recordBookChanges.executeWithOptions(
-          { ...RECORD_OPTIONS, summary: label(batch.summary) },
-          [changes],
-        );
+        const defers = wokenBySignal && batch.events.length > 0 && defersToNews();
+        const summary = defers ? `${batch.summary} (or, if the log holds news, record it with them)` : batch.summary;
+        const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
+          { ...changes, ...(defers ? { deferToNews: true } : {}) },
+        ]);
+        if (recorded?.deferred) {
+          // Nothing was recorded: the batch goes back in front, before what the read found.
+          pending.unshift(...taken);
+          deferredLast = true;
+        }
         took(recorded);
       }
       if (batch.runAnalytics) {

@@ -153,6 +153,23 @@ export async function readLog(
   });
 }
 
+/** Whether a read now would find something new (results stored unsignalled since `after`, or a seal the book lacks). */
+export async function holdsNews(
+  pool: Pool,
+  tenantId: string,
+  bookUuid: string,
+  request: Pick<LogReadRequest, 'after' | 'sealed'>,
+): Promise<boolean> {
+  const { rows } = await pool.query<{ news: boolean }>(
+    prepared(`select exists (select 1 from verification_results r
+                     where r.tenant_id = $1::text and r.book_uuid = $2::uuid and r.unsignalled and r.id > $3::bigint)
+              or (not $4::boolean and b.seal_requested_at is not null) as news
+       from books b where b.tenant_id = $1::text and b.book_uuid = $2::uuid`),
+    [tenantId, bookUuid, request.after ?? '0', request.sealed],
+  );
+  return rows[0]?.news ?? false;
+}
+
 /** A book whose promise to read lapsed unkept, as a sweep found it. */
 export interface LapsedRead {
   tenant_id: string;

@@ -7,6 +7,7 @@ import { storeVerificationResult } from '../../src/db/intake-results.js';
 import { claimLapsedReads, joinRead, promiseRead } from '../../src/db/log-reads.js';
 import { signalVerification } from '../../src/temporal/books.js';
 import { eventually, request } from '../support/http.js';
+import { testCodec } from '../support/payload-keys.js';
 import { decodedText } from '../support/stored-history.js';
 import type { TestSystem } from '../support/system.js';
 
@@ -177,6 +178,35 @@ describe('messages to a book whose recording is running', () => {
     expect(book.ignored_results.count).toBe(0);
     await eventually(() => expect(inbox.requests).toHaveLength(7));
     expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(7);
+  });
+
+  it('the first recording after a burst’s signal defers to what the log holds: one recording records them all', async () => {
+    const { system, api, inbox } = await systemWithEndpoint(ENV, cleanups);
+    const bookUuid = await api.createBook({ name: 'Deferring' });
+    const [a, b, c] = [await api.upload(bookUuid), await api.upload(bookUuid), await api.upload(bookUuid)];
+    const { pool, tenantId, client: temporal, taskQueue } = system;
+    // The first result, stored before any promise; the API promises, and two more are stored (and answered) before its
+    // signal goes.
+    const first = await storeVerificationResult(pool, { tenantId, bookUuid, docUuid: a, result: 'SUCCEEDED' }, 100);
+    if (first.kind !== 'stored') throw new Error(`not stored: ${first.kind}`);
+    await promiseRead(pool, tenantId, bookUuid, taskQueue);
+    await api.verify(bookUuid, b, 'SUCCEEDED');
+    await api.verify(bookUuid, c, 'FAILED', { reason: 'torn' });
+    const { resultId, documents } = first;
+    await signalVerification(temporal, tenantId, bookUuid, { docUuid: a, result: 'SUCCEEDED', resultId, documents });
+    await eventually(() => expect(inbox.requests).toHaveLength(3));
+    expect(inbox.requests.map((request) => request.json.doc_uuid)).toEqual([a, b, c]);
+    const history = await system.client.workflow.getHandle(bookWorkflowId(tenantId, bookUuid)).fetchHistory();
+    const summaries = await testCodec().decode(
+      (history.events ?? []).flatMap((event) =>
+        event.activityTaskScheduledEventAttributes && event.userMetadata?.summary ? [event.userMetadata.summary] : [],
+      ),
+    );
+    expect(summaries.map((summary) => JSON.parse(Buffer.from(summary.data ?? []).toString()) as string)).toEqual([
+      expect.stringMatching(/^record VERIFICATION_COMPLETE → book UPLOAD \(or, if the log holds news/),
+      expect.stringMatching(/^record VERIFICATION_COMPLETE ×3 → book UPLOAD; read the log/),
+    ]);
+    expect(await signalsTo(system, bookUuid)).toBe(1);
   });
 
   it('a result joins a promised read only while the promise holds and no read has gone past it', async () => {

@@ -294,6 +294,26 @@ const scenarios: Record<string, ScenarioOptions> = {
       held.close();
     },
   },
+  'burst-book': {
+    // A burst to a quiet book (generation 4): the first result's store found no promise; the API promised and, before
+    // its signal went, two more results and the seal were stored under the promise. The first recording finds them in
+    // the log and defers its batch: the next records all three results together.
+    direct: true,
+    run: async (handle, { pool, bookUuid }) => {
+      const [a, b, c] = [randomUUID(), randomUUID(), randomUUID()];
+      for (const docUuid of [a, b, c]) await storeRecordedUpload(pool, bookUuid, docUuid);
+      const store = (docUuid: string) =>
+        storeVerificationResult(pool, { tenantId: 'acme', bookUuid, docUuid, result: 'SUCCEEDED', fields }, 10_000);
+      const first = await store(a);
+      if (first.kind !== 'stored' || first.reading) throw new Error(`expected to wake the book: ${first.kind}`);
+      await promiseRead(pool, 'acme', bookUuid, TASK_QUEUE);
+      const unsignalled = [await store(b), await store(c), await storeSealRequest(pool, 'acme', bookUuid)];
+      if (!unsignalled.every((stored) => 'reading' in stored && stored.reading)) throw new Error('expected a read');
+      const { resultId, documents } = first;
+      await handle.signal(verificationSignal, { docUuid: a, result: 'SUCCEEDED', resultId, documents });
+      await handle.result();
+    },
+  },
   retention: {
     run: async (handle, { pool, bookUuid }) => {
       const docUuid = randomUUID();
