@@ -11,7 +11,7 @@ import { holdsNews, readLog, type LogRead, type LogReadRequest } from '../src/db
 import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
-import type { BookCompletion } from '../workflows/book-completion.js';
+import type { BookCompletion, RecordedStep } from '../workflows/book-completion.js';
 import type { EmittedEvent } from '../workflows/book-state.js';
 import { analyzeBook } from './analyze-book.js';
 import { heartbeating } from './deliver-event.js';
@@ -30,7 +30,7 @@ export interface RecordBookChangesInput {
    * The batch ends with BOOK_COMPLETE: run the analytics once it is recorded, then record this (ANALYTICS_COMPLETED,
    * which the book decides before they run: it says only that they ran). Absent from older inputs.
    */
-  analytics?: { events: EmittedEvent[]; status: Exclude<BookStatus, 'CREATED'>; counts: DocumentCounts };
+  analytics?: RecordedStep;
   /** Check the intake log once the batch is recorded (what findUnappliedIntake does alone); absent from older inputs. */
   check?: { uploads: boolean; resumed: boolean };
   /**
@@ -84,13 +84,18 @@ export function recordBookChanges(deps: FanOutDeps) {
         events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type })),
         { firstTry, cancel: context?.cancellationSignal },
       );
+    const book = { tenantId: input.tenantId, bookUuid: input.bookUuid };
+    /** Runs the analytics of a recorded BOOK_COMPLETE, then records ANALYTICS_COMPLETED. */
+    const analyze = async (analytics: RecordedStep) => {
+      await analyzeBook(pool)(book);
+      await recordChanges(pool, { ...book, ...analytics });
+    };
     const { complete } = input;
     /** The completion after the rest, once its check and read found nothing: recorded, analysed, delivered. */
     const completeBook = async (completion: BookCompletion): Promise<FannedOut[]> => {
       const { analytics, ...completed } = completion;
-      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...completed });
-      await analyzeBook(pool)(input);
-      await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...analytics });
+      await recordChanges(pool, { ...book, ...completed });
+      await analyze(analytics);
       return deliver([...completed.events, ...analytics.events]);
     };
     const record = async (): Promise<RecordBookChangesResult> => {
@@ -108,8 +113,7 @@ export function recordBookChanges(deps: FanOutDeps) {
       await recordChanges(pool, input, input.read ? deps.taskQueue : undefined);
       let all = input.events;
       if (input.analytics) {
-        await analyzeBook(pool)(input);
-        await recordChanges(pool, { tenantId: input.tenantId, bookUuid: input.bookUuid, ...input.analytics });
+        await analyze(input.analytics);
         all = [...all, ...input.analytics.events];
       }
       const unapplied = input.check

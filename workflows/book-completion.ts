@@ -25,7 +25,8 @@ export interface CompletionPlan {
   summary: string;
 }
 
-const FOUND_NOTHING: BookInput = { type: 'reconciled', results: [], uploads: [], sealRequested: false };
+/** A check of the intake log that found nothing the book has not applied. */
+export const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /**
  * The completion a check of the intake log leads to if it finds nothing, decided on a copy of the state: a sealed book
@@ -40,7 +41,7 @@ export function completionIfClean(
 ): CompletionPlan | undefined {
   if (pending.length > 0 || state.status !== 'SEALED' || state.counts.verifying > 0 || !state.checkPending) return;
   const draft = JSON.parse(JSON.stringify(state)) as BookState;
-  const inputs: BookInput[] = [FOUND_NOTHING, { type: 'analytics_done' }];
+  const inputs: BookInput[] = [{ type: 'reconciled', ...NOTHING_UNAPPLIED }, { type: 'analytics_done' }];
   const [completed, analyzed] = inputs.map((input) => takeBatch(applyBookInput(draft, input, at)));
   if (!completed?.status || !completed.runAnalytics || !analyzed?.status) return;
   return {

@@ -23,7 +23,7 @@ import {
   verificationsSignal,
   type VerificationSignal,
 } from './book-contract.js';
-import { completionIfClean, type CompletionPlan } from './book-completion.js';
+import { completionIfClean, NOTHING_UNAPPLIED, type CompletionPlan } from './book-completion.js';
 import { publish, searchAttributesKey } from './book-publishing.js';
 import { takeBatch } from './effect-batches.js';
 import { canCarry, nextRunInput } from './next-run.js';
@@ -85,7 +85,6 @@ const COMPLETES_IN_CHECK = 'completes-in-check';
  * its batch to the next recording, which records them all together. Books of generation 4 take it without asking.
  */
 const DEFERS_TO_NEWS = 'defers-to-news';
-const NOTHING_UNAPPLIED = { results: [], uploads: [], sealRequested: false };
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -297,9 +296,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     while ((pending.length > 0 || readAgain || readAsked) && !canCarryRest()) {
       const wokenBySignal = readAsked && !deferredLast;
       deferredLast = false;
-      const before = wokenBySignal ? pending.slice() : undefined;
       const batch = takeBatch(pending);
-      const taken = before ? before.slice(0, before.length - pending.length) : [];
       // A book that reads the log does so in every recording, and records its unchanged status to check or read.
       const reads = readAgain || readAsked || ((batch.status !== undefined || batch.reconcile) && readsLog());
       const status = batch.status ?? (reads ? { status: state.status, counts: { ...state.counts } } : undefined);
@@ -342,15 +339,14 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           resumed = false;
           const arrived = held ?? [];
           held = undefined;
-          if (plan && recorded.completed) {
-            completed(plan, recorded);
-            for (const message of arrived) decide(message);
-            continue;
-          }
+          const finished = plan !== undefined && recorded.completed === true;
+          if (finished) completed(plan, recorded);
           for (const message of arrived) decide(message);
-          // What the read found came after the check's answer, and as if by signal: the book applies it first.
-          took(recorded);
-          decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });
+          if (!finished) {
+            // What the read found came after the check's answer, and as if by signal: the book applies it first.
+            took(recorded);
+            decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });
+          }
           continue;
         }
         const defers = wokenBySignal && batch.events.length > 0 && defersToNews();
@@ -360,7 +356,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         ]);
         if (recorded?.deferred) {
           // Nothing was recorded: the batch goes back in front, before what the read found.
-          pending.unshift(...taken);
+          pending.unshift(...batch.taken);
           deferredLast = true;
         }
         took(recorded);

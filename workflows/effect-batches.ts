@@ -16,11 +16,13 @@ export interface EffectBatch {
   reconcile: boolean;
   /** A one-line label for the activity in the Temporal UI. */
   summary: string;
+  /** The effects taken, in order (a recording that records nothing puts them back). */
+  taken: Effect[];
 }
 
 /** Removes the next batch from the front of `pending`, in order: up to analytics, a check or the size limit. */
 export function takeBatch(pending: Effect[]): EffectBatch {
-  const batch: EffectBatch = { events: [], runAnalytics: false, reconcile: false, summary: '' };
+  const batch: EffectBatch = { events: [], runAnalytics: false, reconcile: false, summary: '', taken: [] };
   let taken = 0;
   // One splice at the end, not a shift per effect: a burst leaves thousands pending, and each shift moves them all.
   while (taken < pending.length && batch.events.length < MAX_EVENTS_PER_BATCH) {
@@ -38,7 +40,7 @@ export function takeBatch(pending: Effect[]): EffectBatch {
       if (effect.at && effect.by) batch.sealed = { at: effect.at, by: effect.by };
     }
   }
-  pending.splice(0, taken);
+  batch.taken = pending.splice(0, taken);
   batch.summary = summarize(batch);
   return batch;
 }

@@ -97,6 +97,7 @@ describe('takeBatch', () => {
       runAnalytics: false,
       reconcile: false,
       summary: expect.stringContaining('SEALED'),
+      taken: [sealed(counts(3, 0))],
     });
   });
 
