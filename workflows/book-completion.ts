@@ -1,5 +1,6 @@
 import type { BookStatus, DocumentCounts } from '../src/contract/book.js';
-import { applyBookInput, type BookInput, type BookState, type Effect, type EmittedEvent } from './book-state.js';
+import type { BookInput, BookState, Effect, EmittedEvent } from './book-model.js';
+import { applyBookInput } from './book-state.js';
 import { takeBatch } from './effect-batches.js';
 
 /** A recorded status: the events that led to it, and the book's status and counts after them. */

@@ -2,7 +2,7 @@ import { defineSearchAttributeKey, SearchAttributeType, type SearchAttributePair
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { DocumentStatus, VerificationResult } from '../src/contract/book.js';
 import type { StatementFields } from '../src/contract/statement-fields.js';
-import type { BookState } from './book-state.js';
+import type { BookState } from './book-model.js';
 
 /**
  * The book workflow's contract: ids, messages and search attributes, imported alike by the API, the worker,

@@ -1,6 +1,6 @@
 import { setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import { bookStateAttributes } from './book-contract.js';
-import type { BookState } from './book-state.js';
+import type { BookState } from './book-model.js';
 
 /**
  * Keeps the search attributes and the UI's current details in step with the book; returns what it published. The

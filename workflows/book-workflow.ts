@@ -4,14 +4,21 @@ import {
   condition,
   continueAsNew,
   patched,
-  proxyActivities,
   setHandler,
   sleep,
   upsertSearchAttributes,
   workflowInfo,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { createActivities } from '../activities/index.js';
+import {
+  ACTIVITY_OPTIONS,
+  analyzeBook,
+  markBookContinuing,
+  reconcile,
+  RECORD_OPTIONS,
+  recordBookChanges,
+  recordBookStatus,
+  recordSealRequest,
+} from './book-activities.js';
 import {
   bookStateQuery,
   BookStatusAttribute,
@@ -24,67 +31,13 @@ import {
   type VerificationSignal,
 } from './book-contract.js';
 import { completionIfClean, NOTHING_UNAPPLIED, type CompletionPlan } from './book-completion.js';
+import { bookOutcome, type BookInput, type BookOutcome, type BookWorkflowInput, type Effect } from './book-model.js';
+import { BOOK_PATCHES, type BookPatch } from './book-patches.js';
 import { publish, searchAttributesKey } from './book-publishing.js';
+import { applyBookInput, initialBookState, isComplete, uploadRefusal } from './book-state.js';
 import { takeBatch } from './effect-batches.js';
+import { LogReadPlan, type LogRead } from './log-read-plan.js';
 import { canCarry, nextRunInput } from './next-run.js';
-import {
-  applyBookInput,
-  bookOutcome,
-  initialBookState,
-  isComplete,
-  uploadRefusal,
-  type BookInput,
-  type BookOutcome,
-  type BookState,
-  type BookWorkflowInput,
-  type Effect,
-} from './book-state.js';
-
-type Activities = ReturnType<typeof createActivities>;
-type LogRead = NonNullable<Awaited<ReturnType<Activities['recordBookChanges']>>['read']>;
-
-// Database activities retry until they succeed: a book must never lose an event because Postgres was down. They take
-// milliseconds; a short timeout retries one lost with a killed worker within seconds. Ordinary activities, not local
-// ones: a workflow task stays a few milliseconds of pure decisions, so messages arriving meanwhile never pile up in
-// the server's buffer of an open task (past 100 it force-fails the task: see test/repro/README.md).
-const ACTIVITY_OPTIONS: ActivityOptions = {
-  startToCloseTimeout: '20 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-};
-/**
- * Recording also makes the events' first delivery attempts (activities/fan-out.ts): it heartbeats meanwhile, so a
- * lost worker's batch is retried within seconds, and has room for attempts up to DELIVERY_TIMEOUT (90 s at most).
- * Timeouts are no part of replay's checks (only an activity's type and id are), so older histories replay unchanged.
- */
-const RECORD_OPTIONS: ActivityOptions = {
-  ...ACTIVITY_OPTIONS,
-  startToCloseTimeout: '3 minutes',
-  heartbeatTimeout: '10 seconds',
-};
-const { recordBookStatus, analyzeBook, findUnappliedIntake, markBookContinuing, recordSealRequest } =
-  proxyActivities<Activities>(ACTIVITY_OPTIONS);
-const { recordBookChanges } = proxyActivities<Activities>(RECORD_OPTIONS);
-
-/**
- * Patches (workflow versions): books started before them replay their old commands. Books of generation 1
- * (BOOK_GENERATION) take all four without asking.
- */
-const STARTED_BY_API = 'started-by-api';
-const UPSERT_ON_CHANGE = 'upsert-on-change';
-const ANALYTICS_IN_RECORDING = 'analytics-in-recording';
-const CHECK_IN_RECORDING = 'check-in-recording';
-/** Every recording reads the log at its end (src/db/log-reads.ts). Books of generation 2 take it without asking. */
-const READS_LOG = 'reads-log';
-/**
- * The recording that checks the log before BOOK_COMPLETE records the completion too if the check and its read find
- * nothing (book-completion.ts). Books of generation 3 take it without asking.
- */
-const COMPLETES_IN_CHECK = 'completes-in-check';
-/**
- * The first recording after a signal looks at the log first and, if it holds news (a burst's other results), leaves
- * its batch to the next recording, which records them all together. Books of generation 4 take it without asking.
- */
-const DEFERS_TO_NEWS = 'defers-to-news';
 
 /** Temporal refuses more than 2,000 updates and 10,000 signals in one run; continue as new well before. */
 const MAX_UPDATES_PER_RUN = 1500;
@@ -113,7 +66,7 @@ const HANDOVER_SETTLE_MS = 1_000;
 export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcome> {
   const state = input.carried ?? initialBookState(input);
   const generation = input.generation ?? 0;
-  const takes = (patch: string) => generation >= 1 || patched(patch);
+  const takes = (patch: BookPatch) => generation >= patch.generation || patched(patch.id);
   // What the search attributes hold: a new book of a generation starts with those of its initial state (before any
   // message of the first workflow task is applied); otherwise unknown.
   let published = generation >= 1 && !input.carried ? `${searchAttributesKey(state)}|` : '';
@@ -127,20 +80,12 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   let signalsThisRun = 0;
   let lastInputAt = Date.now();
   let quietChecks = 0;
-  // The book reads the log, in a recording of its own if nothing else is to be recorded, before it waits for a
-  // signal: when its last read found something (the API still stores messages without a signal), and after a signal
-  // (the API promised the book would read before it sent one: src/db/log-reads.ts).
-  let readAgain = false;
-  let readAsked = false;
-  const readsLog = () => generation >= 2 || patched(READS_LOG);
+  const logReads = new LogReadPlan();
+  const readsLog = () => takes(BOOK_PATCHES.readsLog);
   const askRead = () => {
-    if (readsLog()) readAsked = true;
+    if (readsLog()) logReads.signalled();
   };
   const decide = (message: BookInput) => pending.push(...applyBookInput(state, message, new Date().toISOString()));
-  // Messages that arrive while a recording may complete the book are applied once it answers: after the completion
-  // if it recorded one (the check and the read found nothing, so each is news to no one: a repeat, or a message the
-  // API stored after the read), else before its answer, as they would have been.
-  let held: BookInput[] | undefined;
   // One timer at a time, re-armed when it fires (never cancelled and restarted per message: no history churn).
   let checkDue = false;
   const firstQuietCheck = input.quietCheckMs ?? DEFAULT_QUIET_CHECK_MS;
@@ -165,29 +110,17 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
   if (input.carried) arm();
   /** A message from outside: the book is not quiet. */
   const apply = (message: BookInput) => {
-    if (held) held.push(message);
-    else decide(message);
+    if (!logReads.holds(message)) decide(message);
     lastInputAt = Date.now();
     quietChecks = 0;
     arm();
   };
-  /**
-   * Applies a recording's read of the log: a message from outside only if it found one (the count of uploads may
-   * change anyway). Recordings before the read returned nothing at all (older histories replay through here).
-   */
+  /** Applies a recording's read of the log: as a message from outside only if it found one. */
   const took = (recorded: { read?: LogRead } | undefined) => {
-    const read = recorded?.read;
-    if (!read) return;
-    const { cleared, ...found } = read;
-    readAgain = !cleared;
-    const news = found.results.length > 0 || (found.sealRequested && state.status === 'UPLOAD');
-    (news ? apply : decide)({ type: 'logged', ...found });
+    const read = logReads.took(recorded?.read, state.status);
+    if (read) (read.news ? apply : decide)(read.input);
   };
 
-  const completesInCheck = () => generation >= 3 || patched(COMPLETES_IN_CHECK);
-  const defersToNews = () => generation >= 4 || patched(DEFERS_TO_NEWS);
-  // Once per wake: a recording that deferred is followed by one that records, whatever the log holds by then.
-  let deferredLast = false;
   /**
    * The recording found nothing and recorded the completion decided in advance: the book applies the same inputs at
    * the same time, which decide the same effects, recorded already.
@@ -246,7 +179,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     // A book of a generation started with these attributes (src/temporal/books.ts).
     if (generation < 1) upsertSearchAttributes([{ key: BookStatusAttribute, value: state.status }]);
     // Books started since the API marks the row UPLOAD itself once their start succeeded (src/api/book-access.ts).
-    if (!takes(STARTED_BY_API)) {
+    if (!takes(BOOK_PATCHES.startedByApi)) {
       await recordBookStatus({ tenantId: state.tenantId, bookUuid: state.bookUuid, status: state.status });
     }
   }
@@ -259,8 +192,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     signalsThisRun >= MAX_SIGNALS_PER_RUN;
 
   for (;;) {
-    const ready = () =>
-      pending.length > 0 || readAgain || readAsked || checkDue || uploadsToPublish || mustContinueAsNew();
+    const ready = () => pending.length > 0 || logReads.readDue || checkDue || uploadsToPublish || mustContinueAsNew();
     if (state.status === 'UPLOAD' && state.sealAfterMs) {
       const quietLeft = lastInputAt + state.sealAfterMs - Date.now();
       const woke = await condition(ready, Math.max(quietLeft, 1));
@@ -293,15 +225,13 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
     // A burst can leave thousands of effects: continuing as new does not wait for all of them, only until the rest
     // is small enough to travel in the new run's input (Temporal refuses payloads over 2 MB).
     const canCarryRest = () => mustContinueAsNew() && canCarry(pending);
-    while ((pending.length > 0 || readAgain || readAsked) && !canCarryRest()) {
-      const wokenBySignal = readAsked && !deferredLast;
-      deferredLast = false;
+    while ((pending.length > 0 || logReads.readDue) && !canCarryRest()) {
       const batch = takeBatch(pending);
+      const recording = logReads.startRecording(batch);
       // A book that reads the log does so in every recording, and records its unchanged status to check or read.
-      const reads = readAgain || readAsked || ((batch.status !== undefined || batch.reconcile) && readsLog());
+      const reads = recording.readDue || ((batch.status !== undefined || batch.reconcile) && readsLog());
       const status = batch.status ?? (reads ? { status: state.status, counts: { ...state.counts } } : undefined);
-      // This recording's read comes after every signal so far.
-      if (reads) readAsked = false;
+      if (reads) logReads.reading();
       if (status) {
         const read = { after: state.logReadThrough, sealed: state.status !== 'UPLOAD', complete: isComplete(state) };
         const label = (summary: string) => (reads ? `${summary}; read the log` : summary);
@@ -316,7 +246,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         };
         // Analytics and the intake log's check ride with the recording that precedes them: one activity, not two or
         // three (books started before these patches run them as activities of their own, below).
-        if (batch.runAnalytics && takes(ANALYTICS_IN_RECORDING)) {
+        if (batch.runAnalytics && takes(BOOK_PATCHES.analyticsInRecording)) {
           // ANALYTICS_COMPLETED says only that the analytics ran: decided now, recorded once they have.
           decide({ type: 'analytics_done' });
           const after = takeBatch(pending);
@@ -328,17 +258,18 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           took(recorded);
           continue;
         }
-        if (batch.reconcile && takes(CHECK_IN_RECORDING)) {
+        if (batch.reconcile && takes(BOOK_PATCHES.checkInRecording)) {
           const check = { uploads: state.counts.verifying === 0, resumed };
-          const plan = completesInCheck() ? completionIfClean(state, pending, new Date().toISOString()) : undefined;
+          const plan = takes(BOOK_PATCHES.completesInCheck)
+            ? completionIfClean(state, pending, new Date().toISOString())
+            : undefined;
           const summary = `${batch.summary}; check the intake log${plan ? `; if it holds nothing more, ${plan.summary}` : ''}`;
-          held = plan ? [] : undefined;
+          if (plan) logReads.hold();
           const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
             { ...changes, check, ...(plan ? { complete: plan.completion } : {}) },
           ]);
           resumed = false;
-          const arrived = held ?? [];
-          held = undefined;
+          const arrived = logReads.release();
           const finished = plan !== undefined && recorded.completed === true;
           if (finished) completed(plan, recorded);
           for (const message of arrived) decide(message);
@@ -349,7 +280,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           }
           continue;
         }
-        const defers = wokenBySignal && batch.events.length > 0 && defersToNews();
+        const defers = recording.mayDefer && takes(BOOK_PATCHES.defersToNews);
         const summary = defers ? `${batch.summary} (or, if the log holds news, record it with them)` : batch.summary;
         const recorded = await recordBookChanges.executeWithOptions({ ...RECORD_OPTIONS, summary: label(summary) }, [
           { ...changes, ...(defers ? { deferToNews: true } : {}) },
@@ -357,7 +288,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         if (recorded?.deferred) {
           // Nothing was recorded: the batch goes back in front, before what the read found.
           pending.unshift(...batch.taken);
-          deferredLast = true;
+          logReads.deferred();
         }
         took(recorded);
       }
@@ -372,7 +303,7 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
         resumed = false;
       }
     }
-    published = publish(state, published, () => takes(UPSERT_ON_CHANGE));
+    published = publish(state, published, () => takes(BOOK_PATCHES.upsertOnChange));
 
     // Finished only once every effect ran: effects left for a continue-as-new must run in the next run first.
     if (state.status === 'ANALYTICS_COMPLETE' && pending.length === 0) {
@@ -397,17 +328,4 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
       await continueAsNew<typeof bookWorkflow>(nextRunInput(input, state, pending));
     }
   }
-}
-
-/**
- * Asks PostgreSQL what the intake log holds that the book's recorded events do not show, and applies it. Runs after
- * every effect before it is recorded; an event still waiting behind it is emitted again (recording dedupes by id) and
- * asks for another check, so BOOK_COMPLETE waits for a check that finds nothing, whatever was lost on the way.
- */
-async function reconcile(state: BookState, decide: (message: BookInput) => void, resumed: boolean): Promise<void> {
-  const found = await findUnappliedIntake.executeWithOptions(
-    { ...ACTIVITY_OPTIONS, summary: 'check the intake log against the recorded events' },
-    [{ tenantId: state.tenantId, bookUuid: state.bookUuid, uploads: state.counts.verifying === 0, resumed }],
-  );
-  decide({ type: 'reconciled', ...found });
 }

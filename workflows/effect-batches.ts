@@ -1,5 +1,5 @@
 import type { DocumentCounts } from '../src/contract/book.js';
-import type { BookState, Effect, EmittedEvent } from './book-state.js';
+import type { BookState, Effect, EmittedEvent } from './book-model.js';
 
 /** Events recorded by one activity call: large enough for a 10,000-document burst, small enough for one payload. */
 export const MAX_EVENTS_PER_BATCH = 200;

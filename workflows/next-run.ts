@@ -1,4 +1,4 @@
-import type { BookState, BookWorkflowInput, Effect } from './book-state.js';
+import type { BookState, BookWorkflowInput, Effect } from './book-model.js';
 
 /**
  * What a book hands to its next run (continue-as-new), bounded in bytes: Temporal refuses an input over 2 MB and

@@ -1,7 +1,7 @@
 import type { BookAnalytics } from '../analytics/bank-statements.js';
 import { NAME_MAX_CHARS, REASON_MAX_CHARS, type DocumentStatus } from '../contract/book.js';
 import { EVENT_BODY_MAX_BYTES, MAX_LISTED_DOCUMENTS, type EventPayload } from '../contract/event-payload.js';
-import type { EmittedEvent } from '../../workflows/book-state.js';
+import type { EmittedEvent } from '../../workflows/book-model.js';
 import { fitAnalytics } from './analytics-body.js';
 import { clipText, fittingPrefix, jsonBytes } from './body-size.js';
 

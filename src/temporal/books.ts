@@ -18,7 +18,8 @@ import {
   type SealSignal,
   type VerificationSignal,
 } from '../../workflows/book-contract.js';
-import { initialBookState, type BookWorkflowInput } from '../../workflows/book-state.js';
+import type { BookWorkflowInput } from '../../workflows/book-model.js';
+import { initialBookState } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { GroupCommit } from './group-commit.js';
 import { currentRequestId, runWithRequestId } from './request-id.js';

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import type { RecordBookChangesInput } from '../../activities/record-book-changes.js';
 import { bookWorkflowId, sealSignal, verificationSignal } from '../../workflows/book-contract.js';
-import type { BookWorkflowInput } from '../../workflows/book-state.js';
+import type { BookWorkflowInput } from '../../workflows/book-model.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { signalUpload } from '../support/book-workflow.js';
 import { testCodec, testDataConverter } from '../support/payload-keys.js';

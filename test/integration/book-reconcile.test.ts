@@ -7,7 +7,8 @@ import type { RecordBookChangesInput } from '../../activities/record-book-change
 import type { VerificationResult } from '../../src/contract/book.js';
 import type { UnappliedIntake } from '../../src/db/unapplied-intake.js';
 import { bookWorkflowId, sealSignal, verificationsSignal } from '../../workflows/book-contract.js';
-import { eventId, type BookWorkflowInput } from '../../workflows/book-state.js';
+import type { BookWorkflowInput } from '../../workflows/book-model.js';
+import { eventId } from '../../workflows/book-state.js';
 import type { bookWorkflow } from '../../workflows/book-workflow.js';
 import { signalUpload } from '../support/book-workflow.js';
 import { testDataConverter } from '../support/payload-keys.js';

@@ -1,6 +1,6 @@
 import { analyzeStatements, type StatementInput } from '../../src/analytics/bank-statements.js';
 import type { DocumentCounts, DocumentStatus } from '../../src/contract/book.js';
-import type { EmittedEvent } from '../../workflows/book-state.js';
+import type { EmittedEvent } from '../../workflows/book-model.js';
 
 /**
  * A finished book of `size` documents, built in memory and deterministic (no database, no workflow): what the event

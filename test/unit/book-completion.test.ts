@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { completionIfClean } from '../../workflows/book-completion.js';
-import { applyBookInput, eventId, initialBookState, type BookState, type Effect } from '../../workflows/book-state.js';
+import type { BookState, Effect } from '../../workflows/book-model.js';
+import { applyBookInput, eventId, initialBookState } from '../../workflows/book-state.js';
 import { takeBatch } from '../../workflows/effect-batches.js';
 
 const BOOK = '0b9d4c3e-2f1a-4e6b-8c7d-5a4b3c2d1e0f';

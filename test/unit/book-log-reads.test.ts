@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  applyBookInput,
-  bookOutcome,
-  eventId,
-  initialBookState,
-  type BookInput,
-  type BookState,
-  type UnrecordedResult,
-} from '../../workflows/book-state.js';
+import { bookOutcome, type BookInput, type BookState, type UnrecordedResult } from '../../workflows/book-model.js';
+import { applyBookInput, eventId, initialBookState } from '../../workflows/book-state.js';
 
 const BOOK = '0b9d4c3e-2f1a-4e6b-8c7d-5a4b3c2d1e0f';
 const AT = '2026-12-04T10:00:00.000Z';

@@ -1,14 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { VerificationResult } from '../../src/contract/book.js';
-import {
-  applyBookInput,
-  eventId,
-  initialBookState,
-  type BookInput,
-  type BookState,
-  type Effect,
-  type UnrecordedResult,
-} from '../../workflows/book-state.js';
+import type { BookInput, BookState, Effect, UnrecordedResult } from '../../workflows/book-model.js';
+import { applyBookInput, eventId, initialBookState } from '../../workflows/book-state.js';
 import { seededRandom } from '../support/random.js';
 
 const BOOK = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';

@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { StatementFields } from '../../src/contract/statement-fields.js';
+import type { BookInput, BookState, BookWorkflowInput, Effect, EmittedEvent } from '../../workflows/book-model.js';
 import {
   applyBookInput,
   eventId,
   initialBookState,
   MAX_IGNORED_KEPT,
   uploadRefusal,
-  type BookInput,
-  type BookState,
-  type BookWorkflowInput,
-  type Effect,
-  type EmittedEvent,
 } from '../../workflows/book-state.js';
 import { seededRandom } from '../support/random.js';
 

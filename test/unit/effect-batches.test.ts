@@ -1,13 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { DocumentCounts } from '../../src/contract/book.js';
-import {
-  applyBookInput,
-  eventId,
-  initialBookState,
-  type BookState,
-  type Effect,
-  type EmittedEvent,
-} from '../../workflows/book-state.js';
+import type { BookState, Effect, EmittedEvent } from '../../workflows/book-model.js';
+import { applyBookInput, eventId, initialBookState } from '../../workflows/book-state.js';
 import { MAX_EVENTS_PER_BATCH, takeBatch } from '../../workflows/effect-batches.js';
 
 const BOOK = '6f1c2a9e-8d2b-4c1e-9b7a-3f5d4e6a7b8c';

@@ -3,13 +3,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { NAME_MAX_CHARS, REASON_MAX_CHARS } from '../../src/contract/book.js';
-import {
-  applyBookInput,
-  initialBookState,
-  MAX_IGNORED_KEPT,
-  type BookWorkflowInput,
-  type Effect,
-} from '../../workflows/book-state.js';
+import type { BookWorkflowInput, Effect } from '../../workflows/book-model.js';
+import { applyBookInput, initialBookState, MAX_IGNORED_KEPT } from '../../workflows/book-state.js';
 import { canCarry, jsonBytes, MAX_CARRIED_EFFECTS, nextRunInput } from '../../workflows/next-run.js';
 
 const AT = '2026-12-02T10:00:00.000Z';
