@@ -12,7 +12,7 @@ import { inTransaction } from '../src/db/pool.js';
 import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { BookCompletion, RecordedStep } from '../workflows/book-completion.js';
-import type { EmittedEvent } from '../workflows/book-state.js';
+import type { EmittedEvent } from '../workflows/book-model.js';
 import { analyzeBook } from './analyze-book.js';
 import { heartbeating } from './deliver-event.js';
 import { fanOut, type FanOutDeps, type FannedOut } from './fan-out.js';

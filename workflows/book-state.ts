@@ -2,9 +2,6 @@ import type { BookStatus, DocumentStatus, EventType, VerificationResult } from '
 import type { BookInput, BookState, BookWorkflowInput, Effect, EmittedEvent } from './book-model.js';
 import { countLogged, setDoc } from './document-tally.js';
 
-// For the importers in src/api/, activities/ and test/bench/ that still name this module for these two types.
-export type { BookWorkflowInput, EmittedEvent } from './book-model.js';
-
 /**
  * The book's state machine: (state, input, time) → effects. Deterministic, no I/O and no Temporal import, so every
  * rule is unit-tested without a server; `book-workflow.ts` wires it to signals, updates, timers and activities.

@@ -274,7 +274,8 @@ export async function bookWorkflow(input: BookWorkflowInput): Promise<BookOutcom
           if (finished) completed(plan, recorded);
           for (const message of arrived) decide(message);
           if (!finished) {
-            // What the read found came after the check's answer, and as if by signal: the book applies it first.
+            // The read came after the check: what it found is applied before the check's answer (after the messages
+            // signalled meanwhile), as a signal during the recording would have been.
             took(recorded);
             decide({ type: 'reconciled', ...(recorded.unapplied ?? NOTHING_UNAPPLIED) });
           }

@@ -39,11 +39,15 @@ export class LogReadPlan {
     return this.#readAgain || this.#readAsked;
   }
 
-  /** Each turn of the recording loop starts here, whether it records or not: it ends the deferral's once-per-wake. */
-  startRecording(batch: { events: readonly unknown[] }): RecordingStart {
+  /**
+   * Each turn of the recording loop starts here, whether it records or not: it ends the deferral's once-per-wake. Only
+   * a batch of events alone may defer: analytics or a check run after its recording, and must not run before it.
+   */
+  startRecording(batch: { events: readonly unknown[]; runAnalytics?: boolean; reconcile?: boolean }): RecordingStart {
     const wokenBySignal = this.#readAsked && !this.#deferredLast;
     this.#deferredLast = false;
-    return { readDue: this.readDue, mayDefer: wokenBySignal && batch.events.length > 0 };
+    const eventsAlone = batch.events.length > 0 && !batch.runAnalytics && !batch.reconcile;
+    return { readDue: this.readDue, mayDefer: wokenBySignal && eventsAlone };
   }
 
   /** This recording reads the log: its read comes after every signal so far. */

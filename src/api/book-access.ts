@@ -4,7 +4,7 @@ import { promiseRead, withdrawRead } from '../db/log-reads.js';
 import type { Pool } from '../db/pool.js';
 import { startBookWorkflow } from '../temporal/books.js';
 import { BOOK_GENERATION } from '../../workflows/book-contract.js';
-import type { BookWorkflowInput } from '../../workflows/book-state.js';
+import type { BookWorkflowInput } from '../../workflows/book-model.js';
 import { gone, notFound } from './problem.js';
 
 export interface BookDeps {

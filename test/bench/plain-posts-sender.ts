@@ -12,7 +12,7 @@ import { signatureHeaders } from '../../src/delivery/signing.js';
 import { DestinationPolicy } from '../../src/delivery/ssrf.js';
 import { renderBody } from '../../src/events/formats/index.js';
 import { buildEventPayload, type PayloadContext } from '../../src/events/payloads.js';
-import type { EmittedEvent } from '../../workflows/book-state.js';
+import type { EmittedEvent } from '../../workflows/book-model.js';
 import { inParallel } from '../support/books.js';
 import { DOCS_PER_BOOK } from './burst.js';
 

@@ -54,6 +54,14 @@ describe('deferring to news', () => {
     expect(new LogReadPlan().startRecording(EVENTS).mayDefer).toBe(false); // no signal: nothing woke the book
   });
 
+  it('is for events alone: analytics or a check would run before the batch they follow is recorded', () => {
+    for (const extra of [{ runAnalytics: true }, { reconcile: true }]) {
+      const plan = new LogReadPlan();
+      plan.signalled();
+      expect(plan.startRecording({ ...EVENTS, ...extra }).mayDefer).toBe(false);
+    }
+  });
+
   it('happens once per wake: a recording that deferred is followed by one that records, signal or not', () => {
     const plan = new LogReadPlan();
     plan.signalled();
