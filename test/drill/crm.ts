@@ -23,6 +23,8 @@ export interface CrmTally {
  */
 export class DrillCrm {
   readonly tally: CrmTally = { answered: new Map(), retried: 0, abandoned: 0 };
+  #answered = 0;
+  #waiting: Array<{ total: number; resolve: () => void }> = [];
 
   /** Every 202 (and book create) it got goes into `acknowledged`: what the audit checks in PostgreSQL. */
   constructor(
@@ -51,6 +53,7 @@ export class DrillCrm {
         const inFlight = response.status === 409 && text.includes('still being handled');
         if (response.status < 500 && !inFlight) {
           this.tally.answered.set(response.status, (this.tally.answered.get(response.status) ?? 0) + 1);
+          this.#countAnswer();
           return response.status;
         }
       } catch {
@@ -63,6 +66,27 @@ export class DrillCrm {
       }
       await new Promise((resolve) => setTimeout(resolve, Math.min(100 * attempt, 1000)));
     }
+  }
+
+  /** How many requests have been answered so far. */
+  get answered(): number {
+    return this.#answered;
+  }
+
+  /**
+   * Resolves the moment the `total`-th request is answered (not at the next poll: a small burst answered quickly
+   * would be over before a fault meant for its middle).
+   */
+  whenAnswered(total: number): Promise<void> {
+    if (this.#answered >= total) return Promise.resolve();
+    return new Promise((resolve) => this.#waiting.push({ total, resolve }));
+  }
+
+  #countAnswer(): void {
+    this.#answered += 1;
+    const reached = this.#waiting.filter((waiter) => waiter.total <= this.#answered);
+    this.#waiting = this.#waiting.filter((waiter) => waiter.total > this.#answered);
+    for (const waiter of reached) waiter.resolve();
   }
 
   /** Books of `docs` documents each, with their ids. */
