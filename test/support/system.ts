@@ -15,15 +15,19 @@ import { TEST_ROLE_KEYS } from './payload-keys.js';
 
 let bundle: Promise<WorkflowBundle> | undefined;
 
+/** The SDK's runtime logging warnings only, unless a test file that wants its own log level installed it first. */
+export function installTestRuntime(): void {
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch (err) {
+    if (!(err instanceof IllegalStateError)) throw err;
+  }
+}
+
 /** Bundles `workflows/` once per test process (webpack takes seconds). */
 export function workflowBundle(): Promise<WorkflowBundle> {
   if (!bundle) {
-    // A test file that wants its own log level installs the runtime first.
-    try {
-      Runtime.install({ logger: new DefaultLogger('WARN') });
-    } catch (err) {
-      if (!(err instanceof IllegalStateError)) throw err;
-    }
+    installTestRuntime();
     bundle = bundleWorkflows();
   }
   return bundle;
