@@ -75,16 +75,7 @@ export async function sendToBook(
   const wakes = wakesIn(deps.pool);
   const key = `${row.tenant_id}/${row.book_uuid}`;
   const waking = wakes.get(key);
-  if (
-    waking &&
-    join &&
-    (await waking.then(
-      (woken) => woken,
-      () => false,
-    )) &&
-    (await join())
-  )
-    return true;
+  if (waking && join && (await waking.catch(() => false)) && (await join())) return true;
   const wake = wakeBook(deps, row, send);
   if (!wakes.has(key)) {
     wakes.set(key, wake);

@@ -1,6 +1,7 @@
 import type { BookStatus, DocumentCounts, Metadata } from '../contract/book.js';
 import { prepared, type Pool, type PoolClient } from './pool.js';
 import { LOG_READ_LEASE_MS } from './log-reads.js';
+import { isComplete } from '../../workflows/book-state.js';
 
 export interface BookRow {
   tenant_id: string;
@@ -130,14 +131,14 @@ export async function updateBookProgress(
   return result.rows[0];
 }
 
-/** Whether the book's recorded status is COMPLETE or past it. */
+/** Whether the book's recorded status is COMPLETE or past it (as the workflow's `isComplete` says). */
 export async function isBookComplete(pool: Pool, tenantId: string, bookUuid: string): Promise<boolean> {
-  const { rows } = await pool.query<{ complete: boolean }>(
-    prepared(`select status in ('COMPLETE', 'ANALYTICS_COMPLETE') as complete
-     from books where tenant_id = $1::text and book_uuid = $2::uuid`),
+  const { rows } = await pool.query<{ status: BookStatus }>(
+    prepared(`select status from books where tenant_id = $1::text and book_uuid = $2::uuid`),
     [tenantId, bookUuid],
   );
-  return rows[0]?.complete ?? false;
+  const row = rows[0];
+  return row ? isComplete(row) : false;
 }
 
 export interface BookPageCursor {

@@ -23,7 +23,6 @@ export interface CrmTally {
  */
 export class DrillCrm {
   readonly tally: CrmTally = { answered: new Map(), retried: 0, abandoned: 0 };
-  #answered = 0;
   #waiting: Array<{ total: number; resolve: () => void }> = [];
 
   /** Every 202 (and book create) it got goes into `acknowledged`: what the audit checks in PostgreSQL. */
@@ -53,7 +52,7 @@ export class DrillCrm {
         const inFlight = response.status === 409 && text.includes('still being handled');
         if (response.status < 500 && !inFlight) {
           this.tally.answered.set(response.status, (this.tally.answered.get(response.status) ?? 0) + 1);
-          this.#countAnswer();
+          this.#wakeWaiters();
           return response.status;
         }
       } catch {
@@ -70,7 +69,7 @@ export class DrillCrm {
 
   /** How many requests have been answered so far. */
   get answered(): number {
-    return this.#answered;
+    return [...this.tally.answered.values()].reduce((sum, n) => sum + n, 0);
   }
 
   /**
@@ -78,14 +77,14 @@ export class DrillCrm {
    * would be over before a fault meant for its middle).
    */
   whenAnswered(total: number): Promise<void> {
-    if (this.#answered >= total) return Promise.resolve();
+    if (this.answered >= total) return Promise.resolve();
     return new Promise((resolve) => this.#waiting.push({ total, resolve }));
   }
 
-  #countAnswer(): void {
-    this.#answered += 1;
-    const reached = this.#waiting.filter((waiter) => waiter.total <= this.#answered);
-    this.#waiting = this.#waiting.filter((waiter) => waiter.total > this.#answered);
+  #wakeWaiters(): void {
+    const answered = this.answered;
+    const reached = this.#waiting.filter((waiter) => waiter.total <= answered);
+    this.#waiting = this.#waiting.filter((waiter) => waiter.total > answered);
     for (const waiter of reached) waiter.resolve();
   }
 

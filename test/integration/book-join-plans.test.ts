@@ -10,6 +10,7 @@ import { createPool, withoutNestedLoops, type Pool } from '../../src/db/pool.js'
 import { findUnappliedIntake, UNRECORDED_RESULTS } from '../../src/db/unapplied-intake.js';
 import { createLogger } from '../../src/logger.js';
 import { startTestPostgres } from '../support/postgres.js';
+import { recordingPool, type RanStatement } from '../support/recording-pool.js';
 
 // A big book's joins of its own lists right after a burst, while the tables' statistics still say they are tiny
 // (analyzed before the book's 5,000 documents arrived): the book view's ignored results, the check of the intake
@@ -146,21 +147,10 @@ describe('a book just grown to 5,000 documents, its statistics from before', () 
   });
 });
 
-/** The statements `read` runs on the pool, each with its parameters (to EXPLAIN them as they ran). */
-async function statementsOf(
-  read: (pool: Pool) => Promise<unknown>,
-): Promise<Array<{ text: string; values: unknown[] }>> {
-  const ran: Array<{ text: string; values: unknown[] }> = [];
-  const recording = new Proxy(pool, {
-    get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      return (statement: string | { text: string }, values: unknown[] = []) => {
-        ran.push({ text: typeof statement === 'string' ? statement : statement.text, values });
-        return target.query(statement, values);
-      };
-    },
-  });
-  await read(recording);
+/** The statements `read` runs on the pool, each with its parameters. */
+async function statementsOf(read: (pool: Pool) => Promise<unknown>): Promise<RanStatement[]> {
+  const ran: RanStatement[] = [];
+  await read(recordingPool(pool, ran));
   return ran;
 }
 
@@ -175,7 +165,7 @@ describe('the pages of a book just grown to 5,000 documents, its statistics from
     const page = await listBookEventPage(pool, TENANT, big, { limit: 10 });
     const eventIds = page.map((event) => event.event_id);
     const [statement] = await statementsOf((on) => listEventDeliveries(on, TENANT, eventIds));
-    const { text, values } = statement as { text: string; values: unknown[] };
+    const { text, values } = statement as RanStatement;
     expect(await rowsVisitedBy(pool, text, values)).toBeLessThan(DOCUMENTS / 10);
     expect(await listEventDeliveries(pool, TENANT, eventIds)).toHaveLength(10);
   });
@@ -183,7 +173,7 @@ describe('the pages of a book just grown to 5,000 documents, its statistics from
     it(`reads ${name} from an index, a page's rows`, async () => {
       const [statement, ...more] = await statementsOf(read);
       expect(more).toEqual([]);
-      const { text, values } = statement as { text: string; values: unknown[] };
+      const { text, values } = statement as RanStatement;
       expect(await rowsVisitedBy(pool, text, values)).toBeLessThan(DOCUMENTS / 10);
       expect(await read(pool)).toHaveLength(10);
     });

@@ -10,6 +10,7 @@ import { createLogger } from '../../src/logger.js';
 import { appWithoutBackends } from '../support/app-without-backends.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
+import { recordingPool, type RanStatement } from '../support/recording-pool.js';
 
 /**
  * Every list route (and the summary's counts), on tables of a realistic size (tens of thousands of rows, one book of 30,000 documents): each query
@@ -88,7 +89,7 @@ let apiKey: string;
 let bigBook: string;
 let endpoint: string;
 /** Every statement the API ran, with its parameters. */
-const ran: Array<{ text: string; values: unknown[] }> = [];
+const ran: RanStatement[] = [];
 
 beforeAll(async () => {
   // A database of its own on the run's server: the big tables never slow or skew another test file.
@@ -108,16 +109,7 @@ beforeAll(async () => {
   );
   ({ book: bigBook, hook: endpoint } = ids.rows[0] as { book: string; hook: string });
 
-  const recording = new Proxy(pool, {
-    get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      // A statement is its text, or a prepared statement's config (src/db/pool.ts: prepared).
-      return (statement: string | { text: string }, values: unknown[] = []) => {
-        ran.push({ text: typeof statement === 'string' ? statement : statement.text, values });
-        return target.query(statement, values);
-      };
-    },
-  });
+  const recording = recordingPool(pool, ran);
   const app = appWithoutBackends(recording);
   await new Promise<void>((resolve) => {
     server = app.listen(0, '127.0.0.1', resolve);
@@ -132,7 +124,7 @@ afterAll(async () => {
 });
 
 /** Reads the route's first two pages and returns the statements it ran (besides the API key's lookup). */
-async function statementsOf(path: string): Promise<Array<{ text: string; values: unknown[] }>> {
+async function statementsOf(path: string): Promise<RanStatement[]> {
   const get = (url: string) => request(apiUrl, 'GET', url, undefined, { authorization: `Bearer ${apiKey}` });
   ran.length = 0;
   const first = await get(path);
@@ -145,7 +137,7 @@ async function statementsOf(path: string): Promise<Array<{ text: string; values:
   return ran.filter(({ text }) => !/from api_keys/.test(text));
 }
 
-async function planOf(statement: { text: string; values: unknown[] }): Promise<PlanNode[]> {
+async function planOf(statement: RanStatement): Promise<PlanNode[]> {
   const result = await pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
     `explain (format json) ${statement.text}`,
     statement.values,
