@@ -3,7 +3,7 @@
 // receiver that checks every signature.
 import { randomUUID } from 'node:crypto';
 import { createApiKey } from '../../src/db/api-keys.js';
-import { request } from '../support/http.js';
+import { crmClient } from './crm-client.js';
 import { expectStatus, type BenchInfra, type Call } from './harness.js';
 import { startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
 import { BenchReceiver } from './receiver.js';
@@ -52,7 +52,7 @@ export async function startBookbellRoles(infra: BenchInfra, name: string): Promi
   };
   try {
     const { key } = await createApiKey(infra.pool, tenantId, 'bench');
-    const call: Call = (method, path, body) => request(api.url, method, path, body, { authorization: `Bearer ${key}` });
+    const call: Call = crmClient(api.url, key);
     const { receiver, endpointId } = await subscribedReceiver(call);
     return {
       tenantId,

@@ -9,7 +9,7 @@ import { createPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startTemporal, type TemporalServer } from '../../src/temporal/server.js';
 import { inParallel } from '../support/books.js';
-import { request } from '../support/http.js';
+import { crmClient, type Call, type CrmResponse } from './crm-client.js';
 import { TEST_ROLE_KEYS, testDataConverter } from '../support/payload-keys.js';
 import { startTestPostgres } from '../support/postgres.js';
 import { memoryOf, pidByCommandLine, startApiProcess, startWorkerProcess, type RoleProcess } from './processes.js';
@@ -163,7 +163,7 @@ export async function startBenchInfra(options: { databaseUrl?: string } = {}): P
   }
 }
 
-export type Call = (method: string, path: string, body?: unknown) => ReturnType<typeof request>;
+export type { Call } from './crm-client.js';
 
 export interface BenchSystem extends BenchInfra {
   call: Call;
@@ -200,7 +200,7 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
   });
   return {
     ...infra,
-    call: (method, path, body) => request(api.value.url, method, path, body, { authorization: `Bearer ${key}` }),
+    call: crmClient(api.value.url, key),
     tenantId,
     worker: worker.value,
     api: api.value,
@@ -210,7 +210,7 @@ export async function startBenchSystem(env: Record<string, string> = {}): Promis
 }
 
 /** Fails loudly on an unexpected status: a benchmark must not measure errors. */
-export async function expectStatus(response: ReturnType<typeof request>, status: number) {
+export async function expectStatus(response: Promise<CrmResponse>, status: number) {
   const { status: got, body } = await response;
   if (got !== status) throw new Error(`expected ${status}, got ${got}: ${JSON.stringify(body)}`);
   return body as Record<string, unknown>;

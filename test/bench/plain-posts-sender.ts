@@ -91,9 +91,12 @@ function bookEvents(n: number): PlainEvent[] {
 async function main() {
   const events = Array.from({ length: books }, (_, n) => bookEvents(n)).flat();
   const sender = new EndpointSender(new DestinationPolicy(['127.0.0.1']));
+  // A signal listener alone does not keep the process alive (with --cpu-prof it exited here): the timer does.
+  const waiting = setInterval(() => {}, 60_000);
   const go = new Promise((resolve) => process.once('SIGUSR1', resolve));
   console.log(JSON.stringify({ msg: 'plain sender ready', events: events.length }));
   await go;
+  clearInterval(waiting);
   const cpuBefore = process.cpuUsage();
   const failures: string[] = [];
   await inParallel(events, concurrency, async ({ bookUuid, event, context }) => {

@@ -11,7 +11,7 @@ import { createApiKey } from '../../src/db/api-keys.js';
 import type { Pool } from '../../src/db/pool.js';
 import { retentionScheduleId } from '../../workflows/retention-contract.js';
 import { inParallel } from '../support/books.js';
-import { request } from '../support/http.js';
+import { crmClient } from './crm-client.js';
 import { pollUntil, stageDeadlineMs } from './deadline.js';
 import { benchNumber, expectStatus, startBenchSystem } from './harness.js';
 import { runMain } from './shutdown.js';
@@ -64,8 +64,8 @@ async function main() {
   const { call, pool, tenantId, client, api } = system;
   try {
     const { key } = await createApiKey(pool, tenantId, 'soak');
-    const keyed = (path: string, body: unknown) =>
-      request(api.url, 'POST', path, body, { authorization: `Bearer ${key}`, 'idempotency-key': randomUUID() });
+    const crm = crmClient(api.url, key);
+    const keyed = (path: string, body: unknown) => crm('POST', path, body, { 'idempotency-key': randomUUID() });
     const events = ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'];
     await expectStatus(call('POST', '/v1/endpoints', { url: hooks, events }), 201);
     const counts: Array<Record<string, number>> = [];
