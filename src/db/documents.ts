@@ -1,6 +1,6 @@
 import type { DocumentStatus } from '../contract/book.js';
 import type { StatementFields } from '../contract/statement-fields.js';
-import { prepared, type Pool, type PoolClient } from './pool.js';
+import { inIndexOrder, prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface DocumentRow {
   doc_uuid: string;
@@ -119,13 +119,16 @@ export async function listDocumentPage(
   bookUuid: string,
   page: { limit: number; afterSeq?: string | undefined },
 ): Promise<Array<DocumentRow & { cursor_seq: string }>> {
-  const result = await pool.query<DocumentRow & { cursor_seq: string }>(
-    `select ${DOCUMENT_COLUMNS}, seq::text as cursor_seq
-     from documents
-     where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
-     order by seq
-     limit $4::int`,
-    [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
+  // In the index's order whatever the statistics guess (see inIndexOrder).
+  const result = await inIndexOrder(pool, (client) =>
+    client.query<DocumentRow & { cursor_seq: string }>(
+      `select ${DOCUMENT_COLUMNS}, seq::text as cursor_seq
+       from documents
+       where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
+       order by seq
+       limit $4::int`,
+      [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
+    ),
   );
   return result.rows;
 }

@@ -1,7 +1,7 @@
 import type { EventType, Metadata } from '../contract/book.js';
 import type { FilterSubject } from '../events/filter.js';
 import type { EventPayload } from '../events/payloads.js';
-import { prepared, type Pool, type PoolClient } from './pool.js';
+import { inIndexOrder, prepared, type Pool, type PoolClient } from './pool.js';
 
 export interface EventRow {
   event_id: string;
@@ -42,12 +42,15 @@ export async function listBookEventPage(
   bookUuid: string,
   page: { limit: number; afterSeq?: string | undefined },
 ): Promise<Array<EventRow & { cursor_seq: string }>> {
-  const result = await pool.query<EventRow & { cursor_seq: string }>(
-    `select event_id, event_type, doc_uuid, occurred_at, payload, seq::text as cursor_seq from events
-     where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
-     order by seq
-     limit $4::int`,
-    [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
+  // In the index's order whatever the statistics guess (see inIndexOrder).
+  const result = await inIndexOrder(pool, (client) =>
+    client.query<EventRow & { cursor_seq: string }>(
+      `select event_id, event_type, doc_uuid, occurred_at, payload, seq::text as cursor_seq from events
+       where tenant_id = $1::text and book_uuid = $2::uuid and ($3::bigint is null or seq > $3::bigint)
+       order by seq
+       limit $4::int`,
+      [tenantId, bookUuid, page.afterSeq ?? null, page.limit],
+    ),
   );
   return result.rows;
 }

@@ -67,3 +67,16 @@ export async function withoutNestedLoops<T>(pool: Pool, fn: (client: PoolClient)
     return fn(client);
   });
 }
+
+/**
+ * Runs `fn` in a transaction whose statements never sort: for a page of one book's list read from the index that
+ * holds the list's order. Statistics that guess the book holds a row or two (a table not analyzed since the book
+ * grew) made PostgreSQL collect a whole 10,000-document book through a bitmap and sort it for each page of 10: 9 ms
+ * where the index gives the page in 0.05 ms, growing with the book.
+ */
+export async function inIndexOrder<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return inTransaction(pool, async (client) => {
+    await client.query('set local enable_sort = off');
+    return fn(client);
+  });
+}

@@ -4,13 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { createApiKey } from '../../src/db/api-keys.js';
 import type { PostgresServer } from '../../src/db/embedded-postgres.js';
+import { IGNORED_RESULTS } from '../../src/db/ignored-results.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createPool, withClient, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { appWithoutBackends } from '../support/app-without-backends.js';
 import { request } from '../support/http.js';
 import { startTestPostgres } from '../support/postgres.js';
-import { recordingPool, type RanStatement } from '../support/recording-pool.js';
+import { explainAsRan, recordingPool, type RanStatement } from '../support/recording-pool.js';
 
 /**
  * Every list route (and the summary's counts), on tables of a realistic size (tens of thousands of rows, one book of 30,000 documents): each query
@@ -28,6 +29,13 @@ const BIG_TABLES = [
   'endpoints',
   'operational_events',
 ];
+
+/**
+ * Statements that read all of a book by design: the view's count of its ignored results joins every result with its
+ * document (here half the documents table, so PostgreSQL rightly scans it). Their plans on a book that outgrew its
+ * statistics are test/integration/book-join-plans.test.ts's.
+ */
+const WHOLE_BOOK = [IGNORED_RESULTS];
 
 const BIG_BOOK = "(select uid('book1'))";
 const ENDPOINT = "(select uid('hook1'))";
@@ -138,11 +146,8 @@ async function statementsOf(path: string): Promise<RanStatement[]> {
 }
 
 async function planOf(statement: RanStatement): Promise<PlanNode[]> {
-  const result = await pool.query<{ 'QUERY PLAN': Array<{ Plan: PlanNode }> }>(
-    `explain (format json) ${statement.text}`,
-    statement.values,
-  );
-  return nodesOf((result.rows[0] as { 'QUERY PLAN': Array<{ Plan: PlanNode }> })['QUERY PLAN'][0]!.Plan);
+  const plan = await explainAsRan<Array<{ Plan: PlanNode }>>(pool, statement, 'format json');
+  return nodesOf(plan[0]!.Plan);
 }
 
 describe('every list route on tables of tens of thousands of rows', () => {
@@ -169,6 +174,7 @@ describe('every list route on tables of tens of thousands of rows', () => {
       const statements = await statementsOf(route);
       expect(statements.length, route).toBeGreaterThan(0);
       for (const statement of statements) {
+        if (WHOLE_BOOK.includes(statement.text)) continue;
         const nodes = await planOf(statement);
         const sql = statement.text.replace(/\s+/g, ' ').slice(0, 120);
         for (const node of nodes) {

@@ -1,21 +1,63 @@
-import type { Pool } from '../../src/db/pool.js';
+import type { Pool, PoolClient } from '../../src/db/pool.js';
 
-/** A statement a pool ran, with its parameters (to EXPLAIN it as it ran). */
+/** A statement a pool ran, with its parameters and the `set local` settings in force (to EXPLAIN it as it ran). */
 export interface RanStatement {
   text: string;
   values: unknown[];
+  /** E.g. `enable_sort = off` (src/db/pool.ts: inIndexOrder, withoutNestedLoops); empty on the pool itself. */
+  settings: string[];
 }
 
-/** The pool, but every `query` it runs is also pushed onto `ran`. */
+type Query = (statement: string | { text: string }, values?: unknown[]) => Promise<unknown>;
+
+/**
+ * The pool, but every statement it runs is also pushed onto `ran`: those of `query`, and those of the clients it
+ * lends (transactions), each with the settings its transaction made; the transaction's own statements are left out.
+ */
 export function recordingPool(pool: Pool, ran: RanStatement[]): Pool {
+  const recording = (query: Query, settings: string[]): Query => {
+    // A statement is its text, or a prepared statement's config (src/db/pool.ts: prepared).
+    return (statement, values = []) => {
+      const text = typeof statement === 'string' ? statement : statement.text;
+      const setting = /^\s*set local (.+?)\s*$/i.exec(text)?.[1];
+      if (setting) settings.push(setting);
+      else if (!/^\s*(begin|commit|rollback)\s*$/i.test(text)) ran.push({ text, values, settings: [...settings] });
+      return query(statement, values);
+    };
+  };
+  const lent = (client: PoolClient): PoolClient => {
+    const query = recording(client.query.bind(client), []);
+    return new Proxy(client, {
+      get(target, property) {
+        if (property === 'query') return query;
+        const value = Reflect.get(target, property, target) as unknown;
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  const query = recording(pool.query.bind(pool), []);
   return new Proxy(pool, {
     get(target, property, receiver) {
-      if (property !== 'query') return Reflect.get(target, property, receiver) as unknown;
-      // A statement is its text, or a prepared statement's config (src/db/pool.ts: prepared).
-      return (statement: string | { text: string }, values: unknown[] = []) => {
-        ran.push({ text: typeof statement === 'string' ? statement : statement.text, values });
-        return target.query(statement, values);
-      };
+      if (property === 'query') return query;
+      if (property === 'connect') return async () => lent(await target.connect());
+      return Reflect.get(target, property, receiver) as unknown;
     },
   });
+}
+
+/** EXPLAIN (`options`, e.g. `analyze, format json`) of a statement as it ran: in a transaction with its settings. */
+export async function explainAsRan<T>(pool: Pool, statement: RanStatement, options: string): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query('begin');
+    for (const setting of statement.settings) await client.query(`set local ${setting}`);
+    const { rows } = await client.query<{ 'QUERY PLAN': T }>(
+      `explain (${options}) ${statement.text}`,
+      statement.values,
+    );
+    return (rows[0] as { 'QUERY PLAN': T })['QUERY PLAN'];
+  } finally {
+    await client.query('rollback');
+    client.release();
+  }
 }
