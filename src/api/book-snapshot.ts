@@ -16,7 +16,8 @@ import { MAX_IGNORED_KEPT } from '../../workflows/book-state.js';
  * with no worker running and costs the book no workflow task. Counts are counted from `documents`, as the stream's
  * `book.status` messages are, so an acknowledged upload shows at once and a read never disagrees with the stream.
  * It lists the first BOOK_VIEW_LIST_MAX documents and events, whatever the book's size, with the cursors of the pages
- * that go on from them: the view of a 10,000-document book costs what a 100-document book's does.
+ * that go on from them: its lists cost a 10,000-document book what they cost a 100-document one. Its counts (documents
+ * by status, ignored results) read the whole book: about 15 ms at 10,000 documents (docs/benchmarks.md).
  */
 export async function loadBookView(deps: BookDeps & { logger: Logger }, row: BookRow): Promise<BookView> {
   const { pool } = deps;
