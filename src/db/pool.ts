@@ -62,10 +62,7 @@ export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => P
  * seconds at 5,000 documents, where a hash or merge join takes milliseconds.
  */
 export async function withoutNestedLoops<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
-  return inTransaction(pool, async (client) => {
-    await client.query('set local enable_nestloop = off');
-    return fn(client);
-  });
+  return withPlannerSetting(pool, 'enable_nestloop = off', fn);
 }
 
 /**
@@ -75,8 +72,13 @@ export async function withoutNestedLoops<T>(pool: Pool, fn: (client: PoolClient)
  * where the index gives the page in 0.05 ms, growing with the book.
  */
 export async function inIndexOrder<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
+  return withPlannerSetting(pool, 'enable_sort = off', fn);
+}
+
+/** `fn` in a transaction with one planner setting of its own (`set local`: gone at its end). */
+async function withPlannerSetting<T>(pool: Pool, setting: string, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   return inTransaction(pool, async (client) => {
-    await client.query('set local enable_sort = off');
+    await client.query(`set local ${setting}`);
     return fn(client);
   });
 }
