@@ -21,7 +21,9 @@ export function recordingPool(pool: Pool, ran: RanStatement[]): Pool {
       const text = typeof statement === 'string' ? statement : statement.text;
       const setting = /^\s*set local (.+?)\s*$/i.exec(text)?.[1];
       if (setting) settings.push(setting);
-      else if (!/^\s*(begin|commit|rollback)\s*$/i.test(text)) ran.push({ text, values, settings: [...settings] });
+      // A transaction's settings end with it.
+      else if (/^\s*(begin|commit|rollback)\s*$/i.test(text)) settings.length = 0;
+      else ran.push({ text, values, settings: [...settings] });
       return query(statement, values);
     };
   };
