@@ -4,7 +4,7 @@ import { isSet, loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
 import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
-import { createPool } from '../db/pool.js';
+import { createPool, createWorkerPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
 import { startApiRole, startWorkerRole } from '../roles.js';
 import { Keyring } from '../crypto/keyring.js';
@@ -77,7 +77,10 @@ async function main() {
     await migrate(pool);
     const apiKey = await ensureDevApiKey(pool, dataDir);
 
-    const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool, logger });
+    // The worker's statements are planned once per connection (createWorkerPool), the API's for their values.
+    const workerPool = createWorkerPool(postgres.url, logger, config.DATABASE_POOL_SIZE);
+    stops.push(() => workerPool.end());
+    const worker = await startWorkerRole({ config, temporalAddress: temporal.address, pool: workerPool, logger });
     stops.push(worker.stop);
     const api = await startApiRole({
       config: { ...config, TEMPORAL_UI_URL: config.TEMPORAL_UI_URL ?? temporal.uiUrl },

@@ -1,7 +1,7 @@
 // `npm run worker`: one worker process for a cluster (TEMPORAL_ADDRESS + DATABASE_URL).
 import { loadConfig, requireClusterConfig } from '../config.js';
 import { migrate } from '../db/migrate.js';
-import { createPool } from '../db/pool.js';
+import { createWorkerPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
 import { startMetricsServer } from '../metrics/server.js';
 import { startWorkerRole } from '../roles.js';
@@ -16,7 +16,7 @@ async function main() {
   await checkTemporal(config, config.TEMPORAL_ADDRESS, 'start it or fix TEMPORAL_ADDRESS');
   const logger = createLogger(config.LOG_LEVEL, 'bookbell-worker');
   await installTemporalRuntime(logger);
-  const pool = createPool(config.DATABASE_URL, logger, config.DATABASE_POOL_SIZE);
+  const pool = createWorkerPool(config.DATABASE_URL, logger, config.DATABASE_POOL_SIZE);
   await migrate(pool);
   const worker = await startWorkerRole({ config, temporalAddress: config.TEMPORAL_ADDRESS, pool, logger });
   const metrics =

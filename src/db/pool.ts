@@ -5,11 +5,44 @@ import type { Logger } from '../logger.js';
 export type Pool = pg.Pool;
 export type PoolClient = pg.PoolClient;
 
-export function createPool(connectionString: string, logger: Logger, max = 10): Pool {
-  const pool = new pg.Pool({ connectionString, max, application_name: 'bookbell' });
+export interface PoolOptions {
+  /**
+   * Plan every statement once per connection, for any values (`plan_cache_mode = force_generic_plan`): for a pool
+   * whose statements all find rows by their keys (the worker's), where a plan made for the values is the same plan.
+   */
+  genericPlans?: boolean;
+}
+
+export function createPool(connectionString: string, logger: Logger, max = 10, options: PoolOptions = {}): Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max,
+    application_name: 'bookbell',
+    // PostgreSQL plans a prepared statement for its values at each of its first five runs on a connection, and at
+    // every run after if it judges that plan cheaper: most of a worker's runs in a burst, on connections its pool
+    // opened for it. A session setting, made before the pool lends the connection (a pooler that drops it leaves
+    // statements planned as before).
+    ...(options.genericPlans
+      ? {
+          // pg-pool waits for the promise before it lends the client (@types/pg types the hook as returning void).
+          // eslint-disable-next-line @typescript-eslint/no-misused-promises
+          onConnect: (client: pg.ClientBase) => client.query('set plan_cache_mode = force_generic_plan'),
+        }
+      : {}),
+  });
   // An idle client losing its server (restart, failover) must not crash the process; the next query reconnects.
   pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client failed'));
   return pool;
+}
+
+/**
+ * The worker's pool. Its statements find rows by their keys (a book's, an endpoint's, a delivery's) or take rows by
+ * ages written into them as numbers (src/db/retention.ts), so it plans each once per connection (`genericPlans`):
+ * fresh connections in a burst otherwise planned nearly every statement for its values, a quarter of PostgreSQL's
+ * time there (docs/benchmarks.md).
+ */
+export function createWorkerPool(connectionString: string, logger: Logger, max?: number): Pool {
+  return createPool(connectionString, logger, max, { genericPlans: true });
 }
 
 const preparedNames = new Map<string, string>();

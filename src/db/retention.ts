@@ -4,11 +4,19 @@ import type { Pool } from './pool.js';
  * The retention deletes, one bounded statement each: every call deletes at most `limit` rows it found through an index
  * (migration 016) and returns how many it deleted, so a caller loops until a call deletes fewer than `limit`. Short
  * statements hold their locks briefly, whatever the backlog.
+ *
+ * Ages and limits are written into the statements as numbers, not sent as parameters, so each statement is planned
+ * for them (few rows that old: the index), also on the worker's pool, which plans a statement's parameters once for
+ * any values (src/db/pool.ts: createWorkerPool) and would guess a third of the table is that old.
  */
+const sqlNumber = (n: number): string => {
+  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a count or age in ms: ${n}`);
+  return String(n);
+};
+const olderThan = (column: string, ageMs: number) => `${column} < now() - interval '${sqlNumber(ageMs)} milliseconds'`;
+const limitTo = (limit: number) => `limit ${sqlNumber(limit)}`;
 
-const olderThan = (column: string, param: string) => `${column} < now() - ${param}::bigint * interval '1 millisecond'`;
-
-async function count(pool: Pool, sql: string, params: unknown[]): Promise<number> {
+async function count(pool: Pool, sql: string, params: unknown[] = []): Promise<number> {
   const result = await pool.query<{ deleted: number }>(sql, params);
   return result.rows[0]?.deleted ?? 0;
 }
@@ -21,11 +29,10 @@ export function pruneDeliveryAttempts(pool: Pool, ageMs: number, limit: number):
        delete from delivery_attempts where ctid = any(array(
          select a.ctid from delivery_attempts a
          join deliveries d on d.tenant_id = a.tenant_id and d.event_id = a.event_id and d.endpoint_id = a.endpoint_id
-         where ${olderThan('a.attempted_at', '$1')} and d.status <> 'PENDING'
-         limit $2::int))
+         where ${olderThan('a.attempted_at', ageMs)} and d.status <> 'PENDING'
+         ${limitTo(limit)}))
        returning 1)
      select count(*)::int as deleted from gone`,
-    [ageMs, limit],
   );
 }
 
@@ -35,10 +42,9 @@ export function pruneIdempotencyKeys(pool: Pool, ageMs: number, limit: number): 
     pool,
     `with gone as (
        delete from idempotency_keys where ctid = any(array(
-         select ctid from idempotency_keys where ${olderThan('created_at', '$1')} limit $2::int))
+         select ctid from idempotency_keys where ${olderThan('created_at', ageMs)} ${limitTo(limit)}))
        returning 1)
      select count(*)::int as deleted from gone`,
-    [ageMs, limit],
   );
 }
 
@@ -51,7 +57,7 @@ export function pruneChangeLog(pool: Pool, ageMs: number, limit: number): Promis
     pool,
     `with gone as (
        delete from book_changes where id = any(array(
-         select id from book_changes where ${olderThan('changed_at', '$1')} limit $2::int))
+         select id from book_changes where ${olderThan('changed_at', ageMs)} ${limitTo(limit)}))
        returning xid, id),
      top as (select xid, id from gone order by xid desc, id desc limit 1),
      moved as (
@@ -59,7 +65,6 @@ export function pruneChangeLog(pool: Pool, ageMs: number, limit: number): Promis
        on conflict (only_row) do update set xid = excluded.xid, id = excluded.id
        where (excluded.xid, excluded.id) > (book_change_horizon.xid, book_change_horizon.id))
      select count(*)::int as deleted from gone`,
-    [ageMs, limit],
   );
 }
 
@@ -68,10 +73,9 @@ export function pruneOperationalEvents(pool: Pool, ageMs: number, limit: number)
     pool,
     `with gone as (
        delete from operational_events where ctid = any(array(
-         select ctid from operational_events where ${olderThan('occurred_at', '$1')} limit $2::int))
+         select ctid from operational_events where ${olderThan('occurred_at', ageMs)} ${limitTo(limit)}))
        returning 1)
      select count(*)::int as deleted from gone`,
-    [ageMs, limit],
   );
 }
 
@@ -89,13 +93,12 @@ export async function markExpiredBooks(pool: Pool, ageMs: number, limit: number)
     `update books set pruned_at = now(), pruning = true
      where (tenant_id, book_uuid) in (
        select b.tenant_id, b.book_uuid from books b
-       where b.status = 'ANALYTICS_COMPLETE' and b.pruned_at is null and ${olderThan('b.analyzed_at', '$1')}
+       where b.status = 'ANALYTICS_COMPLETE' and b.pruned_at is null and ${olderThan('b.analyzed_at', ageMs)}
          and not exists (select 1 from deliveries d
                          where d.tenant_id = b.tenant_id and d.book_uuid = b.book_uuid and d.status = 'PENDING')
        order by b.analyzed_at
-       limit $2::int
+       ${limitTo(limit)}
        for update skip locked)`,
-    [ageMs, limit],
   );
   return result.rowCount ?? 0;
 }

@@ -47,19 +47,40 @@ export function recordingPool(pool: Pool, ran: RanStatement[]): Pool {
   });
 }
 
-/** EXPLAIN (`options`, e.g. `analyze, format json`) of a statement as it ran: in a transaction with its settings. */
+/**
+ * EXPLAIN (`options`, e.g. `analyze, format json`) of a statement as it ran: in a transaction with its settings, on a
+ * connection of the same pool — and so, on the worker's pool (src/db/pool.ts: createWorkerPool), with the plan it
+ * makes for any values, not one for these.
+ */
 export async function explainAsRan<T>(pool: Pool, statement: RanStatement, options: string): Promise<T> {
   const client = await pool.connect();
+  const { rows: mode } = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+  const generic = mode[0]?.plan_cache_mode === 'force_generic_plan' && statement.values.length > 0;
+  let preparedHere = false;
   try {
     await client.query('begin');
     for (const setting of statement.settings) await client.query(`set local ${setting}`);
-    const { rows } = await client.query<{ 'QUERY PLAN': T }>(
-      `explain (${options}) ${statement.text}`,
-      statement.values,
-    );
+    if (generic) {
+      await client.query(`prepare explained as ${statement.text}`);
+      preparedHere = true;
+    }
+    // EXPLAIN takes no parameters of its own: EXECUTE's are literals (quoted by PostgreSQL from the text pg sends for
+    // each value), which it turns into the statement's types.
+    const literals: string[] = [];
+    for (const value of statement.values) {
+      const { rows: quoted } = await client.query<{ literal: string }>('select quote_nullable($1::text) as literal', [
+        value,
+      ]);
+      literals.push((quoted[0] as { literal: string }).literal);
+    }
+    const { rows } = generic
+      ? await client.query<{ 'QUERY PLAN': T }>(`explain (${options}) execute explained(${literals.join(', ')})`)
+      : await client.query<{ 'QUERY PLAN': T }>(`explain (${options}) ${statement.text}`, statement.values);
     return (rows[0] as { 'QUERY PLAN': T })['QUERY PLAN'];
   } finally {
     await client.query('rollback');
+    // A prepared statement outlives the transaction.
+    if (preparedHere) await client.query('deallocate explained');
     client.release();
   }
 }

@@ -5,7 +5,7 @@ import { Runtime, DefaultLogger, type WorkflowBundle } from '@temporalio/worker'
 import { inject } from 'vitest';
 import { loadConfig } from '../../src/config.js';
 import { createApiKey } from '../../src/db/api-keys.js';
-import { createPool, type Pool } from '../../src/db/pool.js';
+import { createPool, createWorkerPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 import { startApiRole, startWorkerRole, type Role } from '../../src/roles.js';
 import { temporalConnectionOptions } from '../../src/temporal/connection-options.js';
@@ -65,10 +65,14 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
     ...env,
   });
   // DATABASE_URL in `env` gives the system a database of its own (one its test may prune with short ages).
-  const pool = createPool(env.DATABASE_URL ?? inject('databaseUrl'), logger);
+  const databaseUrl = env.DATABASE_URL ?? inject('databaseUrl');
+  const pool = createPool(databaseUrl, logger);
+  // As in production: the worker plans its statements once per connection (src/db/pool.ts: createWorkerPool).
+  const workerPool = createWorkerPool(databaseUrl, logger);
   const { key: apiKey } = await createApiKey(pool, tenantId, 'tests');
   const bundle = await workflowBundle();
-  const runWorker = () => startWorkerRole({ config, temporalAddress, pool, logger, workflowBundle: bundle });
+  const runWorker = () =>
+    startWorkerRole({ config, temporalAddress, pool: workerPool, logger, workflowBundle: bundle });
   let worker: Role | undefined = await runWorker();
   const api = await startApiRole({ config, temporalAddress, pool, logger });
   const connection = await Connection.connect(temporalConnectionOptions(config, temporalAddress));
@@ -91,7 +95,7 @@ export async function startTestSystem(env: Record<string, string> = {}): Promise
       await api.stop();
       await stopWorker();
       await connection.close();
-      await pool.end();
+      await Promise.all([pool.end(), workerPool.end()]);
     },
   };
 }
