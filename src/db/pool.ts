@@ -31,7 +31,11 @@ export function createPool(connectionString: string, logger: Logger, max = 10, o
       : {}),
   });
   // An idle client losing its server (restart, failover) must not crash the process; the next query reconnects.
-  pool.on('error', (err) => logger.warn({ err }, 'idle PostgreSQL client failed'));
+  pool.on('error', (err: Error & { client?: unknown }) => {
+    // pg-pool hangs the whole client on the error: its state and prepared statements, no use in a log line.
+    delete err.client;
+    logger.warn({ err }, 'idle PostgreSQL client failed');
+  });
   return pool;
 }
 
