@@ -18,10 +18,9 @@ export function createPool(connectionString: string, logger: Logger, max = 10, o
     connectionString,
     max,
     application_name: 'bookbell',
-    // PostgreSQL plans a prepared statement for its values at each of its first five runs on a connection, and at
-    // every run after if it judges that plan cheaper: most of a worker's runs in a burst, on connections its pool
-    // opened for it. A session setting, made before the pool lends the connection (a pooler that drops it leaves
-    // statements planned as before).
+    // Without it, PostgreSQL plans a prepared statement for its values at each of its first five runs on a
+    // connection (and after, if it judges that plan cheaper). A session setting, made before the pool lends the
+    // connection; a pooler that drops it leaves statements planned as before.
     ...(options.genericPlans
       ? {
           // pg-pool waits for the promise before it lends the client (@types/pg types the hook as returning void).
@@ -42,8 +41,8 @@ export function createPool(connectionString: string, logger: Logger, max = 10, o
 /**
  * The worker's pool. Its statements find rows by their keys (a book's, an endpoint's, a delivery's) or take rows by
  * ages written into them as numbers (src/db/retention.ts), so it plans each once per connection (`genericPlans`):
- * fresh connections in a burst otherwise planned nearly every statement for its values, a quarter of PostgreSQL's
- * time there (docs/benchmarks.md).
+ * in a burst, on connections opened for it, nearly every statement was otherwise planned for its values, a quarter
+ * of PostgreSQL's time there (docs/benchmarks.md).
  */
 export function createWorkerPool(connectionString: string, logger: Logger, max?: number): Pool {
   return createPool(connectionString, logger, max, { genericPlans: true });

@@ -5,9 +5,10 @@ import type { Pool } from './pool.js';
  * (migration 016) and returns how many it deleted, so a caller loops until a call deletes fewer than `limit`. Short
  * statements hold their locks briefly, whatever the backlog.
  *
- * Ages and limits are written into the statements as numbers, not sent as parameters, so each statement is planned
+ * The statements that pick rows by age carry the age and their limit as numbers, not parameters, so each is planned
  * for them (few rows that old: the index), also on the worker's pool, which plans a statement's parameters once for
- * any values (src/db/pool.ts: createWorkerPool) and would guess a third of the table is that old.
+ * any values (src/db/pool.ts: createWorkerPool) and would guess a third of the table is that old. Those that pick a
+ * book's rows by its key keep their parameters: any plan reads them through the book's index.
  */
 const sqlNumber = (n: number): string => {
   if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`not a count or age in ms: ${n}`);

@@ -54,16 +54,21 @@ export function recordingPool(pool: Pool, ran: RanStatement[]): Pool {
  */
 export async function explainAsRan<T>(pool: Pool, statement: RanStatement, options: string): Promise<T> {
   const client = await pool.connect();
-  const { rows: mode } = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
-  const generic = mode[0]?.plan_cache_mode === 'force_generic_plan' && statement.values.length > 0;
   let preparedHere = false;
   try {
+    const { rows: mode } = await client.query<{ plan_cache_mode: string }>('show plan_cache_mode');
+    const generic = mode[0]?.plan_cache_mode === 'force_generic_plan' && statement.values.length > 0;
     await client.query('begin');
     for (const setting of statement.settings) await client.query(`set local ${setting}`);
-    if (generic) {
-      await client.query(`prepare explained as ${statement.text}`);
-      preparedHere = true;
+    if (!generic) {
+      const { rows } = await client.query<{ 'QUERY PLAN': T }>(
+        `explain (${options}) ${statement.text}`,
+        statement.values,
+      );
+      return (rows[0] as { 'QUERY PLAN': T })['QUERY PLAN'];
     }
+    await client.query(`prepare explained as ${statement.text}`);
+    preparedHere = true;
     // EXPLAIN takes no parameters of its own: EXECUTE's are literals (quoted by PostgreSQL from the text pg sends for
     // each value), which it turns into the statement's types.
     const literals: string[] = [];
@@ -73,9 +78,9 @@ export async function explainAsRan<T>(pool: Pool, statement: RanStatement, optio
       ]);
       literals.push((quoted[0] as { literal: string }).literal);
     }
-    const { rows } = generic
-      ? await client.query<{ 'QUERY PLAN': T }>(`explain (${options}) execute explained(${literals.join(', ')})`)
-      : await client.query<{ 'QUERY PLAN': T }>(`explain (${options}) ${statement.text}`, statement.values);
+    const { rows } = await client.query<{ 'QUERY PLAN': T }>(
+      `explain (${options}) execute explained(${literals.join(', ')})`,
+    );
     return (rows[0] as { 'QUERY PLAN': T })['QUERY PLAN'];
   } finally {
     await client.query('rollback');
