@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import type { EventType } from '../src/contract/book.js';
 import type { EndpointId, EventId } from '../src/contract/ids.js';
-import { insertDeliveries } from '../src/db/delivery-records.js';
-import { directlyDeliverable, pendingWithAttempts } from '../src/db/direct-deliveries.js';
-import { loadFilterSubjects } from '../src/db/events.js';
+import { insertDeliveries, pendingWithAttempts } from '../src/db/delivery-records.js';
+import { openEndpointSecrets } from '../src/db/endpoint-secrets.js';
+import { findEventPayloads, loadFilterSubjects } from '../src/db/events.js';
 import { inTransaction, type Pool } from '../src/db/pool.js';
 import { recordFilterSkips, subscribedEndpoints, type SubscribedEndpoint } from '../src/db/endpoint-fan-out.js';
 import type { DeliveryDeps } from '../src/delivery/attempt-pipeline.js';
@@ -11,6 +11,7 @@ import { deliverDirectly } from '../src/delivery/deliver-directly.js';
 import { endpointLabel } from '../src/delivery/email-content.js';
 import { eventsToDeliver } from '../src/digests/mail-mode.js';
 import { filterMatches, type FilterSubject } from '../src/events/filter.js';
+import type { EventPayload } from '../src/events/payloads.js';
 import { enqueueDeliveries } from '../src/temporal/deliveries.js';
 import type { DeliveryRequest } from '../workflows/endpoint-deliveries-state.js';
 
@@ -43,59 +44,58 @@ export interface FanOutOptions {
   firstTry: boolean;
   /** The activity's cancellation (its worker stopping): aborts the attempts in flight. */
   cancel?: AbortSignal | undefined;
+  /** Bodies of the events as this activity stored them (insertEvents); others are read where first attempts need them. */
+  payloads?: Map<EventId, EventPayload> | undefined;
 }
 
 /**
  * Creates one delivery per (event, subscribed endpoint whose filter takes it), then delivers each endpoint's share:
- * at once when it may (`direct`, see directlyDeliverable), handing only what must be retried or wait to the
- * endpoint's delivery workflow for this book (started on first use); otherwise all of it to that workflow. An event a
- * filter skips gets no delivery; the skip is recorded and counted with the endpoint's other deliveries, in one
- * transaction. Idempotent: deliveries and skips are recorded once, a finished delivery is never sent again, and the
+ * at once when it may (`direct`, see subscribedEndpoints), handing only what must be retried or wait to the endpoint's
+ * delivery workflow for this book (started on first use); otherwise all of it to that workflow. A delivery attempted
+ * at once is written after its attempt, with its outcome (deliverDirectly); the others before they are handed over.
+ * An event a filter skips gets no delivery; the skip is recorded and counted with the endpoint's other deliveries, in
+ * one transaction. Idempotent: deliveries and skips are recorded once, a finished delivery is never sent again, and the
  * workflow ignores events it holds.
  */
 export async function fanOut(
   deps: FanOutDeps,
   tenantId: string,
   bookUuid: string,
-  events: Array<{ eventId: EventId; type: EventType }>,
+  batch: Array<{ eventId: EventId; type: EventType }>,
   options: FanOutOptions = { firstTry: true },
 ): Promise<FannedOut[]> {
+  // Once each: a book emits a result's event again when its check of the log finds it (book-state.ts, `reconciled`).
+  const events = [...new Map(batch.map((event) => [event.eventId, event])).values()];
   if (events.length === 0) return [];
-  const endpoints = await subscribedEndpoints(deps.pool, tenantId, [...new Set(events.map((e) => e.type))]);
+  const eventIds = events.map((event) => event.eventId);
+  const delivery = options.firstTry && deps.delivery?.direct ? deps.delivery : undefined;
+  const endpoints = await subscribedEndpoints(
+    deps.pool,
+    tenantId,
+    [...new Set(events.map((e) => e.type))],
+    delivery ? { bookUuid, batch: eventIds } : undefined,
+  );
   // Filters read the stored bodies, the book's metadata and the documents: loaded only when some endpoint has one.
   const subjects = endpoints.some((endpoint) => endpoint.filter !== null)
-    ? await loadFilterSubjects(
-        deps.pool,
-        tenantId,
-        bookUuid,
-        events.map((event) => event.eventId),
-      )
+    ? await loadFilterSubjects(deps.pool, tenantId, bookUuid, eventIds)
     : undefined;
-  const shares = await Promise.all(
-    endpoints.map((endpoint) => recordShare(deps, tenantId, bookUuid, endpoint, events, subjects)),
-  );
-  const directly =
-    options.firstTry && deps.delivery?.direct
-      ? await directlyDeliverable(
-          deps.pool,
-          tenantId,
-          bookUuid,
-          shares.flatMap((share) => (share.wanted.length > 0 ? [share.endpoint.id] : [])),
-          events.map((event) => event.eventId),
-        )
-      : new Set<EndpointId>();
+  const shares = endpoints.map((endpoint) => shareOf(endpoint, bookUuid, events, subjects));
+  await Promise.all(shares.map((share) => recordShare(deps.pool, tenantId, bookUuid, share)));
+  const bodies = shares.some((share) => share.direct)
+    ? await storedBodies(deps.pool, tenantId, eventIds, options.payloads)
+    : new Map<EventId, EventPayload>();
   // Settled, not raced: a failed share fails the activity only once the others' attempts ended (a retry started
   // while one is still sending would send it again).
   const handed = await Promise.allSettled(
-    shares.map(async ({ endpoint, wanted }): Promise<FannedOut | undefined> => {
+    shares.map(async ({ endpoint, wanted, direct }): Promise<FannedOut | undefined> => {
       if (wanted.length === 0) return undefined;
-      const delivery = deps.delivery;
       const left =
-        delivery && directly.has(endpoint.id)
+        delivery && direct
           ? await deliverDirectly(
               { ...delivery, pool: deps.pool, cancel: options.cancel },
               { tenantId, endpointId: endpoint.id, bookUuid },
-              wanted,
+              openEndpointSecrets(delivery.secrets, endpoint),
+              wanted.map((event) => ({ ...event, payload: bodies.get(event.eventId) as EventPayload })),
             )
           : options.firstTry
             ? wanted
@@ -123,18 +123,25 @@ export async function fanOut(
   return handed.flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
 }
 
-/** One endpoint's share of the events: its deliveries created (and its filter's skips recorded). */
-async function recordShare(
-  deps: FanOutDeps,
-  tenantId: string,
-  bookUuid: string,
+/**
+ * One endpoint's share of the events: those it wants, those its filter skips, and whether this fan-out makes their
+ * first attempts (then their deliveries are written with their outcomes, after them).
+ */
+interface Share {
+  endpoint: SubscribedEndpoint;
+  wanted: Array<{ eventId: EventId; type: EventType }>;
+  skipped: EventId[];
+  direct: boolean;
+}
+
+function shareOf(
   endpoint: SubscribedEndpoint,
+  bookUuid: string,
   events: Array<{ eventId: EventId; type: EventType }>,
   subjects: Map<string, FilterSubject> | undefined,
-): Promise<{ endpoint: SubscribedEndpoint; wanted: Array<{ eventId: EventId; type: EventType }> }> {
+): Share {
   // As its mail mode wants: a `book` address only the book's last event, a `daily` one none (see eventsToDeliver).
   const subscribed = eventsToDeliver(endpoint, events);
-  if (subscribed.length === 0) return { endpoint, wanted: [] };
   const takes = (eventId: EventId) => {
     if (endpoint.filter === null) return true;
     const subject = subjects?.get(eventId);
@@ -144,16 +151,44 @@ async function recordShare(
   };
   const wanted = subscribed.filter((event) => takes(event.eventId));
   const skipped = subscribed.filter((event) => !wanted.includes(event)).map((event) => event.eventId);
-  const rows = wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, endpointId: endpoint.id }));
+  return { endpoint, wanted, skipped, direct: endpoint.direct && wanted.length > 0 };
+}
+
+/** Records a share: its filter's skips, and its deliveries unless they are attempted first (written after). */
+async function recordShare(pool: Pool, tenantId: string, bookUuid: string, share: Share): Promise<void> {
+  const { endpoint, skipped } = share;
+  const rows = share.direct
+    ? []
+    : share.wanted.map((event) => ({ eventId: event.eventId, eventType: event.type, endpointId: endpoint.id }));
   if (skipped.length === 0) {
-    await insertDeliveries(deps.pool, tenantId, bookUuid, rows);
+    await insertDeliveries(pool, tenantId, bookUuid, rows);
   } else {
-    await inTransaction(deps.pool, async (client) => {
+    await inTransaction(pool, async (client) => {
       await recordFilterSkips(client, tenantId, bookUuid, endpoint.id, skipped);
       await insertDeliveries(client, tenantId, bookUuid, rows);
     });
   }
-  return { endpoint, wanted };
+}
+
+/** The stored bodies of `eventIds`: those this activity stored as it has them, the others read. */
+async function storedBodies(
+  pool: Pool,
+  tenantId: string,
+  eventIds: EventId[],
+  known: Map<EventId, EventPayload> = new Map(),
+): Promise<Map<EventId, EventPayload>> {
+  const missing = eventIds.filter((eventId) => !known.has(eventId));
+  const read = await findEventPayloads(pool, tenantId, missing);
+  const bodies = new Map(
+    eventIds.flatMap((eventId) => {
+      const body = known.get(eventId) ?? read.get(eventId);
+      return body ? [[eventId, body] as const] : [];
+    }),
+  );
+  // Recorded before the fan-out: a missing one is a bug, and the retry will tell.
+  const lost = eventIds.find((eventId) => !bodies.has(eventId));
+  if (lost) throw new Error(`event ${lost} is not stored`);
+  return bodies;
 }
 
 /** What a retried fan-out hands over: deliveries still PENDING, those attempted as retries counting their attempts. */

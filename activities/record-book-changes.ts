@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { BookStatus, DocumentCounts, EventType } from '../src/contract/book.js';
-import { asEventId } from '../src/contract/ids.js';
+import { asEventId, type EventId } from '../src/contract/ids.js';
 import { findBookAnalytics } from '../src/db/analytics.js';
 import { isBookComplete, updateBookProgress } from '../src/db/books.js';
 import { forgetUnheldDocuments, listDocuments, recordVerifications } from '../src/db/documents.js';
@@ -9,7 +9,7 @@ import { findResultDetails } from '../src/db/intake-results.js';
 import { findUnappliedIntake, type UnappliedIntake } from '../src/db/unapplied-intake.js';
 import { holdsNews, readLog, type LogRead, type LogReadRequest } from '../src/db/log-reads.js';
 import { inTransaction } from '../src/db/pool.js';
-import { buildEventPayload, type PayloadContext } from '../src/events/payloads.js';
+import { buildEventPayload, type EventPayload, type PayloadContext } from '../src/events/payloads.js';
 import { countEmittedEvents } from '../src/metrics/event-metrics.js';
 import type { BookCompletion, RecordedStep } from '../workflows/book-completion.js';
 import type { EmittedEvent } from '../workflows/book-model.js';
@@ -76,25 +76,27 @@ export function recordBookChanges(deps: FanOutDeps) {
   return async (input: RecordBookChangesInput): Promise<RecordBookChangesResult> => {
     const context = activityContext();
     const firstTry = (context?.info.attempt ?? 1) === 1;
+    // The bodies this run stored, as stored: its first attempts send them without reading them back.
+    const payloads = new Map<EventId, EventPayload>();
     const deliver = (events: EmittedEvent[]) =>
       fanOut(
         deps,
         input.tenantId,
         input.bookUuid,
         events.map((event) => ({ eventId: asEventId(event.eventId), type: event.type })),
-        { firstTry, cancel: context?.cancellationSignal },
+        { firstTry, cancel: context?.cancellationSignal, payloads },
       );
     const book = { tenantId: input.tenantId, bookUuid: input.bookUuid };
     /** Runs the analytics of a recorded BOOK_COMPLETE, then records ANALYTICS_COMPLETED. */
     const analyze = async (analytics: RecordedStep) => {
       await analyzeBook(pool)(book);
-      await recordChanges(pool, { ...book, ...analytics });
+      await recordChanges(pool, { ...book, ...analytics }, payloads);
     };
     const { complete } = input;
     /** The completion after the rest, once its check and read found nothing: recorded, analysed, delivered. */
     const completeBook = async (completion: BookCompletion): Promise<FannedOut[]> => {
       const { analytics, ...completed } = completion;
-      await recordChanges(pool, { ...book, ...completed });
+      await recordChanges(pool, { ...book, ...completed }, payloads);
       await analyze(analytics);
       return deliver([...completed.events, ...analytics.events]);
     };
@@ -110,7 +112,7 @@ export function recordBookChanges(deps: FanOutDeps) {
         const read = await readLog(pool, input.tenantId, input.bookUuid, input.read);
         if (!read.cleared) return { read, deferred: true };
       }
-      await recordChanges(pool, input, input.read ? deps.taskQueue : undefined);
+      await recordChanges(pool, input, payloads, input.read ? deps.taskQueue : undefined);
       let all = input.events;
       if (input.analytics) {
         await analyze(input.analytics);
@@ -146,6 +148,7 @@ export function recordBookChanges(deps: FanOutDeps) {
 async function recordChanges(
   pool: FanOutDeps['pool'],
   input: Pick<RecordBookChangesInput, 'tenantId' | 'bookUuid' | 'events' | 'status' | 'counts' | 'sealed'>,
+  stored: Map<EventId, EventPayload>,
   readsLogQueue?: string,
 ): Promise<void> {
   // A retry inserts nothing twice, so counts nothing twice.
@@ -204,10 +207,10 @@ async function recordChanges(
         ...(event.docUuid ? { docName: names.get(event.docUuid.toLowerCase()) ?? null } : {}),
       }),
     );
-    const added = await insertEvents(client, input.tenantId, input.bookUuid, payloads);
-    return payloads.filter((payload) => added.has(payload.event_id)).map((payload) => payload.event_name);
+    return insertEvents(client, input.tenantId, input.bookUuid, payloads);
   });
-  countEmittedEvents(inserted);
+  for (const [eventId, payload] of inserted) stored.set(eventId, payload);
+  countEmittedEvents([...inserted.values()].map((payload) => payload.event_name));
 }
 
 /**

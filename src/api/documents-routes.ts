@@ -8,7 +8,12 @@ import {
 } from '../contract/book.js';
 import { storeUpload } from '../db/intake-admission.js';
 import { joinRead } from '../db/log-reads.js';
-import { forgetRepeatedResult, forgetVerificationResult, storeVerificationResult } from '../db/intake-results.js';
+import {
+  forgetRepeatedResult,
+  forgetVerificationResult,
+  storeAdmittingResult,
+  storeKnownDocumentResult,
+} from '../db/intake-results.js';
 import { signalVerification } from '../temporal/books.js';
 import { currentRequestId } from '../temporal/request-id.js';
 import { requireBook, sendToBook, type BookDeps } from './book-access.js';
@@ -80,22 +85,22 @@ export function registerDocumentRoutes(router: Router<AppState>, deps: BookDeps 
     const docUuid = parseInput(DocUuidSchema, ctx.params.doc_uuid, 'doc_uuid');
     const body = parseInput(VerificationRequestSchema, ctx.request.body, 'request body');
     const { tenantId } = ctx.state;
-    const row = await requireBook(pool, tenantId, bookUuid);
     // Durable in PostgreSQL before anything is acknowledged: the book checks this log before BOOK_COMPLETE, so a signal
     // Temporal took but the workflow never applied costs a delay, never an event. The signal carries ids only.
-    const stored = await storeVerificationResult(
-      pool,
-      {
-        tenantId,
-        bookUuid,
-        docUuid,
-        result: body.result,
-        reason: body.reason,
-        fields: body.fields,
-        requestId: currentRequestId(),
-      },
-      maxDocuments,
-    );
+    const result = {
+      tenantId,
+      bookUuid,
+      docUuid,
+      result: body.result,
+      reason: body.reason,
+      fields: body.fields,
+      requestId: currentRequestId(),
+    };
+    // The common case, a document the book holds, reads the book with the store: one statement. Otherwise the book is
+    // looked up (404, 410) before the result is admitted with its document.
+    const known = await storeKnownDocumentResult(pool, result);
+    const row = known?.book ?? (await requireBook(pool, tenantId, bookUuid));
+    const stored = known ?? (await storeAdmittingResult(pool, result, maxDocuments));
     if (stored.kind === 'full') throw fullBook(bookUuid, maxDocuments);
     const { resultId, inserted, continuing, reading, documents } = stored;
     const signal = { docUuid, result: body.result, resultId, documents };

@@ -26,7 +26,8 @@ export interface BookRow {
   pruned_at: Date | null;
 }
 
-const COLUMNS =
+/** Every column of a `BookRow`, for the statements that read one. */
+export const BOOK_COLUMNS =
   'tenant_id, book_uuid, name, metadata, status, seal_after_ms, document_count, verified_count, rejected_count, ' +
   'admitted_count, created_at, sealed_at, sealed_by, completed_at, analyzed_at, pruned_at';
 
@@ -42,7 +43,7 @@ export async function insertBook(
     `insert into books (tenant_id, book_uuid, name, metadata, seal_after_ms)
      values ($1::text, $2::uuid, $3::text, $4::jsonb, $5::bigint)
      on conflict (tenant_id, book_uuid) do nothing
-     returning ${COLUMNS}`,
+     returning ${BOOK_COLUMNS}`,
     [book.tenantId, book.bookUuid, book.name, JSON.stringify(book.metadata), book.sealAfterMs ?? null],
   );
   if (inserted.rows[0]) return { row: inserted.rows[0], created: true };
@@ -53,7 +54,7 @@ export async function insertBook(
 
 export async function findBook(pool: Pool, tenantId: string, bookUuid: string): Promise<BookRow | undefined> {
   const result = await pool.query<BookRow>(
-    prepared(`select ${COLUMNS} from books where tenant_id = $1::text and book_uuid = $2::uuid`),
+    prepared(`select ${BOOK_COLUMNS} from books where tenant_id = $1::text and book_uuid = $2::uuid`),
     [tenantId, bookUuid],
   );
   return result.rows[0];
@@ -160,7 +161,7 @@ export async function listBooks(
 ): Promise<Array<BookRow & { cursor_at: string }>> {
   // The cursor keeps Postgres' microseconds: a JavaScript Date would round them and skip or repeat rows.
   const result = await pool.query<BookRow & { cursor_at: string }>(
-    `select ${COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
+    `select ${BOOK_COLUMNS}, to_char(created_at at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as cursor_at
      from books
      where tenant_id = $1::text
        and ($2::text is null or status = $2::text)

@@ -7,6 +7,10 @@ import { safeText } from './safe-text.js';
 import { endpointOutsideIndex } from './delivery-keys.js';
 import { prepared, type Pool, type PoolClient } from './pool.js';
 
+const MAX_ERROR_CHARS = 1000;
+/** The sender reads at most 2 KiB of a body; decoded, that is at most this many UTF-16 units. */
+const RESPONSE_SNIPPET_CHARS = 2048;
+
 export interface DeliveryRow {
   event_id: EventId;
   endpoint_id: EndpointId;
@@ -53,6 +57,65 @@ export async function insertDeliveries(
   );
 }
 
+/**
+ * Creates deliveries whose first attempt was made before their row existed (by the recording of their events:
+ * src/delivery/deliver-directly.ts), each with that attempt's outcome and log, or with none (not attempted) — one
+ * statement for one endpoint. Unfinished ones are PENDING while the endpoint sends, HELD if it was paused, disabled or
+ * deleted meanwhile (read `for share`, as insertDeliveries does: a resume either comes after and releases them, or
+ * before and they are PENDING). A delivery that exists already is left as it is, its attempt not logged. Returns
+ * whether the endpoint still sends (false: gone or off; its later deliveries are not attempted here).
+ */
+export async function insertAttemptedDeliveries(
+  pool: Pick<Pool, 'query'>,
+  target: { tenantId: string; endpointId: string; bookUuid: string },
+  deliveries: Array<{
+    eventId: string;
+    eventType: EventType;
+    attempt?: LoggedAttempt | undefined;
+    finish?: 'DELIVERED' | 'FAILED' | undefined;
+  }>,
+): Promise<boolean> {
+  const result = await pool.query<{ sends: boolean | null }>(
+    prepared(`with w as (
+       select active and (email is null or confirmed_at is not null) as sends
+       from endpoints where tenant_id = $1::text and id = $2::uuid for share
+     ), a as (
+       select * from unnest($4::text[], $5::text[], $6::int[], $7::int[], $8::int[], $9::text[], $10::text[], $11::text[])
+         as a(event_id, event_type, attempt, status_code, duration_ms, error, response_snippet, finish)
+     ), created as (
+       insert into deliveries (tenant_id, event_id, endpoint_id, book_uuid, event_type, status, attempts,
+                               last_status_code, last_error, finished_at)
+       select $1::text, a.event_id, $2::uuid, $3::uuid, a.event_type,
+              coalesce(a.finish, case when w.sends then 'PENDING' else 'HELD' end), coalesce(a.attempt, 0),
+              a.status_code, a.error, case when a.finish is null then null else now() end
+       from a, w
+       on conflict do nothing
+       returning event_id
+     ), logged as (
+       insert into delivery_attempts
+         (tenant_id, event_id, endpoint_id, attempt, status_code, duration_ms, error, response_snippet)
+       select $1::text, a.event_id, $2::uuid, a.attempt, a.status_code, a.duration_ms, a.error, a.response_snippet
+       from a join created using (event_id)
+       where a.attempt is not null
+     )
+     select (select sends from w) as sends`),
+    [
+      target.tenantId,
+      target.endpointId,
+      target.bookUuid,
+      deliveries.map((d) => d.eventId),
+      deliveries.map((d) => d.eventType),
+      deliveries.map((d) => d.attempt?.number ?? null),
+      deliveries.map((d) => d.attempt?.statusCode ?? null),
+      deliveries.map((d) => d.attempt?.durationMs ?? null),
+      deliveries.map((d) => safeText(d.attempt?.error, MAX_ERROR_CHARS) ?? null),
+      deliveries.map((d) => safeText(d.attempt?.responseSnippet, RESPONSE_SNIPPET_CHARS) ?? null),
+      deliveries.map((d) => d.finish ?? null),
+    ],
+  );
+  return result.rows[0]?.sends === true;
+}
+
 /** The delivery with the body to send. */
 export async function findDelivery(
   pool: Pool,
@@ -93,10 +156,6 @@ export async function recordRateWaits(pool: Pool, tenantId: string, endpointId: 
     [tenantId, endpointId, eventIds],
   );
 }
-
-const MAX_ERROR_CHARS = 1000;
-/** The sender reads at most 2 KiB of a body; decoded, that is at most this many UTF-16 units. */
-const RESPONSE_SNIPPET_CHARS = 2048;
 
 export interface LoggedAttempt {
   number: number;
@@ -197,4 +256,23 @@ export async function holdDelivery(
     [key.tenantId, key.eventId, key.endpointId],
   );
   return result.rows[0]?.status === 'HELD';
+}
+
+/**
+ * The deliveries of `eventIds` to an endpoint still PENDING, each with the activity attempts its round has already
+ * counted (attempts logged, and waits for the rate limit, as deliverEvent's `attemptsBefore` takes them): a retried
+ * recording hands them to the delivery workflow numbered on from where the first try's attempts left off.
+ */
+export async function pendingWithAttempts(
+  pool: Pick<Pool, 'query'>,
+  tenantId: string,
+  endpointId: EndpointId,
+  eventIds: EventId[],
+): Promise<Map<EventId, number>> {
+  const result = await pool.query<{ event_id: EventId; made: number }>(
+    `select event_id, attempts - round_base + rate_waits as made from deliveries
+     where tenant_id = $1::text and event_id = any($3::text[]) and ${endpointOutsideIndex('endpoint_id', '$2')} and status = 'PENDING'`,
+    [tenantId, endpointId, eventIds],
+  );
+  return new Map(result.rows.map((row) => [row.event_id, row.made]));
 }

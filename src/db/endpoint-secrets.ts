@@ -32,6 +32,10 @@ export interface EndpointSecrets {
   previous_secret_expires_at: Date | null;
 }
 
+/** The secret columns a statement reads for `openEndpointSecrets`. */
+export const SECRET_COLUMNS =
+  'secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed, previous_secret_key_id';
+
 export async function findEndpointWithSecrets(
   pool: Pool,
   keyring: Keyring,
@@ -39,13 +43,20 @@ export async function findEndpointWithSecrets(
   id: string,
 ): Promise<(EndpointRow & EndpointSecrets) | undefined> {
   const result = await pool.query<EndpointRow & StoredSecretColumns>(
-    prepared(`select ${ENDPOINT_COLUMNS}, secret, secret_sealed, secret_key_id, previous_secret, previous_secret_sealed,
-       previous_secret_key_id
-     from endpoints where tenant_id = $1::text and id = $2::uuid`),
+    prepared(
+      `select ${ENDPOINT_COLUMNS}, ${SECRET_COLUMNS} from endpoints where tenant_id = $1::text and id = $2::uuid`,
+    ),
     [tenantId, id],
   );
   const row = result.rows[0];
-  if (!row) return undefined;
+  return row && openEndpointSecrets(keyring, row);
+}
+
+/** An endpoint's row with its secrets opened (and their stored columns left out). */
+export function openEndpointSecrets<Row extends EndpointRow & StoredSecretColumns>(
+  keyring: Keyring,
+  row: Row,
+): Omit<Row, keyof StoredSecretColumns> & EndpointSecrets {
   const {
     secret,
     secret_sealed,
@@ -55,7 +66,7 @@ export async function findEndpointWithSecrets(
     previous_secret_key_id,
     ...rest
   } = row;
-  const context = endpointSecretContext(tenantId, row.id);
+  const context = endpointSecretContext(row.tenant_id, row.id);
   return {
     ...rest,
     secret: openSecret(keyring, context, { clear: secret, sealed: secret_sealed, keyId: secret_key_id }) ?? '',

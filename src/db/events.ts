@@ -1,5 +1,6 @@
 import type { EventType, Metadata } from '../contract/book.js';
 import type { FilterSubject } from '../events/filter.js';
+import type { EventId } from '../contract/ids.js';
 import type { EventPayload } from '../events/payloads.js';
 import { inIndexOrder, prepared, type Pool, type PoolClient } from './pool.js';
 
@@ -12,27 +13,41 @@ export interface EventRow {
 }
 
 /**
- * Stores events once, in their order, in one statement: a retried activity inserts nothing new. Returns the ids this
- * call inserted.
+ * Stores events once, in their order, in one statement: a retried activity inserts nothing new. Returns the events this
+ * call inserted, each with its body as stored (as a delivery reads and sends it: jsonb orders the keys).
  */
 export async function insertEvents(
   client: PoolClient,
   tenantId: string,
   bookUuid: string,
   payloads: EventPayload[],
-): Promise<Set<string>> {
-  if (payloads.length === 0) return new Set();
-  const result = await client.query<{ event_id: string }>(
+): Promise<Map<EventId, EventPayload>> {
+  if (payloads.length === 0) return new Map();
+  const result = await client.query<{ event_id: EventId; payload: EventPayload }>(
     prepared(`insert into events (tenant_id, event_id, book_uuid, event_type, doc_uuid, occurred_at, payload)
      select $1::text, e.payload->>'event_id', $2::uuid, e.payload->>'event_name', (e.payload->>'doc_uuid')::uuid,
             (e.payload->>'occurred_at')::timestamptz, e.payload
      from unnest($3::jsonb[]) with ordinality as e(payload, n)
      order by e.n
      on conflict (tenant_id, event_id) do nothing
-     returning event_id`),
+     returning event_id, payload`),
     [tenantId, bookUuid, payloads.map((payload) => JSON.stringify(payload))],
   );
-  return new Set(result.rows.map((row) => row.event_id));
+  return new Map(result.rows.map((row) => [row.event_id, row.payload]));
+}
+
+/** Stored bodies by event id (as a delivery sends them); missing ones are left out. */
+export async function findEventPayloads(
+  pool: Pick<Pool, 'query'>,
+  tenantId: string,
+  eventIds: EventId[],
+): Promise<Map<EventId, EventPayload>> {
+  if (eventIds.length === 0) return new Map();
+  const result = await pool.query<{ event_id: EventId; payload: EventPayload }>(
+    prepared(`select event_id, payload from events where tenant_id = $1::text and event_id = any($2::text[])`),
+    [tenantId, eventIds],
+  );
+  return new Map(result.rows.map((row) => [row.event_id, row.payload]));
 }
 
 /** A page of a book's events in the order they were recorded; `afterSeq` is the last row's of the page before. */

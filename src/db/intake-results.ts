@@ -1,6 +1,7 @@
 // Verification results in the intake log: stored before their 202, taken back on a 409, and read for their events.
 import type { VerificationResult } from '../contract/book.js';
 import type { StatementFields } from '../contract/statement-fields.js';
+import { BOOK_COLUMNS, type BookRow } from './books.js';
 import { COUNT_ADMITTED, LOCKED_BOOK } from './intake-admission.js';
 import { prepared, type Pool, type PoolClient } from './pool.js';
 
@@ -37,8 +38,10 @@ export type StoredResultOutcome =
  * Stores a verification result; a repeat of the same result for the same document stores nothing new but is counted
  * (`repeats`, `last_received_at`: the book view lists repeats among the ignored results). Returns the stored row's id,
  * whether this call inserted it, and whether the book is handing over or its running recording reads the log (then no
- * signal is needed: the next run or the read takes it from the log; a result stored so is marked `unsignalled`). A result for a document the book does not hold adds the document (as the book will): it is admitted
- * like an upload, counted, and refused when the book is full.
+ * signal is needed: the next run or the read takes it from the log; a result stored so is marked `unsignalled`). A
+ * result for a document the book does not hold adds the document (as the book will): it is admitted like an upload,
+ * counted, and refused when the book is full. The book must exist (the API's route looks it up first when the common
+ * case, `storeKnownDocumentResult`, finds nothing).
  */
 export async function storeVerificationResult(
   pool: Pool,
@@ -49,22 +52,24 @@ export async function storeVerificationResult(
 }
 
 /**
- * The common case, a result for a document the book holds: nothing to count, so the book's row is only share-locked.
- * That still orders it against the next run's clearing of the hand-over mark (an update), while the results of a
- * burst to one book no longer wait for each other's commits. Undefined: the book does not hold the document.
+ * The common case, a result for a document the book holds, in one statement that also reads the book's row (the
+ * route then needs no lookup of its own): nothing to count, so the row is only share-locked. That still orders it
+ * against the next run's clearing of the hand-over mark (an update), while the results of a burst to one book no
+ * longer wait for each other's commits. Undefined: the book does not hold the document, or does not exist, or retention
+ * removed its detail.
  */
-async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promise<StoredResultOutcome | undefined> {
-  const { rows } = await pool.query<{
-    id: string | null;
-    inserted: boolean;
-    continuing: boolean;
-    reading: boolean;
-    documents: number;
-  }>(
+export async function storeKnownDocumentResult(
+  pool: Pool,
+  stored: StoredResult,
+): Promise<(StoredResultOutcome & { kind: 'stored'; book: BookRow }) | undefined> {
+  const { rows } = await pool.query<
+    BookRow & { result_id: string | null; inserted: boolean; continuing: boolean; reading: boolean }
+  >(
     prepared(`with book as (
-       select coalesce(continuing_until > clock_timestamp(), false) as continuing,
-              coalesce(reads_log_until > clock_timestamp(), false) as reading, admitted_count
-       from books where tenant_id = $1::text and book_uuid = $2::uuid
+       select ${BOOK_COLUMNS},
+              coalesce(continuing_until > clock_timestamp(), false) as continuing,
+              coalesce(reads_log_until > clock_timestamp(), false) as reading
+       from books where tenant_id = $1::text and book_uuid = $2::uuid and pruned_at is null
        for share
      ),
      known as (
@@ -78,7 +83,7 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
          set repeats = verification_results.repeats + 1, last_received_at = clock_timestamp()
        returning id, repeats = 0 as inserted
      )
-     select stored.id::text, stored.inserted, book.continuing, book.reading, book.admitted_count as documents
+     select stored.id::text as result_id, stored.inserted, book.*
      from stored, book`),
     [
       stored.tenantId,
@@ -91,13 +96,16 @@ async function storeKnownDocumentResult(pool: Pool, stored: StoredResult): Promi
     ],
   );
   const row = rows[0];
-  if (!row?.id) return undefined;
-  const { id: resultId, inserted, continuing, reading, documents } = row;
-  return { kind: 'stored', resultId, inserted, continuing, reading, documents };
+  if (!row?.result_id) return undefined;
+  const { result_id: resultId, inserted, continuing, reading, ...book } = row;
+  return { kind: 'stored', resultId, inserted, continuing, reading, documents: book.admitted_count, book };
 }
 
-/** A result for a document the book does not hold adds the document, counted under the book's row lock. */
-async function storeAdmittingResult(
+/**
+ * A result for a document the book does not hold adds the document, counted under the book's row lock. The book must
+ * exist.
+ */
+export async function storeAdmittingResult(
   pool: Pool,
   stored: StoredResult,
   maxDocuments: number,

@@ -63,7 +63,11 @@ export type DeliveryStatus = 'DELIVERED' | 'FAILED' | 'HELD';
  */
 export type AttemptDecision = { status: DeliveryStatus } | { delayMs: number; message: string; waited?: true };
 
-type LoadedDelivery = DeliveryRow & { payload: EventPayload };
+/** A delivery as an attempt reads it: its row and the body to send. */
+export type LoadedDelivery = DeliveryRow & { payload: EventPayload };
+
+/** One attempt to log, finishing its delivery when told (what `recordAttempts` takes). */
+export type AttemptLog = Parameters<typeof recordAttempts>[3][number];
 
 /** How stage 3 writes: one statement each, or (a batch) one for all its attempts (`writeTogether`). */
 export interface AttemptWrites {
@@ -162,7 +166,7 @@ async function attemptDelivery(
     // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
     // counted against its health. Temporal runs the attempt again, with the same webhook-id.
     const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
-    await recordAttempt(deps.pool, key, { ...loggedAttempt(delivery.round_base + attempt, result), error });
+    await writes.log(key.eventId, { ...loggedAttempt(delivery.round_base + attempt, result), error });
     deps.cancel.throwIfAborted();
   }
   const failingSince = await writes.health(result);
@@ -239,7 +243,26 @@ export async function attemptBatch(
   eventIds: EventId[],
   roundAttempt: number,
 ): Promise<Map<EventId, AttemptDecision>> {
-  const { deliveries, endpoint } = await loadAttempts(deps, tenantId, endpointId, eventIds);
+  const loaded = await loadAttempts(deps, tenantId, endpointId, eventIds);
+  return attemptLoaded(deps, { tenantId, endpointId }, eventIds, roundAttempt, loaded, (attempts) =>
+    recordAttempts(deps.pool, tenantId, endpointId, attempts),
+  );
+}
+
+/**
+ * `attemptBatch` on deliveries and an endpoint already loaded, logging the attempts with one call of `log` (a
+ * recording's first attempts create their deliveries with it: src/delivery/deliver-directly.ts).
+ */
+export async function attemptLoaded(
+  deps: DeliveryDeps,
+  target: { tenantId: string; endpointId: EndpointId },
+  eventIds: EventId[],
+  roundAttempt: number,
+  loaded: { deliveries: Map<EventId, LoadedDelivery>; endpoint: Endpoint | undefined },
+  log: (attempts: AttemptLog[]) => Promise<void>,
+): Promise<Map<EventId, AttemptDecision>> {
+  const { tenantId, endpointId } = target;
+  const { deliveries, endpoint } = loaded;
   const sendable = eventIds.filter((eventId) => willSend(deliveries.get(eventId), endpoint));
   // Those past the slots the endpoint's rate limit gives now wait longer; the others go in order, each in its slot.
   const plan = endpoint
@@ -250,12 +273,10 @@ export async function attemptBatch(
   const waiting = waitLonger(deps, { tenantId, endpointId }, later, plan.laterInMs);
   const sending = sendable.length - later.length;
   const health = gather(sending, (results: AttemptResult[]) => recordHealth(deps.pool, tenantId, endpoint, results));
-  const log = gather(sending, (attempts: Parameters<typeof recordAttempts>[3]) =>
-    recordAttempts(deps.pool, tenantId, endpointId, attempts),
-  );
+  const logged = gather(sending, log);
   const writes: AttemptWrites = {
     health,
-    log: (eventId, attempt, finish) => log({ eventId, attempt, ...(finish ? { finish } : {}) }),
+    log: (eventId, attempt, finish) => logged({ eventId, attempt, ...(finish ? { finish } : {}) }),
   };
   const decisions = await Promise.all(
     eventIds.map((eventId) => {

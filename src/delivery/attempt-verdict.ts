@@ -26,7 +26,7 @@ export interface VerdictInput {
 /**
  * An attempt answered after this long is slow: its endpoint gets its next first attempts from its delivery workflow,
  * not from the activity recording a book's events, where a slow answer would hold up the book's next recording and so
- * every other endpoint's next event (src/db/direct-deliveries.ts). A fast answer ends that.
+ * every other endpoint's next event (subscribedEndpoints in src/db/endpoint-fan-out.ts). A fast answer ends that.
  */
 export const SLOW_ATTEMPT_MS = 1_000;
 

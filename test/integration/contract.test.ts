@@ -319,9 +319,9 @@ describe('the API answers as its OpenAPI document says', () => {
     await api.send('POST', '/v1/books/{book_uuid}/seal', { params: open });
     codes.push(await codeOf(upload(open, randomUUID(), 'late.pdf')));
 
-    // A sealed empty book completes at once; its BOOK_COMPLETE goes to an endpoint that answers slowly, so the
-    // delivery is still being attempted when it is retried.
-    const slow = await startReceiver(() => ({ status: 200, delayMs: 5000 }));
+    // A sealed empty book completes at once; its BOOK_COMPLETE goes to an endpoint that fails the first attempt and
+    // answers the next slowly, so the delivery is still open (PENDING) when it is retried.
+    const slow = await startReceiver((_, index) => (index === 0 ? { status: 503 } : { status: 200, delayMs: 5000 }));
     cleanups.push(slow.close);
     const hook = await api.send('POST', '/v1/endpoints', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } });
     codes.push(await codeOf(api.send('POST', '/v1/endpoints', { body: { url: slow.url, events: ['BOOK_COMPLETE'] } })));

@@ -142,3 +142,42 @@ describe('an endpoint that answers slowly', () => {
     await eventually(async () => expect(await shown()).toEqual({ fast: null, slow: null }));
   });
 });
+
+describe('an endpoint paused while a first attempt is in flight', () => {
+  it('gets nothing more from the recording: the rest waits HELD and goes out once, when it is resumed', async () => {
+    // BOOK_COMPLETE's request is answered after 1.5 s, and the endpoint paused meanwhile: ANALYTICS_COMPLETED, which
+    // the same recording would send next, must wait.
+    const { api, inbox, endpointId, deliveries } = await setup((request) =>
+      request.json.event_name === 'BOOK_COMPLETE' ? { status: 200, delayMs: 1_500 } : { status: 200 },
+    );
+    const bookUuid = await api.createBook({ name: 'Paused mid-flight' });
+    const docUuid = await api.upload(bookUuid);
+    await api.seal(bookUuid);
+    await api.verify(bookUuid, docUuid, 'SUCCEEDED');
+    await eventually(() => expect(eventNames(inbox.requests)).toEqual(['VERIFICATION_COMPLETE', 'BOOK_COMPLETE']));
+    const setActive = async (active: boolean) =>
+      expect((await api.call('PATCH', `/v1/endpoints/${endpointId}`, { active })).status).toBe(200);
+    await setActive(false);
+    const statuses = async () =>
+      Object.fromEntries((await deliveries()).map((delivery) => [delivery.event_type, delivery.status]));
+    // The attempt in flight got its answer; the paused endpoint was sent nothing more.
+    await eventually(async () =>
+      expect(await statuses()).toEqual({
+        VERIFICATION_COMPLETE: 'DELIVERED',
+        BOOK_COMPLETE: 'DELIVERED',
+        ANALYTICS_COMPLETED: 'HELD',
+      }),
+    );
+    expect(inbox.requests).toHaveLength(2);
+    await setActive(true);
+    await eventually(async () =>
+      expect(await statuses()).toEqual({
+        VERIFICATION_COMPLETE: 'DELIVERED',
+        BOOK_COMPLETE: 'DELIVERED',
+        ANALYTICS_COMPLETED: 'DELIVERED',
+      }),
+    );
+    expect(eventNames(inbox.requests)).toEqual(['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED']);
+    expect(new Set(inbox.requests.map((request) => request.headers['webhook-id'])).size).toBe(3);
+  });
+});

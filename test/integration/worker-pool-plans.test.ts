@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, inject, it } from 'vitest';
-import type { EndpointId, EventId } from '../../src/contract/ids.js';
-import { directlyDeliverable } from '../../src/db/direct-deliveries.js';
+import type { EventId } from '../../src/contract/ids.js';
+import { subscribedEndpoints } from '../../src/db/endpoint-fan-out.js';
 import { createPool, createWorkerPool, type Pool } from '../../src/db/pool.js';
 import { createLogger } from '../../src/logger.js';
 
@@ -15,7 +15,8 @@ afterAll(() => Promise.all(pools.map((pool) => pool.end())));
 async function plansOf(pool: Pool, times: number) {
   pools.push(pool);
   for (let i = 0; i < times; i++) {
-    await directlyDeliverable(pool, `t-${i}`, randomUUID(), [randomUUID() as EndpointId], [`evt_${i}` as EventId]);
+    const batch = [`evt_${i}` as EventId];
+    await subscribedEndpoints(pool, `t-${i}`, ['VERIFICATION_COMPLETE'], { bookUuid: randomUUID(), batch });
   }
   const { rows } = await pool.query<{ generic_plans: string; custom_plans: string }>(
     "select generic_plans, custom_plans from pg_prepared_statements where name like 'bookbell\\_%'",
