@@ -75,6 +75,11 @@ export interface AttemptWrites {
   health: (result: AttemptResult) => Promise<Date | null>;
   /** Logs the attempt, finishing the delivery when told. */
   log: (eventId: EventId, attempt: LoggedAttempt, finish?: 'DELIVERED' | 'FAILED') => Promise<void>;
+  /**
+   * Logs an attempt cut short, at once and alone: the attempt then fails its activity, and a batch's other attempts
+   * may never log theirs (a batch's `log` waits for all of them).
+   */
+  logCutShort: (eventId: EventId, attempt: LoggedAttempt) => Promise<void>;
 }
 
 /** Stage 1: the deliveries (missing: deleted with their endpoint) and the endpoint with its secrets. */
@@ -166,7 +171,7 @@ async function attemptDelivery(
     // Cut short by the activity's cancellation (its worker stopping): logged, but not the receiver's doing, so not
     // counted against its health. Temporal runs the attempt again, with the same webhook-id.
     const error = `cut short: the worker stopped (${result.error ?? 'no answer yet'})`;
-    await writes.log(key.eventId, { ...loggedAttempt(delivery.round_base + attempt, result), error });
+    await writes.logCutShort(key.eventId, { ...loggedAttempt(delivery.round_base + attempt, result), error });
     deps.cancel.throwIfAborted();
   }
   const failingSince = await writes.health(result);
@@ -221,6 +226,7 @@ export async function attemptOne(deps: DeliveryDeps, key: DeliveryKey, roundAtte
   const writes: AttemptWrites = {
     health: (result) => recordHealth(deps.pool, key.tenantId, endpoint, [result]),
     log: (eventId, attempt, finish) => recordAttempt(deps.pool, { ...key, eventId }, attempt, finish),
+    logCutShort: (eventId, attempt) => recordAttempt(deps.pool, { ...key, eventId }, attempt),
   };
   let sendInMs = 0;
   if (endpoint && willSend(delivery, endpoint)) {
@@ -274,35 +280,62 @@ export async function attemptLoaded(
   const sending = sendable.length - later.length;
   const health = gather(sending, (results: AttemptResult[]) => recordHealth(deps.pool, tenantId, endpoint, results));
   const logged = gather(sending, log);
-  const writes: AttemptWrites = {
-    health,
-    log: (eventId, attempt, finish) => logged({ eventId, attempt, ...(finish ? { finish } : {}) }),
-  };
-  const decisions = await Promise.all(
-    eventIds.map((eventId) => {
+  // Settled, not raced: an attempt that fails (or is cut short) withdraws from the batch's writes, so the others still
+  // record theirs before the failure fails the activity (a delivery that got through is not sent again).
+  const settled = await Promise.allSettled(
+    eventIds.map(async (eventId) => {
       if (later.includes(eventId)) return waiting;
-      return attemptDelivery(
-        deps,
-        { tenantId, eventId, endpointId },
-        deliveries.get(eventId),
-        endpoint,
-        roundAttempt,
-        slotOf.get(eventId) ?? 0,
-        writes,
-      );
+      const added = { health: false, log: false };
+      const writes: AttemptWrites = {
+        health: (result) => {
+          added.health = true;
+          return health.add(result);
+        },
+        log: (eventId, attempt, finish) => {
+          added.log = true;
+          return logged.add({ eventId, attempt, ...(finish ? { finish } : {}) });
+        },
+        logCutShort: (eventId, attempt) => log([{ eventId, attempt }]),
+      };
+      const key = { tenantId, eventId, endpointId };
+      const delivery = deliveries.get(eventId);
+      try {
+        return await attemptDelivery(deps, key, delivery, endpoint, roundAttempt, slotOf.get(eventId) ?? 0, writes);
+      } catch (err) {
+        if (!added.health) health.withdraw();
+        if (!added.log) logged.withdraw();
+        throw err;
+      }
     }),
   );
-  return new Map(eventIds.map((eventId, i) => [eventId, decisions[i] as AttemptDecision]));
+  const failed = settled.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return new Map(
+    eventIds.map((eventId, i) => [eventId, (settled[i] as PromiseFulfilledResult<AttemptDecision>).value]),
+  );
 }
 
-/** Collects one item from each of `expected` callers, then runs `flush` once with all of them; all get its result. */
-function gather<T, R>(expected: number, flush: (items: T[]) => Promise<R>): (item: T) => Promise<R> {
+/**
+ * Collects one item from each of `expected` callers, then runs `flush` once with all of them; all get its result. A
+ * caller that will not add its item withdraws (its attempt failed first); if all do, nothing is flushed.
+ */
+function gather<T, R>(expected: number, flush: (items: T[]) => Promise<R>) {
   const items: T[] = [];
-  let release: (items: T[]) => void = () => {};
-  const done = new Promise<T[]>((resolve) => (release = resolve)).then(flush);
-  return (item) => {
-    items.push(item);
-    if (items.length === expected) release(items);
-    return done;
+  let waitingFor = expected;
+  let release: () => void = () => {};
+  const done = new Promise<void>((resolve) => (release = resolve)).then(() =>
+    items.length > 0 ? flush(items) : undefined,
+  );
+  const settle = () => {
+    waitingFor -= 1;
+    if (waitingFor === 0) release();
+  };
+  return {
+    add: (item: T): Promise<R> => {
+      items.push(item);
+      settle();
+      return done as Promise<R>;
+    },
+    withdraw: settle,
   };
 }

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage } from 'node:http';
-import { afterAll, describe, expect, it } from 'vitest';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterEach, describe, expect, it } from 'vitest';
 import { crm } from '../support/books.js';
 import { eventually } from '../support/http.js';
 import { startTestSystem, type TestSystem } from '../support/system.js';
@@ -30,7 +31,10 @@ async function stallingReceiver() {
 }
 
 let system: TestSystem | undefined;
-afterAll(() => system?.stop());
+afterEach(async () => {
+  await system?.stop();
+  system = undefined;
+});
 
 describe('a delivery attempt cut short by its worker stopping', () => {
   it('ends the request at once, logs it without holding it against the receiver, and the next worker delivers it once', async () => {
@@ -65,6 +69,37 @@ describe('a delivery attempt cut short by its worker stopping', () => {
       }, 30_000);
       expect(receiver.requests).toHaveLength(2);
       expect(receiver.requests[1]?.headers['webhook-id']).toBe(receiver.requests[0]?.headers['webhook-id']);
+    } finally {
+      await receiver.close();
+    }
+  });
+});
+
+describe('a batch of attempts, one cut short by its worker stopping while the others got through', () => {
+  it('stops at once: the others stay delivered, and the one cut short is delivered once more', async () => {
+    system = await startTestSystem({ DELIVERY_TIMEOUT: '90s', ENDPOINT_ALLOWED_HOSTS: '127.0.0.1' });
+    const receiver = await stallingReceiver();
+    try {
+      const api = crm(system);
+      const endpoint = (
+        await api.call('POST', '/v1/endpoints', { url: receiver.url, events: ['VERIFICATION_COMPLETE'] })
+      ).body;
+      const bookUuid = await api.createBook({ name: 'Half cut short' });
+      const docs = [await api.upload(bookUuid), await api.upload(bookUuid)];
+      await Promise.all(docs.map((docUuid) => api.verify(bookUuid, docUuid, 'SUCCEEDED')));
+      // Both first attempts are under way together (one recording's batch): the first stalls, the second got its 200.
+      await eventually(() => expect(receiver.requests).toHaveLength(2), 30_000);
+
+      const stopped = await Promise.race([system.stopWorker().then(() => 'stopped'), sleep(20_000, 'still stopping')]);
+      expect(stopped).toBe('stopped');
+      await system.startWorker();
+      await eventually(async () => {
+        const deliveries = (await api.call('GET', `/v1/endpoints/${endpoint.id}/deliveries`)).body.data;
+        expect(deliveries.map((delivery: { status: string }) => delivery.status)).toEqual(['DELIVERED', 'DELIVERED']);
+      }, 30_000);
+      // The stalled one went again with its webhook-id; the one that got through was not sent again.
+      expect(receiver.requests).toHaveLength(3);
+      expect(receiver.requests[2]?.headers['webhook-id']).toBe(receiver.requests[0]?.headers['webhook-id']);
     } finally {
       await receiver.close();
     }
