@@ -1,4 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
+import type { Readable } from 'node:stream';
 import { PROJECT_ROOT } from '../../src/paths.js';
 
 export interface Started {
@@ -20,6 +21,24 @@ export async function startLikeNpmStart(env: NodeJS.ProcessEnv, wrapper: string[
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  return untilBanner(child);
+}
+
+/**
+ * Runs `npm start` itself (npm, then bookbell) as a terminal runs its foreground job: in a process group of its own,
+ * whose id is the child's pid, so `process.kill(-pid, 'SIGINT')` is a Ctrl-C.
+ */
+export async function npmStartInItsOwnGroup(env: NodeJS.ProcessEnv): Promise<Started> {
+  const child = spawn('npm', ['start'], {
+    cwd: PROJECT_ROOT,
+    env: { npm_config_update_notifier: 'false', ...env },
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return untilBanner(child);
+}
+
+async function untilBanner(child: ChildProcessByStdio<null, Readable, Readable>): Promise<Started> {
   let output = '';
   const banner = new Promise<{ api: string; ui: string; key: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`no banner after 90 s:\n${output}`)), 90_000);
