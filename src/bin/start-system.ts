@@ -5,7 +5,7 @@ import { isSet, loadConfig } from '../config.js';
 import { startEmbeddedPostgres, type PostgresServer } from '../db/embedded-postgres.js';
 import { ensureDevApiKey } from '../auth/dev-key.js';
 import { migrate } from '../db/migrate.js';
-import { createPool, createWorkerPool, type Pool } from '../db/pool.js';
+import { createPool, createWorkerPool, endPool } from '../db/pool.js';
 import { createLogger } from '../logger.js';
 import { startApiRole, startWorkerRole } from '../roles.js';
 import { Keyring } from '../crypto/keyring.js';
@@ -122,32 +122,6 @@ async function main() {
     await stopAll();
     throw err;
   }
-}
-
-/** At most this long for a pool's connections to close (one that failed to connect is never reported closed). */
-const POOL_CLOSE_WAIT_MS = 2000;
-
-/**
- * Ends `pool` and waits for its connections to close. pg-pool's `end()` resolves once it has asked its idle clients to
- * close: PostgreSQL stopped right after may end them first, and each then logs "terminating connection".
- */
-async function endPool(pool: Pool): Promise<void> {
-  let open = pool.totalCount;
-  const closed = new Promise<void>((resolve) => {
-    const timer = setTimeout(resolve, POOL_CLOSE_WAIT_MS);
-    const check = () => {
-      if (open > 0) return;
-      clearTimeout(timer);
-      resolve();
-    };
-    pool.on('remove', () => {
-      open--;
-      check();
-    });
-    check();
-  });
-  await pool.end();
-  await closed;
 }
 
 function originOf(url: string | undefined): string[] {

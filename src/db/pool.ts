@@ -76,6 +76,32 @@ export async function withClient<T>(pool: Pool, fn: (client: PoolClient) => Prom
   }
 }
 
+/** At most this long for a pool's connections to close (one that failed to connect is never reported closed). */
+const POOL_CLOSE_WAIT_MS = 2000;
+
+/**
+ * Ends `pool` and waits for its connections to close. pg-pool's `end()` resolves once it has asked its idle clients to
+ * close: PostgreSQL stopped right after may end them first, and each then logs "terminating connection".
+ */
+export async function endPool(pool: Pool): Promise<void> {
+  let open = pool.totalCount;
+  const closed = new Promise<void>((resolve) => {
+    const timer = setTimeout(resolve, POOL_CLOSE_WAIT_MS);
+    const check = () => {
+      if (open > 0) return;
+      clearTimeout(timer);
+      resolve();
+    };
+    pool.on('remove', () => {
+      open--;
+      check();
+    });
+    check();
+  });
+  await pool.end();
+  await closed;
+}
+
 /** Runs `fn` in a transaction on one pooled client: committed when it returns, rolled back when it throws. */
 export async function inTransaction<T>(pool: Pool, fn: (client: PoolClient) => Promise<T>): Promise<T> {
   return withClient(pool, async (client) => {
