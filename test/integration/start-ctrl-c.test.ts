@@ -5,9 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
-import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
-import { npmStartInItsOwnGroup, type Started } from '../support/npm-start.js';
+import { freePorts, npmStartInItsOwnGroup, type Started } from '../support/npm-start.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-ctrl-c-'));
 // Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
@@ -43,11 +42,7 @@ describe.skipIf(process.platform !== 'linux')('Ctrl-C on npm start', () => {
     started = await npmStartInItsOwnGroup({
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      EMBEDDED_PG_PORT: String(await freePort()),
-      CODEC_PORT: String(await freePort()),
+      ...(await freePorts()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'info',
     });

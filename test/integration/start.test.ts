@@ -10,9 +10,8 @@ import { Webhook } from 'standardwebhooks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { embeddedDatabaseUrl } from '../../src/db/embedded-postgres.js';
-import { freePort } from '../support/free-port.js';
 import { eventually, request } from '../support/http.js';
-import { startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
+import { freePorts, startLikeNpmStart, stopStarted, type Started } from '../support/npm-start.js';
 import { startReceiver } from '../support/receiver.js';
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bookbell-start-'));
@@ -47,11 +46,7 @@ describe('npm start', () => {
     const env: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
-      PORT: String(await freePort()),
-      TEMPORAL_PORT: String(await freePort()),
-      TEMPORAL_UI_PORT: String(await freePort()),
-      EMBEDDED_PG_PORT: String(await freePort()),
-      CODEC_PORT: String(await freePort()),
+      ...(await freePorts()),
       DATA_DIR: dataDir,
       LOG_LEVEL: 'warn',
       // With DATABASE_URL given to the test run, use the run's fresh database rather than the user's.

@@ -9,6 +9,7 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { newKeyEntry } from '../../src/crypto/keyring.js';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { freePort } from '../support/free-port.js';
+import { freePorts } from '../support/npm-start.js';
 
 const root = mkdtempSync(join(tmpdir(), 'bookbell-failures-'));
 // Embedded PostgreSQL runs as its own user when we are root: it must be able to enter the folder.
@@ -49,17 +50,6 @@ async function run(script: string, env: NodeJS.ProcessEnv, args: string[] = []) 
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, stdout, stderr: stderr.trim() };
-}
-
-/** Every port variable free and explicit, so a case fails only for what it stages. */
-async function freePorts(): Promise<NodeJS.ProcessEnv> {
-  return {
-    PORT: String(await freePort()),
-    EMBEDDED_PG_PORT: String(await freePort()),
-    TEMPORAL_PORT: String(await freePort()),
-    TEMPORAL_UI_PORT: String(await freePort()),
-    CODEC_PORT: String(await freePort()),
-  };
 }
 
 /** A failure as the issue asks: non-zero, one or two sentences on stderr, no stack, no `undefined`. */

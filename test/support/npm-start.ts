@@ -1,6 +1,18 @@
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { freePort } from './free-port.js';
+
+/** Every port variable of `npm start` free and explicit: a test's start collides with nothing else running. */
+export async function freePorts(): Promise<NodeJS.ProcessEnv> {
+  return {
+    PORT: String(await freePort()),
+    EMBEDDED_PG_PORT: String(await freePort()),
+    TEMPORAL_PORT: String(await freePort()),
+    TEMPORAL_UI_PORT: String(await freePort()),
+    CODEC_PORT: String(await freePort()),
+  };
+}
 
 export interface Started {
   child: ChildProcess;
