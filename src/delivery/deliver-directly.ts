@@ -31,7 +31,6 @@ export async function deliverDirectly(
   // The delivery workflow's own decisions, started afresh: what may start, and when the book's events may follow.
   const order = new EndpointDeliveries({ ...target, deliveries: {} });
   order.receive(events.map(({ eventId, type }) => ({ eventId, type })));
-  const typeOf = new Map<string, EventType>(events.map((event) => [event.eventId, event.type]));
   const now = new Date();
   // As the row will be once written: PENDING, no attempt yet, its round starting now.
   const deliveries = new Map(
@@ -55,12 +54,15 @@ export async function deliverDirectly(
       },
     ]),
   );
-  const written = new Set<EventId>();
+  const written = new Set<string>();
   let sends = true;
   const write = async (attempts: Array<Pick<AttemptLog, 'eventId'> & Partial<AttemptLog>>) => {
-    const rows = attempts.map((a) => ({ ...a, eventType: typeOf.get(a.eventId) as EventType }));
+    const rows = attempts.map((a) => ({
+      ...a,
+      eventType: deliveries.get(a.eventId as EventId)?.event_type as EventType,
+    }));
     sends = await insertAttemptedDeliveries(deps.pool, target, rows);
-    for (const a of attempts) written.add(a.eventId as EventId);
+    for (const a of attempts) written.add(a.eventId);
   };
   const retries = new Map<EventId, { inMs: number; attemptsMade: number }>();
   const stopAt = Date.now() + budgetMs;
