@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/paths.js';
+import { perfNodeFlags } from './perf-record.js';
 import { onShutdown } from './shutdown.js';
 
 /** A bookbell role (or the floor's worker) running as its own process, as it would in a cluster. */
@@ -22,7 +23,7 @@ export interface RoleProcess {
 export function spawnRole(script: string, env: Record<string, string | undefined>): RoleProcess {
   // BENCH_CPU_PROF=<dir>: each role writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...profile, ...perfNodeFlags, '--import', 'tsx', script], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,8 +35,16 @@ export class BenchReceiver {
     return `http://127.0.0.1:${this.port}/hooks`;
   }
 
+  private signingSecret: string | undefined;
+
+  /** The endpoint secret signatures are checked with (a second endpoint may sign with it too). */
+  get secret(): string | undefined {
+    return this.signingSecret;
+  }
+
   /** Signatures are checked from now on with this endpoint secret. */
   set secret(secret: string) {
+    this.signingSecret = secret;
     this.verifier = new Webhook(secret);
   }
 

@@ -16,6 +16,17 @@ export const STATEMENT_STATS_SETTINGS = {
 export async function resetStatementStats(pool: Pool): Promise<void> {
   await pool.query('create extension if not exists pg_stat_statements');
   await pool.query('select pg_stat_statements_reset()');
+  sessionsBefore = await sessionsSoFar(pool);
+}
+
+let sessionsBefore = 0;
+
+/** Connections the database has accepted so far (each a backend forked, its caches cold). */
+async function sessionsSoFar(pool: Pool): Promise<number> {
+  const { rows } = await pool.query<{ sessions: string }>(
+    'select sessions from pg_stat_database where datname = current_database()',
+  );
+  return Number(rows[0]?.sessions ?? 0);
 }
 
 /** The `limit` statements that cost most since the reset, one line each. */
@@ -42,7 +53,7 @@ export async function printStatementStats(pool: Pool, stage: string, limit = 25)
   });
   console.log(
     `\n${stage}: PostgreSQL statements of the burst (top ${rows.length}: ${total.exec.toFixed(0)} ms executing, ` +
-      `${total.plan.toFixed(0)} ms planning)\n   calls   exec ms   plan ms     rows    WAL KiB  statement`,
+      `${total.plan.toFixed(0)} ms planning; ${(await sessionsSoFar(pool)) - sessionsBefore} connections opened)\n   calls   exec ms   plan ms     rows    WAL KiB  statement`,
   );
   for (const row of rows) {
     console.log(

@@ -27,7 +27,7 @@ import {
   sendBurst,
   uploadBurstBooks,
 } from './burst.js';
-import { pollUntil, stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
+import { stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
 import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
 import { benchNumber, percentile, printTable, QUICK, startBenchInfra, type BenchInfra } from './harness.js';
 import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
@@ -36,10 +36,12 @@ import { measureCpu, sampleMemory, spawnRole } from './processes.js';
 import { BenchReceiver, type Arrival } from './receiver.js';
 import { expectRecordedAndSigned } from './recorded.js';
 import { printStages } from './stages.js';
+import { startPerfRecord } from './perf-record.js';
 import { printTargets, type Target } from './targets.js';
 import { printStatementStats, resetStatementStats, statementStatsWanted } from './statement-stats.js';
 import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
+import { FLOOR_WARM_UP_MARK, untilIdle, WARM_UP, warmUpBookbell, warmUpFloor } from './warm-up.js';
 
 const ROUNDS = benchNumber('BENCH_ROUNDS', 1, 1);
 /** Each phase's deadline (every round): 10 min, from its start to its last event (BENCH_DEADLINE_SECONDS). */
@@ -104,6 +106,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
   const worker = spawnRole('test/bench/floor/worker.ts', infra.roleEnv(taskQueue));
   try {
     await worker.waitFor(/"msg":"worker running"/);
+    if (WARM_UP) await warmUpFloor(infra, taskQueue, receiver, deadline);
     const handles = await Promise.all(
       Array.from({ length: BOOKS }, (_, book) =>
         infra.floorClient.workflow.start<typeof floorWorkflow>('floorWorkflow', {
@@ -120,6 +123,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
     const cpu = measureCpu({ worker: worker.pid, server: infra.temporalPid() });
+    const stopPerf = await startPerfRecord(stage.replace(/\W+/g, '-'));
     const startedAt = performance.now();
     await inParallel(signals, CONCURRENCY, async ({ handle, id }) => {
       await handle.signal(floorEventSignal, id);
@@ -130,6 +134,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
     const ids = new Set(signals.map(({ id }) => id));
     await receiver.untilAll(ids, (a) => a.endpointId, deadline.left(), `${stage}: every floor event`);
     const cpuUsed = cpu();
+    await stopPerf();
     const result = summarize(receiver, (a) => a.endpointId, sentAt, startedAt);
     console.log(`[${stage}] acknowledged ${ids.size} signals; ${result.delivered}/${ids.size} arrived`);
     await within(
@@ -145,7 +150,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
       ...result,
       taskFailures,
       sendSeconds,
-      historyPerEvent: await historyPerEvent(infra, taskQueue, signals.length),
+      historyPerEvent: await historyPerEvent(infra, taskQueue, signals.length, (id) => id.includes(FLOOR_WARM_UP_MARK)),
       workerMiB: workerMemory.stop(),
       serverMiB: serverMemory.stop(),
       cpu: cpuUsed,
@@ -169,27 +174,14 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
   const { tenantId, taskQueue, worker, api, call, receiver } = roles;
   const acknowledged = new Acknowledged(tenantId);
   try {
+    const warmUpTenant = WARM_UP ? await warmUpBookbell(infra, roles, deadline) : undefined;
     const uploadStarted = performance.now();
     const books = await uploadBurstBooks(call, acknowledged);
     const uploadSeconds = (performance.now() - uploadStarted) / 1000;
     // The burst starts on an idle system, so the histories split into what creating the books cost and what the burst
     // did: uploads wake no book, so what is left is the books' first workflow tasks, done once the histories stand still.
     const bookIds = books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid));
-    let lastTotal = -1;
-    await pollUntil(
-      `${stage}: every book idle before the burst`,
-      deadline.left(),
-      async () => {
-        const total = await historyTotal(infra, bookIds);
-        const still = total === lastTotal;
-        lastTotal = total;
-        return still;
-      },
-      (still) => still,
-      () => 'the books are still busy',
-      300,
-    );
-    const historyBeforeBurst = lastTotal;
+    const historyBeforeBurst = await untilIdle(infra, `${stage}: before the burst`, bookIds, deadline);
 
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
@@ -201,6 +193,7 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
       postgresPort: infra.postgresPort,
     });
     if (statementStatsWanted) await resetStatementStats(infra.pool);
+    const stopPerf = await startPerfRecord(stage.replace(/\W+/g, '-'));
     const { startedAt, sendSeconds, answeredAt } = await sendBurst(call, books, acknowledged);
     const expected = BOOKS * EVENTS_PER_BOOK;
     // Every event the 202s promise must arrive (each once at least), be recorded in PostgreSQL and DELIVERED.
@@ -209,6 +202,7 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
     const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
+    await stopPerf();
     if (statementStatsWanted) await printStatementStats(infra.pool, stage);
     const result = summarize(receiver, burstKey, answeredAt, startedAt);
     // Every book and delivery workflow has finished once ANALYTICS_COMPLETED arrived; their histories are complete.
@@ -225,7 +219,9 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
       ...result,
       taskFailures,
       sendSeconds,
-      historyPerEvent: await historyPerEvent(infra, taskQueue, expected),
+      historyPerEvent: await historyPerEvent(infra, taskQueue, expected, (id) =>
+        warmUpTenant ? id.includes(`:${warmUpTenant}:`) : false,
+      ),
       historyBeforeBurstPerEvent: historyBeforeBurst / expected,
       uploadSeconds,
       workerMiB: workerMemory.stop(),
@@ -239,22 +235,20 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
   }
 }
 
-/** History events of the books' workflows so far (describe: visibility counts a run's history once it closed). */
-async function historyTotal(infra: BenchInfra, workflowIds: string[]): Promise<number> {
-  const lengths = await Promise.all(
-    workflowIds.map(async (id) => (await infra.client.workflow.getHandle(id).describe()).historyLength),
-  );
-  return lengths.reduce((a, b) => a + b, 0);
-}
-
 /**
- * History events of every workflow that ran on `taskQueue`, per delivered event. BENCH_BREAKDOWN=1 also prints them
+ * History events of every workflow that ran on `taskQueue` but the warm-up's, per delivered event. BENCH_BREAKDOWN=1 also prints them
  * by workflow and event type (it reads every history: slow).
  */
-async function historyPerEvent(infra: BenchInfra, taskQueue: string, events: number): Promise<number> {
+async function historyPerEvent(
+  infra: BenchInfra,
+  taskQueue: string,
+  events: number,
+  warmUp: (workflowId: string) => boolean,
+): Promise<number> {
   let total = 0;
   const byType = new Map<string, number>();
   for await (const run of infra.client.workflow.list({ query: `TaskQueue = '${taskQueue}'` })) {
+    if (warmUp(run.workflowId)) continue;
     total += run.historyLength;
     if (process.env.BENCH_BREAKDOWN !== '1') continue;
     const history = await infra.client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();

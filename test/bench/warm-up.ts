@@ -1,0 +1,115 @@
+// Before each measured burst, its processes run one burst like it on books of their own (BENCH_WARMUP=0: none). A
+// service that has run for a while has compiled its hot code; a process measured from its first request spends a
+// fifth of its CPU in V8's compiler (`BENCH_PERF`), which says how fast it starts, not how fast it runs. The floor and
+// bookbell get the same warm-up; what they deliver then is waited for, the workflows left idle, and the receiver's
+// arrivals cleared, so that nothing of it runs into the measurement or is counted in it.
+import { createApiKey } from '../../src/db/api-keys.js';
+import { bookWorkflowId } from '../../workflows/book-contract.js';
+import { inParallel } from '../support/books.js';
+import { Acknowledged, eventKey } from './acknowledged.js';
+import type { BookbellRoles } from './bookbell-roles.js';
+import { BURST_BOOKS, BURST_CONCURRENCY, EVENTS_PER_BOOK, sendBurst, uploadBurstBooks } from './burst.js';
+import { crmClient } from './crm-client.js';
+import { pollUntil, type Deadline } from './deadline.js';
+import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
+import { expectStatus, type BenchInfra } from './harness.js';
+import type { BenchReceiver } from './receiver.js';
+
+export const WARM_UP = process.env.BENCH_WARMUP !== '0';
+
+/** Marks the floor's warm-up workflows (their ids), so that the measurement leaves them out. */
+export const FLOOR_WARM_UP_MARK = '-warm-up-';
+
+/** The floor's warm-up: BURST_BOOKS workflows of its own on the floor worker's task queue, each signalled per event. */
+export async function warmUpFloor(
+  infra: BenchInfra,
+  taskQueue: string,
+  receiver: BenchReceiver,
+  deadline: Deadline,
+): Promise<void> {
+  const handles = await Promise.all(
+    Array.from({ length: BURST_BOOKS }, (_, book) =>
+      infra.floorClient.workflow.start<typeof floorWorkflow>('floorWorkflow', {
+        taskQueue,
+        workflowId: `${taskQueue}${FLOOR_WARM_UP_MARK}${book}`,
+        args: [{ url: receiver.url, expected: EVENTS_PER_BOOK }],
+      }),
+    ),
+  );
+  const signals = handles.flatMap((handle, book) =>
+    Array.from({ length: EVENTS_PER_BOOK }, (_, n) => ({ handle, id: `warm-up-${book}-${n}` })),
+  );
+  await inParallel(signals, BURST_CONCURRENCY, ({ handle, id }) => handle.signal(floorEventSignal, id));
+  const ids = new Set(signals.map(({ id }) => id));
+  await receiver.untilAll(ids, (a) => a.endpointId, deadline.left(), 'floor warm-up: every event');
+  await untilIdle(
+    infra,
+    'floor warm-up',
+    handles.map((handle) => handle.workflowId),
+    deadline,
+  );
+  receiver.arrivals.length = 0;
+}
+
+/**
+ * bookbell's warm-up: a tenant of its own on the same API and worker, subscribed to the same receiver with the same
+ * secret, gets a burst like the measured one. Returns the tenant, whose workflows the measurement leaves out.
+ */
+export async function warmUpBookbell(infra: BenchInfra, roles: BookbellRoles, deadline: Deadline): Promise<string> {
+  const tenantId = `${roles.tenantId}-warm-up`;
+  const { key } = await createApiKey(infra.pool, tenantId, 'bench warm-up');
+  const call = crmClient(roles.api.url, key);
+  await expectStatus(
+    call('POST', '/v1/endpoints', {
+      url: roles.receiver.url,
+      events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+      secret: roles.receiver.secret,
+    }),
+    201,
+  );
+  const acknowledged = new Acknowledged(tenantId);
+  const books = await uploadBurstBooks(call, acknowledged);
+  await sendBurst(call, books, acknowledged);
+  await roles.receiver.untilAll(
+    acknowledged.expectedEvents(),
+    (a) => eventKey(a.eventName, a.bookUuid, a.docUuid),
+    deadline.left(),
+    'bookbell warm-up: every event',
+  );
+  const ids = books.map(({ bookUuid }) => bookWorkflowId(tenantId, bookUuid));
+  await untilIdle(infra, 'bookbell warm-up', ids, deadline);
+  roles.receiver.arrivals.length = 0;
+  return tenantId;
+}
+
+/** Waits until the workflows' histories stand still (polled each 300 ms); returns their history events. */
+export async function untilIdle(
+  infra: BenchInfra,
+  stage: string,
+  workflowIds: string[],
+  deadline: Deadline,
+): Promise<number> {
+  let lastTotal = -1;
+  await pollUntil(
+    `${stage}: every workflow idle`,
+    deadline.left(),
+    async () => {
+      const total = await historyTotal(infra, workflowIds);
+      const still = total === lastTotal;
+      lastTotal = total;
+      return still;
+    },
+    (still) => still,
+    () => 'the workflows are still busy',
+    300,
+  );
+  return lastTotal;
+}
+
+/** History events of the workflows so far (describe: visibility counts a run's history once it closed). */
+async function historyTotal(infra: BenchInfra, workflowIds: string[]): Promise<number> {
+  const lengths = await Promise.all(
+    workflowIds.map(async (id) => (await infra.client.workflow.getHandle(id).describe()).historyLength),
+  );
+  return lengths.reduce((a, b) => a + b, 0);
+}
