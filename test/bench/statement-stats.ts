@@ -16,17 +16,18 @@ export const STATEMENT_STATS_SETTINGS = {
 export async function resetStatementStats(pool: Pool): Promise<void> {
   await pool.query('create extension if not exists pg_stat_statements');
   await pool.query('select pg_stat_statements_reset()');
-  sessionsBefore = await sessionsSoFar(pool);
+  before = await countersSoFar(pool);
 }
 
-let sessionsBefore = 0;
+let before = { sessions: 0, walSyncs: 0 };
 
-/** Connections the database has accepted so far (each a backend forked, its caches cold). */
-async function sessionsSoFar(pool: Pool): Promise<number> {
-  const { rows } = await pool.query<{ sessions: string }>(
-    'select sessions from pg_stat_database where datname = current_database()',
+/** Connections the database has accepted so far (each a backend forked, its caches cold) and WAL flushes to disk. */
+async function countersSoFar(pool: Pool): Promise<{ sessions: number; walSyncs: number }> {
+  const { rows } = await pool.query<{ sessions: string; wal_syncs: string }>(
+    `select (select sessions from pg_stat_database where datname = current_database()) as sessions,
+            (select coalesce(sum(fsyncs), 0) from pg_stat_io where object = 'wal') as wal_syncs`,
   );
-  return Number(rows[0]?.sessions ?? 0);
+  return { sessions: Number(rows[0]?.sessions ?? 0), walSyncs: Number(rows[0]?.wal_syncs ?? 0) };
 }
 
 /** The `limit` statements that cost most since the reset, one line each. */
@@ -47,13 +48,14 @@ export async function printStatementStats(pool: Pool, stage: string, limit = 25)
      limit $1::int`,
     [limit],
   );
+  const counted = await countersSoFar(pool);
   const total = rows.reduce((sum, row) => ({ exec: sum.exec + row.exec, plan: sum.plan + row.plan }), {
     exec: 0,
     plan: 0,
   });
   console.log(
     `\n${stage}: PostgreSQL statements of the burst (top ${rows.length}: ${total.exec.toFixed(0)} ms executing, ` +
-      `${total.plan.toFixed(0)} ms planning; ${(await sessionsSoFar(pool)) - sessionsBefore} connections opened)\n   calls   exec ms   plan ms     rows    WAL KiB  statement`,
+      `${total.plan.toFixed(0)} ms planning; ${counted.sessions - before.sessions} connections opened, ${counted.walSyncs - before.walSyncs} WAL flushes)\n   calls   exec ms   plan ms     rows    WAL KiB  statement`,
   );
   for (const row of rows) {
     console.log(
