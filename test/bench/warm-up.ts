@@ -56,6 +56,9 @@ export async function warmUpFloor(
  * secret, gets a burst like the measured one. Returns the tenant, whose workflows the measurement leaves out.
  */
 export async function warmUpBookbell(infra: BenchInfra, roles: BookbellRoles, deadline: Deadline): Promise<string> {
+  // Its deliveries must verify at the receiver, which checks one secret.
+  const secret = roles.receiver.secret;
+  if (!secret) throw new Error('bookbell warm-up: the receiver checks no secret yet');
   const tenantId = `${roles.tenantId}-warm-up`;
   const { key } = await createApiKey(infra.pool, tenantId, 'bench warm-up');
   const call = crmClient(roles.api.url, key);
@@ -63,7 +66,7 @@ export async function warmUpBookbell(infra: BenchInfra, roles: BookbellRoles, de
     call('POST', '/v1/endpoints', {
       url: roles.receiver.url,
       events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-      secret: roles.receiver.secret,
+      secret,
     }),
     201,
   );
