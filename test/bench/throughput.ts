@@ -8,7 +8,8 @@
 //              same receiver: no Temporal, no database (test/bench/plain-posts.ts).
 //   idle     — one result at a time to one book, nothing else running: 202 → arrival (test/bench/idle-latency.ts).
 // The floor and bookbell get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients; test/bench/burst.ts),
-// the same server flags and the same worker options (WORKER_TUNING), each worker in a process of its own. Latency runs
+// the same server flags and the same worker options (WORKER_TUNING), each worker in a process of its own, warmed by a
+// burst like the measured one (test/bench/warm-up.ts; BENCH_WARMUP=0 measures cold processes). Latency runs
 // from the answer to the request that caused the event (the signal's return; the API's 202) to the event's arrival at
 // the receiver. Each phase has a deadline (TIMEOUT_MS) and checks what it waited for: every acknowledged signal / 202
 // arrived at the receiver, was recorded in PostgreSQL and DELIVERED (bookbell), and no history holds a
