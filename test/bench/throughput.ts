@@ -316,7 +316,8 @@ async function main() {
   ];
   console.log(
     `\nA burst of ${BOOKS * EVENTS_PER_BOOK} events over ${BOOKS} books (${DOCS_PER_BOOK} verification results and a ` +
-      `seal each), ${CONCURRENCY} concurrent clients, ${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
+      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? 'warm processes' : 'cold processes (BENCH_WARMUP=0)'}, ` +
+      `${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
       `${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:\n`,
   );
   printTable(
