@@ -1,3 +1,5 @@
+import type { Arrival } from './receiver.js';
+
 /** What the API acknowledged to a CRM for one book: each a promise that bookbell must keep. */
 export interface AcknowledgedBook {
   /** Documents whose upload got a 202. */
@@ -68,6 +70,9 @@ export class Acknowledged {
     return keys;
   }
 }
+
+/** The key of an arrival as `expectedEvents` names its event. */
+export const arrivalKey = (arrival: Arrival): string => eventKey(arrival.eventName, arrival.bookUuid, arrival.docUuid);
 
 /** The key of an event as `expectedEvents` names it. */
 export function eventKey(eventType: string, bookUuid: string, docUuid: string | null | undefined): string {

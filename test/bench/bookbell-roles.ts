@@ -24,19 +24,28 @@ export async function subscribedReceiver(call: Call): Promise<{ receiver: BenchR
   const receiver = new BenchReceiver();
   await receiver.listen();
   try {
-    const endpoint = await expectStatus(
-      call('POST', '/v1/endpoints', {
-        url: receiver.url,
-        events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-      }),
-      201,
-    );
-    receiver.secret = endpoint.secret as string;
-    return { receiver, endpointId: endpoint.id as string };
+    return { receiver, endpointId: await subscribe(call, receiver) };
   } catch (err) {
     await receiver.close();
     throw err;
   }
+}
+
+/**
+ * Subscribes an endpoint of the caller's tenant to the book events at `receiver`, signing with the secret the receiver
+ * checks (or, when it checks none yet, making it check the new endpoint's). Returns the endpoint's id.
+ */
+export async function subscribe(call: Call, receiver: BenchReceiver): Promise<string> {
+  const endpoint = await expectStatus(
+    call('POST', '/v1/endpoints', {
+      url: receiver.url,
+      events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
+      ...(receiver.secret ? { secret: receiver.secret } : {}),
+    }),
+    201,
+  );
+  receiver.secret = endpoint.secret as string;
+  return endpoint.id as string;
 }
 
 /** Starts the roles for tenant `<name>-<random>` on `infra`; `stop()` stops them and the receiver. */

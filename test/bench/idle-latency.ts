@@ -6,7 +6,7 @@
 // not a sample. Then the book is sealed and every event checked as in the burst.
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
-import { Acknowledged, eventKey } from './acknowledged.js';
+import { Acknowledged, arrivalKey } from './acknowledged.js';
 import { startBookbellRoles } from './bookbell-roles.js';
 import type { Deadline } from './deadline.js';
 import { benchNumber, expectStatus, percentile, type BenchInfra } from './harness.js';
@@ -60,7 +60,6 @@ export async function idleLatencyPhase(infra: BenchInfra, stage: string, deadlin
 
     await expectStatus(call('POST', `/v1/books/${bookUuid}/seal`), 202);
     acknowledged.seal(bookUuid);
-    const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(acknowledged.expectedEvents(), arrivalKey, deadline.left(), `${stage}: every event`);
     await expectRecordedAndSigned(infra.pool, receiver, acknowledged, { stage, deadline, endpointId });
     const taskFailures = await checkTaskFailures(infra.client, stage, tenantWorkflows(tenantId), {

@@ -4,13 +4,12 @@
 // page of the run's largest book and of the 10-document book, each page of both books at once. The reads run from the
 // burst's first request to its last event's arrival; each page's p99 for the big book over the small one's should be
 // flat (issue "Performance" asks ≤ 1.5×).
-import { Acknowledged, eventKey } from './acknowledged.js';
+import { Acknowledged, arrivalKey } from './acknowledged.js';
 import { subscribedReceiver } from './bookbell-roles.js';
 import { sendBurst, uploadBurstBooks } from './burst.js';
 import type { Deadline } from './deadline.js';
 import { expectStatus, percentile, printTable, QUICK, type BenchSystem, type Call } from './harness.js';
 import { lastPage, PAGE } from './page-reads.js';
-import type { Arrival } from './receiver.js';
 import { expectRecordedAndSigned } from './recorded.js';
 import { printTargets } from './targets.js';
 import { bookWorkflows, checkTaskFailures, type TaskFailures } from './task-failures.js';
@@ -87,7 +86,6 @@ export async function measurePageReadsUnderBurst(
     let seconds: number;
     try {
       const { startedAt } = await sendBurst(call, books, acknowledged);
-      const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
       await receiver.untilAll(acknowledged.expectedEvents(), arrivalKey, deadline.left(), `${stage}: every event`);
       seconds = (performance.now() - startedAt) / 1000;
     } finally {

@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { inParallel } from '../support/books.js';
-import { Acknowledged, eventKey } from './acknowledged.js';
+import { Acknowledged, arrivalKey } from './acknowledged.js';
 import { startBookbellRoles } from './bookbell-roles.js';
 import {
   BURST_BOOKS as BOOKS,
@@ -29,12 +29,13 @@ import {
   uploadBurstBooks,
 } from './burst.js';
 import { stageDeadlineMs, timedStage, within, type Deadline } from './deadline.js';
-import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
+import { startFloorBooks } from './floor/books.js';
+import { floorEventSignal } from './floor/workflows.js';
 import { benchNumber, percentile, printTable, QUICK, startBenchInfra, type BenchInfra } from './harness.js';
 import { idleLatencyPhase, type IdleLatency } from './idle-latency.js';
 import { plainPostsPhase, type PlainPosts } from './plain-posts.js';
 import { measureCpu, sampleMemory, spawnRole } from './processes.js';
-import { BenchReceiver, type Arrival } from './receiver.js';
+import { BenchReceiver } from './receiver.js';
 import { expectRecordedAndSigned } from './recorded.js';
 import { printStages } from './stages.js';
 import { startPerfRecord } from './perf-record.js';
@@ -108,18 +109,7 @@ async function floorPhase(infra: BenchInfra, round: number, deadline: Deadline):
   try {
     await worker.waitFor(/"msg":"worker running"/);
     if (WARM_UP) await warmUpFloor(infra, taskQueue, receiver, deadline);
-    const handles = await Promise.all(
-      Array.from({ length: BOOKS }, (_, book) =>
-        infra.floorClient.workflow.start<typeof floorWorkflow>('floorWorkflow', {
-          taskQueue,
-          workflowId: `${taskQueue}-${book}`,
-          args: [{ url: receiver.url, expected: EVENTS_PER_BOOK }],
-        }),
-      ),
-    );
-    const signals = handles.flatMap((handle, book) =>
-      Array.from({ length: EVENTS_PER_BOOK }, (_, n) => ({ handle, id: `${book}-${n}` })),
-    );
+    const { handles, signals } = await startFloorBooks(infra.floorClient, taskQueue, receiver.url);
     const sentAt = new Map<string, number>();
     const workerMemory = sampleMemory(() => worker.pid);
     const serverMemory = sampleMemory(infra.temporalPid);
@@ -200,7 +190,6 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
     // Every event the 202s promise must arrive (each once at least), be recorded in PostgreSQL and DELIVERED.
     const expectedEvents = acknowledged.expectedEvents();
     if (expectedEvents.size !== expected) throw new Error(`${stage}: ${expectedEvents.size} events acknowledged`);
-    const arrivalKey = (a: Arrival) => eventKey(a.eventName, a.bookUuid, a.docUuid);
     await receiver.untilAll(expectedEvents, arrivalKey, deadline.left(), `${stage}: every bookbell event`);
     const cpuUsed = cpu();
     await stopPerf();

@@ -6,39 +6,29 @@
 import { createApiKey } from '../../src/db/api-keys.js';
 import { bookWorkflowId } from '../../workflows/book-contract.js';
 import { inParallel } from '../support/books.js';
-import { Acknowledged, eventKey } from './acknowledged.js';
-import type { BookbellRoles } from './bookbell-roles.js';
-import { BURST_BOOKS, BURST_CONCURRENCY, EVENTS_PER_BOOK, sendBurst, uploadBurstBooks } from './burst.js';
+import { Acknowledged, arrivalKey } from './acknowledged.js';
+import { subscribe, type BookbellRoles } from './bookbell-roles.js';
+import { BURST_CONCURRENCY, sendBurst, uploadBurstBooks } from './burst.js';
 import { crmClient } from './crm-client.js';
 import { pollUntil, type Deadline } from './deadline.js';
-import { floorEventSignal, type floorWorkflow } from './floor/workflows.js';
-import { expectStatus, type BenchInfra } from './harness.js';
+import { startFloorBooks } from './floor/books.js';
+import { floorEventSignal } from './floor/workflows.js';
+import type { BenchInfra } from './harness.js';
 import type { BenchReceiver } from './receiver.js';
 
 export const WARM_UP = process.env.BENCH_WARMUP !== '0';
 
 /** Marks the floor's warm-up workflows (their ids), so that the measurement leaves them out. */
-export const FLOOR_WARM_UP_MARK = '-warm-up-';
+export const FLOOR_WARM_UP_MARK = 'warm-up-';
 
-/** The floor's warm-up: BURST_BOOKS workflows of its own on the floor worker's task queue, each signalled per event. */
+/** The floor's warm-up: books of its own on the floor worker's task queue (startFloorBooks). */
 export async function warmUpFloor(
   infra: BenchInfra,
   taskQueue: string,
   receiver: BenchReceiver,
   deadline: Deadline,
 ): Promise<void> {
-  const handles = await Promise.all(
-    Array.from({ length: BURST_BOOKS }, (_, book) =>
-      infra.floorClient.workflow.start<typeof floorWorkflow>('floorWorkflow', {
-        taskQueue,
-        workflowId: `${taskQueue}${FLOOR_WARM_UP_MARK}${book}`,
-        args: [{ url: receiver.url, expected: EVENTS_PER_BOOK }],
-      }),
-    ),
-  );
-  const signals = handles.flatMap((handle, book) =>
-    Array.from({ length: EVENTS_PER_BOOK }, (_, n) => ({ handle, id: `warm-up-${book}-${n}` })),
-  );
+  const { handles, signals } = await startFloorBooks(infra.floorClient, taskQueue, receiver.url, FLOOR_WARM_UP_MARK);
   await inParallel(signals, BURST_CONCURRENCY, ({ handle, id }) => handle.signal(floorEventSignal, id));
   const ids = new Set(signals.map(({ id }) => id));
   await receiver.untilAll(ids, (a) => a.endpointId, deadline.left(), 'floor warm-up: every event');
@@ -56,26 +46,16 @@ export async function warmUpFloor(
  * secret, gets a burst like the measured one. Returns the tenant, whose workflows the measurement leaves out.
  */
 export async function warmUpBookbell(infra: BenchInfra, roles: BookbellRoles, deadline: Deadline): Promise<string> {
-  // Its deliveries must verify at the receiver, which checks one secret.
-  const secret = roles.receiver.secret;
-  if (!secret) throw new Error('bookbell warm-up: the receiver checks no secret yet');
   const tenantId = `${roles.tenantId}-warm-up`;
   const { key } = await createApiKey(infra.pool, tenantId, 'bench warm-up');
   const call = crmClient(roles.api.url, key);
-  await expectStatus(
-    call('POST', '/v1/endpoints', {
-      url: roles.receiver.url,
-      events: ['VERIFICATION_COMPLETE', 'BOOK_COMPLETE', 'ANALYTICS_COMPLETED'],
-      secret,
-    }),
-    201,
-  );
+  await subscribe(call, roles.receiver);
   const acknowledged = new Acknowledged(tenantId);
   const books = await uploadBurstBooks(call, acknowledged);
   await sendBurst(call, books, acknowledged);
   await roles.receiver.untilAll(
     acknowledged.expectedEvents(),
-    (a) => eventKey(a.eventName, a.bookUuid, a.docUuid),
+    arrivalKey,
     deadline.left(),
     'bookbell warm-up: every event',
   );
