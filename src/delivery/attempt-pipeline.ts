@@ -112,7 +112,8 @@ async function deliveryMessage(deps: DeliveryDeps, endpoint: Endpoint, delivery:
   const links = { publicUrl: deps.publicUrl };
   const message = eventMessage(delivery.payload, links);
   if (!endpoint.email || endpoint.mail_mode !== 'book' || delivery.event_type !== BOOK_MAIL_EVENT) return message;
-  return { ...message, email: await bookSummaryMail(deps.pool, endpoint.tenant_id, delivery.payload, links) };
+  const summary = await bookSummaryMail(deps.pool, endpoint.tenant_id, delivery.payload, links);
+  return { ...message, email: () => summary };
 }
 
 /** Whether `attemptDelivery` will send: the delivery is pending and its endpoint sends (active, and confirmed). */

@@ -32,13 +32,13 @@ export interface Message {
   event: RenderableEvent;
   /** PUBLIC_URL, for the console links of the Slack and Teams formats. */
   links: RenderLinks;
-  /** The HTML part is optional: the test event's mail is text only. */
-  email: { subject: string; text: string; html?: string | undefined };
+  /** Made only for an address: a webhook's attempt renders no mail. The HTML part is optional (the test event's). */
+  email: () => { subject: string; text: string; html?: string | undefined };
 }
 
 /** An event's message: its payload, and as a readable e-mail (linking the console under PUBLIC_URL). */
 export function eventMessage(payload: EventPayload, links: MailLinks = {}): Message {
-  return { eventId: payload.event_id as EventId, event: payload, links, email: renderEmail(payload, links) };
+  return { eventId: payload.event_id as EventId, event: payload, links, email: () => renderEmail(payload, links) };
 }
 
 /**
@@ -53,7 +53,7 @@ export async function sendToEndpoint(deps: SendDeps, endpoint: Endpoint, message
     if (!deps.mailer) return { outcome: { kind: 'retry' }, durationMs: 0, error: 'SMTP_URL is not configured' };
     return deps.mailer.send(
       endpoint.email,
-      { ...message.email, eventId: message.eventId },
+      { ...message.email(), eventId: message.eventId },
       deps.timeoutMs,
       deps.cancel,
     );

@@ -15,7 +15,7 @@ function testMessage(links: RenderLinks): Message {
     eventId,
     event: testPayload(eventId, new Date().toISOString()),
     links,
-    email: { subject: 'bookbell test notification', text: 'This address receives bookbell notifications.' },
+    email: () => ({ subject: 'bookbell test notification', text: 'This address receives bookbell notifications.' }),
   };
 }
 
