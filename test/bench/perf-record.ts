@@ -4,15 +4,21 @@
 // writing), perf counts CPU. Read with `perf report -i <file> --sort comm,dso,sym`.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { markRoleLogs } from './role-logs.js';
 
 export const perfDir = process.env.BENCH_PERF;
 
 /** Node flags for a role's process. */
 export const perfNodeFlags = perfDir ? ['--perf-basic-prof'] : [];
 
-/** Starts recording; the returned function stops it and waits for the file to be written. */
+/**
+ * Starts recording a burst (with BENCH_PERF; BENCH_ROLE_LOGS marks its beginning in the role logs); the returned
+ * function stops it, marks its end and waits for the file to be written.
+ */
 export async function startPerfRecord(name: string): Promise<() => Promise<void>> {
-  if (!perfDir) return async () => {};
+  markRoleLogs(`burst ${name} begins`);
+  const marked = () => markRoleLogs(`burst ${name} ends`);
+  if (!perfDir) return () => Promise.resolve(marked());
   const perf = spawn('perf', ['record', '-a', '-g', '-F', '999', '-o', join(perfDir, `${name}.data`)], {
     stdio: 'ignore',
   });
@@ -30,6 +36,7 @@ export async function startPerfRecord(name: string): Promise<() => Promise<void>
   await Promise.race([new Promise((resolve) => setTimeout(resolve, 300)), failed]);
   void failed.catch(() => {});
   return async () => {
+    marked();
     perf.kill('SIGINT');
     await exited;
   };

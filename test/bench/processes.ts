@@ -1,7 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readFileSync } from 'node:fs';
 import { PROJECT_ROOT } from '../../src/paths.js';
 import { perfNodeFlags } from './perf-record.js';
+import { extraNodeFlags, roleLogFile } from './role-logs.js';
 import { onShutdown } from './shutdown.js';
 
 /** A bookbell role (or the floor's worker) running as its own process, as it would in a cluster. */
@@ -23,7 +24,7 @@ export interface RoleProcess {
 export function spawnRole(script: string, env: Record<string, string | undefined>): RoleProcess {
   // BENCH_CPU_PROF=<dir>: each role writes a V8 CPU profile there when it exits (open it in Chrome DevTools).
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
-  const child = spawn(process.execPath, [...profile, ...perfNodeFlags, '--import', 'tsx', script], {
+  const child = spawn(process.execPath, [...profile, ...perfNodeFlags, ...extraNodeFlags, '--import', 'tsx', script], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -38,7 +39,9 @@ export function spawnRole(script: string, env: Record<string, string | undefined
     await exited;
   });
   void exited.then(unregister);
+  const logFile = roleLogFile(script, child.pid ?? 0);
   const onData = (chunk: Buffer) => {
+    if (logFile) appendFileSync(logFile, chunk);
     for (const line of chunk.toString().split('\n').filter(Boolean)) {
       log.push(line);
       if (log.length > 2000) log.shift();

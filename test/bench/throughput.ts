@@ -8,8 +8,8 @@
 //              same receiver: no Temporal, no database (test/bench/plain-posts.ts).
 //   idle     — one result at a time to one book, nothing else running: 202 → arrival (test/bench/idle-latency.ts).
 // The floor and bookbell get the same burst (BENCH_BOOKS × 20 events, BENCH_CONCURRENCY clients; test/bench/burst.ts),
-// the same server flags and the same worker options (WORKER_TUNING), each worker in a process of its own, warmed by a
-// burst like the measured one (test/bench/warm-up.ts; BENCH_WARMUP=0 measures cold processes). Latency runs
+// the same server flags and the same worker options (WORKER_TUNING), each worker in a process of its own, warmed by
+// bursts like the measured one (test/bench/warm-up.ts; BENCH_WARMUP=0 measures cold processes). Latency runs
 // from the answer to the request that caused the event (the signal's return; the API's 202) to the event's arrival at
 // the receiver. Each phase has a deadline (TIMEOUT_MS) and checks what it waited for: every acknowledged signal / 202
 // arrived at the receiver, was recorded in PostgreSQL and DELIVERED (bookbell), and no history holds a
@@ -43,9 +43,10 @@ import { printTargets, type Target } from './targets.js';
 import { printStatementStats, resetStatementStats, statementStatsWanted } from './statement-stats.js';
 import { checkTaskFailures, taskFailureVerdict, tenantWorkflows, type TaskFailures } from './task-failures.js';
 import { runMain } from './shutdown.js';
-import { FLOOR_WARM_UP_MARK, untilIdle, WARM_UP, warmUpBookbell, warmUpFloor } from './warm-up.js';
+import { FLOOR_WARM_UP_MARK, untilIdle, WARM_UP, WARM_UP_BURSTS, warmUpBookbell, warmUpFloor } from './warm-up.js';
 
-const ROUNDS = benchNumber('BENCH_ROUNDS', 1, 1);
+// Three by default: one round's ratio moves by up to ±25 % with what else the machine does (docs/benchmarks.md).
+const ROUNDS = benchNumber('BENCH_ROUNDS', 3, 1);
 /** Each phase's deadline (every round): 10 min, from its start to its last event (BENCH_DEADLINE_SECONDS). */
 const TIMEOUT_MS = stageDeadlineMs(10 * 60_000);
 
@@ -305,7 +306,7 @@ async function main() {
   ];
   console.log(
     `\nA burst of ${BOOKS * EVENTS_PER_BOOK} events over ${BOOKS} books (${DOCS_PER_BOOK} verification results and a ` +
-      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? 'warm processes' : 'cold processes (BENCH_WARMUP=0)'}, ` +
+      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? `warm processes (${WARM_UP_BURSTS} warm-up bursts each)` : 'cold processes (BENCH_WARMUP=0)'}, ` +
       `${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
       `${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:\n`,
   );
