@@ -306,7 +306,7 @@ async function main() {
   ];
   console.log(
     `\nA burst of ${BOOKS * EVENTS_PER_BOOK} events over ${BOOKS} books (${DOCS_PER_BOOK} verification results and a ` +
-      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? `warm processes (${WARM_UP_BURSTS} warm-up bursts each)` : 'cold processes (BENCH_WARMUP=0)'}, ` +
+      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? `warm processes (${WARM_UP_BURSTS} warm-up burst${WARM_UP_BURSTS === 1 ? '' : 's'} each)` : 'cold processes (BENCH_WARMUP=0)'}, ` +
       `${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
       `${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:\n`,
   );
