@@ -57,6 +57,19 @@ describe('the codec server', () => {
     }
   });
 
+  it('decodes a large payload the roles compressed before sealing it', async () => {
+    const documents = Array.from({ length: 5_000 }, (_, n) => ({
+      doc: randomUUID(),
+      status: n % 9 ? 'SUCCEEDED' : 'FAILED',
+    }));
+    const payload = await sealed({ documents });
+    expect(text(payload.metadata.encoding!)).toBe('binary/encrypted-zlib');
+    const auth = { authorization: `Bearer ${token}` };
+    const answer = await request(codec.url, 'POST', '/decode', { payloads: [payload] }, auth);
+    expect(answer.status).toBe(200);
+    expect(JSON.parse(text(answer.body.payloads[0].data))).toEqual({ documents });
+  });
+
   it('encodes, and passes through payloads it did not seal', async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: 'eyJhIjoxfQ==' };
     const auth = { authorization: `Bearer ${token}` };
