@@ -52,11 +52,11 @@ export class EncryptionCodec implements PayloadCodec {
   }
 
   decodeOne(payload: Payload): Payload {
-    const keyId = encryptedWith(payload);
-    if (keyId === undefined) return payload;
+    const seal = sealOf(payload);
+    if (!seal) return payload;
     // Opened (and so authenticated) first: only a payload this codec sealed is ever inflated.
-    const opened = this.keyring.open(keyId, payload.data ?? new Uint8Array());
-    return PayloadMessage.decode(encodingOf(payload) === COMPRESSED_ENCODING ? inflateSync(opened) : opened);
+    const opened = this.keyring.open(seal.keyId, payload.data ?? new Uint8Array());
+    return PayloadMessage.decode(seal.compressed ? inflateSync(opened) : opened);
   }
 }
 
@@ -69,16 +69,15 @@ function settled<T>(work: () => T): Promise<T> {
   }
 }
 
-const encodingOf = (payload: Payload) => {
-  const encoding = payload.metadata?.encoding;
-  return encoding ? decoder.decode(encoding) : undefined;
-};
-
-/** The id of the key `payload` was sealed under (compressed or not), or undefined when it is not encrypted. */
-export function encryptedWith(payload: Payload): string | undefined {
-  const encoding = encodingOf(payload);
+/** How `payload` was sealed: under which key, and whether compressed first; undefined when it is not encrypted. */
+function sealOf(payload: Payload): { keyId: string; compressed: boolean } | undefined {
+  const bytes = payload.metadata?.encoding;
+  const encoding = bytes ? decoder.decode(bytes) : undefined;
   if (encoding !== ENCRYPTED_ENCODING && encoding !== COMPRESSED_ENCODING) return undefined;
   const keyId = payload.metadata?.[KEY_ID_METADATA];
   if (!keyId) throw new Error(`an encrypted payload without ${KEY_ID_METADATA}`);
-  return decoder.decode(keyId);
+  return { keyId: decoder.decode(keyId), compressed: encoding === COMPRESSED_ENCODING };
 }
+
+/** The id of the key `payload` was sealed under (compressed or not), or undefined when it is not encrypted. */
+export const encryptedWith = (payload: Payload): string | undefined => sealOf(payload)?.keyId;
