@@ -227,8 +227,8 @@ async function bookbellPhase(infra: BenchInfra, round: number, deadline: Deadlin
 }
 
 /**
- * History events of every workflow that ran on `taskQueue` but the warm-up's, per delivered event. BENCH_BREAKDOWN=1 also prints them
- * by workflow and event type (it reads every history: slow).
+ * History events of every workflow that ran on `taskQueue` but the warm-up's, per delivered event. BENCH_BREAKDOWN=1
+ * also prints them by workflow and event type (it reads every history: slow).
  */
 async function historyPerEvent(
   infra: BenchInfra,
@@ -304,9 +304,12 @@ async function main() {
     fixed(bell(pick), digits),
     floor(pick) > 0 ? `${(bell(pick) / floor(pick)).toFixed(2)}×` : '—',
   ];
+  const warmth = WARM_UP
+    ? `warm processes (${WARM_UP_BURSTS} warm-up burst${WARM_UP_BURSTS === 1 ? '' : 's'} each)`
+    : 'cold processes (BENCH_WARMUP=0)';
   console.log(
     `\nA burst of ${BOOKS * EVENTS_PER_BOOK} events over ${BOOKS} books (${DOCS_PER_BOOK} verification results and a ` +
-      `seal each), ${CONCURRENCY} concurrent clients, ${WARM_UP ? `warm processes (${WARM_UP_BURSTS} warm-up burst${WARM_UP_BURSTS === 1 ? '' : 's'} each)` : 'cold processes (BENCH_WARMUP=0)'}, ` +
+      `seal each), ${CONCURRENCY} concurrent clients, ${warmth}, ` +
       `${ROUNDS === 1 ? 'one round' : `median of ${ROUNDS} rounds`}` +
       `${QUICK ? ' (BENCH_QUICK: a smoke run, not a measurement)' : ''}:\n`,
   );
